@@ -6,13 +6,1150 @@
 package vectorveinapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/oapi-codegen/runtime"
 )
+
+// Defines values for APIKeyType.
+const (
+	VAPP APIKeyType = "VAPP"
+)
+
+// Valid indicates whether the value is a known member of the APIKeyType enum.
+func (e APIKeyType) Valid() bool {
+	switch e {
+	case VAPP:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for APIVersion.
+const (
+	N20240508 APIVersion = "20240508"
+)
+
+// Valid indicates whether the value is a known member of the APIVersion enum.
+func (e APIVersion) Valid() bool {
+	switch e {
+	case N20240508:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AccessKeyStatus.
+const (
+	AC AccessKeyStatus = "AC"
+	EX AccessKeyStatus = "EX"
+	IN AccessKeyStatus = "IN"
+	US AccessKeyStatus = "US"
+)
+
+// Valid indicates whether the value is a known member of the AccessKeyStatus enum.
+func (e AccessKeyStatus) Valid() bool {
+	switch e {
+	case AC:
+		return true
+	case EX:
+		return true
+	case IN:
+		return true
+	case US:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AccessKeyType.
+const (
+	AccessKeyTypeL AccessKeyType = "L"
+	AccessKeyTypeM AccessKeyType = "M"
+	AccessKeyTypeO AccessKeyType = "O"
+)
+
+// Valid indicates whether the value is a known member of the AccessKeyType enum.
+func (e AccessKeyType) Valid() bool {
+	switch e {
+	case AccessKeyTypeL:
+		return true
+	case AccessKeyTypeM:
+		return true
+	case AccessKeyTypeO:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for AccessScope.
+const (
+	AccessScopeM AccessScope = "M"
+	AccessScopeS AccessScope = "S"
+)
+
+// Valid indicates whether the value is a known member of the AccessScope enum.
+func (e AccessScope) Valid() bool {
+	switch e {
+	case AccessScopeM:
+		return true
+	case AccessScopeS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListAccessKeysRequestSortOrder.
+const (
+	Ascend  ListAccessKeysRequestSortOrder = "ascend"
+	Descend ListAccessKeysRequestSortOrder = "descend"
+)
+
+// Valid indicates whether the value is a known member of the ListAccessKeysRequestSortOrder enum.
+func (e ListAccessKeysRequestSortOrder) Valid() bool {
+	switch e {
+	case Ascend:
+		return true
+	case Descend:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RunWorkflowRequestOutputScope.
+const (
+	RunWorkflowRequestOutputScopeAll              RunWorkflowRequestOutputScope = "all"
+	RunWorkflowRequestOutputScopeOutputFieldsOnly RunWorkflowRequestOutputScope = "output_fields_only"
+)
+
+// Valid indicates whether the value is a known member of the RunWorkflowRequestOutputScope enum.
+func (e RunWorkflowRequestOutputScope) Valid() bool {
+	switch e {
+	case RunWorkflowRequestOutputScopeAll:
+		return true
+	case RunWorkflowRequestOutputScopeOutputFieldsOnly:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SuccessStatus.
+const (
+	N200 SuccessStatus = 200
+	N201 SuccessStatus = 201
+	N202 SuccessStatus = 202
+)
+
+// Valid indicates whether the value is a known member of the SuccessStatus enum.
+func (e SuccessStatus) Valid() bool {
+	switch e {
+	case N200:
+		return true
+	case N201:
+		return true
+	case N202:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for GetAccessKeysParamsGetType.
+const (
+	GetAccessKeysParamsGetTypeAll      GetAccessKeysParamsGetType = "all"
+	GetAccessKeysParamsGetTypeSelected GetAccessKeysParamsGetType = "selected"
+)
+
+// Valid indicates whether the value is a known member of the GetAccessKeysParamsGetType enum.
+func (e GetAccessKeysParamsGetType) Valid() bool {
+	switch e {
+	case GetAccessKeysParamsGetTypeAll:
+		return true
+	case GetAccessKeysParamsGetTypeSelected:
+		return true
+	default:
+		return false
+	}
+}
+
+// APIKeyType The kind of API key; sent only for VApp keys.
+type APIKeyType string
+
+// APIVersion The only API version.
+type APIVersion string
+
+// AccessKey defines model for AccessKey.
+type AccessKey struct {
+	AccessKey string `json:"access_key"`
+
+	// AccessKeyType O one-time, M multiple use, L long-term.
+	AccessKeyType AccessKeyType `json:"access_key_type"`
+
+	// AccessScope S single application, M multiple applications.
+	AccessScope *AccessScope `json:"access_scope,omitempty"`
+	CreateTime  *string      `json:"create_time,omitempty"`
+	Description *string      `json:"description,omitempty"`
+	ExpireTime  *string      `json:"expire_time,omitempty"`
+	LastUseTime *string      `json:"last_use_time,omitempty"`
+	MaxCredits  *float64     `json:"max_credits,omitempty"`
+	MaxUseCount *int         `json:"max_use_count,omitempty"`
+
+	// Records Usage records (shape undocumented).
+	Records []interface{} `json:"records,omitempty"`
+
+	// Status AC valid, IN invalid, EX expired, US used.
+	Status      AccessKeyStatus `json:"status"`
+	UseCount    *int            `json:"use_count,omitempty"`
+	UsedCredits *float64        `json:"used_credits,omitempty"`
+	VApp        *VApp           `json:"v_app,omitempty"`
+	VApps       []VApp          `json:"v_apps,omitempty"`
+}
+
+// AccessKeyAppsRequest defines model for AccessKeyAppsRequest.
+type AccessKeyAppsRequest struct {
+	AccessKeys []string `json:"access_keys"`
+	AppIds     []string `json:"app_ids"`
+}
+
+// AccessKeyPage defines model for AccessKeyPage.
+type AccessKeyPage struct {
+	AccessKeys []AccessKey `json:"access_keys"`
+	Page       int         `json:"page"`
+	PageSize   int         `json:"page_size"`
+	Total      int         `json:"total"`
+}
+
+// AccessKeyPageEnvelope defines model for AccessKeyPageEnvelope.
+type AccessKeyPageEnvelope struct {
+	Data AccessKeyPage `json:"data"`
+	Msg  *string       `json:"msg,omitempty"`
+
+	// Status 200 done, 201 created, 202 accepted / still running.
+	Status SuccessStatus `json:"status"`
+}
+
+// AccessKeyStatus AC valid, IN invalid, EX expired, US used.
+type AccessKeyStatus string
+
+// AccessKeyType O one-time, M multiple use, L long-term.
+type AccessKeyType string
+
+// AccessKeysEnvelope defines model for AccessKeysEnvelope.
+type AccessKeysEnvelope struct {
+	Data []AccessKey `json:"data"`
+	Msg  *string     `json:"msg,omitempty"`
+
+	// Status 200 done, 201 created, 202 accepted / still running.
+	Status SuccessStatus `json:"status"`
+}
+
+// AccessScope S single application, M multiple applications.
+type AccessScope string
+
+// CheckStatusEnvelope defines model for CheckStatusEnvelope.
+type CheckStatusEnvelope struct {
+	// Data The outputs when finished; `[]` (or a progress object) while running.
+	Data *CheckStatusEnvelope_Data `json:"data,omitempty"`
+
+	// Msg FINISHED, RUNNING or QUEUED.
+	Msg *string `json:"msg,omitempty"`
+
+	// Status 200 done, 201 created, 202 accepted / still running.
+	Status SuccessStatus `json:"status"`
+}
+
+// CheckStatusEnvelope_Data The outputs when finished; `[]` (or a progress object) while running.
+type CheckStatusEnvelope_Data struct {
+	union json.RawMessage
+}
+
+// CheckStatusRequest defines model for CheckStatusRequest.
+type CheckStatusRequest struct {
+	Rid string `json:"rid"`
+
+	// Wid Required with a VApp key.
+	Wid *string `json:"wid,omitempty"`
+}
+
+// CreateAccessKeysRequest defines model for CreateAccessKeysRequest.
+type CreateAccessKeysRequest struct {
+	// AccessKeyType O one-time, M multiple use, L long-term.
+	AccessKeyType AccessKeyType `json:"access_key_type"`
+
+	// AppId One application; not together with app_ids.
+	AppId       *string  `json:"app_id,omitempty"`
+	AppIds      []string `json:"app_ids,omitempty"`
+	Count       *int     `json:"count,omitempty"`
+	Description *string  `json:"description,omitempty"`
+
+	// ExpireTime When the keys expire (a date-time string).
+	ExpireTime  *string  `json:"expire_time,omitempty"`
+	MaxCredits  *float64 `json:"max_credits,omitempty"`
+	MaxUseCount *int     `json:"max_use_count,omitempty"`
+}
+
+// DeleteAccessKeysRequest defines model for DeleteAccessKeysRequest.
+type DeleteAccessKeysRequest struct {
+	AccessKeys []string `json:"access_keys"`
+	AppId      string   `json:"app_id"`
+}
+
+// EmptyEnvelope defines model for EmptyEnvelope.
+type EmptyEnvelope struct {
+	// Data Ignored by clients.
+	Data interface{} `json:"data,omitempty"`
+	Msg  *string     `json:"msg,omitempty"`
+
+	// Status 200 done, 201 created, 202 accepted / still running.
+	Status SuccessStatus `json:"status"`
+}
+
+// ErrorEnvelope A failed call. `status` is 401/403 (API key), 404 (not found), 500 (run failed or server error) or another business code.
+type ErrorEnvelope struct {
+	// Data Usually `{}`; for a failed run `{error, error_task}`.
+	Data   interface{} `json:"data,omitempty"`
+	Msg    *string     `json:"msg,omitempty"`
+	Status int         `json:"status"`
+}
+
+// InputField defines model for InputField.
+type InputField struct {
+	FieldName string `json:"field_name"`
+	NodeId    string `json:"node_id"`
+
+	// Value Any JSON value (text, number, list of uploaded oss paths, ...).
+	Value interface{} `json:"value"`
+}
+
+// ListAccessKeysRequest defines model for ListAccessKeysRequest.
+type ListAccessKeysRequest struct {
+	// AccessKeyType O one-time, M multiple use, L long-term.
+	AccessKeyType *AccessKeyType                  `json:"access_key_type,omitempty"`
+	AppId         *string                         `json:"app_id,omitempty"`
+	Page          *int                            `json:"page,omitempty"`
+	PageSize      *int                            `json:"page_size,omitempty"`
+	SortField     *string                         `json:"sort_field,omitempty"`
+	SortOrder     *ListAccessKeysRequestSortOrder `json:"sort_order,omitempty"`
+	Status        []AccessKeyStatus               `json:"status,omitempty"`
+}
+
+// ListAccessKeysRequestSortOrder defines model for ListAccessKeysRequest.SortOrder.
+type ListAccessKeysRequestSortOrder string
+
+// RunProgress defines model for RunProgress.
+type RunProgress struct {
+	FinishedNodes []string `json:"finished_nodes,omitempty"`
+}
+
+// RunStarted defines model for RunStarted.
+type RunStarted struct {
+	// Rid The run id.
+	Rid string `json:"rid"`
+}
+
+// RunWorkflowEnvelope defines model for RunWorkflowEnvelope.
+type RunWorkflowEnvelope struct {
+	Data RunWorkflowEnvelope_Data `json:"data"`
+	Msg  *string                  `json:"msg,omitempty"`
+
+	// Rid Some replies carry the run id at the top level as well; clients prefer it.
+	Rid *string `json:"rid,omitempty"`
+
+	// Status 200 done, 201 created, 202 accepted / still running.
+	Status SuccessStatus `json:"status"`
+}
+
+// RunWorkflowEnvelope_Data defines model for RunWorkflowEnvelope.Data.
+type RunWorkflowEnvelope_Data struct {
+	union json.RawMessage
+}
+
+// RunWorkflowRequest defines model for RunWorkflowRequest.
+type RunWorkflowRequest struct {
+	InputFields       []InputField                   `json:"input_fields,omitempty"`
+	OutputScope       *RunWorkflowRequestOutputScope `json:"output_scope,omitempty"`
+	WaitForCompletion *bool                          `json:"wait_for_completion,omitempty"`
+
+	// Wid The workflow id (the VApp id with a VApp key).
+	Wid string `json:"wid"`
+}
+
+// RunWorkflowRequestOutputScope defines model for RunWorkflowRequest.OutputScope.
+type RunWorkflowRequestOutputScope string
+
+// StopRunRequest defines model for StopRunRequest.
+type StopRunRequest struct {
+	Rid string `json:"rid"`
+}
+
+// SuccessStatus 200 done, 201 created, 202 accepted / still running.
+type SuccessStatus int
+
+// UpdateAccessKeysRequest defines model for UpdateAccessKeysRequest.
+type UpdateAccessKeysRequest struct {
+	AccessKey *string `json:"access_key,omitempty"`
+
+	// AccessKeyType O one-time, M multiple use, L long-term.
+	AccessKeyType *AccessKeyType `json:"access_key_type,omitempty"`
+	AccessKeys    []string       `json:"access_keys,omitempty"`
+	AppId         *string        `json:"app_id,omitempty"`
+	AppIds        []string       `json:"app_ids,omitempty"`
+	Description   *string        `json:"description,omitempty"`
+	ExpireTime    *string        `json:"expire_time,omitempty"`
+	MaxCredits    *float64       `json:"max_credits,omitempty"`
+	MaxUseCount   *int           `json:"max_use_count,omitempty"`
+}
+
+// VApp defines model for VApp.
+type VApp struct {
+	AppId       string                 `json:"app_id"`
+	Description *string                `json:"description,omitempty"`
+	Images      []string               `json:"images,omitempty"`
+	Info        map[string]interface{} `json:"info,omitempty"`
+	Title       *string                `json:"title,omitempty"`
+}
+
+// WorkflowOutput defines model for WorkflowOutput.
+type WorkflowOutput struct {
+	Title string `json:"title"`
+
+	// Type The output node type (text, Audio, Mermaid, Echarts, Table, HTML, ...).
+	Type string `json:"type"`
+
+	// Value Any JSON value (text, URL, chart option object, ...).
+	Value interface{} `json:"value"`
+}
+
+// WorkflowOutputs defines model for WorkflowOutputs.
+type WorkflowOutputs = []WorkflowOutput
+
+// KeyType The kind of API key; sent only for VApp keys.
+type KeyType = APIKeyType
+
+// Empty defines model for Empty.
+type Empty struct {
+	union json.RawMessage
+}
+
+// Error A failed call. `status` is 401/403 (API key), 404 (not found), 500 (run failed or server error) or another business code.
+type Error = ErrorEnvelope
+
+// OpenVAppParams defines parameters for OpenVApp.
+type OpenVAppParams struct {
+	// Token The signed token (standard base64 of IV || ciphertext).
+	Token string `form:"token" json:"token"`
+
+	// KeyId Names the API key the token was signed with.
+	KeyId string `form:"key_id" json:"key_id"`
+}
+
+// AddAppsToAccessKeysParams defines parameters for AddAppsToAccessKeys.
+type AddAppsToAccessKeysParams struct {
+	// APIVersion The API version; always `20240508`.
+	APIVersion APIVersion `json:"VECTORVEIN-API-VERSION"`
+}
+
+// CreateAccessKeysParams defines parameters for CreateAccessKeys.
+type CreateAccessKeysParams struct {
+	// APIVersion The API version; always `20240508`.
+	APIVersion APIVersion `json:"VECTORVEIN-API-VERSION"`
+}
+
+// CreateAccessKeys200JSONResponseBody defines parameters for CreateAccessKeys.
+type CreateAccessKeys200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// DeleteAccessKeysParams defines parameters for DeleteAccessKeys.
+type DeleteAccessKeysParams struct {
+	// APIVersion The API version; always `20240508`.
+	APIVersion APIVersion `json:"VECTORVEIN-API-VERSION"`
+}
+
+// GetAccessKeysParams defines parameters for GetAccessKeys.
+type GetAccessKeysParams struct {
+	// GetType `selected` (default): the keys named in `access_keys`; `all`: every key.
+	GetType *GetAccessKeysParamsGetType `form:"get_type,omitempty" json:"get_type,omitempty"`
+
+	// AccessKeys The keys to get, comma-joined.
+	AccessKeys []string `form:"access_keys,omitempty" json:"access_keys,omitempty"`
+
+	// APIVersion The API version; always `20240508`.
+	APIVersion APIVersion `json:"VECTORVEIN-API-VERSION"`
+}
+
+// GetAccessKeysParamsGetType defines parameters for GetAccessKeys.
+type GetAccessKeysParamsGetType string
+
+// GetAccessKeys200JSONResponseBody defines parameters for GetAccessKeys.
+type GetAccessKeys200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// ListAccessKeysParams defines parameters for ListAccessKeys.
+type ListAccessKeysParams struct {
+	// APIVersion The API version; always `20240508`.
+	APIVersion APIVersion `json:"VECTORVEIN-API-VERSION"`
+}
+
+// ListAccessKeys200JSONResponseBody defines parameters for ListAccessKeys.
+type ListAccessKeys200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// RemoveAppsFromAccessKeysParams defines parameters for RemoveAppsFromAccessKeys.
+type RemoveAppsFromAccessKeysParams struct {
+	// APIVersion The API version; always `20240508`.
+	APIVersion APIVersion `json:"VECTORVEIN-API-VERSION"`
+}
+
+// UpdateAccessKeysParams defines parameters for UpdateAccessKeys.
+type UpdateAccessKeysParams struct {
+	// APIVersion The API version; always `20240508`.
+	APIVersion APIVersion `json:"VECTORVEIN-API-VERSION"`
+}
+
+// CheckWorkflowStatusParams defines parameters for CheckWorkflowStatus.
+type CheckWorkflowStatusParams struct {
+	// APIVersion The API version; always `20240508`.
+	APIVersion APIVersion `json:"VECTORVEIN-API-VERSION"`
+
+	// KeyType `VAPP` when the key is a VApp key; left out for workflow keys.
+	KeyType *KeyType `json:"VECTORVEIN-API-KEY-TYPE,omitempty"`
+}
+
+// CheckWorkflowStatus200JSONResponseBody defines parameters for CheckWorkflowStatus.
+type CheckWorkflowStatus200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// RunWorkflowParams defines parameters for RunWorkflow.
+type RunWorkflowParams struct {
+	// APIVersion The API version; always `20240508`.
+	APIVersion APIVersion `json:"VECTORVEIN-API-VERSION"`
+
+	// KeyType `VAPP` when the key is a VApp key; left out for workflow keys.
+	KeyType *KeyType `json:"VECTORVEIN-API-KEY-TYPE,omitempty"`
+}
+
+// RunWorkflow200JSONResponseBody defines parameters for RunWorkflow.
+type RunWorkflow200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// StopWorkflowRunParams defines parameters for StopWorkflowRun.
+type StopWorkflowRunParams struct {
+	// APIVersion The API version; always `20240508`.
+	APIVersion APIVersion `json:"VECTORVEIN-API-VERSION"`
+
+	// KeyType `VAPP` when the key is a VApp key; left out for workflow keys.
+	KeyType *KeyType `json:"VECTORVEIN-API-KEY-TYPE,omitempty"`
+}
+
+// StopWorkflowRun200JSONResponseBody defines parameters for StopWorkflowRun.
+type StopWorkflowRun200JSONResponseBody struct {
+	union json.RawMessage
+}
+
+// AddAppsToAccessKeysJSONRequestBody defines body for AddAppsToAccessKeys for application/json ContentType.
+type AddAppsToAccessKeysJSONRequestBody = AccessKeyAppsRequest
+
+// CreateAccessKeysJSONRequestBody defines body for CreateAccessKeys for application/json ContentType.
+type CreateAccessKeysJSONRequestBody = CreateAccessKeysRequest
+
+// DeleteAccessKeysJSONRequestBody defines body for DeleteAccessKeys for application/json ContentType.
+type DeleteAccessKeysJSONRequestBody = DeleteAccessKeysRequest
+
+// ListAccessKeysJSONRequestBody defines body for ListAccessKeys for application/json ContentType.
+type ListAccessKeysJSONRequestBody = ListAccessKeysRequest
+
+// RemoveAppsFromAccessKeysJSONRequestBody defines body for RemoveAppsFromAccessKeys for application/json ContentType.
+type RemoveAppsFromAccessKeysJSONRequestBody = AccessKeyAppsRequest
+
+// UpdateAccessKeysJSONRequestBody defines body for UpdateAccessKeys for application/json ContentType.
+type UpdateAccessKeysJSONRequestBody = UpdateAccessKeysRequest
+
+// CheckWorkflowStatusJSONRequestBody defines body for CheckWorkflowStatus for application/json ContentType.
+type CheckWorkflowStatusJSONRequestBody = CheckStatusRequest
+
+// RunWorkflowJSONRequestBody defines body for RunWorkflow for application/json ContentType.
+type RunWorkflowJSONRequestBody = RunWorkflowRequest
+
+// StopWorkflowRunJSONRequestBody defines body for StopWorkflowRun for application/json ContentType.
+type StopWorkflowRunJSONRequestBody = StopRunRequest
+
+// AsWorkflowOutputs returns the union data inside the CheckStatusEnvelope_Data as a WorkflowOutputs
+func (t CheckStatusEnvelope_Data) AsWorkflowOutputs() (WorkflowOutputs, error) {
+	var body WorkflowOutputs
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromWorkflowOutputs overwrites any union data inside the CheckStatusEnvelope_Data as the provided WorkflowOutputs
+func (t *CheckStatusEnvelope_Data) FromWorkflowOutputs(v WorkflowOutputs) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeWorkflowOutputs performs a merge with any union data inside the CheckStatusEnvelope_Data, using the provided WorkflowOutputs
+func (t *CheckStatusEnvelope_Data) MergeWorkflowOutputs(v WorkflowOutputs) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsRunProgress returns the union data inside the CheckStatusEnvelope_Data as a RunProgress
+func (t CheckStatusEnvelope_Data) AsRunProgress() (RunProgress, error) {
+	var body RunProgress
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRunProgress overwrites any union data inside the CheckStatusEnvelope_Data as the provided RunProgress
+func (t *CheckStatusEnvelope_Data) FromRunProgress(v RunProgress) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRunProgress performs a merge with any union data inside the CheckStatusEnvelope_Data, using the provided RunProgress
+func (t *CheckStatusEnvelope_Data) MergeRunProgress(v RunProgress) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t CheckStatusEnvelope_Data) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *CheckStatusEnvelope_Data) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsRunStarted returns the union data inside the RunWorkflowEnvelope_Data as a RunStarted
+func (t RunWorkflowEnvelope_Data) AsRunStarted() (RunStarted, error) {
+	var body RunStarted
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRunStarted overwrites any union data inside the RunWorkflowEnvelope_Data as the provided RunStarted
+func (t *RunWorkflowEnvelope_Data) FromRunStarted(v RunStarted) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRunStarted performs a merge with any union data inside the RunWorkflowEnvelope_Data, using the provided RunStarted
+func (t *RunWorkflowEnvelope_Data) MergeRunStarted(v RunStarted) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsWorkflowOutputs returns the union data inside the RunWorkflowEnvelope_Data as a WorkflowOutputs
+func (t RunWorkflowEnvelope_Data) AsWorkflowOutputs() (WorkflowOutputs, error) {
+	var body WorkflowOutputs
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromWorkflowOutputs overwrites any union data inside the RunWorkflowEnvelope_Data as the provided WorkflowOutputs
+func (t *RunWorkflowEnvelope_Data) FromWorkflowOutputs(v WorkflowOutputs) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeWorkflowOutputs performs a merge with any union data inside the RunWorkflowEnvelope_Data, using the provided WorkflowOutputs
+func (t *RunWorkflowEnvelope_Data) MergeWorkflowOutputs(v WorkflowOutputs) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t RunWorkflowEnvelope_Data) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *RunWorkflowEnvelope_Data) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEmptyEnvelope returns the union data inside the Empty as a EmptyEnvelope
+func (t Empty) AsEmptyEnvelope() (EmptyEnvelope, error) {
+	var body EmptyEnvelope
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEmptyEnvelope overwrites any union data inside the Empty as the provided EmptyEnvelope
+func (t *Empty) FromEmptyEnvelope(v EmptyEnvelope) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEmptyEnvelope performs a merge with any union data inside the Empty, using the provided EmptyEnvelope
+func (t *Empty) MergeEmptyEnvelope(v EmptyEnvelope) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsErrorEnvelope returns the union data inside the Empty as a ErrorEnvelope
+func (t Empty) AsErrorEnvelope() (ErrorEnvelope, error) {
+	var body ErrorEnvelope
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorEnvelope overwrites any union data inside the Empty as the provided ErrorEnvelope
+func (t *Empty) FromErrorEnvelope(v ErrorEnvelope) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeErrorEnvelope performs a merge with any union data inside the Empty, using the provided ErrorEnvelope
+func (t *Empty) MergeErrorEnvelope(v ErrorEnvelope) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t Empty) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *Empty) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsAccessKeysEnvelope returns the union data inside the CreateAccessKeys200JSONResponseBody as a AccessKeysEnvelope
+func (t CreateAccessKeys200JSONResponseBody) AsAccessKeysEnvelope() (AccessKeysEnvelope, error) {
+	var body AccessKeysEnvelope
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAccessKeysEnvelope overwrites any union data inside the CreateAccessKeys200JSONResponseBody as the provided AccessKeysEnvelope
+func (t *CreateAccessKeys200JSONResponseBody) FromAccessKeysEnvelope(v AccessKeysEnvelope) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAccessKeysEnvelope performs a merge with any union data inside the CreateAccessKeys200JSONResponseBody, using the provided AccessKeysEnvelope
+func (t *CreateAccessKeys200JSONResponseBody) MergeAccessKeysEnvelope(v AccessKeysEnvelope) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsErrorEnvelope returns the union data inside the CreateAccessKeys200JSONResponseBody as a ErrorEnvelope
+func (t CreateAccessKeys200JSONResponseBody) AsErrorEnvelope() (ErrorEnvelope, error) {
+	var body ErrorEnvelope
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorEnvelope overwrites any union data inside the CreateAccessKeys200JSONResponseBody as the provided ErrorEnvelope
+func (t *CreateAccessKeys200JSONResponseBody) FromErrorEnvelope(v ErrorEnvelope) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeErrorEnvelope performs a merge with any union data inside the CreateAccessKeys200JSONResponseBody, using the provided ErrorEnvelope
+func (t *CreateAccessKeys200JSONResponseBody) MergeErrorEnvelope(v ErrorEnvelope) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t CreateAccessKeys200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *CreateAccessKeys200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsAccessKeysEnvelope returns the union data inside the GetAccessKeys200JSONResponseBody as a AccessKeysEnvelope
+func (t GetAccessKeys200JSONResponseBody) AsAccessKeysEnvelope() (AccessKeysEnvelope, error) {
+	var body AccessKeysEnvelope
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAccessKeysEnvelope overwrites any union data inside the GetAccessKeys200JSONResponseBody as the provided AccessKeysEnvelope
+func (t *GetAccessKeys200JSONResponseBody) FromAccessKeysEnvelope(v AccessKeysEnvelope) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAccessKeysEnvelope performs a merge with any union data inside the GetAccessKeys200JSONResponseBody, using the provided AccessKeysEnvelope
+func (t *GetAccessKeys200JSONResponseBody) MergeAccessKeysEnvelope(v AccessKeysEnvelope) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsErrorEnvelope returns the union data inside the GetAccessKeys200JSONResponseBody as a ErrorEnvelope
+func (t GetAccessKeys200JSONResponseBody) AsErrorEnvelope() (ErrorEnvelope, error) {
+	var body ErrorEnvelope
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorEnvelope overwrites any union data inside the GetAccessKeys200JSONResponseBody as the provided ErrorEnvelope
+func (t *GetAccessKeys200JSONResponseBody) FromErrorEnvelope(v ErrorEnvelope) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeErrorEnvelope performs a merge with any union data inside the GetAccessKeys200JSONResponseBody, using the provided ErrorEnvelope
+func (t *GetAccessKeys200JSONResponseBody) MergeErrorEnvelope(v ErrorEnvelope) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t GetAccessKeys200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *GetAccessKeys200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsAccessKeyPageEnvelope returns the union data inside the ListAccessKeys200JSONResponseBody as a AccessKeyPageEnvelope
+func (t ListAccessKeys200JSONResponseBody) AsAccessKeyPageEnvelope() (AccessKeyPageEnvelope, error) {
+	var body AccessKeyPageEnvelope
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromAccessKeyPageEnvelope overwrites any union data inside the ListAccessKeys200JSONResponseBody as the provided AccessKeyPageEnvelope
+func (t *ListAccessKeys200JSONResponseBody) FromAccessKeyPageEnvelope(v AccessKeyPageEnvelope) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeAccessKeyPageEnvelope performs a merge with any union data inside the ListAccessKeys200JSONResponseBody, using the provided AccessKeyPageEnvelope
+func (t *ListAccessKeys200JSONResponseBody) MergeAccessKeyPageEnvelope(v AccessKeyPageEnvelope) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsErrorEnvelope returns the union data inside the ListAccessKeys200JSONResponseBody as a ErrorEnvelope
+func (t ListAccessKeys200JSONResponseBody) AsErrorEnvelope() (ErrorEnvelope, error) {
+	var body ErrorEnvelope
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorEnvelope overwrites any union data inside the ListAccessKeys200JSONResponseBody as the provided ErrorEnvelope
+func (t *ListAccessKeys200JSONResponseBody) FromErrorEnvelope(v ErrorEnvelope) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeErrorEnvelope performs a merge with any union data inside the ListAccessKeys200JSONResponseBody, using the provided ErrorEnvelope
+func (t *ListAccessKeys200JSONResponseBody) MergeErrorEnvelope(v ErrorEnvelope) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t ListAccessKeys200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *ListAccessKeys200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsCheckStatusEnvelope returns the union data inside the CheckWorkflowStatus200JSONResponseBody as a CheckStatusEnvelope
+func (t CheckWorkflowStatus200JSONResponseBody) AsCheckStatusEnvelope() (CheckStatusEnvelope, error) {
+	var body CheckStatusEnvelope
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCheckStatusEnvelope overwrites any union data inside the CheckWorkflowStatus200JSONResponseBody as the provided CheckStatusEnvelope
+func (t *CheckWorkflowStatus200JSONResponseBody) FromCheckStatusEnvelope(v CheckStatusEnvelope) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCheckStatusEnvelope performs a merge with any union data inside the CheckWorkflowStatus200JSONResponseBody, using the provided CheckStatusEnvelope
+func (t *CheckWorkflowStatus200JSONResponseBody) MergeCheckStatusEnvelope(v CheckStatusEnvelope) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsErrorEnvelope returns the union data inside the CheckWorkflowStatus200JSONResponseBody as a ErrorEnvelope
+func (t CheckWorkflowStatus200JSONResponseBody) AsErrorEnvelope() (ErrorEnvelope, error) {
+	var body ErrorEnvelope
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorEnvelope overwrites any union data inside the CheckWorkflowStatus200JSONResponseBody as the provided ErrorEnvelope
+func (t *CheckWorkflowStatus200JSONResponseBody) FromErrorEnvelope(v ErrorEnvelope) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeErrorEnvelope performs a merge with any union data inside the CheckWorkflowStatus200JSONResponseBody, using the provided ErrorEnvelope
+func (t *CheckWorkflowStatus200JSONResponseBody) MergeErrorEnvelope(v ErrorEnvelope) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t CheckWorkflowStatus200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *CheckWorkflowStatus200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsRunWorkflowEnvelope returns the union data inside the RunWorkflow200JSONResponseBody as a RunWorkflowEnvelope
+func (t RunWorkflow200JSONResponseBody) AsRunWorkflowEnvelope() (RunWorkflowEnvelope, error) {
+	var body RunWorkflowEnvelope
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRunWorkflowEnvelope overwrites any union data inside the RunWorkflow200JSONResponseBody as the provided RunWorkflowEnvelope
+func (t *RunWorkflow200JSONResponseBody) FromRunWorkflowEnvelope(v RunWorkflowEnvelope) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRunWorkflowEnvelope performs a merge with any union data inside the RunWorkflow200JSONResponseBody, using the provided RunWorkflowEnvelope
+func (t *RunWorkflow200JSONResponseBody) MergeRunWorkflowEnvelope(v RunWorkflowEnvelope) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsErrorEnvelope returns the union data inside the RunWorkflow200JSONResponseBody as a ErrorEnvelope
+func (t RunWorkflow200JSONResponseBody) AsErrorEnvelope() (ErrorEnvelope, error) {
+	var body ErrorEnvelope
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorEnvelope overwrites any union data inside the RunWorkflow200JSONResponseBody as the provided ErrorEnvelope
+func (t *RunWorkflow200JSONResponseBody) FromErrorEnvelope(v ErrorEnvelope) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeErrorEnvelope performs a merge with any union data inside the RunWorkflow200JSONResponseBody, using the provided ErrorEnvelope
+func (t *RunWorkflow200JSONResponseBody) MergeErrorEnvelope(v ErrorEnvelope) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t RunWorkflow200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *RunWorkflow200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEmptyEnvelope returns the union data inside the StopWorkflowRun200JSONResponseBody as a EmptyEnvelope
+func (t StopWorkflowRun200JSONResponseBody) AsEmptyEnvelope() (EmptyEnvelope, error) {
+	var body EmptyEnvelope
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEmptyEnvelope overwrites any union data inside the StopWorkflowRun200JSONResponseBody as the provided EmptyEnvelope
+func (t *StopWorkflowRun200JSONResponseBody) FromEmptyEnvelope(v EmptyEnvelope) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEmptyEnvelope performs a merge with any union data inside the StopWorkflowRun200JSONResponseBody, using the provided EmptyEnvelope
+func (t *StopWorkflowRun200JSONResponseBody) MergeEmptyEnvelope(v EmptyEnvelope) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsErrorEnvelope returns the union data inside the StopWorkflowRun200JSONResponseBody as a ErrorEnvelope
+func (t StopWorkflowRun200JSONResponseBody) AsErrorEnvelope() (ErrorEnvelope, error) {
+	var body ErrorEnvelope
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorEnvelope overwrites any union data inside the StopWorkflowRun200JSONResponseBody as the provided ErrorEnvelope
+func (t *StopWorkflowRun200JSONResponseBody) FromErrorEnvelope(v ErrorEnvelope) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeErrorEnvelope performs a merge with any union data inside the StopWorkflowRun200JSONResponseBody, using the provided ErrorEnvelope
+func (t *StopWorkflowRun200JSONResponseBody) MergeErrorEnvelope(v ErrorEnvelope) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t StopWorkflowRun200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *StopWorkflowRun200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -88,13 +1225,174 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
-	// Ping performs a GET /ping (the `Ping` operationId) request.
-	Ping(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// OpenVApp Open a VApp with a signed link.
+	//
+	// The page a signed link opens. The server decrypts `token` with the API key named by
+	// `key_id`, checks that the token names this app, that it has not expired
+	// (`now <= unix_seconds + timeout_seconds`) and that the access key is valid for the app.
+	//
+	// Corresponds with GET /public/v-app/{app_id} (the `OpenVApp` operationId).
+	OpenVApp(ctx context.Context, appId string, params *OpenVAppParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddAppsToAccessKeysWithBody Give access keys access to more applications.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /vapp/access-key/add-apps (the `AddAppsToAccessKeys` operationId).
+	AddAppsToAccessKeysWithBody(ctx context.Context, params *AddAppsToAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddAppsToAccessKeys Give access keys access to more applications.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /vapp/access-key/add-apps (the `AddAppsToAccessKeys` operationId).
+	AddAppsToAccessKeys(ctx context.Context, params *AddAppsToAccessKeysParams, body AddAppsToAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAccessKeysWithBody Create `count` access keys.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /vapp/access-key/create (the `CreateAccessKeys` operationId).
+	CreateAccessKeysWithBody(ctx context.Context, params *CreateAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateAccessKeys Create `count` access keys.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /vapp/access-key/create (the `CreateAccessKeys` operationId).
+	CreateAccessKeys(ctx context.Context, params *CreateAccessKeysParams, body CreateAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteAccessKeysWithBody Delete access keys of an application.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /vapp/access-key/delete (the `DeleteAccessKeys` operationId).
+	DeleteAccessKeysWithBody(ctx context.Context, params *DeleteAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteAccessKeys Delete access keys of an application.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /vapp/access-key/delete (the `DeleteAccessKeys` operationId).
+	DeleteAccessKeys(ctx context.Context, params *DeleteAccessKeysParams, body DeleteAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetAccessKeys Get access keys, selected by key or all of them.
+	//
+	// Corresponds with GET /vapp/access-key/get (the `GetAccessKeys` operationId).
+	GetAccessKeys(ctx context.Context, params *GetAccessKeysParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAccessKeysWithBody List access keys, one page at a time.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /vapp/access-key/list (the `ListAccessKeys` operationId).
+	ListAccessKeysWithBody(ctx context.Context, params *ListAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListAccessKeys List access keys, one page at a time.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /vapp/access-key/list (the `ListAccessKeys` operationId).
+	ListAccessKeys(ctx context.Context, params *ListAccessKeysParams, body ListAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveAppsFromAccessKeysWithBody Take applications away from access keys.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /vapp/access-key/remove-apps (the `RemoveAppsFromAccessKeys` operationId).
+	RemoveAppsFromAccessKeysWithBody(ctx context.Context, params *RemoveAppsFromAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveAppsFromAccessKeys Take applications away from access keys.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /vapp/access-key/remove-apps (the `RemoveAppsFromAccessKeys` operationId).
+	RemoveAppsFromAccessKeys(ctx context.Context, params *RemoveAppsFromAccessKeysParams, body RemoveAppsFromAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAccessKeysWithBody Update one access key (`access_key`) or several (`access_keys`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /vapp/access-key/update (the `UpdateAccessKeys` operationId).
+	UpdateAccessKeysWithBody(ctx context.Context, params *UpdateAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateAccessKeys Update one access key (`access_key`) or several (`access_keys`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /vapp/access-key/update (the `UpdateAccessKeys` operationId).
+	UpdateAccessKeys(ctx context.Context, params *UpdateAccessKeysParams, body UpdateAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CheckWorkflowStatusWithBody Check the status of a run.
+	//
+	// Status 200 with the outputs list as `data`: finished. Status 202 (`msg` RUNNING or
+	// QUEUED): still running. Error envelope 500: the run failed (`msg` FAILED, `data.error`).
+	// Error envelope 404: unknown run id. A VApp key must send `wid` (the VApp id).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /workflow/check-status (the `CheckWorkflowStatus` operationId).
+	CheckWorkflowStatusWithBody(ctx context.Context, params *CheckWorkflowStatusParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CheckWorkflowStatus Check the status of a run.
+	//
+	// Status 200 with the outputs list as `data`: finished. Status 202 (`msg` RUNNING or
+	// QUEUED): still running. Error envelope 500: the run failed (`msg` FAILED, `data.error`).
+	// Error envelope 404: unknown run id. A VApp key must send `wid` (the VApp id).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /workflow/check-status (the `CheckWorkflowStatus` operationId).
+	CheckWorkflowStatus(ctx context.Context, params *CheckWorkflowStatusParams, body CheckWorkflowStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RunWorkflowWithBody Start a workflow run.
+	//
+	// Starts a run and answers `data.rid`. With `wait_for_completion` the server may wait up
+	// to about 30 s: a run that finishes in time answers status 200 with the outputs list
+	// as `data`; one still running answers status 202 with `data.rid`; a failed run answers
+	// an error envelope with status 500. Clients must handle all three shapes.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /workflow/run (the `RunWorkflow` operationId).
+	RunWorkflowWithBody(ctx context.Context, params *RunWorkflowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RunWorkflow Start a workflow run.
+	//
+	// Starts a run and answers `data.rid`. With `wait_for_completion` the server may wait up
+	// to about 30 s: a run that finishes in time answers status 200 with the outputs list
+	// as `data`; one still running answers status 202 with `data.rid`; a failed run answers
+	// an error envelope with status 500. Clients must handle all three shapes.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /workflow/run (the `RunWorkflow` operationId).
+	RunWorkflow(ctx context.Context, params *RunWorkflowParams, body RunWorkflowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StopWorkflowRunWithBody Stop a running workflow run.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /workflow/stop-run (the `StopWorkflowRun` operationId).
+	StopWorkflowRunWithBody(ctx context.Context, params *StopWorkflowRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StopWorkflowRun Stop a running workflow run.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /workflow/stop-run (the `StopWorkflowRun` operationId).
+	StopWorkflowRun(ctx context.Context, params *StopWorkflowRunParams, body StopWorkflowRunJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
-// Ping performs a GET /ping (the `Ping` operationId) request.
-func (c *Client) Ping(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPingRequest(c.Server)
+// OpenVApp Open a VApp with a signed link.
+//
+// The page a signed link opens. The server decrypts `token` with the API key named by
+// `key_id`, checks that the token names this app, that it has not expired
+// (`now <= unix_seconds + timeout_seconds`) and that the access key is valid for the app.
+//
+// Corresponds with GET /public/v-app/{app_id} (the `OpenVApp` operationId).
+func (c *Client) OpenVApp(ctx context.Context, appId string, params *OpenVAppParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenVAppRequest(c.Server, appId, params)
 	if err != nil {
 		return nil, err
 	}
@@ -105,16 +1403,362 @@ func (c *Client) Ping(ctx context.Context, reqEditors ...RequestEditorFn) (*http
 	return c.Client.Do(req)
 }
 
-// NewPingRequest constructs an http.Request for the Ping method
-func NewPingRequest(server string) (*http.Request, error) {
+// AddAppsToAccessKeysWithBody Give access keys access to more applications.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /vapp/access-key/add-apps (the `AddAppsToAccessKeys` operationId).
+func (c *Client) AddAppsToAccessKeysWithBody(ctx context.Context, params *AddAppsToAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddAppsToAccessKeysRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddAppsToAccessKeys Give access keys access to more applications.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /vapp/access-key/add-apps (the `AddAppsToAccessKeys` operationId).
+func (c *Client) AddAppsToAccessKeys(ctx context.Context, params *AddAppsToAccessKeysParams, body AddAppsToAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddAppsToAccessKeysRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAccessKeysWithBody Create `count` access keys.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /vapp/access-key/create (the `CreateAccessKeys` operationId).
+func (c *Client) CreateAccessKeysWithBody(ctx context.Context, params *CreateAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAccessKeysRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateAccessKeys Create `count` access keys.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /vapp/access-key/create (the `CreateAccessKeys` operationId).
+func (c *Client) CreateAccessKeys(ctx context.Context, params *CreateAccessKeysParams, body CreateAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateAccessKeysRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteAccessKeysWithBody Delete access keys of an application.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /vapp/access-key/delete (the `DeleteAccessKeys` operationId).
+func (c *Client) DeleteAccessKeysWithBody(ctx context.Context, params *DeleteAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteAccessKeysRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteAccessKeys Delete access keys of an application.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /vapp/access-key/delete (the `DeleteAccessKeys` operationId).
+func (c *Client) DeleteAccessKeys(ctx context.Context, params *DeleteAccessKeysParams, body DeleteAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteAccessKeysRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetAccessKeys Get access keys, selected by key or all of them.
+//
+// Corresponds with GET /vapp/access-key/get (the `GetAccessKeys` operationId).
+func (c *Client) GetAccessKeys(ctx context.Context, params *GetAccessKeysParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetAccessKeysRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAccessKeysWithBody List access keys, one page at a time.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /vapp/access-key/list (the `ListAccessKeys` operationId).
+func (c *Client) ListAccessKeysWithBody(ctx context.Context, params *ListAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAccessKeysRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListAccessKeys List access keys, one page at a time.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /vapp/access-key/list (the `ListAccessKeys` operationId).
+func (c *Client) ListAccessKeys(ctx context.Context, params *ListAccessKeysParams, body ListAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListAccessKeysRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveAppsFromAccessKeysWithBody Take applications away from access keys.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /vapp/access-key/remove-apps (the `RemoveAppsFromAccessKeys` operationId).
+func (c *Client) RemoveAppsFromAccessKeysWithBody(ctx context.Context, params *RemoveAppsFromAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveAppsFromAccessKeysRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveAppsFromAccessKeys Take applications away from access keys.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /vapp/access-key/remove-apps (the `RemoveAppsFromAccessKeys` operationId).
+func (c *Client) RemoveAppsFromAccessKeys(ctx context.Context, params *RemoveAppsFromAccessKeysParams, body RemoveAppsFromAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveAppsFromAccessKeysRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAccessKeysWithBody Update one access key (`access_key`) or several (`access_keys`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /vapp/access-key/update (the `UpdateAccessKeys` operationId).
+func (c *Client) UpdateAccessKeysWithBody(ctx context.Context, params *UpdateAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAccessKeysRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateAccessKeys Update one access key (`access_key`) or several (`access_keys`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /vapp/access-key/update (the `UpdateAccessKeys` operationId).
+func (c *Client) UpdateAccessKeys(ctx context.Context, params *UpdateAccessKeysParams, body UpdateAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateAccessKeysRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CheckWorkflowStatusWithBody Check the status of a run.
+//
+// Status 200 with the outputs list as `data`: finished. Status 202 (`msg` RUNNING or
+// QUEUED): still running. Error envelope 500: the run failed (`msg` FAILED, `data.error`).
+// Error envelope 404: unknown run id. A VApp key must send `wid` (the VApp id).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /workflow/check-status (the `CheckWorkflowStatus` operationId).
+func (c *Client) CheckWorkflowStatusWithBody(ctx context.Context, params *CheckWorkflowStatusParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCheckWorkflowStatusRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CheckWorkflowStatus Check the status of a run.
+//
+// Status 200 with the outputs list as `data`: finished. Status 202 (`msg` RUNNING or
+// QUEUED): still running. Error envelope 500: the run failed (`msg` FAILED, `data.error`).
+// Error envelope 404: unknown run id. A VApp key must send `wid` (the VApp id).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /workflow/check-status (the `CheckWorkflowStatus` operationId).
+func (c *Client) CheckWorkflowStatus(ctx context.Context, params *CheckWorkflowStatusParams, body CheckWorkflowStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCheckWorkflowStatusRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RunWorkflowWithBody Start a workflow run.
+//
+// Starts a run and answers `data.rid`. With `wait_for_completion` the server may wait up
+// to about 30 s: a run that finishes in time answers status 200 with the outputs list
+// as `data`; one still running answers status 202 with `data.rid`; a failed run answers
+// an error envelope with status 500. Clients must handle all three shapes.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /workflow/run (the `RunWorkflow` operationId).
+func (c *Client) RunWorkflowWithBody(ctx context.Context, params *RunWorkflowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunWorkflowRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RunWorkflow Start a workflow run.
+//
+// Starts a run and answers `data.rid`. With `wait_for_completion` the server may wait up
+// to about 30 s: a run that finishes in time answers status 200 with the outputs list
+// as `data`; one still running answers status 202 with `data.rid`; a failed run answers
+// an error envelope with status 500. Clients must handle all three shapes.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /workflow/run (the `RunWorkflow` operationId).
+func (c *Client) RunWorkflow(ctx context.Context, params *RunWorkflowParams, body RunWorkflowJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunWorkflowRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StopWorkflowRunWithBody Stop a running workflow run.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /workflow/stop-run (the `StopWorkflowRun` operationId).
+func (c *Client) StopWorkflowRunWithBody(ctx context.Context, params *StopWorkflowRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStopWorkflowRunRequestWithBody(c.Server, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StopWorkflowRun Stop a running workflow run.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /workflow/stop-run (the `StopWorkflowRun` operationId).
+func (c *Client) StopWorkflowRun(ctx context.Context, params *StopWorkflowRunParams, body StopWorkflowRunJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStopWorkflowRunRequest(c.Server, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NewOpenVAppRequest constructs an http.Request for the OpenVApp method
+func NewOpenVAppRequest(server string, appId string, params *OpenVAppParams) (*http.Request, error) {
 	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "app_id", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
 
 	serverURL, err := url.Parse(server)
 	if err != nil {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/ping")
+	operationPath := fmt.Sprintf("/public/v-app/%s", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -124,9 +1768,629 @@ func NewPingRequest(server string) (*http.Request, error) {
 		return nil, err
 	}
 
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "token", params.Token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "key_id", params.KeyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewAddAppsToAccessKeysRequest calls the generic AddAppsToAccessKeys builder with application/json body
+func NewAddAppsToAccessKeysRequest(server string, params *AddAppsToAccessKeysParams, body AddAppsToAccessKeysJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddAppsToAccessKeysRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewAddAppsToAccessKeysRequestWithBody constructs an http.Request for the AddAppsToAccessKeys method, with any body, and a specified content type
+func NewAddAppsToAccessKeysRequestWithBody(server string, params *AddAppsToAccessKeysParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/vapp/access-key/add-apps")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "VECTORVEIN-API-VERSION", params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("VECTORVEIN-API-VERSION", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewCreateAccessKeysRequest calls the generic CreateAccessKeys builder with application/json body
+func NewCreateAccessKeysRequest(server string, params *CreateAccessKeysParams, body CreateAccessKeysJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateAccessKeysRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCreateAccessKeysRequestWithBody constructs an http.Request for the CreateAccessKeys method, with any body, and a specified content type
+func NewCreateAccessKeysRequestWithBody(server string, params *CreateAccessKeysParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/vapp/access-key/create")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "VECTORVEIN-API-VERSION", params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("VECTORVEIN-API-VERSION", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewDeleteAccessKeysRequest calls the generic DeleteAccessKeys builder with application/json body
+func NewDeleteAccessKeysRequest(server string, params *DeleteAccessKeysParams, body DeleteAccessKeysJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewDeleteAccessKeysRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewDeleteAccessKeysRequestWithBody constructs an http.Request for the DeleteAccessKeys method, with any body, and a specified content type
+func NewDeleteAccessKeysRequestWithBody(server string, params *DeleteAccessKeysParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/vapp/access-key/delete")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "VECTORVEIN-API-VERSION", params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("VECTORVEIN-API-VERSION", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewGetAccessKeysRequest constructs an http.Request for the GetAccessKeys method
+func NewGetAccessKeysRequest(server string, params *GetAccessKeysParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/vapp/access-key/get")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.GetType != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "get_type", *params.GetType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.AccessKeys != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", false, "access_keys", params.AccessKeys, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "array", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "VECTORVEIN-API-VERSION", params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("VECTORVEIN-API-VERSION", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewListAccessKeysRequest calls the generic ListAccessKeys builder with application/json body
+func NewListAccessKeysRequest(server string, params *ListAccessKeysParams, body ListAccessKeysJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewListAccessKeysRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewListAccessKeysRequestWithBody constructs an http.Request for the ListAccessKeys method, with any body, and a specified content type
+func NewListAccessKeysRequestWithBody(server string, params *ListAccessKeysParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/vapp/access-key/list")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "VECTORVEIN-API-VERSION", params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("VECTORVEIN-API-VERSION", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewRemoveAppsFromAccessKeysRequest calls the generic RemoveAppsFromAccessKeys builder with application/json body
+func NewRemoveAppsFromAccessKeysRequest(server string, params *RemoveAppsFromAccessKeysParams, body RemoveAppsFromAccessKeysJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRemoveAppsFromAccessKeysRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewRemoveAppsFromAccessKeysRequestWithBody constructs an http.Request for the RemoveAppsFromAccessKeys method, with any body, and a specified content type
+func NewRemoveAppsFromAccessKeysRequestWithBody(server string, params *RemoveAppsFromAccessKeysParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/vapp/access-key/remove-apps")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "VECTORVEIN-API-VERSION", params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("VECTORVEIN-API-VERSION", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewUpdateAccessKeysRequest calls the generic UpdateAccessKeys builder with application/json body
+func NewUpdateAccessKeysRequest(server string, params *UpdateAccessKeysParams, body UpdateAccessKeysJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateAccessKeysRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewUpdateAccessKeysRequestWithBody constructs an http.Request for the UpdateAccessKeys method, with any body, and a specified content type
+func NewUpdateAccessKeysRequestWithBody(server string, params *UpdateAccessKeysParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/vapp/access-key/update")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "VECTORVEIN-API-VERSION", params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("VECTORVEIN-API-VERSION", headerParam0)
+
+	}
+
+	return req, nil
+}
+
+// NewCheckWorkflowStatusRequest calls the generic CheckWorkflowStatus builder with application/json body
+func NewCheckWorkflowStatusRequest(server string, params *CheckWorkflowStatusParams, body CheckWorkflowStatusJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCheckWorkflowStatusRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewCheckWorkflowStatusRequestWithBody constructs an http.Request for the CheckWorkflowStatus method, with any body, and a specified content type
+func NewCheckWorkflowStatusRequestWithBody(server string, params *CheckWorkflowStatusParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/workflow/check-status")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "VECTORVEIN-API-VERSION", params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("VECTORVEIN-API-VERSION", headerParam0)
+
+		if params.KeyType != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "VECTORVEIN-API-KEY-TYPE", *params.KeyType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("VECTORVEIN-API-KEY-TYPE", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewRunWorkflowRequest calls the generic RunWorkflow builder with application/json body
+func NewRunWorkflowRequest(server string, params *RunWorkflowParams, body RunWorkflowJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRunWorkflowRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewRunWorkflowRequestWithBody constructs an http.Request for the RunWorkflow method, with any body, and a specified content type
+func NewRunWorkflowRequestWithBody(server string, params *RunWorkflowParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/workflow/run")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "VECTORVEIN-API-VERSION", params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("VECTORVEIN-API-VERSION", headerParam0)
+
+		if params.KeyType != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "VECTORVEIN-API-KEY-TYPE", *params.KeyType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("VECTORVEIN-API-KEY-TYPE", headerParam1)
+		}
+
+	}
+
+	return req, nil
+}
+
+// NewStopWorkflowRunRequest calls the generic StopWorkflowRun builder with application/json body
+func NewStopWorkflowRunRequest(server string, params *StopWorkflowRunParams, body StopWorkflowRunJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewStopWorkflowRunRequestWithBody(server, params, "application/json", bodyReader)
+}
+
+// NewStopWorkflowRunRequestWithBody constructs an http.Request for the StopWorkflowRun method, with any body, and a specified content type
+func NewStopWorkflowRunRequestWithBody(server string, params *StopWorkflowRunParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/workflow/stop-run")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		var headerParam0 string
+
+		headerParam0, err = runtime.StyleParamWithOptions("simple", false, "VECTORVEIN-API-VERSION", params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+		if err != nil {
+			return nil, err
+		}
+
+		req.Header.Set("VECTORVEIN-API-VERSION", headerParam0)
+
+		if params.KeyType != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "VECTORVEIN-API-KEY-TYPE", *params.KeyType, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("VECTORVEIN-API-KEY-TYPE", headerParam1)
+		}
+
 	}
 
 	return req, nil
@@ -176,24 +2440,181 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
-	// PingWithResponse performs a GET /ping (the `Ping` operationId) request.
+	// OpenVAppWithResponse Open a VApp with a signed link.
+	//
+	// The page a signed link opens. The server decrypts `token` with the API key named by
+	// `key_id`, checks that the token names this app, that it has not expired
+	// (`now <= unix_seconds + timeout_seconds`) and that the access key is valid for the app.
 	//
 	// Returns a wrapper object for the known response body format(s).
-	PingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PingResponse, error)
+	//
+	// Corresponds with GET /public/v-app/{app_id} (the `OpenVApp` operationId).
+	OpenVAppWithResponse(ctx context.Context, appId string, params *OpenVAppParams, reqEditors ...RequestEditorFn) (*OpenVAppResponse, error)
+
+	// AddAppsToAccessKeysWithBodyWithResponse Give access keys access to more applications.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /vapp/access-key/add-apps (the `AddAppsToAccessKeys` operationId).
+	AddAppsToAccessKeysWithBodyWithResponse(ctx context.Context, params *AddAppsToAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddAppsToAccessKeysResponse, error)
+
+	// AddAppsToAccessKeysWithResponse Give access keys access to more applications.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /vapp/access-key/add-apps (the `AddAppsToAccessKeys` operationId).
+	AddAppsToAccessKeysWithResponse(ctx context.Context, params *AddAppsToAccessKeysParams, body AddAppsToAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*AddAppsToAccessKeysResponse, error)
+
+	// CreateAccessKeysWithBodyWithResponse Create `count` access keys.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /vapp/access-key/create (the `CreateAccessKeys` operationId).
+	CreateAccessKeysWithBodyWithResponse(ctx context.Context, params *CreateAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAccessKeysResponse, error)
+
+	// CreateAccessKeysWithResponse Create `count` access keys.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /vapp/access-key/create (the `CreateAccessKeys` operationId).
+	CreateAccessKeysWithResponse(ctx context.Context, params *CreateAccessKeysParams, body CreateAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAccessKeysResponse, error)
+
+	// DeleteAccessKeysWithBodyWithResponse Delete access keys of an application.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /vapp/access-key/delete (the `DeleteAccessKeys` operationId).
+	DeleteAccessKeysWithBodyWithResponse(ctx context.Context, params *DeleteAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteAccessKeysResponse, error)
+
+	// DeleteAccessKeysWithResponse Delete access keys of an application.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /vapp/access-key/delete (the `DeleteAccessKeys` operationId).
+	DeleteAccessKeysWithResponse(ctx context.Context, params *DeleteAccessKeysParams, body DeleteAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteAccessKeysResponse, error)
+
+	// GetAccessKeysWithResponse Get access keys, selected by key or all of them.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /vapp/access-key/get (the `GetAccessKeys` operationId).
+	GetAccessKeysWithResponse(ctx context.Context, params *GetAccessKeysParams, reqEditors ...RequestEditorFn) (*GetAccessKeysResponse, error)
+
+	// ListAccessKeysWithBodyWithResponse List access keys, one page at a time.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /vapp/access-key/list (the `ListAccessKeys` operationId).
+	ListAccessKeysWithBodyWithResponse(ctx context.Context, params *ListAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ListAccessKeysResponse, error)
+
+	// ListAccessKeysWithResponse List access keys, one page at a time.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /vapp/access-key/list (the `ListAccessKeys` operationId).
+	ListAccessKeysWithResponse(ctx context.Context, params *ListAccessKeysParams, body ListAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*ListAccessKeysResponse, error)
+
+	// RemoveAppsFromAccessKeysWithBodyWithResponse Take applications away from access keys.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /vapp/access-key/remove-apps (the `RemoveAppsFromAccessKeys` operationId).
+	RemoveAppsFromAccessKeysWithBodyWithResponse(ctx context.Context, params *RemoveAppsFromAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveAppsFromAccessKeysResponse, error)
+
+	// RemoveAppsFromAccessKeysWithResponse Take applications away from access keys.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /vapp/access-key/remove-apps (the `RemoveAppsFromAccessKeys` operationId).
+	RemoveAppsFromAccessKeysWithResponse(ctx context.Context, params *RemoveAppsFromAccessKeysParams, body RemoveAppsFromAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveAppsFromAccessKeysResponse, error)
+
+	// UpdateAccessKeysWithBodyWithResponse Update one access key (`access_key`) or several (`access_keys`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /vapp/access-key/update (the `UpdateAccessKeys` operationId).
+	UpdateAccessKeysWithBodyWithResponse(ctx context.Context, params *UpdateAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAccessKeysResponse, error)
+
+	// UpdateAccessKeysWithResponse Update one access key (`access_key`) or several (`access_keys`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /vapp/access-key/update (the `UpdateAccessKeys` operationId).
+	UpdateAccessKeysWithResponse(ctx context.Context, params *UpdateAccessKeysParams, body UpdateAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAccessKeysResponse, error)
+
+	// CheckWorkflowStatusWithBodyWithResponse Check the status of a run.
+	//
+	// Status 200 with the outputs list as `data`: finished. Status 202 (`msg` RUNNING or
+	// QUEUED): still running. Error envelope 500: the run failed (`msg` FAILED, `data.error`).
+	// Error envelope 404: unknown run id. A VApp key must send `wid` (the VApp id).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /workflow/check-status (the `CheckWorkflowStatus` operationId).
+	CheckWorkflowStatusWithBodyWithResponse(ctx context.Context, params *CheckWorkflowStatusParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CheckWorkflowStatusResponse, error)
+
+	// CheckWorkflowStatusWithResponse Check the status of a run.
+	//
+	// Status 200 with the outputs list as `data`: finished. Status 202 (`msg` RUNNING or
+	// QUEUED): still running. Error envelope 500: the run failed (`msg` FAILED, `data.error`).
+	// Error envelope 404: unknown run id. A VApp key must send `wid` (the VApp id).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /workflow/check-status (the `CheckWorkflowStatus` operationId).
+	CheckWorkflowStatusWithResponse(ctx context.Context, params *CheckWorkflowStatusParams, body CheckWorkflowStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckWorkflowStatusResponse, error)
+
+	// RunWorkflowWithBodyWithResponse Start a workflow run.
+	//
+	// Starts a run and answers `data.rid`. With `wait_for_completion` the server may wait up
+	// to about 30 s: a run that finishes in time answers status 200 with the outputs list
+	// as `data`; one still running answers status 202 with `data.rid`; a failed run answers
+	// an error envelope with status 500. Clients must handle all three shapes.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /workflow/run (the `RunWorkflow` operationId).
+	RunWorkflowWithBodyWithResponse(ctx context.Context, params *RunWorkflowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RunWorkflowResponse, error)
+
+	// RunWorkflowWithResponse Start a workflow run.
+	//
+	// Starts a run and answers `data.rid`. With `wait_for_completion` the server may wait up
+	// to about 30 s: a run that finishes in time answers status 200 with the outputs list
+	// as `data`; one still running answers status 202 with `data.rid`; a failed run answers
+	// an error envelope with status 500. Clients must handle all three shapes.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /workflow/run (the `RunWorkflow` operationId).
+	RunWorkflowWithResponse(ctx context.Context, params *RunWorkflowParams, body RunWorkflowJSONRequestBody, reqEditors ...RequestEditorFn) (*RunWorkflowResponse, error)
+
+	// StopWorkflowRunWithBodyWithResponse Stop a running workflow run.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /workflow/stop-run (the `StopWorkflowRun` operationId).
+	StopWorkflowRunWithBodyWithResponse(ctx context.Context, params *StopWorkflowRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StopWorkflowRunResponse, error)
+
+	// StopWorkflowRunWithResponse Stop a running workflow run.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /workflow/stop-run (the `StopWorkflowRun` operationId).
+	StopWorkflowRunWithResponse(ctx context.Context, params *StopWorkflowRunParams, body StopWorkflowRunJSONRequestBody, reqEditors ...RequestEditorFn) (*StopWorkflowRunResponse, error)
 }
 
-type PingResponse struct {
+type OpenVAppResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 }
 
 // GetBody returns the raw response body bytes
-func (r PingResponse) GetBody() []byte {
+func (r OpenVAppResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r PingResponse) Status() string {
+func (r OpenVAppResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -201,7 +2622,7 @@ func (r PingResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r PingResponse) StatusCode() int {
+func (r OpenVAppResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -209,33 +2630,784 @@ func (r PingResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r PingResponse) ContentType() string {
+func (r OpenVAppResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
 	return ""
 }
 
-// PingWithResponse performs a GET /ping (the `Ping` operationId) request.
+type AddAppsToAccessKeysResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Empty
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AddAppsToAccessKeysResponse) GetJSON200() *Empty {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r AddAppsToAccessKeysResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r AddAppsToAccessKeysResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddAppsToAccessKeysResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddAppsToAccessKeysResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddAppsToAccessKeysResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateAccessKeysResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CreateAccessKeys200JSONResponseBody
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateAccessKeysResponse) GetJSON200() *CreateAccessKeys200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateAccessKeysResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateAccessKeysResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateAccessKeysResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateAccessKeysResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateAccessKeysResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteAccessKeysResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Empty
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteAccessKeysResponse) GetJSON200() *Empty {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DeleteAccessKeysResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteAccessKeysResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteAccessKeysResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteAccessKeysResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteAccessKeysResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetAccessKeysResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *GetAccessKeys200JSONResponseBody
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetAccessKeysResponse) GetJSON200() *GetAccessKeys200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetAccessKeysResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetAccessKeysResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetAccessKeysResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetAccessKeysResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetAccessKeysResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListAccessKeysResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ListAccessKeys200JSONResponseBody
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListAccessKeysResponse) GetJSON200() *ListAccessKeys200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListAccessKeysResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListAccessKeysResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListAccessKeysResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListAccessKeysResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListAccessKeysResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RemoveAppsFromAccessKeysResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Empty
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RemoveAppsFromAccessKeysResponse) GetJSON200() *Empty {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r RemoveAppsFromAccessKeysResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RemoveAppsFromAccessKeysResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RemoveAppsFromAccessKeysResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RemoveAppsFromAccessKeysResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RemoveAppsFromAccessKeysResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UpdateAccessKeysResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Empty
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateAccessKeysResponse) GetJSON200() *Empty {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r UpdateAccessKeysResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateAccessKeysResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateAccessKeysResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateAccessKeysResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateAccessKeysResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CheckWorkflowStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CheckWorkflowStatus200JSONResponseBody
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CheckWorkflowStatusResponse) GetJSON200() *CheckWorkflowStatus200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CheckWorkflowStatusResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CheckWorkflowStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CheckWorkflowStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CheckWorkflowStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CheckWorkflowStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RunWorkflowResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RunWorkflow200JSONResponseBody
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RunWorkflowResponse) GetJSON200() *RunWorkflow200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r RunWorkflowResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RunWorkflowResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RunWorkflowResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RunWorkflowResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RunWorkflowResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type StopWorkflowRunResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *StopWorkflowRun200JSONResponseBody
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r StopWorkflowRunResponse) GetJSON200() *StopWorkflowRun200JSONResponseBody {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r StopWorkflowRunResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r StopWorkflowRunResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StopWorkflowRunResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StopWorkflowRunResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StopWorkflowRunResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// OpenVAppWithResponse Open a VApp with a signed link.
+//
+// The page a signed link opens. The server decrypts `token` with the API key named by
+// `key_id`, checks that the token names this app, that it has not expired
+// (`now <= unix_seconds + timeout_seconds`) and that the access key is valid for the app.
 //
 // Returns a wrapper object for the known response body format(s).
-func (c *ClientWithResponses) PingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PingResponse, error) {
-	rsp, err := c.Ping(ctx, reqEditors...)
+//
+// Corresponds with GET /public/v-app/{app_id} (the `OpenVApp` operationId).
+func (c *ClientWithResponses) OpenVAppWithResponse(ctx context.Context, appId string, params *OpenVAppParams, reqEditors ...RequestEditorFn) (*OpenVAppResponse, error) {
+	rsp, err := c.OpenVApp(ctx, appId, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParsePingResponse(rsp)
+	return ParseOpenVAppResponse(rsp)
 }
 
-// ParsePingResponse parses an HTTP response from a PingWithResponse call
-func ParsePingResponse(rsp *http.Response) (*PingResponse, error) {
+// AddAppsToAccessKeysWithBodyWithResponse Give access keys access to more applications.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /vapp/access-key/add-apps (the `AddAppsToAccessKeys` operationId).
+func (c *ClientWithResponses) AddAppsToAccessKeysWithBodyWithResponse(ctx context.Context, params *AddAppsToAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddAppsToAccessKeysResponse, error) {
+	rsp, err := c.AddAppsToAccessKeysWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddAppsToAccessKeysResponse(rsp)
+}
+
+// AddAppsToAccessKeysWithResponse Give access keys access to more applications.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /vapp/access-key/add-apps (the `AddAppsToAccessKeys` operationId).
+func (c *ClientWithResponses) AddAppsToAccessKeysWithResponse(ctx context.Context, params *AddAppsToAccessKeysParams, body AddAppsToAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*AddAppsToAccessKeysResponse, error) {
+	rsp, err := c.AddAppsToAccessKeys(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddAppsToAccessKeysResponse(rsp)
+}
+
+// CreateAccessKeysWithBodyWithResponse Create `count` access keys.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /vapp/access-key/create (the `CreateAccessKeys` operationId).
+func (c *ClientWithResponses) CreateAccessKeysWithBodyWithResponse(ctx context.Context, params *CreateAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAccessKeysResponse, error) {
+	rsp, err := c.CreateAccessKeysWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAccessKeysResponse(rsp)
+}
+
+// CreateAccessKeysWithResponse Create `count` access keys.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /vapp/access-key/create (the `CreateAccessKeys` operationId).
+func (c *ClientWithResponses) CreateAccessKeysWithResponse(ctx context.Context, params *CreateAccessKeysParams, body CreateAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateAccessKeysResponse, error) {
+	rsp, err := c.CreateAccessKeys(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateAccessKeysResponse(rsp)
+}
+
+// DeleteAccessKeysWithBodyWithResponse Delete access keys of an application.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /vapp/access-key/delete (the `DeleteAccessKeys` operationId).
+func (c *ClientWithResponses) DeleteAccessKeysWithBodyWithResponse(ctx context.Context, params *DeleteAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteAccessKeysResponse, error) {
+	rsp, err := c.DeleteAccessKeysWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteAccessKeysResponse(rsp)
+}
+
+// DeleteAccessKeysWithResponse Delete access keys of an application.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /vapp/access-key/delete (the `DeleteAccessKeys` operationId).
+func (c *ClientWithResponses) DeleteAccessKeysWithResponse(ctx context.Context, params *DeleteAccessKeysParams, body DeleteAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*DeleteAccessKeysResponse, error) {
+	rsp, err := c.DeleteAccessKeys(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteAccessKeysResponse(rsp)
+}
+
+// GetAccessKeysWithResponse Get access keys, selected by key or all of them.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /vapp/access-key/get (the `GetAccessKeys` operationId).
+func (c *ClientWithResponses) GetAccessKeysWithResponse(ctx context.Context, params *GetAccessKeysParams, reqEditors ...RequestEditorFn) (*GetAccessKeysResponse, error) {
+	rsp, err := c.GetAccessKeys(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetAccessKeysResponse(rsp)
+}
+
+// ListAccessKeysWithBodyWithResponse List access keys, one page at a time.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /vapp/access-key/list (the `ListAccessKeys` operationId).
+func (c *ClientWithResponses) ListAccessKeysWithBodyWithResponse(ctx context.Context, params *ListAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ListAccessKeysResponse, error) {
+	rsp, err := c.ListAccessKeysWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAccessKeysResponse(rsp)
+}
+
+// ListAccessKeysWithResponse List access keys, one page at a time.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /vapp/access-key/list (the `ListAccessKeys` operationId).
+func (c *ClientWithResponses) ListAccessKeysWithResponse(ctx context.Context, params *ListAccessKeysParams, body ListAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*ListAccessKeysResponse, error) {
+	rsp, err := c.ListAccessKeys(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListAccessKeysResponse(rsp)
+}
+
+// RemoveAppsFromAccessKeysWithBodyWithResponse Take applications away from access keys.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /vapp/access-key/remove-apps (the `RemoveAppsFromAccessKeys` operationId).
+func (c *ClientWithResponses) RemoveAppsFromAccessKeysWithBodyWithResponse(ctx context.Context, params *RemoveAppsFromAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RemoveAppsFromAccessKeysResponse, error) {
+	rsp, err := c.RemoveAppsFromAccessKeysWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveAppsFromAccessKeysResponse(rsp)
+}
+
+// RemoveAppsFromAccessKeysWithResponse Take applications away from access keys.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /vapp/access-key/remove-apps (the `RemoveAppsFromAccessKeys` operationId).
+func (c *ClientWithResponses) RemoveAppsFromAccessKeysWithResponse(ctx context.Context, params *RemoveAppsFromAccessKeysParams, body RemoveAppsFromAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*RemoveAppsFromAccessKeysResponse, error) {
+	rsp, err := c.RemoveAppsFromAccessKeys(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveAppsFromAccessKeysResponse(rsp)
+}
+
+// UpdateAccessKeysWithBodyWithResponse Update one access key (`access_key`) or several (`access_keys`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /vapp/access-key/update (the `UpdateAccessKeys` operationId).
+func (c *ClientWithResponses) UpdateAccessKeysWithBodyWithResponse(ctx context.Context, params *UpdateAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAccessKeysResponse, error) {
+	rsp, err := c.UpdateAccessKeysWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAccessKeysResponse(rsp)
+}
+
+// UpdateAccessKeysWithResponse Update one access key (`access_key`) or several (`access_keys`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /vapp/access-key/update (the `UpdateAccessKeys` operationId).
+func (c *ClientWithResponses) UpdateAccessKeysWithResponse(ctx context.Context, params *UpdateAccessKeysParams, body UpdateAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateAccessKeysResponse, error) {
+	rsp, err := c.UpdateAccessKeys(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateAccessKeysResponse(rsp)
+}
+
+// CheckWorkflowStatusWithBodyWithResponse Check the status of a run.
+//
+// Status 200 with the outputs list as `data`: finished. Status 202 (`msg` RUNNING or
+// QUEUED): still running. Error envelope 500: the run failed (`msg` FAILED, `data.error`).
+// Error envelope 404: unknown run id. A VApp key must send `wid` (the VApp id).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /workflow/check-status (the `CheckWorkflowStatus` operationId).
+func (c *ClientWithResponses) CheckWorkflowStatusWithBodyWithResponse(ctx context.Context, params *CheckWorkflowStatusParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CheckWorkflowStatusResponse, error) {
+	rsp, err := c.CheckWorkflowStatusWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckWorkflowStatusResponse(rsp)
+}
+
+// CheckWorkflowStatusWithResponse Check the status of a run.
+//
+// Status 200 with the outputs list as `data`: finished. Status 202 (`msg` RUNNING or
+// QUEUED): still running. Error envelope 500: the run failed (`msg` FAILED, `data.error`).
+// Error envelope 404: unknown run id. A VApp key must send `wid` (the VApp id).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /workflow/check-status (the `CheckWorkflowStatus` operationId).
+func (c *ClientWithResponses) CheckWorkflowStatusWithResponse(ctx context.Context, params *CheckWorkflowStatusParams, body CheckWorkflowStatusJSONRequestBody, reqEditors ...RequestEditorFn) (*CheckWorkflowStatusResponse, error) {
+	rsp, err := c.CheckWorkflowStatus(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCheckWorkflowStatusResponse(rsp)
+}
+
+// RunWorkflowWithBodyWithResponse Start a workflow run.
+//
+// Starts a run and answers `data.rid`. With `wait_for_completion` the server may wait up
+// to about 30 s: a run that finishes in time answers status 200 with the outputs list
+// as `data`; one still running answers status 202 with `data.rid`; a failed run answers
+// an error envelope with status 500. Clients must handle all three shapes.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /workflow/run (the `RunWorkflow` operationId).
+func (c *ClientWithResponses) RunWorkflowWithBodyWithResponse(ctx context.Context, params *RunWorkflowParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RunWorkflowResponse, error) {
+	rsp, err := c.RunWorkflowWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRunWorkflowResponse(rsp)
+}
+
+// RunWorkflowWithResponse Start a workflow run.
+//
+// Starts a run and answers `data.rid`. With `wait_for_completion` the server may wait up
+// to about 30 s: a run that finishes in time answers status 200 with the outputs list
+// as `data`; one still running answers status 202 with `data.rid`; a failed run answers
+// an error envelope with status 500. Clients must handle all three shapes.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /workflow/run (the `RunWorkflow` operationId).
+func (c *ClientWithResponses) RunWorkflowWithResponse(ctx context.Context, params *RunWorkflowParams, body RunWorkflowJSONRequestBody, reqEditors ...RequestEditorFn) (*RunWorkflowResponse, error) {
+	rsp, err := c.RunWorkflow(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRunWorkflowResponse(rsp)
+}
+
+// StopWorkflowRunWithBodyWithResponse Stop a running workflow run.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /workflow/stop-run (the `StopWorkflowRun` operationId).
+func (c *ClientWithResponses) StopWorkflowRunWithBodyWithResponse(ctx context.Context, params *StopWorkflowRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StopWorkflowRunResponse, error) {
+	rsp, err := c.StopWorkflowRunWithBody(ctx, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStopWorkflowRunResponse(rsp)
+}
+
+// StopWorkflowRunWithResponse Stop a running workflow run.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /workflow/stop-run (the `StopWorkflowRun` operationId).
+func (c *ClientWithResponses) StopWorkflowRunWithResponse(ctx context.Context, params *StopWorkflowRunParams, body StopWorkflowRunJSONRequestBody, reqEditors ...RequestEditorFn) (*StopWorkflowRunResponse, error) {
+	rsp, err := c.StopWorkflowRun(ctx, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStopWorkflowRunResponse(rsp)
+}
+
+// ParseOpenVAppResponse parses an HTTP response from a OpenVAppWithResponse call
+func ParseOpenVAppResponse(rsp *http.Response) (*OpenVAppResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &PingResponse{
+	response := &OpenVAppResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}
@@ -243,11 +3415,371 @@ func ParsePingResponse(rsp *http.Response) (*PingResponse, error) {
 	return response, nil
 }
 
+// ParseAddAppsToAccessKeysResponse parses an HTTP response from a AddAppsToAccessKeysWithResponse call
+func ParseAddAppsToAccessKeysResponse(rsp *http.Response) (*AddAppsToAccessKeysResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddAppsToAccessKeysResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Empty
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateAccessKeysResponse parses an HTTP response from a CreateAccessKeysWithResponse call
+func ParseCreateAccessKeysResponse(rsp *http.Response) (*CreateAccessKeysResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateAccessKeysResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CreateAccessKeys200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteAccessKeysResponse parses an HTTP response from a DeleteAccessKeysWithResponse call
+func ParseDeleteAccessKeysResponse(rsp *http.Response) (*DeleteAccessKeysResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteAccessKeysResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Empty
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetAccessKeysResponse parses an HTTP response from a GetAccessKeysWithResponse call
+func ParseGetAccessKeysResponse(rsp *http.Response) (*GetAccessKeysResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetAccessKeysResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest GetAccessKeys200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListAccessKeysResponse parses an HTTP response from a ListAccessKeysWithResponse call
+func ParseListAccessKeysResponse(rsp *http.Response) (*ListAccessKeysResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListAccessKeysResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ListAccessKeys200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRemoveAppsFromAccessKeysResponse parses an HTTP response from a RemoveAppsFromAccessKeysWithResponse call
+func ParseRemoveAppsFromAccessKeysResponse(rsp *http.Response) (*RemoveAppsFromAccessKeysResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RemoveAppsFromAccessKeysResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Empty
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateAccessKeysResponse parses an HTTP response from a UpdateAccessKeysWithResponse call
+func ParseUpdateAccessKeysResponse(rsp *http.Response) (*UpdateAccessKeysResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateAccessKeysResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Empty
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCheckWorkflowStatusResponse parses an HTTP response from a CheckWorkflowStatusWithResponse call
+func ParseCheckWorkflowStatusResponse(rsp *http.Response) (*CheckWorkflowStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CheckWorkflowStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CheckWorkflowStatus200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRunWorkflowResponse parses an HTTP response from a RunWorkflowWithResponse call
+func ParseRunWorkflowResponse(rsp *http.Response) (*RunWorkflowResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RunWorkflowResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RunWorkflow200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseStopWorkflowRunResponse parses an HTTP response from a StopWorkflowRunWithResponse call
+func ParseStopWorkflowRunResponse(rsp *http.Response) (*StopWorkflowRunResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StopWorkflowRunResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest StopWorkflowRun200JSONResponseBody
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
-
-	// (GET /ping)
-	Ping(w http.ResponseWriter, r *http.Request)
+	// OpenVApp Open a VApp with a signed link.
+	// (GET /public/v-app/{app_id})
+	OpenVApp(w http.ResponseWriter, r *http.Request, appId string, params OpenVAppParams)
+	// AddAppsToAccessKeys Give access keys access to more applications.
+	// (POST /vapp/access-key/add-apps)
+	AddAppsToAccessKeys(w http.ResponseWriter, r *http.Request, params AddAppsToAccessKeysParams)
+	// CreateAccessKeys Create `count` access keys.
+	// (POST /vapp/access-key/create)
+	CreateAccessKeys(w http.ResponseWriter, r *http.Request, params CreateAccessKeysParams)
+	// DeleteAccessKeys Delete access keys of an application.
+	// (POST /vapp/access-key/delete)
+	DeleteAccessKeys(w http.ResponseWriter, r *http.Request, params DeleteAccessKeysParams)
+	// GetAccessKeys Get access keys, selected by key or all of them.
+	// (GET /vapp/access-key/get)
+	GetAccessKeys(w http.ResponseWriter, r *http.Request, params GetAccessKeysParams)
+	// ListAccessKeys List access keys, one page at a time.
+	// (POST /vapp/access-key/list)
+	ListAccessKeys(w http.ResponseWriter, r *http.Request, params ListAccessKeysParams)
+	// RemoveAppsFromAccessKeys Take applications away from access keys.
+	// (POST /vapp/access-key/remove-apps)
+	RemoveAppsFromAccessKeys(w http.ResponseWriter, r *http.Request, params RemoveAppsFromAccessKeysParams)
+	// UpdateAccessKeys Update one access key (`access_key`) or several (`access_keys`).
+	// (POST /vapp/access-key/update)
+	UpdateAccessKeys(w http.ResponseWriter, r *http.Request, params UpdateAccessKeysParams)
+	// CheckWorkflowStatus Check the status of a run.
+	// (POST /workflow/check-status)
+	CheckWorkflowStatus(w http.ResponseWriter, r *http.Request, params CheckWorkflowStatusParams)
+	// RunWorkflow Start a workflow run.
+	// (POST /workflow/run)
+	RunWorkflow(w http.ResponseWriter, r *http.Request, params RunWorkflowParams)
+	// StopWorkflowRun Stop a running workflow run.
+	// (POST /workflow/stop-run)
+	StopWorkflowRun(w http.ResponseWriter, r *http.Request, params StopWorkflowRunParams)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -259,11 +3791,585 @@ type ServerInterfaceWrapper struct {
 
 type MiddlewareFunc func(http.Handler) http.Handler
 
-// Ping operation middleware
-func (siw *ServerInterfaceWrapper) Ping(w http.ResponseWriter, r *http.Request) {
+// OpenVApp operation middleware
+func (siw *ServerInterfaceWrapper) OpenVApp(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "app_id" -------------
+	var appId string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "app_id", r.PathValue("app_id"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "app_id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params OpenVAppParams
+
+	// ------------- Required query parameter "token" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "token", r.URL.Query(), &params.Token, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "token"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "token", Err: err})
+		}
+		return
+	}
+
+	// ------------- Required query parameter "key_id" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "key_id", r.URL.Query(), &params.KeyId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "key_id"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "key_id", Err: err})
+		}
+		return
+	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.Ping(w, r)
+		siw.Handler.OpenVApp(w, r, appId, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// AddAppsToAccessKeys operation middleware
+func (siw *ServerInterfaceWrapper) AddAppsToAccessKeys(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params AddAppsToAccessKeysParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "VECTORVEIN-API-VERSION" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("VECTORVEIN-API-VERSION")]; found {
+		var APIVersion APIVersion
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "VECTORVEIN-API-VERSION", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "VECTORVEIN-API-VERSION", valueList[0], &APIVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "VECTORVEIN-API-VERSION", Err: err})
+			return
+		}
+
+		params.APIVersion = APIVersion
+
+	} else {
+		err := fmt.Errorf("Header parameter VECTORVEIN-API-VERSION is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "VECTORVEIN-API-VERSION", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.AddAppsToAccessKeys(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateAccessKeys operation middleware
+func (siw *ServerInterfaceWrapper) CreateAccessKeys(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CreateAccessKeysParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "VECTORVEIN-API-VERSION" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("VECTORVEIN-API-VERSION")]; found {
+		var APIVersion APIVersion
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "VECTORVEIN-API-VERSION", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "VECTORVEIN-API-VERSION", valueList[0], &APIVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "VECTORVEIN-API-VERSION", Err: err})
+			return
+		}
+
+		params.APIVersion = APIVersion
+
+	} else {
+		err := fmt.Errorf("Header parameter VECTORVEIN-API-VERSION is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "VECTORVEIN-API-VERSION", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateAccessKeys(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteAccessKeys operation middleware
+func (siw *ServerInterfaceWrapper) DeleteAccessKeys(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteAccessKeysParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "VECTORVEIN-API-VERSION" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("VECTORVEIN-API-VERSION")]; found {
+		var APIVersion APIVersion
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "VECTORVEIN-API-VERSION", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "VECTORVEIN-API-VERSION", valueList[0], &APIVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "VECTORVEIN-API-VERSION", Err: err})
+			return
+		}
+
+		params.APIVersion = APIVersion
+
+	} else {
+		err := fmt.Errorf("Header parameter VECTORVEIN-API-VERSION is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "VECTORVEIN-API-VERSION", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteAccessKeys(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetAccessKeys operation middleware
+func (siw *ServerInterfaceWrapper) GetAccessKeys(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetAccessKeysParams
+
+	// ------------- Optional query parameter "get_type" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "get_type", r.URL.Query(), &params.GetType, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "get_type"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "get_type", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "access_keys" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", false, false, "access_keys", r.URL.Query(), &params.AccessKeys, runtime.BindQueryParameterOptions{Type: "array", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "access_keys"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "access_keys", Err: err})
+		}
+		return
+	}
+
+	headers := r.Header
+
+	// ------------- Required header parameter "VECTORVEIN-API-VERSION" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("VECTORVEIN-API-VERSION")]; found {
+		var APIVersion APIVersion
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "VECTORVEIN-API-VERSION", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "VECTORVEIN-API-VERSION", valueList[0], &APIVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "VECTORVEIN-API-VERSION", Err: err})
+			return
+		}
+
+		params.APIVersion = APIVersion
+
+	} else {
+		err := fmt.Errorf("Header parameter VECTORVEIN-API-VERSION is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "VECTORVEIN-API-VERSION", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetAccessKeys(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListAccessKeys operation middleware
+func (siw *ServerInterfaceWrapper) ListAccessKeys(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListAccessKeysParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "VECTORVEIN-API-VERSION" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("VECTORVEIN-API-VERSION")]; found {
+		var APIVersion APIVersion
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "VECTORVEIN-API-VERSION", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "VECTORVEIN-API-VERSION", valueList[0], &APIVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "VECTORVEIN-API-VERSION", Err: err})
+			return
+		}
+
+		params.APIVersion = APIVersion
+
+	} else {
+		err := fmt.Errorf("Header parameter VECTORVEIN-API-VERSION is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "VECTORVEIN-API-VERSION", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListAccessKeys(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RemoveAppsFromAccessKeys operation middleware
+func (siw *ServerInterfaceWrapper) RemoveAppsFromAccessKeys(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RemoveAppsFromAccessKeysParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "VECTORVEIN-API-VERSION" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("VECTORVEIN-API-VERSION")]; found {
+		var APIVersion APIVersion
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "VECTORVEIN-API-VERSION", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "VECTORVEIN-API-VERSION", valueList[0], &APIVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "VECTORVEIN-API-VERSION", Err: err})
+			return
+		}
+
+		params.APIVersion = APIVersion
+
+	} else {
+		err := fmt.Errorf("Header parameter VECTORVEIN-API-VERSION is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "VECTORVEIN-API-VERSION", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RemoveAppsFromAccessKeys(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UpdateAccessKeys operation middleware
+func (siw *ServerInterfaceWrapper) UpdateAccessKeys(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params UpdateAccessKeysParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "VECTORVEIN-API-VERSION" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("VECTORVEIN-API-VERSION")]; found {
+		var APIVersion APIVersion
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "VECTORVEIN-API-VERSION", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "VECTORVEIN-API-VERSION", valueList[0], &APIVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "VECTORVEIN-API-VERSION", Err: err})
+			return
+		}
+
+		params.APIVersion = APIVersion
+
+	} else {
+		err := fmt.Errorf("Header parameter VECTORVEIN-API-VERSION is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "VECTORVEIN-API-VERSION", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UpdateAccessKeys(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CheckWorkflowStatus operation middleware
+func (siw *ServerInterfaceWrapper) CheckWorkflowStatus(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params CheckWorkflowStatusParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "VECTORVEIN-API-VERSION" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("VECTORVEIN-API-VERSION")]; found {
+		var APIVersion APIVersion
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "VECTORVEIN-API-VERSION", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "VECTORVEIN-API-VERSION", valueList[0], &APIVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "VECTORVEIN-API-VERSION", Err: err})
+			return
+		}
+
+		params.APIVersion = APIVersion
+
+	} else {
+		err := fmt.Errorf("Header parameter VECTORVEIN-API-VERSION is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "VECTORVEIN-API-VERSION", Err: err})
+		return
+	}
+
+	// ------------- Optional header parameter "VECTORVEIN-API-KEY-TYPE" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("VECTORVEIN-API-KEY-TYPE")]; found {
+		var KeyType KeyType
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "VECTORVEIN-API-KEY-TYPE", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "VECTORVEIN-API-KEY-TYPE", valueList[0], &KeyType, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "VECTORVEIN-API-KEY-TYPE", Err: err})
+			return
+		}
+
+		params.KeyType = &KeyType
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CheckWorkflowStatus(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RunWorkflow operation middleware
+func (siw *ServerInterfaceWrapper) RunWorkflow(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params RunWorkflowParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "VECTORVEIN-API-VERSION" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("VECTORVEIN-API-VERSION")]; found {
+		var APIVersion APIVersion
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "VECTORVEIN-API-VERSION", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "VECTORVEIN-API-VERSION", valueList[0], &APIVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "VECTORVEIN-API-VERSION", Err: err})
+			return
+		}
+
+		params.APIVersion = APIVersion
+
+	} else {
+		err := fmt.Errorf("Header parameter VECTORVEIN-API-VERSION is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "VECTORVEIN-API-VERSION", Err: err})
+		return
+	}
+
+	// ------------- Optional header parameter "VECTORVEIN-API-KEY-TYPE" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("VECTORVEIN-API-KEY-TYPE")]; found {
+		var KeyType KeyType
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "VECTORVEIN-API-KEY-TYPE", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "VECTORVEIN-API-KEY-TYPE", valueList[0], &KeyType, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "VECTORVEIN-API-KEY-TYPE", Err: err})
+			return
+		}
+
+		params.KeyType = &KeyType
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RunWorkflow(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// StopWorkflowRun operation middleware
+func (siw *ServerInterfaceWrapper) StopWorkflowRun(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params StopWorkflowRunParams
+
+	headers := r.Header
+
+	// ------------- Required header parameter "VECTORVEIN-API-VERSION" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("VECTORVEIN-API-VERSION")]; found {
+		var APIVersion APIVersion
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "VECTORVEIN-API-VERSION", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "VECTORVEIN-API-VERSION", valueList[0], &APIVersion, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "VECTORVEIN-API-VERSION", Err: err})
+			return
+		}
+
+		params.APIVersion = APIVersion
+
+	} else {
+		err := fmt.Errorf("Header parameter VECTORVEIN-API-VERSION is required, but not found")
+		siw.ErrorHandlerFunc(w, r, &RequiredHeaderError{ParamName: "VECTORVEIN-API-VERSION", Err: err})
+		return
+	}
+
+	// ------------- Optional header parameter "VECTORVEIN-API-KEY-TYPE" -------------
+	if valueList, found := headers[http.CanonicalHeaderKey("VECTORVEIN-API-KEY-TYPE")]; found {
+		var KeyType KeyType
+		n := len(valueList)
+		if n != 1 {
+			siw.ErrorHandlerFunc(w, r, &TooManyValuesForParamError{ParamName: "VECTORVEIN-API-KEY-TYPE", Count: n})
+			return
+		}
+
+		err = runtime.BindStyledParameterWithOptions("simple", "VECTORVEIN-API-KEY-TYPE", valueList[0], &KeyType, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""})
+		if err != nil {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "VECTORVEIN-API-KEY-TYPE", Err: err})
+			return
+		}
+
+		params.KeyType = &KeyType
+
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.StopWorkflowRun(w, r, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -393,7 +4499,17 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 		ErrorHandlerFunc:   options.ErrorHandlerFunc,
 	}
 
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/ping", wrapper.Ping)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/workflow/run", wrapper.RunWorkflow)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/workflow/check-status", wrapper.CheckWorkflowStatus)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/workflow/stop-run", wrapper.StopWorkflowRun)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/vapp/access-key/get", wrapper.GetAccessKeys)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/vapp/access-key/create", wrapper.CreateAccessKeys)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/vapp/access-key/list", wrapper.ListAccessKeys)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/vapp/access-key/update", wrapper.UpdateAccessKeys)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/vapp/access-key/delete", wrapper.DeleteAccessKeys)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/vapp/access-key/add-apps", wrapper.AddAppsToAccessKeys)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/vapp/access-key/remove-apps", wrapper.RemoveAppsFromAccessKeys)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/public/v-app/{app_id}", wrapper.OpenVApp)
 
 	return m
 }
