@@ -7,12 +7,544 @@ package dragoneyeapi
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/oapi-codegen/runtime"
+	openapi_types "github.com/oapi-codegen/runtime/types"
 )
+
+// Defines values for PredictionType.
+const (
+	Image PredictionType = "image"
+	Video PredictionType = "video"
+)
+
+// Valid indicates whether the value is a known member of the PredictionType enum.
+func (e PredictionType) Valid() bool {
+	switch e {
+	case Image:
+		return true
+	case Video:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ResponseVersion.
+const (
+	Object        ResponseVersion = "object"
+	Parquet       ResponseVersion = "parquet"
+	ParquetObject ResponseVersion = "parquet_object"
+)
+
+// Valid indicates whether the value is a known member of the ResponseVersion enum.
+func (e ResponseVersion) Valid() bool {
+	switch e {
+	case Object:
+		return true
+	case Parquet:
+		return true
+	case ParquetObject:
+		return true
+	default:
+		return false
+	}
+}
+
+// BeginPredictionTaskForm defines model for BeginPredictionTaskForm.
+type BeginPredictionTaskForm struct {
+	// FileName The media's file name, returned later as `X-Original-File-Name`.
+	//
+	// Example: house.jpg
+	FileName *string `json:"file_name,omitempty"`
+
+	// FramesPerSecond Video only; the sampling rate for prediction. Never sent for images.
+	//
+	// Example: 1
+	FramesPerSecond *int32 `json:"frames_per_second,omitempty"`
+
+	// Mimetype The media's MIME type (`image/*` or `video/*`).
+	//
+	// Example: image/jpeg
+	Mimetype string `json:"mimetype"`
+
+	// ResponseVersion The result format. `parquet_object` (SDK 2.0): a STORED ZIP of
+	// object-forward Parquet files. `parquet` (SDK 1.0): one flat Parquet
+	// file. `object` (SDK 0.5 and older): JSON.
+	//
+	//
+	// Example: parquet_object
+	ResponseVersion      *ResponseVersion  `json:"response_version,omitempty"`
+	AdditionalProperties map[string]string `json:"-"`
+}
+
+// ErrorResponse FastAPI-style error; `detail` is a string, or a list of validation errors.
+type ErrorResponse struct {
+	// Detail A message, or a list of validation problems.
+	Detail               interface{}            `json:"detail,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// MediaUploadUrl defines model for MediaUploadUrl.
+type MediaUploadUrl struct {
+	// BlobPath Where the media will be stored (informational).
+	BlobPath             string               `json:"blob_path"`
+	PresignedPostRequest PresignedPostRequest `json:"presigned_post_request"`
+}
+
+// PredictForm defines model for PredictForm.
+type PredictForm struct {
+	// ModelName Example: recognize_anything/houses
+	ModelName string `json:"model_name"`
+
+	// PredictionTaskUuid Example: 6f1c2e4a-8d1b-4c55-9a57-0e2f7c3b9d10
+	PredictionTaskUuid   string            `json:"prediction_task_uuid"`
+	AdditionalProperties map[string]string `json:"-"`
+}
+
+// PredictStarted Not specified by the service; the SDKs ignore it.
+type PredictStarted map[string]interface{}
+
+// PredictionTaskBegin defines model for PredictionTaskBegin.
+type PredictionTaskBegin struct {
+	// PredictionTaskUuid Example: 6f1c2e4a-8d1b-4c55-9a57-0e2f7c3b9d10
+	PredictionTaskUuid string `json:"prediction_task_uuid"`
+
+	// PredictionType Decided by the server from the media's MIME type.
+	//
+	// Example: image
+	PredictionType PredictionType `json:"prediction_type"`
+
+	// SignedUrls Upload targets; the SDKs use only the first.
+	SignedUrls []MediaUploadUrl `json:"signed_urls"`
+}
+
+// PredictionTaskStatus defines model for PredictionTaskStatus.
+type PredictionTaskStatus struct {
+	PredictionTaskUuid string `json:"prediction_task_uuid"`
+
+	// PredictionType Decided by the server from the media's MIME type.
+	//
+	// Example: image
+	PredictionType PredictionType `json:"prediction_type"`
+
+	// Status An open set of values. `predicted` means done; any value starting
+	// with `failed` means failed; anything else means still running.
+	//
+	//
+	// Example: predicted
+	Status string `json:"status"`
+}
+
+// PredictionType Decided by the server from the media's MIME type.
+//
+// Example: image
+type PredictionType string
+
+// PresignedPostRequest defines model for PresignedPostRequest.
+type PresignedPostRequest struct {
+	// Fields Policy fields to send first, in order, each as a text part.
+	Fields map[string]interface{} `json:"fields"`
+
+	// Url Where to POST the multipart upload.
+	//
+	// Example: https://storage.example.com/dragoneye-uploads
+	Url string `json:"url"`
+}
+
+// PresignedUploadForm defines model for PresignedUploadForm.
+type PresignedUploadForm struct {
+	// File The media bytes; must be the last part.
+	File                 openapi_types.File `json:"file"`
+	AdditionalProperties map[string]string  `json:"-"`
+}
+
+// ResponseVersion The result format. `parquet_object` (SDK 2.0): a STORED ZIP of
+// object-forward Parquet files. `parquet` (SDK 1.0): one flat Parquet
+// file. `object` (SDK 0.5 and older): JSON.
+//
+// Example: parquet_object
+type ResponseVersion string
+
+// PredictionTaskUuid defines model for PredictionTaskUuid.
+type PredictionTaskUuid = string
+
+// BadRequest FastAPI-style error; `detail` is a string, or a list of validation errors.
+type BadRequest = ErrorResponse
+
+// Error FastAPI-style error; `detail` is a string, or a list of validation errors.
+type Error = ErrorResponse
+
+// NotFound FastAPI-style error; `detail` is a string, or a list of validation errors.
+type NotFound = ErrorResponse
+
+// TooManyRequests FastAPI-style error; `detail` is a string, or a list of validation errors.
+type TooManyRequests = ErrorResponse
+
+// Unauthorized FastAPI-style error; `detail` is a string, or a list of validation errors.
+type Unauthorized = ErrorResponse
+
+// UnprocessableEntity FastAPI-style error; `detail` is a string, or a list of validation errors.
+type UnprocessableEntity = ErrorResponse
+
+// GetPredictionTaskResultsParams defines parameters for GetPredictionTaskResults.
+type GetPredictionTaskResultsParams struct {
+	// PredictionTaskUuid The task's UUID (note the camelCase name).
+	PredictionTaskUuid PredictionTaskUuid `form:"predictionTaskUuid" json:"predictionTaskUuid"`
+
+	// ResponseVersion The result format; the 2.0 SDKs send `parquet_object`.
+	ResponseVersion *ResponseVersion `form:"response_version,omitempty" json:"response_version,omitempty"`
+}
+
+// GetPredictionTaskStatusParams defines parameters for GetPredictionTaskStatus.
+type GetPredictionTaskStatusParams struct {
+	// PredictionTaskUuid The task's UUID (note the camelCase name).
+	PredictionTaskUuid PredictionTaskUuid `form:"predictionTaskUuid" json:"predictionTaskUuid"`
+}
+
+// PredictFormdataRequestBody defines body for Predict for application/x-www-form-urlencoded ContentType.
+type PredictFormdataRequestBody = PredictForm
+
+// PredictMultipartRequestBody defines body for Predict for multipart/form-data ContentType.
+type PredictMultipartRequestBody = PredictForm
+
+// BeginPredictionTaskFormdataRequestBody defines body for BeginPredictionTask for application/x-www-form-urlencoded ContentType.
+type BeginPredictionTaskFormdataRequestBody = BeginPredictionTaskForm
+
+// BeginPredictionTaskMultipartRequestBody defines body for BeginPredictionTask for multipart/form-data ContentType.
+type BeginPredictionTaskMultipartRequestBody = BeginPredictionTaskForm
+
+// UploadMediaMultipartRequestBody defines body for UploadMedia for multipart/form-data ContentType.
+type UploadMediaMultipartRequestBody = PresignedUploadForm
+
+// Getter for additional properties for BeginPredictionTaskForm. Returns the specified
+// element and whether it was found
+func (a BeginPredictionTaskForm) Get(fieldName string) (value string, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for BeginPredictionTaskForm
+func (a *BeginPredictionTaskForm) Set(fieldName string, value string) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]string)
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for BeginPredictionTaskForm to handle AdditionalProperties
+func (a *BeginPredictionTaskForm) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["file_name"]; found {
+		err = json.Unmarshal(raw, &a.FileName)
+		if err != nil {
+			return fmt.Errorf("error reading 'file_name': %w", err)
+		}
+		delete(object, "file_name")
+	}
+
+	if raw, found := object["frames_per_second"]; found {
+		err = json.Unmarshal(raw, &a.FramesPerSecond)
+		if err != nil {
+			return fmt.Errorf("error reading 'frames_per_second': %w", err)
+		}
+		delete(object, "frames_per_second")
+	}
+
+	if raw, found := object["mimetype"]; found {
+		err = json.Unmarshal(raw, &a.Mimetype)
+		if err != nil {
+			return fmt.Errorf("error reading 'mimetype': %w", err)
+		}
+		delete(object, "mimetype")
+	}
+
+	if raw, found := object["response_version"]; found {
+		err = json.Unmarshal(raw, &a.ResponseVersion)
+		if err != nil {
+			return fmt.Errorf("error reading 'response_version': %w", err)
+		}
+		delete(object, "response_version")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]string)
+		for fieldName, fieldBuf := range object {
+			var fieldVal string
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for BeginPredictionTaskForm to handle AdditionalProperties
+func (a BeginPredictionTaskForm) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.FileName != nil {
+		object["file_name"], err = json.Marshal(a.FileName)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'file_name': %w", err)
+		}
+	}
+
+	if a.FramesPerSecond != nil {
+		object["frames_per_second"], err = json.Marshal(a.FramesPerSecond)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'frames_per_second': %w", err)
+		}
+	}
+
+	object["mimetype"], err = json.Marshal(a.Mimetype)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'mimetype': %w", err)
+	}
+
+	if a.ResponseVersion != nil {
+		object["response_version"], err = json.Marshal(a.ResponseVersion)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'response_version': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for ErrorResponse. Returns the specified
+// element and whether it was found
+func (a ErrorResponse) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for ErrorResponse
+func (a *ErrorResponse) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for ErrorResponse to handle AdditionalProperties
+func (a *ErrorResponse) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["detail"]; found {
+		err = json.Unmarshal(raw, &a.Detail)
+		if err != nil {
+			return fmt.Errorf("error reading 'detail': %w", err)
+		}
+		delete(object, "detail")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for ErrorResponse to handle AdditionalProperties
+func (a ErrorResponse) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["detail"], err = json.Marshal(a.Detail)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'detail': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for PredictForm. Returns the specified
+// element and whether it was found
+func (a PredictForm) Get(fieldName string) (value string, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for PredictForm
+func (a *PredictForm) Set(fieldName string, value string) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]string)
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for PredictForm to handle AdditionalProperties
+func (a *PredictForm) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["model_name"]; found {
+		err = json.Unmarshal(raw, &a.ModelName)
+		if err != nil {
+			return fmt.Errorf("error reading 'model_name': %w", err)
+		}
+		delete(object, "model_name")
+	}
+
+	if raw, found := object["prediction_task_uuid"]; found {
+		err = json.Unmarshal(raw, &a.PredictionTaskUuid)
+		if err != nil {
+			return fmt.Errorf("error reading 'prediction_task_uuid': %w", err)
+		}
+		delete(object, "prediction_task_uuid")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]string)
+		for fieldName, fieldBuf := range object {
+			var fieldVal string
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for PredictForm to handle AdditionalProperties
+func (a PredictForm) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["model_name"], err = json.Marshal(a.ModelName)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'model_name': %w", err)
+	}
+
+	object["prediction_task_uuid"], err = json.Marshal(a.PredictionTaskUuid)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'prediction_task_uuid': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for PresignedUploadForm. Returns the specified
+// element and whether it was found
+func (a PresignedUploadForm) Get(fieldName string) (value string, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for PresignedUploadForm
+func (a *PresignedUploadForm) Set(fieldName string, value string) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]string)
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for PresignedUploadForm to handle AdditionalProperties
+func (a *PresignedUploadForm) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["file"]; found {
+		err = json.Unmarshal(raw, &a.File)
+		if err != nil {
+			return fmt.Errorf("error reading 'file': %w", err)
+		}
+		delete(object, "file")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]string)
+		for fieldName, fieldBuf := range object {
+			var fieldVal string
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for PresignedUploadForm to handle AdditionalProperties
+func (a PresignedUploadForm) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	object["file"], err = json.Marshal(a.File)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'file': %w", err)
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -88,13 +620,107 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
-	// Ping performs a GET /ping (the `Ping` operationId) request.
-	Ping(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// PredictWithBody Start the prediction of an uploaded task
+	//
+	// Starts the prediction with `model_name` for the uploaded media of
+	// `prediction_task_uuid`. Extra string fields are passed through (e.g.
+	// `molecule_backend_override`). The SDKs only check the status code.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /predict (the `Predict` operationId).
+	PredictWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PredictWithFormdataBody Start the prediction of an uploaded task
+	//
+	// Starts the prediction with `model_name` for the uploaded media of
+	// `prediction_task_uuid`. Extra string fields are passed through (e.g.
+	// `molecule_backend_override`). The SDKs only check the status code.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /predict (the `Predict` operationId).
+	PredictWithFormdataBody(ctx context.Context, body PredictFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BeginPredictionTaskWithBody Begin a prediction task
+	//
+	// Creates a prediction task for one image or video and returns a
+	// presigned POST to upload the media to. The server decides
+	// `prediction_type` from `mimetype`. The python SDK sends this form as
+	// `application/x-www-form-urlencoded`, the node SDK as
+	// `multipart/form-data`; both are accepted.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /prediction-task/begin (the `BeginPredictionTask` operationId).
+	BeginPredictionTaskWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// BeginPredictionTaskWithFormdataBody Begin a prediction task
+	//
+	// Creates a prediction task for one image or video and returns a
+	// presigned POST to upload the media to. The server decides
+	// `prediction_type` from `mimetype`. The python SDK sends this form as
+	// `application/x-www-form-urlencoded`, the node SDK as
+	// `multipart/form-data`; both are accepted.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type.
+	//
+	// Corresponds with POST /prediction-task/begin (the `BeginPredictionTask` operationId).
+	BeginPredictionTaskWithFormdataBody(ctx context.Context, body BeginPredictionTaskFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPredictionTaskResults Download the results of a finished prediction task
+	//
+	// A binary body, never JSON on success. With
+	// `response_version=parquet_object` it is a ZIP archive whose members are
+	// STORED (not deflated): `predictions.parquet` (always) and, for videos,
+	// `frame_timestamps.parquet`. With `response_version=parquet` it is one
+	// bare Parquet file in the older flat schema. Tell them apart by the
+	// first bytes (`PK\x03\x04` or `PAR1`). The Parquet column chunks are
+	// ZSTD-compressed.
+	//
+	// `predictions.parquet` (v2, "object-forward"), one row per object:
+	// `object_id: Int64`, `timestamp_ranges: List(Struct{timestamp_start_us_inclusive: Int64, timestamp_end_us_inclusive: Int64})`,
+	// `bbox_observations: List(Struct{timestamp_microseconds: Int64, normalized_bbox: Array(Float32, 4) nullable, bbox_score: Float32 nullable})`
+	// (a null box is a gap frame), and
+	// `categories: List(Struct{category_id: Int64, name: String, score: Float32, attributes: List(Struct{attribute_id: Int64, attribute_name: String, option_id: Int64, option_name: String, timestamp_ranges: List(Struct{timestamp_start_us_inclusive: Int64, timestamp_end_us_inclusive: Int64, score: Float32})})})`.
+	// Images use the same schema with every timestamp 0.
+	// `frame_timestamps.parquet`: `timestamp_microseconds: Int64`, `image_id: String`.
+	//
+	// Corresponds with GET /prediction-task/results (the `GetPredictionTaskResults` operationId).
+	GetPredictionTaskResults(ctx context.Context, params *GetPredictionTaskResultsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPredictionTaskStatus Get the status of a prediction task
+	//
+	// Corresponds with GET /prediction-task/status (the `GetPredictionTaskStatus` operationId).
+	GetPredictionTaskStatus(ctx context.Context, params *GetPredictionTaskStatusParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UploadMediaWithBody Upload media to a presigned POST (storage, not the API)
+	//
+	// The media upload of step 2. The real request goes to the `url` of
+	// `signed_urls[0].presigned_post_request` from the begin response (an
+	// S3/GCS-style presigned POST), not to the API host; this path is where
+	// the emulator serves it. Send `multipart/form-data` with every entry of
+	// `fields` as a text part, in order, then the file as the **last** part,
+	// named `file` (file name `file`). No API key and no custom headers.
+	// Any 2xx is success; the body is ignored.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /presigned-upload/{prediction_task_uuid} (the `UploadMedia` operationId).
+	UploadMediaWithBody(ctx context.Context, predictionTaskUuid string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
-// Ping performs a GET /ping (the `Ping` operationId) request.
-func (c *Client) Ping(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPingRequest(c.Server)
+// PredictWithBody Start the prediction of an uploaded task
+//
+// Starts the prediction with `model_name` for the uploaded media of
+// `prediction_task_uuid`. Extra string fields are passed through (e.g.
+// `molecule_backend_override`). The SDKs only check the status code.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /predict (the `Predict` operationId).
+func (c *Client) PredictWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPredictRequestWithBody(c.Server, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -105,8 +731,157 @@ func (c *Client) Ping(ctx context.Context, reqEditors ...RequestEditorFn) (*http
 	return c.Client.Do(req)
 }
 
-// NewPingRequest constructs an http.Request for the Ping method
-func NewPingRequest(server string) (*http.Request, error) {
+// PredictWithFormdataBody Start the prediction of an uploaded task
+//
+// Starts the prediction with `model_name` for the uploaded media of
+// `prediction_task_uuid`. Extra string fields are passed through (e.g.
+// `molecule_backend_override`). The SDKs only check the status code.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /predict (the `Predict` operationId).
+func (c *Client) PredictWithFormdataBody(ctx context.Context, body PredictFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPredictRequestWithFormdataBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BeginPredictionTaskWithBody Begin a prediction task
+//
+// Creates a prediction task for one image or video and returns a
+// presigned POST to upload the media to. The server decides
+// `prediction_type` from `mimetype`. The python SDK sends this form as
+// `application/x-www-form-urlencoded`, the node SDK as
+// `multipart/form-data`; both are accepted.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /prediction-task/begin (the `BeginPredictionTask` operationId).
+func (c *Client) BeginPredictionTaskWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBeginPredictionTaskRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// BeginPredictionTaskWithFormdataBody Begin a prediction task
+//
+// Creates a prediction task for one image or video and returns a
+// presigned POST to upload the media to. The server decides
+// `prediction_type` from `mimetype`. The python SDK sends this form as
+// `application/x-www-form-urlencoded`, the node SDK as
+// `multipart/form-data`; both are accepted.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type.
+//
+// Corresponds with POST /prediction-task/begin (the `BeginPredictionTask` operationId).
+func (c *Client) BeginPredictionTaskWithFormdataBody(ctx context.Context, body BeginPredictionTaskFormdataRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewBeginPredictionTaskRequestWithFormdataBody(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPredictionTaskResults Download the results of a finished prediction task
+//
+// A binary body, never JSON on success. With
+// `response_version=parquet_object` it is a ZIP archive whose members are
+// STORED (not deflated): `predictions.parquet` (always) and, for videos,
+// `frame_timestamps.parquet`. With `response_version=parquet` it is one
+// bare Parquet file in the older flat schema. Tell them apart by the
+// first bytes (`PK\x03\x04` or `PAR1`). The Parquet column chunks are
+// ZSTD-compressed.
+//
+// `predictions.parquet` (v2, "object-forward"), one row per object:
+// `object_id: Int64`, `timestamp_ranges: List(Struct{timestamp_start_us_inclusive: Int64, timestamp_end_us_inclusive: Int64})`,
+// `bbox_observations: List(Struct{timestamp_microseconds: Int64, normalized_bbox: Array(Float32, 4) nullable, bbox_score: Float32 nullable})`
+// (a null box is a gap frame), and
+// `categories: List(Struct{category_id: Int64, name: String, score: Float32, attributes: List(Struct{attribute_id: Int64, attribute_name: String, option_id: Int64, option_name: String, timestamp_ranges: List(Struct{timestamp_start_us_inclusive: Int64, timestamp_end_us_inclusive: Int64, score: Float32})})})`.
+// Images use the same schema with every timestamp 0.
+// `frame_timestamps.parquet`: `timestamp_microseconds: Int64`, `image_id: String`.
+//
+// Corresponds with GET /prediction-task/results (the `GetPredictionTaskResults` operationId).
+func (c *Client) GetPredictionTaskResults(ctx context.Context, params *GetPredictionTaskResultsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPredictionTaskResultsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPredictionTaskStatus Get the status of a prediction task
+//
+// Corresponds with GET /prediction-task/status (the `GetPredictionTaskStatus` operationId).
+func (c *Client) GetPredictionTaskStatus(ctx context.Context, params *GetPredictionTaskStatusParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPredictionTaskStatusRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UploadMediaWithBody Upload media to a presigned POST (storage, not the API)
+//
+// The media upload of step 2. The real request goes to the `url` of
+// `signed_urls[0].presigned_post_request` from the begin response (an
+// S3/GCS-style presigned POST), not to the API host; this path is where
+// the emulator serves it. Send `multipart/form-data` with every entry of
+// `fields` as a text part, in order, then the file as the **last** part,
+// named `file` (file name `file`). No API key and no custom headers.
+// Any 2xx is success; the body is ignored.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /presigned-upload/{prediction_task_uuid} (the `UploadMedia` operationId).
+func (c *Client) UploadMediaWithBody(ctx context.Context, predictionTaskUuid string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUploadMediaRequestWithBody(c.Server, predictionTaskUuid, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NewPredictRequestWithFormdataBody calls the generic Predict builder with application/x-www-form-urlencoded body
+func NewPredictRequestWithFormdataBody(server string, body PredictFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewPredictRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewPredictRequestWithBody constructs an http.Request for the Predict method, with any body, and a specified content type
+func NewPredictRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -114,7 +889,7 @@ func NewPingRequest(server string) (*http.Request, error) {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/ping")
+	operationPath := fmt.Sprintf("/predict")
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -124,10 +899,200 @@ func NewPingRequest(server string) (*http.Request, error) {
 		return nil, err
 	}
 
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewBeginPredictionTaskRequestWithFormdataBody calls the generic BeginPredictionTask builder with application/x-www-form-urlencoded body
+func NewBeginPredictionTaskRequestWithFormdataBody(server string, body BeginPredictionTaskFormdataRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	bodyStr, err := runtime.MarshalForm(body, nil)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = strings.NewReader(bodyStr.Encode())
+	return NewBeginPredictionTaskRequestWithBody(server, "application/x-www-form-urlencoded", bodyReader)
+}
+
+// NewBeginPredictionTaskRequestWithBody constructs an http.Request for the BeginPredictionTask method, with any body, and a specified content type
+func NewBeginPredictionTaskRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/prediction-task/begin")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetPredictionTaskResultsRequest constructs an http.Request for the GetPredictionTaskResults method
+func NewGetPredictionTaskResultsRequest(server string, params *GetPredictionTaskResultsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/prediction-task/results")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "predictionTaskUuid", params.PredictionTaskUuid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if params.ResponseVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "response_version", *params.ResponseVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewGetPredictionTaskStatusRequest constructs an http.Request for the GetPredictionTaskStatus method
+func NewGetPredictionTaskStatusRequest(server string, params *GetPredictionTaskStatusParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/prediction-task/status")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "predictionTaskUuid", params.PredictionTaskUuid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			return nil, err
+		} else {
+			for _, qp := range strings.Split(queryFrag, "&") {
+				rawQueryFragments = append(rawQueryFragments, qp)
+			}
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewUploadMediaRequestWithBody constructs an http.Request for the UploadMedia method, with any body, and a specified content type
+func NewUploadMediaRequestWithBody(server string, predictionTaskUuid string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "prediction_task_uuid", predictionTaskUuid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/presigned-upload/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -176,24 +1141,168 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
-	// PingWithResponse performs a GET /ping (the `Ping` operationId) request.
+	// PredictWithBodyWithResponse Start the prediction of an uploaded task
+	//
+	// Starts the prediction with `model_name` for the uploaded media of
+	// `prediction_task_uuid`. Extra string fields are passed through (e.g.
+	// `molecule_backend_override`). The SDKs only check the status code.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /predict (the `Predict` operationId).
+	PredictWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PredictResponse, error)
+
+	// PredictWithFormdataBodyWithResponse Start the prediction of an uploaded task
+	//
+	// Starts the prediction with `model_name` for the uploaded media of
+	// `prediction_task_uuid`. Extra string fields are passed through (e.g.
+	// `molecule_backend_override`). The SDKs only check the status code.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /predict (the `Predict` operationId).
+	PredictWithFormdataBodyWithResponse(ctx context.Context, body PredictFormdataRequestBody, reqEditors ...RequestEditorFn) (*PredictResponse, error)
+
+	// BeginPredictionTaskWithBodyWithResponse Begin a prediction task
+	//
+	// Creates a prediction task for one image or video and returns a
+	// presigned POST to upload the media to. The server decides
+	// `prediction_type` from `mimetype`. The python SDK sends this form as
+	// `application/x-www-form-urlencoded`, the node SDK as
+	// `multipart/form-data`; both are accepted.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /prediction-task/begin (the `BeginPredictionTask` operationId).
+	BeginPredictionTaskWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BeginPredictionTaskResponse, error)
+
+	// BeginPredictionTaskWithFormdataBodyWithResponse Begin a prediction task
+	//
+	// Creates a prediction task for one image or video and returns a
+	// presigned POST to upload the media to. The server decides
+	// `prediction_type` from `mimetype`. The python SDK sends this form as
+	// `application/x-www-form-urlencoded`, the node SDK as
+	// `multipart/form-data`; both are accepted.
+	//
+	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /prediction-task/begin (the `BeginPredictionTask` operationId).
+	BeginPredictionTaskWithFormdataBodyWithResponse(ctx context.Context, body BeginPredictionTaskFormdataRequestBody, reqEditors ...RequestEditorFn) (*BeginPredictionTaskResponse, error)
+
+	// GetPredictionTaskResultsWithResponse Download the results of a finished prediction task
+	//
+	// A binary body, never JSON on success. With
+	// `response_version=parquet_object` it is a ZIP archive whose members are
+	// STORED (not deflated): `predictions.parquet` (always) and, for videos,
+	// `frame_timestamps.parquet`. With `response_version=parquet` it is one
+	// bare Parquet file in the older flat schema. Tell them apart by the
+	// first bytes (`PK\x03\x04` or `PAR1`). The Parquet column chunks are
+	// ZSTD-compressed.
+	//
+	// `predictions.parquet` (v2, "object-forward"), one row per object:
+	// `object_id: Int64`, `timestamp_ranges: List(Struct{timestamp_start_us_inclusive: Int64, timestamp_end_us_inclusive: Int64})`,
+	// `bbox_observations: List(Struct{timestamp_microseconds: Int64, normalized_bbox: Array(Float32, 4) nullable, bbox_score: Float32 nullable})`
+	// (a null box is a gap frame), and
+	// `categories: List(Struct{category_id: Int64, name: String, score: Float32, attributes: List(Struct{attribute_id: Int64, attribute_name: String, option_id: Int64, option_name: String, timestamp_ranges: List(Struct{timestamp_start_us_inclusive: Int64, timestamp_end_us_inclusive: Int64, score: Float32})})})`.
+	// Images use the same schema with every timestamp 0.
+	// `frame_timestamps.parquet`: `timestamp_microseconds: Int64`, `image_id: String`.
 	//
 	// Returns a wrapper object for the known response body format(s).
-	PingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PingResponse, error)
+	//
+	// Corresponds with GET /prediction-task/results (the `GetPredictionTaskResults` operationId).
+	GetPredictionTaskResultsWithResponse(ctx context.Context, params *GetPredictionTaskResultsParams, reqEditors ...RequestEditorFn) (*GetPredictionTaskResultsResponse, error)
+
+	// GetPredictionTaskStatusWithResponse Get the status of a prediction task
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /prediction-task/status (the `GetPredictionTaskStatus` operationId).
+	GetPredictionTaskStatusWithResponse(ctx context.Context, params *GetPredictionTaskStatusParams, reqEditors ...RequestEditorFn) (*GetPredictionTaskStatusResponse, error)
+
+	// UploadMediaWithBodyWithResponse Upload media to a presigned POST (storage, not the API)
+	//
+	// The media upload of step 2. The real request goes to the `url` of
+	// `signed_urls[0].presigned_post_request` from the begin response (an
+	// S3/GCS-style presigned POST), not to the API host; this path is where
+	// the emulator serves it. Send `multipart/form-data` with every entry of
+	// `fields` as a text part, in order, then the file as the **last** part,
+	// named `file` (file name `file`). No API key and no custom headers.
+	// Any 2xx is success; the body is ignored.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /presigned-upload/{prediction_task_uuid} (the `UploadMedia` operationId).
+	UploadMediaWithBodyWithResponse(ctx context.Context, predictionTaskUuid string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadMediaResponse, error)
 }
 
-type PingResponse struct {
+// PredictResponse429Headers the declared response headers of an HTTP 429 response for Predict
+type PredictResponse429Headers struct {
+	RetryAfter *string
+}
+
+type PredictResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PredictStarted
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *PredictResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r PredictResponse) GetJSON200() *PredictStarted {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PredictResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r PredictResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PredictResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r PredictResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r PredictResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r PredictResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
 }
 
 // GetBody returns the raw response body bytes
-func (r PingResponse) GetBody() []byte {
+func (r PredictResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r PingResponse) Status() string {
+func (r PredictResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -201,7 +1310,7 @@ func (r PingResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r PingResponse) StatusCode() int {
+func (r PredictResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -209,35 +1318,821 @@ func (r PingResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r PingResponse) ContentType() string {
+func (r PredictResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
 	return ""
 }
 
-// PingWithResponse performs a GET /ping (the `Ping` operationId) request.
+// BeginPredictionTaskResponse429Headers the declared response headers of an HTTP 429 response for BeginPredictionTask
+type BeginPredictionTaskResponse429Headers struct {
+	RetryAfter *string
+}
+
+type BeginPredictionTaskResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PredictionTaskBegin
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *BeginPredictionTaskResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r BeginPredictionTaskResponse) GetJSON200() *PredictionTaskBegin {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r BeginPredictionTaskResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r BeginPredictionTaskResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r BeginPredictionTaskResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r BeginPredictionTaskResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r BeginPredictionTaskResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r BeginPredictionTaskResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r BeginPredictionTaskResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r BeginPredictionTaskResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r BeginPredictionTaskResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetPredictionTaskResultsResponse200Headers the declared response headers of an HTTP 200 response for GetPredictionTaskResults
+type GetPredictionTaskResultsResponse200Headers struct {
+	XFramesPerSecond  *int32
+	XOriginalFileName *string
+}
+
+// GetPredictionTaskResultsResponse429Headers the declared response headers of an HTTP 429 response for GetPredictionTaskResults
+type GetPredictionTaskResultsResponse429Headers struct {
+	RetryAfter *string
+}
+
+type GetPredictionTaskResultsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetPredictionTaskResultsResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetPredictionTaskResultsResponse429Headers
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetPredictionTaskResultsResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPredictionTaskResultsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPredictionTaskResultsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetPredictionTaskResultsResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetPredictionTaskResultsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetPredictionTaskResultsResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPredictionTaskResultsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPredictionTaskResultsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPredictionTaskResultsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPredictionTaskResultsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// GetPredictionTaskStatusResponse429Headers the declared response headers of an HTTP 429 response for GetPredictionTaskStatus
+type GetPredictionTaskStatusResponse429Headers struct {
+	RetryAfter *string
+}
+
+type GetPredictionTaskStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *PredictionTaskStatus
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *UnprocessableEntity
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *Error
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *GetPredictionTaskStatusResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPredictionTaskStatusResponse) GetJSON200() *PredictionTaskStatus {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r GetPredictionTaskStatusResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetPredictionTaskStatusResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPredictionTaskStatusResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r GetPredictionTaskStatusResponse) GetJSON422() *UnprocessableEntity {
+	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r GetPredictionTaskStatusResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetPredictionTaskStatusResponse) GetJSONDefault() *Error {
+	return r.JSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPredictionTaskStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPredictionTaskStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPredictionTaskStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPredictionTaskStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UploadMediaResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ErrorResponse
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ErrorResponse
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UploadMediaResponse) GetJSON400() *ErrorResponse {
+	return r.JSON400
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UploadMediaResponse) GetJSON403() *ErrorResponse {
+	return r.JSON403
+}
+
+// GetBody returns the raw response body bytes
+func (r UploadMediaResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UploadMediaResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UploadMediaResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UploadMediaResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// PredictWithBodyWithResponse Start the prediction of an uploaded task
 //
-// Returns a wrapper object for the known response body format(s).
-func (c *ClientWithResponses) PingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PingResponse, error) {
-	rsp, err := c.Ping(ctx, reqEditors...)
+// Starts the prediction with `model_name` for the uploaded media of
+// `prediction_task_uuid`. Extra string fields are passed through (e.g.
+// `molecule_backend_override`). The SDKs only check the status code.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /predict (the `Predict` operationId).
+func (c *ClientWithResponses) PredictWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PredictResponse, error) {
+	rsp, err := c.PredictWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParsePingResponse(rsp)
+	return ParsePredictResponse(rsp)
 }
 
-// ParsePingResponse parses an HTTP response from a PingWithResponse call
-func ParsePingResponse(rsp *http.Response) (*PingResponse, error) {
+// PredictWithFormdataBodyWithResponse Start the prediction of an uploaded task
+//
+// Starts the prediction with `model_name` for the uploaded media of
+// `prediction_task_uuid`. Extra string fields are passed through (e.g.
+// `molecule_backend_override`). The SDKs only check the status code.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /predict (the `Predict` operationId).
+func (c *ClientWithResponses) PredictWithFormdataBodyWithResponse(ctx context.Context, body PredictFormdataRequestBody, reqEditors ...RequestEditorFn) (*PredictResponse, error) {
+	rsp, err := c.PredictWithFormdataBody(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePredictResponse(rsp)
+}
+
+// BeginPredictionTaskWithBodyWithResponse Begin a prediction task
+//
+// Creates a prediction task for one image or video and returns a
+// presigned POST to upload the media to. The server decides
+// `prediction_type` from `mimetype`. The python SDK sends this form as
+// `application/x-www-form-urlencoded`, the node SDK as
+// `multipart/form-data`; both are accepted.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /prediction-task/begin (the `BeginPredictionTask` operationId).
+func (c *ClientWithResponses) BeginPredictionTaskWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*BeginPredictionTaskResponse, error) {
+	rsp, err := c.BeginPredictionTaskWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBeginPredictionTaskResponse(rsp)
+}
+
+// BeginPredictionTaskWithFormdataBodyWithResponse Begin a prediction task
+//
+// Creates a prediction task for one image or video and returns a
+// presigned POST to upload the media to. The server decides
+// `prediction_type` from `mimetype`. The python SDK sends this form as
+// `application/x-www-form-urlencoded`, the node SDK as
+// `multipart/form-data`; both are accepted.
+//
+// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /prediction-task/begin (the `BeginPredictionTask` operationId).
+func (c *ClientWithResponses) BeginPredictionTaskWithFormdataBodyWithResponse(ctx context.Context, body BeginPredictionTaskFormdataRequestBody, reqEditors ...RequestEditorFn) (*BeginPredictionTaskResponse, error) {
+	rsp, err := c.BeginPredictionTaskWithFormdataBody(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseBeginPredictionTaskResponse(rsp)
+}
+
+// GetPredictionTaskResultsWithResponse Download the results of a finished prediction task
+//
+// A binary body, never JSON on success. With
+// `response_version=parquet_object` it is a ZIP archive whose members are
+// STORED (not deflated): `predictions.parquet` (always) and, for videos,
+// `frame_timestamps.parquet`. With `response_version=parquet` it is one
+// bare Parquet file in the older flat schema. Tell them apart by the
+// first bytes (`PK\x03\x04` or `PAR1`). The Parquet column chunks are
+// ZSTD-compressed.
+//
+// `predictions.parquet` (v2, "object-forward"), one row per object:
+// `object_id: Int64`, `timestamp_ranges: List(Struct{timestamp_start_us_inclusive: Int64, timestamp_end_us_inclusive: Int64})`,
+// `bbox_observations: List(Struct{timestamp_microseconds: Int64, normalized_bbox: Array(Float32, 4) nullable, bbox_score: Float32 nullable})`
+// (a null box is a gap frame), and
+// `categories: List(Struct{category_id: Int64, name: String, score: Float32, attributes: List(Struct{attribute_id: Int64, attribute_name: String, option_id: Int64, option_name: String, timestamp_ranges: List(Struct{timestamp_start_us_inclusive: Int64, timestamp_end_us_inclusive: Int64, score: Float32})})})`.
+// Images use the same schema with every timestamp 0.
+// `frame_timestamps.parquet`: `timestamp_microseconds: Int64`, `image_id: String`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /prediction-task/results (the `GetPredictionTaskResults` operationId).
+func (c *ClientWithResponses) GetPredictionTaskResultsWithResponse(ctx context.Context, params *GetPredictionTaskResultsParams, reqEditors ...RequestEditorFn) (*GetPredictionTaskResultsResponse, error) {
+	rsp, err := c.GetPredictionTaskResults(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPredictionTaskResultsResponse(rsp)
+}
+
+// GetPredictionTaskStatusWithResponse Get the status of a prediction task
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /prediction-task/status (the `GetPredictionTaskStatus` operationId).
+func (c *ClientWithResponses) GetPredictionTaskStatusWithResponse(ctx context.Context, params *GetPredictionTaskStatusParams, reqEditors ...RequestEditorFn) (*GetPredictionTaskStatusResponse, error) {
+	rsp, err := c.GetPredictionTaskStatus(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPredictionTaskStatusResponse(rsp)
+}
+
+// UploadMediaWithBodyWithResponse Upload media to a presigned POST (storage, not the API)
+//
+// The media upload of step 2. The real request goes to the `url` of
+// `signed_urls[0].presigned_post_request` from the begin response (an
+// S3/GCS-style presigned POST), not to the API host; this path is where
+// the emulator serves it. Send `multipart/form-data` with every entry of
+// `fields` as a text part, in order, then the file as the **last** part,
+// named `file` (file name `file`). No API key and no custom headers.
+// Any 2xx is success; the body is ignored.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /presigned-upload/{prediction_task_uuid} (the `UploadMedia` operationId).
+func (c *ClientWithResponses) UploadMediaWithBodyWithResponse(ctx context.Context, predictionTaskUuid string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadMediaResponse, error) {
+	rsp, err := c.UploadMediaWithBody(ctx, predictionTaskUuid, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUploadMediaResponse(rsp)
+}
+
+// ParsePredictResponse parses an HTTP response from a PredictWithResponse call
+func ParsePredictResponse(rsp *http.Response) (*PredictResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &PingResponse{
+	response := &PredictResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PredictStarted
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers PredictResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseBeginPredictionTaskResponse parses an HTTP response from a BeginPredictionTaskWithResponse call
+func ParseBeginPredictionTaskResponse(rsp *http.Response) (*BeginPredictionTaskResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &BeginPredictionTaskResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PredictionTaskBegin
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers BeginPredictionTaskResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPredictionTaskResultsResponse parses an HTTP response from a GetPredictionTaskResultsWithResponse call
+func ParseGetPredictionTaskResultsResponse(rsp *http.Response) (*GetPredictionTaskResultsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPredictionTaskResultsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetPredictionTaskResultsResponse200Headers
+		if values := rsp.Header.Values("X-Frames-Per-Second"); len(values) > 0 {
+			var value int32
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Frames-Per-Second", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			}
+			headers.XFramesPerSecond = &value
+		}
+		if values := rsp.Header.Values("X-Original-File-Name"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Original-File-Name", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XOriginalFileName = &value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers GetPredictionTaskResultsResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetPredictionTaskStatusResponse parses an HTTP response from a GetPredictionTaskStatusWithResponse call
+func ParseGetPredictionTaskStatusResponse(rsp *http.Response) (*GetPredictionTaskStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPredictionTaskStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest PredictionTaskStatus
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest UnprocessableEntity
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
+		var dest Error
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers GetPredictionTaskStatusResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = &value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseUploadMediaResponse parses an HTTP response from a UploadMediaWithResponse call
+func ParseUploadMediaResponse(rsp *http.Response) (*UploadMediaResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UploadMediaResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		break // No content-type
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest ErrorResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	}
 
 	return response, nil
@@ -245,9 +2140,21 @@ func ParsePingResponse(rsp *http.Response) (*PingResponse, error) {
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
-
-	// (GET /ping)
-	Ping(w http.ResponseWriter, r *http.Request)
+	// Predict Start the prediction of an uploaded task
+	// (POST /predict)
+	Predict(w http.ResponseWriter, r *http.Request)
+	// BeginPredictionTask Begin a prediction task
+	// (POST /prediction-task/begin)
+	BeginPredictionTask(w http.ResponseWriter, r *http.Request)
+	// GetPredictionTaskResults Download the results of a finished prediction task
+	// (GET /prediction-task/results)
+	GetPredictionTaskResults(w http.ResponseWriter, r *http.Request, params GetPredictionTaskResultsParams)
+	// GetPredictionTaskStatus Get the status of a prediction task
+	// (GET /prediction-task/status)
+	GetPredictionTaskStatus(w http.ResponseWriter, r *http.Request, params GetPredictionTaskStatusParams)
+	// UploadMedia Upload media to a presigned POST (storage, not the API)
+	// (POST /presigned-upload/{prediction_task_uuid})
+	UploadMedia(w http.ResponseWriter, r *http.Request, predictionTaskUuid string)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -259,11 +2166,130 @@ type ServerInterfaceWrapper struct {
 
 type MiddlewareFunc func(http.Handler) http.Handler
 
-// Ping operation middleware
-func (siw *ServerInterfaceWrapper) Ping(w http.ResponseWriter, r *http.Request) {
+// Predict operation middleware
+func (siw *ServerInterfaceWrapper) Predict(w http.ResponseWriter, r *http.Request) {
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.Ping(w, r)
+		siw.Handler.Predict(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// BeginPredictionTask operation middleware
+func (siw *ServerInterfaceWrapper) BeginPredictionTask(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.BeginPredictionTask(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetPredictionTaskResults operation middleware
+func (siw *ServerInterfaceWrapper) GetPredictionTaskResults(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetPredictionTaskResultsParams
+
+	// ------------- Required query parameter "predictionTaskUuid" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "predictionTaskUuid", r.URL.Query(), &params.PredictionTaskUuid, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "predictionTaskUuid"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "predictionTaskUuid", Err: err})
+		}
+		return
+	}
+
+	// ------------- Optional query parameter "response_version" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "response_version", r.URL.Query(), &params.ResponseVersion, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "response_version"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "response_version", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetPredictionTaskResults(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetPredictionTaskStatus operation middleware
+func (siw *ServerInterfaceWrapper) GetPredictionTaskStatus(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params GetPredictionTaskStatusParams
+
+	// ------------- Required query parameter "predictionTaskUuid" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "predictionTaskUuid", r.URL.Query(), &params.PredictionTaskUuid, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "predictionTaskUuid"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "predictionTaskUuid", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetPredictionTaskStatus(w, r, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UploadMedia operation middleware
+func (siw *ServerInterfaceWrapper) UploadMedia(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "prediction_task_uuid" -------------
+	var predictionTaskUuid string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "prediction_task_uuid", r.PathValue("prediction_task_uuid"), &predictionTaskUuid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "prediction_task_uuid", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UploadMedia(w, r, predictionTaskUuid)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -393,7 +2419,11 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 		ErrorHandlerFunc:   options.ErrorHandlerFunc,
 	}
 
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/ping", wrapper.Ping)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/prediction-task/begin", wrapper.BeginPredictionTask)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/presigned-upload/{prediction_task_uuid}", wrapper.UploadMedia)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/predict", wrapper.Predict)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/prediction-task/status", wrapper.GetPredictionTaskStatus)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/prediction-task/results", wrapper.GetPredictionTaskResults)
 
 	return m
 }
