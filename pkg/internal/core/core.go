@@ -1,0 +1,298 @@
+// Package core is what every service client of this SDK embeds: the client's
+// configuration (defaults, environment, options), its transport, the per-call
+// context that carries call options, and the helpers that turn responses into
+// values or *apierror.Error.
+//
+// A service package describes itself with a Service and calls New:
+//
+//	c, err := core.New(core.Service{Name: "dial", EnvAPIKey: "DIAL_API_KEY",
+//		EnvBaseURL: "DIAL_URL", Auth: auth, ParseError: parse}, opts)
+//
+// and in every method:
+//
+//	ctx, err := c.Context(ctx, opts)   // call options travel in ctx to the transport
+//	resp, err := c.raw.SomeOperation(ctx, ...)
+//	err = c.DecodeJSON(resp, err, &out)
+package core
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/internal/transport"
+	"github.com/aiclients/sdk-go/pkg/option"
+)
+
+// Service describes one API service to the core.
+type Service struct {
+	// Name is the short service name used in errors and logs, e.g. "dial".
+	Name string
+	// EnvAPIKey names the environment variable holding the API key, read
+	// only when no credential option (API key or bearer token) is given.
+	EnvAPIKey string
+	// EnvBaseURL names the environment variable holding the base URL, read
+	// only when option.WithBaseURL is not given.
+	EnvBaseURL string
+	// DefaultBaseURL is used when neither the option nor the environment
+	// variable gives a base URL. "" means a base URL is required.
+	DefaultBaseURL string
+	// Auth applies the credentials on every attempt. nil: none.
+	Auth transport.AuthFunc
+	// ParseError extracts the service's error code and message from an error
+	// body. nil: apierror.ParseJSON.
+	ParseError apierror.BodyParser
+}
+
+// Client is the shared part of every service client.
+type Client struct {
+	// Service is the service description given to New.
+	Service Service
+	// Config is the client's configuration. Treat it as read-only after New.
+	Config *option.Config
+	// Transport is the request loop; it is also handed to the generated
+	// client (with its WithHTTPClient option), so both share one behaviour.
+	Transport *transport.Transport
+}
+
+// New builds a client: defaults, then opts, then, for what opts left unset,
+// the environment (svc.EnvBaseURL, svc.EnvAPIKey) and svc.DefaultBaseURL.
+// Invalid options or environment values and a missing base URL give an
+// *apierror.InputError naming the service.
+func New(svc Service, opts []option.RequestOption) (*Client, error) {
+	cfg, err := option.NewConfig(opts...)
+	if err != nil {
+		return nil, withService(svc.Name, err)
+	}
+	if cfg.BaseURL == "" {
+		if err := applyEnvBaseURL(svc, cfg); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.APIKey == nil && cfg.BearerToken == nil && svc.EnvAPIKey != "" {
+		if v := strings.TrimSpace(os.Getenv(svc.EnvAPIKey)); v != "" {
+			if err := cfg.Apply(option.WithAPIKey(v)); err != nil {
+				return nil, &apierror.InputError{Service: svc.Name, Field: svc.EnvAPIKey, Reason: reasonOf(err)}
+			}
+		}
+	}
+	return &Client{Service: svc, Config: cfg, Transport: transport.New(svc.Name, cfg, svc.Auth)}, nil
+}
+
+func applyEnvBaseURL(svc Service, cfg *option.Config) error {
+	if svc.EnvBaseURL != "" {
+		if v := strings.TrimSpace(os.Getenv(svc.EnvBaseURL)); v != "" {
+			if err := cfg.Apply(option.WithBaseURL(v)); err != nil {
+				return &apierror.InputError{Service: svc.Name, Field: "base URL from " + svc.EnvBaseURL, Reason: reasonOf(err)}
+			}
+			return nil
+		}
+	}
+	if svc.DefaultBaseURL != "" {
+		return withService(svc.Name, cfg.Apply(option.WithBaseURL(svc.DefaultBaseURL)))
+	}
+	hint := "pass option.WithBaseURL"
+	if svc.EnvBaseURL != "" {
+		hint = "set " + svc.EnvBaseURL + " or pass option.WithBaseURL"
+	}
+	return &apierror.InputError{Service: svc.Name, Field: "base URL", Reason: "not set; " + hint}
+}
+
+// withService fills in the service name of an *apierror.InputError.
+func withService(name string, err error) error {
+	var ie *apierror.InputError
+	if errors.As(err, &ie) && ie.Service == "" {
+		ie.Service = name
+	}
+	return err
+}
+
+func reasonOf(err error) string {
+	var ie *apierror.InputError
+	if errors.As(err, &ie) {
+		return ie.Reason
+	}
+	return err.Error()
+}
+
+// callKey marks a context made by Client.Context, so that nested calls of
+// the same client build on the outer call's options.
+type callKey struct{}
+
+type callMark struct {
+	client *Client
+	cfg    *option.Config
+}
+
+// Context returns a context carrying the configuration of one call: the
+// client's Config (or, if ctx already came from this client's Context, that
+// call's Config) with opts applied on top. Without opts no copy is made.
+// An invalid option gives an *apierror.InputError.
+func (c *Client) Context(ctx context.Context, opts []option.RequestOption) (context.Context, error) {
+	if ctx == nil {
+		return nil, &apierror.InputError{Service: c.Service.Name, Field: "context", Reason: "must not be nil"}
+	}
+	base := c.Config
+	if m, ok := ctx.Value(callKey{}).(*callMark); ok && m.client == c {
+		if len(opts) == 0 {
+			return ctx, nil
+		}
+		base = m.cfg
+	}
+	cfg := base
+	if len(opts) > 0 {
+		cfg = base.Clone()
+		if err := cfg.Apply(opts...); err != nil {
+			return nil, withService(c.Service.Name, err)
+		}
+	}
+	ctx = context.WithValue(ctx, callKey{}, &callMark{client: c, cfg: cfg})
+	return option.NewContext(ctx, cfg), nil
+}
+
+// CallConfig returns the configuration in effect for ctx: the one stored by
+// Context, else the client's.
+func (c *Client) CallConfig(ctx context.Context) *option.Config {
+	if ctx != nil {
+		if m, ok := ctx.Value(callKey{}).(*callMark); ok && m.client == c {
+			return m.cfg
+		}
+	}
+	return c.Config
+}
+
+// URL joins the call's base URL and path (which may carry a query). An
+// absolute http(s) URL in path is used as it is.
+func (c *Client) URL(ctx context.Context, path string) (string, error) {
+	if strings.HasPrefix(path, "http://") || strings.HasPrefix(path, "https://") {
+		if _, err := url.Parse(path); err != nil {
+			return "", &apierror.InputError{Service: c.Service.Name, Field: "path", Reason: "not a valid URL"}
+		}
+		return path, nil
+	}
+	base := c.CallConfig(ctx).BaseURL
+	if base == "" {
+		return "", &apierror.InputError{Service: c.Service.Name, Field: "base URL", Reason: "not set"}
+	}
+	u := base + "/" + strings.TrimLeft(path, "/")
+	if _, err := url.Parse(u); err != nil {
+		return "", &apierror.InputError{Service: c.Service.Name, Field: "path", Reason: fmt.Sprintf("%q does not form a valid URL", path)}
+	}
+	return u, nil
+}
+
+// Check passes a 2xx response through. A non-2xx response becomes an
+// *apierror.Error (its body read, bounded, and closed); the response is still
+// returned so headers can be inspected. A transport error is returned as it
+// is. The call's ResponseInto, if set, receives the response.
+func (c *Client) Check(resp *http.Response, err error) (*http.Response, error) {
+	if resp != nil && resp.Request != nil {
+		if cfg, ok := option.FromContext(resp.Request.Context()); ok && cfg.ResponseInto != nil {
+			*cfg.ResponseInto = resp
+		}
+	}
+	if err != nil {
+		if resp != nil && resp.Body != nil {
+			_ = resp.Body.Close()
+		}
+		return resp, err
+	}
+	if resp == nil {
+		return nil, fmt.Errorf("%s: no response", c.Service.Name)
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return resp, nil
+	}
+	parse := c.Service.ParseError
+	return resp, apierror.FromResponse(c.Service.Name, resp, parse)
+}
+
+// DecodeJSON runs Check, then decodes the JSON body into v and closes the
+// body. v may be nil (the body is discarded) or a *[]byte (it receives the
+// raw body). An empty body leaves v unchanged.
+func (c *Client) DecodeJSON(resp *http.Response, err error, v any) error {
+	resp, err = c.Check(resp, err)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	switch dst := v.(type) {
+	case nil:
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		return nil
+	case *[]byte:
+		b, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return fmt.Errorf("%s: reading response: %w", c.Service.Name, err)
+		}
+		*dst = b
+		return nil
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		return fmt.Errorf("%s: decoding %s response: %w", c.Service.Name, requestName(resp), err)
+	}
+	return nil
+}
+
+func requestName(resp *http.Response) string {
+	if resp.Request == nil || resp.Request.URL == nil {
+		return "the"
+	}
+	return resp.Request.Method + " " + resp.Request.URL.Path
+}
+
+// Do is the escape hatch for endpoints the service package does not cover
+// yet. It sends method to path (relative to the base URL; a query is
+// allowed) through the same transport as every other call. in is the body:
+// nil for none, []byte or io.Reader sent as is (application/octet-stream),
+// anything else encoded as JSON. out receives the decoded JSON response (see
+// DecodeJSON). A non-2xx status gives an *apierror.Error.
+func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts ...option.RequestOption) error {
+	if strings.TrimSpace(method) == "" {
+		return &apierror.InputError{Service: c.Service.Name, Field: "method", Reason: "must not be empty"}
+	}
+	ctx, err := c.Context(ctx, opts)
+	if err != nil {
+		return err
+	}
+	u, err := c.URL(ctx, path)
+	if err != nil {
+		return err
+	}
+	var body io.Reader
+	contentType := ""
+	switch b := in.(type) {
+	case nil:
+	case []byte:
+		body, contentType = bytes.NewReader(b), "application/octet-stream"
+	case io.Reader:
+		body, contentType = b, "application/octet-stream"
+	default:
+		data, err := json.Marshal(in)
+		if err != nil {
+			return &apierror.InputError{Service: c.Service.Name, Field: "request body", Reason: err.Error()}
+		}
+		body, contentType = bytes.NewReader(data), "application/json"
+	}
+	req, err := http.NewRequestWithContext(ctx, strings.ToUpper(method), u, body)
+	if err != nil {
+		return &apierror.InputError{Service: c.Service.Name, Field: "request", Reason: err.Error()}
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.Transport.Do(req)
+	return c.DecodeJSON(resp, err, out)
+}

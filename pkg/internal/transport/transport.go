@@ -1,0 +1,478 @@
+// Package transport is the one request loop of the SDK. Every service client
+// (the hand-written wrappers and the generated gen/*api clients alike) sends
+// its requests through a *Transport, which on every attempt applies the
+// extra headers, user agent and credentials, runs the middleware, sends the
+// request, logs it with secrets redacted, and decides whether to retry.
+//
+// Retries: connection errors, 408, 429 and 5xx, unless the server says
+// "x-should-retry: false" ("x-should-retry: true" retries any error status).
+// The wait is the server's Retry-After-Ms or Retry-After (seconds or an HTTP
+// date, clamped to Config.MaxRetryAfter), else an exponential backoff with
+// jitter; it ends at once when the context is done. A request whose body
+// cannot be rewound (no GetBody) is sent once. Non-2xx responses are returned
+// as responses, not errors: the caller turns them into *apierror.Error.
+package transport
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aiclients/sdk-go/pkg/internal/redact"
+	"github.com/aiclients/sdk-go/pkg/option"
+)
+
+// RetryCountHeader is sent on every attempt with the number of the attempt
+// ("0" for the first, "1" for the first retry, ...).
+const RetryCountHeader = "X-Retry-Count"
+
+// maxDrain bounds how much of a discarded response body is read before it is
+// closed (reading a little lets the connection be reused).
+const maxDrain = 4 << 10
+
+// AuthFunc applies a service's credentials to one attempt. It is called on
+// every attempt, after the extra headers, with the call's effective Config;
+// it typically calls cfg.APIKey or cfg.BearerToken with req.Context() and sets
+// a header. An error ends the call without sending (it is not retried).
+type AuthFunc func(req *http.Request, cfg *option.Config) error
+
+// Transport runs the request loop for one service. It is safe for concurrent
+// use. It satisfies the generated clients' HttpRequestDoer (Do) and
+// http.RoundTripper (RoundTrip).
+type Transport struct {
+	service string
+	cfg     *option.Config
+	auth    AuthFunc
+
+	once          sync.Once
+	defaultClient *http.Client
+}
+
+// New returns a Transport for service. cfg is the default configuration, used
+// for a request whose context carries none (see option.NewContext); nil means
+// option.NewConfig's defaults. auth may be nil (no credentials).
+func New(service string, cfg *option.Config, auth AuthFunc) *Transport {
+	if cfg == nil {
+		cfg, _ = option.NewConfig()
+	}
+	return &Transport{service: service, cfg: cfg, auth: auth}
+}
+
+// Service returns the service name given to New.
+func (t *Transport) Service() string { return t.service }
+
+// Config returns the default configuration. It is shared, not copied:
+// callers must not change it.
+func (t *Transport) Config() *option.Config { return t.cfg }
+
+// CloseIdleConnections closes the idle connections of the default HTTP
+// client (one the user supplied with option.WithHTTPClient is left alone).
+func (t *Transport) CloseIdleConnections() {
+	if c := t.client(nil); c != nil {
+		c.CloseIdleConnections()
+	}
+}
+
+// Do sends req through the request loop. It has the signature of the
+// generated clients' HttpRequestDoer.
+func (t *Transport) Do(req *http.Request) (*http.Response, error) {
+	return t.RoundTrip(req)
+}
+
+// RoundTrip sends req through the request loop: every attempt gets the
+// configured headers and credentials, passes the middleware and is sent by
+// the configured HTTP client; failed attempts are retried as the package
+// documentation describes. req is not modified; its body is closed.
+func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req == nil {
+		return nil, errors.New(t.service + ": nil request")
+	}
+	cfg, ok := option.FromContext(req.Context())
+	if !ok {
+		cfg = t.cfg
+	}
+	if req.URL == nil {
+		closeBody(req)
+		return nil, fmt.Errorf("%s: request has no URL", t.service)
+	}
+	l := &loop{t: t, cfg: cfg, req: req, client: t.client(cfg)}
+	resp, err := l.run()
+	if err == nil && cfg.ResponseInto != nil {
+		*cfg.ResponseInto = resp
+	}
+	return resp, err
+}
+
+// client returns the HTTP client for cfg: the configured one, else the
+// transport's default client (created once).
+func (t *Transport) client(cfg *option.Config) *http.Client {
+	if cfg != nil && cfg.HTTPClient != nil && cfg.HTTPClient.Transport != http.RoundTripper(t) {
+		return cfg.HTTPClient
+	}
+	t.once.Do(func() {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.ResponseHeaderTimeout = 10 * time.Minute
+		t.defaultClient = &http.Client{Transport: tr}
+	})
+	return t.defaultClient
+}
+
+func closeBody(req *http.Request) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
+}
+
+// loop is the state of one call.
+type loop struct {
+	t      *Transport
+	cfg    *option.Config
+	req    *http.Request
+	client *http.Client
+	start  time.Time
+}
+
+func (l *loop) run() (*http.Response, error) {
+	ctx := l.req.Context()
+	rewindable := l.req.Body == nil || l.req.Body == http.NoBody || l.req.GetBody != nil
+	l.start = time.Now()
+	for attempt := 0; ; attempt++ {
+		body := l.req.Body
+		if attempt > 0 && body != nil && body != http.NoBody {
+			b, err := l.req.GetBody()
+			if err != nil {
+				return nil, fmt.Errorf("%s: rewinding request body for retry: %w", l.t.service, err)
+			}
+			body = b
+		}
+
+		resp, err, cancel := l.attempt(ctx, attempt, body)
+		if err != nil && errors.Is(err, errNotSent) {
+			if attempt == 0 {
+				closeBody(l.req)
+			}
+			return nil, errors.Unwrap(err)
+		}
+
+		retry, reason := l.shouldRetry(ctx, resp, err)
+		if retry && !rewindable {
+			retry, reason = false, "request body cannot be rewound"
+		}
+		if retry && attempt >= l.cfg.MaxRetries {
+			retry, reason = false, "no retries left"
+		}
+		var delay time.Duration
+		if retry {
+			delay = l.delay(resp, attempt)
+			if b := l.cfg.MaxRetryTime; b > 0 && time.Since(l.start)+delay > b {
+				retry, reason = false, "retry time budget exhausted"
+			}
+		}
+		if !retry {
+			if err != nil {
+				cancel()
+				if reason != "" && ctx.Err() == nil {
+					l.log(ctx, "giving up", slog.Int("attempt", attempt), slog.String("reason", reason))
+				}
+				return nil, err
+			}
+			if reason != "" && resp.StatusCode >= 400 {
+				l.log(ctx, "not retrying", slog.Int("attempt", attempt), slog.Int("status", resp.StatusCode), slog.String("reason", reason))
+			}
+			if l.cfg.RequestTimeout > 0 {
+				resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+			}
+			return resp, nil
+		}
+
+		if resp != nil {
+			drain(resp.Body)
+		}
+		cancel()
+		l.log(ctx, "retrying", slog.Int("attempt", attempt), slog.Duration("wait", delay), slog.String("reason", reason))
+		if err := wait(ctx, delay); err != nil {
+			return nil, &url.Error{Op: opName(l.req.Method), URL: redact.URL(l.req.URL), Err: err}
+		}
+	}
+}
+
+// errNotSent marks an error raised before the request was sent (credentials,
+// request building); it is never retried.
+var errNotSent = errors.New("not sent")
+
+type notSentError struct{ err error }
+
+func (e *notSentError) Error() string        { return e.err.Error() }
+func (e *notSentError) Unwrap() error        { return e.err }
+func (e *notSentError) Is(target error) bool { return target == errNotSent }
+
+// attempt sends one attempt. The returned cancel releases the attempt's
+// timeout; it must be called once the response body is done with.
+func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Response, error, context.CancelFunc) {
+	cancel := context.CancelFunc(func() {})
+	actx := ctx
+	if l.cfg.RequestTimeout > 0 {
+		actx, cancel = context.WithTimeout(ctx, l.cfg.RequestTimeout)
+	}
+	r := l.req.Clone(actx)
+	r.Body = body
+	for k, vs := range l.cfg.Header {
+		r.Header[k] = append([]string(nil), vs...)
+	}
+	if l.cfg.UserAgent != "" {
+		r.Header.Set("User-Agent", l.cfg.UserAgent)
+	}
+	r.Header.Set(RetryCountHeader, strconv.Itoa(n))
+	if l.t.auth != nil {
+		if err := l.t.auth(r, l.cfg); err != nil {
+			cancel()
+			if body != nil && n > 0 {
+				_ = body.Close()
+			}
+			return nil, &notSentError{fmt.Errorf("%s: applying credentials: %w", l.t.service, err)}, cancel
+		}
+	}
+
+	began := time.Now()
+	resp, err := l.send(r)
+	if err != nil {
+		sanitize(err)
+	}
+	if lg := l.cfg.Logger; lg != nil && lg.Enabled(ctx, slog.LevelDebug) {
+		attrs := []slog.Attr{
+			slog.String("service", l.t.service),
+			slog.String("method", r.Method),
+			slog.String("url", redact.URL(r.URL)),
+			slog.Int("attempt", n),
+			slog.Any("request_header", redact.Header(r.Header)),
+			slog.Duration("duration", time.Since(began)),
+		}
+		if resp != nil {
+			attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.Any("response_header", redact.Header(resp.Header)))
+		}
+		if err != nil {
+			attrs = append(attrs, slog.String("error", err.Error()))
+		}
+		lg.LogAttrs(ctx, slog.LevelDebug, "http attempt", attrs...)
+	}
+	return resp, err, cancel
+}
+
+// send runs the middleware chain and then the HTTP client.
+func (l *loop) send(r *http.Request) (*http.Response, error) {
+	mws := l.cfg.Middleware
+	var next func(i int, r *http.Request) (*http.Response, error)
+	next = func(i int, r *http.Request) (*http.Response, error) {
+		if i == len(mws) {
+			return l.client.Do(r)
+		}
+		return mws[i](r, func(r *http.Request) (*http.Response, error) { return next(i+1, r) })
+	}
+	resp, err := next(0, r)
+	if err == nil && resp == nil {
+		err = fmt.Errorf("%s: middleware returned neither a response nor an error", l.t.service)
+	}
+	if err != nil && resp != nil {
+		drain(resp.Body)
+		resp = nil
+	}
+	if err == nil && resp.Body == nil {
+		resp.Body = http.NoBody
+	}
+	return resp, err
+}
+
+// shouldRetry decides on one attempt's outcome; reason explains the decision
+// for the log.
+func (l *loop) shouldRetry(ctx context.Context, resp *http.Response, err error) (bool, string) {
+	if err != nil {
+		if ctx.Err() != nil {
+			return false, "context done"
+		}
+		if permanent(err) {
+			return false, "permanent error"
+		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			return true, "attempt timed out"
+		}
+		return true, "connection error"
+	}
+	if resp.StatusCode < 400 {
+		return false, ""
+	}
+	switch strings.ToLower(strings.TrimSpace(resp.Header.Get("X-Should-Retry"))) {
+	case "true":
+		return true, "x-should-retry: true"
+	case "false":
+		return false, "x-should-retry: false"
+	}
+	s := resp.StatusCode
+	if s == http.StatusRequestTimeout || s == http.StatusTooManyRequests || s >= 500 {
+		return true, "status " + strconv.Itoa(s)
+	}
+	return false, ""
+}
+
+// permanent reports errors that a retry cannot fix.
+func permanent(err error) bool {
+	var (
+		certErr     *tls.CertificateVerificationError
+		unknownAuth x509.UnknownAuthorityError
+		hostErr     x509.HostnameError
+		certInvalid x509.CertificateInvalidError
+	)
+	if errors.As(err, &certErr) || errors.As(err, &unknownAuth) || errors.As(err, &hostErr) || errors.As(err, &certInvalid) {
+		return true
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) && strings.Contains(ue.Err.Error(), "unsupported protocol scheme") {
+		return true
+	}
+	return false
+}
+
+// delay returns the wait before retry number attempt+1.
+func (l *loop) delay(resp *http.Response, attempt int) time.Duration {
+	if resp != nil {
+		if d, ok := RetryAfter(resp.Header, time.Now()); ok {
+			return min(d, l.cfg.MaxRetryAfter)
+		}
+	}
+	return Backoff(attempt, l.cfg.RetryBaseDelay, l.cfg.RetryMaxDelay, l.cfg.RetryJitter, rand.Float64())
+}
+
+// RetryAfter reads the server's wait hint: Retry-After-Ms (milliseconds),
+// else Retry-After as (possibly fractional) seconds or an HTTP date relative
+// to now. Negative values and dates in the past give 0. ok is false when
+// there is no usable hint.
+func RetryAfter(h http.Header, now time.Time) (d time.Duration, ok bool) {
+	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
+		if ms, err := strconv.ParseFloat(v, 64); err == nil && !math.IsNaN(ms) && !math.IsInf(ms, 0) {
+			return clampDuration(ms * float64(time.Millisecond)), true
+		}
+	}
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil && !math.IsNaN(s) && !math.IsInf(s, 0) {
+		return clampDuration(s * float64(time.Second)), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// clampDuration converts nanoseconds to a Duration in [0, 24h], so absurd
+// values cannot overflow; the caller's MaxRetryAfter clamps further.
+func clampDuration(ns float64) time.Duration {
+	const limit = float64(24 * time.Hour)
+	switch {
+	case ns <= 0:
+		return 0
+	case ns >= limit:
+		return time.Duration(limit)
+	}
+	return time.Duration(ns)
+}
+
+// Backoff returns the wait before retry number attempt+1: base·2^attempt
+// capped at maxDelay, minus the fraction jitter·r of it (r in [0,1), normally
+// random).
+func Backoff(attempt int, base, maxDelay time.Duration, jitter, r float64) time.Duration {
+	if base <= 0 {
+		return 0
+	}
+	d := maxDelay
+	if attempt < 62 {
+		if x := float64(base) * math.Pow(2, float64(attempt)); x < float64(maxDelay) {
+			d = time.Duration(x)
+		}
+	}
+	jitter = min(max(jitter, 0), 1)
+	return time.Duration(float64(d) * (1 - jitter*r))
+}
+
+// wait sleeps for d or until ctx is done, whichever comes first.
+func wait(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// drain reads at most maxDrain bytes of a discarded body and closes it.
+func drain(body io.ReadCloser) {
+	if body == nil {
+		return
+	}
+	_, _ = io.CopyN(io.Discard, body, maxDrain)
+	_ = body.Close()
+}
+
+// sanitize removes secrets from the URL inside a *url.Error, so that the
+// error text can be logged and returned.
+func sanitize(err error) {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		ue.URL = redact.URLString(ue.URL)
+	}
+}
+
+func opName(method string) string {
+	if method == "" {
+		return "Get"
+	}
+	return method[:1] + strings.ToLower(method[1:])
+}
+
+// log writes a Debug record about the retry loop.
+func (l *loop) log(ctx context.Context, msg string, attrs ...slog.Attr) {
+	lg := l.cfg.Logger
+	if lg == nil || !lg.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs = append([]slog.Attr{
+		slog.String("service", l.t.service),
+		slog.String("method", l.req.Method),
+		slog.String("url", redact.URL(l.req.URL)),
+	}, attrs...)
+	lg.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
+}
+
+// cancelOnClose releases an attempt's timeout when the body is closed, so the
+// per-attempt timeout covers reading a streamed body too.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+	once   sync.Once
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.once.Do(b.cancel)
+	return err
+}
