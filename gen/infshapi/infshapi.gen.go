@@ -6,13 +6,1644 @@
 package infshapi
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
+
+	"github.com/oapi-codegen/runtime"
 )
+
+// Defines values for AgentToolType.
+const (
+	AgentToolTypeAgent    AgentToolType = "agent"
+	AgentToolTypeApp      AgentToolType = "app"
+	AgentToolTypeCall     AgentToolType = "call"
+	AgentToolTypeClient   AgentToolType = "client"
+	AgentToolTypeHook     AgentToolType = "hook"
+	AgentToolTypeHttp     AgentToolType = "http"
+	AgentToolTypeInternal AgentToolType = "internal"
+	AgentToolTypeMcp      AgentToolType = "mcp"
+)
+
+// Valid indicates whether the value is a known member of the AgentToolType enum.
+func (e AgentToolType) Valid() bool {
+	switch e {
+	case AgentToolTypeAgent:
+		return true
+	case AgentToolTypeApp:
+		return true
+	case AgentToolTypeCall:
+		return true
+	case AgentToolTypeClient:
+		return true
+	case AgentToolTypeHook:
+		return true
+	case AgentToolTypeHttp:
+		return true
+	case AgentToolTypeInternal:
+		return true
+	case AgentToolTypeMcp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ChatMessagesEventEvent.
+const (
+	ChatMessagesEventEventChatMessages ChatMessagesEventEvent = "chat_messages"
+)
+
+// Valid indicates whether the value is a known member of the ChatMessagesEventEvent enum.
+func (e ChatMessagesEventEvent) Valid() bool {
+	switch e {
+	case ChatMessagesEventEventChatMessages:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ChatsEventEvent.
+const (
+	ChatsEventEventChats ChatsEventEvent = "chats"
+)
+
+// Valid indicates whether the value is a known member of the ChatsEventEvent enum.
+func (e ChatsEventEvent) Valid() bool {
+	switch e {
+	case ChatsEventEventChats:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for FileCreateRequestCategory.
+const (
+	FileCreateRequestCategoryInputs  FileCreateRequestCategory = "inputs"
+	FileCreateRequestCategoryOutputs FileCreateRequestCategory = "outputs"
+	FileCreateRequestCategoryRepos   FileCreateRequestCategory = "repos"
+	FileCreateRequestCategoryUploads FileCreateRequestCategory = "uploads"
+)
+
+// Valid indicates whether the value is a known member of the FileCreateRequestCategory enum.
+func (e FileCreateRequestCategory) Valid() bool {
+	switch e {
+	case FileCreateRequestCategoryInputs:
+		return true
+	case FileCreateRequestCategoryOutputs:
+		return true
+	case FileCreateRequestCategoryRepos:
+		return true
+	case FileCreateRequestCategoryUploads:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for HeartbeatType.
+const (
+	HeartbeatTypeHeartbeat HeartbeatType = "heartbeat"
+)
+
+// Valid indicates whether the value is a known member of the HeartbeatType enum.
+func (e HeartbeatType) Valid() bool {
+	switch e {
+	case HeartbeatTypeHeartbeat:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for Infra.
+const (
+	InfraCloud        Infra = "cloud"
+	InfraPrivate      Infra = "private"
+	InfraPrivateFirst Infra = "private_first"
+	InfraRemote       Infra = "remote"
+)
+
+// Valid indicates whether the value is a known member of the Infra enum.
+func (e Infra) Valid() bool {
+	switch e {
+	case InfraCloud:
+		return true
+	case InfraPrivate:
+		return true
+	case InfraPrivateFirst:
+		return true
+	case InfraRemote:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for OtherChatEventEvent.
+const (
+	OtherChatEventEventAgentRuns OtherChatEventEvent = "agent_runs"
+	OtherChatEventEventDelta     OtherChatEventEvent = "delta"
+)
+
+// Valid indicates whether the value is a known member of the OtherChatEventEvent enum.
+func (e OtherChatEventEvent) Valid() bool {
+	switch e {
+	case OtherChatEventEventAgentRuns:
+		return true
+	case OtherChatEventEventDelta:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for SessionStatus.
+const (
+	SessionStatusActive  SessionStatus = "active"
+	SessionStatusEnded   SessionStatus = "ended"
+	SessionStatusExpired SessionStatus = "expired"
+)
+
+// Valid indicates whether the value is a known member of the SessionStatus enum.
+func (e SessionStatus) Valid() bool {
+	switch e {
+	case SessionStatusActive:
+		return true
+	case SessionStatusEnded:
+		return true
+	case SessionStatusExpired:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TaskLogLogType.
+const (
+	TaskLogLogTypeBuild TaskLogLogType = 0
+	TaskLogLogTypeRun   TaskLogLogType = 1
+	TaskLogLogTypeServe TaskLogLogType = 2
+	TaskLogLogTypeSetup TaskLogLogType = 3
+	TaskLogLogTypeTask  TaskLogLogType = 4
+)
+
+// Valid indicates whether the value is a known member of the TaskLogLogType enum.
+func (e TaskLogLogType) Valid() bool {
+	switch e {
+	case TaskLogLogTypeBuild:
+		return true
+	case TaskLogLogTypeRun:
+		return true
+	case TaskLogLogTypeServe:
+		return true
+	case TaskLogLogTypeSetup:
+		return true
+	case TaskLogLogTypeTask:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TaskStatus.
+const (
+	TaskStatusCancelled  TaskStatus = 12
+	TaskStatusCancelling TaskStatus = 8
+	TaskStatusCompleted  TaskStatus = 10
+	TaskStatusDispatched TaskStatus = 3
+	TaskStatusFailed     TaskStatus = 11
+	TaskStatusPreparing  TaskStatus = 4
+	TaskStatusQueued     TaskStatus = 2
+	TaskStatusReceived   TaskStatus = 1
+	TaskStatusRejected   TaskStatus = 13
+	TaskStatusRunning    TaskStatus = 7
+	TaskStatusServing    TaskStatus = 5
+	TaskStatusSettingUp  TaskStatus = 6
+	TaskStatusUnknown    TaskStatus = 0
+	TaskStatusUploading  TaskStatus = 9
+)
+
+// Valid indicates whether the value is a known member of the TaskStatus enum.
+func (e TaskStatus) Valid() bool {
+	switch e {
+	case TaskStatusCancelled:
+		return true
+	case TaskStatusCancelling:
+		return true
+	case TaskStatusCompleted:
+		return true
+	case TaskStatusDispatched:
+		return true
+	case TaskStatusFailed:
+		return true
+	case TaskStatusPreparing:
+		return true
+	case TaskStatusQueued:
+		return true
+	case TaskStatusReceived:
+		return true
+	case TaskStatusRejected:
+		return true
+	case TaskStatusRunning:
+		return true
+	case TaskStatusServing:
+		return true
+	case TaskStatusSettingUp:
+		return true
+	case TaskStatusUnknown:
+		return true
+	case TaskStatusUploading:
+		return true
+	default:
+		return false
+	}
+}
+
+// AgentConfig An ad-hoc agent.
+type AgentConfig struct {
+	CoreApp        *CoreAppConfig       `json:"core_app,omitempty"`
+	Description    *string              `json:"description,omitempty"`
+	ExamplePrompts []string             `json:"example_prompts,omitempty"`
+	InternalTools  *InternalToolsConfig `json:"internal_tools,omitempty"`
+	Name           *string              `json:"name,omitempty"`
+
+	// OutputSchema A JSON Schema fragment.
+	OutputSchema *JSONSchema   `json:"output_schema,omitempty"`
+	Skills       []SkillConfig `json:"skills,omitempty"`
+	SystemPrompt *string       `json:"system_prompt,omitempty"`
+	Tools        []AgentTool   `json:"tools,omitempty"`
+}
+
+// AgentRun The chat's current agent run; absent or null when none.
+type AgentRun struct {
+	Id *string `json:"id,omitempty"`
+
+	// State submitted, working, input_required, auth_required, completed, failed, canceled, rejected
+	State *string `json:"state,omitempty"`
+}
+
+// AgentRunRequest defines model for AgentRunRequest.
+type AgentRunRequest struct {
+	// Agent Template agent ref `namespace/name@version`.
+	Agent *string `json:"agent,omitempty"`
+
+	// AgentConfig An ad-hoc agent.
+	AgentConfig *AgentConfig      `json:"agent_config,omitempty"`
+	AgentName   *string           `json:"agent_name,omitempty"`
+	ChatId      *string           `json:"chat_id,omitempty"`
+	Context     map[string]string `json:"context,omitempty"`
+	Input       MessageInput      `json:"input"`
+	Stream      *bool             `json:"stream,omitempty"`
+}
+
+// AgentRunResponse defines model for AgentRunResponse.
+type AgentRunResponse struct {
+	Data     AgentRunResult    `json:"data"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
+}
+
+// AgentRunResult defines model for AgentRunResult.
+type AgentRunResult struct {
+	AssistantMessage *ChatMessage `json:"assistant_message,omitempty"`
+	UserMessage      *ChatMessage `json:"user_message,omitempty"`
+}
+
+// AgentRunStreamLine One line of a streamed `POST /agents/run` reply.
+type AgentRunStreamLine struct {
+	union json.RawMessage
+}
+
+// AgentTool A tool definition, as the SDK tool builders produce it.
+type AgentTool struct {
+	Agent           *AgentToolConfig  `json:"agent,omitempty"`
+	App             *AppToolConfig    `json:"app,omitempty"`
+	Client          *ClientToolConfig `json:"client,omitempty"`
+	Description     *string           `json:"description,omitempty"`
+	DisplayName     *string           `json:"display_name,omitempty"`
+	Hook            *HookToolConfig   `json:"hook,omitempty"`
+	Http            *HTTPToolConfig   `json:"http,omitempty"`
+	Mcp             *MCPToolConfig    `json:"mcp,omitempty"`
+	Name            string            `json:"name"`
+	RequireApproval *bool             `json:"require_approval,omitempty"`
+	Type            AgentToolType     `json:"type"`
+}
+
+// AgentToolType defines model for AgentTool.Type.
+type AgentToolType string
+
+// AgentToolConfig defines model for AgentToolConfig.
+type AgentToolConfig struct {
+	Ref string `json:"ref"`
+}
+
+// AppToolConfig defines model for AppToolConfig.
+type AppToolConfig struct {
+	Function       *string                `json:"function,omitempty"`
+	Input          map[string]interface{} `json:"input,omitempty"`
+	Ref            string                 `json:"ref"`
+	SessionEnabled *bool                  `json:"session_enabled,omitempty"`
+	Setup          map[string]interface{} `json:"setup,omitempty"`
+}
+
+// CancelTaskRequest defines model for CancelTaskRequest.
+type CancelTaskRequest struct {
+	Force *bool `json:"force,omitempty"`
+
+	// Timeout Milliseconds (default 10000).
+	Timeout *int `json:"timeout,omitempty"`
+}
+
+// Chat defines model for Chat.
+type Chat struct {
+	// ActiveRun The chat's current agent run; absent or null when none.
+	ActiveRun    *AgentRun              `json:"active_run,omitempty"`
+	AgentId      *string                `json:"agent_id,omitempty"`
+	ChatMessages []ChatMessage          `json:"chat_messages,omitempty"`
+	Context      map[string]interface{} `json:"context,omitempty"`
+	CreatedAt    *time.Time             `json:"created_at,omitempty"`
+	Description  *string                `json:"description,omitempty"`
+	Id           string                 `json:"id"`
+	Name         *string                `json:"name,omitempty"`
+
+	// Output The finish tool's result (structured output).
+	Output            interface{} `json:"output,omitempty"`
+	PendingInterrupts []Interrupt `json:"pending_interrupts,omitempty"`
+
+	// Status busy, idle, awaiting_input, waiting, completed
+	Status    *string    `json:"status,omitempty"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+}
+
+// ChatMessage defines model for ChatMessage.
+type ChatMessage struct {
+	AgentRunId *string              `json:"agent_run_id,omitempty"`
+	ChatId     *string              `json:"chat_id,omitempty"`
+	Content    []ChatMessageContent `json:"content,omitempty"`
+	CreatedAt  *time.Time           `json:"created_at,omitempty"`
+	Id         string               `json:"id"`
+	Order      *int                 `json:"order,omitempty"`
+
+	// Role system, user, assistant, tool
+	Role    *string `json:"role,omitempty"`
+	ShortId *string `json:"short_id,omitempty"`
+
+	// Status pending, queued, ready, failed, cancelled (open set)
+	Status          *string          `json:"status,omitempty"`
+	TaskId          *string          `json:"task_id,omitempty"`
+	ToolCallId      *string          `json:"tool_call_id,omitempty"`
+	ToolInvocations []ToolInvocation `json:"tool_invocations,omitempty"`
+	Tools           []AgentTool      `json:"tools,omitempty"`
+	UpdatedAt       *time.Time       `json:"updated_at,omitempty"`
+}
+
+// ChatMessageContent defines model for ChatMessageContent.
+type ChatMessageContent struct {
+	Error     *string                  `json:"error,omitempty"`
+	File      *string                  `json:"file,omitempty"`
+	Image     *string                  `json:"image,omitempty"`
+	Text      *string                  `json:"text,omitempty"`
+	ToolCalls []map[string]interface{} `json:"tool_calls,omitempty"`
+
+	// Type text, reasoning, image, file, tool, event
+	Type string `json:"type"`
+}
+
+// ChatMessagesEvent defines model for ChatMessagesEvent.
+type ChatMessagesEvent struct {
+	Data   ChatMessage            `json:"data"`
+	Event  ChatMessagesEventEvent `json:"event"`
+	Fields []string               `json:"fields,omitempty"`
+}
+
+// ChatMessagesEventEvent defines model for ChatMessagesEvent.Event.
+type ChatMessagesEventEvent string
+
+// ChatResponse defines model for ChatResponse.
+type ChatResponse struct {
+	Data     Chat              `json:"data"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
+}
+
+// ChatStreamLine One line of a chat stream.
+type ChatStreamLine struct {
+	union json.RawMessage
+}
+
+// ChatsEvent defines model for ChatsEvent.
+type ChatsEvent struct {
+	Data   Chat            `json:"data"`
+	Event  ChatsEventEvent `json:"event"`
+	Fields []string        `json:"fields,omitempty"`
+}
+
+// ChatsEventEvent defines model for ChatsEvent.Event.
+type ChatsEventEvent string
+
+// ClientToolConfig defines model for ClientToolConfig.
+type ClientToolConfig struct {
+	// InputSchema A JSON Schema fragment.
+	InputSchema *JSONSchema `json:"input_schema,omitempty"`
+}
+
+// CoreAppConfig defines model for CoreAppConfig.
+type CoreAppConfig struct {
+	Id *string `json:"id,omitempty"`
+
+	// Input Default input for the model app (temperature and similar go here).
+	Input     interface{} `json:"input,omitempty"`
+	Ref       string      `json:"ref"`
+	Setup     interface{} `json:"setup,omitempty"`
+	VersionId *string     `json:"version_id,omitempty"`
+}
+
+// EnvelopeMeta defines model for EnvelopeMeta.
+type EnvelopeMeta struct {
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
+}
+
+// File defines model for File.
+type File struct {
+	Category    *string    `json:"category,omitempty"`
+	ContentType *string    `json:"content_type,omitempty"`
+	CreatedAt   *time.Time `json:"created_at,omitempty"`
+	Filename    *string    `json:"filename,omitempty"`
+	Id          string     `json:"id"`
+	Path        *string    `json:"path,omitempty"`
+	Public      *bool      `json:"public,omitempty"`
+	RemotePath  *string    `json:"remote_path,omitempty"`
+	Size        *int64     `json:"size,omitempty"`
+	UpdatedAt   *time.Time `json:"updated_at,omitempty"`
+	UploadUrl   *string    `json:"upload_url,omitempty"`
+	Uri         string     `json:"uri"`
+}
+
+// FileCreateRequest defines model for FileCreateRequest.
+type FileCreateRequest struct {
+	Category *FileCreateRequestCategory `json:"category,omitempty"`
+	Files    []PartialFile              `json:"files"`
+}
+
+// FileCreateRequestCategory defines model for FileCreateRequest.Category.
+type FileCreateRequestCategory string
+
+// FileListResponse defines model for FileListResponse.
+type FileListResponse struct {
+	Data     []File            `json:"data"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
+}
+
+// FileRef defines model for FileRef.
+type FileRef struct {
+	ContentType *string `json:"content_type,omitempty"`
+	Filename    *string `json:"filename,omitempty"`
+	Id          *string `json:"id,omitempty"`
+	Size        *int64  `json:"size,omitempty"`
+	Uri         string  `json:"uri"`
+}
+
+// HTTPToolConfig defines model for HTTPToolConfig.
+type HTTPToolConfig struct {
+	Auth    map[string]interface{} `json:"auth,omitempty"`
+	Headers map[string]string      `json:"headers,omitempty"`
+
+	// InputSchema A JSON Schema fragment.
+	InputSchema *JSONSchema `json:"input_schema,omitempty"`
+	Method      *string     `json:"method,omitempty"`
+	Url         string      `json:"url"`
+}
+
+// Heartbeat defines model for Heartbeat.
+type Heartbeat struct {
+	Type HeartbeatType `json:"type"`
+}
+
+// HeartbeatType defines model for Heartbeat.Type.
+type HeartbeatType string
+
+// HookToolConfig defines model for HookToolConfig.
+type HookToolConfig struct {
+	// InputSchema A JSON Schema fragment.
+	InputSchema *JSONSchema `json:"input_schema,omitempty"`
+	Secret      *string     `json:"secret,omitempty"`
+	Url         string      `json:"url"`
+}
+
+// Infra defines model for Infra.
+type Infra string
+
+// InternalToolsConfig defines model for InternalToolsConfig.
+type InternalToolsConfig struct {
+	Agent       *bool `json:"agent,omitempty"`
+	Artifact    *bool `json:"artifact,omitempty"`
+	Finish      *bool `json:"finish,omitempty"`
+	HostContext *bool `json:"host_context,omitempty"`
+	Knowledge   *bool `json:"knowledge,omitempty"`
+	Memory      *bool `json:"memory,omitempty"`
+	Meta        *bool `json:"meta,omitempty"`
+	Plan        *bool `json:"plan,omitempty"`
+	Remote      *bool `json:"remote,omitempty"`
+	Skills      *bool `json:"skills,omitempty"`
+	Widget      *bool `json:"widget,omitempty"`
+}
+
+// Interrupt defines model for Interrupt.
+type Interrupt struct {
+	ChatId *string                `json:"chat_id,omitempty"`
+	Id     *string                `json:"id,omitempty"`
+	Meta   map[string]interface{} `json:"meta,omitempty"`
+
+	// Reason wait, tool_approval, client_tool, widget, auth, confirmation, hook_gate
+	Reason *string `json:"reason,omitempty"`
+
+	// ResourceId For tool_approval, the tool invocation id.
+	ResourceId *string `json:"resource_id,omitempty"`
+
+	// Status pending, resolved, expired, cancelled
+	Status *string `json:"status,omitempty"`
+}
+
+// JSONSchema A JSON Schema fragment.
+type JSONSchema map[string]interface{}
+
+// LegacyError defines model for LegacyError.
+type LegacyError struct {
+	Code        *string  `json:"code,omitempty"`
+	Message     *string  `json:"message,omitempty"`
+	Suggestions []string `json:"suggestions,omitempty"`
+}
+
+// MCPToolConfig defines model for MCPToolConfig.
+type MCPToolConfig struct {
+	IntegrationId *string `json:"integration_id,omitempty"`
+	Server        *string `json:"server,omitempty"`
+	ToolName      *string `json:"tool_name,omitempty"`
+}
+
+// MessageInput defines model for MessageInput.
+type MessageInput struct {
+	Attachments  []FileRef                `json:"attachments,omitempty"`
+	Context      []map[string]interface{} `json:"context,omitempty"`
+	ContextSize  *int                     `json:"context_size,omitempty"`
+	Role         *string                  `json:"role,omitempty"`
+	SystemPrompt *string                  `json:"system_prompt,omitempty"`
+	Text         *string                  `json:"text,omitempty"`
+}
+
+// OtherChatEvent agent_runs, delta and future events.
+type OtherChatEvent struct {
+	Data  interface{}         `json:"data,omitempty"`
+	Event OtherChatEventEvent `json:"event"`
+}
+
+// OtherChatEventEvent defines model for OtherChatEvent.Event.
+type OtherChatEventEvent string
+
+// PartialFile defines model for PartialFile.
+type PartialFile struct {
+	ContentType *string `json:"content_type,omitempty"`
+	Filename    *string `json:"filename,omitempty"`
+	Path        *string `json:"path,omitempty"`
+	Public      *bool   `json:"public,omitempty"`
+	Size        *int64  `json:"size,omitempty"`
+
+	// Uri Always "" when creating.
+	Uri string `json:"uri"`
+}
+
+// Problem RFC 9457 problem details, with the legacy envelope members as extensions.
+type Problem struct {
+	Code     *string      `json:"code,omitempty"`
+	Detail   *string      `json:"detail,omitempty"`
+	Error    *LegacyError `json:"error,omitempty"`
+	Instance *string      `json:"instance,omitempty"`
+	Status   *int         `json:"status,omitempty"`
+	Success  *bool        `json:"success,omitempty"`
+	Title    *string      `json:"title,omitempty"`
+
+	// Type about:blank, or a URI whose last path segment is the error code.
+	Type                 *string                `json:"type,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// RejectToolRequest defines model for RejectToolRequest.
+type RejectToolRequest struct {
+	Reason *string `json:"reason,omitempty"`
+}
+
+// Requirement defines model for Requirement.
+type Requirement struct {
+	Action  *RequirementAction `json:"action,omitempty"`
+	Key     string             `json:"key"`
+	Message string             `json:"message"`
+
+	// Type secret, integration, scope
+	Type string `json:"type"`
+}
+
+// RequirementAction defines model for RequirementAction.
+type RequirementAction struct {
+	Provider *string  `json:"provider,omitempty"`
+	Scopes   []string `json:"scopes,omitempty"`
+
+	// Type add_secret, connect, add_scopes
+	Type string `json:"type"`
+}
+
+// RequirementsError defines model for RequirementsError.
+type RequirementsError struct {
+	Errors    []Requirement `json:"errors"`
+	Satisfied *bool         `json:"satisfied,omitempty"`
+}
+
+// ResourceStatus defines model for ResourceStatus.
+type ResourceStatus struct {
+	Id string `json:"id"`
+
+	// Status 0 unknown, 1 received, 2 queued, 3 dispatched, 4 preparing, 5 serving,
+	// 6 setting_up, 7 running, 8 cancelling, 9 uploading, 10 completed (terminal),
+	// 11 failed (terminal), 12 cancelled (terminal), 13 rejected (terminal: admission
+	// refused, the task never ran).
+	Status    TaskStatus `json:"status"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+}
+
+// ResourceStatusResponse defines model for ResourceStatusResponse.
+type ResourceStatusResponse struct {
+	Data     ResourceStatus    `json:"data"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
+}
+
+// ResponseMessage A server notice or warning carried next to `data`.
+type ResponseMessage struct {
+	Code                 *string                `json:"code,omitempty"`
+	Message              *string                `json:"message,omitempty"`
+	Type                 *string                `json:"type,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
+}
+
+// RunRequest defines model for RunRequest.
+type RunRequest struct {
+	// App `namespace/name@version`, optionally `:function`.
+	App string `json:"app"`
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	AppId *string `json:"app_id,omitempty"`
+
+	// Function Function of a multi-function app.
+	Function *string `json:"function,omitempty"`
+	Infra    *Infra  `json:"infra,omitempty"`
+
+	// Input App input (usually an object). File inputs are URIs from `POST /files`.
+	Input    interface{}            `json:"input,omitempty"`
+	Metadata map[string]interface{} `json:"metadata,omitempty"`
+	RunAt    *time.Time             `json:"run_at,omitempty"`
+
+	// Session "new" to start a session, or an existing session id.
+	Session *string `json:"session,omitempty"`
+
+	// SessionTimeout Idle timeout in seconds; only with `session: "new"`.
+	SessionTimeout *int `json:"session_timeout,omitempty"`
+
+	// Setup Setup parameters; workers whose setup matches are warm.
+	Setup  interface{} `json:"setup,omitempty"`
+	Stream *bool       `json:"stream,omitempty"`
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	VersionId *string `json:"version_id,omitempty"`
+
+	// Wait Answer only when the task is terminal.
+	Wait *bool `json:"wait,omitempty"`
+
+	// Webhook URL that receives a POST when the task ends.
+	Webhook *string  `json:"webhook,omitempty"`
+	Workers []string `json:"workers,omitempty"`
+}
+
+// Session defines model for Session.
+type Session struct {
+	AppId        *string    `json:"app_id,omitempty"`
+	AppVersionId *string    `json:"app_version_id,omitempty"`
+	CallCount    *int       `json:"call_count,omitempty"`
+	CreatedAt    *time.Time `json:"created_at,omitempty"`
+	EndedAt      *time.Time `json:"ended_at,omitempty"`
+	ExpiresAt    *time.Time `json:"expires_at,omitempty"`
+	Id           string     `json:"id"`
+
+	// IdleTimeout Seconds.
+	IdleTimeout *int          `json:"idle_timeout,omitempty"`
+	LastCallAt  *time.Time    `json:"last_call_at,omitempty"`
+	Status      SessionStatus `json:"status"`
+	TaskId      *string       `json:"task_id,omitempty"`
+	UpdatedAt   *time.Time    `json:"updated_at,omitempty"`
+	WorkerId    *string       `json:"worker_id,omitempty"`
+}
+
+// SessionStatus defines model for Session.Status.
+type SessionStatus string
+
+// SessionListResponse defines model for SessionListResponse.
+type SessionListResponse struct {
+	Data     []Session         `json:"data"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
+}
+
+// SessionResponse defines model for SessionResponse.
+type SessionResponse struct {
+	Data     Session           `json:"data"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
+}
+
+// SkillConfig defines model for SkillConfig.
+type SkillConfig struct {
+	Content     *string `json:"content,omitempty"`
+	Description *string `json:"description,omitempty"`
+	Name        string  `json:"name"`
+	Preload     *bool   `json:"preload,omitempty"`
+	SkillId     *string `json:"skill_id,omitempty"`
+	Url         *string `json:"url,omitempty"`
+	VersionId   *string `json:"version_id,omitempty"`
+}
+
+// Task defines model for Task.
+type Task struct {
+	AppId          *string     `json:"app_id,omitempty"`
+	AppVariant     *string     `json:"app_variant,omitempty"`
+	AppVersionId   *string     `json:"app_version_id,omitempty"`
+	ChatId         *string     `json:"chat_id,omitempty"`
+	CreatedAt      *time.Time  `json:"created_at,omitempty"`
+	EngineId       *string     `json:"engine_id,omitempty"`
+	Error          *string     `json:"error,omitempty"`
+	Events         []TaskEvent `json:"events,omitempty"`
+	Function       *string     `json:"function,omitempty"`
+	Id             string      `json:"id"`
+	Infra          *string     `json:"infra,omitempty"`
+	Input          interface{} `json:"input,omitempty"`
+	Logs           []TaskLog   `json:"logs,omitempty"`
+	Output         interface{} `json:"output,omitempty"`
+	Rating         *int        `json:"rating,omitempty"`
+	RunAt          *time.Time  `json:"run_at,omitempty"`
+	SessionId      *string     `json:"session_id,omitempty"`
+	SessionTimeout *int        `json:"session_timeout,omitempty"`
+	Setup          interface{} `json:"setup,omitempty"`
+	ShortId        *string     `json:"short_id,omitempty"`
+
+	// Status 0 unknown, 1 received, 2 queued, 3 dispatched, 4 preparing, 5 serving,
+	// 6 setting_up, 7 running, 8 cancelling, 9 uploading, 10 completed (terminal),
+	// 11 failed (terminal), 12 cancelled (terminal), 13 rejected (terminal: admission
+	// refused, the task never ran).
+	Status     *TaskStatus `json:"status,omitempty"`
+	StatusText *string     `json:"status_text,omitempty"`
+	TeamId     *string     `json:"team_id,omitempty"`
+	UpdatedAt  *time.Time  `json:"updated_at,omitempty"`
+	UserId     *string     `json:"user_id,omitempty"`
+
+	// Visibility private, public, unlisted, team, ... (open set)
+	Visibility *string  `json:"visibility,omitempty"`
+	Webhook    *string  `json:"webhook,omitempty"`
+	WorkerId   *string  `json:"worker_id,omitempty"`
+	Workers    []string `json:"workers,omitempty"`
+}
+
+// TaskEvent defines model for TaskEvent.
+type TaskEvent struct {
+	CreatedAt *time.Time `json:"created_at,omitempty"`
+	EventTime *time.Time `json:"event_time,omitempty"`
+	Id        *string    `json:"id,omitempty"`
+
+	// Status 0 unknown, 1 received, 2 queued, 3 dispatched, 4 preparing, 5 serving,
+	// 6 setting_up, 7 running, 8 cancelling, 9 uploading, 10 completed (terminal),
+	// 11 failed (terminal), 12 cancelled (terminal), 13 rejected (terminal: admission
+	// refused, the task never ran).
+	Status *TaskStatus `json:"status,omitempty"`
+	TaskId *string     `json:"task_id,omitempty"`
+}
+
+// TaskLog defines model for TaskLog.
+type TaskLog struct {
+	Content   *string    `json:"content,omitempty"`
+	CreatedAt *time.Time `json:"created_at,omitempty"`
+	Id        *string    `json:"id,omitempty"`
+
+	// LogType 0 build, 1 run, 2 serve, 3 setup, 4 task.
+	LogType   *TaskLogLogType `json:"log_type,omitempty"`
+	TaskId    *string         `json:"task_id,omitempty"`
+	UpdatedAt *time.Time      `json:"updated_at,omitempty"`
+}
+
+// TaskLogLogType 0 build, 1 run, 2 serve, 3 setup, 4 task.
+type TaskLogLogType int
+
+// TaskPartialUpdate defines model for TaskPartialUpdate.
+type TaskPartialUpdate struct {
+	Data  Task    `json:"data"`
+	Event *string `json:"event,omitempty"`
+
+	// Fields Top-level task fields this update changes.
+	Fields []string `json:"fields"`
+}
+
+// TaskResponse defines model for TaskResponse.
+type TaskResponse struct {
+	Data     Task              `json:"data"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
+}
+
+// TaskResult What `POST /apps/run` answers. Every field but `id` may be absent.
+type TaskResult struct {
+	CreatedAt *time.Time  `json:"created_at,omitempty"`
+	Error     *string     `json:"error,omitempty"`
+	Id        string      `json:"id"`
+	Input     interface{} `json:"input,omitempty"`
+	Logs      []TaskLog   `json:"logs,omitempty"`
+	Output    interface{} `json:"output,omitempty"`
+	RunAt     *time.Time  `json:"run_at,omitempty"`
+	SessionId *string     `json:"session_id,omitempty"`
+	ShortId   *string     `json:"short_id,omitempty"`
+
+	// Status 0 unknown, 1 received, 2 queued, 3 dispatched, 4 preparing, 5 serving,
+	// 6 setting_up, 7 running, 8 cancelling, 9 uploading, 10 completed (terminal),
+	// 11 failed (terminal), 12 cancelled (terminal), 13 rejected (terminal: admission
+	// refused, the task never ran).
+	Status     *TaskStatus `json:"status,omitempty"`
+	StatusText *string     `json:"status_text,omitempty"`
+	UpdatedAt  *time.Time  `json:"updated_at,omitempty"`
+}
+
+// TaskResultResponse defines model for TaskResultResponse.
+type TaskResultResponse struct {
+	// Data What `POST /apps/run` answers. Every field but `id` may be absent.
+	Data     TaskResult        `json:"data"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
+}
+
+// TaskStatus 0 unknown, 1 received, 2 queued, 3 dispatched, 4 preparing, 5 serving,
+// 6 setting_up, 7 running, 8 cancelling, 9 uploading, 10 completed (terminal),
+// 11 failed (terminal), 12 cancelled (terminal), 13 rejected (terminal: admission
+// refused, the task never ran).
+type TaskStatus int
+
+// TaskStreamLine One line of a task stream.
+type TaskStreamLine struct {
+	union json.RawMessage
+}
+
+// ToolCallFunction defines model for ToolCallFunction.
+type ToolCallFunction struct {
+	Arguments map[string]interface{} `json:"arguments,omitempty"`
+	Name      string                 `json:"name"`
+}
+
+// ToolInvocation defines model for ToolInvocation.
+type ToolInvocation struct {
+	ChatMessageId *string           `json:"chat_message_id,omitempty"`
+	CreatedAt     *time.Time        `json:"created_at,omitempty"`
+	Data          interface{}       `json:"data,omitempty"`
+	DisplayName   *string           `json:"display_name,omitempty"`
+	Function      *ToolCallFunction `json:"function,omitempty"`
+	Id            string            `json:"id"`
+	Result        *string           `json:"result,omitempty"`
+
+	// Status pending, in_progress, awaiting_input, awaiting_approval, waiting, completed, failed, cancelled
+	Status *string `json:"status,omitempty"`
+
+	// ToolInvocationId The model's call id; not the id used in `/tools/{id}`.
+	ToolInvocationId *string `json:"tool_invocation_id,omitempty"`
+
+	// Type client, app, agent, hook, http, mcp, internal, ...
+	Type      *string    `json:"type,omitempty"`
+	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+}
+
+// ToolInvocationResponse defines model for ToolInvocationResponse.
+type ToolInvocationResponse struct {
+	Data     ToolInvocation    `json:"data"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
+}
+
+// ToolResultRequest defines model for ToolResultRequest.
+type ToolResultRequest struct {
+	Attachments []FileRef `json:"attachments,omitempty"`
+	Result      string    `json:"result"`
+}
+
+// ChatID defines model for ChatID.
+type ChatID = string
+
+// SessionID defines model for SessionID.
+type SessionID = string
+
+// TaskID defines model for TaskID.
+type TaskID = string
+
+// ToolInvocationID defines model for ToolInvocationID.
+type ToolInvocationID = string
+
+// ProblemApplicationJSON RFC 9457 problem details, with the legacy envelope members as extensions.
+type ProblemApplicationJSON = Problem
+
+// ProblemApplicationProblemPlusJSON RFC 9457 problem details, with the legacy envelope members as extensions.
+type ProblemApplicationProblemPlusJSON = Problem
+
+// RequirementsNotMet defines model for RequirementsNotMet.
+type RequirementsNotMet = RequirementsError
+
+// RunAgentJSONRequestBody defines body for RunAgent for application/json ContentType.
+type RunAgentJSONRequestBody = AgentRunRequest
+
+// RunAppJSONRequestBody defines body for RunApp for application/json ContentType.
+type RunAppJSONRequestBody = RunRequest
+
+// CreateFilesJSONRequestBody defines body for CreateFiles for application/json ContentType.
+type CreateFilesJSONRequestBody = FileCreateRequest
+
+// CancelTaskJSONRequestBody defines body for CancelTask for application/json ContentType.
+type CancelTaskJSONRequestBody = CancelTaskRequest
+
+// SubmitToolResultJSONRequestBody defines body for SubmitToolResult for application/json ContentType.
+type SubmitToolResultJSONRequestBody = ToolResultRequest
+
+// RejectToolJSONRequestBody defines body for RejectTool for application/json ContentType.
+type RejectToolJSONRequestBody = RejectToolRequest
+
+// Getter for additional properties for Problem. Returns the specified
+// element and whether it was found
+func (a Problem) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for Problem
+func (a *Problem) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for Problem to handle AdditionalProperties
+func (a *Problem) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["code"]; found {
+		err = json.Unmarshal(raw, &a.Code)
+		if err != nil {
+			return fmt.Errorf("error reading 'code': %w", err)
+		}
+		delete(object, "code")
+	}
+
+	if raw, found := object["detail"]; found {
+		err = json.Unmarshal(raw, &a.Detail)
+		if err != nil {
+			return fmt.Errorf("error reading 'detail': %w", err)
+		}
+		delete(object, "detail")
+	}
+
+	if raw, found := object["error"]; found {
+		err = json.Unmarshal(raw, &a.Error)
+		if err != nil {
+			return fmt.Errorf("error reading 'error': %w", err)
+		}
+		delete(object, "error")
+	}
+
+	if raw, found := object["instance"]; found {
+		err = json.Unmarshal(raw, &a.Instance)
+		if err != nil {
+			return fmt.Errorf("error reading 'instance': %w", err)
+		}
+		delete(object, "instance")
+	}
+
+	if raw, found := object["status"]; found {
+		err = json.Unmarshal(raw, &a.Status)
+		if err != nil {
+			return fmt.Errorf("error reading 'status': %w", err)
+		}
+		delete(object, "status")
+	}
+
+	if raw, found := object["success"]; found {
+		err = json.Unmarshal(raw, &a.Success)
+		if err != nil {
+			return fmt.Errorf("error reading 'success': %w", err)
+		}
+		delete(object, "success")
+	}
+
+	if raw, found := object["title"]; found {
+		err = json.Unmarshal(raw, &a.Title)
+		if err != nil {
+			return fmt.Errorf("error reading 'title': %w", err)
+		}
+		delete(object, "title")
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for Problem to handle AdditionalProperties
+func (a Problem) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Code != nil {
+		object["code"], err = json.Marshal(a.Code)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'code': %w", err)
+		}
+	}
+
+	if a.Detail != nil {
+		object["detail"], err = json.Marshal(a.Detail)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'detail': %w", err)
+		}
+	}
+
+	if a.Error != nil {
+		object["error"], err = json.Marshal(a.Error)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'error': %w", err)
+		}
+	}
+
+	if a.Instance != nil {
+		object["instance"], err = json.Marshal(a.Instance)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'instance': %w", err)
+		}
+	}
+
+	if a.Status != nil {
+		object["status"], err = json.Marshal(a.Status)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'status': %w", err)
+		}
+	}
+
+	if a.Success != nil {
+		object["success"], err = json.Marshal(a.Success)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'success': %w", err)
+		}
+	}
+
+	if a.Title != nil {
+		object["title"], err = json.Marshal(a.Title)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'title': %w", err)
+		}
+	}
+
+	if a.Type != nil {
+		object["type"], err = json.Marshal(a.Type)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'type': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// Getter for additional properties for ResponseMessage. Returns the specified
+// element and whether it was found
+func (a ResponseMessage) Get(fieldName string) (value interface{}, found bool) {
+	if a.AdditionalProperties != nil {
+		value, found = a.AdditionalProperties[fieldName]
+	}
+	return
+}
+
+// Setter for additional properties for ResponseMessage
+func (a *ResponseMessage) Set(fieldName string, value interface{}) {
+	if a.AdditionalProperties == nil {
+		a.AdditionalProperties = make(map[string]interface{})
+	}
+	a.AdditionalProperties[fieldName] = value
+}
+
+// Override default JSON handling for ResponseMessage to handle AdditionalProperties
+func (a *ResponseMessage) UnmarshalJSON(b []byte) error {
+	object := make(map[string]json.RawMessage)
+	err := json.Unmarshal(b, &object)
+	if err != nil {
+		return err
+	}
+
+	if raw, found := object["code"]; found {
+		err = json.Unmarshal(raw, &a.Code)
+		if err != nil {
+			return fmt.Errorf("error reading 'code': %w", err)
+		}
+		delete(object, "code")
+	}
+
+	if raw, found := object["message"]; found {
+		err = json.Unmarshal(raw, &a.Message)
+		if err != nil {
+			return fmt.Errorf("error reading 'message': %w", err)
+		}
+		delete(object, "message")
+	}
+
+	if raw, found := object["type"]; found {
+		err = json.Unmarshal(raw, &a.Type)
+		if err != nil {
+			return fmt.Errorf("error reading 'type': %w", err)
+		}
+		delete(object, "type")
+	}
+
+	if len(object) != 0 {
+		a.AdditionalProperties = make(map[string]interface{})
+		for fieldName, fieldBuf := range object {
+			var fieldVal interface{}
+			err := json.Unmarshal(fieldBuf, &fieldVal)
+			if err != nil {
+				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
+			}
+			a.AdditionalProperties[fieldName] = fieldVal
+		}
+	}
+	return nil
+}
+
+// Override default JSON handling for ResponseMessage to handle AdditionalProperties
+func (a ResponseMessage) MarshalJSON() ([]byte, error) {
+	var err error
+	object := make(map[string]json.RawMessage)
+
+	if a.Code != nil {
+		object["code"], err = json.Marshal(a.Code)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'code': %w", err)
+		}
+	}
+
+	if a.Message != nil {
+		object["message"], err = json.Marshal(a.Message)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'message': %w", err)
+		}
+	}
+
+	if a.Type != nil {
+		object["type"], err = json.Marshal(a.Type)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling 'type': %w", err)
+		}
+	}
+
+	for fieldName, field := range a.AdditionalProperties {
+		object[fieldName], err = json.Marshal(field)
+		if err != nil {
+			return nil, fmt.Errorf("error marshaling '%s': %w", fieldName, err)
+		}
+	}
+	return json.Marshal(object)
+}
+
+// AsHeartbeat returns the union data inside the AgentRunStreamLine as a Heartbeat
+func (t AgentRunStreamLine) AsHeartbeat() (Heartbeat, error) {
+	var body Heartbeat
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromHeartbeat overwrites any union data inside the AgentRunStreamLine as the provided Heartbeat
+func (t *AgentRunStreamLine) FromHeartbeat(v Heartbeat) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeHeartbeat performs a merge with any union data inside the AgentRunStreamLine, using the provided Heartbeat
+func (t *AgentRunStreamLine) MergeHeartbeat(v Heartbeat) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsChatsEvent returns the union data inside the AgentRunStreamLine as a ChatsEvent
+func (t AgentRunStreamLine) AsChatsEvent() (ChatsEvent, error) {
+	var body ChatsEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromChatsEvent overwrites any union data inside the AgentRunStreamLine as the provided ChatsEvent
+func (t *AgentRunStreamLine) FromChatsEvent(v ChatsEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeChatsEvent performs a merge with any union data inside the AgentRunStreamLine, using the provided ChatsEvent
+func (t *AgentRunStreamLine) MergeChatsEvent(v ChatsEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsChatMessagesEvent returns the union data inside the AgentRunStreamLine as a ChatMessagesEvent
+func (t AgentRunStreamLine) AsChatMessagesEvent() (ChatMessagesEvent, error) {
+	var body ChatMessagesEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromChatMessagesEvent overwrites any union data inside the AgentRunStreamLine as the provided ChatMessagesEvent
+func (t *AgentRunStreamLine) FromChatMessagesEvent(v ChatMessagesEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeChatMessagesEvent performs a merge with any union data inside the AgentRunStreamLine, using the provided ChatMessagesEvent
+func (t *AgentRunStreamLine) MergeChatMessagesEvent(v ChatMessagesEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsOtherChatEvent returns the union data inside the AgentRunStreamLine as a OtherChatEvent
+func (t AgentRunStreamLine) AsOtherChatEvent() (OtherChatEvent, error) {
+	var body OtherChatEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromOtherChatEvent overwrites any union data inside the AgentRunStreamLine as the provided OtherChatEvent
+func (t *AgentRunStreamLine) FromOtherChatEvent(v OtherChatEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeOtherChatEvent performs a merge with any union data inside the AgentRunStreamLine, using the provided OtherChatEvent
+func (t *AgentRunStreamLine) MergeOtherChatEvent(v OtherChatEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsChatMessage returns the union data inside the AgentRunStreamLine as a ChatMessage
+func (t AgentRunStreamLine) AsChatMessage() (ChatMessage, error) {
+	var body ChatMessage
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromChatMessage overwrites any union data inside the AgentRunStreamLine as the provided ChatMessage
+func (t *AgentRunStreamLine) FromChatMessage(v ChatMessage) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeChatMessage performs a merge with any union data inside the AgentRunStreamLine, using the provided ChatMessage
+func (t *AgentRunStreamLine) MergeChatMessage(v ChatMessage) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t AgentRunStreamLine) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *AgentRunStreamLine) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsHeartbeat returns the union data inside the ChatStreamLine as a Heartbeat
+func (t ChatStreamLine) AsHeartbeat() (Heartbeat, error) {
+	var body Heartbeat
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromHeartbeat overwrites any union data inside the ChatStreamLine as the provided Heartbeat
+func (t *ChatStreamLine) FromHeartbeat(v Heartbeat) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeHeartbeat performs a merge with any union data inside the ChatStreamLine, using the provided Heartbeat
+func (t *ChatStreamLine) MergeHeartbeat(v Heartbeat) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsChatsEvent returns the union data inside the ChatStreamLine as a ChatsEvent
+func (t ChatStreamLine) AsChatsEvent() (ChatsEvent, error) {
+	var body ChatsEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromChatsEvent overwrites any union data inside the ChatStreamLine as the provided ChatsEvent
+func (t *ChatStreamLine) FromChatsEvent(v ChatsEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeChatsEvent performs a merge with any union data inside the ChatStreamLine, using the provided ChatsEvent
+func (t *ChatStreamLine) MergeChatsEvent(v ChatsEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsChatMessagesEvent returns the union data inside the ChatStreamLine as a ChatMessagesEvent
+func (t ChatStreamLine) AsChatMessagesEvent() (ChatMessagesEvent, error) {
+	var body ChatMessagesEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromChatMessagesEvent overwrites any union data inside the ChatStreamLine as the provided ChatMessagesEvent
+func (t *ChatStreamLine) FromChatMessagesEvent(v ChatMessagesEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeChatMessagesEvent performs a merge with any union data inside the ChatStreamLine, using the provided ChatMessagesEvent
+func (t *ChatStreamLine) MergeChatMessagesEvent(v ChatMessagesEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsOtherChatEvent returns the union data inside the ChatStreamLine as a OtherChatEvent
+func (t ChatStreamLine) AsOtherChatEvent() (OtherChatEvent, error) {
+	var body OtherChatEvent
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromOtherChatEvent overwrites any union data inside the ChatStreamLine as the provided OtherChatEvent
+func (t *ChatStreamLine) FromOtherChatEvent(v OtherChatEvent) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeOtherChatEvent performs a merge with any union data inside the ChatStreamLine, using the provided OtherChatEvent
+func (t *ChatStreamLine) MergeOtherChatEvent(v OtherChatEvent) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t ChatStreamLine) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *ChatStreamLine) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsHeartbeat returns the union data inside the TaskStreamLine as a Heartbeat
+func (t TaskStreamLine) AsHeartbeat() (Heartbeat, error) {
+	var body Heartbeat
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromHeartbeat overwrites any union data inside the TaskStreamLine as the provided Heartbeat
+func (t *TaskStreamLine) FromHeartbeat(v Heartbeat) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeHeartbeat performs a merge with any union data inside the TaskStreamLine, using the provided Heartbeat
+func (t *TaskStreamLine) MergeHeartbeat(v Heartbeat) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTaskPartialUpdate returns the union data inside the TaskStreamLine as a TaskPartialUpdate
+func (t TaskStreamLine) AsTaskPartialUpdate() (TaskPartialUpdate, error) {
+	var body TaskPartialUpdate
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTaskPartialUpdate overwrites any union data inside the TaskStreamLine as the provided TaskPartialUpdate
+func (t *TaskStreamLine) FromTaskPartialUpdate(v TaskPartialUpdate) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTaskPartialUpdate performs a merge with any union data inside the TaskStreamLine, using the provided TaskPartialUpdate
+func (t *TaskStreamLine) MergeTaskPartialUpdate(v TaskPartialUpdate) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTask returns the union data inside the TaskStreamLine as a Task
+func (t TaskStreamLine) AsTask() (Task, error) {
+	var body Task
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTask overwrites any union data inside the TaskStreamLine as the provided Task
+func (t *TaskStreamLine) FromTask(v Task) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTask performs a merge with any union data inside the TaskStreamLine, using the provided Task
+func (t *TaskStreamLine) MergeTask(v Task) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t TaskStreamLine) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *TaskStreamLine) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -88,13 +1719,213 @@ func WithRequestEditorFn(fn RequestEditorFn) ClientOption {
 // The interface specification for the client above.
 type ClientInterface interface {
 
-	// Ping performs a GET /ping (the `Ping` operationId) request.
-	Ping(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	// RunAgentWithBody Send a message to an agent
+	//
+	// Either `agent` (a template ref) or `agent_config` (an ad-hoc agent); `chat_id`
+	// is null for the first message and the returned chat's id afterwards. With
+	// `"stream": true` and `Accept: application/x-ndjson` the reply streams as bare
+	// chat-message snapshots until the assistant message is terminal.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /agents/run (the `RunAgent` operationId).
+	RunAgentWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RunAgent Send a message to an agent
+	//
+	// Either `agent` (a template ref) or `agent_config` (an ad-hoc agent); `chat_id`
+	// is null for the first message and the returned chat's id afterwards. With
+	// `"stream": true` and `Accept: application/x-ndjson` the reply streams as bare
+	// chat-message snapshots until the assistant message is terminal.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /agents/run (the `RunAgent` operationId).
+	RunAgent(ctx context.Context, body RunAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RunAppWithBody Run an app
+	//
+	// Creates a task for an app. Without `wait` the task is returned at once
+	// (status 1, received); follow it with `GET /tasks/{id}/stream`. With
+	// `"wait": true` the server answers when the task is terminal; a failed or
+	// cancelled task is then a 422 problem. A task on a new session
+	// (`"session": "new"`) carries the real `session_id`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /apps/run (the `RunApp` operationId).
+	RunAppWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RunApp Run an app
+	//
+	// Creates a task for an app. Without `wait` the task is returned at once
+	// (status 1, received); follow it with `GET /tasks/{id}/stream`. With
+	// `"wait": true` the server answers when the task is terminal; a failed or
+	// cancelled task is then a 422 problem. A task on a new session
+	// (`"session": "new"`) carries the real `session_id`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /apps/run (the `RunApp` operationId).
+	RunApp(ctx context.Context, body RunAppJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetChat Get a chat with its messages
+	//
+	// Corresponds with GET /chats/{id} (the `GetChat` operationId).
+	GetChat(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StreamChat Stream a chat's events
+	//
+	// Typed events `{"event": "chats" | "chat_messages", "data": <dto>}` plus
+	// heartbeats. The reply is done when a `chats` event shows no active run
+	// (`active_run` absent or in a state other than submitted/working).
+	//
+	// Corresponds with GET /chats/{id}/stream (the `StreamChat` operationId).
+	StreamChat(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateFilesWithBody Create file records with presigned upload URLs
+	//
+	// Step one of an upload. Send the bytes with `PUT <upload_url>` next, without
+	// the API key, with the declared `Content-Type` and a `Content-Length`; then
+	// use the file's `uri` as an input value.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /files (the `CreateFiles` operationId).
+	CreateFilesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateFiles Create file records with presigned upload URLs
+	//
+	// Step one of an upload. Send the bytes with `PUT <upload_url>` next, without
+	// the API key, with the declared `Content-Type` and a `Content-Length`; then
+	// use the file's `uri` as an input value.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /files (the `CreateFiles` operationId).
+	CreateFiles(ctx context.Context, body CreateFilesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListSessions List sessions
+	//
+	// Corresponds with GET /sessions (the `ListSessions` operationId).
+	ListSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// EndSession End a session
+	//
+	// Corresponds with DELETE /sessions/{id} (the `EndSession` operationId).
+	EndSession(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetSession Get a session
+	//
+	// Corresponds with GET /sessions/{id} (the `GetSession` operationId).
+	GetSession(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// KeepaliveSession Reset a session's idle timer
+	//
+	// Corresponds with POST /sessions/{id}/keepalive (the `KeepaliveSession` operationId).
+	KeepaliveSession(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTask Get a task
+	//
+	// Corresponds with GET /tasks/{id} (the `GetTask` operationId).
+	GetTask(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelTaskWithBody Cancel a task
+	//
+	// The task passes through status 8 (cancelling) to 12 (cancelled). The SDKs send no body.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /tasks/{id}/cancel (the `CancelTask` operationId).
+	CancelTaskWithBody(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CancelTask Cancel a task
+	//
+	// The task passes through status 8 (cancelling) to 12 (cancelled). The SDKs send no body.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /tasks/{id}/cancel (the `CancelTask` operationId).
+	CancelTask(ctx context.Context, id TaskID, body CancelTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetTaskStatus Get a task's status (cheap, for polling)
+	//
+	// Corresponds with GET /tasks/{id}/status (the `GetTaskStatus` operationId).
+	GetTaskStatus(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StreamTask Stream a task's updates
+	//
+	// NDJSON (`Accept: application/x-ndjson`) or SSE (`Accept: text/event-stream`).
+	// Each line is a heartbeat, a partial update `{"data": {...}, "fields": [...]}`
+	// (only the listed fields changed; merge them into what you have), or a task
+	// snapshot. The stream may end without a terminal status: re-read the task
+	// with `GET /tasks/{id}` and reconnect.
+	//
+	// Corresponds with GET /tasks/{id}/stream (the `StreamTask` operationId).
+	StreamTask(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubmitToolResultWithBody Answer a client tool call
+	//
+	// The id is the tool invocation's `id`. Widget actions are JSON-encoded into `result`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /tools/{id} (the `SubmitToolResult` operationId).
+	SubmitToolResultWithBody(ctx context.Context, id ToolInvocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// SubmitToolResult Answer a client tool call
+	//
+	// The id is the tool invocation's `id`. Widget actions are JSON-encoded into `result`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /tools/{id} (the `SubmitToolResult` operationId).
+	SubmitToolResult(ctx context.Context, id ToolInvocationID, body SubmitToolResultJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApproveTool Approve a tool call that requires approval
+	//
+	// Corresponds with POST /tools/{id}/invoke (the `ApproveTool` operationId).
+	ApproveTool(ctx context.Context, id ToolInvocationID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RejectToolWithBody Reject a tool call that requires approval
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /tools/{id}/reject (the `RejectTool` operationId).
+	RejectToolWithBody(ctx context.Context, id ToolInvocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RejectTool Reject a tool call that requires approval
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /tools/{id}/reject (the `RejectTool` operationId).
+	RejectTool(ctx context.Context, id ToolInvocationID, body RejectToolJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UploadFileContentWithBody Presigned upload target (emulator)
+	//
+	// Stands in for object storage in the emulator: the `upload_url` of a file
+	// record points here. Real servers return URLs on a storage host; clients must
+	// treat `upload_url` as opaque. Requests carrying an `Authorization` header are
+	// refused (403), as presigned storage URLs refuse foreign credentials.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PUT /uploads/{token} (the `UploadFileContent` operationId).
+	UploadFileContentWithBody(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
-// Ping performs a GET /ping (the `Ping` operationId) request.
-func (c *Client) Ping(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewPingRequest(c.Server)
+// RunAgentWithBody Send a message to an agent
+//
+// Either `agent` (a template ref) or `agent_config` (an ad-hoc agent); `chat_id`
+// is null for the first message and the returned chat's id afterwards. With
+// `"stream": true` and `Accept: application/x-ndjson` the reply streams as bare
+// chat-message snapshots until the assistant message is terminal.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /agents/run (the `RunAgent` operationId).
+func (c *Client) RunAgentWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunAgentRequestWithBody(c.Server, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -105,8 +1936,421 @@ func (c *Client) Ping(ctx context.Context, reqEditors ...RequestEditorFn) (*http
 	return c.Client.Do(req)
 }
 
-// NewPingRequest constructs an http.Request for the Ping method
-func NewPingRequest(server string) (*http.Request, error) {
+// RunAgent Send a message to an agent
+//
+// Either `agent` (a template ref) or `agent_config` (an ad-hoc agent); `chat_id`
+// is null for the first message and the returned chat's id afterwards. With
+// `"stream": true` and `Accept: application/x-ndjson` the reply streams as bare
+// chat-message snapshots until the assistant message is terminal.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /agents/run (the `RunAgent` operationId).
+func (c *Client) RunAgent(ctx context.Context, body RunAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunAgentRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RunAppWithBody Run an app
+//
+// Creates a task for an app. Without `wait` the task is returned at once
+// (status 1, received); follow it with `GET /tasks/{id}/stream`. With
+// `"wait": true` the server answers when the task is terminal; a failed or
+// cancelled task is then a 422 problem. A task on a new session
+// (`"session": "new"`) carries the real `session_id`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /apps/run (the `RunApp` operationId).
+func (c *Client) RunAppWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunAppRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RunApp Run an app
+//
+// Creates a task for an app. Without `wait` the task is returned at once
+// (status 1, received); follow it with `GET /tasks/{id}/stream`. With
+// `"wait": true` the server answers when the task is terminal; a failed or
+// cancelled task is then a 422 problem. A task on a new session
+// (`"session": "new"`) carries the real `session_id`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /apps/run (the `RunApp` operationId).
+func (c *Client) RunApp(ctx context.Context, body RunAppJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunAppRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetChat Get a chat with its messages
+//
+// Corresponds with GET /chats/{id} (the `GetChat` operationId).
+func (c *Client) GetChat(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetChatRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StreamChat Stream a chat's events
+//
+// Typed events `{"event": "chats" | "chat_messages", "data": <dto>}` plus
+// heartbeats. The reply is done when a `chats` event shows no active run
+// (`active_run` absent or in a state other than submitted/working).
+//
+// Corresponds with GET /chats/{id}/stream (the `StreamChat` operationId).
+func (c *Client) StreamChat(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStreamChatRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateFilesWithBody Create file records with presigned upload URLs
+//
+// Step one of an upload. Send the bytes with `PUT <upload_url>` next, without
+// the API key, with the declared `Content-Type` and a `Content-Length`; then
+// use the file's `uri` as an input value.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /files (the `CreateFiles` operationId).
+func (c *Client) CreateFilesWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateFilesRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateFiles Create file records with presigned upload URLs
+//
+// Step one of an upload. Send the bytes with `PUT <upload_url>` next, without
+// the API key, with the declared `Content-Type` and a `Content-Length`; then
+// use the file's `uri` as an input value.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /files (the `CreateFiles` operationId).
+func (c *Client) CreateFiles(ctx context.Context, body CreateFilesJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateFilesRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListSessions List sessions
+//
+// Corresponds with GET /sessions (the `ListSessions` operationId).
+func (c *Client) ListSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListSessionsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// EndSession End a session
+//
+// Corresponds with DELETE /sessions/{id} (the `EndSession` operationId).
+func (c *Client) EndSession(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewEndSessionRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetSession Get a session
+//
+// Corresponds with GET /sessions/{id} (the `GetSession` operationId).
+func (c *Client) GetSession(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetSessionRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// KeepaliveSession Reset a session's idle timer
+//
+// Corresponds with POST /sessions/{id}/keepalive (the `KeepaliveSession` operationId).
+func (c *Client) KeepaliveSession(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewKeepaliveSessionRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTask Get a task
+//
+// Corresponds with GET /tasks/{id} (the `GetTask` operationId).
+func (c *Client) GetTask(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTaskRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelTaskWithBody Cancel a task
+//
+// The task passes through status 8 (cancelling) to 12 (cancelled). The SDKs send no body.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /tasks/{id}/cancel (the `CancelTask` operationId).
+func (c *Client) CancelTaskWithBody(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelTaskRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CancelTask Cancel a task
+//
+// The task passes through status 8 (cancelling) to 12 (cancelled). The SDKs send no body.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /tasks/{id}/cancel (the `CancelTask` operationId).
+func (c *Client) CancelTask(ctx context.Context, id TaskID, body CancelTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCancelTaskRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetTaskStatus Get a task's status (cheap, for polling)
+//
+// Corresponds with GET /tasks/{id}/status (the `GetTaskStatus` operationId).
+func (c *Client) GetTaskStatus(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetTaskStatusRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StreamTask Stream a task's updates
+//
+// NDJSON (`Accept: application/x-ndjson`) or SSE (`Accept: text/event-stream`).
+// Each line is a heartbeat, a partial update `{"data": {...}, "fields": [...]}`
+// (only the listed fields changed; merge them into what you have), or a task
+// snapshot. The stream may end without a terminal status: re-read the task
+// with `GET /tasks/{id}` and reconnect.
+//
+// Corresponds with GET /tasks/{id}/stream (the `StreamTask` operationId).
+func (c *Client) StreamTask(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStreamTaskRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubmitToolResultWithBody Answer a client tool call
+//
+// The id is the tool invocation's `id`. Widget actions are JSON-encoded into `result`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /tools/{id} (the `SubmitToolResult` operationId).
+func (c *Client) SubmitToolResultWithBody(ctx context.Context, id ToolInvocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitToolResultRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// SubmitToolResult Answer a client tool call
+//
+// The id is the tool invocation's `id`. Widget actions are JSON-encoded into `result`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /tools/{id} (the `SubmitToolResult` operationId).
+func (c *Client) SubmitToolResult(ctx context.Context, id ToolInvocationID, body SubmitToolResultJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSubmitToolResultRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApproveTool Approve a tool call that requires approval
+//
+// Corresponds with POST /tools/{id}/invoke (the `ApproveTool` operationId).
+func (c *Client) ApproveTool(ctx context.Context, id ToolInvocationID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApproveToolRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RejectToolWithBody Reject a tool call that requires approval
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /tools/{id}/reject (the `RejectTool` operationId).
+func (c *Client) RejectToolWithBody(ctx context.Context, id ToolInvocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRejectToolRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RejectTool Reject a tool call that requires approval
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /tools/{id}/reject (the `RejectTool` operationId).
+func (c *Client) RejectTool(ctx context.Context, id ToolInvocationID, body RejectToolJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRejectToolRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UploadFileContentWithBody Presigned upload target (emulator)
+//
+// Stands in for object storage in the emulator: the `upload_url` of a file
+// record points here. Real servers return URLs on a storage host; clients must
+// treat `upload_url` as opaque. Requests carrying an `Authorization` header are
+// refused (403), as presigned storage URLs refuse foreign credentials.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PUT /uploads/{token} (the `UploadFileContent` operationId).
+func (c *Client) UploadFileContentWithBody(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUploadFileContentRequestWithBody(c.Server, token, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// NewRunAgentRequest calls the generic RunAgent builder with application/json body
+func NewRunAgentRequest(server string, body RunAgentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRunAgentRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRunAgentRequestWithBody constructs an http.Request for the RunAgent method, with any body, and a specified content type
+func NewRunAgentRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -114,7 +2358,83 @@ func NewPingRequest(server string) (*http.Request, error) {
 		return nil, err
 	}
 
-	operationPath := fmt.Sprintf("/ping")
+	operationPath := fmt.Sprintf("/agents/run")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRunAppRequest calls the generic RunApp builder with application/json body
+func NewRunAppRequest(server string, body RunAppJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRunAppRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRunAppRequestWithBody constructs an http.Request for the RunApp method, with any body, and a specified content type
+func NewRunAppRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/apps/run")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetChatRequest constructs an http.Request for the GetChat method
+func NewGetChatRequest(server string, id ChatID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/chats/%s", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -128,6 +2448,522 @@ func NewPingRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewStreamChatRequest constructs an http.Request for the StreamChat method
+func NewStreamChatRequest(server string, id ChatID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/chats/%s/stream", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateFilesRequest calls the generic CreateFiles builder with application/json body
+func NewCreateFilesRequest(server string, body CreateFilesJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateFilesRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateFilesRequestWithBody constructs an http.Request for the CreateFiles method, with any body, and a specified content type
+func NewCreateFilesRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/files")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListSessionsRequest constructs an http.Request for the ListSessions method
+func NewListSessionsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewEndSessionRequest constructs an http.Request for the EndSession method
+func NewEndSessionRequest(server string, id SessionID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetSessionRequest constructs an http.Request for the GetSession method
+func NewGetSessionRequest(server string, id SessionID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewKeepaliveSessionRequest constructs an http.Request for the KeepaliveSession method
+func NewKeepaliveSessionRequest(server string, id SessionID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/sessions/%s/keepalive", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetTaskRequest constructs an http.Request for the GetTask method
+func NewGetTaskRequest(server string, id TaskID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tasks/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCancelTaskRequest calls the generic CancelTask builder with application/json body
+func NewCancelTaskRequest(server string, id TaskID, body CancelTaskJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCancelTaskRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewCancelTaskRequestWithBody constructs an http.Request for the CancelTask method, with any body, and a specified content type
+func NewCancelTaskRequestWithBody(server string, id TaskID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tasks/%s/cancel", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetTaskStatusRequest constructs an http.Request for the GetTaskStatus method
+func NewGetTaskStatusRequest(server string, id TaskID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tasks/%s/status", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewStreamTaskRequest constructs an http.Request for the StreamTask method
+func NewStreamTaskRequest(server string, id TaskID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tasks/%s/stream", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewSubmitToolResultRequest calls the generic SubmitToolResult builder with application/json body
+func NewSubmitToolResultRequest(server string, id ToolInvocationID, body SubmitToolResultJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewSubmitToolResultRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewSubmitToolResultRequestWithBody constructs an http.Request for the SubmitToolResult method, with any body, and a specified content type
+func NewSubmitToolResultRequestWithBody(server string, id ToolInvocationID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tools/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewApproveToolRequest constructs an http.Request for the ApproveTool method
+func NewApproveToolRequest(server string, id ToolInvocationID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tools/%s/invoke", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRejectToolRequest calls the generic RejectTool builder with application/json body
+func NewRejectToolRequest(server string, id ToolInvocationID, body RejectToolJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRejectToolRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewRejectToolRequestWithBody constructs an http.Request for the RejectTool method, with any body, and a specified content type
+func NewRejectToolRequestWithBody(server string, id ToolInvocationID, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tools/%s/reject", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewUploadFileContentRequestWithBody constructs an http.Request for the UploadFileContent method, with any body, and a specified content type
+func NewUploadFileContentRequestWithBody(server string, token string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "token", token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/uploads/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPut, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -176,24 +3012,289 @@ func WithBaseURL(baseURL string) ClientOption {
 // ClientWithResponsesInterface is the interface specification for the client with responses above.
 type ClientWithResponsesInterface interface {
 
-	// PingWithResponse performs a GET /ping (the `Ping` operationId) request.
+	// RunAgentWithBodyWithResponse Send a message to an agent
+	//
+	// Either `agent` (a template ref) or `agent_config` (an ad-hoc agent); `chat_id`
+	// is null for the first message and the returned chat's id afterwards. With
+	// `"stream": true` and `Accept: application/x-ndjson` the reply streams as bare
+	// chat-message snapshots until the assistant message is terminal.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /agents/run (the `RunAgent` operationId).
+	RunAgentWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RunAgentResponse, error)
+
+	// RunAgentWithResponse Send a message to an agent
+	//
+	// Either `agent` (a template ref) or `agent_config` (an ad-hoc agent); `chat_id`
+	// is null for the first message and the returned chat's id afterwards. With
+	// `"stream": true` and `Accept: application/x-ndjson` the reply streams as bare
+	// chat-message snapshots until the assistant message is terminal.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /agents/run (the `RunAgent` operationId).
+	RunAgentWithResponse(ctx context.Context, body RunAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*RunAgentResponse, error)
+
+	// RunAppWithBodyWithResponse Run an app
+	//
+	// Creates a task for an app. Without `wait` the task is returned at once
+	// (status 1, received); follow it with `GET /tasks/{id}/stream`. With
+	// `"wait": true` the server answers when the task is terminal; a failed or
+	// cancelled task is then a 422 problem. A task on a new session
+	// (`"session": "new"`) carries the real `session_id`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /apps/run (the `RunApp` operationId).
+	RunAppWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RunAppResponse, error)
+
+	// RunAppWithResponse Run an app
+	//
+	// Creates a task for an app. Without `wait` the task is returned at once
+	// (status 1, received); follow it with `GET /tasks/{id}/stream`. With
+	// `"wait": true` the server answers when the task is terminal; a failed or
+	// cancelled task is then a 422 problem. A task on a new session
+	// (`"session": "new"`) carries the real `session_id`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /apps/run (the `RunApp` operationId).
+	RunAppWithResponse(ctx context.Context, body RunAppJSONRequestBody, reqEditors ...RequestEditorFn) (*RunAppResponse, error)
+
+	// GetChatWithResponse Get a chat with its messages
 	//
 	// Returns a wrapper object for the known response body format(s).
-	PingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PingResponse, error)
+	//
+	// Corresponds with GET /chats/{id} (the `GetChat` operationId).
+	GetChatWithResponse(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*GetChatResponse, error)
+
+	// StreamChatWithResponse Stream a chat's events
+	//
+	// Typed events `{"event": "chats" | "chat_messages", "data": <dto>}` plus
+	// heartbeats. The reply is done when a `chats` event shows no active run
+	// (`active_run` absent or in a state other than submitted/working).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /chats/{id}/stream (the `StreamChat` operationId).
+	StreamChatWithResponse(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*StreamChatResponse, error)
+
+	// CreateFilesWithBodyWithResponse Create file records with presigned upload URLs
+	//
+	// Step one of an upload. Send the bytes with `PUT <upload_url>` next, without
+	// the API key, with the declared `Content-Type` and a `Content-Length`; then
+	// use the file's `uri` as an input value.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /files (the `CreateFiles` operationId).
+	CreateFilesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFilesResponse, error)
+
+	// CreateFilesWithResponse Create file records with presigned upload URLs
+	//
+	// Step one of an upload. Send the bytes with `PUT <upload_url>` next, without
+	// the API key, with the declared `Content-Type` and a `Content-Length`; then
+	// use the file's `uri` as an input value.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /files (the `CreateFiles` operationId).
+	CreateFilesWithResponse(ctx context.Context, body CreateFilesJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFilesResponse, error)
+
+	// ListSessionsWithResponse List sessions
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /sessions (the `ListSessions` operationId).
+	ListSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListSessionsResponse, error)
+
+	// EndSessionWithResponse End a session
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /sessions/{id} (the `EndSession` operationId).
+	EndSessionWithResponse(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*EndSessionResponse, error)
+
+	// GetSessionWithResponse Get a session
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /sessions/{id} (the `GetSession` operationId).
+	GetSessionWithResponse(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*GetSessionResponse, error)
+
+	// KeepaliveSessionWithResponse Reset a session's idle timer
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /sessions/{id}/keepalive (the `KeepaliveSession` operationId).
+	KeepaliveSessionWithResponse(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*KeepaliveSessionResponse, error)
+
+	// GetTaskWithResponse Get a task
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tasks/{id} (the `GetTask` operationId).
+	GetTaskWithResponse(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*GetTaskResponse, error)
+
+	// CancelTaskWithBodyWithResponse Cancel a task
+	//
+	// The task passes through status 8 (cancelling) to 12 (cancelled). The SDKs send no body.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tasks/{id}/cancel (the `CancelTask` operationId).
+	CancelTaskWithBodyWithResponse(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelTaskResponse, error)
+
+	// CancelTaskWithResponse Cancel a task
+	//
+	// The task passes through status 8 (cancelling) to 12 (cancelled). The SDKs send no body.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tasks/{id}/cancel (the `CancelTask` operationId).
+	CancelTaskWithResponse(ctx context.Context, id TaskID, body CancelTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelTaskResponse, error)
+
+	// GetTaskStatusWithResponse Get a task's status (cheap, for polling)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tasks/{id}/status (the `GetTaskStatus` operationId).
+	GetTaskStatusWithResponse(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*GetTaskStatusResponse, error)
+
+	// StreamTaskWithResponse Stream a task's updates
+	//
+	// NDJSON (`Accept: application/x-ndjson`) or SSE (`Accept: text/event-stream`).
+	// Each line is a heartbeat, a partial update `{"data": {...}, "fields": [...]}`
+	// (only the listed fields changed; merge them into what you have), or a task
+	// snapshot. The stream may end without a terminal status: re-read the task
+	// with `GET /tasks/{id}` and reconnect.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tasks/{id}/stream (the `StreamTask` operationId).
+	StreamTaskWithResponse(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*StreamTaskResponse, error)
+
+	// SubmitToolResultWithBodyWithResponse Answer a client tool call
+	//
+	// The id is the tool invocation's `id`. Widget actions are JSON-encoded into `result`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tools/{id} (the `SubmitToolResult` operationId).
+	SubmitToolResultWithBodyWithResponse(ctx context.Context, id ToolInvocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubmitToolResultResponse, error)
+
+	// SubmitToolResultWithResponse Answer a client tool call
+	//
+	// The id is the tool invocation's `id`. Widget actions are JSON-encoded into `result`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tools/{id} (the `SubmitToolResult` operationId).
+	SubmitToolResultWithResponse(ctx context.Context, id ToolInvocationID, body SubmitToolResultJSONRequestBody, reqEditors ...RequestEditorFn) (*SubmitToolResultResponse, error)
+
+	// ApproveToolWithResponse Approve a tool call that requires approval
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tools/{id}/invoke (the `ApproveTool` operationId).
+	ApproveToolWithResponse(ctx context.Context, id ToolInvocationID, reqEditors ...RequestEditorFn) (*ApproveToolResponse, error)
+
+	// RejectToolWithBodyWithResponse Reject a tool call that requires approval
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tools/{id}/reject (the `RejectTool` operationId).
+	RejectToolWithBodyWithResponse(ctx context.Context, id ToolInvocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RejectToolResponse, error)
+
+	// RejectToolWithResponse Reject a tool call that requires approval
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /tools/{id}/reject (the `RejectTool` operationId).
+	RejectToolWithResponse(ctx context.Context, id ToolInvocationID, body RejectToolJSONRequestBody, reqEditors ...RequestEditorFn) (*RejectToolResponse, error)
+
+	// UploadFileContentWithBodyWithResponse Presigned upload target (emulator)
+	//
+	// Stands in for object storage in the emulator: the `upload_url` of a file
+	// record points here. Real servers return URLs on a storage host; clients must
+	// treat `upload_url` as opaque. Requests carrying an `Authorization` header are
+	// refused (403), as presigned storage URLs refuse foreign credentials.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PUT /uploads/{token} (the `UploadFileContent` operationId).
+	UploadFileContentWithBodyWithResponse(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileContentResponse, error)
 }
 
-type PingResponse struct {
+type RunAgentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *AgentRunResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ProblemApplicationJSON
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ProblemApplicationProblemPlusJSON
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *RequirementsNotMet
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RunAgentResponse) GetJSON200() *AgentRunResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RunAgentResponse) GetJSON400() *ProblemApplicationJSON {
+	return r.JSON400
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RunAgentResponse) GetApplicationproblemJSON400() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RunAgentResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RunAgentResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r RunAgentResponse) GetJSON412() *RequirementsNotMet {
+	return r.JSON412
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r RunAgentResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RunAgentResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSONDefault
 }
 
 // GetBody returns the raw response body bytes
-func (r PingResponse) GetBody() []byte {
+func (r RunAgentResponse) GetBody() []byte {
 	return r.Body
 }
 
 // Status returns HTTPResponse.Status
-func (r PingResponse) Status() string {
+func (r RunAgentResponse) Status() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Status
 	}
@@ -201,7 +3302,7 @@ func (r PingResponse) Status() string {
 }
 
 // StatusCode returns HTTPResponse.StatusCode
-func (r PingResponse) StatusCode() int {
+func (r RunAgentResponse) StatusCode() int {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.StatusCode
 	}
@@ -209,35 +3310,2762 @@ func (r PingResponse) StatusCode() int {
 }
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
-func (r PingResponse) ContentType() string {
+func (r RunAgentResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
 	return ""
 }
 
-// PingWithResponse performs a GET /ping (the `Ping` operationId) request.
+type RunAppResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TaskResultResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ProblemApplicationJSON
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ProblemApplicationProblemPlusJSON
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ProblemApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ProblemApplicationProblemPlusJSON
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *ProblemApplicationJSON
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ProblemApplicationProblemPlusJSON
+	// JSON410 the response for an HTTP 410 `application/json` response
+	JSON410 *ProblemApplicationJSON
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *ProblemApplicationProblemPlusJSON
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *RequirementsNotMet
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *ProblemApplicationJSON
+	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationproblemJSON422 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RunAppResponse) GetJSON200() *TaskResultResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RunAppResponse) GetJSON400() *ProblemApplicationJSON {
+	return r.JSON400
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RunAppResponse) GetApplicationproblemJSON400() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RunAppResponse) GetJSON401() *ProblemApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RunAppResponse) GetApplicationproblemJSON401() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RunAppResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RunAppResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RunAppResponse) GetJSON409() *ProblemApplicationJSON {
+	return r.JSON409
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RunAppResponse) GetApplicationproblemJSON409() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON409
+}
+
+// GetJSON410 returns the response for an HTTP 410 `application/json` response
+func (r RunAppResponse) GetJSON410() *ProblemApplicationJSON {
+	return r.JSON410
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r RunAppResponse) GetApplicationproblemJSON410() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON410
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r RunAppResponse) GetJSON412() *RequirementsNotMet {
+	return r.JSON412
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r RunAppResponse) GetJSON422() *ProblemApplicationJSON {
+	return r.JSON422
+}
+
+// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RunAppResponse) GetApplicationproblemJSON422() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON422
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r RunAppResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RunAppResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RunAppResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RunAppResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RunAppResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RunAppResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetChatResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ChatResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetChatResponse) GetJSON200() *ChatResponse {
+	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetChatResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetChatResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetChatResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetChatResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetChatResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetChatResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetChatResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetChatResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type StreamChatResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r StreamChatResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r StreamChatResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r StreamChatResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r StreamChatResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r StreamChatResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StreamChatResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StreamChatResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StreamChatResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateFilesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *FileListResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ProblemApplicationJSON
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateFilesResponse) GetJSON200() *FileListResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateFilesResponse) GetJSON400() *ProblemApplicationJSON {
+	return r.JSON400
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateFilesResponse) GetApplicationproblemJSON400() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON400
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CreateFilesResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CreateFilesResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateFilesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateFilesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateFilesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateFilesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListSessionsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SessionListResponse
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListSessionsResponse) GetJSON200() *SessionListResponse {
+	return r.JSON200
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListSessionsResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListSessionsResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListSessionsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListSessionsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListSessionsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListSessionsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type EndSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSON410 the response for an HTTP 410 `application/json` response
+	JSON410 *ProblemApplicationJSON
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r EndSessionResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r EndSessionResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSON410 returns the response for an HTTP 410 `application/json` response
+func (r EndSessionResponse) GetJSON410() *ProblemApplicationJSON {
+	return r.JSON410
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r EndSessionResponse) GetApplicationproblemJSON410() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON410
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r EndSessionResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r EndSessionResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r EndSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r EndSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r EndSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r EndSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SessionResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSON410 the response for an HTTP 410 `application/json` response
+	JSON410 *ProblemApplicationJSON
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetSessionResponse) GetJSON200() *SessionResponse {
+	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetSessionResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetSessionResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSON410 returns the response for an HTTP 410 `application/json` response
+func (r GetSessionResponse) GetJSON410() *ProblemApplicationJSON {
+	return r.JSON410
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r GetSessionResponse) GetApplicationproblemJSON410() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON410
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetSessionResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetSessionResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type KeepaliveSessionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *SessionResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSON410 the response for an HTTP 410 `application/json` response
+	JSON410 *ProblemApplicationJSON
+	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationproblemJSON410 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r KeepaliveSessionResponse) GetJSON200() *SessionResponse {
+	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r KeepaliveSessionResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r KeepaliveSessionResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSON410 returns the response for an HTTP 410 `application/json` response
+func (r KeepaliveSessionResponse) GetJSON410() *ProblemApplicationJSON {
+	return r.JSON410
+}
+
+// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r KeepaliveSessionResponse) GetApplicationproblemJSON410() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON410
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r KeepaliveSessionResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r KeepaliveSessionResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r KeepaliveSessionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r KeepaliveSessionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r KeepaliveSessionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r KeepaliveSessionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetTaskResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TaskResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTaskResponse) GetJSON200() *TaskResponse {
+	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetTaskResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetTaskResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetTaskResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetTaskResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTaskResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTaskResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTaskResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTaskResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CancelTaskResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TaskResultResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *ProblemApplicationJSON
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CancelTaskResponse) GetJSON200() *TaskResultResponse {
+	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CancelTaskResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CancelTaskResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CancelTaskResponse) GetJSON409() *ProblemApplicationJSON {
+	return r.JSON409
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CancelTaskResponse) GetApplicationproblemJSON409() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON409
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r CancelTaskResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CancelTaskResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r CancelTaskResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CancelTaskResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CancelTaskResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CancelTaskResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetTaskStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ResourceStatusResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetTaskStatusResponse) GetJSON200() *ResourceStatusResponse {
+	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetTaskStatusResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetTaskStatusResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetTaskStatusResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetTaskStatusResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetTaskStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetTaskStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetTaskStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetTaskStatusResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type StreamTaskResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r StreamTaskResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r StreamTaskResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r StreamTaskResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r StreamTaskResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r StreamTaskResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StreamTaskResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StreamTaskResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StreamTaskResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type SubmitToolResultResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ToolInvocationResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *ProblemApplicationJSON
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r SubmitToolResultResponse) GetJSON200() *ToolInvocationResponse {
+	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SubmitToolResultResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SubmitToolResultResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SubmitToolResultResponse) GetJSON409() *ProblemApplicationJSON {
+	return r.JSON409
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SubmitToolResultResponse) GetApplicationproblemJSON409() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON409
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r SubmitToolResultResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r SubmitToolResultResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r SubmitToolResultResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SubmitToolResultResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SubmitToolResultResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SubmitToolResultResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ApproveToolResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ToolInvocationResponse
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ProblemApplicationJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ProblemApplicationProblemPlusJSON
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *ProblemApplicationJSON
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ApproveToolResponse) GetJSON200() *ToolInvocationResponse {
+	return r.JSON200
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ApproveToolResponse) GetJSON403() *ProblemApplicationJSON {
+	return r.JSON403
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ApproveToolResponse) GetApplicationproblemJSON403() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ApproveToolResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ApproveToolResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ApproveToolResponse) GetJSON409() *ProblemApplicationJSON {
+	return r.JSON409
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ApproveToolResponse) GetApplicationproblemJSON409() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON409
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ApproveToolResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ApproveToolResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ApproveToolResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ApproveToolResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ApproveToolResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ApproveToolResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RejectToolResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ToolInvocationResponse
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ProblemApplicationJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ProblemApplicationProblemPlusJSON
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *ProblemApplicationJSON
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RejectToolResponse) GetJSON200() *ToolInvocationResponse {
+	return r.JSON200
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RejectToolResponse) GetJSON403() *ProblemApplicationJSON {
+	return r.JSON403
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RejectToolResponse) GetApplicationproblemJSON403() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RejectToolResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RejectToolResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RejectToolResponse) GetJSON409() *ProblemApplicationJSON {
+	return r.JSON409
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RejectToolResponse) GetApplicationproblemJSON409() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON409
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r RejectToolResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RejectToolResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r RejectToolResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RejectToolResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RejectToolResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RejectToolResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type UploadFileContentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *ProblemApplicationJSON
+	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationproblemJSON403 *ProblemApplicationProblemPlusJSON
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UploadFileContentResponse) GetJSON403() *ProblemApplicationJSON {
+	return r.JSON403
+}
+
+// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UploadFileContentResponse) GetApplicationproblemJSON403() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UploadFileContentResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UploadFileContentResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r UploadFileContentResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r UploadFileContentResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r UploadFileContentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UploadFileContentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UploadFileContentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UploadFileContentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// RunAgentWithBodyWithResponse Send a message to an agent
 //
-// Returns a wrapper object for the known response body format(s).
-func (c *ClientWithResponses) PingWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*PingResponse, error) {
-	rsp, err := c.Ping(ctx, reqEditors...)
+// Either `agent` (a template ref) or `agent_config` (an ad-hoc agent); `chat_id`
+// is null for the first message and the returned chat's id afterwards. With
+// `"stream": true` and `Accept: application/x-ndjson` the reply streams as bare
+// chat-message snapshots until the assistant message is terminal.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /agents/run (the `RunAgent` operationId).
+func (c *ClientWithResponses) RunAgentWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RunAgentResponse, error) {
+	rsp, err := c.RunAgentWithBody(ctx, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
-	return ParsePingResponse(rsp)
+	return ParseRunAgentResponse(rsp)
 }
 
-// ParsePingResponse parses an HTTP response from a PingWithResponse call
-func ParsePingResponse(rsp *http.Response) (*PingResponse, error) {
+// RunAgentWithResponse Send a message to an agent
+//
+// Either `agent` (a template ref) or `agent_config` (an ad-hoc agent); `chat_id`
+// is null for the first message and the returned chat's id afterwards. With
+// `"stream": true` and `Accept: application/x-ndjson` the reply streams as bare
+// chat-message snapshots until the assistant message is terminal.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /agents/run (the `RunAgent` operationId).
+func (c *ClientWithResponses) RunAgentWithResponse(ctx context.Context, body RunAgentJSONRequestBody, reqEditors ...RequestEditorFn) (*RunAgentResponse, error) {
+	rsp, err := c.RunAgent(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRunAgentResponse(rsp)
+}
+
+// RunAppWithBodyWithResponse Run an app
+//
+// Creates a task for an app. Without `wait` the task is returned at once
+// (status 1, received); follow it with `GET /tasks/{id}/stream`. With
+// `"wait": true` the server answers when the task is terminal; a failed or
+// cancelled task is then a 422 problem. A task on a new session
+// (`"session": "new"`) carries the real `session_id`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /apps/run (the `RunApp` operationId).
+func (c *ClientWithResponses) RunAppWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RunAppResponse, error) {
+	rsp, err := c.RunAppWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRunAppResponse(rsp)
+}
+
+// RunAppWithResponse Run an app
+//
+// Creates a task for an app. Without `wait` the task is returned at once
+// (status 1, received); follow it with `GET /tasks/{id}/stream`. With
+// `"wait": true` the server answers when the task is terminal; a failed or
+// cancelled task is then a 422 problem. A task on a new session
+// (`"session": "new"`) carries the real `session_id`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /apps/run (the `RunApp` operationId).
+func (c *ClientWithResponses) RunAppWithResponse(ctx context.Context, body RunAppJSONRequestBody, reqEditors ...RequestEditorFn) (*RunAppResponse, error) {
+	rsp, err := c.RunApp(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRunAppResponse(rsp)
+}
+
+// GetChatWithResponse Get a chat with its messages
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /chats/{id} (the `GetChat` operationId).
+func (c *ClientWithResponses) GetChatWithResponse(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*GetChatResponse, error) {
+	rsp, err := c.GetChat(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetChatResponse(rsp)
+}
+
+// StreamChatWithResponse Stream a chat's events
+//
+// Typed events `{"event": "chats" | "chat_messages", "data": <dto>}` plus
+// heartbeats. The reply is done when a `chats` event shows no active run
+// (`active_run` absent or in a state other than submitted/working).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /chats/{id}/stream (the `StreamChat` operationId).
+func (c *ClientWithResponses) StreamChatWithResponse(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*StreamChatResponse, error) {
+	rsp, err := c.StreamChat(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStreamChatResponse(rsp)
+}
+
+// CreateFilesWithBodyWithResponse Create file records with presigned upload URLs
+//
+// Step one of an upload. Send the bytes with `PUT <upload_url>` next, without
+// the API key, with the declared `Content-Type` and a `Content-Length`; then
+// use the file's `uri` as an input value.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /files (the `CreateFiles` operationId).
+func (c *ClientWithResponses) CreateFilesWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateFilesResponse, error) {
+	rsp, err := c.CreateFilesWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateFilesResponse(rsp)
+}
+
+// CreateFilesWithResponse Create file records with presigned upload URLs
+//
+// Step one of an upload. Send the bytes with `PUT <upload_url>` next, without
+// the API key, with the declared `Content-Type` and a `Content-Length`; then
+// use the file's `uri` as an input value.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /files (the `CreateFiles` operationId).
+func (c *ClientWithResponses) CreateFilesWithResponse(ctx context.Context, body CreateFilesJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateFilesResponse, error) {
+	rsp, err := c.CreateFiles(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateFilesResponse(rsp)
+}
+
+// ListSessionsWithResponse List sessions
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /sessions (the `ListSessions` operationId).
+func (c *ClientWithResponses) ListSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListSessionsResponse, error) {
+	rsp, err := c.ListSessions(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListSessionsResponse(rsp)
+}
+
+// EndSessionWithResponse End a session
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /sessions/{id} (the `EndSession` operationId).
+func (c *ClientWithResponses) EndSessionWithResponse(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*EndSessionResponse, error) {
+	rsp, err := c.EndSession(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseEndSessionResponse(rsp)
+}
+
+// GetSessionWithResponse Get a session
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /sessions/{id} (the `GetSession` operationId).
+func (c *ClientWithResponses) GetSessionWithResponse(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*GetSessionResponse, error) {
+	rsp, err := c.GetSession(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetSessionResponse(rsp)
+}
+
+// KeepaliveSessionWithResponse Reset a session's idle timer
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /sessions/{id}/keepalive (the `KeepaliveSession` operationId).
+func (c *ClientWithResponses) KeepaliveSessionWithResponse(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*KeepaliveSessionResponse, error) {
+	rsp, err := c.KeepaliveSession(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseKeepaliveSessionResponse(rsp)
+}
+
+// GetTaskWithResponse Get a task
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tasks/{id} (the `GetTask` operationId).
+func (c *ClientWithResponses) GetTaskWithResponse(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*GetTaskResponse, error) {
+	rsp, err := c.GetTask(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTaskResponse(rsp)
+}
+
+// CancelTaskWithBodyWithResponse Cancel a task
+//
+// The task passes through status 8 (cancelling) to 12 (cancelled). The SDKs send no body.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tasks/{id}/cancel (the `CancelTask` operationId).
+func (c *ClientWithResponses) CancelTaskWithBodyWithResponse(ctx context.Context, id TaskID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CancelTaskResponse, error) {
+	rsp, err := c.CancelTaskWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelTaskResponse(rsp)
+}
+
+// CancelTaskWithResponse Cancel a task
+//
+// The task passes through status 8 (cancelling) to 12 (cancelled). The SDKs send no body.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tasks/{id}/cancel (the `CancelTask` operationId).
+func (c *ClientWithResponses) CancelTaskWithResponse(ctx context.Context, id TaskID, body CancelTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelTaskResponse, error) {
+	rsp, err := c.CancelTask(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCancelTaskResponse(rsp)
+}
+
+// GetTaskStatusWithResponse Get a task's status (cheap, for polling)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tasks/{id}/status (the `GetTaskStatus` operationId).
+func (c *ClientWithResponses) GetTaskStatusWithResponse(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*GetTaskStatusResponse, error) {
+	rsp, err := c.GetTaskStatus(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetTaskStatusResponse(rsp)
+}
+
+// StreamTaskWithResponse Stream a task's updates
+//
+// NDJSON (`Accept: application/x-ndjson`) or SSE (`Accept: text/event-stream`).
+// Each line is a heartbeat, a partial update `{"data": {...}, "fields": [...]}`
+// (only the listed fields changed; merge them into what you have), or a task
+// snapshot. The stream may end without a terminal status: re-read the task
+// with `GET /tasks/{id}` and reconnect.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tasks/{id}/stream (the `StreamTask` operationId).
+func (c *ClientWithResponses) StreamTaskWithResponse(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*StreamTaskResponse, error) {
+	rsp, err := c.StreamTask(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStreamTaskResponse(rsp)
+}
+
+// SubmitToolResultWithBodyWithResponse Answer a client tool call
+//
+// The id is the tool invocation's `id`. Widget actions are JSON-encoded into `result`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tools/{id} (the `SubmitToolResult` operationId).
+func (c *ClientWithResponses) SubmitToolResultWithBodyWithResponse(ctx context.Context, id ToolInvocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SubmitToolResultResponse, error) {
+	rsp, err := c.SubmitToolResultWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubmitToolResultResponse(rsp)
+}
+
+// SubmitToolResultWithResponse Answer a client tool call
+//
+// The id is the tool invocation's `id`. Widget actions are JSON-encoded into `result`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tools/{id} (the `SubmitToolResult` operationId).
+func (c *ClientWithResponses) SubmitToolResultWithResponse(ctx context.Context, id ToolInvocationID, body SubmitToolResultJSONRequestBody, reqEditors ...RequestEditorFn) (*SubmitToolResultResponse, error) {
+	rsp, err := c.SubmitToolResult(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSubmitToolResultResponse(rsp)
+}
+
+// ApproveToolWithResponse Approve a tool call that requires approval
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tools/{id}/invoke (the `ApproveTool` operationId).
+func (c *ClientWithResponses) ApproveToolWithResponse(ctx context.Context, id ToolInvocationID, reqEditors ...RequestEditorFn) (*ApproveToolResponse, error) {
+	rsp, err := c.ApproveTool(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApproveToolResponse(rsp)
+}
+
+// RejectToolWithBodyWithResponse Reject a tool call that requires approval
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tools/{id}/reject (the `RejectTool` operationId).
+func (c *ClientWithResponses) RejectToolWithBodyWithResponse(ctx context.Context, id ToolInvocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RejectToolResponse, error) {
+	rsp, err := c.RejectToolWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRejectToolResponse(rsp)
+}
+
+// RejectToolWithResponse Reject a tool call that requires approval
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /tools/{id}/reject (the `RejectTool` operationId).
+func (c *ClientWithResponses) RejectToolWithResponse(ctx context.Context, id ToolInvocationID, body RejectToolJSONRequestBody, reqEditors ...RequestEditorFn) (*RejectToolResponse, error) {
+	rsp, err := c.RejectTool(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRejectToolResponse(rsp)
+}
+
+// UploadFileContentWithBodyWithResponse Presigned upload target (emulator)
+//
+// Stands in for object storage in the emulator: the `upload_url` of a file
+// record points here. Real servers return URLs on a storage host; clients must
+// treat `upload_url` as opaque. Requests carrying an `Authorization` header are
+// refused (403), as presigned storage URLs refuse foreign credentials.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PUT /uploads/{token} (the `UploadFileContent` operationId).
+func (c *ClientWithResponses) UploadFileContentWithBodyWithResponse(ctx context.Context, token string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileContentResponse, error) {
+	rsp, err := c.UploadFileContentWithBody(ctx, token, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUploadFileContentResponse(rsp)
+}
+
+// ParseRunAgentResponse parses an HTTP response from a RunAgentWithResponse call
+func ParseRunAgentResponse(rsp *http.Response) (*RunAgentResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
 	defer func() { _ = rsp.Body.Close() }()
 	if err != nil {
 		return nil, err
 	}
 
-	response := &PingResponse{
+	response := &RunAgentResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest AgentRunResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 400:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 400:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest RequirementsNotMet
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	case rsp.StatusCode == 200:
+		// Content-type (application/x-ndjson) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseRunAppResponse parses an HTTP response from a RunAppWithResponse call
+func ParseRunAppResponse(rsp *http.Response) (*RunAppResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RunAppResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TaskResultResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 400:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 400:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 409:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 409:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 410:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON410 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 410:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest RequirementsNotMet
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 422:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 422:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON422 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetChatResponse parses an HTTP response from a GetChatWithResponse call
+func ParseGetChatResponse(rsp *http.Response) (*GetChatResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetChatResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ChatResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseStreamChatResponse parses an HTTP response from a StreamChatWithResponse call
+func ParseStreamChatResponse(rsp *http.Response) (*StreamChatResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StreamChatResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateFilesResponse parses an HTTP response from a CreateFilesWithResponse call
+func ParseCreateFilesResponse(rsp *http.Response) (*CreateFilesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateFilesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest FileListResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 400:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 400:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListSessionsResponse parses an HTTP response from a ListSessionsWithResponse call
+func ParseListSessionsResponse(rsp *http.Response) (*ListSessionsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListSessionsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SessionListResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseEndSessionResponse parses an HTTP response from a EndSessionWithResponse call
+func ParseEndSessionResponse(rsp *http.Response) (*EndSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &EndSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 410:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON410 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 410:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetSessionResponse parses an HTTP response from a GetSessionWithResponse call
+func ParseGetSessionResponse(rsp *http.Response) (*GetSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SessionResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 410:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON410 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 410:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseKeepaliveSessionResponse parses an HTTP response from a KeepaliveSessionWithResponse call
+func ParseKeepaliveSessionResponse(rsp *http.Response) (*KeepaliveSessionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &KeepaliveSessionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest SessionResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 410:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON410 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 410:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON410 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetTaskResponse parses an HTTP response from a GetTaskWithResponse call
+func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTaskResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TaskResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCancelTaskResponse parses an HTTP response from a CancelTaskWithResponse call
+func ParseCancelTaskResponse(rsp *http.Response) (*CancelTaskResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CancelTaskResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TaskResultResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 409:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 409:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetTaskStatusResponse parses an HTTP response from a GetTaskStatusWithResponse call
+func ParseGetTaskStatusResponse(rsp *http.Response) (*GetTaskStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetTaskStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ResourceStatusResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseStreamTaskResponse parses an HTTP response from a StreamTaskWithResponse call
+func ParseStreamTaskResponse(rsp *http.Response) (*StreamTaskResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StreamTaskResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseSubmitToolResultResponse parses an HTTP response from a SubmitToolResultWithResponse call
+func ParseSubmitToolResultResponse(rsp *http.Response) (*SubmitToolResultResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SubmitToolResultResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ToolInvocationResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 409:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 409:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseApproveToolResponse parses an HTTP response from a ApproveToolWithResponse call
+func ParseApproveToolResponse(rsp *http.Response) (*ApproveToolResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ApproveToolResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ToolInvocationResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 403:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 403:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 409:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 409:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRejectToolResponse parses an HTTP response from a RejectToolWithResponse call
+func ParseRejectToolResponse(rsp *http.Response) (*RejectToolResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RejectToolResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ToolInvocationResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 403:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 403:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 409:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 409:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUploadFileContentResponse parses an HTTP response from a UploadFileContentWithResponse call
+func ParseUploadFileContentResponse(rsp *http.Response) (*UploadFileContentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UploadFileContentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		break // No content-type
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 403:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 403:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON403 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSONDefault = &dest
+
 	}
 
 	return response, nil
@@ -245,9 +6073,57 @@ func ParsePingResponse(rsp *http.Response) (*PingResponse, error) {
 
 // ServerInterface represents all server handlers.
 type ServerInterface interface {
-
-	// (GET /ping)
-	Ping(w http.ResponseWriter, r *http.Request)
+	// RunAgent Send a message to an agent
+	// (POST /agents/run)
+	RunAgent(w http.ResponseWriter, r *http.Request)
+	// RunApp Run an app
+	// (POST /apps/run)
+	RunApp(w http.ResponseWriter, r *http.Request)
+	// GetChat Get a chat with its messages
+	// (GET /chats/{id})
+	GetChat(w http.ResponseWriter, r *http.Request, id ChatID)
+	// StreamChat Stream a chat's events
+	// (GET /chats/{id}/stream)
+	StreamChat(w http.ResponseWriter, r *http.Request, id ChatID)
+	// CreateFiles Create file records with presigned upload URLs
+	// (POST /files)
+	CreateFiles(w http.ResponseWriter, r *http.Request)
+	// ListSessions List sessions
+	// (GET /sessions)
+	ListSessions(w http.ResponseWriter, r *http.Request)
+	// EndSession End a session
+	// (DELETE /sessions/{id})
+	EndSession(w http.ResponseWriter, r *http.Request, id SessionID)
+	// GetSession Get a session
+	// (GET /sessions/{id})
+	GetSession(w http.ResponseWriter, r *http.Request, id SessionID)
+	// KeepaliveSession Reset a session's idle timer
+	// (POST /sessions/{id}/keepalive)
+	KeepaliveSession(w http.ResponseWriter, r *http.Request, id SessionID)
+	// GetTask Get a task
+	// (GET /tasks/{id})
+	GetTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	// CancelTask Cancel a task
+	// (POST /tasks/{id}/cancel)
+	CancelTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	// GetTaskStatus Get a task's status (cheap, for polling)
+	// (GET /tasks/{id}/status)
+	GetTaskStatus(w http.ResponseWriter, r *http.Request, id TaskID)
+	// StreamTask Stream a task's updates
+	// (GET /tasks/{id}/stream)
+	StreamTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	// SubmitToolResult Answer a client tool call
+	// (POST /tools/{id})
+	SubmitToolResult(w http.ResponseWriter, r *http.Request, id ToolInvocationID)
+	// ApproveTool Approve a tool call that requires approval
+	// (POST /tools/{id}/invoke)
+	ApproveTool(w http.ResponseWriter, r *http.Request, id ToolInvocationID)
+	// RejectTool Reject a tool call that requires approval
+	// (POST /tools/{id}/reject)
+	RejectTool(w http.ResponseWriter, r *http.Request, id ToolInvocationID)
+	// UploadFileContent Presigned upload target (emulator)
+	// (PUT /uploads/{token})
+	UploadFileContent(w http.ResponseWriter, r *http.Request, token string)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -259,11 +6135,391 @@ type ServerInterfaceWrapper struct {
 
 type MiddlewareFunc func(http.Handler) http.Handler
 
-// Ping operation middleware
-func (siw *ServerInterfaceWrapper) Ping(w http.ResponseWriter, r *http.Request) {
+// RunAgent operation middleware
+func (siw *ServerInterfaceWrapper) RunAgent(w http.ResponseWriter, r *http.Request) {
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.Ping(w, r)
+		siw.Handler.RunAgent(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RunApp operation middleware
+func (siw *ServerInterfaceWrapper) RunApp(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RunApp(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetChat operation middleware
+func (siw *ServerInterfaceWrapper) GetChat(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ChatID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetChat(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// StreamChat operation middleware
+func (siw *ServerInterfaceWrapper) StreamChat(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ChatID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.StreamChat(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CreateFiles operation middleware
+func (siw *ServerInterfaceWrapper) CreateFiles(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CreateFiles(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListSessions operation middleware
+func (siw *ServerInterfaceWrapper) ListSessions(w http.ResponseWriter, r *http.Request) {
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListSessions(w, r)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// EndSession operation middleware
+func (siw *ServerInterfaceWrapper) EndSession(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id SessionID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.EndSession(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetSession operation middleware
+func (siw *ServerInterfaceWrapper) GetSession(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id SessionID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetSession(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// KeepaliveSession operation middleware
+func (siw *ServerInterfaceWrapper) KeepaliveSession(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id SessionID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.KeepaliveSession(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetTask operation middleware
+func (siw *ServerInterfaceWrapper) GetTask(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetTask(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// CancelTask operation middleware
+func (siw *ServerInterfaceWrapper) CancelTask(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.CancelTask(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// GetTaskStatus operation middleware
+func (siw *ServerInterfaceWrapper) GetTaskStatus(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.GetTaskStatus(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// StreamTask operation middleware
+func (siw *ServerInterfaceWrapper) StreamTask(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.StreamTask(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// SubmitToolResult operation middleware
+func (siw *ServerInterfaceWrapper) SubmitToolResult(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ToolInvocationID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.SubmitToolResult(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ApproveTool operation middleware
+func (siw *ServerInterfaceWrapper) ApproveTool(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ToolInvocationID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ApproveTool(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// RejectTool operation middleware
+func (siw *ServerInterfaceWrapper) RejectTool(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ToolInvocationID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.RejectTool(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// UploadFileContent operation middleware
+func (siw *ServerInterfaceWrapper) UploadFileContent(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "token" -------------
+	var token string
+
+	err = runtime.BindStyledParameterWithOptions("simple", "token", r.PathValue("token"), &token, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "token", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.UploadFileContent(w, r, token)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -393,7 +6649,23 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 		ErrorHandlerFunc:   options.ErrorHandlerFunc,
 	}
 
-	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/ping", wrapper.Ping)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/apps/run", wrapper.RunApp)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/tasks/{id}", wrapper.GetTask)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/tasks/{id}/status", wrapper.GetTaskStatus)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/tasks/{id}/stream", wrapper.StreamTask)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/tasks/{id}/cancel", wrapper.CancelTask)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/files", wrapper.CreateFiles)
+	m.HandleFunc(http.MethodPut+" "+options.BaseURL+"/uploads/{token}", wrapper.UploadFileContent)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/sessions", wrapper.ListSessions)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/sessions/{id}", wrapper.EndSession)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/sessions/{id}", wrapper.GetSession)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/sessions/{id}/keepalive", wrapper.KeepaliveSession)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/agents/run", wrapper.RunAgent)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/chats/{id}", wrapper.GetChat)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/chats/{id}/stream", wrapper.StreamChat)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/tools/{id}", wrapper.SubmitToolResult)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/tools/{id}/invoke", wrapper.ApproveTool)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/tools/{id}/reject", wrapper.RejectTool)
 
 	return m
 }
