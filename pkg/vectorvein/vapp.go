@@ -1,0 +1,248 @@
+package vectorvein
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultVAppBaseURL is the site origin VApp links point at (not the API base).
+const DefaultVAppBaseURL = "https://vectorvein.com"
+
+// DefaultVAppLinkTimeout is how long a VApp link stays valid unless told otherwise.
+const DefaultVAppLinkTimeout = 15 * time.Minute
+
+// VAppURLOptions tunes VAppURL and SignVAppURL. The zero value gives the official SDK's
+// defaults: a 15-minute link on https://vectorvein.com, the current time and a random IV.
+type VAppURLOptions struct {
+	// Timeout is how long the link stays valid; it is sent as whole seconds
+	// (fractions are dropped). 0 means DefaultVAppLinkTimeout; negative is an error.
+	Timeout time.Duration
+	// BaseURL is the site origin, e.g. "https://vectorvein.com" (the default).
+	// A trailing slash is removed.
+	BaseURL string
+	// Now returns the signing time (only whole Unix seconds are used). Nil: time.Now.
+	Now func() time.Time
+	// Rand supplies the 16-byte IV. Nil: crypto/rand.Reader. Inject a fixed source
+	// only in tests: a repeated IV leaks information about the message.
+	Rand io.Reader
+}
+
+// VAppToken is what a VApp link's token carries.
+type VAppToken struct {
+	AppID     string
+	AccessKey string
+	// IssuedAt is the signing time, in whole seconds.
+	IssuedAt time.Time
+	// Timeout is how long the token is valid after IssuedAt, in whole seconds.
+	Timeout time.Duration
+}
+
+// ExpiresAt is the last instant the token is valid.
+func (t VAppToken) ExpiresAt() time.Time { return t.IssuedAt.Add(t.Timeout) }
+
+// KeyLengthError reports an API key that cannot be an AES key: VApp tokens are encrypted
+// with the API key's bytes, which must be 16, 24 or 32 bytes long.
+type KeyLengthError struct {
+	Length int // the key's length in bytes
+}
+
+func (e *KeyLengthError) Error() string {
+	return fmt.Sprintf("vectorvein: API key is %d bytes; VApp signing needs an API key of 16, 24 or 32 bytes", e.Length)
+}
+
+// Sentinel kinds of TokenError, for errors.Is.
+var (
+	// ErrTokenMalformed: not base64, wrong length, or not "app_id:access_key:seconds:timeout".
+	ErrTokenMalformed = errors.New("malformed VApp token")
+	// ErrTokenBadPadding: the PKCS#7 padding did not check out (usually the wrong API key).
+	ErrTokenBadPadding = errors.New("bad padding in VApp token")
+	// ErrTokenExpired: the token's timeout has passed.
+	ErrTokenExpired = errors.New("VApp token expired")
+)
+
+// TokenError is returned by VerifyVAppToken and DecryptVAppToken. Kind is one of
+// ErrTokenMalformed, ErrTokenBadPadding or ErrTokenExpired, and errors.Is matches it.
+type TokenError struct {
+	Kind   error
+	Detail string     // what exactly was wrong; never holds key material
+	Token  *VAppToken // the decrypted token, set when Kind is ErrTokenExpired
+}
+
+func (e *TokenError) Error() string {
+	if e.Detail == "" {
+		return "vectorvein: " + e.Kind.Error()
+	}
+	return "vectorvein: " + e.Kind.Error() + ": " + e.Detail
+}
+
+// Unwrap returns Kind.
+func (e *TokenError) Unwrap() error { return e.Kind }
+
+func vappCipher(apiKey string) (cipher.Block, error) {
+	switch len(apiKey) {
+	case 16, 24, 32:
+	default:
+		return nil, &KeyLengthError{Length: len(apiKey)}
+	}
+	return aes.NewCipher([]byte(apiKey))
+}
+
+// SignVAppToken encrypts t with the API key exactly like the official SDK's
+// generate_vapp_url: AES-CBC keyed by the API key's bytes, PKCS#7 padding, the random IV
+// prepended, standard base64 with padding. IssuedAt is truncated to seconds and Timeout to
+// whole seconds. The result is the raw token; VAppURL also escapes it for the URL.
+func SignVAppToken(apiKey string, t VAppToken, random io.Reader) (string, error) {
+	block, err := vappCipher(apiKey)
+	if err != nil {
+		return "", err
+	}
+	if t.Timeout < 0 {
+		return "", fmt.Errorf("vectorvein: VApp link timeout must not be negative, got %s", t.Timeout)
+	}
+	if random == nil {
+		random = rand.Reader
+	}
+	msg := t.AppID + ":" + t.AccessKey + ":" + strconv.FormatInt(t.IssuedAt.Unix(), 10) + ":" +
+		strconv.FormatInt(int64(t.Timeout/time.Second), 10)
+	padLen := aes.BlockSize - len(msg)%aes.BlockSize // always 1..16: PKCS#7 always pads
+	raw := make([]byte, aes.BlockSize+len(msg)+padLen)
+	if _, err := io.ReadFull(random, raw[:aes.BlockSize]); err != nil {
+		return "", fmt.Errorf("vectorvein: reading the VApp token IV: %w", err)
+	}
+	body := raw[aes.BlockSize:]
+	copy(body, msg)
+	for i := len(msg); i < len(body); i++ {
+		body[i] = byte(padLen)
+	}
+	cipher.NewCBCEncrypter(block, raw[:aes.BlockSize]).CryptBlocks(body, body)
+	return base64.StdEncoding.EncodeToString(raw), nil
+}
+
+// DecryptVAppToken is the server side of a VApp link: it decodes and decrypts token (as
+// found in the link's query, already URL-decoded) with the API key and returns its parts.
+// It does not check expiry; VerifyVAppToken does.
+func DecryptVAppToken(apiKey, token string) (*VAppToken, error) {
+	block, err := vappCipher(apiKey)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := base64.StdEncoding.DecodeString(token)
+	if err != nil {
+		return nil, &TokenError{Kind: ErrTokenMalformed, Detail: "not standard base64"}
+	}
+	if len(raw) < 2*aes.BlockSize || len(raw)%aes.BlockSize != 0 {
+		return nil, &TokenError{Kind: ErrTokenMalformed, Detail: fmt.Sprintf("%d bytes is not an IV plus whole AES blocks", len(raw))}
+	}
+	body := bytes.Clone(raw[aes.BlockSize:])
+	cipher.NewCBCDecrypter(block, raw[:aes.BlockSize]).CryptBlocks(body, body)
+	n := int(body[len(body)-1])
+	if n < 1 || n > aes.BlockSize {
+		return nil, &TokenError{Kind: ErrTokenBadPadding}
+	}
+	for _, b := range body[len(body)-n:] {
+		if int(b) != n {
+			return nil, &TokenError{Kind: ErrTokenBadPadding}
+		}
+	}
+	return parseVAppMessage(string(body[:len(body)-n]))
+}
+
+// parseVAppMessage splits "app_id:access_key:seconds:timeout". The last two parts are
+// integers; the app id is everything before the first colon, the access key the rest.
+func parseVAppMessage(msg string) (*VAppToken, error) {
+	bad := func(detail string) (*VAppToken, error) {
+		return nil, &TokenError{Kind: ErrTokenMalformed, Detail: detail}
+	}
+	i := strings.LastIndexByte(msg, ':')
+	if i < 0 {
+		return bad("want app_id:access_key:seconds:timeout")
+	}
+	timeout, err := strconv.ParseInt(msg[i+1:], 10, 64)
+	if err != nil || timeout < 0 || timeout > int64(1<<62/time.Second) {
+		return bad("timeout is not a non-negative integer")
+	}
+	msg = msg[:i]
+	i = strings.LastIndexByte(msg, ':')
+	if i < 0 {
+		return bad("want app_id:access_key:seconds:timeout")
+	}
+	secs, err := strconv.ParseInt(msg[i+1:], 10, 64)
+	if err != nil {
+		return bad("timestamp is not an integer")
+	}
+	app, key, ok := strings.Cut(msg[:i], ":")
+	if !ok {
+		return bad("want app_id:access_key:seconds:timeout")
+	}
+	return &VAppToken{AppID: app, AccessKey: key, IssuedAt: time.Unix(secs, 0), Timeout: time.Duration(timeout) * time.Second}, nil
+}
+
+// VerifyVAppToken decrypts token with the API key and checks that it has not expired at
+// now (it is valid while now <= IssuedAt + Timeout). An expired token gives a *TokenError
+// of kind ErrTokenExpired that still carries the decrypted parts.
+func VerifyVAppToken(apiKey, token string, now time.Time) (*VAppToken, error) {
+	t, err := DecryptVAppToken(apiKey, token)
+	if err != nil {
+		return nil, err
+	}
+	if now.After(t.ExpiresAt()) {
+		return nil, &TokenError{Kind: ErrTokenExpired, Detail: "expired at " + t.ExpiresAt().UTC().Format(time.RFC3339), Token: t}
+	}
+	return t, nil
+}
+
+// SignVAppURL builds a signed VApp link with the given API key, byte for byte like the
+// official SDK's generate_vapp_url:
+// {base}/public/v-app/{app_id}?token={quote(token)}&key_id={key_id}. app_id and key_id
+// are inserted as given (the SDK does not escape them either).
+func SignVAppURL(apiKey, appID, accessKey, keyID string, opts *VAppURLOptions) (string, error) {
+	var o VAppURLOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.Timeout == 0 {
+		o.Timeout = DefaultVAppLinkTimeout
+	}
+	if o.BaseURL == "" {
+		o.BaseURL = DefaultVAppBaseURL
+	}
+	now := time.Now
+	if o.Now != nil {
+		now = o.Now
+	}
+	token, err := SignVAppToken(apiKey, VAppToken{AppID: appID, AccessKey: accessKey, IssuedAt: now(), Timeout: o.Timeout}, o.Rand)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(o.BaseURL, "/") + "/public/v-app/" + appID + "?token=" + pyQuote(token) + "&key_id=" + keyID, nil
+}
+
+// pyQuote escapes s like Python's urllib.parse.quote(s) with its default safe="/":
+// ASCII letters, digits, "_.-~" and "/" stay, every other byte becomes %XX (upper case).
+func pyQuote(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9',
+			c == '_', c == '.', c == '-', c == '~', c == '/':
+			b.WriteByte(c)
+		default:
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+	}
+	return b.String()
+}
