@@ -137,7 +137,7 @@ func TestRetries(t *testing.T) {
 		opts       []option.RequestOption
 		body       func(string) io.Reader // nil: strings.Reader (rewindable)
 		wantHits   int
-		wantStatus int  // 0: want an error
+		wantStatus int // 0: want an error
 		minElapsed time.Duration
 		maxElapsed time.Duration // 0: 5s
 	}{
@@ -155,12 +155,12 @@ func TestRetries(t *testing.T) {
 		{name: "429 Retry-After seconds", steps: []step{{status: 429, header: map[string]string{"Retry-After": "0.08"}}, ok},
 			wantHits: 2, wantStatus: 200, minElapsed: 75 * time.Millisecond},
 		{name: "429 Retry-After seconds clamped to MaxRetryAfter",
-			steps: []step{{status: 429, header: map[string]string{"Retry-After": "30"}}, ok},
-			opts:  []option.RequestOption{option.WithMaxRetryAfter(60 * time.Millisecond)},
+			steps:    []step{{status: 429, header: map[string]string{"Retry-After": "30"}}, ok},
+			opts:     []option.RequestOption{option.WithMaxRetryAfter(60 * time.Millisecond)},
 			wantHits: 2, wantStatus: 200, minElapsed: 55 * time.Millisecond, maxElapsed: 2 * time.Second},
 		{name: "429 Retry-After HTTP date clamped to MaxRetryAfter",
-			steps: []step{{status: 429, header: map[string]string{"Retry-After": time.Now().Add(30 * time.Second).UTC().Format(http.TimeFormat)}}, ok},
-			opts:  []option.RequestOption{option.WithMaxRetryAfter(70 * time.Millisecond)},
+			steps:    []step{{status: 429, header: map[string]string{"Retry-After": time.Now().Add(30 * time.Second).UTC().Format(http.TimeFormat)}}, ok},
+			opts:     []option.RequestOption{option.WithMaxRetryAfter(70 * time.Millisecond)},
 			wantHits: 2, wantStatus: 200, minElapsed: 65 * time.Millisecond, maxElapsed: 2 * time.Second},
 		{name: "429 Retry-After HTTP date in the past retries at once",
 			steps:    []step{{status: 429, header: map[string]string{"Retry-After": "Mon, 02 Jan 2006 15:04:05 GMT"}}, ok},
