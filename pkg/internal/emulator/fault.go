@@ -1,0 +1,172 @@
+package emulator
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// defaultTrickleSize is how many bytes a trickling response writes per
+// interval when Fault.TrickleSize is not set.
+const defaultTrickleSize = 16
+
+// Fault is a misbehaviour injected into the responses of matching requests.
+// A fault can combine a Delay with either a Status, a Disconnect, or the
+// pass-through faults (Drop/DropAfter, Trickle).
+//
+// Faults are checked in the order they were injected. Every matching fault
+// counts the request (for Nth); the first one due fires. Injected faults are
+// not validated against the spec.
+//
+// In JSON (POST /_emulator/faults) durations are integers in nanoseconds.
+type Fault struct {
+	// Method matches the request method ("" = any).
+	Method string `json:"method,omitempty"`
+	// Path matches the exact request path or a spec template such as
+	// "/tasks/{id}" ("" = any).
+	Path string `json:"path,omitempty"`
+	// Nth fires the fault on the Nth matching request (1-based); 0 fires it
+	// on every matching request.
+	Nth int `json:"nth,omitempty"`
+	// Times is how many consecutive matching requests fire, starting at the
+	// Nth (0 = once). Ignored when Nth is 0.
+	Times int `json:"times,omitempty"`
+
+	// Status answers this status with a JSON error body
+	// {"error":{"type":"injected_fault","message":...}} (or Body) without
+	// calling the handler.
+	Status int `json:"status,omitempty"`
+	// RetryAfter is the Retry-After header sent with Status.
+	RetryAfter string `json:"retry_after,omitempty"`
+	// Body replaces the default JSON error body sent with Status.
+	Body string `json:"body,omitempty"`
+	// Header holds extra headers sent with Status (e.g. Retry-After-Ms,
+	// x-should-retry, Content-Type for a non-JSON Body).
+	Header http.Header `json:"header,omitempty"`
+
+	// Delay waits this long before anything is sent (and before the handler
+	// runs); a client that gives up earlier sees a timeout.
+	Delay time.Duration `json:"delay,omitempty"`
+	// Disconnect closes the connection without sending a response (the
+	// client sees a connection error such as EOF or a reset).
+	Disconnect bool `json:"disconnect,omitempty"`
+
+	// DropAfter passes the real response through, then cuts the connection
+	// after this many body bytes, so the client reads a truncated body (an
+	// unexpected EOF). 0 or -1 = not set, unless Drop is true.
+	DropAfter int `json:"drop_after,omitempty"`
+	// Drop cuts the connection after DropAfter bytes even when DropAfter is
+	// 0 (right after the headers).
+	Drop bool `json:"drop,omitempty"`
+
+	// Trickle passes the real response through in small writes
+	// (TrickleSize bytes, default 16), flushing and waiting this long after
+	// each.
+	Trickle time.Duration `json:"trickle,omitempty"`
+	// TrickleSize is the size of each trickled write (default 16 bytes).
+	TrickleSize int `json:"trickle_size,omitempty"`
+}
+
+func (f *Fault) drops() bool { return f.Drop || f.DropAfter > 0 }
+
+// passThrough reports whether the fault changes the real response as it is
+// streamed (rather than replacing it).
+func (f *Fault) passThrough() bool { return f.drops() || f.Trickle > 0 }
+
+type faultState struct {
+	f     Fault
+	seen  int
+	fired int
+}
+
+func (fs *faultState) matches(r *http.Request, m routeMatch) bool {
+	if fs.f.Method != "" && !strings.EqualFold(fs.f.Method, r.Method) {
+		return false
+	}
+	if fs.f.Path == "" || fs.f.Path == r.URL.Path {
+		return true
+	}
+	return m.tmpl != nil && fs.f.Path == m.tmpl.path
+}
+
+func (fs *faultState) due() bool {
+	if fs.f.Nth <= 0 {
+		return true
+	}
+	return fs.seen >= fs.f.Nth && fs.fired < max(fs.f.Times, 1)
+}
+
+// InjectFault adds a fault; it applies to requests that arrive afterwards.
+func (s *Server) InjectFault(f Fault) {
+	if f.Header != nil {
+		f.Header = f.Header.Clone()
+	}
+	s.mu.Lock()
+	s.faults = append(s.faults, &faultState{f: f})
+	s.mu.Unlock()
+}
+
+// ClearFaults removes every injected fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	s.faults = nil
+	s.mu.Unlock()
+}
+
+// takeFault counts r against every matching fault and returns a copy of the
+// first one due, or nil.
+func (s *Server) takeFault(r *http.Request, m routeMatch) *Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var chosen *Fault
+	for _, fs := range s.faults {
+		if !fs.matches(r, m) {
+			continue
+		}
+		fs.seen++
+		if chosen == nil && fs.due() {
+			fs.fired++
+			f := fs.f
+			chosen = &f
+		}
+	}
+	return chosen
+}
+
+// applyFaultBefore applies the parts of f that act before the handler. It
+// reports whether the response is complete (the handler must not run).
+func (s *Server) applyFaultBefore(w http.ResponseWriter, r *http.Request, f *Fault) bool {
+	if !sleepCtx(r.Context(), f.Delay) {
+		return true
+	}
+	if f.Disconnect {
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			panic(http.ErrAbortHandler)
+		}
+		_ = conn.Close()
+		return true
+	}
+	if f.Status != 0 {
+		h := w.Header()
+		for k, vs := range f.Header {
+			h[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
+		}
+		if f.RetryAfter != "" {
+			h.Set("Retry-After", f.RetryAfter)
+		}
+		if f.Body != "" {
+			if h.Get("Content-Type") == "" {
+				h.Set("Content-Type", "application/json")
+			}
+			w.WriteHeader(f.Status)
+			_, _ = w.Write([]byte(f.Body))
+			return true
+		}
+		writeJSONError(w, f.Status, "injected_fault",
+			fmt.Sprintf("injected fault: %d %s", f.Status, http.StatusText(f.Status)))
+		return true
+	}
+	return false
+}
