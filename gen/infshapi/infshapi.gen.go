@@ -3240,6 +3240,10 @@ type RunAgentResponse struct {
 	JSON404 *ProblemApplicationJSON
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *ProblemApplicationJSON
+	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationproblemJSON409 *ProblemApplicationProblemPlusJSON
 	// JSON412 the response for an HTTP 412 `application/json` response
 	JSON412 *RequirementsNotMet
 	// JSONDefault the response for an HTTP default `application/json` response
@@ -3271,6 +3275,16 @@ func (r RunAgentResponse) GetJSON404() *ProblemApplicationJSON {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r RunAgentResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RunAgentResponse) GetJSON409() *ProblemApplicationJSON {
+	return r.JSON409
+}
+
+// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RunAgentResponse) GetApplicationproblemJSON409() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON409
 }
 
 // GetJSON412 returns the response for an HTTP 412 `application/json` response
@@ -4523,6 +4537,10 @@ func (r RejectToolResponse) ContentType() string {
 type UploadFileContentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *ProblemApplicationJSON
+	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationproblemJSON400 *ProblemApplicationProblemPlusJSON
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *ProblemApplicationJSON
 	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
@@ -4531,10 +4549,28 @@ type UploadFileContentResponse struct {
 	JSON404 *ProblemApplicationJSON
 	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
 	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSON411 the response for an HTTP 411 `application/json` response
+	JSON411 *ProblemApplicationJSON
+	// ApplicationproblemJSON411 the response for an HTTP 411 `application/problem+json` response
+	ApplicationproblemJSON411 *ProblemApplicationProblemPlusJSON
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *ProblemApplicationJSON
+	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationproblemJSON413 *ProblemApplicationProblemPlusJSON
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *ProblemApplicationJSON
 	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
 	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UploadFileContentResponse) GetJSON400() *ProblemApplicationJSON {
+	return r.JSON400
+}
+
+// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UploadFileContentResponse) GetApplicationproblemJSON400() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON400
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
@@ -4555,6 +4591,26 @@ func (r UploadFileContentResponse) GetJSON404() *ProblemApplicationJSON {
 // GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
 func (r UploadFileContentResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
 	return r.ApplicationproblemJSON404
+}
+
+// GetJSON411 returns the response for an HTTP 411 `application/json` response
+func (r UploadFileContentResponse) GetJSON411() *ProblemApplicationJSON {
+	return r.JSON411
+}
+
+// GetApplicationproblemJSON411 returns the response for an HTTP 411 `application/problem+json` response
+func (r UploadFileContentResponse) GetApplicationproblemJSON411() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON411
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r UploadFileContentResponse) GetJSON413() *ProblemApplicationJSON {
+	return r.JSON413
+}
+
+// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UploadFileContentResponse) GetApplicationproblemJSON413() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON413
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -4996,6 +5052,20 @@ func ParseRunAgentResponse(rsp *http.Response) (*RunAgentResponse, error) {
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 409:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 409:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
 		var dest RequirementsNotMet
@@ -6024,6 +6094,20 @@ func ParseUploadFileContentResponse(rsp *http.Response) (*UploadFileContentRespo
 	case rsp.StatusCode == 200:
 		break // No content-type
 
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 400:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 400:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON400 = &dest
+
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 403:
 		var dest ProblemApplicationJSON
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -6051,6 +6135,34 @@ func ParseUploadFileContentResponse(rsp *http.Response) (*UploadFileContentRespo
 			return nil, err
 		}
 		response.ApplicationproblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 411:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON411 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 411:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON411 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 413:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 413:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON413 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && true:
 		var dest ProblemApplicationJSON

@@ -1,0 +1,638 @@
+package infshtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aiclients/sdk-go/gen/infshapi"
+)
+
+// AgentTemplate is a template agent the emulator knows by ref.
+type AgentTemplate struct {
+	// Config is the agent's definition (tools, prompt, ...).
+	Config infshapi.AgentConfig
+}
+
+// Built-in template agents.
+const (
+	// AgentAssistant has no tools: the scripted model answers.
+	AgentAssistant = "infsh/assistant"
+	// AgentTools has a client tool "add" (numbers a, b) and an app tool
+	// "delete_file" (string path) that requires approval.
+	AgentTools = "infsh/tool-agent"
+)
+
+func builtinAgents() map[string]AgentTemplate {
+	num := func(d string) map[string]any { return map[string]any{"type": "number", "description": d} }
+	add := infshapi.AgentTool{
+		Name: "add", DisplayName: ptr("add"), Description: ptr("Add two numbers"), Type: "client",
+		Client: &infshapi.ClientToolConfig{InputSchema: &infshapi.JSONSchema{
+			"type": "object", "properties": map[string]any{"a": num("First number"), "b": num("Second number")},
+			"required": []any{"a", "b"},
+		}},
+	}
+	del := infshapi.AgentTool{
+		Name: "delete_file", DisplayName: ptr("Delete file"), Description: ptr("Delete a file"), Type: "app",
+		RequireApproval: ptr(true), App: &infshapi.AppToolConfig{Ref: "infsh/echo@latest"},
+	}
+	return map[string]AgentTemplate{
+		AgentAssistant: {Config: infshapi.AgentConfig{Name: ptr("Assistant"), SystemPrompt: ptr("You are helpful."),
+			CoreApp: &infshapi.CoreAppConfig{Ref: "infsh/scripted-llm@latest"}}},
+		AgentTools: {Config: infshapi.AgentConfig{Name: ptr("Tool agent"),
+			CoreApp: &infshapi.CoreAppConfig{Ref: "infsh/scripted-llm@latest"}, Tools: []infshapi.AgentTool{add, del}}},
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// ModelMessage is one entry of the conversation a Model sees.
+type ModelMessage struct {
+	Role string // user, assistant, tool
+	Text string // the text; for tool messages the result
+	// Tool names the tool of a tool message; Rejected tells it was refused.
+	Tool     string
+	Rejected bool
+}
+
+// ModelTurn is what a Model decides on.
+type ModelTurn struct {
+	Agent    infshapi.AgentConfig
+	Messages []ModelMessage
+}
+
+// ModelToolCall is a call a Model makes.
+type ModelToolCall struct {
+	Name      string
+	Arguments map[string]any
+}
+
+// ModelStep is a Model's decision: a tool call, or the final text (and an
+// optional structured output, the finish tool's result).
+type ModelStep struct {
+	Text     string
+	ToolCall *ModelToolCall
+	Output   any
+}
+
+// Model is an agent's core model.
+type Model func(turn ModelTurn) ModelStep
+
+// ScriptedModel is the default Model. After a tool result it answers with
+// it; when the user's text names one of the agent's tools it calls that tool,
+// with the JSON object found in the text (if any) as arguments; otherwise it
+// answers "You said: <text>". With an output schema it also sets the chat's
+// output to {"answer": <text>}.
+func ScriptedModel(turn ModelTurn) ModelStep {
+	if len(turn.Messages) == 0 {
+		return ModelStep{Text: "Hello."}
+	}
+	last := turn.Messages[len(turn.Messages)-1]
+	finish := func(text string) ModelStep {
+		st := ModelStep{Text: text}
+		if turn.Agent.OutputSchema != nil {
+			st.Output = map[string]any{"answer": text}
+		}
+		return st
+	}
+	if last.Role == "tool" {
+		if last.Rejected {
+			return finish(fmt.Sprintf("The call to %s was rejected: %s", last.Tool, last.Text))
+		}
+		return finish(fmt.Sprintf("The tool %s returned: %s", last.Tool, last.Text))
+	}
+	lower := strings.ToLower(last.Text)
+	for _, t := range turn.Agent.Tools {
+		if t.Name != "" && strings.Contains(lower, strings.ToLower(t.Name)) {
+			args := map[string]any{}
+			if i, j := strings.Index(last.Text, "{"), strings.LastIndex(last.Text, "}"); i >= 0 && j > i {
+				_ = json.Unmarshal([]byte(last.Text[i:j+1]), &args)
+			}
+			return ModelStep{ToolCall: &ModelToolCall{Name: t.Name, Arguments: args}}
+		}
+	}
+	return finish("You said: " + last.Text)
+}
+
+type invocation struct {
+	id, callID, messageID, name, display, typ, status string
+	args                                              map[string]any
+	result                                            *string
+	rejected                                          bool
+	created                                           time.Time
+}
+
+func (v *invocation) dto() map[string]any {
+	m := map[string]any{
+		"id": v.id, "chat_message_id": v.messageID, "tool_invocation_id": v.callID, "type": v.typ,
+		"display_name": v.display, "status": v.status,
+		"function":   map[string]any{"name": v.name, "arguments": v.args},
+		"created_at": v.created.Format(time.RFC3339Nano), "updated_at": v.created.Format(time.RFC3339Nano),
+	}
+	if v.result != nil {
+		m["result"] = *v.result
+	}
+	return m
+}
+
+type message struct {
+	id, chatID, runID, role, status, text string
+	order                                 int
+	attachments                           []infshapi.FileRef
+	invocations                           []*invocation
+	created                               time.Time
+}
+
+func (m *message) dto() map[string]any {
+	content := []map[string]any{}
+	if m.text != "" {
+		content = append(content, map[string]any{"type": "text", "text": m.text})
+	}
+	for _, a := range m.attachments {
+		kind := "file"
+		if a.ContentType != nil && strings.HasPrefix(*a.ContentType, "image/") {
+			kind = "image"
+		}
+		content = append(content, map[string]any{"type": kind, kind: a.Uri})
+	}
+	invs := make([]map[string]any, 0, len(m.invocations))
+	for _, v := range m.invocations {
+		invs = append(invs, v.dto())
+	}
+	return map[string]any{
+		"id": m.id, "short_id": m.id[:8], "chat_id": m.chatID, "agent_run_id": m.runID, "order": m.order,
+		"status": m.status, "role": m.role, "content": content, "tool_invocations": invs,
+		"created_at": m.created.Format(time.RFC3339Nano), "updated_at": m.created.Format(time.RFC3339Nano),
+	}
+}
+
+type chatEvent struct {
+	event string
+	data  map[string]any
+}
+
+type chat struct {
+	id, name, agentRef string
+	config             infshapi.AgentConfig
+	status             string // idle, busy, awaiting_input
+	runID, runState    string
+	messages           []*message
+	interrupts         []map[string]any
+	output             any
+	created, updated   time.Time
+	changes            []chatEvent
+	notify             chan struct{}
+}
+
+func (c *chat) active() bool { return c.runState == "working" || c.runState == "submitted" }
+
+func (c *chat) dto(withMessages bool) map[string]any {
+	m := map[string]any{
+		"id": c.id, "status": c.status, "name": c.name, "output": c.output,
+		"pending_interrupts": append([]map[string]any{}, c.interrupts...),
+		"created_at":         c.created.Format(time.RFC3339Nano), "updated_at": c.updated.Format(time.RFC3339Nano),
+	}
+	if c.runID != "" {
+		m["active_run"] = map[string]any{"id": c.runID, "state": c.runState}
+	}
+	if c.agentRef != "" {
+		m["agent_id"] = c.agentRef
+	}
+	if withMessages {
+		msgs := make([]map[string]any, 0, len(c.messages))
+		for _, msg := range c.messages {
+			msgs = append(msgs, msg.dto())
+		}
+		m["chat_messages"] = msgs
+	}
+	return m
+}
+
+// emit records events; s.mu is held.
+func (s *Server) emit(c *chat, msgs ...*message) {
+	c.updated = s.now()
+	for _, m := range msgs {
+		c.changes = append(c.changes, chatEvent{event: "chat_messages", data: m.dto()})
+	}
+	c.changes = append(c.changes, chatEvent{event: "chats", data: c.dto(false)})
+	close(c.notify)
+	c.notify = make(chan struct{})
+}
+
+type toolRef struct {
+	chat *chat
+	msg  *message
+	inv  *invocation
+}
+
+// RunAgent implements POST /agents/run.
+func (s *Server) RunAgent(w http.ResponseWriter, r *http.Request) {
+	var req infshapi.AgentRunRequest
+	if !s.decodeBody(w, r, &req) {
+		return
+	}
+	s.mu.Lock()
+	var c *chat
+	if req.ChatId != nil && *req.ChatId != "" {
+		c = s.chats[*req.ChatId]
+		if c == nil {
+			s.mu.Unlock()
+			s.problem(w, r, http.StatusNotFound, "CHAT_NOT_FOUND", fmt.Sprintf("chat %s not found", *req.ChatId))
+			return
+		}
+		if c.active() || c.runState == "input_required" {
+			s.mu.Unlock()
+			s.problem(w, r, http.StatusConflict, "CHAT_BUSY", "the chat's agent is still working")
+			return
+		}
+	} else {
+		c = &chat{id: s.newID(), status: "idle", created: s.now(), notify: make(chan struct{})}
+		switch {
+		case req.Agent != nil && *req.Agent != "":
+			tpl, ok := s.cfg.agents[appName(*req.Agent)]
+			if !ok {
+				s.mu.Unlock()
+				s.problem(w, r, http.StatusNotFound, "AGENT_NOT_FOUND", fmt.Sprintf("agent %q not found", *req.Agent))
+				return
+			}
+			c.agentRef, c.config = *req.Agent, tpl.Config
+		case req.AgentConfig != nil:
+			c.config = *req.AgentConfig
+		default:
+			s.mu.Unlock()
+			s.problem(w, r, http.StatusBadRequest, "VALIDATION", "agent or agent_config is required")
+			return
+		}
+		if c.config.Name != nil {
+			c.name = *c.config.Name
+		}
+		if req.AgentName != nil && *req.AgentName != "" {
+			c.name = *req.AgentName
+		}
+		s.chats[c.id] = c
+	}
+	now := s.now()
+	c.runID, c.runState, c.status = s.newID(), "working", "busy"
+	c.interrupts = nil
+	user := &message{id: s.newID(), chatID: c.id, runID: c.runID, role: "user", status: "ready",
+		order: len(c.messages), created: now}
+	if req.Input.Text != nil {
+		user.text = *req.Input.Text
+	}
+	user.attachments = req.Input.Attachments
+	asst := &message{id: s.newID(), chatID: c.id, runID: c.runID, role: "assistant", status: "pending",
+		order: len(c.messages) + 1, created: now}
+	c.messages = append(c.messages, user, asst)
+	s.emit(c, user, asst)
+	body := map[string]any{"user_message": user.dto(), "assistant_message": asst.dto()}
+	next := len(c.changes)
+	s.mu.Unlock()
+
+	s.goRun(func() { s.advance(c, asst) })
+	if req.Stream != nil && *req.Stream && strings.Contains(r.Header.Get("Accept"), "application/x-ndjson") {
+		s.streamRun(w, r, c, asst, next)
+		return
+	}
+	s.ok(w, r, body)
+}
+
+// streamRun streams snapshots of the assistant message until it is terminal.
+func (s *Server) streamRun(w http.ResponseWriter, r *http.Request, c *chat, asst *message, next int) {
+	lw := newLineWriter(w, r)
+	s.mu.Lock()
+	first := asst.dto()
+	s.mu.Unlock()
+	if lw.item("", first) != nil {
+		return
+	}
+	hb := time.NewTicker(s.cfg.heartbeat)
+	defer hb.Stop()
+	for {
+		s.mu.Lock()
+		pending := c.changes[next:]
+		next = len(c.changes)
+		ch := c.notify
+		s.mu.Unlock()
+		for _, e := range pending {
+			if e.event != "chat_messages" || e.data["id"] != asst.id {
+				continue
+			}
+			if lw.item("", e.data) != nil {
+				return
+			}
+			if st := e.data["status"]; st == "ready" || st == "failed" || st == "cancelled" {
+				return
+			}
+		}
+		select {
+		case <-ch:
+		case <-hb.C:
+			if lw.heartbeat() != nil {
+				return
+			}
+		case <-r.Context().Done():
+			return
+		case <-s.ctx.Done():
+			return
+		}
+	}
+}
+
+// history builds the model's view of the chat; s.mu is held.
+func history(c *chat) []ModelMessage {
+	var out []ModelMessage
+	for _, m := range c.messages {
+		if m.text != "" {
+			out = append(out, ModelMessage{Role: m.role, Text: m.text})
+		}
+		for _, v := range m.invocations {
+			if v.result != nil {
+				out = append(out, ModelMessage{Role: "tool", Tool: v.name, Text: *v.result, Rejected: v.rejected})
+			}
+		}
+	}
+	return out
+}
+
+// advance lets the model take its next step for the assistant message.
+func (s *Server) advance(c *chat, asst *message) {
+	select {
+	case <-s.ctx.Done():
+		return
+	case <-time.After(s.cfg.stepDelay):
+	}
+	s.mu.Lock()
+	turn := ModelTurn{Agent: c.config, Messages: history(c)}
+	s.mu.Unlock()
+	step := s.callModel(turn)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if step.ToolCall == nil {
+		s.finishTurn(c, asst, step)
+		return
+	}
+	var def *infshapi.AgentTool
+	for i := range c.config.Tools {
+		if c.config.Tools[i].Name == step.ToolCall.Name {
+			def = &c.config.Tools[i]
+		}
+	}
+	if def == nil {
+		s.finishTurn(c, asst, ModelStep{Text: fmt.Sprintf("I have no tool named %q.", step.ToolCall.Name)})
+		return
+	}
+	args := step.ToolCall.Arguments
+	if args == nil {
+		args = map[string]any{}
+	}
+	inv := &invocation{id: s.newID(), callID: "call_" + s.newID()[:12], messageID: asst.id, name: def.Name,
+		typ: string(def.Type), args: args, created: s.now()}
+	inv.display = def.Name
+	if def.DisplayName != nil && *def.DisplayName != "" {
+		inv.display = *def.DisplayName
+	}
+	asst.invocations = append(asst.invocations, inv)
+	s.tools[inv.id] = &toolRef{chat: c, msg: asst, inv: inv}
+	switch {
+	case def.RequireApproval != nil && *def.RequireApproval:
+		inv.status = "awaiting_approval"
+		c.runState, c.status = "input_required", "awaiting_input"
+		c.interrupts = append(c.interrupts, map[string]any{
+			"id": s.newID(), "chat_id": c.id, "reason": "tool_approval", "status": "pending", "resource_id": inv.id,
+			"meta": map[string]any{"tool_invocation_id": inv.id, "tool_name": inv.name, "arguments": inv.args},
+		})
+		s.emit(c, asst)
+	case def.Type == "client":
+		inv.status = "awaiting_input"
+		c.status = "awaiting_input" // the run goes on: the client answers the tool
+		s.emit(c, asst)
+	default:
+		s.runServerTool(c, asst, inv)
+	}
+}
+
+// runServerTool "executes" a server-side tool and continues; s.mu is held.
+func (s *Server) runServerTool(c *chat, asst *message, inv *invocation) {
+	b, _ := json.Marshal(inv.args)
+	res := fmt.Sprintf("%s ran with %s", inv.name, b)
+	inv.status, inv.result = "completed", &res
+	c.runState, c.status = "working", "busy"
+	s.emit(c, asst)
+	s.goRun(func() { s.advance(c, asst) })
+}
+
+func (s *Server) callModel(turn ModelTurn) (step ModelStep) {
+	defer func() {
+		if p := recover(); p != nil {
+			step = ModelStep{Text: fmt.Sprintf("model panicked: %v", p)}
+		}
+	}()
+	return s.cfg.model(turn)
+}
+
+// finishTurn completes the assistant message; s.mu is held.
+func (s *Server) finishTurn(c *chat, asst *message, step ModelStep) {
+	asst.text, asst.status = step.Text, "ready"
+	if step.Output != nil {
+		c.output = step.Output
+	}
+	c.runState, c.status = "completed", "idle"
+	s.emit(c, asst)
+}
+
+// GetChat implements GET /chats/{id}.
+func (s *Server) GetChat(w http.ResponseWriter, r *http.Request, id infshapi.ChatID) {
+	s.mu.Lock()
+	c := s.chats[id]
+	var dto map[string]any
+	if c != nil {
+		dto = c.dto(true)
+	}
+	s.mu.Unlock()
+	if c == nil {
+		s.problem(w, r, http.StatusNotFound, "CHAT_NOT_FOUND", fmt.Sprintf("chat %s not found", id))
+		return
+	}
+	s.ok(w, r, dto)
+}
+
+// StreamChat implements GET /chats/{id}/stream: the current run's messages
+// and the chat first, then every change, until the chat has no active run.
+func (s *Server) StreamChat(w http.ResponseWriter, r *http.Request, id infshapi.ChatID) {
+	s.mu.Lock()
+	c := s.chats[id]
+	if c == nil {
+		s.mu.Unlock()
+		s.problem(w, r, http.StatusNotFound, "CHAT_NOT_FOUND", fmt.Sprintf("chat %s not found", id))
+		return
+	}
+	var first []chatEvent
+	for _, m := range c.messages {
+		if m.runID == c.runID {
+			first = append(first, chatEvent{event: "chat_messages", data: m.dto()})
+		}
+	}
+	first = append(first, chatEvent{event: "chats", data: c.dto(false)})
+	next := len(c.changes)
+	active := c.active()
+	s.mu.Unlock()
+	lw := newLineWriter(w, r)
+	write := func(e chatEvent) bool {
+		return lw.item(e.event, map[string]any{"event": e.event, "data": e.data}) == nil
+	}
+	for _, e := range first {
+		if !write(e) {
+			return
+		}
+	}
+	if !active {
+		return
+	}
+	hb := time.NewTicker(s.cfg.heartbeat)
+	defer hb.Stop()
+	for {
+		s.mu.Lock()
+		pending := c.changes[next:]
+		next = len(c.changes)
+		ch := c.notify
+		s.mu.Unlock()
+		for _, e := range pending {
+			if !write(e) {
+				return
+			}
+			if e.event == "chats" {
+				if run, _ := e.data["active_run"].(map[string]any); run == nil || (run["state"] != "working" && run["state"] != "submitted") {
+					return
+				}
+			}
+		}
+		select {
+		case <-ch:
+		case <-hb.C:
+			if lw.heartbeat() != nil {
+				return
+			}
+		case <-r.Context().Done():
+			return
+		case <-s.ctx.Done():
+			return
+		}
+	}
+}
+
+func (s *Server) lookupTool(w http.ResponseWriter, r *http.Request, id string) *toolRef {
+	s.mu.Lock()
+	ref := s.tools[id]
+	s.mu.Unlock()
+	if ref == nil {
+		s.problem(w, r, http.StatusNotFound, "TOOL_INVOCATION_NOT_FOUND", fmt.Sprintf("tool invocation %s not found", id))
+	}
+	return ref
+}
+
+// SubmitToolResult implements POST /tools/{id}.
+func (s *Server) SubmitToolResult(w http.ResponseWriter, r *http.Request, id infshapi.ToolInvocationID) {
+	var req infshapi.ToolResultRequest
+	if !s.decodeBody(w, r, &req) {
+		return
+	}
+	ref := s.lookupTool(w, r, id)
+	if ref == nil {
+		return
+	}
+	s.mu.Lock()
+	if ref.inv.status != "awaiting_input" {
+		st := ref.inv.status
+		s.mu.Unlock()
+		s.problem(w, r, http.StatusConflict, "TOOL_NOT_AWAITING_INPUT", fmt.Sprintf("tool invocation %s is %s", id, st))
+		return
+	}
+	res := req.Result
+	ref.inv.status, ref.inv.result = "completed", &res
+	ref.chat.runState, ref.chat.status = "working", "busy"
+	s.emit(ref.chat, ref.msg)
+	dto := ref.inv.dto()
+	s.mu.Unlock()
+	s.goRun(func() { s.advance(ref.chat, ref.msg) })
+	s.ok(w, r, dto)
+}
+
+// resolveApproval checks and resolves the approval interrupt; s.mu is held.
+func (s *Server) resolveApproval(ref *toolRef) bool {
+	if ref.inv.status != "awaiting_approval" {
+		return false
+	}
+	for _, it := range ref.chat.interrupts {
+		if it["resource_id"] == ref.inv.id {
+			it["status"] = "resolved"
+		}
+	}
+	kept := ref.chat.interrupts[:0]
+	for _, it := range ref.chat.interrupts {
+		if it["status"] == "pending" {
+			kept = append(kept, it)
+		}
+	}
+	ref.chat.interrupts = kept
+	return true
+}
+
+// ApproveTool implements POST /tools/{id}/invoke.
+func (s *Server) ApproveTool(w http.ResponseWriter, r *http.Request, id infshapi.ToolInvocationID) {
+	ref := s.lookupTool(w, r, id)
+	if ref == nil {
+		return
+	}
+	s.mu.Lock()
+	if !s.resolveApproval(ref) {
+		st := ref.inv.status
+		s.mu.Unlock()
+		s.problem(w, r, http.StatusConflict, "TOOL_NOT_AWAITING_APPROVAL", fmt.Sprintf("tool invocation %s is %s", id, st))
+		return
+	}
+	if ref.inv.typ == "client" {
+		ref.inv.status = "awaiting_input"
+		ref.chat.runState, ref.chat.status = "working", "awaiting_input"
+		s.emit(ref.chat, ref.msg)
+	} else {
+		ref.inv.status = "in_progress"
+		s.runServerTool(ref.chat, ref.msg, ref.inv)
+	}
+	dto := ref.inv.dto()
+	s.mu.Unlock()
+	s.ok(w, r, dto)
+}
+
+// RejectTool implements POST /tools/{id}/reject.
+func (s *Server) RejectTool(w http.ResponseWriter, r *http.Request, id infshapi.ToolInvocationID) {
+	var req infshapi.RejectToolRequest
+	if r.ContentLength != 0 {
+		if !s.decodeBody(w, r, &req) {
+			return
+		}
+	}
+	ref := s.lookupTool(w, r, id)
+	if ref == nil {
+		return
+	}
+	s.mu.Lock()
+	if !s.resolveApproval(ref) {
+		st := ref.inv.status
+		s.mu.Unlock()
+		s.problem(w, r, http.StatusConflict, "TOOL_NOT_AWAITING_APPROVAL", fmt.Sprintf("tool invocation %s is %s", id, st))
+		return
+	}
+	reason := "rejected by the user"
+	if req.Reason != nil && *req.Reason != "" {
+		reason = *req.Reason
+	}
+	ref.inv.status, ref.inv.result, ref.inv.rejected = "cancelled", &reason, true
+	ref.chat.runState, ref.chat.status = "working", "busy"
+	s.emit(ref.chat, ref.msg)
+	dto := ref.inv.dto()
+	s.mu.Unlock()
+	s.goRun(func() { s.advance(ref.chat, ref.msg) })
+	s.ok(w, r, dto)
+}

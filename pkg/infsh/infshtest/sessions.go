@@ -1,0 +1,205 @@
+package infshtest
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/aiclients/sdk-go/gen/infshapi"
+)
+
+// Session error codes, as the real API names them.
+const (
+	CodeSessionNotFound = "SESSION_NOT_FOUND" // 404
+	CodeSessionExpired  = "SESSION_EXPIRED"   // 410
+	CodeSessionEnded    = "SESSION_ENDED"     // 410
+	CodeWorkerLeased    = "WORKER_LEASED"     // 409
+	CodeAppMismatch     = "APP_MISMATCH"      // 400
+)
+
+type session struct {
+	id, app, workerID, firstTask string
+	status                       string // active, ended, expired
+	idle                         time.Duration
+	created, expires, lastCall   time.Time
+	ended                        time.Time
+	calls                        int
+	busy                         string // id of the task running in it
+	state                        map[string]any
+}
+
+// refresh marks an idle-expired session; s.mu is held.
+func (s *Server) refresh(ss *session) {
+	if ss.status == "active" && ss.busy == "" && s.now().After(ss.expires) {
+		ss.status = "expired"
+	}
+}
+
+func (ss *session) dto() map[string]any {
+	m := map[string]any{
+		"id": ss.id, "status": ss.status, "app_id": ss.app, "worker_id": ss.workerID,
+		"call_count": ss.calls, "idle_timeout": int(ss.idle / time.Second),
+		"expires_at": ss.expires.Format(time.RFC3339Nano),
+		"created_at": ss.created.Format(time.RFC3339Nano), "updated_at": ss.lastCall.Format(time.RFC3339Nano),
+		"last_call_at": ss.lastCall.Format(time.RFC3339Nano),
+	}
+	if ss.firstTask != "" {
+		m["task_id"] = ss.firstTask
+	}
+	if !ss.ended.IsZero() {
+		m["ended_at"] = ss.ended.Format(time.RFC3339Nano)
+	}
+	return m
+}
+
+func sessionMessage(code, id string) string {
+	switch code {
+	case CodeSessionNotFound:
+		return fmt.Sprintf("session %s not found", id)
+	case CodeSessionExpired:
+		return fmt.Sprintf("session %s expired after its idle timeout", id)
+	case CodeSessionEnded:
+		return fmt.Sprintf("session %s has ended", id)
+	case CodeWorkerLeased:
+		return fmt.Sprintf("the worker of session %s is busy with another call", id)
+	case CodeAppMismatch:
+		return fmt.Sprintf("session %s belongs to another app", id)
+	}
+	return "session error"
+}
+
+// claimSession starts ("new") or continues a session for task t. On failure
+// it returns nil, the HTTP status and the error code.
+func (s *Server) claimSession(ref, app string, timeout *int, t *task) (*session, int, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if ref == "new" {
+		idle := s.cfg.defaultIdle
+		if timeout != nil {
+			idle = time.Duration(*timeout) * time.Second
+		}
+		ss := &session{
+			id: "sess_" + s.newID(), app: appName(app), workerID: "worker_" + s.newID()[:8],
+			status: "active", idle: idle, created: now, state: map[string]any{}, firstTask: t.id,
+		}
+		ss.calls, ss.lastCall, ss.busy, ss.expires = 1, now, t.id, now.Add(idle)
+		s.sessions[ss.id] = ss
+		return ss, 0, ""
+	}
+	ss := s.sessions[ref]
+	if ss == nil {
+		return nil, http.StatusNotFound, CodeSessionNotFound
+	}
+	s.refresh(ss)
+	switch {
+	case ss.status == "ended":
+		return nil, http.StatusGone, CodeSessionEnded
+	case ss.status == "expired":
+		return nil, http.StatusGone, CodeSessionExpired
+	case ss.app != appName(app):
+		return nil, http.StatusBadRequest, CodeAppMismatch
+	case ss.busy != "":
+		return nil, http.StatusConflict, CodeWorkerLeased
+	}
+	ss.calls++
+	ss.lastCall, ss.busy, ss.expires = now, t.id, now.Add(ss.idle)
+	return ss, 0, ""
+}
+
+// releaseSession ends t's claim; the idle timer restarts.
+func (s *Server) releaseSession(ss *session, t *task) {
+	if ss == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ss.busy == t.id {
+		ss.busy = ""
+		if ss.status == "active" {
+			ss.expires = s.now().Add(ss.idle)
+		}
+	}
+}
+
+// lookupSession finds a session and applies expiry; on failure it answers.
+func (s *Server) lookupSession(w http.ResponseWriter, r *http.Request, id string) (map[string]any, *session) {
+	s.mu.Lock()
+	ss := s.sessions[id]
+	if ss == nil {
+		s.mu.Unlock()
+		s.problem(w, r, http.StatusNotFound, CodeSessionNotFound, sessionMessage(CodeSessionNotFound, id))
+		return nil, nil
+	}
+	s.refresh(ss)
+	dto := ss.dto()
+	s.mu.Unlock()
+	return dto, ss
+}
+
+// ListSessions implements GET /sessions.
+func (s *Server) ListSessions(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	out := make([]map[string]any, 0, len(s.sessions))
+	for _, ss := range s.sessions {
+		s.refresh(ss)
+		out = append(out, ss.dto())
+	}
+	s.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool { return out[i]["created_at"].(string) < out[j]["created_at"].(string) })
+	s.ok(w, r, out)
+}
+
+// GetSession implements GET /sessions/{id}. An expired or ended session is
+// still returned, with its status.
+func (s *Server) GetSession(w http.ResponseWriter, r *http.Request, id infshapi.SessionID) {
+	if dto, _ := s.lookupSession(w, r, id); dto != nil {
+		s.ok(w, r, dto)
+	}
+}
+
+// KeepaliveSession implements POST /sessions/{id}/keepalive.
+func (s *Server) KeepaliveSession(w http.ResponseWriter, r *http.Request, id infshapi.SessionID) {
+	dto, ss := s.lookupSession(w, r, id)
+	if dto == nil {
+		return
+	}
+	s.mu.Lock()
+	status := ss.status
+	if status == "active" {
+		ss.expires = s.now().Add(ss.idle)
+		dto = ss.dto()
+	}
+	s.mu.Unlock()
+	switch status {
+	case "ended":
+		s.problem(w, r, http.StatusGone, CodeSessionEnded, sessionMessage(CodeSessionEnded, id))
+	case "expired":
+		s.problem(w, r, http.StatusGone, CodeSessionExpired, sessionMessage(CodeSessionExpired, id))
+	default:
+		s.ok(w, r, dto)
+	}
+}
+
+// EndSession implements DELETE /sessions/{id}.
+func (s *Server) EndSession(w http.ResponseWriter, r *http.Request, id infshapi.SessionID) {
+	dto, ss := s.lookupSession(w, r, id)
+	if dto == nil {
+		return
+	}
+	s.mu.Lock()
+	status := ss.status
+	if status == "active" {
+		ss.status, ss.ended = "ended", s.now()
+	}
+	s.mu.Unlock()
+	switch status {
+	case "ended":
+		s.problem(w, r, http.StatusGone, CodeSessionEnded, sessionMessage(CodeSessionEnded, id))
+	case "expired":
+		s.problem(w, r, http.StatusGone, CodeSessionExpired, sessionMessage(CodeSessionExpired, id))
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
+}

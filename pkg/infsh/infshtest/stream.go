@@ -1,0 +1,153 @@
+package infshtest
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aiclients/sdk-go/gen/infshapi"
+)
+
+type streamDrop struct {
+	afterLines int
+}
+
+// DropStreams makes the next count task streams end (cleanly, without a
+// terminal update) after they have written afterLines update lines, as a
+// real stream cut by a proxy or a deploy.
+func (s *Server) DropStreams(afterLines, count int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := 0; i < count; i++ {
+		s.drops = append(s.drops, streamDrop{afterLines: afterLines})
+	}
+}
+
+func (s *Server) takeDrop() (streamDrop, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.drops) == 0 {
+		return streamDrop{}, false
+	}
+	d := s.drops[0]
+	s.drops = s.drops[1:]
+	return d, true
+}
+
+// lineWriter writes stream items as NDJSON lines or SSE events.
+type lineWriter struct {
+	w   http.ResponseWriter
+	f   http.Flusher
+	sse bool
+}
+
+func newLineWriter(w http.ResponseWriter, r *http.Request) *lineWriter {
+	sse := strings.Contains(r.Header.Get("Accept"), "text/event-stream")
+	if sse {
+		w.Header().Set("Content-Type", "text/event-stream")
+	} else {
+		w.Header().Set("Content-Type", "application/x-ndjson")
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	w.WriteHeader(http.StatusOK)
+	f, _ := w.(http.Flusher)
+	lw := &lineWriter{w: w, f: f, sse: sse}
+	lw.flush()
+	return lw
+}
+
+func (lw *lineWriter) flush() {
+	if lw.f != nil {
+		lw.f.Flush()
+	}
+}
+
+// item writes one JSON value; event names the SSE event ("" for none).
+func (lw *lineWriter) item(event string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if lw.sse {
+		var sb strings.Builder
+		if event != "" {
+			sb.WriteString("event: " + event + "\n")
+		}
+		sb.WriteString("data: ")
+		sb.Write(b)
+		sb.WriteString("\n\n")
+		_, err = lw.w.Write([]byte(sb.String()))
+	} else {
+		_, err = lw.w.Write(append(b, '\n'))
+	}
+	lw.flush()
+	return err
+}
+
+func (lw *lineWriter) heartbeat() error {
+	var err error
+	if lw.sse {
+		_, err = lw.w.Write([]byte(": heartbeat\n\n"))
+	} else {
+		_, err = lw.w.Write([]byte(`{"type":"heartbeat"}` + "\n"))
+	}
+	lw.flush()
+	return err
+}
+
+// StreamTask implements GET /tasks/{id}/stream: the current task first, then
+// one partial update per change, heartbeats in between, and the whole task
+// when it is terminal.
+func (s *Server) StreamTask(w http.ResponseWriter, r *http.Request, id infshapi.TaskID) {
+	t := s.lookupTask(w, r, id)
+	if t == nil {
+		return
+	}
+	drop, dropping := s.takeDrop()
+	lw := newLineWriter(w, r)
+	s.mu.Lock()
+	first := t.snapshot()
+	next := len(t.changes)
+	done := terminal(t.status)
+	s.mu.Unlock()
+	if err := lw.item("", first); err != nil || done {
+		return
+	}
+	lines := 1
+	hb := time.NewTicker(s.cfg.heartbeat)
+	defer hb.Stop()
+	for {
+		s.mu.Lock()
+		pending := t.changes[next:]
+		next = len(t.changes)
+		ch := t.notify
+		s.mu.Unlock()
+		for _, c := range pending {
+			if dropping && lines >= drop.afterLines {
+				return
+			}
+			var err error
+			if c.full != nil {
+				err = lw.item("", c.full)
+			} else {
+				err = lw.item("", map[string]any{"event": "tasks", "data": c.data, "fields": c.fields})
+			}
+			if err != nil || c.full != nil {
+				return
+			}
+			lines++
+		}
+		select {
+		case <-ch:
+		case <-hb.C:
+			if lw.heartbeat() != nil {
+				return
+			}
+		case <-r.Context().Done():
+			return
+		case <-s.ctx.Done():
+			return
+		}
+	}
+}
