@@ -81,7 +81,7 @@ func (r *Run) InputMap() map[string]any {
 
 // Built-in app refs.
 const (
-	AppEcho        = "infsh/echo"           // output = input
+	AppEcho        = "infsh/echo"            // output = input
 	AppTemplating  = "infsh/text-templating" // {"template":"Hello {1}!","strings":["x"]} -> {"text":"Hello x!"}
 	AppSlow        = "infsh/slow"            // {"steps":N,"delay_ms":D}: N logs and progress outputs
 	AppFail        = "infsh/fail"            // fails with input "message" (default "app failed on purpose")
