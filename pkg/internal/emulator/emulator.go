@@ -435,7 +435,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	} else {
 		s.serveHandler(cw, r)
 	}
-	if s.validateRes && !cw.cut && cw.status != 0 {
+	if cw.status == 0 && !cw.cut {
+		// The handler wrote nothing: net/http answers 200 with no body.
+		cw.status, cw.header = http.StatusOK, w.Header().Clone()
+	}
+	if s.validateRes && !cw.cut {
 		if issues := s.validateResponse(r, m, cw); len(issues) > 0 {
 			s.addViolation(newViolation("response", m, r, cw.status, issues))
 		}

@@ -295,6 +295,24 @@ func TestResponseValidationOffAndValid(t *testing.T) {
 	require.Len(t, s2.Violations(), 1)
 }
 
+func TestEmptyResponseIsValidated(t *testing.T) {
+	ft := &fakeTB{}
+	defer ft.runCleanups()
+	s, err := Start(ft, "test", http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}), WithSpec(testSpec))
+	require.NoError(t, err)
+	resp, _ := do(t, client(t), "DELETE", s.URL+"/v1/items/it-1", "", "")
+	require.Equal(t, 200, resp.StatusCode)
+	vs := s.Violations()
+	require.Len(t, vs, 1)
+	require.Contains(t, vs[0].Message, "deleteItem: response status: status 200 is not documented")
+}
+
+func TestFaultJSON(t *testing.T) {
+	var f Fault
+	require.NoError(t, json.Unmarshal([]byte(`{"method":"GET","nth":2,"times":3,"delay":"1.5s","trickle":5,"drop_after":10,"header":{"X":["y"]}}`), &f))
+	require.Equal(t, Fault{Method: "GET", Nth: 2, Times: 3, Delay: 1500 * time.Millisecond, Trickle: 5, DropAfter: 10, Header: http.Header{"X": {"y"}}}, f)
+}
+
 func TestValidResponsesRecordNothing(t *testing.T) {
 	ft := &fakeTB{}
 	defer ft.runCleanups()
@@ -525,13 +543,15 @@ func TestAdminEndpoints(t *testing.T) {
 	require.NoError(t, json.Unmarshal(body, &reqs))
 	require.Len(t, reqs, 1, "admin requests are not recorded")
 
-	resp, _ = do(t, c, "POST", s.URL+"/_emulator/faults", "application/json", `{"path":"/v1/items/{id}","status":429,"retry_after":"2"}`)
+	resp, _ = do(t, c, "POST", s.URL+"/_emulator/faults", "application/json", `{"path":"/v1/items/{id}","status":429,"retry_after":"2","delay":"1ms","trickle":1000}`)
 	require.Equal(t, 204, resp.StatusCode)
 	resp, _ = do(t, c, "GET", s.URL+"/v1/items/it-1", "", "")
 	require.Equal(t, 429, resp.StatusCode)
 	require.Equal(t, "2", resp.Header.Get("Retry-After"))
-	resp, _ = do(t, c, "POST", s.URL+"/_emulator/faults", "application/json", `{"bogus":1}`)
-	require.Equal(t, 400, resp.StatusCode)
+	for _, bad := range []string{`{"bogus":1}`, `{"delay":"soon"}`, `{"delay":true}`, `[`} {
+		resp, _ = do(t, c, "POST", s.URL+"/_emulator/faults", "application/json", bad)
+		require.Equal(t, 400, resp.StatusCode, bad)
+	}
 	resp, _ = do(t, c, "DELETE", s.URL+"/_emulator/faults", "", "")
 	require.Equal(t, 204, resp.StatusCode)
 	resp, _ = do(t, c, "GET", s.URL+"/_emulator/nothing", "", "")

@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -19,7 +21,8 @@ const defaultTrickleSize = 16
 // counts the request (for Nth); the first one due fires. Injected faults are
 // not validated against the spec.
 //
-// In JSON (POST /_emulator/faults) durations are integers in nanoseconds.
+// In JSON (POST /_emulator/faults) durations are Go duration strings such
+// as "250ms" or integers in nanoseconds.
 type Fault struct {
 	// Method matches the request method ("" = any).
 	Method string `json:"method,omitempty"`
@@ -169,4 +172,44 @@ func (s *Server) applyFaultBefore(w http.ResponseWriter, r *http.Request, f *Fau
 		return true
 	}
 	return false
+}
+
+// UnmarshalJSON decodes a fault, accepting durations as strings ("1.5s") or
+// as integers in nanoseconds.
+func (f *Fault) UnmarshalJSON(data []byte) error {
+	type plain Fault
+	var aux struct {
+		*plain
+		Delay   jsonDuration `json:"delay,omitempty"`
+		Trickle jsonDuration `json:"trickle,omitempty"`
+	}
+	aux.plain = (*plain)(f)
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&aux); err != nil {
+		return err
+	}
+	f.Delay, f.Trickle = time.Duration(aux.Delay), time.Duration(aux.Trickle)
+	return nil
+}
+
+// jsonDuration is a duration written as "250ms" or as nanoseconds.
+type jsonDuration time.Duration
+
+func (d *jsonDuration) UnmarshalJSON(data []byte) error {
+	var s string
+	if err := json.Unmarshal(data, &s); err == nil {
+		v, err := time.ParseDuration(s)
+		if err != nil {
+			return err
+		}
+		*d = jsonDuration(v)
+		return nil
+	}
+	var n int64
+	if err := json.Unmarshal(data, &n); err != nil {
+		return fmt.Errorf("duration must be a string like \"250ms\" or nanoseconds: %w", err)
+	}
+	*d = jsonDuration(n)
+	return nil
 }
