@@ -1,0 +1,29 @@
+"""DIAL smoke scenario: the official aidial-client lists deployments from the emulator.
+
+What aidial-client 0.3.0 sends (see /work/notes/sdk-dial.md): ``GET /openai/deployments``
+with an ``api-key`` header, and it parses ``{"object": "list", "data": [...]}`` into
+pydantic models that require ``id``, ``object`` (deployment|model), ``model`` and
+``created_at`` on every item. The emulator validates the request and its own response
+against specs/dial.yaml; the harness fails this test on any violation it reports.
+"""
+
+import aidial_client
+from aidial_client.types.deployment import Deployment
+
+# Any non-empty key: the DIAL emulator accepts keys as DIAL Core's test setups do.
+API_KEY = "conformance-dial-key"
+
+
+def test_list_deployments(dial_url: str) -> None:
+    client = aidial_client.Dial(base_url=dial_url, api_key=API_KEY, max_retries=0)
+
+    deployments = client.deployments.list()
+
+    assert isinstance(deployments, list)
+    assert deployments, "the DIAL emulator should come seeded with at least one deployment"
+    for dep in deployments:
+        assert isinstance(dep, Deployment)
+        assert dep.id
+        assert dep.model
+        assert dep.object in ("deployment", "model")
+    assert len({d.id for d in deployments}) == len(deployments), "deployment ids must be unique"
