@@ -193,7 +193,7 @@ type APIKeyType string
 // APIVersion The only API version.
 type APIVersion string
 
-// AccessKey defines model for AccessKey.
+// AccessKey An access key. The official SDK needs every one of these fields and no others.
 type AccessKey struct {
 	AccessKey string `json:"access_key"`
 
@@ -201,23 +201,23 @@ type AccessKey struct {
 	AccessKeyType AccessKeyType `json:"access_key_type"`
 
 	// AccessScope S single application, M multiple applications.
-	AccessScope *AccessScope `json:"access_scope,omitempty"`
-	CreateTime  *string      `json:"create_time,omitempty"`
-	Description *string      `json:"description,omitempty"`
-	ExpireTime  *string      `json:"expire_time,omitempty"`
-	LastUseTime *string      `json:"last_use_time,omitempty"`
-	MaxCredits  *float64     `json:"max_credits,omitempty"`
-	MaxUseCount *int         `json:"max_use_count,omitempty"`
+	AccessScope AccessScope `json:"access_scope"`
+	CreateTime  string      `json:"create_time"`
+	Description string      `json:"description"`
+	ExpireTime  *string     `json:"expire_time"`
+	LastUseTime *string     `json:"last_use_time"`
+	MaxCredits  *float64    `json:"max_credits"`
+	MaxUseCount *int        `json:"max_use_count"`
 
 	// Records Usage records (shape undocumented).
-	Records []interface{} `json:"records,omitempty"`
+	Records []interface{} `json:"records"`
 
 	// Status AC valid, IN invalid, EX expired, US used.
 	Status      AccessKeyStatus `json:"status"`
-	UseCount    *int            `json:"use_count,omitempty"`
-	UsedCredits *float64        `json:"used_credits,omitempty"`
-	VApp        *VApp           `json:"v_app,omitempty"`
-	VApps       []VApp          `json:"v_apps,omitempty"`
+	UseCount    int             `json:"use_count"`
+	UsedCredits float64         `json:"used_credits"`
+	VApp        *VApp           `json:"v_app"`
+	VApps       []VApp          `json:"v_apps"`
 }
 
 // AccessKeyAppsRequest defines model for AccessKeyAppsRequest.

@@ -1,0 +1,895 @@
+// Package vectorveintest is an in-memory VectorVein Open API emulator for tests, examples
+// and other languages' SDKs (through cmd/emulator). It serves specs/vectorvein.yaml on
+// loopback and validates every request and response against it.
+//
+// It keeps scripted workflows (how many status checks answer "running" before the run
+// finishes, its outputs, or a failure), runs that can be stopped, an access-key store
+// with the service's fields, status codes, pagination and error cases, and the public
+// VApp page, which verifies a signed link's token with the API key named by key_id.
+//
+// Like the real service it answers every API call with HTTP 200 and an envelope
+// {status, msg, data} whose status says what happened (WithHTTPStatusMirroring also puts
+// error statuses in the HTTP status line). The API is served both under
+// /api/v1/open-api (APIBaseURL) and at the root.
+package vectorveintest
+
+import (
+	"encoding/json"
+	"fmt"
+	"html"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/aiclients/sdk-go/gen/vectorveinapi"
+	"github.com/aiclients/sdk-go/pkg/internal/emulator"
+	"github.com/aiclients/sdk-go/pkg/vectorvein"
+)
+
+const (
+	// APIKey is the API key accepted by default (32 bytes, so it can sign VApp links).
+	APIKey = "vvtest-api-key-0123456789abcdef0"
+	// KeyID names APIKey on the VApp page (the key_id of a signed link).
+	KeyID = "vvtest-key"
+	// APIBasePath is where the real service serves the API; the emulator serves it there
+	// and at the root.
+	APIBasePath = "/api/v1/open-api"
+
+	// EchoWorkflowID finishes at the first check; its outputs echo the inputs as text.
+	EchoWorkflowID = "wf-echo"
+	// SlowWorkflowID answers "running" to the first check and finishes at the second.
+	SlowWorkflowID = "wf-slow"
+	// FailWorkflowID fails at the first check.
+	FailWorkflowID = "wf-fail"
+
+	// DefaultAppID and SecondAppID are the VApps that exist by default.
+	DefaultAppID = "app-demo"
+	SecondAppID  = "app-second"
+)
+
+// Output is one workflow output.
+type Output = vectorveinapi.WorkflowOutput
+
+// Workflow is a scripted workflow.
+type Workflow struct {
+	ID string
+	// Polls is how many status checks answer 202 (running) before the run ends; 0 ends it
+	// at the first check (and lets a wait_for_completion run answer at once).
+	Polls int
+	// Outputs are the finished run's outputs. Nil: one text output per input field.
+	Outputs []Output
+	// Fail, when not empty, makes the run fail with this error (envelope 500, msg FAILED).
+	Fail string
+	// FailTask is the failing node reported with Fail.
+	FailTask string
+}
+
+// VApp is an application access keys can open.
+type VApp = vectorveinapi.VApp
+
+type config struct {
+	emu       []emulator.Option
+	keys      map[string]string // key id -> API key
+	workflows []Workflow
+	apps      []VApp
+	mirror    bool
+	now       func() time.Time
+}
+
+// Option configures NewServer and Start.
+type Option func(*config)
+
+// WithAddr sets the listen address (default 127.0.0.1:0).
+func WithAddr(addr string) Option {
+	return func(c *config) { c.emu = append(c.emu, emulator.WithAddr(addr)) }
+}
+
+// WithValidateResponses turns response validation off or on (default on).
+func WithValidateResponses(on bool) Option {
+	return func(c *config) { c.emu = append(c.emu, emulator.WithValidateResponses(on)) }
+}
+
+// WithViolationHook calls f for every spec violation as it is recorded.
+func WithViolationHook(f func(emulator.Violation)) Option {
+	return func(c *config) { c.emu = append(c.emu, emulator.WithViolationHook(f)) }
+}
+
+// WithAPIKey accepts apiKey, known as keyID on the VApp page. The first WithAPIKey
+// replaces the default (APIKey as KeyID).
+func WithAPIKey(apiKey, keyID string) Option {
+	return func(c *config) {
+		if c.keys == nil {
+			c.keys = map[string]string{}
+		}
+		c.keys[keyID] = apiKey
+	}
+}
+
+// WithWorkflows adds scripted workflows (a workflow with the ID of a default one replaces it).
+func WithWorkflows(w ...Workflow) Option {
+	return func(c *config) { c.workflows = append(c.workflows, w...) }
+}
+
+// WithApps replaces the default VApps (DefaultAppID, SecondAppID).
+func WithApps(apps ...VApp) Option {
+	return func(c *config) { c.apps = append([]VApp{}, apps...) }
+}
+
+// WithHTTPStatusMirroring sends error envelopes with their status as the HTTP status
+// too (a 401 envelope comes with HTTP 401), as a proxy might; the real service sends 200.
+func WithHTTPStatusMirroring(on bool) Option { return func(c *config) { c.mirror = on } }
+
+// WithClock sets the emulator's clock (VApp token expiry, key expiry, timestamps).
+func WithClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// Server is a running VectorVein emulator. It embeds the kit's server: URL, Requests,
+// Violations, InjectFault and Close come from there.
+type Server struct {
+	*emulator.Server
+
+	keys   map[string]string // key id -> API key
+	valid  map[string]bool   // API keys
+	mirror bool
+	now    func() time.Time
+
+	mu        sync.Mutex
+	workflows map[string]Workflow
+	runs      map[string]*run
+	apps      map[string]VApp
+	keysStore map[string]*accessKey
+	seq       int
+}
+
+type run struct {
+	id       string
+	workflow Workflow
+	inputs   []vectorveinapi.InputField
+	checks   int
+	stopped  bool
+}
+
+// NewServer starts an emulator for a test; it is closed when the test ends, and a
+// response that breaks the spec fails the test.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s, err := start(t, opts)
+	if err != nil {
+		t.Fatalf("vectorveintest: %v", err)
+	}
+	return s
+}
+
+// Start starts an emulator outside a test (cmd/emulator, examples). Close it when done.
+func Start(opts ...Option) (*Server, error) { return start(nil, opts) }
+
+func start(t emulator.TB, opts []Option) (*Server, error) {
+	cfg := config{}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if cfg.keys == nil {
+		cfg.keys = map[string]string{KeyID: APIKey}
+	}
+	if cfg.apps == nil {
+		cfg.apps = []VApp{
+			{AppId: DefaultAppID, Title: ptr("Demo VApp"), Description: ptr("Answers questions."), Info: map[string]any{}, Images: []string{}},
+			{AppId: SecondAppID, Title: ptr("Second VApp"), Description: ptr(""), Info: map[string]any{}, Images: []string{}},
+		}
+	}
+	if cfg.now == nil {
+		cfg.now = time.Now
+	}
+	s := &Server{
+		keys: cfg.keys, valid: map[string]bool{}, mirror: cfg.mirror, now: cfg.now,
+		workflows: map[string]Workflow{}, runs: map[string]*run{}, apps: map[string]VApp{},
+		keysStore: map[string]*accessKey{},
+	}
+	for _, k := range cfg.keys {
+		s.valid[k] = true
+	}
+	for _, w := range []Workflow{
+		{ID: EchoWorkflowID},
+		{ID: SlowWorkflowID, Polls: 1},
+		{ID: FailWorkflowID, Fail: "node crashed", FailTask: "node-1"},
+	} {
+		s.workflows[w.ID] = w
+	}
+	for _, w := range cfg.workflows {
+		s.workflows[w.ID] = w
+	}
+	for _, a := range cfg.apps {
+		s.apps[a.AppId] = a
+	}
+	registerHTMLDecoder()
+	es, err := emulator.Start(t, "vectorvein", http.HandlerFunc(s.serve), cfg.emu...)
+	if err != nil {
+		return nil, err
+	}
+	s.Server = es
+	return s, nil
+}
+
+func ptr[T any](v T) *T { return &v }
+
+var htmlOnce sync.Once
+
+// registerHTMLDecoder lets response validation read the VApp page (text/html) as plain
+// text. The kit registers no text/html decoder and kin-openapi has none built in; the
+// registry is kin-openapi's own, lock-protected and process-wide, and an existing
+// text/html decoder is kept.
+func registerHTMLDecoder() {
+	htmlOnce.Do(func() {
+		if openapi3filter.RegisteredBodyDecoder("text/html") == nil {
+			openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
+		}
+	})
+}
+
+// APIBaseURL is the base URL for API clients: URL + /api/v1/open-api, like the real
+// service. (The site origin, for VApp links, is URL.)
+func (s *Server) APIBaseURL() string { return s.URL + APIBasePath }
+
+// AddWorkflow registers (or replaces) a scripted workflow on a running server.
+func (s *Server) AddWorkflow(w Workflow) {
+	s.mu.Lock()
+	s.workflows[w.ID] = w
+	s.mu.Unlock()
+}
+
+// RunChecks returns how many status checks run id has had, and whether it exists.
+func (s *Server) RunChecks(id string) (int, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	r, ok := s.runs[id]
+	if !ok {
+		return 0, false
+	}
+	return r.checks, true
+}
+
+// AccessKey returns a copy of a stored access key.
+func (s *Server) AccessKey(key string) (vectorveinapi.AccessKey, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k, ok := s.keysStore[key]
+	if !ok {
+		return vectorveinapi.AccessKey{}, false
+	}
+	return s.view(k), true
+}
+
+// reply writes an envelope.
+func (s *Server) reply(w http.ResponseWriter, status int, msg string, data any, extra map[string]any) {
+	body := map[string]any{"status": status, "msg": msg, "data": data}
+	for k, v := range extra {
+		body[k] = v
+	}
+	code := http.StatusOK
+	if s.mirror && status >= 300 {
+		code = status
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+func (s *Server) fail(w http.ResponseWriter, status int, msg string) {
+	s.reply(w, status, msg, map[string]any{}, nil)
+}
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	op := emulator.OperationID(r)
+	if op == "openVApp" {
+		s.openVApp(w, r)
+		return
+	}
+	key := r.Header.Get(vectorvein.HeaderAPIKey)
+	switch {
+	case key == "":
+		s.fail(w, 403, "身份认证信息未提供。")
+		return
+	case !s.valid[key]:
+		s.fail(w, 401, "API key is invalid or expired")
+		return
+	}
+	vapp := r.Header.Get(vectorvein.HeaderKeyType) == "VAPP"
+	switch op {
+	case "runWorkflow":
+		s.runWorkflow(w, r)
+	case "checkWorkflowStatus":
+		s.checkStatus(w, r, vapp)
+	case "stopWorkflowRun":
+		s.stopRun(w, r)
+	case "getAccessKeys":
+		s.getKeys(w, r)
+	case "createAccessKeys":
+		s.createKeys(w, r)
+	case "listAccessKeys":
+		s.listKeys(w, r)
+	case "updateAccessKeys":
+		s.updateKeys(w, r)
+	case "deleteAccessKeys":
+		s.deleteKeys(w, r)
+	case "addAppsToAccessKeys":
+		s.changeApps(w, r, true)
+	case "removeAppsFromAccessKeys":
+		s.changeApps(w, r, false)
+	default:
+		s.fail(w, 404, "not implemented by the emulator: "+op)
+	}
+}
+
+func decode(r *http.Request, v any) error {
+	return json.NewDecoder(r.Body).Decode(v)
+}
+
+// ---- workflows ----
+
+func (s *Server) runWorkflow(w http.ResponseWriter, r *http.Request) {
+	var req vectorveinapi.RunWorkflowRequest
+	if err := decode(r, &req); err != nil {
+		s.fail(w, 400, "invalid request body")
+		return
+	}
+	s.mu.Lock()
+	wf, ok := s.workflows[req.Wid]
+	if !ok {
+		s.mu.Unlock()
+		s.fail(w, 404, "Workflow not found")
+		return
+	}
+	s.seq++
+	rn := &run{id: fmt.Sprintf("rid%029d", s.seq), workflow: wf, inputs: req.InputFields}
+	s.runs[rn.id] = rn
+	s.mu.Unlock()
+
+	if req.WaitForCompletion != nil && *req.WaitForCompletion && wf.Polls == 0 {
+		// The server-side wait: a run that ends at once is answered with its result.
+		s.mu.Lock()
+		rn.checks++
+		s.mu.Unlock()
+		if wf.Fail != "" {
+			s.reply(w, 500, "FAILED", map[string]any{"error": wf.Fail, "error_task": wf.FailTask}, map[string]any{"rid": rn.id})
+			return
+		}
+		s.reply(w, 200, "FINISHED", outputsOf(rn), map[string]any{"rid": rn.id})
+		return
+	}
+	if req.WaitForCompletion != nil && *req.WaitForCompletion {
+		s.reply(w, 202, "TIMEOUT", map[string]any{"rid": rn.id}, nil)
+		return
+	}
+	s.reply(w, 200, "", map[string]any{"rid": rn.id}, nil)
+}
+
+func outputsOf(rn *run) []Output {
+	if rn.workflow.Outputs != nil {
+		return rn.workflow.Outputs
+	}
+	out := make([]Output, 0, len(rn.inputs))
+	for _, in := range rn.inputs {
+		out = append(out, Output{Type: "text", Title: in.FieldName, Value: in.Value})
+	}
+	return out
+}
+
+func (s *Server) checkStatus(w http.ResponseWriter, r *http.Request, vapp bool) {
+	var req vectorveinapi.CheckStatusRequest
+	if err := decode(r, &req); err != nil {
+		s.fail(w, 400, "invalid request body")
+		return
+	}
+	if vapp && (req.Wid == nil || *req.Wid == "") {
+		s.fail(w, 400, "wid is required with a VAPP key")
+		return
+	}
+	s.mu.Lock()
+	rn, ok := s.runs[req.Rid]
+	if !ok {
+		s.mu.Unlock()
+		s.fail(w, 404, "Record not found")
+		return
+	}
+	rn.checks++
+	checks, stopped := rn.checks, rn.stopped
+	s.mu.Unlock()
+	switch {
+	case stopped:
+		s.reply(w, 500, "FAILED", map[string]any{"error": "stopped by user", "error_task": ""}, nil)
+	case checks <= rn.workflow.Polls:
+		msg := "RUNNING"
+		if checks == 1 {
+			msg = "QUEUED"
+		}
+		s.reply(w, 202, msg, []any{}, nil)
+	case rn.workflow.Fail != "":
+		s.reply(w, 500, "FAILED", map[string]any{"error": rn.workflow.Fail, "error_task": rn.workflow.FailTask}, nil)
+	default:
+		s.reply(w, 200, "FINISHED", outputsOf(rn), nil)
+	}
+}
+
+func (s *Server) stopRun(w http.ResponseWriter, r *http.Request) {
+	var req vectorveinapi.StopRunRequest
+	if err := decode(r, &req); err != nil {
+		s.fail(w, 400, "invalid request body")
+		return
+	}
+	s.mu.Lock()
+	rn, ok := s.runs[req.Rid]
+	if ok && rn.checks <= rn.workflow.Polls {
+		rn.stopped = true
+	}
+	s.mu.Unlock()
+	if !ok {
+		s.fail(w, 404, "Record not found")
+		return
+	}
+	s.reply(w, 200, "", map[string]any{}, nil)
+}
+
+// ---- the VApp page ----
+
+func (s *Server) openVApp(w http.ResponseWriter, r *http.Request) {
+	appID := r.PathValue("app_id")
+	q := r.URL.Query()
+	deny := func(why string) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = fmt.Fprintf(w, "<!doctype html><title>Forbidden</title><p>%s</p>\n", html.EscapeString(why))
+	}
+	apiKey, ok := s.keys[q.Get("key_id")]
+	if !ok {
+		deny("unknown key_id")
+		return
+	}
+	tok, err := vectorvein.VerifyVAppToken(apiKey, q.Get("token"), s.now())
+	if err != nil {
+		deny("invalid token: " + err.Error())
+		return
+	}
+	if tok.AppID != appID {
+		deny("the token is for another app")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	app, ok := s.apps[appID]
+	if !ok {
+		deny("no such app")
+		return
+	}
+	k, ok := s.keysStore[tok.AccessKey]
+	if !ok {
+		deny("no such access key")
+		return
+	}
+	if st := s.statusOf(k); st != vectorveinapi.AC {
+		deny("access key status is " + string(st))
+		return
+	}
+	if !k.grants(appID) {
+		deny("the access key does not open this app")
+		return
+	}
+	k.useCount++
+	k.lastUse = s.now()
+	title := appID
+	if app.Title != nil {
+		title = *app.Title
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = fmt.Fprintf(w, "<!doctype html><title>%s</title><h1>%s</h1>\n", html.EscapeString(title), html.EscapeString(title))
+}
+
+// ---- access keys ----
+
+type accessKey struct {
+	key         string
+	typ         vectorveinapi.AccessKeyType
+	useCount    int
+	maxUseCount *int
+	maxCredits  *float64
+	usedCredits float64
+	apps        []string
+	description string
+	created     time.Time
+	expire      *time.Time
+	expireRaw   string
+	lastUse     time.Time
+	invalid     bool
+	seq         int
+}
+
+func (k *accessKey) grants(app string) bool {
+	for _, a := range k.apps {
+		if a == app {
+			return true
+		}
+	}
+	return false
+}
+
+// statusOf derives AC / IN / EX / US.
+func (s *Server) statusOf(k *accessKey) vectorveinapi.AccessKeyStatus {
+	switch {
+	case k.invalid:
+		return vectorveinapi.IN
+	case k.expire != nil && s.now().After(*k.expire):
+		return vectorveinapi.EX
+	case k.typ == vectorveinapi.AccessKeyTypeO && k.useCount >= 1,
+		k.maxUseCount != nil && *k.maxUseCount > 0 && k.useCount >= *k.maxUseCount:
+		return vectorveinapi.US
+	}
+	return vectorveinapi.AC
+}
+
+const timeLayout = "2006-01-02T15:04:05Z07:00"
+
+func (s *Server) view(k *accessKey) vectorveinapi.AccessKey {
+	v := vectorveinapi.AccessKey{
+		AccessKey: k.key, AccessKeyType: k.typ, UseCount: k.useCount, MaxUseCount: k.maxUseCount,
+		MaxCredits: k.maxCredits, UsedCredits: k.usedCredits, VApps: []VApp{}, Records: []any{},
+		Status: s.statusOf(k), AccessScope: vectorveinapi.AccessScopeS, Description: k.description,
+		CreateTime: k.created.UTC().Format(timeLayout),
+	}
+	for _, a := range k.apps {
+		if app, ok := s.apps[a]; ok {
+			v.VApps = append(v.VApps, app)
+		}
+	}
+	if len(k.apps) == 1 {
+		if app, ok := s.apps[k.apps[0]]; ok {
+			v.VApp = &app
+		}
+	}
+	if len(k.apps) > 1 {
+		v.AccessScope = vectorveinapi.AccessScopeM
+	}
+	if k.expire != nil {
+		v.ExpireTime = ptr(k.expire.UTC().Format(timeLayout))
+	}
+	if !k.lastUse.IsZero() {
+		v.LastUseTime = ptr(k.lastUse.UTC().Format(timeLayout))
+	}
+	return v
+}
+
+// parseExpire accepts RFC 3339, "2006-01-02 15:04:05" and "2006-01-02".
+func parseExpire(v string) (time.Time, bool) {
+	for _, layout := range []string{time.RFC3339, "2006-01-02 15:04:05", "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// missingApps returns the first unknown app id.
+func (s *Server) missingApp(ids []string) (string, bool) {
+	for _, id := range ids {
+		if _, ok := s.apps[id]; !ok {
+			return id, true
+		}
+	}
+	return "", false
+}
+
+func (s *Server) createKeys(w http.ResponseWriter, r *http.Request) {
+	var req vectorveinapi.CreateAccessKeysRequest
+	if err := decode(r, &req); err != nil {
+		s.fail(w, 400, "invalid request body")
+		return
+	}
+	apps := append([]string{}, req.AppIds...)
+	if req.AppId != nil && *req.AppId != "" {
+		if len(apps) > 0 {
+			s.fail(w, 400, "app_id and app_ids cannot both be given")
+			return
+		}
+		apps = []string{*req.AppId}
+	}
+	count := 1
+	if req.Count != nil {
+		count = *req.Count
+	}
+	if count < 1 || count > 1000 {
+		s.fail(w, 400, "count must be between 1 and 1000")
+		return
+	}
+	var expire *time.Time
+	if req.ExpireTime != nil && *req.ExpireTime != "" {
+		t, ok := parseExpire(*req.ExpireTime)
+		if !ok {
+			s.fail(w, 400, "expire_time is not a valid date-time")
+			return
+		}
+		expire = &t
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, missing := s.missingApp(apps); missing {
+		s.fail(w, 404, "The specified application does not exist")
+		return
+	}
+	out := make([]vectorveinapi.AccessKey, 0, count)
+	for range count {
+		s.seq++
+		k := &accessKey{
+			key: fmt.Sprintf("AK%030d", s.seq), typ: req.AccessKeyType, maxUseCount: req.MaxUseCount,
+			maxCredits: req.MaxCredits, apps: apps, created: s.now(), expire: expire, seq: s.seq,
+		}
+		if req.Description != nil {
+			k.description = *req.Description
+		}
+		s.keysStore[k.key] = k
+		out = append(out, s.view(k))
+	}
+	s.reply(w, 200, "", out, nil)
+}
+
+func (s *Server) getKeys(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := []vectorveinapi.AccessKey{}
+	if q.Get("get_type") == "all" {
+		for _, k := range s.sortedKeys("create_time", false) {
+			out = append(out, s.view(k))
+		}
+		s.reply(w, 200, "", out, nil)
+		return
+	}
+	for _, name := range strings.Split(q.Get("access_keys"), ",") {
+		if name == "" {
+			continue
+		}
+		k, ok := s.keysStore[name]
+		if !ok {
+			s.fail(w, 404, "Access key does not exist")
+			return
+		}
+		if s.statusOf(k) == vectorveinapi.EX {
+			s.fail(w, 403, "Access key has expired")
+			return
+		}
+		out = append(out, s.view(k))
+	}
+	s.reply(w, 200, "", out, nil)
+}
+
+func (s *Server) sortedKeys(field string, asc bool) []*accessKey {
+	keys := make([]*accessKey, 0, len(s.keysStore))
+	for _, k := range s.keysStore {
+		keys = append(keys, k)
+	}
+	less := func(a, b *accessKey) bool {
+		switch field {
+		case "use_count":
+			if a.useCount != b.useCount {
+				return a.useCount < b.useCount
+			}
+		case "last_use_time":
+			if !a.lastUse.Equal(b.lastUse) {
+				return a.lastUse.Before(b.lastUse)
+			}
+		case "expire_time":
+			ae, be := time.Time{}, time.Time{}
+			if a.expire != nil {
+				ae = *a.expire
+			}
+			if b.expire != nil {
+				be = *b.expire
+			}
+			if !ae.Equal(be) {
+				return ae.Before(be)
+			}
+		}
+		return a.seq < b.seq // create_time order
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if asc {
+			return less(keys[i], keys[j])
+		}
+		return less(keys[j], keys[i])
+	})
+	return keys
+}
+
+func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
+	var req vectorveinapi.ListAccessKeysRequest
+	if err := decode(r, &req); err != nil {
+		s.fail(w, 400, "invalid request body")
+		return
+	}
+	page, size, field, asc := 1, 10, "create_time", false
+	if req.Page != nil {
+		page = *req.Page
+	}
+	if req.PageSize != nil {
+		size = *req.PageSize
+	}
+	if req.SortField != nil && *req.SortField != "" {
+		field = *req.SortField
+	}
+	if req.SortOrder != nil && *req.SortOrder == vectorveinapi.Ascend {
+		asc = true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var match []vectorveinapi.AccessKey
+	for _, k := range s.sortedKeys(field, asc) {
+		v := s.view(k)
+		if req.AppId != nil && *req.AppId != "" && !k.grants(*req.AppId) {
+			continue
+		}
+		if req.AccessKeyType != nil && *req.AccessKeyType != k.typ {
+			continue
+		}
+		if len(req.Status) > 0 && !contains(req.Status, v.Status) {
+			continue
+		}
+		match = append(match, v)
+	}
+	pageKeys := []vectorveinapi.AccessKey{}
+	if from := (page - 1) * size; from < len(match) {
+		pageKeys = match[from:min(from+size, len(match))]
+	}
+	s.reply(w, 200, "", vectorveinapi.AccessKeyPage{AccessKeys: pageKeys, Total: len(match), Page: page, PageSize: size}, nil)
+}
+
+func contains[T comparable](list []T, v T) bool {
+	for _, x := range list {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+// lookup finds every named key, or answers 404.
+func (s *Server) lookup(w http.ResponseWriter, names []string) ([]*accessKey, bool) {
+	if len(names) == 0 {
+		s.fail(w, 400, "access_keys must not be empty")
+		return nil, false
+	}
+	out := make([]*accessKey, 0, len(names))
+	for _, n := range names {
+		k, ok := s.keysStore[n]
+		if !ok {
+			s.fail(w, 404, "Access key does not exist")
+			return nil, false
+		}
+		out = append(out, k)
+	}
+	return out, true
+}
+
+func (s *Server) updateKeys(w http.ResponseWriter, r *http.Request) {
+	var req vectorveinapi.UpdateAccessKeysRequest
+	if err := decode(r, &req); err != nil {
+		s.fail(w, 400, "invalid request body")
+		return
+	}
+	names := append([]string{}, req.AccessKeys...)
+	if req.AccessKey != nil && *req.AccessKey != "" {
+		names = append(names, *req.AccessKey)
+	}
+	var expire *time.Time
+	if req.ExpireTime != nil && *req.ExpireTime != "" {
+		t, ok := parseExpire(*req.ExpireTime)
+		if !ok {
+			s.fail(w, 400, "expire_time is not a valid date-time")
+			return
+		}
+		expire = &t
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	keys, ok := s.lookup(w, names)
+	if !ok {
+		return
+	}
+	apps := append([]string{}, req.AppIds...)
+	if req.AppId != nil && *req.AppId != "" {
+		apps = append(apps, *req.AppId)
+	}
+	if _, missing := s.missingApp(apps); missing {
+		s.fail(w, 404, "The specified application does not exist")
+		return
+	}
+	for _, k := range keys {
+		if req.AccessKeyType != nil && *req.AccessKeyType != k.typ {
+			s.fail(w, 400, "The type of an access key cannot be changed")
+			return
+		}
+	}
+	for _, k := range keys {
+		if len(apps) > 0 {
+			k.apps = apps
+		}
+		if expire != nil {
+			k.expire = expire
+		}
+		if req.MaxUseCount != nil {
+			k.maxUseCount = req.MaxUseCount
+		}
+		if req.MaxCredits != nil {
+			k.maxCredits = req.MaxCredits
+		}
+		if req.Description != nil {
+			k.description = *req.Description
+		}
+	}
+	s.reply(w, 200, "", map[string]any{}, nil)
+}
+
+func (s *Server) deleteKeys(w http.ResponseWriter, r *http.Request) {
+	var req vectorveinapi.DeleteAccessKeysRequest
+	if err := decode(r, &req); err != nil {
+		s.fail(w, 400, "invalid request body")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.apps[req.AppId]; !ok {
+		s.fail(w, 404, "The specified application does not exist")
+		return
+	}
+	keys, ok := s.lookup(w, req.AccessKeys)
+	if !ok {
+		return
+	}
+	for _, k := range keys {
+		delete(s.keysStore, k.key)
+	}
+	s.reply(w, 200, "", map[string]any{}, nil)
+}
+
+func (s *Server) changeApps(w http.ResponseWriter, r *http.Request, add bool) {
+	var req vectorveinapi.AccessKeyAppsRequest
+	if err := decode(r, &req); err != nil {
+		s.fail(w, 400, "invalid request body")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	keys, ok := s.lookup(w, req.AccessKeys)
+	if !ok {
+		return
+	}
+	if len(req.AppIds) == 0 {
+		s.fail(w, 400, "app_ids must not be empty")
+		return
+	}
+	if _, missing := s.missingApp(req.AppIds); missing {
+		s.fail(w, 404, "The specified application does not exist")
+		return
+	}
+	for _, k := range keys {
+		for _, a := range req.AppIds {
+			has := k.grants(a)
+			switch {
+			case add && !has:
+				k.apps = append(k.apps, a)
+			case !add && has:
+				kept := k.apps[:0:0]
+				for _, x := range k.apps {
+					if x != a {
+						kept = append(kept, x)
+					}
+				}
+				k.apps = kept
+			}
+		}
+	}
+	s.reply(w, 200, "", map[string]any{}, nil)
+}
