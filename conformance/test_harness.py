@@ -96,10 +96,16 @@ def test_violations_fail_the_scenario_and_are_cleared(tmp_path: Path) -> None:
     assert re.search(r"^2 failed, 2 passed, 1 skipped in ", out, re.M), out
 
 
-def test_all_skipped_exits_zero_with_summary(tmp_path: Path) -> None:
-    code, out, outcomes = run_inner(tmp_path, {"EMULATOR_BIN": str(FAKE), "FAKE_EMULATOR_SERVICES": "infsh"})
+@pytest.mark.parametrize(
+    "services, serves",
+    [("infsh", "infsh"), ("", "nothing")],
+    ids=["other-service", "empty-registry"],
+)
+def test_all_skipped_exits_zero_with_summary(tmp_path: Path, services: str, serves: str) -> None:
+    code, out, outcomes = run_inner(tmp_path, {"EMULATOR_BIN": str(FAKE), "FAKE_EMULATOR_SERVICES": services})
     assert set(outcomes.values()) == {"skipped"}, out
     assert code == 0, out
+    assert f"service 'dial' is not registered in cmd/emulator yet (it serves: {serves})" in out
     assert re.search(r"^5 skipped in ", out, re.M), out
 
 

@@ -3,7 +3,8 @@
 
 Speaks the same process protocol (`-service all -addr 127.0.0.1:0`, one `<service> <url>`
 line per service, then `ready`) and the admin endpoints GET/DELETE /_emulator/violations.
-FAKE_EMULATOR_SERVICES (comma list, default "dial") says which services it "registers".
+FAKE_EMULATOR_SERVICES (comma list, default "dial") says which services it "registers";
+empty: it exits like cmd/emulator with an empty registry.
 Every service answers GET /openai/deployments with one deployment; a request carrying the
 header `X-Fake-Violation: <text>` records a violation with that message, as a real
 emulator does for a request that breaks the spec. FAKE_EMULATOR_MODE=crash exits before
@@ -76,7 +77,11 @@ def main() -> int:
     if mode == "crash":
         print("boom", file=sys.stderr, flush=True)
         return 3
-    for service in filter(None, os.environ.get("FAKE_EMULATOR_SERVICES", "dial").split(",")):
+    services = [s for s in os.environ.get("FAKE_EMULATOR_SERVICES", "dial").split(",") if s]
+    if not services:  # what cmd/emulator does while its registry is empty
+        print("emulator: no service available to serve", file=sys.stderr, flush=True)
+        return 2
+    for service in services:
         print(f"{service} {serve(service)}", flush=True)
     if mode != "silent":
         print("ready", flush=True)
