@@ -467,6 +467,13 @@ func TestSpecCacheConcurrent(t *testing.T) {
 	}
 }
 
+func TestRequestValidationOff(t *testing.T) {
+	s := start(t, okHandler, WithValidateRequests(false))
+	resp, body := do(t, client(t), "POST", s.URL+"/v1/items", "application/json", `{"name":"x","kind":"z"}`)
+	require.Equal(t, 200, resp.StatusCode, string(body))
+	require.Empty(t, s.Violations())
+}
+
 func TestNilHandler(t *testing.T) {
 	ft := &fakeTB{}
 	defer ft.runCleanups()
@@ -808,6 +815,17 @@ func TestFaults(t *testing.T) {
 		require.GreaterOrEqual(t, r.elapsed, time.Duration(pieces-1)*20*time.Millisecond)
 		require.Empty(t, s.Violations())
 	})
+	t.Run("newest fault wins, older ones keep counting", func(t *testing.T) {
+		s := start(t, handler)
+		c := client(t)
+		s.InjectFault(Fault{Path: "/v1/items/{id}", Status: 502})
+		s.InjectFault(Fault{Path: "/v1/items/{id}", Nth: 2, Status: 429})
+		var got []int
+		for range 3 {
+			got = append(got, get(c, s.URL+"/v1/items/it-1").status)
+		}
+		require.Equal(t, []int{502, 429, 502}, got)
+	})
 	t.Run("unknown route faults by literal path", func(t *testing.T) {
 		s := start(t, handler)
 		s.InjectFault(Fault{Path: "/health", Nth: 1, Status: 503})
@@ -834,7 +852,9 @@ func TestSSEStreamedAndValidated(t *testing.T) {
 				w.Header().Set("Content-Type", "text/event-stream")
 				_, _ = io.WriteString(w, ": keep-alive\n\ndata: {\"id\":\"c1\",\n")
 				_, _ = io.WriteString(w, "data: \"choices\":[{\"index\":0,\"delta\":\"hel\"}]}\r\n\r\n")
-				require.NoError(t, http.NewResponseController(w).Flush())
+				if err := http.NewResponseController(w).Flush(); err != nil {
+					return
+				}
 				select {
 				case <-proceed:
 				case <-time.After(5 * time.Second):
@@ -976,15 +996,18 @@ func TestCloseEndsStreams(t *testing.T) {
 }
 
 func TestResponseControllerThroughCapture(t *testing.T) {
+	var deadlineErr, flushErr error
 	s := start(t, func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
-		require.NoError(t, rc.SetWriteDeadline(time.Now().Add(time.Minute)))
+		deadlineErr = rc.SetWriteDeadline(time.Now().Add(time.Minute))
 		w.Header().Set("X-Request-Id", "r")
 		writeJSONBody(w, 200, map[string]any{"id": "it-1", "name": "n"})
-		require.NoError(t, rc.Flush())
+		flushErr = rc.Flush()
 	})
 	resp, _ := do(t, client(t), "GET", s.URL+"/v1/items/it-1", "", "")
 	require.Equal(t, 200, resp.StatusCode)
+	require.NoError(t, deadlineErr, "SetWriteDeadline reaches the real writer through Unwrap")
+	require.NoError(t, flushErr)
 }
 
 func TestWithAddr(t *testing.T) {

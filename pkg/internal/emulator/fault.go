@@ -17,9 +17,10 @@ const defaultTrickleSize = 16
 // A fault can combine a Delay with either a Status, a Disconnect, or the
 // pass-through faults (Drop/DropAfter, Trickle).
 //
-// Faults are checked in the order they were injected. Every matching fault
-// counts the request (for Nth); the first one due fires. Injected faults are
-// not validated against the spec.
+// Every matching fault counts the request (for Nth); of those due, the most
+// recently injected one fires (so a new fault overrides an older one on the
+// same route; ClearFaults removes them all). Injected faults are not
+// validated against the spec.
 //
 // In JSON (POST /_emulator/faults) durations are Go duration strings such
 // as "250ms" or integers in nanoseconds.
@@ -118,23 +119,25 @@ func (s *Server) ClearFaults() {
 }
 
 // takeFault counts r against every matching fault and returns a copy of the
-// first one due, or nil.
+// newest one due, or nil.
 func (s *Server) takeFault(r *http.Request, m routeMatch) *Fault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var chosen *Fault
+	var matched []*faultState
 	for _, fs := range s.faults {
-		if !fs.matches(r, m) {
-			continue
-		}
-		fs.seen++
-		if chosen == nil && fs.due() {
-			fs.fired++
-			f := fs.f
-			chosen = &f
+		if fs.matches(r, m) {
+			fs.seen++
+			matched = append(matched, fs)
 		}
 	}
-	return chosen
+	for i := len(matched) - 1; i >= 0; i-- {
+		if fs := matched[i]; fs.due() {
+			fs.fired++
+			f := fs.f
+			return &f
+		}
+	}
+	return nil
 }
 
 // applyFaultBefore applies the parts of f that act before the handler. It
