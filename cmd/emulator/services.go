@@ -1,5 +1,9 @@
 package main
 
+import (
+	"github.com/aiclients/sdk-go/pkg/vectorvein/vectorveintest"
+)
+
 // Emulator is what a service emulator started by a Factory offers. Every
 // pkg/<svc>/<svc>test Server that embeds the kit's *emulator.Server has
 // these methods.
@@ -21,4 +25,6 @@ type Factory func(addr string) (Emulator, error)
 //
 // (with whatever option the service's Start offers to set the listen
 // address). Names not listed here are reported as "not available yet".
-var registry = map[string]Factory{}
+var registry = map[string]Factory{
+	"vectorvein": func(addr string) (Emulator, error) { return vectorveintest.Start(vectorveintest.WithAddr(addr)) },
+}
