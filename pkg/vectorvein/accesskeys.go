@@ -26,8 +26,14 @@ type AccessKeyType = vectorveinapi.AccessKeyType
 // AccessKeyStatus is AC (valid), IN (invalid), EX (expired) or US (used).
 type AccessKeyStatus = vectorveinapi.AccessKeyStatus
 
-// Access key types and statuses.
+// AccessScope is S (one application) or M (several applications).
+type AccessScope = vectorveinapi.AccessScope
+
+// Access key types, statuses and scopes.
 const (
+	AccessScopeSingle   AccessScope = vectorveinapi.AccessScopeS
+	AccessScopeMultiple AccessScope = vectorveinapi.AccessScopeM
+
 	AccessKeyOneTime  AccessKeyType = vectorveinapi.AccessKeyTypeO
 	AccessKeyMultiple AccessKeyType = vectorveinapi.AccessKeyTypeM
 	AccessKeyLongTerm AccessKeyType = vectorveinapi.AccessKeyTypeL
