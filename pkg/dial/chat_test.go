@@ -1,0 +1,321 @@
+package dial_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/dial"
+	"github.com/aiclients/sdk-go/pkg/dial/dialtest"
+	"github.com/aiclients/sdk-go/pkg/option"
+)
+
+func jsonUnmarshal(s string, v any) error { return json.Unmarshal([]byte(s), v) }
+
+func ask(text string) *dial.ChatCompletionRequest {
+	return &dial.ChatCompletionRequest{Messages: []dial.Message{dial.UserMessage(text)}}
+}
+
+func TestChatCreate(t *testing.T) {
+	srv, c := newClient(t, nil)
+	ctx := context.Background()
+	tests := []struct{ prompt, want string }{
+		{"2+3=", "5"},
+		{"7 * 6 =", "42"},
+		{"1/4=", "0.25"},
+		{"hello there", "hello there"},
+	}
+	for _, tt := range tests {
+		got, err := c.Chat.Create(ctx, "gpt-4", ask(tt.prompt))
+		require.NoError(t, err)
+		require.Equal(t, tt.want, got.Text())
+		require.Equal(t, "chat.completion", got.Object)
+		require.Equal(t, "stop", got.Choices[0].FinishReason)
+		require.Equal(t, dial.RoleAssistant, got.Choices[0].Message.Role)
+		require.NotNil(t, got.Usage)
+		require.Equal(t, got.Usage.PromptTokens+got.Usage.CompletionTokens, got.Usage.TotalTokens)
+	}
+	reqs := srv.Requests()
+	last := reqs[len(reqs)-1]
+	require.Equal(t, "/openai/deployments/gpt-4/chat/completions", last.Path)
+	require.Empty(t, last.Query.Get("api-version"), "omitted when not set")
+	require.Equal(t, "application/json", last.Header.Get("Content-Type"))
+	var body map[string]any
+	require.NoError(t, json.Unmarshal(last.Body, &body))
+	require.Equal(t, "gpt-4", body["model"])
+	require.Equal(t, false, body["stream"])
+}
+
+func TestChatAPIVersion(t *testing.T) {
+	srv, c := newClient(t, nil, dial.WithAPIVersion("2024-02-15-preview"))
+	ctx := context.Background()
+	_, err := c.Chat.Create(ctx, "gpt-4", ask("hi"))
+	require.NoError(t, err)
+	_, err = c.Chat.Create(ctx, "gpt-4", ask("hi"), dial.WithAPIVersion("2025-01-01"))
+	require.NoError(t, err)
+	_, err = c.Chat.Create(ctx, "gpt-4", ask("hi"), dial.WithAPIVersion(""))
+	require.NoError(t, err)
+	s, err := c.Chat.Stream(ctx, "gpt-4", ask("hi"), dial.WithAPIVersion("2025-02-02"))
+	require.NoError(t, err)
+	_, err = s.Accumulate()
+	require.NoError(t, err)
+	reqs := srv.Requests()
+	require.Len(t, reqs, 4)
+	for i, want := range []string{"2024-02-15-preview", "2025-01-01", "", "2025-02-02"} {
+		require.Equal(t, want, reqs[i].Query.Get("api-version"), i)
+		require.Empty(t, reqs[i].Header.Get("X-Aiclients-Dial-Api-Version"), "private header never leaves")
+	}
+}
+
+func TestChatRequestFields(t *testing.T) {
+	srv, c := newClient(t, nil)
+	req := &dial.ChatCompletionRequest{
+		Messages: []dial.Message{
+			{Role: dial.RoleDeveloper, Content: "Be brief", CustomFields: &dial.CacheFields{CacheBreakpoint: &dial.CacheBreakpoint{ExpireAt: "1h"}}},
+			{Role: dial.RoleUser, Parts: []dial.ContentPart{dial.TextPart("What is on the picture?"), dial.ImagePart("http://a.com/b.png", "low")},
+				CustomContent: &dial.CustomContent{Attachments: []dial.Attachment{{Type: "image/png", URL: "b.png"}}}},
+		},
+		Tools: []dial.Tool{
+			{Type: "function", Function: &dial.FunctionDefinition{Name: "f", Parameters: json.RawMessage(`{}`), Strict: dial.Ptr(true)},
+				CustomFields: &dial.CacheFields{CacheBreakpoint: &dial.CacheBreakpoint{ExpireAt: "1h"}}},
+			{Type: "static_function", StaticFunction: &dial.StaticFunction{Name: "s", Configuration: json.RawMessage(`{"a":1}`)}},
+		},
+		ToolChoice:          "required",
+		ParallelToolCalls:   dial.Ptr(false),
+		MaxCompletionTokens: dial.Ptr(100),
+		MaxPromptTokens:     dial.Ptr(200),
+		ReasoningEffort:     "minimal",
+		Temperature:         dial.Ptr(0.5),
+		ResponseFormat:      &dial.ResponseFormat{Type: "json_schema", JSONSchema: &dial.JSONSchema{Name: "res", Schema: json.RawMessage(`{"type":"object"}`)}},
+		StreamOptions:       &dial.StreamOptions{IncludeUsage: true},
+		CustomFields:        &dial.RequestCustomFields{Configuration: json.RawMessage(`{"a":1}`), CacheBreakpoint: &dial.CacheBreakpoint{ExpireAt: "5m"}},
+		Extra:               map[string]any{"custom_flag": "x"},
+	}
+	_, err := c.Chat.Create(context.Background(), "gpt-4o", req)
+	require.NoError(t, err)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(srv.Requests()[0].Body, &got))
+	want := map[string]any{}
+	require.NoError(t, json.Unmarshal([]byte(`{
+	 "messages": [{"role": "developer", "content": "Be brief", "custom_fields": {"cache_breakpoint": {"expire_at": "1h"}}},
+	   {"role": "user", "content": [{"type": "text", "text": "What is on the picture?"},
+	     {"type": "image_url", "image_url": {"url": "http://a.com/b.png", "detail": "low"}}],
+	    "custom_content": {"attachments": [{"type": "image/png", "url": "b.png"}]}}],
+	 "model": "gpt-4o", "stream": false, "temperature": 0.5, "custom_flag": "x",
+	 "tools": [{"type": "function", "function": {"name": "f", "parameters": {}, "strict": true},
+	            "custom_fields": {"cache_breakpoint": {"expire_at": "1h"}}},
+	           {"type": "static_function", "static_function": {"name": "s", "configuration": {"a": 1}}}],
+	 "tool_choice": "required", "parallel_tool_calls": false, "max_completion_tokens": 100,
+	 "max_prompt_tokens": 200, "reasoning_effort": "minimal",
+	 "response_format": {"type": "json_schema", "json_schema": {"name": "res", "schema": {"type": "object"}}},
+	 "stream_options": {"include_usage": true},
+	 "custom_fields": {"configuration": {"a": 1}, "cache_breakpoint": {"expire_at": "5m"}}}`), &want))
+	require.Equal(t, want, got)
+}
+
+func TestChatBadInput(t *testing.T) {
+	srv, c := newClient(t, nil)
+	ctx := context.Background()
+	tests := []struct {
+		name       string
+		deployment string
+		req        *dial.ChatCompletionRequest
+	}{
+		{"empty deployment", "", ask("hi")},
+		{"blank deployment", "  ", ask("hi")},
+		{"nil request", "gpt-4", nil},
+		{"no messages", "gpt-4", &dial.ChatCompletionRequest{}},
+		{"no role", "gpt-4", &dial.ChatCompletionRequest{Messages: []dial.Message{{Content: "x"}}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var ie *apierror.InputError
+			_, err := c.Chat.Create(ctx, tt.deployment, tt.req)
+			require.ErrorAs(t, err, &ie)
+			_, err = c.Chat.Stream(ctx, tt.deployment, tt.req)
+			require.ErrorAs(t, err, &ie)
+		})
+	}
+	require.Empty(t, srv.Requests())
+	_, err := c.Chat.Create(ctx, "unknown", ask("hi"))
+	require.True(t, dial.IsNotFound(err))
+	d, ok := dial.Details(err)
+	require.True(t, ok)
+	require.Equal(t, "DeploymentNotFound", d.Code)
+}
+
+func TestChatStream(t *testing.T) {
+	_, c := newClient(t, nil)
+	ctx := context.Background()
+	s, err := c.Chat.Stream(ctx, "gpt-4", ask("the quick brown fox"))
+	require.NoError(t, err)
+	var pieces []string
+	var last dial.ChatCompletionChunk
+	for chunk, err := range s.All() {
+		require.NoError(t, err)
+		require.Equal(t, "chat.completion.chunk", chunk.Object)
+		pieces = append(pieces, chunk.Text())
+		last = chunk
+	}
+	require.Equal(t, "the quick brown fox", strings.Join(pieces, ""))
+	require.Greater(t, len(pieces), 4, "word by word")
+	require.NotNil(t, last.Usage, "usage on the last chunk")
+	require.Equal(t, "stop", last.Choices[0].FinishReason)
+
+	// Break early: the stream closes and nothing leaks.
+	s, err = c.Chat.Stream(ctx, "gpt-4", ask("one two three four"))
+	require.NoError(t, err)
+	for range s.All() {
+		break
+	}
+	require.NoError(t, s.Err())
+}
+
+func TestChatStreamCustomContent(t *testing.T) {
+	srv, c := newClient(t, nil)
+	srv.SetResponder(func(r dialtest.Request) dialtest.Reply {
+		return dialtest.Reply{
+			Content:     "Here you go",
+			Attachments: []dialtest.Attachment{{Type: "image/png", Title: "Image", URL: "files/b/appdata/x.png"}, {Type: "text/plain", Title: "Note", Data: "hi"}},
+			Stages:      []dialtest.Stage{{Name: "Thinking", Content: "let me see"}, {Name: "Search", Content: "nothing", Failed: true}},
+			State:       map[string]any{"thread_id": "42", "step": 2},
+			ToolCalls:   []dialtest.ToolCall{{ID: "call_1", Name: "weather", Arguments: `{"request":"current weather in Paris"}`}},
+		}
+	})
+	ctx := context.Background()
+	s, err := c.Chat.Stream(ctx, "echo", ask("go"))
+	require.NoError(t, err)
+	got, err := s.Accumulate()
+	require.NoError(t, err)
+	full, err := c.Chat.Create(ctx, "echo", ask("go"))
+	require.NoError(t, err)
+
+	for _, cc := range []*dial.ChatCompletion{got, full} {
+		msg := cc.Choices[0].Message
+		require.Equal(t, "Here you go", msg.Content)
+		require.Equal(t, "tool_calls", cc.Choices[0].FinishReason)
+		require.Len(t, msg.ToolCalls, 1)
+		require.Equal(t, `{"request":"current weather in Paris"}`, msg.ToolCalls[0].Function.Arguments)
+		require.Equal(t, "weather", msg.ToolCalls[0].Function.Name)
+		require.Equal(t, "call_1", msg.ToolCalls[0].ID)
+		require.Len(t, msg.CustomContent.Attachments, 2)
+		require.Equal(t, "Image", msg.CustomContent.Attachments[0].Title)
+		require.Nil(t, msg.CustomContent.Attachments[0].Index)
+		require.Equal(t, "hi", msg.CustomContent.Attachments[1].Data)
+		require.Len(t, msg.CustomContent.Stages, 2)
+		require.Equal(t, "Thinking", msg.CustomContent.Stages[0].Name)
+		require.Equal(t, "let me see", msg.CustomContent.Stages[0].Content)
+		require.Equal(t, "completed", msg.CustomContent.Stages[0].Status)
+		require.Equal(t, "failed", msg.CustomContent.Stages[1].Status)
+		require.JSONEq(t, `{"thread_id":"42","step":2}`, string(msg.CustomContent.State))
+		require.NotNil(t, cc.Usage)
+	}
+}
+
+func TestChatStreamErrors(t *testing.T) {
+	srv, c := newClient(t, nil, option.WithMaxRetries(0))
+	ctx := context.Background()
+	srv.SetResponder(func(r dialtest.Request) dialtest.Reply {
+		return dialtest.Reply{Content: "a b c d e f", FailAfter: 2, FailMessage: "upstream died"}
+	})
+	s, err := c.Chat.Stream(ctx, "gpt-4", ask("x"))
+	require.NoError(t, err)
+	got, err := s.Accumulate()
+	var ae *apierror.Error
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, 200, ae.StatusCode)
+	require.Equal(t, "upstream died", ae.Message)
+	require.Equal(t, "runtime_error", ae.Code, "numeric code falls back to type")
+	require.Equal(t, "a b ", got.Text(), "partial content is kept")
+	d, ok := dial.Details(err)
+	require.True(t, ok)
+	require.Equal(t, "runtime_error", d.Type)
+
+	// Connection cut mid-stream (no [DONE]).
+	srv.SetResponder(nil)
+	srv.InjectFault(emulatorFault("/openai/deployments/{deploymentId}/chat/completions", 300))
+	s, err = c.Chat.Stream(ctx, "gpt-4", ask("one two three four five six seven eight nine ten eleven twelve"))
+	require.NoError(t, err)
+	_, err = s.Accumulate()
+	require.Error(t, err)
+
+	// Errors before the stream starts are API errors.
+	srv.SetResponder(func(r dialtest.Request) dialtest.Reply {
+		return dialtest.Reply{Error: &dialtest.Error{Status: 429, Code: "429", Message: "slow down"}}
+	})
+	_, err = c.Chat.Stream(ctx, "gpt-4", ask("x"))
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, 429, ae.StatusCode)
+	require.Equal(t, "slow down", ae.Message)
+	require.True(t, ae.Retryable())
+}
+
+func TestChatStreamIncomplete(t *testing.T) {
+	// A stream that ends cleanly without [DONE] is reported as incomplete.
+	body := "data: {\"id\":\"1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\n"
+	s := dial.NewChatStreamForTest(body)
+	var n int
+	var last error
+	for _, err := range s.All() {
+		if err != nil {
+			last = err
+			continue
+		}
+		n++
+	}
+	require.Equal(t, 1, n)
+	require.True(t, errors.Is(last, dial.ErrIncompleteStream), "%v", last)
+
+	s = dial.NewChatStreamForTest(body + ": heartbeat\n\nevent: x\ndata: [DONE]\n\n")
+	_, err := s.Accumulate()
+	require.NoError(t, err)
+}
+
+func TestAccumulatorMergeRules(t *testing.T) {
+	var chunks []dial.ChatCompletionChunk
+	require.NoError(t, json.Unmarshal([]byte(`[
+	 {"id":"c1","object":"chat.completion.chunk","created":5,"choices":[{"index":0,"delta":{"role":"assistant"}}]},
+	 {"id":"c1","object":"chat.completion.chunk","created":5,"choices":[{"index":1,"delta":{"content":"B"}},{"index":0,"delta":{"content":"A1"}}]},
+	 {"id":"c1","object":"chat.completion.chunk","created":5,"choices":[{"index":0,"delta":{"content":"A2","tool_calls":[{"index":1,"id":"t2","type":"function","function":{"name":"g","arguments":"{\"x\""}},{"index":0,"id":"t1","function":{"name":"f","arguments":"{"}}]}}]},
+	 {"id":"c1","object":"chat.completion.chunk","created":5,"choices":[{"index":0,"delta":{"tool_calls":[{"index":1,"function":{"arguments":":1}"}},{"index":0,"function":{"arguments":"}"}}],"custom_content":{"stages":[{"index":0,"name":"S","status":null}],"attachments":[{"index":0,"title":"T","url":"files/b/x"}]}}}]},
+	 {"id":"c1","object":"chat.completion.chunk","created":5,"choices":[{"index":0,"delta":{"custom_content":{"stages":[{"index":0,"content":"ab"},{"index":1,"name":"S2"}],"state":{"k":1}}}}]},
+	 {"id":"c1","object":"chat.completion.chunk","created":5,"choices":[{"index":0,"delta":{"custom_content":{"stages":[{"index":0,"content":"cd","status":"completed"}],"state":{"k":2}}},"finish_reason":"tool_calls"},{"index":1,"delta":{},"finish_reason":"stop"}],
+	  "usage":{"prompt_tokens":11,"completion_tokens":1,"total_tokens":12},
+	  "statistics":{"usage_per_model":[{"index":0,"model":"gpt-4o","prompt_tokens":11,"completion_tokens":1,"total_tokens":12}],"discarded_messages":[0,1]}},
+	 {"id":"c1","object":"chat.completion.chunk","created":5,"choices":[],"usage":{"prompt_tokens":11,"completion_tokens":2,"total_tokens":13}}
+	]`), &chunks))
+	var acc dial.ChatCompletionAccumulator
+	for _, ch := range chunks {
+		acc.Add(ch)
+	}
+	got := acc.Completion()
+	require.Equal(t, "c1", got.ID)
+	require.Equal(t, "chat.completion", got.Object)
+	require.Len(t, got.Choices, 2)
+	m := got.Choices[0].Message
+	require.Equal(t, "A1A2", m.Content)
+	require.Equal(t, "B", got.Choices[1].Message.Content)
+	require.Equal(t, "tool_calls", got.Choices[0].FinishReason)
+	require.Equal(t, "stop", got.Choices[1].FinishReason)
+	require.Len(t, m.ToolCalls, 2)
+	require.Equal(t, "t1", m.ToolCalls[0].ID)
+	require.Equal(t, "{}", m.ToolCalls[0].Function.Arguments)
+	require.Equal(t, `{"x":1}`, m.ToolCalls[1].Function.Arguments)
+	require.Equal(t, "g", m.ToolCalls[1].Function.Name)
+	require.Nil(t, m.ToolCalls[0].Index)
+	require.Equal(t, "abcd", m.CustomContent.Stages[0].Content)
+	require.Equal(t, "completed", m.CustomContent.Stages[0].Status)
+	require.Equal(t, "S2", m.CustomContent.Stages[1].Name)
+	require.Equal(t, "", m.CustomContent.Stages[1].Status)
+	require.Equal(t, "files/b/x", m.CustomContent.Attachments[0].URL)
+	require.JSONEq(t, `{"k":2}`, string(m.CustomContent.State))
+	require.Equal(t, int64(13), got.Usage.TotalTokens, "last usage wins")
+	require.Equal(t, []int{0, 1}, got.Statistics.DiscardedMessages)
+	require.Equal(t, "gpt-4o", got.Statistics.UsagePerModel[0].Model)
+	require.Nil(t, got.Statistics.UsagePerModel[0].Index)
+}

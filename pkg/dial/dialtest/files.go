@@ -1,0 +1,549 @@
+package dialtest
+
+import (
+	"bytes"
+	"crypto/md5"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// maxPathBytes is DIAL Core's limit on a storage path, in UTF-8 bytes.
+const maxPathBytes = 900
+
+type file struct {
+	data        []byte // the content, unless dropped or generated
+	pattern     bool   // the content is Pattern(size)
+	dropped     bool   // larger than WithMaxStoredSize: content not kept
+	size        int64
+	contentType string
+	etag        string
+	createdAt   int64 // epoch milliseconds
+	updatedAt   int64
+}
+
+type bucket struct {
+	files map[string]*file // decoded path ("a/b.txt") -> file
+}
+
+func (s *Server) bucketLocked(id string) *bucket {
+	b := s.buckets[id]
+	if b == nil {
+		b = &bucket{files: map[string]*file{}}
+		s.buckets[id] = b
+	}
+	return b
+}
+
+// Pattern returns a reader of size deterministic bytes (the content of
+// files added with PutPatternFile). Tests use it to stream large uploads
+// without allocating them.
+func Pattern(size int64) io.Reader {
+	return io.LimitReader(&patternReader{}, size)
+}
+
+type patternReader struct{ off int64 }
+
+func (p *patternReader) Read(b []byte) (int, error) {
+	for i := range b {
+		o := p.off + int64(i)
+		b[i] = byte(o*131 + o>>11)
+	}
+	p.off += int64(len(b))
+	return len(b), nil
+}
+
+// PutFile stores data as the file at path (decoded, "/"-separated, e.g.
+// "docs/a.txt") in user's bucket and returns its ETag.
+func (s *Server) PutFile(user, path, contentType string, data []byte) string {
+	sum := md5.Sum(data)
+	f := &file{data: append([]byte(nil), data...), size: int64(len(data)), contentType: contentType, etag: hex.EncodeToString(sum[:])}
+	s.store(BucketOf(user), path, f)
+	return f.etag
+}
+
+// PutPatternFile stores a file of size bytes whose content is Pattern(size)
+// without holding it in memory, and returns its ETag.
+func (s *Server) PutPatternFile(user, path, contentType string, size int64) string {
+	h := md5.New()
+	_, _ = io.Copy(h, Pattern(size))
+	f := &file{pattern: true, size: size, contentType: contentType, etag: hex.EncodeToString(h.Sum(nil))}
+	s.store(BucketOf(user), path, f)
+	return f.etag
+}
+
+// File returns the content and ETag of the file at path in user's bucket.
+func (s *Server) File(user, path string) (data []byte, etag string, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.bucketLocked(BucketOf(user)).files[path]
+	if f == nil {
+		return nil, "", false
+	}
+	if f.pattern {
+		b, _ := io.ReadAll(Pattern(f.size))
+		return b, f.etag, true
+	}
+	return append([]byte(nil), f.data...), f.etag, true
+}
+
+func (s *Server) store(bucketID, path string, f *file) {
+	now := s.now().UnixMilli()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b := s.bucketLocked(bucketID)
+	f.createdAt, f.updatedAt = now, now
+	if old := b.files[path]; old != nil {
+		f.createdAt = old.createdAt
+	}
+	b.files[path] = f
+}
+
+// target is a parsed storage path of a request.
+type target struct {
+	bucket string
+	segs   []string // decoded segments after the bucket
+	folder bool     // the path ends with "/" (or is the bucket root)
+}
+
+func (t target) key() string { return strings.Join(t.segs, "/") }
+
+func (t target) url() string {
+	var b strings.Builder
+	b.WriteString("files/")
+	b.WriteString(t.bucket)
+	b.WriteByte('/')
+	for i, s := range t.segs {
+		if i > 0 {
+			b.WriteByte('/')
+		}
+		b.WriteString(escapeSegment(s))
+	}
+	if t.folder && len(t.segs) > 0 {
+		b.WriteByte('/')
+	}
+	return b.String()
+}
+
+// escapeSegment percent-encodes everything but unreserved characters.
+func escapeSegment(s string) string {
+	const hexd = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hexd[c>>4])
+		b.WriteByte(hexd[c&15])
+	}
+	return b.String()
+}
+
+// parseTarget reads bucket and path from the escaped request path the way
+// DIAL Core does: split on "/", decode each segment, refuse empty, "." and
+// ".." segments and segments that decode to something containing "/".
+func parseTarget(r *http.Request) (target, string) {
+	p := r.URL.EscapedPath()
+	var rest string
+	var ok bool
+	if rest, ok = strings.CutPrefix(p, "/v1/files/"); !ok {
+		if rest, ok = strings.CutPrefix(p, "/v1/metadata/files/"); !ok {
+			return target{}, "Invalid path provided " + p
+		}
+	}
+	b, raw, _ := strings.Cut(rest, "/")
+	t := target{bucket: b, folder: raw == "" || strings.HasSuffix(raw, "/")}
+	raw = strings.TrimSuffix(raw, "/")
+	if raw == "" {
+		return t, ""
+	}
+	for _, seg := range strings.Split(raw, "/") {
+		d, err := url.PathUnescape(seg)
+		if err != nil || d == "" || d == "." || d == ".." || strings.ContainsAny(d, "/{}") || hasControl(d) {
+			return t, "Invalid path provided " + rest
+		}
+		t.segs = append(t.segs, d)
+	}
+	return t, ""
+}
+
+func hasControl(s string) bool {
+	for _, c := range s {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
+}
+
+// resolve parses the target and checks the caller may access its bucket.
+func (s *Server) resolve(w http.ResponseWriter, r *http.Request, user string) (target, bool) {
+	t, bad := parseTarget(r)
+	if bad != "" {
+		writeText(w, http.StatusBadRequest, bad)
+		return t, false
+	}
+	if t.bucket != BucketOf(user) {
+		writeText(w, http.StatusForbidden, "You don't have an access to: "+t.url())
+		return t, false
+	}
+	return t, true
+}
+
+// etagMatches applies If-Match: a comma-separated list, quotes optional; ""
+// and "*" match anything.
+func etagMatches(header, etag string) bool {
+	header = strings.TrimSpace(header)
+	if header == "" || header == "*" {
+		return true
+	}
+	for _, v := range strings.Split(header, ",") {
+		v = strings.Trim(strings.TrimSpace(v), `"`)
+		if v == "*" || v == etag {
+			return true
+		}
+	}
+	return false
+}
+
+// precondition checks If-Match / If-None-Match against the current file
+// (nil: absent) and writes the failure.
+func precondition(w http.ResponseWriter, r *http.Request, f *file) bool {
+	if f == nil {
+		return true // If-Match is ignored for a missing resource.
+	}
+	if r.Header.Get("If-None-Match") == "*" {
+		writeText(w, http.StatusPreconditionFailed, "Resource already exists")
+		return false
+	}
+	if im := r.Header.Get("If-Match"); !etagMatches(im, f.etag) {
+		writeText(w, http.StatusPreconditionFailed, "ETag "+im+" is rejected")
+		return false
+	}
+	return true
+}
+
+func (s *Server) lookup(t target) *file {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bucketLocked(t.bucket).files[t.key()]
+}
+
+func (s *Server) upload(w http.ResponseWriter, r *http.Request, user string) {
+	t, ok := s.resolve(w, r, user)
+	if !ok {
+		return
+	}
+	if t.folder {
+		writeText(w, http.StatusBadRequest, "File name is missing")
+		return
+	}
+	for _, seg := range t.segs {
+		if strings.HasSuffix(seg, ".") {
+			writeText(w, http.StatusBadRequest, "Resource name and/or parent folders must not end with .(dot)")
+			return
+		}
+	}
+	if len(t.bucket)+1+len(t.key()) > maxPathBytes {
+		writeText(w, http.StatusBadRequest, "Resource path exceeds max allowed length "+strconv.Itoa(maxPathBytes))
+		return
+	}
+	if inm := r.Header.Get("If-None-Match"); inm != "" && inm != "*" {
+		writeText(w, http.StatusBadRequest, "only header if-none-match=* is supported")
+		return
+	}
+	if !precondition(w, r, s.lookup(t)) {
+		return
+	}
+	mr, err := r.MultipartReader()
+	if err != nil {
+		writeText(w, http.StatusBadRequest, "Request must be multipart/form-data")
+		return
+	}
+	var f *file
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			writeText(w, http.StatusBadRequest, "Invalid multipart body: "+err.Error())
+			return
+		}
+		if part.FileName() == "" || f != nil {
+			_, _ = io.Copy(io.Discard, part)
+			continue
+		}
+		f, err = s.readPart(part)
+		if err != nil {
+			writeText(w, http.StatusBadRequest, "Invalid multipart body: "+err.Error())
+			return
+		}
+	}
+	if f == nil {
+		writeText(w, http.StatusBadRequest, "File is missing")
+		return
+	}
+	s.mu.Lock()
+	cur := s.bucketLocked(t.bucket).files[t.key()]
+	s.mu.Unlock()
+	if !precondition(w, r, cur) { // re-checked: another upload may have won meanwhile
+		return
+	}
+	s.store(t.bucket, t.key(), f)
+	w.Header().Set("ETag", f.etag)
+	writeJSON(w, http.StatusOK, s.itemJSON(t, f, true))
+}
+
+func (s *Server) readPart(part *multipart.Part) (*file, error) {
+	ct := part.Header.Get("Content-Type")
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	h := md5.New()
+	var buf bytes.Buffer
+	var n int64
+	chunk := make([]byte, 32<<10)
+	dropped := false
+	for {
+		m, err := part.Read(chunk)
+		if m > 0 {
+			h.Write(chunk[:m])
+			n += int64(m)
+			if !dropped {
+				if s.maxStored > 0 && n > s.maxStored {
+					dropped = true
+					buf = bytes.Buffer{}
+				} else {
+					buf.Write(chunk[:m])
+				}
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	f := &file{size: n, contentType: ct, etag: hex.EncodeToString(h.Sum(nil)), dropped: dropped}
+	if !dropped {
+		f.data = buf.Bytes()
+		if f.data == nil {
+			f.data = []byte{}
+		}
+	}
+	return f, nil
+}
+
+func (s *Server) download(w http.ResponseWriter, r *http.Request, user string) {
+	t, ok := s.resolve(w, r, user)
+	if !ok {
+		return
+	}
+	if t.folder {
+		writeText(w, http.StatusBadRequest, "Can't download a folder")
+		return
+	}
+	f := s.lookup(t)
+	if f == nil {
+		writeText(w, http.StatusNotFound, "")
+		return
+	}
+	if im := r.Header.Get("If-Match"); !etagMatches(im, f.etag) {
+		writeText(w, http.StatusPreconditionFailed, "ETag "+im+" is rejected")
+		return
+	}
+	if f.dropped {
+		writeText(w, http.StatusInternalServerError, "dialtest: the content of this file was not kept (WithMaxStoredSize)")
+		return
+	}
+	w.Header().Set("Content-Type", f.contentType)
+	w.Header().Set("Content-Length", strconv.FormatInt(f.size, 10))
+	w.Header().Set("ETag", f.etag)
+	w.WriteHeader(http.StatusOK)
+	if f.pattern {
+		_, _ = io.Copy(w, Pattern(f.size))
+		return
+	}
+	_, _ = w.Write(f.data)
+}
+
+func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request, user string) {
+	t, ok := s.resolve(w, r, user)
+	if !ok {
+		return
+	}
+	if t.folder {
+		writeText(w, http.StatusBadRequest, "Can't delete a folder")
+		return
+	}
+	s.mu.Lock()
+	b := s.bucketLocked(t.bucket)
+	f := b.files[t.key()]
+	if f == nil {
+		s.mu.Unlock()
+		writeText(w, http.StatusNotFound, "")
+		return
+	}
+	if im := r.Header.Get("If-Match"); !etagMatches(im, f.etag) {
+		s.mu.Unlock()
+		writeText(w, http.StatusPreconditionFailed, "ETag "+im+" is rejected")
+		return
+	}
+	delete(b.files, t.key())
+	s.mu.Unlock()
+	w.WriteHeader(http.StatusOK)
+}
+
+func nameAndParent(segs []string) (name, parent any) {
+	if len(segs) == 0 {
+		return nil, nil
+	}
+	name = segs[len(segs)-1]
+	if len(segs) > 1 {
+		parent = strings.Join(segs[:len(segs)-1], "/")
+	}
+	return name, parent
+}
+
+func (s *Server) itemJSON(t target, f *file, withEtag bool) map[string]any {
+	name, parent := nameAndParent(t.segs)
+	m := map[string]any{
+		"name": name, "parentPath": parent, "bucket": t.bucket, "url": t.url(),
+		"nodeType": "ITEM", "resourceType": "FILE", "createdAt": f.createdAt, "updatedAt": f.updatedAt,
+		"contentLength": f.size, "contentType": f.contentType,
+	}
+	if withEtag {
+		m["etag"] = f.etag
+	}
+	return m
+}
+
+func folderJSON(t target) map[string]any {
+	name, parent := nameAndParent(t.segs)
+	return map[string]any{"name": name, "parentPath": parent, "bucket": t.bucket, "url": t.url(),
+		"nodeType": "FOLDER", "resourceType": "FILE"}
+}
+
+func (s *Server) metadata(w http.ResponseWriter, r *http.Request, user string) {
+	t, ok := s.resolve(w, r, user)
+	if !ok {
+		return
+	}
+	q := r.URL.Query()
+	perms := q.Get("permissions") == "true"
+	if !t.folder {
+		if f := s.lookup(t); f != nil {
+			m := s.itemJSON(t, f, true)
+			if perms {
+				m["permissions"] = []string{"READ", "WRITE"}
+			}
+			writeJSON(w, http.StatusOK, m)
+			return
+		}
+		// DIAL Core answers 404 here when the path names a folder; the
+		// emulator lists the folder instead, because aidial-client 0.3.0
+		// strips the trailing slash from folder URLs.
+		t.folder = true
+	}
+	limit := 100
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1000 {
+			writeText(w, http.StatusBadRequest, "Limit is out of allowed range: [0, 1000]")
+			return
+		}
+		limit = n
+	}
+	offset := 0
+	if tok := q.Get("token"); tok != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(tok)
+		n, err2 := strconv.Atoi(strings.TrimPrefix(string(raw), "offset:"))
+		if err != nil || err2 != nil || !strings.HasPrefix(string(raw), "offset:") || n < 0 {
+			writeText(w, http.StatusBadRequest, "Invalid token: "+tok)
+			return
+		}
+		offset = n
+	}
+	entries := s.children(t, q.Get("recursive") == "true")
+	if len(entries) == 0 && len(t.segs) > 0 {
+		writeText(w, http.StatusNotFound, "")
+		return
+	}
+	m := folderJSON(t)
+	if perms {
+		m["permissions"] = []string{"READ", "WRITE"}
+	}
+	items := []any{}
+	end := min(offset+limit, len(entries))
+	for i := offset; i < end; i++ {
+		e := entries[i]
+		var im map[string]any
+		if e.f != nil {
+			im = s.itemJSON(e.t, e.f, false)
+		} else {
+			im = folderJSON(e.t)
+		}
+		if perms {
+			im["permissions"] = []string{"READ", "WRITE"}
+		}
+		items = append(items, im)
+	}
+	m["items"] = items
+	if end < len(entries) {
+		m["nextToken"] = base64.RawURLEncoding.EncodeToString([]byte("offset:" + strconv.Itoa(end)))
+	}
+	writeJSON(w, http.StatusOK, m)
+}
+
+type entry struct {
+	t target
+	f *file // nil: a folder
+}
+
+// children lists a folder's direct files and sub-folders (or, recursively,
+// every file below it), sorted by path.
+func (s *Server) children(t target, recursive bool) []entry {
+	prefix := t.key()
+	if prefix != "" {
+		prefix += "/"
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seen := map[string]bool{}
+	var out []entry
+	for key, f := range s.bucketLocked(t.bucket).files {
+		rest, ok := strings.CutPrefix(key, prefix)
+		if !ok {
+			continue
+		}
+		if recursive {
+			out = append(out, entry{t: target{bucket: t.bucket, segs: strings.Split(key, "/")}, f: f})
+			continue
+		}
+		first, _, nested := strings.Cut(rest, "/")
+		if !nested {
+			out = append(out, entry{t: target{bucket: t.bucket, segs: strings.Split(key, "/")}, f: f})
+			continue
+		}
+		if seen[first] {
+			continue
+		}
+		seen[first] = true
+		segs := append(append([]string(nil), t.segs...), first)
+		out = append(out, entry{t: target{bucket: t.bucket, segs: segs, folder: true}})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].t.key() < out[j].t.key() })
+	return out
+}

@@ -1,0 +1,481 @@
+// Package dialtest is an in-memory emulator of AI DIAL Core for tests and
+// demos, built on the SDK's emulator kit: every request and response is
+// validated against specs/dial.yaml, faults can be injected, and requests are
+// recorded.
+//
+// It serves deployments, models and applications (configurable), chat
+// completions from a deterministic responder (JSON or server-sent events,
+// word by word, usage on the last chunk, optional custom_content and
+// mid-stream failures), per-user buckets with in-memory files (MD5 ETags,
+// If-Match / If-None-Match preconditions, metadata and paginated listings),
+// and DIAL Core's error shapes: OpenAI-style JSON from deployments and plain
+// text from the core itself.
+//
+//	srv := dialtest.NewServer(t)
+//	client, _ := dial.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey(dialtest.APIKey))
+package dialtest
+
+import (
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aiclients/sdk-go/pkg/internal/emulator"
+)
+
+// Credentials accepted by a server started without WithAPIKey/WithBearerToken.
+// Both belong to the user DefaultUser.
+const (
+	APIKey      = "dialtest-key"
+	BearerToken = "dialtest-token"
+	DefaultUser = "user"
+)
+
+// createdAt is DIAL Core's default created_at/updated_at for configured
+// deployments (epoch seconds).
+const createdAt = 1672534800
+
+// Deployment configures one model deployment served by the emulator; it is
+// listed by /openai/deployments (as object "deployment") and /openai/models.
+type Deployment struct {
+	ID          string
+	DisplayName string
+	Description string
+	// Features lists the feature flags that are true (e.g. "tokenize");
+	// the rest are reported false, except DIAL Core's true-by-default ones.
+	Features []string
+	// InputAttachmentTypes lists the accepted MIME patterns.
+	InputAttachmentTypes []string
+	// MaxPromptTokens and MaxCompletionTokens are reported in the model's limits.
+	MaxPromptTokens, MaxCompletionTokens int64
+}
+
+// Application configures one application served by the emulator.
+type Application struct {
+	ID                   string
+	DisplayName          string
+	Description          string
+	Features             []string
+	InputAttachmentTypes []string
+}
+
+type config struct {
+	emu          []emulator.Option
+	keys         map[string]string // api key -> user
+	tokens       map[string]string // bearer token -> user
+	deployments  []Deployment
+	applications []Application
+	responder    Responder
+	maxStored    int64
+}
+
+// Option configures NewServer and Start.
+type Option func(*config)
+
+// WithAddr sets the listen address (default 127.0.0.1:0).
+func WithAddr(addr string) Option {
+	return func(c *config) { c.emu = append(c.emu, emulator.WithAddr(addr)) }
+}
+
+// WithValidateResponses turns response validation off or on (default on).
+func WithValidateResponses(on bool) Option {
+	return func(c *config) { c.emu = append(c.emu, emulator.WithValidateResponses(on)) }
+}
+
+// WithViolationHook calls f for every spec violation as it is recorded.
+func WithViolationHook(f func(emulator.Violation)) Option {
+	return func(c *config) { c.emu = append(c.emu, emulator.WithViolationHook(f)) }
+}
+
+// WithAPIKey accepts key as the API key of user. The first WithAPIKey or
+// WithBearerToken replaces the default credentials.
+func WithAPIKey(key, user string) Option {
+	return func(c *config) {
+		if c.keys == nil {
+			c.keys, c.tokens = map[string]string{}, map[string]string{}
+		}
+		c.keys[key] = user
+	}
+}
+
+// WithBearerToken accepts token as a bearer token (JWT) of user.
+func WithBearerToken(token, user string) Option {
+	return func(c *config) {
+		if c.keys == nil {
+			c.keys, c.tokens = map[string]string{}, map[string]string{}
+		}
+		c.tokens[token] = user
+	}
+}
+
+// WithDeployments replaces the default deployments ("gpt-4", "gpt-4o").
+func WithDeployments(d ...Deployment) Option {
+	return func(c *config) { c.deployments = append([]Deployment(nil), d...) }
+}
+
+// WithApplications replaces the default application ("echo").
+func WithApplications(a ...Application) Option {
+	return func(c *config) { c.applications = append([]Application(nil), a...) }
+}
+
+// WithResponder sets the chat model (default DefaultResponder).
+func WithResponder(r Responder) Option {
+	return func(c *config) { c.responder = r }
+}
+
+// WithMaxStoredSize keeps the content of uploaded files only up to n bytes;
+// larger files keep exact metadata and ETag but their content is dropped
+// (downloading one answers 500). Use it to upload huge files without holding
+// them in memory. n <= 0 keeps everything (the default).
+func WithMaxStoredSize(n int64) Option {
+	return func(c *config) { c.maxStored = n }
+}
+
+// Server is a running DIAL emulator. It embeds the kit's server: URL,
+// Requests, Violations, InjectFault and Close come from there.
+type Server struct {
+	*emulator.Server
+
+	keys, tokens map[string]string
+	maxStored    int64
+
+	mu           sync.Mutex
+	deployments  []Deployment
+	applications []Application
+	responder    Responder
+	buckets      map[string]*bucket // bucket id -> files
+	seq          int64
+	now          func() time.Time
+}
+
+// NewServer starts an emulator for a test; it is closed when the test ends,
+// and a response that breaks the spec fails the test.
+func NewServer(t testing.TB, opts ...Option) *Server {
+	t.Helper()
+	s, err := start(t, opts)
+	if err != nil {
+		t.Fatalf("dialtest: %v", err)
+	}
+	return s
+}
+
+// Start starts an emulator outside a test (cmd/emulator, examples). Close it
+// when done. Spec violations are recorded (see Violations), not fatal.
+func Start(opts ...Option) (*Server, error) {
+	return start(nil, opts)
+}
+
+func start(t emulator.TB, opts []Option) (*Server, error) {
+	cfg := config{}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
+	if cfg.keys == nil {
+		cfg.keys = map[string]string{APIKey: DefaultUser}
+		cfg.tokens = map[string]string{BearerToken: DefaultUser}
+	}
+	if cfg.deployments == nil {
+		cfg.deployments = []Deployment{
+			{ID: "gpt-4", DisplayName: "GPT 4", Description: "Chat completion model.", Features: []string{"tokenize", "truncate_prompt", "tools", "seed"},
+				MaxPromptTokens: 8192, MaxCompletionTokens: 4096},
+			{ID: "gpt-4o", DisplayName: "GPT-4o", Description: "Multimodal chat model.", Features: []string{"tokenize", "truncate_prompt", "tools", "seed", "url_attachments"},
+				InputAttachmentTypes: []string{"image/png", "image/jpeg"}, MaxPromptTokens: 128000, MaxCompletionTokens: 16384},
+		}
+	}
+	if cfg.applications == nil {
+		cfg.applications = []Application{{ID: "echo", DisplayName: "Echo", Description: "Answers with what it was told.",
+			InputAttachmentTypes: []string{"image/png", "text/txt", "image/jpeg"}}}
+	}
+	if cfg.responder == nil {
+		cfg.responder = DefaultResponder
+	}
+	s := &Server{
+		keys:         cfg.keys,
+		tokens:       cfg.tokens,
+		maxStored:    cfg.maxStored,
+		deployments:  cfg.deployments,
+		applications: cfg.applications,
+		responder:    cfg.responder,
+		buckets:      map[string]*bucket{},
+		now:          time.Now,
+	}
+	es, err := emulator.Start(t, "dial", http.HandlerFunc(s.serve), cfg.emu...)
+	if err != nil {
+		return nil, err
+	}
+	s.Server = es
+	return s, nil
+}
+
+// SetResponder replaces the chat model of a running server.
+func (s *Server) SetResponder(r Responder) {
+	if r == nil {
+		r = DefaultResponder
+	}
+	s.mu.Lock()
+	s.responder = r
+	s.mu.Unlock()
+}
+
+// BucketOf returns the bucket id of user (the value GET /v1/bucket returns
+// for that user's credentials).
+func BucketOf(user string) string {
+	sum := sha256.Sum256([]byte("dialtest bucket of " + user))
+	return new(big.Int).SetBytes(sum[:]).Text(62)[:32]
+}
+
+// serve dispatches by the operation the kit routed the request to.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	user, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	switch emulator.OperationID(r) {
+	case "listDeployments":
+		s.listDeployments(w, "deployment")
+	case "listModels":
+		s.listDeployments(w, "model")
+	case "getDeployment":
+		s.getDeployment(w, r.PathValue("deploymentId"), "deployment")
+	case "getModel":
+		s.getDeployment(w, r.PathValue("modelId"), "model")
+	case "listApplications":
+		s.listApplications(w)
+	case "getApplication":
+		s.getApplication(w, r.PathValue("applicationId"))
+	case "createChatCompletion":
+		s.chat(w, r, user)
+	case "tokenize":
+		s.tokenize(w, r)
+	case "truncatePrompt":
+		s.truncatePrompt(w, r)
+	case "getBucket":
+		writeJSON(w, http.StatusOK, map[string]any{"bucket": BucketOf(user)})
+	case "uploadFile":
+		s.upload(w, r, user)
+	case "downloadFile":
+		s.download(w, r, user)
+	case "deleteFile":
+		s.deleteFile(w, r, user)
+	case "getFileMetadata", "getBucketRootMetadata":
+		s.metadata(w, r, user)
+	default:
+		writeText(w, http.StatusNotFound, "No route")
+	}
+}
+
+// authenticate applies DIAL Core's rules (Proxy.authorizeRequest): one of
+// api-key (or X-API-KEY) and Authorization must be present; both only when
+// they carry the same token.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, bool) {
+	key := r.Header.Get("Api-Key")
+	if key == "" {
+		key = r.Header.Get("X-Api-Key")
+	}
+	authz := r.Header.Get("Authorization")
+	token := ""
+	if authz != "" {
+		t, ok := cutPrefixFold(authz, "bearer ")
+		if !ok && !strings.EqualFold(strings.TrimSpace(authz), "bearer") {
+			writeText(w, http.StatusUnauthorized, "Bad Authorization header")
+			return "", false
+		}
+		token = strings.TrimSpace(t)
+	}
+	switch {
+	case key == "" && token == "":
+		writeText(w, http.StatusUnauthorized, "At least API-KEY or Authorization header must be provided")
+		return "", false
+	case key != "" && token != "" && key != token:
+		writeText(w, http.StatusBadRequest, "Provided API key is not per request key")
+		return "", false
+	case token != "":
+		if u, ok := s.tokens[token]; ok {
+			return u, true
+		}
+		if u, ok := s.keys[token]; ok { // DIAL Core retries a bearer value as an API key
+			return u, true
+		}
+		writeText(w, http.StatusUnauthorized, "Bad Authorization header")
+		return "", false
+	default:
+		if u, ok := s.keys[key]; ok {
+			return u, true
+		}
+		writeText(w, http.StatusUnauthorized, "Unknown api key")
+		return "", false
+	}
+}
+
+func cutPrefixFold(s, prefix string) (string, bool) {
+	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
+		return s[len(prefix):], true
+	}
+	return s, false
+}
+
+func featureMap(on []string) map[string]any {
+	f := map[string]any{
+		"rate": false, "tokenize": false, "truncate_prompt": false, "configuration": false,
+		"system_prompt": true, "tools": false, "seed": false, "url_attachments": false,
+		"folder_attachments": false, "allow_resume": true, "accessible_by_per_request_key": true,
+		"content_parts": false, "temperature": true, "parallel_tool_calls": true,
+	}
+	for _, k := range on {
+		f[k] = true
+	}
+	return f
+}
+
+func (s *Server) deploymentJSON(d Deployment, object string) map[string]any {
+	m := map[string]any{
+		"id": d.ID, "model": d.ID, "object": object, "owner": "organization-owner", "status": "succeeded",
+		"created_at": createdAt, "updated_at": createdAt, "features": featureMap(d.Features),
+		"defaults": map[string]any{},
+	}
+	if d.DisplayName != "" {
+		m["display_name"] = d.DisplayName
+	}
+	if d.Description != "" {
+		m["description"] = d.Description
+	}
+	if d.InputAttachmentTypes != nil {
+		m["input_attachment_types"] = d.InputAttachmentTypes
+	}
+	if object == "deployment" {
+		m["scale_settings"] = map[string]any{"scale_type": "standard"}
+		return m
+	}
+	m["lifecycle_status"] = "generally-available"
+	m["tokenizer_model"] = d.ID
+	m["capabilities"] = map[string]any{"scale_types": []string{"standard"}, "completion": false, "chat_completion": true,
+		"embeddings": false, "fine_tune": false, "inference": false}
+	limits := map[string]any{}
+	if d.MaxPromptTokens > 0 {
+		limits["max_prompt_tokens"] = d.MaxPromptTokens
+	}
+	if d.MaxCompletionTokens > 0 {
+		limits["max_completion_tokens"] = d.MaxCompletionTokens
+	}
+	m["limits"] = limits
+	m["pricing"] = map[string]any{"unit": "token", "prompt": "0.00003", "completion": "0.00006"}
+	return m
+}
+
+func (s *Server) listDeployments(w http.ResponseWriter, object string) {
+	s.mu.Lock()
+	data := make([]any, 0, len(s.deployments))
+	for _, d := range s.deployments {
+		data = append(data, s.deploymentJSON(d, object))
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
+}
+
+func (s *Server) findDeployment(id string) (Deployment, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, d := range s.deployments {
+		if d.ID == id {
+			return d, true
+		}
+	}
+	return Deployment{}, false
+}
+
+func (s *Server) findApplication(id string) (Application, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.applications {
+		if a.ID == id {
+			return a, true
+		}
+	}
+	return Application{}, false
+}
+
+func (s *Server) getDeployment(w http.ResponseWriter, id, object string) {
+	d, ok := s.findDeployment(id)
+	if !ok {
+		writeText(w, http.StatusNotFound, "Deployment not found: "+id)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.deploymentJSON(d, object))
+}
+
+func applicationJSON(a Application) map[string]any {
+	m := map[string]any{
+		"id": a.ID, "application": a.ID, "object": "application", "owner": "organization-owner", "status": "succeeded",
+		"created_at": createdAt, "updated_at": createdAt, "features": featureMap(a.Features),
+		"defaults": map[string]any{}, "display_version": "0.0.0", "description_keywords": []string{},
+		"max_input_attachments": 0, "description": a.Description,
+	}
+	if a.DisplayName != "" {
+		m["display_name"] = a.DisplayName
+	}
+	if a.InputAttachmentTypes != nil {
+		m["input_attachment_types"] = a.InputAttachmentTypes
+	}
+	return m
+}
+
+func (s *Server) listApplications(w http.ResponseWriter) {
+	s.mu.Lock()
+	data := make([]any, 0, len(s.applications))
+	for _, a := range s.applications {
+		data = append(data, applicationJSON(a))
+	}
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
+}
+
+func (s *Server) getApplication(w http.ResponseWriter, id string) {
+	a, ok := s.findApplication(id)
+	if !ok {
+		writeText(w, http.StatusNotFound, "Unknown application: "+id)
+		return
+	}
+	writeJSON(w, http.StatusOK, applicationJSON(a))
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeText(w, http.StatusInternalServerError, "dialtest: encoding response: "+err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// writeText answers the way DIAL Core itself does: a bare string. (Core
+// often sets no Content-Type; the emulator says text/plain so the response
+// matches the spec.)
+func writeText(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(msg))
+}
+
+// writeError answers with the OpenAI-style JSON error that deployments
+// (DIAL SDK applications, adapters) produce.
+func writeError(w http.ResponseWriter, status int, typ, code, msg string) {
+	e := map[string]any{"message": msg}
+	if typ != "" {
+		e["type"] = typ
+	}
+	if code == "" {
+		code = fmt.Sprint(status)
+	}
+	e["code"] = code
+	writeJSON(w, status, map[string]any{"error": e})
+}

@@ -1,0 +1,122 @@
+package dial
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aiclients/sdk-go/pkg/apierror"
+)
+
+// ErrorDetails is the OpenAI-style error body that DIAL deployments send:
+// {"error": {"message", "type", "param", "code", "display_message"}}.
+type ErrorDetails struct {
+	Message        string `json:"message"`
+	Type           string `json:"type,omitempty"`
+	Param          string `json:"param,omitempty"`
+	Code           string `json:"code,omitempty"`
+	DisplayMessage string `json:"display_message,omitempty"` // meant for end users
+}
+
+// UnmarshalJSON accepts a numeric code as well as a string one.
+func (d *ErrorDetails) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Message        *string         `json:"message"`
+		Type           *string         `json:"type"`
+		Param          *string         `json:"param"`
+		Code           json.RawMessage `json:"code"`
+		DisplayMessage *string         `json:"display_message"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	deref := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	*d = ErrorDetails{Message: deref(raw.Message), Type: deref(raw.Type), Param: deref(raw.Param), DisplayMessage: deref(raw.DisplayMessage)}
+	c := bytes.TrimSpace(raw.Code)
+	switch {
+	case len(c) == 0 || string(c) == "null":
+	case c[0] == '"':
+		_ = json.Unmarshal(c, &d.Code)
+	default:
+		d.Code = string(c)
+	}
+	return nil
+}
+
+// ParseError is the apierror.BodyParser for DIAL: the OpenAI-style JSON error
+// (code: error.code, or error.type when the code is only the HTTP status;
+// message: error.message), else the plain text DIAL Core itself writes
+// (first line, at most 512 bytes).
+func ParseError(body []byte) (code, message string) {
+	if d, ok := parseDetails(body); ok {
+		code = d.Code
+		if code == "" || isNumeric(code) && d.Type != "" {
+			code = d.Type
+		}
+		return code, d.Message
+	}
+	s := strings.TrimSpace(string(body))
+	if s == "" || !utf8.ValidString(s) || strings.HasPrefix(s, "{") || strings.HasPrefix(s, "<") {
+		return "", ""
+	}
+	line, _, _ := strings.Cut(s, "\n")
+	if len(line) > 512 {
+		line = line[:512]
+	}
+	return "", line
+}
+
+func parseDetails(body []byte) (ErrorDetails, bool) {
+	var e struct {
+		Error *ErrorDetails `json:"error"`
+	}
+	if json.Unmarshal(body, &e) != nil || e.Error == nil {
+		return ErrorDetails{}, false
+	}
+	return *e.Error, true
+}
+
+func isNumeric(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// Details returns the DIAL error body of an API error (param and
+// display_message included), if err is or wraps an *apierror.Error whose
+// body is DIAL's JSON error.
+func Details(err error) (*ErrorDetails, bool) {
+	var ae *apierror.Error
+	if !errors.As(err, &ae) {
+		return nil, false
+	}
+	d, ok := parseDetails(ae.Body)
+	if !ok {
+		return nil, false
+	}
+	return &d, true
+}
+
+// IsNotFound reports whether err is an API error with status 404 (a missing
+// file, deployment or application).
+func IsNotFound(err error) bool { return hasStatus(err, http.StatusNotFound) }
+
+// IsETagMismatch reports whether err is an API error with status 412: an
+// If-Match or If-None-Match condition failed.
+func IsETagMismatch(err error) bool { return hasStatus(err, http.StatusPreconditionFailed) }
+
+func hasStatus(err error, status int) bool {
+	var ae *apierror.Error
+	return errors.As(err, &ae) && ae.StatusCode == status
+}

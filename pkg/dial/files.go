@@ -1,0 +1,570 @@
+package dial
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"iter"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/textproto"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/option"
+)
+
+// FilesService works with DIAL file storage. Every method takes a storage URL
+// in any form FilesService.URL accepts.
+type FilesService struct{ c *Client }
+
+// Bucket is the answer of GET /v1/bucket.
+type Bucket struct {
+	// Bucket is the caller's encrypted bucket id.
+	Bucket string `json:"bucket"`
+	// AppData is "<user bucket>/appdata/<application>", set only for calls
+	// made with a per-request key (by an application).
+	AppData string `json:"appdata,omitempty"`
+}
+
+// Metadata describes a file (NodeType "ITEM") or folder ("FOLDER").
+type Metadata struct {
+	Name          string     `json:"name,omitempty"`       // "" for the bucket root
+	ParentPath    string     `json:"parentPath,omitempty"` // decoded, "/"-joined; "" at top level
+	Bucket        string     `json:"bucket"`
+	URL           string     `json:"url"` // "files/<bucket>/<path>", "/"-terminated for folders
+	NodeType      string     `json:"nodeType"`
+	ResourceType  string     `json:"resourceType"`
+	Permissions   []string   `json:"permissions,omitempty"`
+	CreatedAt     int64      `json:"createdAt,omitempty"` // epoch milliseconds
+	UpdatedAt     int64      `json:"updatedAt,omitempty"` // epoch milliseconds
+	ETag          string     `json:"etag,omitempty"`      // absent in folder listings
+	Author        string     `json:"author,omitempty"`
+	ContentLength int64      `json:"contentLength,omitempty"`
+	ContentType   string     `json:"contentType,omitempty"`
+	Items         []Metadata `json:"items,omitempty"`     // one page of a folder's items
+	NextToken     string     `json:"nextToken,omitempty"` // set when more pages exist
+}
+
+// Node types of Metadata.
+const (
+	NodeItem   = "ITEM"
+	NodeFolder = "FOLDER"
+)
+
+// IsFolder reports whether m describes a folder.
+func (m *Metadata) IsFolder() bool { return m.NodeType == NodeFolder }
+
+// FileURL parses m.URL.
+func (m *Metadata) FileURL() (FileURL, error) { return ParseFileURL(m.URL) }
+
+// homeCache holds the bucket, looked up once. sem is a one-slot lock that
+// waiters can leave when their context ends.
+type homeCache struct {
+	sem    chan struct{}
+	mu     sync.Mutex
+	bucket *Bucket
+}
+
+// Bucket returns the caller's bucket (GET /v1/bucket). The answer is cached:
+// however many goroutines ask at once, one request is sent; a failed lookup
+// is retried by the next call.
+func (c *Client) Bucket(ctx context.Context, opts ...option.RequestOption) (*Bucket, error) {
+	c.home.mu.Lock()
+	b := c.home.bucket
+	c.home.mu.Unlock()
+	if b != nil {
+		cp := *b
+		return &cp, nil
+	}
+	if ctx == nil {
+		return nil, &apierror.InputError{Service: ServiceName, Field: "context", Reason: "must not be nil"}
+	}
+	select {
+	case c.home.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-c.home.sem }()
+	c.home.mu.Lock()
+	b = c.home.bucket
+	c.home.mu.Unlock()
+	if b == nil {
+		ctx, err := c.core.Context(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		var got Bucket
+		resp, err := c.raw.GetBucket(ctx)
+		if err := c.core.DecodeJSON(resp, err, &got); err != nil {
+			return nil, err
+		}
+		if !alnum(got.Bucket) {
+			return nil, fmt.Errorf("dial: GET /v1/bucket returned an invalid bucket id %q", got.Bucket)
+		}
+		b = &got
+		c.home.mu.Lock()
+		c.home.bucket = b
+		c.home.mu.Unlock()
+	}
+	cp := *b
+	return &cp, nil
+}
+
+// Home returns the caller's home folder, "files/<bucket>/" (see Bucket).
+func (c *Client) Home(ctx context.Context, opts ...option.RequestOption) (FileURL, error) {
+	b, err := c.Bucket(ctx, opts...)
+	if err != nil {
+		return FileURL{}, err
+	}
+	return FileURL{bucket: b.Bucket, folder: true}, nil
+}
+
+// UploadParams are the optional parameters of Upload.
+type UploadParams struct {
+	// Filename is the multipart part's filename (default: the URL's name).
+	Filename string
+	// ContentType becomes the stored content type (default: from the
+	// filename's extension, else application/octet-stream).
+	ContentType string
+	// IfMatch makes the upload fail with 412 unless the existing file has
+	// one of these comma-separated ETags. DIAL ignores it when the file does
+	// not exist.
+	IfMatch string
+	// IfNoneMatch makes the upload create-only: 412 if the file exists.
+	IfNoneMatch bool
+}
+
+// Upload stores body as the file at url, streaming it as multipart/form-data
+// (the body is never held in memory whole). When body is an io.ReadSeeker a
+// failed attempt can be retried from its start; otherwise it is sent once.
+// The returned metadata's ETag is the new content's ETag.
+func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reader, p *UploadParams, opts ...option.RequestOption) (*Metadata, error) {
+	if body == nil {
+		return nil, &apierror.InputError{Service: ServiceName, Field: "upload body", Reason: "must not be nil"}
+	}
+	if p == nil {
+		p = &UploadParams{}
+	}
+	ctx, err := f.c.core.Context(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	u, err := f.c.resolveURL(ctx, fileURL)
+	if err != nil {
+		return nil, err
+	}
+	if u.IsFolder() {
+		return nil, invalidURL(fileURL, "points to a folder, not a file")
+	}
+	name := p.Filename
+	if name == "" {
+		name = u.Name()
+	}
+	ct := p.ContentType
+	if ct == "" {
+		ct = mime.TypeByExtension(filepath.Ext(name))
+	}
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	if strings.ContainsAny(name+ct+p.IfMatch, "\r\n\x00") {
+		return nil, &apierror.InputError{Service: ServiceName, Field: "upload parameters", Reason: "filename, content type or If-Match contains a line break or NUL"}
+	}
+	mb := newMultipartBody(body, name, ct)
+	req, err := f.c.newRequest(ctx, http.MethodPut, u.apiPath("files/"), mb.first())
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", mb.contentType())
+	req.Header.Set("Accept", "application/json")
+	if mb.seeker != nil {
+		req.GetBody = mb.next
+	}
+	if p.IfMatch != "" {
+		req.Header.Set("If-Match", p.IfMatch)
+	}
+	if p.IfNoneMatch {
+		req.Header.Set("If-None-Match", "*")
+	}
+	resp, err := f.c.core.Transport.Do(req)
+	mb.stop()
+	var m Metadata
+	if err := f.c.core.DecodeJSON(resp, err, &m); err != nil {
+		return nil, err
+	}
+	if m.ETag == "" && resp != nil {
+		m.ETag = resp.Header.Get("ETag")
+	}
+	return &m, nil
+}
+
+// multipartBody streams one file part through a pipe fed by a goroutine.
+// The goroutine ends when the body is read to its end or the pipe's reader
+// is closed (net/http always closes request bodies).
+type multipartBody struct {
+	src    io.Reader
+	seeker io.Seeker
+	start  int64
+	name   string
+	ct     string
+	bound  string
+
+	mu   sync.Mutex
+	pr   *io.PipeReader
+	done chan struct{}
+}
+
+func newMultipartBody(src io.Reader, name, ct string) *multipartBody {
+	mb := &multipartBody{src: src, name: name, ct: ct, bound: multipart.NewWriter(io.Discard).Boundary()}
+	if s, ok := src.(io.Seeker); ok {
+		if off, err := s.Seek(0, io.SeekCurrent); err == nil {
+			mb.seeker, mb.start = s, off
+		}
+	}
+	return mb
+}
+
+func (mb *multipartBody) contentType() string {
+	return "multipart/form-data; boundary=" + mb.bound
+}
+
+func (mb *multipartBody) first() io.ReadCloser {
+	rc, _ := mb.open(false)
+	return rc
+}
+
+// next is the request's GetBody: it stops the previous writer, rewinds the
+// source and starts again.
+func (mb *multipartBody) next() (io.ReadCloser, error) { return mb.open(true) }
+
+func (mb *multipartBody) open(rewind bool) (io.ReadCloser, error) {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	mb.stopLocked()
+	if rewind {
+		if _, err := mb.seeker.Seek(mb.start, io.SeekStart); err != nil {
+			return nil, err
+		}
+	}
+	pr, pw := io.Pipe()
+	done := make(chan struct{})
+	mb.pr, mb.done = pr, done
+	go func() {
+		defer close(done)
+		pw.CloseWithError(mb.write(pw))
+	}()
+	return pr, nil
+}
+
+func (mb *multipartBody) write(w io.Writer) error {
+	mw := multipart.NewWriter(w)
+	if err := mw.SetBoundary(mb.bound); err != nil {
+		return err
+	}
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", mime.FormatMediaType("form-data", map[string]string{"name": "file", "filename": mb.name}))
+	h.Set("Content-Type", mb.ct)
+	part, err := mw.CreatePart(h)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(part, mb.src); err != nil {
+		return fmt.Errorf("dial: reading upload body: %w", err)
+	}
+	return mw.Close()
+}
+
+// stop ends the current writer goroutine and waits for it.
+func (mb *multipartBody) stop() {
+	mb.mu.Lock()
+	defer mb.mu.Unlock()
+	mb.stopLocked()
+}
+
+func (mb *multipartBody) stopLocked() {
+	if mb.pr == nil {
+		return
+	}
+	_ = mb.pr.CloseWithError(errors.New("dial: upload attempt ended"))
+	<-mb.done
+	mb.pr, mb.done = nil, nil
+}
+
+// DownloadParams are the optional parameters of Download.
+type DownloadParams struct {
+	// IfMatch makes the download fail with 412 unless the file has one of
+	// these ETags (newer DIAL Core versions only).
+	IfMatch string
+}
+
+// Download is a file being downloaded. Read it (it is an io.ReadCloser)
+// and Close it, or use Bytes or WriteToFile, which close it.
+type Download struct {
+	Body          io.ReadCloser
+	URL           FileURL
+	Name          string // the decoded file name
+	ETag          string
+	ContentType   string
+	ContentLength int64 // -1 when unknown
+}
+
+// Read reads from the body.
+func (d *Download) Read(p []byte) (int, error) { return d.Body.Read(p) }
+
+// Close closes the body.
+func (d *Download) Close() error { return d.Body.Close() }
+
+// Bytes reads the rest of the body and closes it.
+func (d *Download) Bytes() ([]byte, error) {
+	defer d.Body.Close()
+	b, err := io.ReadAll(d.Body)
+	if err != nil {
+		return b, fmt.Errorf("dial: downloading %s: %w", d.URL, err)
+	}
+	return b, nil
+}
+
+// WriteToFile streams the rest of the body into the file at path (created or
+// truncated, mode 0o644) and closes the body. On failure the partial file is
+// removed.
+func (d *Download) WriteToFile(path string) error {
+	defer d.Body.Close()
+	out, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("dial: downloading %s: %w", d.URL, err)
+	}
+	_, err = io.Copy(out, d.Body)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		_ = os.Remove(path)
+		return fmt.Errorf("dial: downloading %s to %s: %w", d.URL, path, err)
+	}
+	return nil
+}
+
+// Download starts downloading the file at url. The caller must close the
+// returned Download (Bytes and WriteToFile do).
+func (f *FilesService) Download(ctx context.Context, fileURL string, p *DownloadParams, opts ...option.RequestOption) (*Download, error) {
+	if p == nil {
+		p = &DownloadParams{}
+	}
+	ctx, err := f.c.core.Context(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	u, err := f.c.resolveURL(ctx, fileURL)
+	if err != nil {
+		return nil, err
+	}
+	if u.IsFolder() {
+		return nil, invalidURL(fileURL, "points to a folder, not a file")
+	}
+	req, err := f.c.newRequest(ctx, http.MethodGet, u.apiPath("files/"), nil)
+	if err != nil {
+		return nil, err
+	}
+	if p.IfMatch != "" {
+		if strings.ContainsAny(p.IfMatch, "\r\n\x00") {
+			return nil, &apierror.InputError{Service: ServiceName, Field: "If-Match", Reason: "contains a line break or NUL"}
+		}
+		req.Header.Set("If-Match", p.IfMatch)
+	}
+	resp, err := f.c.core.Check(f.c.core.Transport.Do(req))
+	if err != nil {
+		return nil, err
+	}
+	return &Download{
+		Body: resp.Body, URL: u, Name: u.Name(),
+		ETag: resp.Header.Get("ETag"), ContentType: resp.Header.Get("Content-Type"), ContentLength: resp.ContentLength,
+	}, nil
+}
+
+// DeleteParams are the optional parameters of Delete.
+type DeleteParams struct {
+	// IfMatch makes the delete fail with 412 unless the file has one of
+	// these ETags.
+	IfMatch string
+}
+
+// Delete deletes the file at url.
+func (f *FilesService) Delete(ctx context.Context, fileURL string, p *DeleteParams, opts ...option.RequestOption) error {
+	if p == nil {
+		p = &DeleteParams{}
+	}
+	ctx, err := f.c.core.Context(ctx, opts)
+	if err != nil {
+		return err
+	}
+	u, err := f.c.resolveURL(ctx, fileURL)
+	if err != nil {
+		return err
+	}
+	if u.IsFolder() {
+		return invalidURL(fileURL, "points to a folder, not a file")
+	}
+	req, err := f.c.newRequest(ctx, http.MethodDelete, u.apiPath("files/"), nil)
+	if err != nil {
+		return err
+	}
+	if p.IfMatch != "" {
+		if strings.ContainsAny(p.IfMatch, "\r\n\x00") {
+			return &apierror.InputError{Service: ServiceName, Field: "If-Match", Reason: "contains a line break or NUL"}
+		}
+		req.Header.Set("If-Match", p.IfMatch)
+	}
+	resp, err := f.c.core.Transport.Do(req)
+	return f.c.core.DecodeJSON(resp, err, nil)
+}
+
+// MetadataParams are the optional parameters of Metadata.
+type MetadataParams struct {
+	Limit       int    // page size of a folder listing (1..1000; 0 = server default 100)
+	Token       string // the NextToken of the previous page
+	Recursive   bool   // list every file below the folder
+	Permissions bool   // include the caller's permissions
+}
+
+// Metadata returns the metadata of the file or folder at url. A folder URL
+// (ending in "/") returns one page of its items.
+func (f *FilesService) Metadata(ctx context.Context, fileURL string, p *MetadataParams, opts ...option.RequestOption) (*Metadata, error) {
+	if p == nil {
+		p = &MetadataParams{}
+	}
+	if p.Limit < 0 || p.Limit > 1000 {
+		return nil, &apierror.InputError{Service: ServiceName, Field: "limit", Reason: "must be between 0 and 1000"}
+	}
+	ctx, err := f.c.core.Context(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	u, err := f.c.resolveURL(ctx, fileURL)
+	if err != nil {
+		return nil, err
+	}
+	return f.metadata(ctx, u, p)
+}
+
+func (f *FilesService) metadata(ctx context.Context, u FileURL, p *MetadataParams) (*Metadata, error) {
+	q := url.Values{}
+	if p.Limit > 0 {
+		q.Set("limit", strconv.Itoa(p.Limit))
+	}
+	if p.Token != "" {
+		q.Set("token", p.Token)
+	}
+	if p.Recursive {
+		q.Set("recursive", "true")
+	}
+	if p.Permissions {
+		q.Set("permissions", "true")
+	}
+	path := u.apiPath("metadata/files/")
+	if len(q) > 0 {
+		path += "?" + q.Encode()
+	}
+	req, err := f.c.newRequest(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	var m Metadata
+	resp, err := f.c.core.Transport.Do(req)
+	if err := f.c.core.DecodeJSON(resp, err, &m); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// ListParams are the optional parameters of List.
+type ListParams struct {
+	PageSize  int  // items per request (1..1000; 0 = server default 100)
+	Recursive bool // every file below the folder, sub-folders flattened
+}
+
+// List iterates over the items of the folder at url (it must end in "/";
+// "" is the home folder), requesting page after page while the server
+// returns a nextToken. Breaking out of the loop stops requesting. An error
+// is yielded once, as the last pair.
+func (f *FilesService) List(ctx context.Context, folderURL string, p *ListParams, opts ...option.RequestOption) iter.Seq2[Metadata, error] {
+	return func(yield func(Metadata, error) bool) {
+		if p == nil {
+			p = &ListParams{}
+		}
+		if p.PageSize < 0 || p.PageSize > 1000 {
+			yield(Metadata{}, &apierror.InputError{Service: ServiceName, Field: "page size", Reason: "must be between 0 and 1000"})
+			return
+		}
+		cctx, err := f.c.core.Context(ctx, opts)
+		if err != nil {
+			yield(Metadata{}, err)
+			return
+		}
+		var u FileURL
+		if folderURL == "" {
+			u, err = f.c.Home(cctx)
+		} else {
+			u, err = f.c.resolveURL(cctx, folderURL)
+		}
+		if err != nil {
+			yield(Metadata{}, err)
+			return
+		}
+		if !u.IsFolder() {
+			yield(Metadata{}, invalidURL(folderURL, "not a folder (a folder URL ends with /)"))
+			return
+		}
+		mp := &MetadataParams{Limit: p.PageSize, Recursive: p.Recursive}
+		seen := map[string]bool{}
+		for {
+			m, err := f.metadata(cctx, u, mp)
+			if err != nil {
+				yield(Metadata{}, err)
+				return
+			}
+			for _, it := range m.Items {
+				if !yield(it, nil) {
+					return
+				}
+			}
+			if m.NextToken == "" {
+				return
+			}
+			if seen[m.NextToken] {
+				yield(Metadata{}, fmt.Errorf("dial: listing %s: the server repeated page token %q", u, m.NextToken))
+				return
+			}
+			seen[m.NextToken] = true
+			mp.Token = m.NextToken
+		}
+	}
+}
+
+// newRequest builds a request for path (below the call's base URL). path
+// is already escaped.
+func (c *Client) newRequest(ctx context.Context, method, path string, body io.Reader) (*http.Request, error) {
+	base := c.core.CallConfig(ctx).BaseURL
+	req, err := http.NewRequestWithContext(ctx, method, base+path, body)
+	if err != nil {
+		return nil, &apierror.InputError{Service: ServiceName, Field: "request", Reason: err.Error()}
+	}
+	return req, nil
+}
+
+// decodeInto is json.Unmarshal with the package's error wording.
+func decodeInto(what string, data []byte, v any) error {
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("dial: decoding %s: %w", what, err)
+	}
+	return nil
+}
