@@ -10,8 +10,8 @@ against specs/dial.yaml; the harness fails this test on any violation it reports
 import aidial_client
 from aidial_client.types.deployment import Deployment
 
-# Any non-empty key: the DIAL emulator accepts keys as DIAL Core's test setups do.
-API_KEY = "conformance-dial-key"
+# The key cmd/emulator's DIAL emulator accepts by default (dialtest.APIKey).
+API_KEY = "dialtest-key"
 
 
 def test_list_deployments(dial_url: str) -> None:
@@ -20,10 +20,11 @@ def test_list_deployments(dial_url: str) -> None:
     deployments = client.deployments.list()
 
     assert isinstance(deployments, list)
-    assert deployments, "the DIAL emulator should come seeded with at least one deployment"
+    ids = [d.id for d in deployments]
+    assert "gpt-4" in ids, f"dialtest's default deployments should include gpt-4, got {ids}"
     for dep in deployments:
         assert isinstance(dep, Deployment)
         assert dep.id
         assert dep.model
         assert dep.object in ("deployment", "model")
-    assert len({d.id for d in deployments}) == len(deployments), "deployment ids must be unique"
+    assert len(set(ids)) == len(ids), f"deployment ids must be unique: {ids}"
