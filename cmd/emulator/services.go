@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/aiclients/sdk-go/pkg/dial/dialtest"
 	"github.com/aiclients/sdk-go/pkg/vectorvein/vectorveintest"
 )
 
@@ -26,5 +27,6 @@ type Factory func(addr string) (Emulator, error)
 // (with whatever option the service's Start offers to set the listen
 // address). Names not listed here are reported as "not available yet".
 var registry = map[string]Factory{
+	"dial":       func(addr string) (Emulator, error) { return dialtest.Start(dialtest.WithAddr(addr)) },
 	"vectorvein": func(addr string) (Emulator, error) { return vectorveintest.Start(vectorveintest.WithAddr(addr)) },
 }
