@@ -1,0 +1,4 @@
+package infsh
+
+// AgentService starts conversations with agents.
+type AgentService struct{ c *Client }

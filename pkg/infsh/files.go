@@ -1,0 +1,386 @@
+package infsh
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strconv"
+
+	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/internal/redact"
+	"github.com/aiclients/sdk-go/pkg/internal/transport"
+	"github.com/aiclients/sdk-go/pkg/option"
+)
+
+// UploadOptions describes a file to upload.
+type UploadOptions struct {
+	// Filename is the file's name ("" = none; FileFromPath uses the base name).
+	Filename string
+	// ContentType is the declared media type ("" = from the file name's
+	// extension, else application/octet-stream).
+	ContentType string
+	// Size is the byte count, or -1 when unknown. Readers whose size the
+	// client can tell (*os.File, *bytes.Reader, *strings.Reader,
+	// *bytes.Buffer) need none; for others the body is spooled to a
+	// temporary file first, because the presigned URL needs a
+	// Content-Length.
+	Size int64
+	// Path is the remote path to store the file under ("" = none).
+	Path string
+	// Public makes the file publicly readable.
+	Public bool
+}
+
+// UploadedFile is a file record after its content was uploaded.
+type UploadedFile struct {
+	ID          string `json:"id"`
+	URI         string `json:"uri"`
+	Filename    string `json:"filename,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
+	Size        int64  `json:"size,omitempty"`
+	Path        string `json:"path,omitempty"`
+}
+
+// FileService uploads files.
+type FileService struct{ c *Client }
+
+type fileRecord struct {
+	UploadedFile
+	UploadURL string `json:"upload_url"`
+}
+
+type partialFile struct {
+	URI         string  `json:"uri"`
+	Filename    *string `json:"filename,omitempty"`
+	ContentType string  `json:"content_type"`
+	Path        *string `json:"path,omitempty"`
+	Size        int64   `json:"size"`
+	Public      *bool   `json:"public,omitempty"`
+}
+
+// Upload stores the content of r in two steps: POST /files creates the
+// record and a presigned URL, then the bytes are PUT there (streamed, with
+// a Content-Length and the declared Content-Type, and without the API key).
+// Use the returned URI as an input value.
+func (s *FileService) Upload(ctx context.Context, r io.Reader, o UploadOptions, opts ...option.RequestOption) (*UploadedFile, error) {
+	if r == nil {
+		return nil, inputErr("file", "reader must not be nil")
+	}
+	if o.ContentType == "" {
+		o.ContentType = contentTypeOf(o.Filename)
+	}
+	if o.Size == 0 {
+		if n, ok := sizeOf(r); ok {
+			o.Size = n
+		} else {
+			o.Size = -1
+		}
+	}
+	if o.Size < 0 {
+		spooled, n, cleanup, err := spool(r)
+		if err != nil {
+			return nil, err
+		}
+		defer cleanup()
+		r, o.Size = spooled, n
+	}
+	pf := partialFile{URI: "", ContentType: o.ContentType, Size: o.Size}
+	if o.Filename != "" {
+		pf.Filename = &o.Filename
+	}
+	if o.Path != "" {
+		pf.Path = &o.Path
+	}
+	if o.Public {
+		pf.Public = &o.Public
+	}
+	rd, err := jsonBody(map[string]any{"files": []partialFile{pf}})
+	if err != nil {
+		return nil, err
+	}
+	var recs []fileRecord
+	err = s.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+		return s.c.raw.CreateFilesWithBody(ctx, "application/json", rd)
+	}, &recs)
+	if err != nil {
+		return nil, err
+	}
+	if len(recs) == 0 || recs[0].UploadURL == "" {
+		return nil, fmt.Errorf("%s: POST /files returned no upload URL", ServiceName)
+	}
+	rec := recs[0]
+	if err := s.put(ctx, opts, rec.UploadURL, r, o); err != nil {
+		return nil, err
+	}
+	out := rec.UploadedFile
+	if out.Filename == "" {
+		out.Filename = o.Filename
+	}
+	if out.ContentType == "" {
+		out.ContentType = o.ContentType
+	}
+	if out.Size == 0 {
+		out.Size = o.Size
+	}
+	return &out, nil
+}
+
+// put sends the bytes to the presigned URL through a transport that has no
+// credentials and no sensitive extra headers.
+func (s *FileService) put(ctx context.Context, opts []option.RequestOption, url string, r io.Reader, o UploadOptions) error {
+	cfg := s.c.core.CallConfig(ctx).Clone()
+	if err := cfg.Apply(opts...); err != nil {
+		return err
+	}
+	cfg.APIKey, cfg.BearerToken = nil, nil
+	for k := range cfg.Header {
+		if redact.SensitiveHeader(k) {
+			cfg.Header.Del(k)
+		}
+	}
+	tr := transport.New(ServiceName, cfg, nil)
+	ctx = option.NewContext(ctx, cfg)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, io.NopCloser(r))
+	if err != nil {
+		return &apierror.InputError{Service: ServiceName, Field: "upload URL", Reason: err.Error()}
+	}
+	req.ContentLength = o.Size
+	if o.Size == 0 {
+		req.Body = http.NoBody
+	}
+	if seeker, ok := r.(io.ReadSeeker); ok {
+		start, serr := seeker.Seek(0, io.SeekCurrent)
+		if serr == nil {
+			req.GetBody = func() (io.ReadCloser, error) {
+				if _, err := seeker.Seek(start, io.SeekStart); err != nil {
+					return nil, err
+				}
+				return io.NopCloser(seeker), nil
+			}
+		}
+	}
+	req.Header.Set("Content-Type", o.ContentType)
+	resp, err := tr.Do(req)
+	if err != nil {
+		return fmt.Errorf("%s: uploading the file content: %w", ServiceName, err)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return apierror.FromResponse(ServiceName, resp, parseError)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	return resp.Body.Close()
+}
+
+func contentTypeOf(name string) string {
+	if ext := filepath.Ext(name); ext != "" {
+		if ct := mime.TypeByExtension(ext); ct != "" {
+			return ct
+		}
+	}
+	return "application/octet-stream"
+}
+
+// sizeOf tells the remaining length of readers that know it.
+func sizeOf(r io.Reader) (int64, bool) {
+	switch v := r.(type) {
+	case interface{ Len() int }:
+		return int64(v.Len()), true
+	case *os.File:
+		st, err := v.Stat()
+		if err != nil || !st.Mode().IsRegular() {
+			return 0, false
+		}
+		pos, err := v.Seek(0, io.SeekCurrent)
+		if err != nil {
+			return 0, false
+		}
+		return st.Size() - pos, true
+	}
+	return 0, false
+}
+
+// spool copies r to a temporary file, to learn its size without holding it
+// in memory.
+func spool(r io.Reader) (io.Reader, int64, func(), error) {
+	f, err := os.CreateTemp("", "infsh-upload-*")
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("%s: spooling the upload: %w", ServiceName, err)
+	}
+	cleanup := func() { _ = f.Close(); _ = os.Remove(f.Name()) }
+	n, err := io.Copy(f, r)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		cleanup()
+		return nil, 0, nil, fmt.Errorf("%s: spooling the upload: %w", ServiceName, err)
+	}
+	return f, n, cleanup, nil
+}
+
+// File is a file value inside a run's input: it is uploaded before the run
+// and sent as its URI. Make one with FileFromPath, FileFromReader or
+// FileFromBytes, and put the pointer anywhere in the input (maps, slices,
+// struct fields). Only *File values are uploaded: a string is always sent
+// as it is.
+type File struct {
+	open    func() (io.Reader, func(), error)
+	options UploadOptions
+	// uploaded is set once the file has been uploaded.
+	uploaded *UploadedFile
+}
+
+// FileFromPath is the file at path, read when the run is submitted.
+func FileFromPath(path string) *File {
+	return &File{
+		open: func() (io.Reader, func(), error) {
+			f, err := os.Open(path)
+			if err != nil {
+				return nil, nil, err
+			}
+			return f, func() { _ = f.Close() }, nil
+		},
+		options: UploadOptions{Filename: filepath.Base(path)},
+	}
+}
+
+// FileFromReader is the content of r, read once when the run is submitted.
+// contentType may be "" (from filename, else application/octet-stream).
+func FileFromReader(r io.Reader, filename, contentType string) *File {
+	used := false
+	return &File{
+		open: func() (io.Reader, func(), error) {
+			if used {
+				return nil, nil, errors.New("reader already consumed")
+			}
+			used = true
+			return r, func() {}, nil
+		},
+		options: UploadOptions{Filename: filename, ContentType: contentType},
+	}
+}
+
+// FileFromBytes is data. contentType may be "" (from filename, else
+// application/octet-stream).
+func FileFromBytes(data []byte, filename, contentType string) *File {
+	return &File{
+		open: func() (io.Reader, func(), error) {
+			return bytes.NewReader(data), func() {}, nil
+		},
+		options: UploadOptions{Filename: filename, ContentType: contentType, Size: int64(len(data))},
+	}
+}
+
+// Uploaded returns the upload record once the file was uploaded, else nil.
+func (f *File) Uploaded() *UploadedFile { return f.uploaded }
+
+// URI is the uploaded file's URI ("" before the upload).
+func (f *File) URI() string {
+	if f.uploaded == nil {
+		return ""
+	}
+	return f.uploaded.URI
+}
+
+// MarshalJSON writes the file's URI. A file that was not uploaded is an
+// error (pass it inside RunParams, which uploads it).
+func (f *File) MarshalJSON() ([]byte, error) {
+	if f == nil || f.uploaded == nil {
+		return nil, errors.New("infsh.File not uploaded: pass it in RunParams.Input or upload it with Files.Upload")
+	}
+	return []byte(strconv.Quote(f.uploaded.URI)), nil
+}
+
+func (f *File) upload(ctx context.Context, s *FileService, opts []option.RequestOption) error {
+	if f.uploaded != nil {
+		return nil
+	}
+	if f.open == nil {
+		return inputErr("file", "zero infsh.File; use FileFromPath, FileFromReader or FileFromBytes")
+	}
+	r, closeFn, err := f.open()
+	if err != nil {
+		return &apierror.InputError{Service: ServiceName, Field: "file " + f.options.Filename, Reason: err.Error()}
+	}
+	defer closeFn()
+	up, err := s.Upload(ctx, r, f.options, opts...)
+	if err != nil {
+		return err
+	}
+	f.uploaded = up
+	return nil
+}
+
+var fileType = reflect.TypeOf((*File)(nil))
+
+// uploadValues uploads every *File found inside the values.
+func (s *FileService) uploadValues(ctx context.Context, opts []option.RequestOption, values ...any) error {
+	var files []*File
+	seen := map[uintptr]bool{}
+	for _, v := range values {
+		collectFiles(reflect.ValueOf(v), &files, seen, 0)
+	}
+	for _, f := range files {
+		if err := f.upload(ctx, s, opts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func collectFiles(v reflect.Value, out *[]*File, seen map[uintptr]bool, depth int) {
+	if !v.IsValid() || depth > 64 {
+		return
+	}
+	if v.Type() == fileType {
+		if !v.IsNil() {
+			f := v.Interface().(*File)
+			if !seen[uintptr(v.UnsafePointer())] {
+				seen[uintptr(v.UnsafePointer())] = true
+				*out = append(*out, f)
+			}
+		}
+		return
+	}
+	switch v.Kind() {
+	case reflect.Interface:
+		if !v.IsNil() {
+			collectFiles(v.Elem(), out, seen, depth+1)
+		}
+	case reflect.Pointer:
+		if v.IsNil() {
+			return
+		}
+		p := uintptr(v.UnsafePointer())
+		if seen[p] {
+			return
+		}
+		seen[p] = true
+		collectFiles(v.Elem(), out, seen, depth+1)
+	case reflect.Map:
+		it := v.MapRange()
+		for it.Next() {
+			collectFiles(it.Value(), out, seen, depth+1)
+		}
+	case reflect.Slice, reflect.Array:
+		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
+			return // []byte is data, not a container
+		}
+		for i := 0; i < v.Len(); i++ {
+			collectFiles(v.Index(i), out, seen, depth+1)
+		}
+	case reflect.Struct:
+		for i := 0; i < v.NumField(); i++ {
+			if v.Type().Field(i).IsExported() {
+				collectFiles(v.Field(i), out, seen, depth+1)
+			}
+		}
+	}
+}

@@ -1,0 +1,133 @@
+package infsh
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/aiclients/sdk-go/pkg/option"
+)
+
+// Session is an app session: a worker kept warm between calls, with state.
+type Session struct {
+	ID           string     `json:"id"`
+	Status       string     `json:"status"` // active, ended, expired
+	AppID        string     `json:"app_id,omitempty"`
+	AppVersionID string     `json:"app_version_id,omitempty"`
+	WorkerID     string     `json:"worker_id,omitempty"`
+	TaskID       string     `json:"task_id,omitempty"`
+	CallCount    int        `json:"call_count"`
+	IdleTimeout  int        `json:"idle_timeout,omitempty"` // seconds
+	ExpiresAt    time.Time  `json:"expires_at"`
+	LastCallAt   *time.Time `json:"last_call_at,omitempty"`
+	EndedAt      *time.Time `json:"ended_at,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+}
+
+// SessionService reads, keeps alive and ends sessions. Start one with a run
+// whose Session is SessionNew (or with Start), continue it with its id.
+type SessionService struct{ c *Client }
+
+// SessionHandle calls one session's app.
+type SessionHandle struct {
+	// ID is the session id.
+	ID string
+	// App is the app ref the session runs.
+	App string
+	s   *SessionService
+}
+
+// Start runs p in a new session (p.Session is set to SessionNew) and
+// returns a handle on the session with the first call's task.
+func (s *SessionService) Start(ctx context.Context, p RunParams, opts ...option.RequestOption) (*SessionHandle, *Task, error) {
+	p.Session = SessionNew
+	t, err := s.c.Tasks.Run(ctx, p, opts...)
+	if err != nil {
+		return nil, t, err
+	}
+	if t.SessionID == "" {
+		return nil, t, inputErr("session", "the task of a new session has no session_id")
+	}
+	return &SessionHandle{ID: t.SessionID, App: p.App, s: s}, t, nil
+}
+
+// Handle returns a handle on an existing session of app.
+func (s *SessionService) Handle(id, app string) *SessionHandle {
+	return &SessionHandle{ID: id, App: app, s: s}
+}
+
+// Call runs function of the session's app with input in the session and
+// waits for the result.
+func (h *SessionHandle) Call(ctx context.Context, function string, input any, opts ...option.RequestOption) (*Task, error) {
+	t, err := h.s.c.Tasks.Run(ctx, RunParams{App: h.App, Function: function, Input: input, Session: h.ID}, opts...)
+	if err != nil {
+		return t, sessionError(h.ID, err)
+	}
+	return t, nil
+}
+
+// Info reads the session.
+func (h *SessionHandle) Info(ctx context.Context, opts ...option.RequestOption) (*Session, error) {
+	return h.s.Get(ctx, h.ID, opts...)
+}
+
+// Keepalive resets the session's idle timer.
+func (h *SessionHandle) Keepalive(ctx context.Context, opts ...option.RequestOption) (*Session, error) {
+	return h.s.Keepalive(ctx, h.ID, opts...)
+}
+
+// End ends the session and releases its worker.
+func (h *SessionHandle) End(ctx context.Context, opts ...option.RequestOption) error {
+	return h.s.End(ctx, h.ID, opts...)
+}
+
+// Get reads a session. An expired or ended session is returned with that
+// status.
+func (s *SessionService) Get(ctx context.Context, id string, opts ...option.RequestOption) (*Session, error) {
+	if id == "" {
+		return nil, inputErr("session id", "must not be empty")
+	}
+	var out Session
+	err := s.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+		return s.c.raw.GetSession(ctx, id)
+	}, &out)
+	if err != nil {
+		return nil, sessionError(id, err)
+	}
+	return &out, nil
+}
+
+// List reads the caller's sessions.
+func (s *SessionService) List(ctx context.Context, opts ...option.RequestOption) ([]Session, error) {
+	var out []Session
+	err := s.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+		return s.c.raw.ListSessions(ctx)
+	}, &out)
+	return out, err
+}
+
+// Keepalive resets a session's idle timer and returns the session.
+func (s *SessionService) Keepalive(ctx context.Context, id string, opts ...option.RequestOption) (*Session, error) {
+	if id == "" {
+		return nil, inputErr("session id", "must not be empty")
+	}
+	var out Session
+	err := s.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+		return s.c.raw.KeepaliveSession(ctx, id)
+	}, &out)
+	if err != nil {
+		return nil, sessionError(id, err)
+	}
+	return &out, nil
+}
+
+// End ends a session and releases its worker.
+func (s *SessionService) End(ctx context.Context, id string, opts ...option.RequestOption) error {
+	if id == "" {
+		return inputErr("session id", "must not be empty")
+	}
+	err := s.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+		return s.c.raw.EndSession(ctx, id)
+	}, nil)
+	return sessionError(id, err)
+}

@@ -1,0 +1,101 @@
+package infsh
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Status is a task's status. The API sends it as a number (the current
+// numbering, where 10 is completed); a name such as "completed" is accepted
+// too. Unknown values decode as StatusUnknown without error.
+type Status int
+
+// Task statuses. StatusCompleted, StatusFailed, StatusCancelled and
+// StatusRejected are terminal.
+const (
+	StatusUnknown    Status = 0
+	StatusReceived   Status = 1
+	StatusQueued     Status = 2
+	StatusDispatched Status = 3
+	StatusPreparing  Status = 4
+	StatusServing    Status = 5
+	StatusSettingUp  Status = 6
+	StatusRunning    Status = 7
+	StatusCancelling Status = 8
+	StatusUploading  Status = 9
+	StatusCompleted  Status = 10
+	StatusFailed     Status = 11
+	StatusCancelled  Status = 12
+	// StatusRejected: admission was refused (no balance, no payment method);
+	// the task never ran.
+	StatusRejected Status = 13
+)
+
+var statusNames = [...]string{
+	"unknown", "received", "queued", "dispatched", "preparing", "serving", "setting_up",
+	"running", "cancelling", "uploading", "completed", "failed", "cancelled", "rejected",
+}
+
+// String returns the status's lower-case name ("completed"), or
+// "status(<n>)" for a number outside the known range.
+func (s Status) String() string {
+	if s >= 0 && int(s) < len(statusNames) {
+		return statusNames[s]
+	}
+	return "status(" + strconv.Itoa(int(s)) + ")"
+}
+
+// IsTerminal reports whether the task has ended (completed, failed,
+// cancelled or rejected).
+func (s Status) IsTerminal() bool {
+	return s == StatusCompleted || s == StatusFailed || s == StatusCancelled || s == StatusRejected
+}
+
+// ParseStatus reads a status name ("completed", "SETTING_UP", "scheduled" for
+// the old name of dispatched) or number. Unknown text gives StatusUnknown and
+// false.
+func ParseStatus(text string) (Status, bool) {
+	t := strings.ToLower(strings.TrimSpace(text))
+	if n, err := strconv.Atoi(t); err == nil {
+		if n >= 0 && n < len(statusNames) {
+			return Status(n), true
+		}
+		return StatusUnknown, false
+	}
+	if t == "scheduled" {
+		return StatusDispatched, true
+	}
+	for i, name := range statusNames {
+		if name == t {
+			return Status(i), true
+		}
+	}
+	return StatusUnknown, false
+}
+
+// MarshalJSON writes the status as its number.
+func (s Status) MarshalJSON() ([]byte, error) { return []byte(strconv.Itoa(int(s))), nil }
+
+// UnmarshalJSON reads a number or a name; anything else unknown becomes
+// StatusUnknown. Only malformed JSON is an error.
+func (s *Status) UnmarshalJSON(b []byte) error {
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return fmt.Errorf("infsh: task status: %w", err)
+	}
+	switch x := v.(type) {
+	case float64:
+		if x >= 0 && int(x) < len(statusNames) && x == float64(int(x)) {
+			*s = Status(int(x))
+		} else {
+			*s = StatusUnknown
+		}
+	case string:
+		*s, _ = ParseStatus(x)
+	default:
+		*s = StatusUnknown
+	}
+	return nil
+}
