@@ -13,6 +13,18 @@
 //	-> the service handler
 //	-> response validation (recorded; t.Errorf under tests)
 //
+// Response validation is strict: every status a handler answers must be
+// documented for the operation (or covered by a `default` response), and the
+// handler must set the Content-Type its spec documents (net/http's sniffing
+// is not seen by the validator). Responses produced by the kit itself (400
+// spec_violation, 404, 405, 501, injected faults) are not validated.
+//
+// Path templates are matched segment by segment; a literal segment beats a
+// parameter, which beats a greedy parameter (see GreedyExtension). Server
+// URLs with a path ("https://api.example.com/v1") are honoured: requests may
+// use the spec paths with or without that prefix. Handlers read path
+// parameters with r.PathValue(name) and the operation with OperationID(r).
+//
 // Streaming conventions for specs validated by this kit:
 //
 //   - text/event-stream: the response schema is the schema of ONE event's

@@ -1033,3 +1033,46 @@ func TestContextCancelDuringDelay(t *testing.T) {
 	require.True(t, errors.Is(err, context.DeadlineExceeded), "%v", err)
 	require.Less(t, time.Since(startAt), 5*time.Second)
 }
+
+func TestViolationHookAndOperationNames(t *testing.T) {
+	doc := []byte(`
+openapi: 3.0.3
+info: {title: t, version: "1"}
+paths:
+  /x/{id}:
+    get:
+      parameters: [{name: id, in: path, required: true, schema: {type: string}}]
+      responses: {"204": {description: ok}}
+`)
+	var mu sync.Mutex
+	var hooked []Violation
+	s, err := Start(nil, "hooked", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Op", OperationID(r))
+		w.WriteHeader(http.StatusAccepted)
+	}), WithSpec(doc), WithViolationHook(func(v Violation) {
+		mu.Lock()
+		hooked = append(hooked, v)
+		mu.Unlock()
+	}))
+	require.NoError(t, err)
+	defer s.Close()
+	require.Equal(t, "hooked", s.Service())
+	resp, _ := do(t, client(t), "GET", s.URL+"/x/1", "", "")
+	require.Equal(t, "GET /x/{id}", resp.Header.Get("X-Op"))
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, hooked, 1)
+	require.Equal(t, "GET /x/{id}", hooked[0].Operation)
+	require.Equal(t, 202, hooked[0].Status)
+	require.Equal(t, "response violation: GET /x/{id}: response status: status 202 is not documented", hooked[0].String())
+	require.Equal(t, "response status", hooked[0].Field)
+}
+
+func TestSSEFraming(t *testing.T) {
+	got := sseData([]byte("data: a\rdata: b\r\n\r\n: comment\nevent: x\ndata\nid: 1\n\ndata:c\r"))
+	var strs []string
+	for _, g := range got {
+		strs = append(strs, string(g))
+	}
+	require.Equal(t, []string{"a\nb", "", "c"}, strs)
+}
