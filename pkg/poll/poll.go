@@ -102,6 +102,10 @@ func Until[T any](ctx context.Context, p Policy, check func(ctx context.Context)
 }
 
 func until[T any](ctx context.Context, c clock, p Policy, check func(ctx context.Context) (T, bool, error), progress Progress[T]) (T, error) {
+	if check == nil {
+		var zero T
+		return zero, errors.New("poll: nil check function")
+	}
 	p = p.normalize()
 	start := c.now()
 	if p.Timeout > 0 {

@@ -17,6 +17,7 @@ const maxEmptyReads = 100
 var (
 	utf8BOM        = []byte{0xEF, 0xBB, 0xBF}
 	errInvalidRead = errors.New("stream: reader returned an invalid byte count")
+	errNilReader   = errors.New("stream: nil body")
 )
 
 // lineReader splits a byte stream into lines ended by CR, LF or CRLF, never
@@ -38,14 +39,46 @@ type lineReader struct {
 	skipLF  bool // the previous line ended with a CR at the buffer end
 	bomDone bool // the start of the stream has been checked for a BOM
 
-	// LF search cache, in absolute buf indexes: lf is the position of the next
-	// LF (valid only when >= the search start), and buf[..:lfNone] is known to
-	// hold no LF. It keeps CR-only streams linear instead of quadratic.
-	lf, lfNone int
+	// Search caches for CR and LF, so each buffered byte is scanned about
+	// once per terminator kind whatever the line endings (a naive "first LF,
+	// then CR before it" search is quadratic on CR-only input).
+	cr, lf byteIndex
+}
+
+// byteIndex caches the position of the next occurrence of one byte in
+// lineReader.buf, in absolute indexes.
+type byteIndex struct {
+	pos  int // next occurrence; valid only when >= the search start
+	none int // when pos is stale: buf[start:none] is known to hold none
+}
+
+// find returns the index of the first c in buf[from:], or -1. from must not
+// decrease between calls (except through shift).
+func (x *byteIndex) find(buf []byte, from int, c byte) int {
+	if x.pos >= from {
+		return x.pos
+	}
+	start := max(from, x.none)
+	if i := bytes.IndexByte(buf[start:], c); i >= 0 {
+		x.pos = start + i
+	} else {
+		x.pos = -1
+		x.none = len(buf)
+	}
+	return x.pos
+}
+
+// shift adjusts the cache after buf[n:] moved to buf[0:].
+func (x *byteIndex) shift(n int) {
+	x.pos -= n
+	if x.pos < 0 {
+		x.pos = -1
+	}
+	x.none = max(x.none-n, 0)
 }
 
 func newLineReader(rd io.Reader, limit, eventLimit int) *lineReader {
-	return &lineReader{rd: rd, limit: limit, event: eventLimit, lf: -1}
+	return &lineReader{rd: rd, limit: limit, event: eventLimit, cr: byteIndex{pos: -1}, lf: byteIndex{pos: -1}}
 }
 
 // readLine returns the next line without its terminator. The slice is valid
@@ -117,23 +150,13 @@ func (l *lineReader) tooLarge() error {
 // indexEOL returns the absolute index of the first CR or LF in buf[from:w],
 // or -1.
 func (l *lineReader) indexEOL(from int) int {
-	if l.lf < from {
-		start := max(from, l.lfNone)
-		if i := bytes.IndexByte(l.buf[start:l.w], '\n'); i >= 0 {
-			l.lf = start + i
-		} else {
-			l.lf = -1
-			l.lfNone = l.w
-		}
+	data := l.buf[:l.w]
+	lf := l.lf.find(data, from, '\n')
+	cr := l.cr.find(data, from, '\r')
+	if cr >= 0 && (lf < 0 || cr < lf) {
+		return cr
 	}
-	end := l.w
-	if l.lf >= 0 {
-		end = l.lf
-	}
-	if i := bytes.IndexByte(l.buf[from:end], '\r'); i >= 0 {
-		return from + i
-	}
-	return l.lf
+	return lf
 }
 
 // fill compacts the buffer, grows it if one line fills it, and reads once
@@ -142,8 +165,8 @@ func (l *lineReader) fill() {
 	if l.r > 0 {
 		copy(l.buf, l.buf[l.r:l.w])
 		l.w -= l.r
-		l.lf -= l.r
-		l.lfNone = max(l.lfNone-l.r, 0)
+		l.cr.shift(l.r)
+		l.lf.shift(l.r)
 		l.r = 0
 	}
 	if l.w == len(l.buf) {
@@ -161,6 +184,10 @@ func (l *lineReader) fill() {
 		nb := make([]byte, size)
 		copy(nb, l.buf[:l.w])
 		l.buf = nb
+	}
+	if l.rd == nil {
+		l.err = errNilReader
+		return
 	}
 	for range maxEmptyReads {
 		n, err := l.rd.Read(l.buf[l.w:])

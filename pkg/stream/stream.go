@@ -185,7 +185,7 @@ func (s *Stream[T]) next() bool {
 			case s.closed.Load():
 				// Closed by the caller: not an error.
 			case s.dec == nil:
-				err = errors.New("stream: nil decoder")
+				err = errors.New("stream: nil Decoder")
 			default:
 				err = s.dec.Err()
 			}
