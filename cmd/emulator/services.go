@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/aiclients/sdk-go/pkg/dial/dialtest"
+	"github.com/aiclients/sdk-go/pkg/infsh/infshtest"
 	"github.com/aiclients/sdk-go/pkg/vectorvein/vectorveintest"
 )
 
@@ -28,5 +29,6 @@ type Factory func(addr string) (Emulator, error)
 // address). Names not listed here are reported as "not available yet".
 var registry = map[string]Factory{
 	"dial":       func(addr string) (Emulator, error) { return dialtest.Start(dialtest.WithAddr(addr)) },
+	"infsh":      func(addr string) (Emulator, error) { return infshtest.Start(infshtest.WithAddr(addr)) },
 	"vectorvein": func(addr string) (Emulator, error) { return vectorveintest.Start(vectorveintest.WithAddr(addr)) },
 }

@@ -111,6 +111,11 @@ func WithDefaultSessionTimeout(d time.Duration) Option {
 	return func(c *config) { c.defaultIdle = d }
 }
 
+// WithAddr sets the listen address (default 127.0.0.1:0).
+func WithAddr(addr string) Option {
+	return func(c *config) { c.emulatorOpts = append(c.emulatorOpts, emulator.WithAddr(addr)) }
+}
+
 // WithEmulatorOptions passes options to the shared emulator kit (address,
 // validation switches, ...).
 func WithEmulatorOptions(opts ...emulator.Option) Option {
