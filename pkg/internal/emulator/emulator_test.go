@@ -1076,3 +1076,43 @@ func TestSSEFraming(t *testing.T) {
 	}
 	require.Equal(t, []string{"a\nb", "", "c"}, strs)
 }
+
+func TestBinaryMediaTypes(t *testing.T) {
+	ft := &fakeTB{}
+	defer ft.runCleanups()
+	s, err := Start(ft, "test", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		in, _ := io.ReadAll(r.Body)
+		w.Header().Set("Content-Type", r.URL.Query().Get("as"))
+		_, _ = w.Write(append([]byte("PAR1\x00\xff"), in...))
+	}), WithSpec(testSpec))
+	require.NoError(t, err)
+	c := client(t)
+	for _, as := range []string{"application/vnd.apache.parquet", "application/zip"} {
+		resp, body := do(t, c, "POST", s.URL+"/v1/export?as="+as, "application/zip", "PK\x03\x04\x00\xfe")
+		require.Equal(t, 200, resp.StatusCode, string(body))
+		require.Equal(t, "PAR1\x00\xffPK\x03\x04\x00\xfe", string(body))
+	}
+	require.Empty(t, s.Violations())
+	resp, _ := do(t, c, "POST", s.URL+"/v1/export?as=text/csv", "application/zip", "PK")
+	require.Equal(t, 200, resp.StatusCode)
+	require.Len(t, s.Violations(), 1)
+	require.Contains(t, s.Violations()[0].Message, `export: response header "Content-Type"`)
+	require.Len(t, ft.errors(), 1)
+}
+
+func TestLargeResponseNotValidated(t *testing.T) {
+	ft := &fakeTB{}
+	defer ft.runCleanups()
+	big := strings.Repeat("x", MaxValidatedBinaryBody+1)
+	s, err := Start(ft, "test", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("X-Request-Id", "r")
+		_, _ = io.WriteString(w, big) // not JSON, but too large to validate
+	}), WithSpec(testSpec))
+	require.NoError(t, err)
+	resp, body := do(t, client(t), "GET", s.URL+"/v1/items/it-1", "", "")
+	require.Equal(t, 200, resp.StatusCode)
+	require.Len(t, body, len(big), "passed through unchanged")
+	require.Empty(t, s.Violations())
+	require.Empty(t, ft.errors())
+}
