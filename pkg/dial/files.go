@@ -63,6 +63,19 @@ const (
 // IsFolder reports whether m describes a folder.
 func (m *Metadata) IsFolder() bool { return m.NodeType == NodeFolder }
 
+// Path returns the decoded path inside the bucket ("dir/a.txt", "dir/" for
+// a folder, "" for the root), from ParentPath and Name.
+func (m *Metadata) Path() string {
+	p := m.Name
+	if m.ParentPath != "" {
+		p = m.ParentPath + "/" + p
+	}
+	if m.IsFolder() && p != "" {
+		p += "/"
+	}
+	return p
+}
+
 // FileURL parses m.URL.
 func (m *Metadata) FileURL() (FileURL, error) { return ParseFileURL(m.URL) }
 

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // maxPathBytes is DIAL Core's limit on a storage path, in UTF-8 bytes.
@@ -49,15 +50,30 @@ func Pattern(size int64) io.Reader {
 	return io.LimitReader(&patternReader{}, size)
 }
 
+// patternPeriod is the period of Pattern's bytes (not a power of two, so
+// chunk boundaries do not line up with it).
+const patternPeriod = 1<<20 + 7
+
+var (
+	patternOnce  sync.Once
+	patternTable []byte
+)
+
 type patternReader struct{ off int64 }
 
 func (p *patternReader) Read(b []byte) (int, error) {
-	for i := range b {
-		o := p.off + int64(i)
-		b[i] = byte(o*131 + o>>11)
+	patternOnce.Do(func() {
+		patternTable = make([]byte, patternPeriod)
+		for i := range patternTable {
+			patternTable[i] = byte(i*131 + i>>11)
+		}
+	})
+	n := 0
+	for n < len(b) {
+		n += copy(b[n:], patternTable[(p.off+int64(n))%patternPeriod:])
 	}
-	p.off += int64(len(b))
-	return len(b), nil
+	p.off += int64(n)
+	return n, nil
 }
 
 // PutFile stores data as the file at path (decoded, "/"-separated, e.g.

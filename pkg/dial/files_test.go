@@ -1,0 +1,442 @@
+package dial_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aiclients/sdk-go/gen/dialapi"
+	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/dial"
+	"github.com/aiclients/sdk-go/pkg/dial/dialtest"
+	"github.com/aiclients/sdk-go/pkg/internal/emulator"
+	"github.com/aiclients/sdk-go/pkg/option"
+)
+
+var userBucket = dialtest.BucketOf(dialtest.DefaultUser)
+
+func TestHomeOnceConcurrent(t *testing.T) {
+	srv, c := newClient(t, nil)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	homes := make([]string, 16)
+	for i := range homes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			h, err := c.Home(ctx)
+			require.NoError(t, err)
+			homes[i] = h.String()
+		}()
+	}
+	wg.Wait()
+	for _, h := range homes {
+		require.Equal(t, "files/"+userBucket+"/", h)
+	}
+	require.Len(t, srv.Requests(), 1, "the bucket is looked up once")
+
+	// A failed lookup is not cached.
+	srv2, c2 := newClient(t, nil, option.WithMaxRetries(0))
+	srv2.InjectFault(emulator.Fault{Path: "/v1/bucket", Nth: 1, Status: 500})
+	_, err := c2.Home(ctx)
+	require.Error(t, err)
+	h, err := c2.Home(ctx)
+	require.NoError(t, err)
+	require.Equal(t, userBucket, h.Bucket())
+
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err = c2.Bucket(cctx)
+	require.NoError(t, err, "cached: no request, ctx not consulted")
+}
+
+func TestParseFileURL(t *testing.T) {
+	tests := []struct {
+		in, want, path, name string
+		folder               bool
+		bad                  string
+	}{
+		{in: "files/b1/my-folder/my-file.txt", want: "files/b1/my-folder/my-file.txt", path: "my-folder/my-file.txt", name: "my-file.txt"},
+		{in: "files/b1/dir/", want: "files/b1/dir/", path: "dir/", name: "dir", folder: true},
+		{in: "files/b1/", want: "files/b1/", path: "", folder: true},
+		{in: "files/b1/my file.txt", want: "files/b1/my%20file.txt", path: "my file.txt", name: "my file.txt"},
+		{in: "files/b1/50% off.txt", want: "files/b1/50%25%20off.txt", name: "50% off.txt"},
+		{in: "files/b1/a%23b.txt", want: "files/b1/a%23b.txt", name: "a#b.txt"},
+		{in: "files/b1/a%3Fb.txt", want: "files/b1/a%3Fb.txt", name: "a?b.txt"},
+		{in: "files/b1/a&b.txt", want: "files/b1/a%26b.txt", name: "a&b.txt"},
+		{in: "files/b1/tag[1].txt", want: "files/b1/tag%5B1%5D.txt", name: "tag[1].txt"},
+		{in: "files/b1/naïve.txt", want: "files/b1/na%C3%AFve.txt", name: "naïve.txt"},
+		{in: "files/b1/my%20file.txt", want: "files/b1/my%20file.txt", name: "my file.txt"},
+		{in: "files/b1/%E6%88%91%E7%9A%84%E6%96%87%E4%BB%B6%E5%A4%B9/%E6%88%91%E7%9A%84%E6%96%87%E4%BB%B6%20%281%29.pdf",
+			want: "files/b1/%E6%88%91%E7%9A%84%E6%96%87%E4%BB%B6%E5%A4%B9/%E6%88%91%E7%9A%84%E6%96%87%E4%BB%B6%20%281%29.pdf", name: "我的文件 (1).pdf"},
+		{in: "", bad: "empty"},
+		{in: "files/file.txt", bad: "missing bucket"},
+		{in: "files//x", bad: "missing bucket"},
+		{in: "/files/b1/x", bad: "root-relative"},
+		{in: "v1/files/b1/x", bad: "API prefix"},
+		{in: "prompts/b1/x", bad: "resource type"},
+		{in: "other/b1/x", bad: "files/"},
+		{in: "files/test-bucket/x", bad: "letters and digits"},
+		{in: "files/b1/a//b", bad: "empty path segment"},
+		{in: "files/b1/../b2/x", bad: `".."`},
+		{in: "files/b1/%2e%2e/x", bad: `".."`},
+		{in: "files/b1/./x", bad: `"."`},
+		{in: "files/b1/a%2Fb", bad: "slash"},
+		{in: "files/b1/a?b", bad: "query"},
+		{in: "files/b1/a#b", bad: "query"},
+		{in: "files/b1/a{b}", bad: "{"},
+		{in: "files/b1/a\x01", bad: "control"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			u, err := dial.ParseFileURL(tt.in)
+			if tt.bad != "" {
+				var ue *dial.InvalidURLError
+				require.ErrorAs(t, err, &ue)
+				require.Contains(t, err.Error(), tt.bad)
+				var ie *apierror.InputError
+				require.ErrorAs(t, err, &ie, "unwraps to InputError")
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tt.want, u.String())
+			require.Equal(t, tt.folder, u.IsFolder())
+			require.Equal(t, "b1", u.Bucket())
+			if tt.path != "" || tt.folder {
+				require.Equal(t, tt.path, u.Path())
+			}
+			if tt.name != "" {
+				require.Equal(t, tt.name, u.Name())
+			}
+			again, err := dial.ParseFileURL(u.String())
+			require.NoError(t, err)
+			require.Equal(t, u.String(), again.String(), "encoding is idempotent")
+		})
+	}
+
+	home, err := dial.ParseFileURL("files/b1/")
+	require.NoError(t, err)
+	j, err := home.Join("reports/q1 2024.csv")
+	require.NoError(t, err)
+	require.Equal(t, "files/b1/reports/q1%202024.csv", j.String())
+	require.Equal(t, "files/b1/reports/", j.Parent().String())
+	_, err = j.Join("x")
+	require.Error(t, err, "join below a file")
+	_, err = home.Join("../x")
+	require.Error(t, err)
+}
+
+func TestResolveURL(t *testing.T) {
+	srv, c := newClient(t, nil)
+	ctx := context.Background()
+	tests := []struct{ in, want, bad string }{
+		{in: "files/" + userBucket + "/a.txt", want: "files/" + userBucket + "/a.txt"},
+		{in: srv.URL + "/v1/files/" + userBucket + "/d/a%20b.txt?x=1", want: "files/" + userBucket + "/d/a%20b.txt"},
+		{in: "reports/a b.txt", want: "files/" + userBucket + "/reports/a%20b.txt"},
+		{in: "reports/", want: "files/" + userBucket + "/reports/"},
+		{in: "https://example.com/v1/files/" + userBucket + "/a.txt", bad: "not a DIAL URL"},
+		{in: srv.URL + "/v2/files/" + userBucket + "/a.txt", bad: "DIAL API URL"},
+		{in: "http://user:secret@example.com/v1/files/b/a.txt", bad: "not a DIAL URL"},
+		{in: " files/b/a.txt", bad: "whitespace"},
+		{in: "reports/../../x", bad: `".."`},
+	}
+	for _, tt := range tests {
+		u, err := c.Files.URL(ctx, tt.in)
+		if tt.bad != "" {
+			require.ErrorContains(t, err, tt.bad, tt.in)
+			require.NotContains(t, err.Error(), "secret")
+			continue
+		}
+		require.NoError(t, err, tt.in)
+		require.Equal(t, tt.want, u.String())
+	}
+}
+
+func TestFilesRoundTrip(t *testing.T) {
+	srv, c := newClient(t, nil)
+	ctx := context.Background()
+	names := []string{"docs/notes/my file.txt", "docs/50% off.txt", "docs/tag[1].txt", "docs/naïve.txt", "docs/a#b?.txt"}
+	for i, name := range names {
+		home, err := c.Home(ctx)
+		require.NoError(t, err)
+		u, err := home.Join(strings.ReplaceAll(strings.ReplaceAll(name, "#", "%23"), "?", "%3F"))
+		require.NoError(t, err)
+		content := []byte(strings.Repeat("x", i+1) + name)
+		m, err := c.Files.Upload(ctx, u.String(), bytes.NewReader(content), &dial.UploadParams{ContentType: "text/plain"})
+		require.NoError(t, err, name)
+		require.Equal(t, u.Name(), m.Name)
+		require.Equal(t, userBucket, m.Bucket)
+		require.Equal(t, dial.NodeItem, m.NodeType)
+		require.NotEmpty(t, m.ETag)
+		require.Equal(t, int64(len(content)), m.ContentLength)
+
+		stored, etag, ok := srv.File(dialtest.DefaultUser, name)
+		require.True(t, ok, "stored under the decoded path %q", name)
+		require.Equal(t, content, stored)
+		require.Equal(t, m.ETag, etag)
+
+		d, err := c.Files.Download(ctx, u.String(), nil)
+		require.NoError(t, err)
+		require.Equal(t, m.ETag, d.ETag)
+		require.Equal(t, "text/plain", d.ContentType)
+		require.Equal(t, u.Name(), d.Name)
+		got, err := d.Bytes()
+		require.NoError(t, err)
+		require.Equal(t, content, got)
+
+		md, err := c.Files.Metadata(ctx, u.String(), nil)
+		require.NoError(t, err)
+		require.Equal(t, m.ETag, md.ETag)
+		require.Equal(t, "text/plain", md.ContentType)
+		back, err := md.FileURL()
+		require.NoError(t, err)
+		require.Equal(t, u.String(), back.String())
+	}
+	// The wire path has one segment per path element, each encoded.
+	var paths []string
+	for _, r := range srv.Requests() {
+		if r.Method == http.MethodPut {
+			paths = append(paths, r.PathParams["path"])
+		}
+	}
+	require.Equal(t, names, paths)
+
+	// Write to a file.
+	d, err := c.Files.Download(ctx, "docs/naïve.txt", nil)
+	require.NoError(t, err)
+	out := filepath.Join(t.TempDir(), "out.txt")
+	require.NoError(t, d.WriteToFile(out))
+	b, err := os.ReadFile(out)
+	require.NoError(t, err)
+	require.Equal(t, "xxxxdocs/naïve.txt", string(b))
+
+	// Delete, then it is gone.
+	require.NoError(t, c.Files.Delete(ctx, "docs/naïve.txt", nil))
+	_, err = c.Files.Metadata(ctx, "docs/naïve.txt", nil)
+	require.True(t, dial.IsNotFound(err), "%v", err)
+	_, err = c.Files.Download(ctx, "docs/naïve.txt", nil)
+	require.True(t, dial.IsNotFound(err))
+	err = c.Files.Delete(ctx, "docs/naïve.txt", nil)
+	require.True(t, dial.IsNotFound(err))
+}
+
+func TestFilesETags(t *testing.T) {
+	_, c := newClient(t, nil, option.WithMaxRetries(0))
+	ctx := context.Background()
+	up := func(content string, p *dial.UploadParams) (*dial.Metadata, error) {
+		return c.Files.Upload(ctx, "e/f.bin", strings.NewReader(content), p)
+	}
+	m1, err := up("one", nil)
+	require.NoError(t, err)
+	require.Equal(t, "application/octet-stream", m1.ContentType)
+	m2, err := up("two", nil)
+	require.NoError(t, err)
+	require.NotEqual(t, m1.ETag, m2.ETag, "the ETag changes with the content")
+
+	_, err = up("three", &dial.UploadParams{IfMatch: m1.ETag})
+	require.True(t, dial.IsETagMismatch(err), "%v", err)
+	var ae *apierror.Error
+	require.ErrorAs(t, err, &ae)
+	require.Contains(t, ae.Message, "is rejected")
+	m3, err := up("three", &dial.UploadParams{IfMatch: `"` + m2.ETag + `"`})
+	require.NoError(t, err)
+
+	_, err = c.Files.Upload(ctx, "e/new.bin", strings.NewReader("n"), &dial.UploadParams{IfNoneMatch: true})
+	require.NoError(t, err)
+	_, err = c.Files.Upload(ctx, "e/new.bin", strings.NewReader("n"), &dial.UploadParams{IfNoneMatch: true})
+	require.True(t, dial.IsETagMismatch(err))
+
+	_, err = c.Files.Download(ctx, "e/f.bin", &dial.DownloadParams{IfMatch: m1.ETag})
+	require.True(t, dial.IsETagMismatch(err))
+	d, err := c.Files.Download(ctx, "e/f.bin", &dial.DownloadParams{IfMatch: m3.ETag})
+	require.NoError(t, err)
+	require.NoError(t, d.Close())
+
+	err = c.Files.Delete(ctx, "e/f.bin", &dial.DeleteParams{IfMatch: m1.ETag})
+	require.True(t, dial.IsETagMismatch(err))
+	require.NoError(t, c.Files.Delete(ctx, "e/f.bin", &dial.DeleteParams{IfMatch: m3.ETag}))
+}
+
+func TestFilesBadInput(t *testing.T) {
+	srv, c := newClient(t, nil)
+	ctx := context.Background()
+	_, err := c.Home(ctx)
+	require.NoError(t, err)
+	srv.ResetRequests()
+	var ue *dial.InvalidURLError
+	var ie *apierror.InputError
+
+	_, err = c.Files.Upload(ctx, "a.txt", nil, nil)
+	require.ErrorAs(t, err, &ie)
+	_, err = c.Files.Upload(ctx, "dir/", strings.NewReader("x"), nil)
+	require.ErrorAs(t, err, &ue)
+	_, err = c.Files.Download(ctx, "dir/", nil)
+	require.ErrorAs(t, err, &ue)
+	require.Contains(t, err.Error(), "folder")
+	err = c.Files.Delete(ctx, "dir/", nil)
+	require.ErrorAs(t, err, &ue)
+	_, err = c.Files.Download(ctx, "https://evil.example/v1/files/"+userBucket+"/a", nil)
+	require.ErrorAs(t, err, &ue)
+	_, err = c.Files.Metadata(ctx, "a/../../b", nil)
+	require.ErrorAs(t, err, &ue)
+	_, err = c.Files.Metadata(ctx, "a.txt", &dial.MetadataParams{Limit: 5000})
+	require.ErrorAs(t, err, &ie)
+	for _, err := range c.Files.List(ctx, "a.txt", nil) {
+		require.ErrorAs(t, err, &ue)
+	}
+	for _, err := range c.Files.List(ctx, "", &dial.ListParams{PageSize: -1}) {
+		require.ErrorAs(t, err, &ie)
+	}
+	require.Empty(t, srv.Requests(), "no request for bad input")
+
+	// Server-side refusals.
+	_, err = c.Files.Upload(ctx, "dot./a.txt", strings.NewReader("x"), nil)
+	require.ErrorContains(t, err, "must not end with .(dot)")
+	_, err = c.Files.Upload(ctx, "files/Otherbucket1/a.txt", strings.NewReader("x"), nil)
+	var ae *apierror.Error
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, 403, ae.StatusCode)
+}
+
+func TestFilesList(t *testing.T) {
+	srv, c := newClient(t, nil)
+	ctx := context.Background()
+	want := []string{"l/a.txt", "l/b.txt", "l/c.txt", "l/d.txt", "l/e.txt", "l/sub/"}
+	for _, p := range []string{"l/a.txt", "l/b.txt", "l/c.txt", "l/d.txt", "l/e.txt", "l/sub/x.txt", "l/sub/y.txt", "other.txt"} {
+		srv.PutFile(dialtest.DefaultUser, p, "text/plain", []byte(p))
+	}
+	srv.ResetRequests()
+	var got []string
+	for it, err := range c.Files.List(ctx, "l/", &dial.ListParams{PageSize: 2}) {
+		require.NoError(t, err)
+		got = append(got, it.Path())
+	}
+	require.Equal(t, want, got)
+	reqs := srv.Requests()
+	require.Len(t, reqs, 4, "bucket lookup + 3 pages")
+	require.Equal(t, "2", reqs[2].Query.Get("limit"))
+	require.NotEmpty(t, reqs[2].Query.Get("token"))
+
+	got = nil
+	for it, err := range c.Files.List(ctx, "l/", &dial.ListParams{Recursive: true}) {
+		require.NoError(t, err)
+		got = append(got, it.Path())
+	}
+	require.Equal(t, []string{"l/a.txt", "l/b.txt", "l/c.txt", "l/d.txt", "l/e.txt", "l/sub/x.txt", "l/sub/y.txt"}, got)
+
+	// Root listing and early break.
+	n := 0
+	for it, err := range c.Files.List(ctx, "", nil) {
+		require.NoError(t, err)
+		n++
+		if it.Name == "l" {
+			require.True(t, it.IsFolder())
+			break
+		}
+	}
+	require.Equal(t, 1, n)
+
+	// One page of a folder, with metadata.
+	m, err := c.Files.Metadata(ctx, "l/", &dial.MetadataParams{Limit: 3})
+	require.NoError(t, err)
+	require.True(t, m.IsFolder())
+	require.Len(t, m.Items, 3)
+	require.NotEmpty(t, m.NextToken)
+	require.Equal(t, "l", m.Name)
+
+	// An empty non-root folder is 404; the empty root is not.
+	for _, err := range c.Files.List(ctx, "nothing/", nil) {
+		require.True(t, dial.IsNotFound(err))
+	}
+	_, c2 := newClient(t, nil)
+	root, err := c2.Files.Metadata(ctx, "", nil)
+	require.Error(t, err, "empty string is not a URL for Metadata")
+	h, err := c2.Home(ctx)
+	require.NoError(t, err)
+	root, err = c2.Files.Metadata(ctx, h.String(), nil)
+	require.NoError(t, err)
+	require.Empty(t, root.Items)
+	require.Equal(t, "", root.Name)
+}
+
+// TestRawNestedPaths sends nested, encoded file paths through the generated
+// client: spec, generated client and emulator agree on them.
+func TestRawNestedPaths(t *testing.T) {
+	srv, c := newClient(t, nil)
+	ctx := context.Background()
+	srv.PutFile(dialtest.DefaultUser, "deep/er/a b[1].txt", "text/plain", []byte("hello"))
+
+	resp, err := c.Raw().GetFileMetadata(ctx, userBucket, "deep/er/a b[1].txt", nil)
+	require.NoError(t, err)
+	parsed, err := dialapi.ParseGetFileMetadataResponse(resp)
+	require.NoError(t, err)
+	require.Equal(t, 200, parsed.StatusCode(), string(parsed.Body))
+	require.Equal(t, "a b[1].txt", *parsed.JSON200.Name)
+	require.Equal(t, "deep/er", *parsed.JSON200.ParentPath)
+
+	resp, err = c.Raw().GetFileMetadata(ctx, userBucket, "deep/", nil)
+	require.NoError(t, err)
+	parsed, err = dialapi.ParseGetFileMetadataResponse(resp)
+	require.NoError(t, err)
+	require.Equal(t, 200, parsed.StatusCode())
+	require.Equal(t, "FOLDER", string(parsed.JSON200.NodeType))
+
+	resp, err = c.Raw().DownloadFile(ctx, userBucket, "deep/er/a b[1].txt", nil)
+	require.NoError(t, err)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, "hello", string(b))
+
+	resp, err = c.Raw().GetBucketRootMetadata(ctx, userBucket, nil)
+	require.NoError(t, err)
+	root, err := dialapi.ParseGetBucketRootMetadataResponse(resp)
+	require.NoError(t, err)
+	require.Equal(t, 200, root.StatusCode())
+	require.Len(t, root.JSON200.Items, 1)
+
+	for _, r := range srv.Requests() {
+		require.NotContains(t, strings.ToUpper(r.Path), "%2F")
+		if r.Operation == "getFileMetadata" || r.Operation == "downloadFile" {
+			require.True(t, strings.HasPrefix(r.PathParams["path"], "deep/"), r.PathParams["path"])
+		}
+	}
+
+	// A %2F inside one segment is refused, as DIAL Core does.
+	req, err := http.NewRequest(http.MethodGet, srv.URL+"/v1/files/"+userBucket+"/deep%2Fer/x", nil)
+	require.NoError(t, err)
+	req.Header.Set("Api-Key", dialtest.APIKey)
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, 400, resp.StatusCode)
+}
+
+// TestUploadRetry: a seekable body is re-sent after a retryable failure; a
+// plain reader is sent once.
+func TestUploadRetry(t *testing.T) {
+	srv, c := newClient(t, nil, option.WithMaxRetries(2))
+	ctx := context.Background()
+	_, err := c.Home(ctx)
+	require.NoError(t, err)
+	srv.InjectFault(emulator.Fault{Method: "PUT", Nth: 1, Status: 503})
+	m, err := c.Files.Upload(ctx, "r/seek.txt", strings.NewReader("seekable"), nil)
+	require.NoError(t, err)
+	data, _, _ := srv.File(dialtest.DefaultUser, "r/seek.txt")
+	require.Equal(t, "seekable", string(data))
+	require.NotEmpty(t, m.ETag)
+
+	srv.InjectFault(emulator.Fault{Method: "PUT", Nth: 1, Status: 503})
+	_, err = c.Files.Upload(ctx, "r/once.txt", io.MultiReader(strings.NewReader("once")), nil)
+	var ae *apierror.Error
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, 503, ae.StatusCode)
+}
