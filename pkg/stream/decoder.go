@@ -37,8 +37,10 @@ type Event struct {
 }
 
 // Decoder turns a byte stream into events. Next advances to the next event
-// and reports whether there is one; Event returns it; Err returns the error
-// that ended decoding, nil at a clean end of input.
+// and reports whether there is one; Event returns it (its Data valid until the
+// next call to Next); Err returns the error that ended decoding, nil at a
+// clean end of input. Implementations should bound the memory one event may
+// take, as the two decoders here do.
 type Decoder interface {
 	Next() bool
 	Event() Event

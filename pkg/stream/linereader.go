@@ -144,6 +144,7 @@ func (l *lineReader) readLine() ([]byte, error) {
 func (l *lineReader) tooLarge() error {
 	l.err = &EventTooLargeError{Limit: l.event}
 	l.r, l.w = 0, 0
+	l.cr, l.lf = byteIndex{pos: -1}, byteIndex{pos: -1}
 	return l.err
 }
 

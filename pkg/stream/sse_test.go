@@ -219,3 +219,42 @@ func TestSSEDecoderDataReuse(t *testing.T) {
 	require.Equal(t, "second", string(d.Event().Data))
 	require.Equal(t, "first", string(cp))
 }
+
+func TestLineReaderStickyErrors(t *testing.T) {
+	// After an error, further calls keep returning it and nothing else.
+	lr := newLineReader(strings.NewReader("0123456789\r\nabc\n"), 4, 4)
+	for range 3 {
+		line, err := lr.readLine()
+		require.Nil(t, line)
+		var tl *EventTooLargeError
+		require.ErrorAs(t, err, &tl)
+	}
+	lr = newLineReader(strings.NewReader("ab\ncd"), 10, 10)
+	for _, want := range []string{"ab", "cd"} {
+		line, err := lr.readLine()
+		require.NoError(t, err)
+		require.Equal(t, want, string(line))
+	}
+	for range 3 {
+		_, err := lr.readLine()
+		require.ErrorIs(t, err, io.EOF)
+	}
+}
+
+func TestLineReaderCROnlyIsLinear(t *testing.T) {
+	// 4 MiB of CR-only short lines: a quadratic search would take minutes.
+	in := bytes.Repeat([]byte("ab\r"), 4<<20/3)
+	lr := newLineReader(bytes.NewReader(in), 1<<20, 1<<20)
+	n := 0
+	start := time.Now()
+	for {
+		_, err := lr.readLine()
+		if err != nil {
+			require.ErrorIs(t, err, io.EOF)
+			break
+		}
+		n++
+	}
+	require.Equal(t, len(in)/3, n)
+	require.Less(t, time.Since(start), 5*time.Second)
+}

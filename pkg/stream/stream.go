@@ -18,6 +18,9 @@
 //		use(item)
 //	}
 //
+// An event whose data is "[DONE]" (the OpenAI-style terminator; for NDJSON a
+// bare "[DONE]" line) ends the stream cleanly without reaching the DecodeFunc.
+//
 // The body is closed on every exit path: end of input, "[DONE]", a decoding
 // or size error, an idle timeout, a break out of All, a panicking DecodeFunc,
 // or Close. No goroutine outlives the stream.
@@ -237,7 +240,8 @@ func (s *Stream[T]) finish(err error) {
 	s.closeBody()
 }
 
-// Current returns the item read by the last successful call to Next.
+// Current returns the item read by the last successful call to Next (the
+// zero T once the stream has ended).
 func (s *Stream[T]) Current() T { return s.cur }
 
 // Err returns the error that ended the stream, or nil if it ended cleanly

@@ -321,12 +321,12 @@ func TestStreamIdleTimeout(t *testing.T) {
 }
 
 func TestStreamIdleTimeoutResetByItems(t *testing.T) {
-	// Items every 30ms for 10 items (≈300ms in all) never trip a 150ms idle
+	// Items every 30ms for 12 items (≈360ms in all) never trip a 250ms idle
 	// timeout, because each yielded item resets it.
-	const idle = 150 * time.Millisecond
+	const idle = 250 * time.Millisecond
 	n := 0
 	pr := pipeBody(t, func(w io.Writer) error {
-		for range 10 {
+		for range 12 {
 			time.Sleep(30 * time.Millisecond)
 			if _, err := io.WriteString(w, ": noise\ndata: {\"text\":\"x\"}\n\n"); err != nil {
 				return err
@@ -340,7 +340,7 @@ func TestStreamIdleTimeoutResetByItems(t *testing.T) {
 		require.NoError(t, err)
 		n++
 	}
-	require.Equal(t, 10, n)
+	require.Equal(t, 12, n)
 	require.Greater(t, time.Since(start), idle, "the stream outlived one idle period")
 }
 
