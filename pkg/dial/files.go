@@ -202,6 +202,9 @@ func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reade
 	if mb.seeker != nil {
 		req.GetBody = mb.next
 	}
+	if n := mb.length(); n >= 0 {
+		req.ContentLength = n
+	}
 	if p.IfMatch != "" {
 		req.Header.Set("If-Match", p.IfMatch)
 	}
@@ -246,6 +249,54 @@ func newMultipartBody(src io.Reader, name, ct string) *multipartBody {
 	return mb
 }
 
+// length returns the exact body length when the source's remaining size is
+// known (a seeker or a reader with Len), else -1 (sent chunked). A known
+// length lets servers and proxies see the size up front.
+func (mb *multipartBody) length() int64 {
+	var size int64 = -1
+	switch s := mb.src.(type) {
+	case interface{ Len() int }:
+		size = int64(s.Len())
+	case io.Seeker:
+		if mb.seeker != nil {
+			if end, err := s.Seek(0, io.SeekEnd); err == nil {
+				if _, err := s.Seek(mb.start, io.SeekStart); err == nil && end >= mb.start {
+					size = end - mb.start
+				}
+			}
+		}
+	}
+	if size < 0 {
+		return -1
+	}
+	var frame countWriter
+	mw := multipart.NewWriter(&frame)
+	if mw.SetBoundary(mb.bound) != nil {
+		return -1
+	}
+	if _, err := mw.CreatePart(mb.header()); err != nil {
+		return -1
+	}
+	if mw.Close() != nil {
+		return -1
+	}
+	return frame.n + size
+}
+
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return len(p), nil
+}
+
+func (mb *multipartBody) header() textproto.MIMEHeader {
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", mime.FormatMediaType("form-data", map[string]string{"name": "file", "filename": mb.name}))
+	h.Set("Content-Type", mb.ct)
+	return h
+}
+
 func (mb *multipartBody) contentType() string {
 	return "multipart/form-data; boundary=" + mb.bound
 }
@@ -283,18 +334,18 @@ func (mb *multipartBody) write(w io.Writer) error {
 	if err := mw.SetBoundary(mb.bound); err != nil {
 		return err
 	}
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", mime.FormatMediaType("form-data", map[string]string{"name": "file", "filename": mb.name}))
-	h.Set("Content-Type", mb.ct)
-	part, err := mw.CreatePart(h)
+	part, err := mw.CreatePart(mb.header())
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(part, mb.src); err != nil {
+	if _, err := io.Copy(part, onlyReader{mb.src}); err != nil {
 		return fmt.Errorf("dial: reading upload body: %w", err)
 	}
 	return mw.Close()
 }
+
+// onlyReader hides WriterTo/ReaderFrom so io.Copy streams in small chunks.
+type onlyReader struct{ io.Reader }
 
 // stop ends the current writer goroutine and waits for it.
 func (mb *multipartBody) stop() {

@@ -45,9 +45,9 @@ func (s *Server) bucketLocked(id string) *bucket {
 
 // Pattern returns a reader of size deterministic bytes (the content of
 // files added with PutPatternFile). Tests use it to stream large uploads
-// without allocating them.
-func Pattern(size int64) io.Reader {
-	return io.LimitReader(&patternReader{}, size)
+// without allocating them; it can seek, so an upload knows its length.
+func Pattern(size int64) io.ReadSeeker {
+	return &patternReader{size: size}
 }
 
 // patternPeriod is the period of Pattern's bytes (not a power of two, so
@@ -59,9 +59,29 @@ var (
 	patternTable []byte
 )
 
-type patternReader struct{ off int64 }
+type patternReader struct{ off, size int64 }
+
+func (p *patternReader) Seek(offset int64, whence int) (int64, error) {
+	switch whence {
+	case io.SeekCurrent:
+		offset += p.off
+	case io.SeekEnd:
+		offset += p.size
+	}
+	if offset < 0 {
+		return 0, errors.New("dialtest: seek before the start")
+	}
+	p.off = offset
+	return offset, nil
+}
 
 func (p *patternReader) Read(b []byte) (int, error) {
+	if p.off >= p.size {
+		return 0, io.EOF
+	}
+	if rest := p.size - p.off; int64(len(b)) > rest {
+		b = b[:rest]
+	}
 	patternOnce.Do(func() {
 		patternTable = make([]byte, patternPeriod)
 		for i := range patternTable {
