@@ -172,7 +172,7 @@ func TestRunFallsBackToPolling(t *testing.T) {
 	c, srv := newClient(t)
 	c.Tasks.Follow.MaxReconnects = 1
 	srv.DropStreams(0, 100) // every stream ends after its first line
-	task, err := c.Tasks.Run(context.Background(), infsh.RunParams{App: "infsh/slow", Input: map[string]any{"steps": 3, "delay_ms": 20}})
+	task, err := c.Tasks.Run(context.Background(), infsh.RunParams{App: "infsh/slow", Input: map[string]any{"steps": 1, "delay_ms": 300}})
 	require.NoError(t, err)
 	require.Equal(t, infsh.StatusCompleted, task.Status)
 	polled := false

@@ -138,6 +138,9 @@ func (s *Server) StreamTask(w http.ResponseWriter, r *http.Request, id infshapi.
 			}
 			lines++
 		}
+		if dropping && lines >= drop.afterLines {
+			return
+		}
 		select {
 		case <-ch:
 		case <-hb.C:
