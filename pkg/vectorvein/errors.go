@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
-	"github.com/aiclients/sdk-go/pkg/poll"
 )
 
 // APIKeyError reports a missing, invalid or expired API key: envelope status 401, or 403
@@ -16,6 +15,7 @@ type APIKeyError struct {
 	Err    error
 }
 
+// Error describes the failure; it never holds the API key.
 func (e *APIKeyError) Error() string {
 	if e.Err != nil {
 		return "vectorvein: API key error: " + e.Reason + ": " + e.Err.Error()
@@ -40,6 +40,7 @@ type WorkflowError struct {
 	Err     *apierror.Error
 }
 
+// Error describes the failure; it never holds the API key.
 func (e *WorkflowError) Error() string {
 	s := "vectorvein: workflow run"
 	if e.RunID != "" {
@@ -74,6 +75,7 @@ type AccessKeyError struct {
 	Err    error
 }
 
+// Error describes the failure; it never holds the API key.
 func (e *AccessKeyError) Error() string {
 	if e.Err != nil {
 		return "vectorvein: access key error: " + e.Reason + ": " + e.Err.Error()
@@ -95,6 +97,7 @@ type RequestError struct {
 	Err    error
 }
 
+// Error describes the failure; it never holds the API key.
 func (e *RequestError) Error() string {
 	if e.Err != nil {
 		return "vectorvein: " + e.Reason + ": " + e.Err.Error()
@@ -116,14 +119,13 @@ type TimeoutError struct {
 	Err  error
 }
 
+// Error describes the failure; it never holds the API key.
 func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("vectorvein: workflow run %s did not finish in time: %v", e.RunID, e.Err)
 }
 
 // Unwrap returns Err.
 func (e *TimeoutError) Unwrap() error { return e.Err }
-
-var _ = (*poll.TimeoutError)(nil)
 
 func statusOf(err error) int {
 	var ae *apierror.Error

@@ -55,6 +55,7 @@ type KeyLengthError struct {
 	Length int // the key's length in bytes
 }
 
+// Error says which lengths are allowed.
 func (e *KeyLengthError) Error() string {
 	return fmt.Sprintf("vectorvein: API key is %d bytes; VApp signing needs an API key of 16, 24 or 32 bytes", e.Length)
 }
@@ -77,6 +78,7 @@ type TokenError struct {
 	Token  *VAppToken // the decrypted token, set when Kind is ErrTokenExpired
 }
 
+// Error names the kind of problem and its detail.
 func (e *TokenError) Error() string {
 	if e.Detail == "" {
 		return "vectorvein: " + e.Kind.Error()
