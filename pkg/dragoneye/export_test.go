@@ -1,0 +1,7 @@
+package dragoneye
+
+// Decoders with a chosen size limit, for tests.
+var (
+	DecodeVideoObjectsLimit = decodeVideoObjects
+	DecodeImageObjectsLimit = decodeImageObjects
+)
