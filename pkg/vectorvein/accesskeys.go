@@ -2,6 +2,7 @@ package vectorvein
 
 import (
 	"context"
+	"fmt"
 	"iter"
 	"net/http"
 	"strings"
@@ -251,12 +252,20 @@ func (s *AccessKeyService) All(ctx context.Context, req ListAccessKeysRequest, o
 		if req.Page == 0 {
 			req.Page = 1
 		}
-		seen := 0
+		seen, prevFirst := 0, ""
 		for {
 			p, err := s.List(ctx, req, opts...)
 			if err != nil {
 				yield(AccessKey{}, err)
 				return
+			}
+			if len(p.AccessKeys) > 0 {
+				// A server that ignores the page number would loop forever.
+				if p.AccessKeys[0].AccessKey == prevFirst {
+					yield(AccessKey{}, &RequestError{Reason: fmt.Sprintf("vapp/access-key/list: page %d repeats the previous page", req.Page)})
+					return
+				}
+				prevFirst = p.AccessKeys[0].AccessKey
 			}
 			for _, k := range p.AccessKeys {
 				if !yield(k, nil) {

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/option"
 	"github.com/aiclients/sdk-go/pkg/vectorvein"
 	"github.com/aiclients/sdk-go/pkg/vectorvein/vectorveintest"
 )
@@ -250,4 +251,25 @@ func TestAccessKeyListAndIterator(t *testing.T) {
 		n++
 	}
 	require.Equal(t, 1, n)
+}
+
+func TestAccessKeyIteratorStopsOnARepeatedPage(t *testing.T) {
+	page := `{"status":200,"msg":"","data":{"access_keys":[` +
+		`{"access_key":"a","access_key_type":"L","status":"AC"},{"access_key":"b","access_key_type":"L","status":"AC"}],` +
+		`"total":100,"page":1,"page_size":2}}`
+	c, err := vectorvein.NewClient(option.WithAPIKey("k"), option.WithBaseURL(newStaticServer(t, 200, page)))
+	require.NoError(t, err)
+	var keys []string
+	var errs []error
+	for k, err := range c.AccessKeys.All(context.Background(), vectorvein.ListAccessKeysRequest{PageSize: 2}) {
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		keys = append(keys, k.AccessKey)
+	}
+	require.Equal(t, []string{"a", "b"}, keys)
+	require.Len(t, errs, 1)
+	var re *vectorvein.RequestError
+	require.ErrorAs(t, errs[0], &re)
 }

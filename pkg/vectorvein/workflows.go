@@ -95,7 +95,8 @@ type WaitOptions struct {
 	Interval time.Duration
 	// Timeout bounds the wait, counted from the end of workflow/run; 0: only ctx.
 	Timeout time.Duration
-	// Progress, if set, is called after every check with its 1-based number and the state.
+	// Progress, if set, is called after every check with its 1-based number and the state
+	// (with 0 when workflow/run itself returned the finished run).
 	Progress func(check int, state *RunResult)
 	// WaitOnServer sends wait_for_completion: true, asking the server to hold the
 	// workflow/run reply up to about 30 s; a run that finishes in that window is
