@@ -15,6 +15,7 @@ use workflows that finish at the first check, or make that sleep instant.
 
 from __future__ import annotations
 
+import asyncio
 import time
 import urllib.error
 import urllib.parse
@@ -25,6 +26,7 @@ from vectorvein.api import (
     AccessKeyError,
     APIKeyError,
     AccessKeyListResponse,
+    AsyncVectorVeinClient,
     VectorVeinAPIError,
     VectorVeinClient,
     WorkflowInputField,
@@ -189,3 +191,24 @@ def test_generate_vapp_url_verifies_in_emulator(vectorvein_url: str, client: Vec
     short = client.generate_vapp_url(APP, key.access_key, KEY_ID, timeout=0, base_url=vectorvein_url)
     time.sleep(1.1)
     assert _open(short) == 403
+
+
+def test_async_client_flows(vectorvein_url: str) -> None:
+    """The async client sends the same requests; one pass over its README flow."""
+
+    async def flow() -> None:
+        async with AsyncVectorVeinClient(api_key=APIKEY, base_url=vectorvein_url + "/api/v1/open-api") as c:
+            rid = await c.run_workflow(wid="wf-echo", input_fields=[WorkflowInputField("n", "f", "v")])
+            assert rid
+            result = await c.run_workflow(
+                wid="wf-echo", input_fields=[WorkflowInputField("n", "f", "v")], wait_for_completion=True
+            )
+            assert [o.value for o in result.data] == ["v"]
+            key = (await c.create_access_keys(access_key_type="O", app_id=APP))[0]
+            url = await c.generate_vapp_url(APP, key.access_key, KEY_ID, base_url=vectorvein_url)
+            assert _open(url) == 200
+            # A one-time key is used up by the first visit.
+            assert (await c.get_access_keys(access_keys=[key.access_key]))[0].status == "US"
+            assert _open(url) == 403
+
+    asyncio.run(flow())
