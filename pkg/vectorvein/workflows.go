@@ -123,7 +123,9 @@ func keyTypeParam(k KeyType) (*vectorveinapi.KeyType, error) {
 }
 
 // Run starts a run and returns its id at once (fire and forget); follow it with Status,
-// Wait or Stop. A run the server reports failed at once is a *WorkflowError.
+// Wait or Stop. A run the server reports failed at once is a *WorkflowError. workflow/run
+// is sent without retries (a retry could start the workflow twice); pass
+// option.WithMaxRetries to this call to allow them.
 func (s *WorkflowService) Run(ctx context.Context, req RunRequest, opts ...option.RequestOption) (string, error) {
 	res, err := s.start(ctx, req, false, opts)
 	if err != nil {
