@@ -537,8 +537,11 @@ func TestPerAttemptTimeout(t *testing.T) {
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(release) })
 	tr := newTransport(t, nil, option.WithRequestTimeout(50*time.Millisecond))
+	// The overall deadline only keeps a broken timeout from hanging the test.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
 	start := time.Now()
-	resp, err := tr.Do(post(t, context.Background(), srv.URL, "x"))
+	resp, err := tr.Do(post(t, ctx, srv.URL, "x"))
 	require.NoError(t, err)
 	require.Equal(t, "second", readAll(t, resp))
 	require.EqualValues(t, 2, hits.Load())
@@ -561,10 +564,18 @@ func TestRequestTimeoutCoversStreamedBodyUntilClose(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(release) })
-	tr := newTransport(t, nil, option.WithRequestTimeout(300*time.Millisecond))
-	resp, err := tr.Do(post(t, context.Background(), srv.URL, "x"))
+	var attemptCtx context.Context
+	capture := func(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+		attemptCtx = req.Context()
+		return next(req)
+	}
+	tr := newTransport(t, nil, option.WithRequestTimeout(300*time.Millisecond), option.WithMiddleware(capture))
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	resp, err := tr.Do(post(t, ctx, srv.URL, "x"))
 	require.NoError(t, err)
 	defer resp.Body.Close()
+	require.NoError(t, attemptCtx.Err(), "the attempt is still live when Do returns")
 	// The timeout is not over when Do returns: the later event still arrives.
 	buf := make([]byte, 0, 64)
 	for !bytes.Contains(buf, []byte("data: 2")) {
@@ -662,4 +673,20 @@ func TestRetryAfter(t *testing.T) {
 			require.Equal(t, tc.want, got)
 		})
 	}
+}
+
+func TestClosingStreamedBodyReleasesAttemptTimeout(t *testing.T) {
+	s := newScript(t, step{status: 200, body: "data"})
+	var attemptCtx context.Context
+	capture := func(req *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+		attemptCtx = req.Context()
+		return next(req)
+	}
+	tr := newTransport(t, nil, option.WithRequestTimeout(time.Hour), option.WithMiddleware(capture))
+	resp, err := tr.Do(post(t, context.Background(), s.srv.URL, "x"))
+	require.NoError(t, err)
+	require.NoError(t, attemptCtx.Err())
+	require.Equal(t, "data", readAll(t, resp)) // closes the body
+	require.ErrorIs(t, attemptCtx.Err(), context.Canceled, "Close releases the attempt's timer at once")
+	require.NoError(t, resp.Body.Close(), "a second Close is harmless")
 }
