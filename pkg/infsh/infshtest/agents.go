@@ -186,12 +186,25 @@ type chat struct {
 	notify             chan struct{}
 }
 
+// copyMaps copies the maps (events keep values that later change).
+func copyMaps(in []map[string]any) []map[string]any {
+	out := make([]map[string]any, 0, len(in))
+	for _, m := range in {
+		c := make(map[string]any, len(m))
+		for k, v := range m {
+			c[k] = v
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
 func (c *chat) active() bool { return c.runState == "working" || c.runState == "submitted" }
 
 func (c *chat) dto(withMessages bool) map[string]any {
 	m := map[string]any{
 		"id": c.id, "status": c.status, "name": c.name, "output": c.output,
-		"pending_interrupts": append([]map[string]any{}, c.interrupts...),
+		"pending_interrupts": copyMaps(c.interrupts),
 		"created_at":         c.created.Format(time.RFC3339Nano), "updated_at": c.updated.Format(time.RFC3339Nano),
 	}
 	if c.runID != "" {
