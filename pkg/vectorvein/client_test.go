@@ -590,3 +590,30 @@ func TestVAppURLOpensInEmulator(t *testing.T) {
 	var kl *vectorvein.KeyLengthError
 	require.ErrorAs(t, err, &kl)
 }
+
+// Behind a proxy that puts the envelope status in the HTTP status line, a failed run is
+// still a *WorkflowError (after the transport's retries of the 500, which are harmless for
+// a status check) and a missing run still a 404 API error.
+func TestMirroredStatuses(t *testing.T) {
+	srv := vectorveintest.NewServer(t, vectorveintest.WithHTTPStatusMirroring(true))
+	noViolations(t, srv)
+	c := newClient(t, srv)
+	ctx := context.Background()
+	rid, err := c.Workflows.Run(ctx, vectorvein.RunRequest{WorkflowID: vectorveintest.FailWorkflowID})
+	require.NoError(t, err)
+	_, err = c.Workflows.Wait(ctx, vectorvein.RunRef{RunID: rid}, fast(nil))
+	var we *vectorvein.WorkflowError
+	require.ErrorAs(t, err, &we)
+	require.Equal(t, "node crashed", we.Detail)
+	_, err = c.Workflows.Status(ctx, vectorvein.RunRef{RunID: "missing"})
+	var ae *apierror.Error
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, 404, ae.StatusCode)
+
+	// workflow/run is never retried: one failed start is one request.
+	srv.ResetRequests()
+	srv.InjectFault(emulator.Fault{Path: "/api/v1/open-api/workflow/run", Status: 503})
+	_, err = c.Workflows.Run(ctx, vectorvein.RunRequest{WorkflowID: vectorveintest.EchoWorkflowID})
+	require.Error(t, err)
+	require.Len(t, srv.Requests(), 1)
+}
