@@ -14,6 +14,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -95,6 +96,32 @@ type Config struct {
 	BearerToken CredentialFunc
 	// ResponseInto, when not nil, receives the final raw response of a call.
 	ResponseInto **http.Response
+	// Values holds service-specific settings, set by a service's own options
+	// with SetValue and read with Value (for example DIAL's api-version).
+	// Keys should be unexported types of the service package, as with
+	// context.WithValue.
+	Values map[any]any
+}
+
+// SetValue stores a service-specific setting (see Values). A nil value
+// removes the key. key must be comparable.
+func (c *Config) SetValue(key, value any) {
+	if value == nil {
+		delete(c.Values, key)
+		return
+	}
+	if c.Values == nil {
+		c.Values = map[any]any{}
+	}
+	c.Values[key] = value
+}
+
+// Value returns a service-specific setting stored with SetValue, or nil.
+func (c *Config) Value(key any) any {
+	if c == nil {
+		return nil
+	}
+	return c.Values[key]
 }
 
 // NewConfig returns a Config with the defaults, then applies opts.
@@ -127,8 +154,8 @@ func (c *Config) Apply(opts ...RequestOption) error {
 	return nil
 }
 
-// Clone returns a copy of c that can be changed without affecting c: Header
-// and Middleware are copied; the HTTP client, logger and credential
+// Clone returns a copy of c that can be changed without affecting c: Header,
+// Middleware and Values are copied; the HTTP client, logger and credential
 // functions are shared. A nil c gives nil.
 func (c *Config) Clone() *Config {
 	if c == nil {
@@ -140,6 +167,7 @@ func (c *Config) Clone() *Config {
 		n.Header = http.Header{}
 	}
 	n.Middleware = slices.Clone(c.Middleware)
+	n.Values = maps.Clone(c.Values)
 	return &n
 }
 

@@ -201,3 +201,28 @@ func TestContext(t *testing.T) {
 	_, ok = option.FromContext(nil)
 	require.False(t, ok)
 }
+
+type versionKey struct{}
+
+func TestValues(t *testing.T) {
+	withVersion := func(v string) option.RequestOption {
+		return func(c *option.Config) error {
+			if v == "" {
+				c.SetValue(versionKey{}, nil)
+			} else {
+				c.SetValue(versionKey{}, v)
+			}
+			return nil
+		}
+	}
+	a, err := option.NewConfig(withVersion("2024-01-01"))
+	require.NoError(t, err)
+	require.Equal(t, "2024-01-01", a.Value(versionKey{}))
+	b := a.Clone()
+	require.NoError(t, b.Apply(withVersion("2025-01-01")))
+	require.Equal(t, "2024-01-01", a.Value(versionKey{}), "clones do not share values")
+	require.Equal(t, "2025-01-01", b.Value(versionKey{}))
+	require.NoError(t, b.Apply(withVersion("")))
+	require.Nil(t, b.Value(versionKey{}))
+	require.Nil(t, (*option.Config)(nil).Value(versionKey{}))
+}

@@ -64,7 +64,8 @@ type Client struct {
 }
 
 // New builds a client: defaults, then opts, then, for what opts left unset,
-// the environment (svc.EnvBaseURL, svc.EnvAPIKey) and svc.DefaultBaseURL.
+// the environment (svc.EnvBaseURL, svc.EnvAPIKey), svc.DefaultBaseURL and the
+// default user agent (see UserAgent).
 // Invalid options or environment values and a missing base URL give an
 // *apierror.InputError naming the service.
 func New(svc Service, opts []option.RequestOption) (*Client, error) {
@@ -84,7 +85,16 @@ func New(svc Service, opts []option.RequestOption) (*Client, error) {
 			}
 		}
 	}
+	if cfg.UserAgent == "" && cfg.Header.Get("User-Agent") == "" {
+		cfg.UserAgent = UserAgent(svc.Name)
+	}
 	return &Client{Service: svc, Config: cfg, Transport: transport.New(svc.Name, cfg, svc.Auth)}, nil
+}
+
+// UserAgent is the User-Agent a client of service sends unless
+// option.WithUserAgent (or a User-Agent header option) says otherwise.
+func UserAgent(service string) string {
+	return "aiclients-sdk-go (" + service + ")"
 }
 
 func applyEnvBaseURL(svc Service, cfg *option.Config) error {

@@ -439,3 +439,24 @@ func TestSecretsNeverInErrorsOrLogs(t *testing.T) {
 	reqs, _ := s.received()
 	require.Equal(t, key, reqs[0].Header.Get("Api-Key"), "the real key was sent")
 }
+
+func TestUserAgent(t *testing.T) {
+	tests := []struct {
+		name string
+		opts []option.RequestOption
+		want string
+	}{
+		{"default", nil, "aiclients-sdk-go (dial)"},
+		{"option", []option.RequestOption{option.WithUserAgent("app/2")}, "app/2"},
+		{"header option", []option.RequestOption{option.WithHeader("User-Agent", "hdr/3")}, "hdr/3"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newServer(t, status(200, nil, "{}"))
+			c := newClient(t, s.URL, tc.opts...)
+			require.NoError(t, c.Do(context.Background(), "GET", "/", nil, nil))
+			reqs, _ := s.received()
+			require.Equal(t, tc.want, reqs[0].Header.Get("User-Agent"))
+		})
+	}
+}

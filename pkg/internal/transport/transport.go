@@ -30,6 +30,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/internal/redact"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
@@ -107,12 +108,30 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, fmt.Errorf("%s: request has no URL", t.service)
 	}
-	l := &loop{t: t, cfg: cfg, req: req, client: t.client(cfg)}
+	l := &loop{t: t, cfg: cfg, req: req, client: t.client(cfg), url: rebase(req.URL, t.cfg.BaseURL, cfg.BaseURL)}
 	resp, err := l.run()
 	if err == nil && cfg.ResponseInto != nil {
 		*cfg.ResponseInto = resp
 	}
 	return resp, err
+}
+
+// rebase moves u from the transport's base URL to a call's base URL (set with
+// option.WithBaseURL on one call), so that per-call base URLs also work for
+// requests built by the generated clients. It returns nil when nothing moves.
+func rebase(u *url.URL, from, to string) *url.URL {
+	if from == "" || to == "" || from == to {
+		return nil
+	}
+	s := u.String()
+	if s != from && !strings.HasPrefix(s, from+"/") && !strings.HasPrefix(s, from+"?") {
+		return nil
+	}
+	n, err := url.Parse(to + s[len(from):])
+	if err != nil {
+		return nil
+	}
+	return n
 }
 
 // client returns the HTTP client for cfg: the configured one, else the
@@ -141,6 +160,7 @@ type loop struct {
 	cfg    *option.Config
 	req    *http.Request
 	client *http.Client
+	url    *url.URL // non-nil: send to this URL instead of req.URL
 	start  time.Time
 }
 
@@ -203,7 +223,7 @@ func (l *loop) run() (*http.Response, error) {
 		cancel()
 		l.log(ctx, "retrying", slog.Int("attempt", attempt), slog.Duration("wait", delay), slog.String("reason", reason))
 		if err := wait(ctx, delay); err != nil {
-			return nil, &url.Error{Op: opName(l.req.Method), URL: redact.URL(l.req.URL), Err: err}
+			return nil, &url.Error{Op: opName(l.req.Method), URL: redact.URL(l.target()), Err: err}
 		}
 	}
 }
@@ -228,6 +248,10 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 	}
 	r := l.req.Clone(actx)
 	r.Body = body
+	if l.url != nil {
+		u := *l.url
+		r.URL, r.Host = &u, ""
+	}
 	for k, vs := range l.cfg.Header {
 		r.Header[k] = append([]string(nil), vs...)
 	}
@@ -241,7 +265,11 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 			if body != nil && n > 0 {
 				_ = body.Close()
 			}
-			return nil, &notSentError{fmt.Errorf("%s: applying credentials: %w", l.t.service, err)}, cancel
+			var ie *apierror.InputError
+			if !errors.As(err, &ie) {
+				err = fmt.Errorf("%s: applying credentials: %w", l.t.service, err)
+			}
+			return nil, &notSentError{err}, cancel
 		}
 	}
 
@@ -449,6 +477,14 @@ func opName(method string) string {
 	return method[:1] + strings.ToLower(method[1:])
 }
 
+// target is the URL the call is sent to.
+func (l *loop) target() *url.URL {
+	if l.url != nil {
+		return l.url
+	}
+	return l.req.URL
+}
+
 // log writes a Debug record about the retry loop.
 func (l *loop) log(ctx context.Context, msg string, attrs ...slog.Attr) {
 	lg := l.cfg.Logger
@@ -458,7 +494,7 @@ func (l *loop) log(ctx context.Context, msg string, attrs ...slog.Attr) {
 	attrs = append([]slog.Attr{
 		slog.String("service", l.t.service),
 		slog.String("method", l.req.Method),
-		slog.String("url", redact.URL(l.req.URL)),
+		slog.String("url", redact.URL(l.target())),
 	}, attrs...)
 	lg.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
 }

@@ -690,3 +690,46 @@ func TestClosingStreamedBodyReleasesAttemptTimeout(t *testing.T) {
 	require.ErrorIs(t, attemptCtx.Err(), context.Canceled, "Close releases the attempt's timer at once")
 	require.NoError(t, resp.Body.Close(), "a second Close is harmless")
 }
+
+func TestPerCallBaseURLMovesRequests(t *testing.T) {
+	client := newScript(t, step{status: 200, body: "client"})
+	call := newScript(t, step{status: 200, body: "call"})
+	cfg, err := option.NewConfig(fast, option.WithBaseURL(client.srv.URL+"/base"))
+	require.NoError(t, err)
+	tr := transport.New("test", cfg, nil)
+	t.Cleanup(tr.CloseIdleConnections)
+
+	callCfg := cfg.Clone()
+	require.NoError(t, callCfg.Apply(option.WithBaseURL(call.srv.URL+"/other/")))
+	tests := []struct {
+		name     string
+		ctx      context.Context
+		url      string
+		want     string
+		wantPath string
+	}{
+		{"client base URL", context.Background(), client.srv.URL + "/base/v1/x?a=1", "client", "/base/v1/x"},
+		{"call base URL moves the request", option.NewContext(context.Background(), callCfg), client.srv.URL + "/base/v1/x?a=1", "call", "/other/v1/x"},
+		{"other URLs are left alone", option.NewContext(context.Background(), callCfg), client.srv.URL + "/elsewhere", "client", "/elsewhere"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequestWithContext(tc.ctx, http.MethodGet, tc.url, nil)
+			require.NoError(t, err)
+			resp, err := tr.Do(req)
+			require.NoError(t, err)
+			require.Equal(t, tc.want, readAll(t, resp))
+			require.Equal(t, tc.wantPath, resp.Request.URL.Path)
+		})
+	}
+	headers, _ := call.received()
+	require.Len(t, headers, 1)
+}
+
+func TestAuthInputErrorPassesThrough(t *testing.T) {
+	want := &apierror.InputError{Service: "test", Field: "API key", Reason: "not set"}
+	tr := newTransport(t, func(*http.Request, *option.Config) error { return want })
+	_, err := tr.Do(post(t, context.Background(), "http://127.0.0.1:1/", "x"))
+	require.Same(t, want, err, "an input error is returned as it is")
+	require.Equal(t, "test: invalid API key: not set", err.Error())
+}
