@@ -319,3 +319,48 @@ func TestAccumulatorMergeRules(t *testing.T) {
 	require.Equal(t, "gpt-4o", got.Statistics.UsagePerModel[0].Model)
 	require.Nil(t, got.Statistics.UsagePerModel[0].Index)
 }
+
+func TestTokenizeAndTruncate(t *testing.T) {
+	_, c := newClient(t, nil)
+	ctx := context.Background()
+	out, err := c.Chat.Tokenize(ctx, "gpt-4", []dial.TokenizeInput{
+		{Type: "string", Value: "one two three"},
+		{Type: "request", Value: ask("four five")},
+	})
+	require.NoError(t, err)
+	require.Equal(t, []dial.TokenizeOutput{{Status: "success", TokenCount: 3}, {Status: "success", TokenCount: 2}}, out)
+
+	tr, err := c.Chat.TruncatePrompt(ctx, "gpt-4", []dial.ChatCompletionRequest{{
+		Messages:        []dial.Message{dial.SystemMessage("sys"), dial.UserMessage("a b c"), dial.AssistantMessage("d e"), dial.UserMessage("f")},
+		MaxPromptTokens: dial.Ptr(3),
+	}})
+	require.NoError(t, err)
+	require.Equal(t, []dial.TruncatePromptOutput{{Status: "success", DiscardedMessages: []int{1, 2}}}, tr)
+
+	var ie *apierror.InputError
+	_, err = c.Chat.Tokenize(ctx, "gpt-4", nil)
+	require.ErrorAs(t, err, &ie)
+	_, err = c.Chat.TruncatePrompt(ctx, "", []dial.ChatCompletionRequest{*ask("x")})
+	require.ErrorAs(t, err, &ie)
+	_, err = c.Chat.Tokenize(ctx, "nope", []dial.TokenizeInput{{Type: "string", Value: "x"}})
+	require.True(t, dial.IsNotFound(err))
+}
+
+// TestCustomApplicationID: custom application ids contain "/"; they travel
+// as one path parameter (%2F-encoded) to the listing and the chat route.
+func TestCustomApplicationID(t *testing.T) {
+	const id = "applications/Bkt42/my app"
+	srv, c := newClient(t, []dialtest.Option{dialtest.WithApplications(dialtest.Application{ID: id, DisplayName: "Mine"})})
+	ctx := context.Background()
+	a, err := c.Applications.Get(ctx, id)
+	require.NoError(t, err)
+	require.Equal(t, id, a.ID)
+	got, err := c.Chat.Create(ctx, id, ask("ping"))
+	require.NoError(t, err)
+	require.Equal(t, "ping", got.Text())
+	reqs := srv.Requests()
+	require.Equal(t, id, reqs[len(reqs)-1].PathParams["deploymentId"])
+	var body map[string]any
+	require.NoError(t, json.Unmarshal(reqs[len(reqs)-1].Body, &body))
+	require.Equal(t, id, body["model"], "model defaults to the deployment id")
+}

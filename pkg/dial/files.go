@@ -2,7 +2,6 @@ package dial
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -623,12 +622,4 @@ func (c *Client) newRequest(ctx context.Context, method, path string, body io.Re
 		return nil, &apierror.InputError{Service: ServiceName, Field: "request", Reason: err.Error()}
 	}
 	return req, nil
-}
-
-// decodeInto is json.Unmarshal with the package's error wording.
-func decodeInto(what string, data []byte, v any) error {
-	if err := json.Unmarshal(data, v); err != nil {
-		return fmt.Errorf("dial: decoding %s: %w", what, err)
-	}
-	return nil
 }

@@ -13,7 +13,6 @@ import (
 type Pool struct {
 	http *http.Client
 	opts []option.RequestOption
-	own  bool
 }
 
 // NewPool returns a pool. opts apply to every client it makes (base URL,
@@ -31,7 +30,6 @@ func NewPool(opts ...option.RequestOption) (*Pool, error) {
 		tr.ResponseHeaderTimeout = 10 * time.Minute
 		tr.MaxIdleConnsPerHost = 32
 		p.http = &http.Client{Transport: tr}
-		p.own = true
 	}
 	return p, nil
 }
