@@ -284,10 +284,14 @@ def _collect_violations(emu: Emulator) -> Dict[str, List[Dict[str, Any]]]:
 
 @pytest.fixture(autouse=True)
 def _emulator_violations(emulator: Emulator):
-    """Autouse: every conformance test runs against the emulator process, and after its
-    body the violation check in ``pytest_runtest_call`` below asks each service's
-    ``/_emulator/violations``, fails the test on any, and clears them."""
+    """Autouse: every conformance test runs against the emulator process. After its body
+    the violation check in ``pytest_runtest_call`` below asks each service's
+    ``/_emulator/violations``, fails the test on any, and clears them; violations caused by
+    the test's own fixture teardowns are caught here, after them, as a teardown error."""
     yield emulator
+    found = _collect_violations(emulator)
+    if found:
+        pytest.fail("during fixture teardown, " + _format_violations(found), pytrace=False)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -25,6 +25,7 @@ FAKE = HERE / "harness" / "fake_emulator.py"
 
 SCENARIOS = '''
 import json, urllib.request
+import pytest
 
 def _get(url, headers=None):
     req = urllib.request.Request(url, headers=headers or {})
@@ -49,6 +50,14 @@ def test_body_fails_and_violates(dial_url):
 
 def test_unregistered(vectorvein_url):
     raise AssertionError("must not run: vectorvein is not registered")
+
+@pytest.fixture
+def violating_teardown(dial_url):
+    yield
+    _get(dial_url + "/openai/deployments", {"X-Fake-Violation": "teardown-violation-text"})
+
+def test_teardown_violation(violating_teardown):
+    pass
 '''
 
 
@@ -88,12 +97,14 @@ def test_violations_fail_the_scenario_and_are_cleared(tmp_path: Path) -> None:
         "test_clean_after_violation": "passed",  # the violation list was cleared
         "test_body_fails_and_violates": "failure",
         "test_unregistered": "skipped",
+        "test_teardown_violation": "error",
     }, out
     assert code == 1, out
     assert "[dial] request GET /openai/deployments: listDeployments: header api-key: missing" in out
     assert "scenario assertion" in out and "second-violation-text" in out, out
     assert "service 'vectorvein' is not registered in cmd/emulator yet (it serves: dial)" in out
-    assert re.search(r"^2 failed, 2 passed, 1 skipped in ", out, re.M), out
+    assert "during fixture teardown" in out and "teardown-violation-text" in out, out
+    assert re.search(r"^2 failed, 3 passed, 1 skipped, 1 error in ", out, re.M), out
 
 
 @pytest.mark.parametrize(
@@ -106,7 +117,7 @@ def test_all_skipped_exits_zero_with_summary(tmp_path: Path, services: str, serv
     assert set(outcomes.values()) == {"skipped"}, out
     assert code == 0, out
     assert f"service 'dial' is not registered in cmd/emulator yet (it serves: {serves})" in out
-    assert re.search(r"^5 skipped in ", out, re.M), out
+    assert re.search(r"^6 skipped in ", out, re.M), out
 
 
 def test_no_emulator_binary_skips_everything(tmp_path: Path) -> None:
@@ -114,7 +125,7 @@ def test_no_emulator_binary_skips_everything(tmp_path: Path) -> None:
     assert set(outcomes.values()) == {"skipped"}, out
     assert code == 0, out
     assert "EMULATOR_BIN is not set" in out
-    assert re.search(r"^5 skipped in ", out, re.M), out
+    assert re.search(r"^6 skipped in ", out, re.M), out
 
 
 @pytest.mark.parametrize(
