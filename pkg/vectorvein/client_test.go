@@ -617,3 +617,46 @@ func TestMirroredStatuses(t *testing.T) {
 	require.Error(t, err)
 	require.Len(t, srv.Requests(), 1)
 }
+
+// Shapes the emulator does not send but the service may: a progress object while running,
+// a finished run without a list, a top-level rid.
+func TestStatusDataShapes(t *testing.T) {
+	tests := []struct {
+		body    string
+		done    bool
+		outputs int
+	}{
+		{`{"status":202,"msg":"RUNNING","data":{"finished_nodes":["a"]}}`, false, 0},
+		{`{"status":202,"msg":"QUEUED"}`, false, 0},
+		{`{"status":201,"msg":"QUEUED","data":[]}`, false, 0},
+		{`{"status":200,"msg":"FINISHED","data":{}}`, true, 0},
+		{`{"status":200,"msg":"FINISHED","data":[{"type":"text","title":"t","value":null,"extra":1}]}`, true, 1},
+	}
+	for _, tc := range tests {
+		c, err := vectorvein.NewClient(option.WithAPIKey("k"), option.WithBaseURL(newStaticServer(t, 200, tc.body)))
+		require.NoError(t, err)
+		st, err := c.Workflows.Status(context.Background(), vectorvein.RunRef{RunID: "r"})
+		require.NoError(t, err, tc.body)
+		require.Equal(t, tc.done, st.Done(), tc.body)
+		require.Len(t, st.Outputs, tc.outputs, tc.body)
+		require.Equal(t, "r", st.RunID)
+	}
+
+	// workflow/run with the rid at the top level and outputs as data: finished, not polled.
+	c, err := vectorvein.NewClient(option.WithAPIKey("k"), option.WithBaseURL(newStaticServer(t, 200,
+		`{"status":200,"msg":"FINISHED","rid":"top","data":[{"type":"text","title":"t","value":"v"}]}`)))
+	require.NoError(t, err)
+	res, err := c.Workflows.RunAndWait(context.Background(), vectorvein.RunRequest{WorkflowID: "w"}, &vectorvein.WaitOptions{WaitOnServer: true})
+	require.NoError(t, err)
+	require.Equal(t, "top", res.RunID)
+	require.Equal(t, "v", res.Outputs[0].Value)
+
+	// A reply with neither a top-level rid nor data.rid cannot be followed.
+	c, err = vectorvein.NewClient(option.WithAPIKey("k"), option.WithBaseURL(newStaticServer(t, 200, `{"status":200,"msg":"","data":{}}`)))
+	require.NoError(t, err)
+	_, err = c.Workflows.Run(context.Background(), vectorvein.RunRequest{WorkflowID: "w"})
+	var re *vectorvein.RequestError
+	require.ErrorAs(t, err, &re)
+	_, err = c.Workflows.RunAndWait(context.Background(), vectorvein.RunRequest{WorkflowID: "w"}, nil)
+	require.ErrorAs(t, err, &re)
+}

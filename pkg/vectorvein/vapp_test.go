@@ -260,3 +260,26 @@ func TestPyQuote(t *testing.T) {
 		require.Equal(t, want, pyQuote(in), in)
 	}
 }
+
+func BenchmarkSignVAppURL(b *testing.B) {
+	key := strings.Repeat("x", 32)
+	for b.Loop() {
+		if _, err := SignVAppURL(key, "app123", "AK-0123456789abcdef", "kid", nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkVerifyVAppToken(b *testing.B) {
+	key := strings.Repeat("x", 32)
+	tok, err := SignVAppToken(key, VAppToken{AppID: "app123", AccessKey: "AK-0123456789abcdef", IssuedAt: time.Unix(1700000000, 0), Timeout: time.Hour}, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	now := time.Unix(1700000001, 0)
+	for b.Loop() {
+		if _, err := VerifyVAppToken(key, tok, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
