@@ -284,11 +284,15 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, b
 	token := ""
 	if authz != "" {
 		t, ok := cutPrefixFold(authz, "bearer ")
-		if !ok && !strings.EqualFold(strings.TrimSpace(authz), "bearer") {
+		switch {
+		case ok:
+			token = strings.TrimSpace(t)
+		case strings.EqualFold(strings.TrimSpace(authz), "bearer"):
+			// An empty bearer token: DIAL Core then uses only the API key.
+		default:
 			writeText(w, http.StatusUnauthorized, "Bad Authorization header")
 			return "", false
 		}
-		token = strings.TrimSpace(t)
 	}
 	switch {
 	case key == "" && token == "":
