@@ -178,7 +178,7 @@ func (l *loop) run() (*http.Response, error) {
 			body = b
 		}
 
-		resp, err, cancel := l.attempt(ctx, attempt, body)
+		resp, cancel, err := l.attempt(ctx, attempt, body)
 		if err != nil && errors.Is(err, errNotSent) {
 			if attempt == 0 {
 				closeBody(l.req)
@@ -234,13 +234,18 @@ var errNotSent = errors.New("not sent")
 
 type notSentError struct{ err error }
 
-func (e *notSentError) Error() string        { return e.err.Error() }
-func (e *notSentError) Unwrap() error        { return e.err }
+// Error returns the wrapped error's text.
+func (e *notSentError) Error() string { return e.err.Error() }
+
+// Unwrap returns the wrapped error.
+func (e *notSentError) Unwrap() error { return e.err }
+
+// Is makes errors.Is(err, errNotSent) true.
 func (e *notSentError) Is(target error) bool { return target == errNotSent }
 
 // attempt sends one attempt. The returned cancel releases the attempt's
 // timeout; it must be called once the response body is done with.
-func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Response, error, context.CancelFunc) {
+func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Response, context.CancelFunc, error) {
 	cancel := context.CancelFunc(func() {})
 	actx := ctx
 	if l.cfg.RequestTimeout > 0 {
@@ -269,7 +274,7 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 			if !errors.As(err, &ie) {
 				err = fmt.Errorf("%s: applying credentials: %w", l.t.service, err)
 			}
-			return nil, &notSentError{err}, cancel
+			return nil, cancel, &notSentError{err}
 		}
 	}
 
@@ -295,7 +300,7 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 		}
 		lg.LogAttrs(ctx, slog.LevelDebug, "http attempt", attrs...)
 	}
-	return resp, err, cancel
+	return resp, cancel, err
 }
 
 // send runs the middleware chain and then the HTTP client.
@@ -452,13 +457,23 @@ func wait(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// drain reads at most maxDrain bytes of a discarded body and closes it.
+// drainTimeout bounds how long draining a discarded body may take: a server
+// that stalls in the middle of an error body must not stall the retry.
+const drainTimeout = 500 * time.Millisecond
+
+// drain reads at most maxDrain bytes of a discarded body, for at most
+// drainTimeout, and closes it.
 func drain(body io.ReadCloser) {
-	if body == nil {
+	if body == nil || body == http.NoBody {
 		return
 	}
+	var once sync.Once
+	closeBody := func() { once.Do(func() { _ = body.Close() }) }
+	// Closing a response body from another goroutine aborts a blocked Read.
+	timer := time.AfterFunc(drainTimeout, closeBody)
 	_, _ = io.CopyN(io.Discard, body, maxDrain)
-	_ = body.Close()
+	timer.Stop()
+	closeBody()
 }
 
 // sanitize removes secrets from the URL inside a *url.Error, so that the
@@ -507,6 +522,7 @@ type cancelOnClose struct {
 	once   sync.Once
 }
 
+// Close closes the body, then releases the attempt's timeout.
 func (b *cancelOnClose) Close() error {
 	err := b.ReadCloser.Close()
 	b.once.Do(b.cancel)

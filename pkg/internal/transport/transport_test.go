@@ -733,3 +733,45 @@ func TestAuthInputErrorPassesThrough(t *testing.T) {
 	require.Same(t, want, err, "an input error is returned as it is")
 	require.Equal(t, "test: invalid API key: not set", err.Error())
 }
+
+// stalledBody blocks every Read until it is closed, like a server that stops
+// sending in the middle of an error body.
+type stalledBody struct {
+	once   sync.Once
+	closed chan struct{}
+}
+
+func (b *stalledBody) Read([]byte) (int, error) {
+	<-b.closed
+	return 0, errors.New("read on closed body")
+}
+
+func (b *stalledBody) Close() error {
+	b.once.Do(func() { close(b.closed) })
+	return nil
+}
+
+func TestStalledDiscardedBodyDoesNotStallRetry(t *testing.T) {
+	var n atomic.Int32
+	var stalled []*stalledBody
+	mw := func(req *http.Request, _ option.MiddlewareNext) (*http.Response, error) {
+		if n.Add(1) == 1 {
+			b := &stalledBody{closed: make(chan struct{})}
+			stalled = append(stalled, b)
+			return &http.Response{StatusCode: 503, Header: http.Header{}, Body: b, Request: req}, nil
+		}
+		return &http.Response{StatusCode: 200, Header: http.Header{}, Body: http.NoBody, Request: req}, nil
+	}
+	tr := newTransport(t, nil, option.WithMiddleware(mw))
+	start := time.Now()
+	resp, err := tr.Do(post(t, context.Background(), "http://127.0.0.1:1/", "x"))
+	require.NoError(t, err)
+	require.Equal(t, 200, resp.StatusCode)
+	require.Less(t, time.Since(start), 2*time.Second)
+	require.Len(t, stalled, 1)
+	select {
+	case <-stalled[0].closed:
+	default:
+		t.Fatal("the stalled body was not closed")
+	}
+}
