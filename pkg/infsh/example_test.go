@@ -1,0 +1,179 @@
+package infsh_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"strings"
+
+	"github.com/aiclients/sdk-go/pkg/infsh"
+	"github.com/aiclients/sdk-go/pkg/infsh/infshtest"
+	"github.com/aiclients/sdk-go/pkg/option"
+)
+
+// emulated starts the emulator and a client for it (examples only).
+func emulated() (*infsh.Client, func()) {
+	srv, err := infshtest.Start()
+	if err != nil {
+		log.Fatal(err)
+	}
+	client, err := infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey(srv.APIKey))
+	if err != nil {
+		log.Fatal(err)
+	}
+	return client, srv.Close
+}
+
+func ExampleTaskService_Run() {
+	client, stop := emulated()
+	defer stop()
+
+	task, err := client.Tasks.Run(context.Background(), infsh.RunParams{
+		App:   "infsh/text-templating@53bk0yzk",
+		Input: map[string]any{"template": "Hello {1}!", "strings": []string{"Go"}},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	var out struct{ Text string }
+	if err := task.DecodeOutput(&out); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(task.Status, out.Text)
+	// Output: completed Hello Go!
+}
+
+func ExampleTaskService_Run_failure() {
+	client, stop := emulated()
+	defer stop()
+
+	_, err := client.Tasks.Run(context.Background(), infsh.RunParams{App: "infsh/fail", Input: map[string]any{"message": "out of cheese"}})
+	var te *infsh.TaskError
+	if errors.As(err, &te) {
+		fmt.Println(te.Status(), te.Task.Error, te.Logs())
+	}
+	// Output: failed out of cheese [about to fail]
+}
+
+func ExampleTaskService_Updates() {
+	client, stop := emulated()
+	defer stop()
+	ctx := context.Background()
+
+	task, err := client.Tasks.Submit(ctx, infsh.RunParams{App: "infsh/slow", Input: map[string]any{"steps": 2}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for u, err := range client.Tasks.Updates(ctx, task.ID) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		for _, l := range u.NewLogs {
+			fmt.Println("log:", l.Content)
+		}
+		if u.Status.IsTerminal() {
+			fmt.Println("status:", u.Status)
+		}
+	}
+	// Output:
+	// log: step 1 of 2
+	// log: step 2 of 2
+	// status: completed
+}
+
+func ExampleFileFromBytes() {
+	client, stop := emulated()
+	defer stop()
+
+	// The file is uploaded before the run and sent as its URI.
+	task, err := client.Tasks.Run(context.Background(), infsh.RunParams{
+		App:   "infsh/read-file",
+		Input: map[string]any{"file": infsh.FileFromBytes([]byte("hello"), "hello.txt", "")},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	var out struct{ Text string }
+	_ = task.DecodeOutput(&out)
+	fmt.Println(out.Text)
+	// Output: hello
+}
+
+func ExampleFileService_Upload() {
+	client, stop := emulated()
+	defer stop()
+
+	f, err := client.Files.Upload(context.Background(), strings.NewReader("a,b\n1,2\n"), infsh.UploadOptions{Filename: "data.csv"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(f.ContentType, f.Size, strings.HasPrefix(f.URI, "inf://"))
+	// Output: text/csv; charset=utf-8 8 true
+}
+
+func ExampleSessionService_Start() {
+	client, stop := emulated()
+	defer stop()
+	ctx := context.Background()
+
+	session, _, err := client.Sessions.Start(ctx, infsh.RunParams{
+		App: "infsh/session-test@latest", Function: "set_value",
+		Input: map[string]any{"key": "greeting", "value": "hi"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer session.End(ctx)
+	task, err := session.Call(ctx, "get_value", map[string]any{"key": "greeting"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(string(task.Output))
+	// Output: {"key":"greeting","value":"hi"}
+}
+
+func ExampleAgent_Send() {
+	client, stop := emulated()
+	defer stop()
+
+	agent := client.Agents.AdHoc(infsh.AgentConfig{
+		Name:    "Calculator",
+		CoreApp: infsh.CoreApp{Ref: "infsh/claude-sonnet-4@latest"},
+		Tools: []infsh.AgentTool{infsh.ClientTool("add").Describe("Add two numbers").
+			Param("a", infsh.NumberParam("First number")).
+			Param("b", infsh.NumberParam("Second number")).Build()},
+	})
+	agent.HandleTool("add", func(_ context.Context, call infsh.ToolCall) (string, error) {
+		var in struct{ A, B float64 }
+		if err := json.Unmarshal(call.Arguments, &in); err != nil {
+			return "", err
+		}
+		return fmt.Sprint(in.A + in.B), nil
+	})
+	for ev, err := range agent.Send(context.Background(), `add {"a": 2, "b": 3}`) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		switch {
+		case ev.Type == infsh.EventToolCall:
+			fmt.Println("tool:", ev.ToolCall.Function.Name, "->", ev.Result)
+		case ev.Type == infsh.EventMessage && ev.Message.Role == "assistant" && ev.Message.IsTerminal():
+			fmt.Println("assistant:", ev.Message.Text())
+		}
+	}
+	// Output:
+	// tool: add -> 5
+	// assistant: The tool add returned: 5
+}
+
+func ExampleClientTool() {
+	t := infsh.ClientTool("weather").Describe("Current weather").
+		Param("city", infsh.StringParam("City name")).
+		Param("unit", infsh.Optional(infsh.EnumParam([]string{"c", "f"}, ""))).
+		Build()
+	b, _ := json.Marshal(t)
+	fmt.Println(string(b))
+	// Output: {"name":"weather","display_name":"weather","description":"Current weather","type":"client","require_approval":false,"client":{"input_schema":{"type":"object","properties":{"city":{"type":"string","description":"City name"},"unit":{"type":"string","enum":["c","f"]}},"required":["city"]}}}
+}
