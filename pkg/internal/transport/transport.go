@@ -296,7 +296,9 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 			attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.Any("response_header", redact.Header(resp.Header)))
 		}
 		if err != nil {
-			attrs = append(attrs, slog.String("error", err.Error()))
+			// A middleware's error text might echo a credential it was given.
+			secrets := append(redact.Secrets(r.Header), redact.QuerySecrets(r.URL)...)
+			attrs = append(attrs, slog.String("error", redact.Scrub(err.Error(), secrets)))
 		}
 		lg.LogAttrs(ctx, slog.LevelDebug, "http attempt", attrs...)
 	}
