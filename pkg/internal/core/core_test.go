@@ -460,3 +460,50 @@ func TestUserAgent(t *testing.T) {
 		})
 	}
 }
+
+func TestURL(t *testing.T) {
+	clearEnv(t)
+	c, err := core.New(testService(), []option.RequestOption{option.WithBaseURL("https://h.example/api/")})
+	require.NoError(t, err)
+	callCtx, err := c.Context(context.Background(), []option.RequestOption{option.WithBaseURL("https://call.example")})
+	require.NoError(t, err)
+	tests := []struct {
+		name    string
+		ctx     context.Context
+		path    string
+		want    string
+		wantErr bool
+	}{
+		{"relative with slash", context.Background(), "/v1/x?a=b", "https://h.example/api/v1/x?a=b", false},
+		{"relative without slash", context.Background(), "v1/x", "https://h.example/api/v1/x", false},
+		{"empty path", context.Background(), "", "https://h.example/api/", false},
+		{"per-call base URL", callCtx, "/v1/x", "https://call.example/v1/x", false},
+		{"absolute URL kept", context.Background(), "https://other.example/x", "https://other.example/x", false},
+		{"bad absolute URL", context.Background(), "https://[::1/x", "", true},
+		{"bad escape", context.Background(), "/v1/%zz", "", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := c.URL(tc.ctx, tc.path)
+			if tc.wantErr {
+				var ie *apierror.InputError
+				require.True(t, errors.As(err, &ie), "got %v", err)
+				require.Equal(t, "dial", ie.Service)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, got)
+		})
+	}
+}
+
+func TestNewWithInvalidEnvAPIKey(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("DIAL_URL", "https://h")
+	t.Setenv("DIAL_API_KEY", "line1\nline2")
+	_, err := core.New(testService(), nil)
+	var ie *apierror.InputError
+	require.True(t, errors.As(err, &ie), "got %v", err)
+	require.Equal(t, "dial: invalid DIAL_API_KEY: contains a line break or NUL", err.Error())
+	require.NotContains(t, err.Error(), "line1")
+}

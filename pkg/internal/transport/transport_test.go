@@ -785,3 +785,16 @@ func TestStalledDiscardedBodyDoesNotStallRetry(t *testing.T) {
 		t.Fatal("the stalled body was not closed")
 	}
 }
+
+func TestNewWithoutConfigUsesDefaults(t *testing.T) {
+	tr := transport.New("svc", nil, nil)
+	t.Cleanup(tr.CloseIdleConnections)
+	require.Equal(t, "svc", tr.Service())
+	require.Equal(t, option.DefaultMaxRetries, tr.Config().MaxRetries)
+	s := newScript(t, step{status: 200, body: "ok"})
+	resp, err := tr.Do(post(t, context.Background(), s.srv.URL, "x"))
+	require.NoError(t, err)
+	require.Equal(t, "ok", readAll(t, resp))
+	headers, _ := s.received()
+	require.Equal(t, "0", headers[0].Get(transport.RetryCountHeader))
+}
