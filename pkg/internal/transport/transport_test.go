@@ -798,3 +798,36 @@ func TestNewWithoutConfigUsesDefaults(t *testing.T) {
 	headers, _ := s.received()
 	require.Equal(t, "0", headers[0].Get(transport.RetryCountHeader))
 }
+
+// roundTripFunc is an http.RoundTripper made from a function.
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+func TestHTTPClientOption(t *testing.T) {
+	var calls atomic.Int32
+	fake := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if r.Body != nil {
+			_ = r.Body.Close()
+		}
+		status := 503
+		if calls.Add(1) == 2 {
+			status = 200
+		}
+		return &http.Response{StatusCode: status, Header: http.Header{}, Body: io.NopCloser(strings.NewReader("fake")), Request: r}, nil
+	})}
+	tr := newTransport(t, nil, option.WithHTTPClient(fake))
+	resp, err := tr.Do(post(t, context.Background(), "http://127.0.0.1:1/never-dialled", "x"))
+	require.NoError(t, err)
+	require.Equal(t, "fake", readAll(t, resp))
+	require.EqualValues(t, 2, calls.Load())
+
+	// A client whose transport is this Transport would recurse; the default
+	// client is used instead.
+	s := newScript(t, step{status: 200, body: "real"})
+	self := newTransport(t, nil)
+	self.Config().HTTPClient = &http.Client{Transport: self}
+	resp, err = self.Do(post(t, context.Background(), s.srv.URL, "x"))
+	require.NoError(t, err)
+	require.Equal(t, "real", readAll(t, resp))
+}
