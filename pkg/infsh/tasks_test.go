@@ -313,3 +313,7 @@ func TestContextCancelStopsRun(t *testing.T) {
 	_, err := c.Tasks.Run(ctx, infsh.RunParams{App: "infsh/slow", Input: map[string]any{"steps": 100, "delay_ms": 50}})
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 }
+
+func emulatorFault503() emulator.Fault {
+	return emulator.Fault{Method: "POST", Path: "/apps/run", Nth: 1, Status: 503, RetryAfter: "0"}
+}

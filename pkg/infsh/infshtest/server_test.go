@@ -2,15 +2,18 @@ package infshtest_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/aiclients/sdk-go/pkg/infsh/infshtest"
+	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 )
 
 func do(t *testing.T, srv *infshtest.Server, method, path, body string, hdr ...string) (*http.Response, []byte) {
@@ -121,5 +124,76 @@ func TestUploadRejectsAPIKey(t *testing.T) {
 	require.NoError(t, err)
 	presp.Body.Close()
 	require.Equal(t, 200, presp.StatusCode)
+	require.Empty(t, srv.Violations())
+}
+
+func TestCustomAppAndWait(t *testing.T) {
+	srv := infshtest.NewServer(t, infshtest.WithApp("me/upper", infshtest.App{
+		Run: func(_ context.Context, r *infshtest.Run) (any, error) {
+			s, _ := r.InputMap()["s"].(string)
+			return map[string]any{"s": strings.ToUpper(s), "fn": r.Function}, nil
+		},
+	}))
+	resp, b := do(t, srv, "POST", "/apps/run", `{"app":"me/upper@v1:shout","input":{"s":"hi"},"wait":true}`)
+	require.Equal(t, 200, resp.StatusCode, string(b))
+	require.Contains(t, string(b), `"status":10`)
+	require.Contains(t, string(b), `"output":{"fn":"shout","s":"HI"}`)
+
+	resp, b = do(t, srv, "POST", "/apps/run", `{"app":"infsh/fail","input":{},"wait":true}`)
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, string(b))
+	require.Contains(t, string(b), "app failed on purpose")
+	require.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
+	require.Empty(t, srv.Violations())
+}
+
+func TestAuthAndFormats(t *testing.T) {
+	srv := infshtest.NewServer(t, infshtest.WithFormat(infshtest.FormatV3),
+		infshtest.WithEmulatorOptions(emulator.WithValidateResponses(false)))
+	req, _ := http.NewRequest("GET", srv.URL+"/sessions", nil)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+
+	_, b := do(t, srv, "GET", "/sessions", "")
+	require.JSONEq(t, `{"data":[],"messages":[]}`, string(b))
+	_, b = do(t, srv, "GET", "/sessions", "", "X-API-Version", "2")
+	require.JSONEq(t, `[]`, string(b))
+}
+
+func TestHeartbeatsAndAgentRunStream(t *testing.T) {
+	srv := infshtest.NewServer(t, infshtest.WithHeartbeat(5*time.Millisecond),
+		infshtest.WithModel(func(turn infshtest.ModelTurn) infshtest.ModelStep {
+			time.Sleep(30 * time.Millisecond) // long enough for heartbeats
+			return infshtest.ModelStep{Text: "done: " + turn.Messages[len(turn.Messages)-1].Text}
+		}))
+	resp, b := do(t, srv, "POST", "/agents/run", `{"chat_id":null,"agent":"infsh/assistant","input":{"text":"hi"},"stream":true}`,
+		"Accept", "application/x-ndjson")
+	require.Equal(t, 200, resp.StatusCode)
+	require.Equal(t, "application/x-ndjson", resp.Header.Get("Content-Type"))
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	require.Contains(t, lines, `{"type":"heartbeat"}`)
+	var last map[string]any
+	require.NoError(t, json.Unmarshal([]byte(lines[len(lines)-1]), &last))
+	require.Equal(t, "ready", last["status"])
+	require.Equal(t, "assistant", last["role"])
+	require.Empty(t, srv.Violations())
+}
+
+func TestChatStreamSSE(t *testing.T) {
+	srv := infshtest.NewServer(t)
+	_, b := do(t, srv, "POST", "/agents/run", `{"agent":"infsh/assistant","input":{"text":"hi"}}`)
+	var env struct {
+		Data struct {
+			AssistantMessage struct {
+				ChatID string `json:"chat_id"`
+			} `json:"assistant_message"`
+		}
+	}
+	require.NoError(t, json.Unmarshal(b, &env))
+	resp, b := do(t, srv, "GET", "/chats/"+env.Data.AssistantMessage.ChatID+"/stream", "", "Accept", "text/event-stream")
+	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
+	require.Contains(t, string(b), "event: chats\n")
+	require.Contains(t, string(b), "You said: hi")
 	require.Empty(t, srv.Violations())
 }
