@@ -6,12 +6,14 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/dial"
 	"github.com/aiclients/sdk-go/pkg/dial/dialtest"
+	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
@@ -363,4 +365,37 @@ func TestCustomApplicationID(t *testing.T) {
 	var body map[string]any
 	require.NoError(t, json.Unmarshal(reqs[len(reqs)-1].Body, &body))
 	require.Equal(t, id, body["model"], "model defaults to the deployment id")
+}
+
+func TestChatRetryAndCancel(t *testing.T) {
+	srv, c := newClient(t, nil, option.WithMaxRetries(2))
+	ctx := context.Background()
+	srv.InjectFault(emulator.Fault{Path: "/openai/deployments/{deploymentId}/chat/completions", Nth: 1, Status: 429, RetryAfter: "0"})
+	got, err := c.Chat.Create(ctx, "gpt-4", ask("3+4="))
+	require.NoError(t, err)
+	require.Equal(t, "7", got.Text())
+	require.Len(t, srv.Requests(), 2, "429 retried once")
+
+	// Cancelling the context ends a slow stream promptly with the context's error.
+	srv.InjectFault(emulator.Fault{Path: "/openai/deployments/{deploymentId}/chat/completions", Trickle: 50 * time.Millisecond, TrickleSize: 32})
+	cctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	s, err := c.Chat.Stream(cctx, "gpt-4", ask("a b c d e f g h i j k l m n o p"))
+	require.NoError(t, err)
+	var cancelled time.Time
+	n := 0
+	var last error
+	for _, err := range s.All() {
+		if err != nil {
+			last = err
+			break
+		}
+		n++
+		if n == 1 {
+			cancelled = time.Now()
+			cancel()
+		}
+	}
+	require.Error(t, last)
+	require.Less(t, time.Since(cancelled), time.Second, "the stream ends soon after the cancel")
 }
