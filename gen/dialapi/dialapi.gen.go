@@ -3447,6 +3447,12 @@ type CreateChatCompletionResponse struct {
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *ServerError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServerError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *ServerError
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3482,6 +3488,21 @@ func (r CreateChatCompletionResponse) GetJSON429() *TooManyRequests {
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
 func (r CreateChatCompletionResponse) GetJSON500() *ServerError {
 	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateChatCompletionResponse) GetJSON502() *ServerError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateChatCompletionResponse) GetJSON503() *ServerError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateChatCompletionResponse) GetJSON504() *ServerError {
+	return r.JSON504
 }
 
 // GetBody returns the raw response body bytes
@@ -4795,6 +4816,27 @@ func ParseCreateChatCompletionResponse(rsp *http.Response) (*CreateChatCompletio
 		}
 		response.JSON500 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
 	case rsp.StatusCode == 200:
 	// Content-type (text/event-stream) unsupported
 
@@ -4814,6 +4856,15 @@ func ParseCreateChatCompletionResponse(rsp *http.Response) (*CreateChatCompletio
 	// Content-type (text/plain) unsupported
 
 	case rsp.StatusCode == 500:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 504:
 		// Content-type (text/plain) unsupported
 
 	}

@@ -399,3 +399,21 @@ func TestChatRetryAndCancel(t *testing.T) {
 	require.Error(t, last)
 	require.Less(t, time.Since(cancelled), time.Second, "the stream ends soon after the cancel")
 }
+
+func TestChatFailureKnobs(t *testing.T) {
+	_, c := newClient(t, nil, option.WithMaxRetries(0))
+	ctx := context.Background()
+	req := ask("one two three four")
+	req.CustomFields = &dial.RequestCustomFields{Configuration: json.RawMessage(`{"fail_after":2,"fail_message":"knob"}`)}
+	s, err := c.Chat.Stream(ctx, "gpt-4", req)
+	require.NoError(t, err)
+	got, err := s.Accumulate()
+	require.ErrorContains(t, err, "knob")
+	require.Equal(t, "one two ", got.Text())
+
+	req.CustomFields = &dial.RequestCustomFields{Configuration: json.RawMessage(`{"fail_status":503}`)}
+	_, err = c.Chat.Create(ctx, "gpt-4", req)
+	var ae *apierror.Error
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, 503, ae.StatusCode)
+}

@@ -194,6 +194,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, user string) {
 	responder := s.responder
 	s.mu.Unlock()
 	reply := responder(req)
+	applyConfiguration(body, &reply)
 	if e := reply.Error; e != nil {
 		status := e.Status
 		if status == 0 {
@@ -226,6 +227,34 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, user string) {
 	}
 	s.chatStream(w, reply, respID, created, id, finish, usage)
 }
+
+// applyConfiguration honours the emulator's knobs in
+// custom_fields.configuration, so clients in any language can ask for a
+// failure: {"fail_after": n, "fail_message": "…"} makes a stream send n
+// content chunks and then an error event; {"fail_status": 503} fails the
+// request before any output.
+func applyConfiguration(body map[string]any, reply *Reply) {
+	cf, _ := body["custom_fields"].(map[string]any)
+	conf, _ := cf["configuration"].(map[string]any)
+	if conf == nil {
+		return
+	}
+	if n, ok := conf["fail_after"].(float64); ok && n > 0 && reply.FailAfter == 0 {
+		reply.FailAfter = int(n)
+		reply.FailMessage, _ = conf["fail_message"].(string)
+	}
+	if st, ok := conf["fail_status"].(float64); ok && documentedChatStatus[int(st)] && reply.Error == nil {
+		msg, _ := conf["fail_message"].(string)
+		if msg == "" {
+			msg = "Failure requested by fail_status"
+		}
+		reply.Error = &Error{Status: int(st), Message: msg}
+	}
+}
+
+// documentedChatStatus lists the error statuses specs/dial.yaml documents
+// for chat completions.
+var documentedChatStatus = map[int]bool{400: true, 401: true, 403: true, 404: true, 429: true, 500: true, 502: true, 503: true, 504: true}
 
 func (s *Server) nextID() int64 {
 	s.mu.Lock()

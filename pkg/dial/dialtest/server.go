@@ -11,6 +11,12 @@
 // and DIAL Core's error shapes: OpenAI-style JSON from deployments and plain
 // text from the core itself.
 //
+// Clients that cannot set a Responder (other languages, through
+// cmd/emulator) can ask for failures in the request:
+// custom_fields.configuration {"fail_after": n, "fail_message": "…"} fails a
+// stream after n content chunks with a `data: {"error": …}` event, and
+// {"fail_status": 503} fails the request with that status (JSON error).
+//
 //	srv := dialtest.NewServer(t)
 //	client, _ := dial.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey(dialtest.APIKey))
 package dialtest
