@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/aiclients/sdk-go/pkg/dial/dialtest"
+	"github.com/aiclients/sdk-go/pkg/dragoneye/dragoneyetest"
 	"github.com/aiclients/sdk-go/pkg/infsh/infshtest"
 	"github.com/aiclients/sdk-go/pkg/vectorvein/vectorveintest"
 )
@@ -31,4 +32,5 @@ var registry = map[string]Factory{
 	"dial":       func(addr string) (Emulator, error) { return dialtest.Start(dialtest.WithAddr(addr)) },
 	"infsh":      func(addr string) (Emulator, error) { return infshtest.Start(infshtest.WithAddr(addr)) },
 	"vectorvein": func(addr string) (Emulator, error) { return vectorveintest.Start(vectorveintest.WithAddr(addr)) },
+	"dragoneye":  func(addr string) (Emulator, error) { return dragoneyetest.Start(dragoneyetest.WithAddr(addr)) },
 }

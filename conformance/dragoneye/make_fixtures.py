@@ -8,7 +8,7 @@ description with generated cases expanded (the expected decoding, before
 null lists become empty ones).
 
 Usage: python make_fixtures.py [--cases cases.json] [--only NAME ...] OUT_DIR
-       python make_fixtures.py --bench OBJECTS FRAMES OUT_FILE
+       python make_fixtures.py --bench OBJECTS FRAMES OUT_FILE   (every object tracked in every frame)
 """
 
 import argparse
@@ -30,7 +30,7 @@ SCHEMA = {"object_id": pl.Int64, "timestamp_ranges": TR, "bbox_observations": OB
 FRAMES_SCHEMA = {"timestamp_microseconds": pl.Int64, "image_id": pl.String}
 
 
-def generate(objects, frames, seed, fps=1):
+def generate(objects, frames, seed, fps=1, full=False):
     """A long synthetic video: tracks of random length with gap frames and
     attribute option changes."""
     rnd = random.Random(seed)
@@ -39,8 +39,11 @@ def generate(objects, frames, seed, fps=1):
     names = [(3_000_000_000 + i, f"Category {i}") for i in range(20)]
     out = []
     for oid in range(objects):
-        start = rnd.randrange(0, max(1, frames // 2))
-        end = rnd.randrange(start, frames)
+        if full:  # tracked over the whole video
+            start, end = 0, frames - 1
+        else:
+            start = rnd.randrange(0, max(1, frames // 2))
+            end = rnd.randrange(start, frames)
         obs = []
         for f in range(start, end + 1):
             if rnd.random() < 0.05:
@@ -126,7 +129,7 @@ def main(argv):
     p.add_argument("out", nargs="?")
     a = p.parse_args(argv)
     if a.bench:
-        case = generate(int(a.bench[0]), int(a.bench[1]), seed=1)
+        case = generate(int(a.bench[0]), int(a.bench[1]), seed=1, full=True)
         Path(a.bench[2]).write_bytes(archive(case))
         return
     out = Path(a.out)

@@ -81,8 +81,8 @@ type BeginPredictionTaskForm struct {
 	//
 	//
 	// Example: parquet_object
-	ResponseVersion      *ResponseVersion  `json:"response_version,omitempty"`
-	AdditionalProperties map[string]string `json:"-"`
+	ResponseVersion      *ResponseVersion       `json:"response_version,omitempty"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // ErrorResponse FastAPI-style error; `detail` is a string, or a list of validation errors.
@@ -105,8 +105,8 @@ type PredictForm struct {
 	ModelName string `json:"model_name"`
 
 	// PredictionTaskUuid Example: 6f1c2e4a-8d1b-4c55-9a57-0e2f7c3b9d10
-	PredictionTaskUuid   string            `json:"prediction_task_uuid"`
-	AdditionalProperties map[string]string `json:"-"`
+	PredictionTaskUuid   string                 `json:"prediction_task_uuid"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // PredictStarted Not specified by the service; the SDKs ignore it.
@@ -162,8 +162,8 @@ type PresignedPostRequest struct {
 // PresignedUploadForm defines model for PresignedUploadForm.
 type PresignedUploadForm struct {
 	// File The media bytes; must be the last part.
-	File                 openapi_types.File `json:"file"`
-	AdditionalProperties map[string]string  `json:"-"`
+	File                 openapi_types.File     `json:"file"`
+	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // ResponseVersion The result format. `parquet_object` (SDK 2.0): a STORED ZIP of
@@ -226,7 +226,7 @@ type UploadMediaMultipartRequestBody = PresignedUploadForm
 
 // Getter for additional properties for BeginPredictionTaskForm. Returns the specified
 // element and whether it was found
-func (a BeginPredictionTaskForm) Get(fieldName string) (value string, found bool) {
+func (a BeginPredictionTaskForm) Get(fieldName string) (value interface{}, found bool) {
 	if a.AdditionalProperties != nil {
 		value, found = a.AdditionalProperties[fieldName]
 	}
@@ -234,9 +234,9 @@ func (a BeginPredictionTaskForm) Get(fieldName string) (value string, found bool
 }
 
 // Setter for additional properties for BeginPredictionTaskForm
-func (a *BeginPredictionTaskForm) Set(fieldName string, value string) {
+func (a *BeginPredictionTaskForm) Set(fieldName string, value interface{}) {
 	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]string)
+		a.AdditionalProperties = make(map[string]interface{})
 	}
 	a.AdditionalProperties[fieldName] = value
 }
@@ -282,9 +282,9 @@ func (a *BeginPredictionTaskForm) UnmarshalJSON(b []byte) error {
 	}
 
 	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]string)
+		a.AdditionalProperties = make(map[string]interface{})
 		for fieldName, fieldBuf := range object {
-			var fieldVal string
+			var fieldVal interface{}
 			err := json.Unmarshal(fieldBuf, &fieldVal)
 			if err != nil {
 				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
@@ -403,7 +403,7 @@ func (a ErrorResponse) MarshalJSON() ([]byte, error) {
 
 // Getter for additional properties for PredictForm. Returns the specified
 // element and whether it was found
-func (a PredictForm) Get(fieldName string) (value string, found bool) {
+func (a PredictForm) Get(fieldName string) (value interface{}, found bool) {
 	if a.AdditionalProperties != nil {
 		value, found = a.AdditionalProperties[fieldName]
 	}
@@ -411,9 +411,9 @@ func (a PredictForm) Get(fieldName string) (value string, found bool) {
 }
 
 // Setter for additional properties for PredictForm
-func (a *PredictForm) Set(fieldName string, value string) {
+func (a *PredictForm) Set(fieldName string, value interface{}) {
 	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]string)
+		a.AdditionalProperties = make(map[string]interface{})
 	}
 	a.AdditionalProperties[fieldName] = value
 }
@@ -443,9 +443,9 @@ func (a *PredictForm) UnmarshalJSON(b []byte) error {
 	}
 
 	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]string)
+		a.AdditionalProperties = make(map[string]interface{})
 		for fieldName, fieldBuf := range object {
-			var fieldVal string
+			var fieldVal interface{}
 			err := json.Unmarshal(fieldBuf, &fieldVal)
 			if err != nil {
 				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
@@ -482,7 +482,7 @@ func (a PredictForm) MarshalJSON() ([]byte, error) {
 
 // Getter for additional properties for PresignedUploadForm. Returns the specified
 // element and whether it was found
-func (a PresignedUploadForm) Get(fieldName string) (value string, found bool) {
+func (a PresignedUploadForm) Get(fieldName string) (value interface{}, found bool) {
 	if a.AdditionalProperties != nil {
 		value, found = a.AdditionalProperties[fieldName]
 	}
@@ -490,9 +490,9 @@ func (a PresignedUploadForm) Get(fieldName string) (value string, found bool) {
 }
 
 // Setter for additional properties for PresignedUploadForm
-func (a *PresignedUploadForm) Set(fieldName string, value string) {
+func (a *PresignedUploadForm) Set(fieldName string, value interface{}) {
 	if a.AdditionalProperties == nil {
-		a.AdditionalProperties = make(map[string]string)
+		a.AdditionalProperties = make(map[string]interface{})
 	}
 	a.AdditionalProperties[fieldName] = value
 }
@@ -514,9 +514,9 @@ func (a *PresignedUploadForm) UnmarshalJSON(b []byte) error {
 	}
 
 	if len(object) != 0 {
-		a.AdditionalProperties = make(map[string]string)
+		a.AdditionalProperties = make(map[string]interface{})
 		for fieldName, fieldBuf := range object {
-			var fieldVal string
+			var fieldVal interface{}
 			err := json.Unmarshal(fieldBuf, &fieldVal)
 			if err != nil {
 				return fmt.Errorf("error unmarshaling field %s: %w", fieldName, err)
