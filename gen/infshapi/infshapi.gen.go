@@ -413,11 +413,11 @@ type ChatMessage struct {
 
 // ChatMessageContent defines model for ChatMessageContent.
 type ChatMessageContent struct {
-	Error     *string                  `json:"error,omitempty"`
-	File      *string                  `json:"file,omitempty"`
-	Image     *string                  `json:"image,omitempty"`
-	Text      *string                  `json:"text,omitempty"`
-	ToolCalls []map[string]interface{} `json:"tool_calls,omitempty"`
+	Error     *string    `json:"error,omitempty"`
+	File      *string    `json:"file,omitempty"`
+	Image     *string    `json:"image,omitempty"`
+	Text      *string    `json:"text,omitempty"`
+	ToolCalls []ToolCall `json:"tool_calls,omitempty"`
 
 	// Type text, reasoning, image, file, tool, event
 	Type string `json:"type"`
@@ -946,6 +946,15 @@ type TaskStatus int
 // TaskStreamLine One line of a task stream.
 type TaskStreamLine struct {
 	union json.RawMessage
+}
+
+// ToolCall A tool call in the model's wire format.
+type ToolCall struct {
+	Function ToolCallFunction `json:"function"`
+	Id       string           `json:"id"`
+
+	// Type Always "function".
+	Type *string `json:"type,omitempty"`
 }
 
 // ToolCallFunction defines model for ToolCallFunction.

@@ -19,7 +19,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -226,7 +225,7 @@ func (c *Client) send(ctx context.Context, opts []option.RequestOption, do func(
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxJSON))
 	if err != nil {
-		return fmt.Errorf("%s: reading %s response: %w", ServiceName, resp.Request.URL.Path, err)
+		return fmt.Errorf("%s: reading the %s response: %w", ServiceName, opName(resp), err)
 	}
 	data, _, err := unwrap(body)
 	if err != nil {
@@ -236,9 +235,16 @@ func (c *Client) send(ctx context.Context, opts []option.RequestOption, do func(
 		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("%s: decoding %s %s response: %w", ServiceName, resp.Request.Method, resp.Request.URL.Path, err)
+		return fmt.Errorf("%s: decoding the %s response: %w", ServiceName, opName(resp), err)
 	}
 	return nil
+}
+
+func opName(resp *http.Response) string {
+	if resp.Request == nil || resp.Request.URL == nil {
+		return "API"
+	}
+	return resp.Request.Method + " " + resp.Request.URL.Path
 }
 
 // jsonBody encodes v as a request body for the generated client.
@@ -256,5 +262,3 @@ func acceptNDJSON(_ context.Context, req *http.Request) error {
 	req.Header.Set("Cache-Control", "no-cache")
 	return nil
 }
-
-var errNilClient = errors.New(ServiceName + ": nil client")

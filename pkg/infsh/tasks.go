@@ -80,8 +80,27 @@ func (t *Task) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MarshalJSON writes the task's members as received.
-func (t *Task) MarshalJSON() ([]byte, error) { return json.Marshal(t.Fields) }
+// MarshalJSON writes the task's members as received (for a Task not read
+// from the API: its main fields).
+func (t *Task) MarshalJSON() ([]byte, error) {
+	if t.Fields != nil {
+		return json.Marshal(t.Fields)
+	}
+	m := map[string]any{"id": t.ID, "status": t.Status}
+	if len(t.Output) > 0 {
+		m["output"] = t.Output
+	}
+	if len(t.Input) > 0 {
+		m["input"] = t.Input
+	}
+	if t.Error != "" {
+		m["error"] = t.Error
+	}
+	if t.SessionID != "" {
+		m["session_id"] = t.SessionID
+	}
+	return json.Marshal(m)
+}
 
 func taskFromFields(m map[string]json.RawMessage) *Task {
 	t := &Task{Fields: m}
