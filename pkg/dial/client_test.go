@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -225,6 +224,20 @@ func TestErrorShapes(t *testing.T) {
 		require.Equal(t, tt.code, code, tt.body)
 		require.Equal(t, tt.msg, msg, tt.body)
 	}
-	_ = http.StatusOK
-	_ = strings.TrimSpace
+}
+
+func TestPerCallOptions(t *testing.T) {
+	a, c := newClient(t, nil)
+	b := dialtest.NewServer(t, dialtest.WithDeployments(dialtest.Deployment{ID: "only-on-b"}))
+	ctx := context.Background()
+	ds, err := c.Deployments.List(ctx, option.WithBaseURL(b.URL))
+	require.NoError(t, err)
+	require.Equal(t, "only-on-b", ds[0].ID)
+	require.Empty(t, a.Requests())
+	var resp *http.Response
+	_, err = c.Deployments.List(ctx, option.WithHeader("X-Trace", "t-1"), option.WithResponseInto(&resp))
+	require.NoError(t, err)
+	require.Equal(t, 200, resp.StatusCode)
+	require.Equal(t, "t-1", a.Requests()[0].Header.Get("X-Trace"))
+	require.Empty(t, b.Violations())
 }
