@@ -25,7 +25,11 @@ type step struct {
 }
 
 // steps lists the tour in order; each service adds its walk here.
-var steps = []step{}
+var steps = []step{
+	{"dial", tourDial},
+	{"infsh", tourInfsh},
+	{"vectorvein", tourVectorVein},
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
