@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime"
 	"mime/multipart"
 	"net/http"
@@ -31,6 +32,11 @@ const (
 	// DefaultModel is a model name the emulator knows; models without a
 	// scripted Prediction get DefaultPrediction.
 	DefaultModel = "recognize_anything/demo"
+	// FailModel is a built-in model whose tasks fail with
+	// "failed_prediction" after one in-progress status.
+	FailModel = "recognize_anything/fail"
+	// SlowModel is a built-in model whose tasks never finish (for timeouts).
+	SlowModel = "recognize_anything/slow"
 	// UploadPath is where presigned uploads go: UploadPath + "/" + task id.
 	UploadPath = "/presigned-upload"
 	// DefaultPolls is how many status checks answer an in-progress status
@@ -210,6 +216,8 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 	}
 	s := &Server{apiKey: cfg.apiKey, secret: make([]byte, 32), models: map[string]Prediction{}, tasks: map[string]*task{}}
 	_, _ = rand.Read(s.secret)
+	s.models[FailModel] = Prediction{Polls: 1, Fail: "failed_prediction"}
+	s.models[SlowModel] = Prediction{Polls: math.MaxInt32}
 	for k, v := range cfg.models {
 		s.models[k] = v
 	}
