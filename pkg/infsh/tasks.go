@@ -345,7 +345,8 @@ type Update struct {
 	Task *Task
 	// Status is the task's status after this update.
 	Status Status
-	// Changed lists the top-level fields this update carried.
+	// Changed lists the top-level fields this update changed (all of
+	// them for the first update).
 	Changed []string
 	// NewLogs are the log entries this update added.
 	NewLogs []TaskLog
@@ -438,21 +439,23 @@ type follower struct {
 	onUp   func(Update) bool
 	// progressed is set when a payload changed the merged state.
 	progressed bool
+	// yielded is set once an update was passed on.
+	yielded bool
 }
 
 // apply merges payload; it reports the incoming status (if the payload has
 // one) and whether the consumer wants more.
 func (f *follower) apply(payload map[string]json.RawMessage, replace bool) (Status, bool, bool) {
+	old := f.fields
 	if replace {
 		f.fields = map[string]json.RawMessage{}
 	}
 	changed := make([]string, 0, len(payload))
 	for k, v := range payload {
-		if old, ok := f.fields[k]; !ok || !bytes.Equal(old, v) {
-			f.progressed = true
+		if prev, ok := old[k]; !ok || !bytes.Equal(prev, v) {
+			changed = append(changed, k)
 		}
 		f.fields[k] = v
-		changed = append(changed, k)
 	}
 	sort.Strings(changed)
 	var st Status
@@ -464,6 +467,11 @@ func (f *follower) apply(payload map[string]json.RawMessage, replace bool) (Stat
 		_ = json.Unmarshal(raw, &txt)
 		st, hasStatus = ParseStatus(txt)
 	}
+	if len(changed) == 0 && f.yielded {
+		return st, hasStatus, true // a repeat (after a reconnect): nothing new to tell
+	}
+	f.progressed = true
+	f.yielded = true
 	t := taskFromFields(cloneFields(f.fields))
 	var newLogs []TaskLog
 	if len(t.Logs) > f.logs {

@@ -317,3 +317,27 @@ func TestContextCancelStopsRun(t *testing.T) {
 func emulatorFault503() emulator.Fault {
 	return emulator.Fault{Method: "POST", Path: "/apps/run", Nth: 1, Status: 503, RetryAfter: "0"}
 }
+
+func TestUpdatesAcrossDropsHaveNoRepeats(t *testing.T) {
+	c, srv := newClient(t)
+	ctx := context.Background()
+	srv.DropStreams(2, 4)
+	task, err := c.Tasks.Submit(ctx, infsh.RunParams{App: "infsh/slow", Input: map[string]any{"steps": 3, "delay_ms": 10}})
+	require.NoError(t, err)
+	n := 0
+	var logs []string
+	var last infsh.Update
+	for u, err := range c.Tasks.Updates(ctx, task.ID) {
+		require.NoError(t, err)
+		if n > 0 {
+			require.NotEmpty(t, u.Changed, "update %d repeats the previous state", n)
+		}
+		for _, l := range u.NewLogs {
+			logs = append(logs, l.Content)
+		}
+		last = u
+		n++
+	}
+	require.Equal(t, infsh.StatusCompleted, last.Status)
+	require.Equal(t, []string{"step 1 of 3", "step 2 of 3", "step 3 of 3"}, logs, "each log line once")
+}
