@@ -1,5 +1,7 @@
 package dragoneye
 
+import "time"
+
 // NormalizedBbox is a bounding box as (x_min, y_min, x_max, y_max), each
 // normalised to [0, 1] of the image's width or height. The service sends
 // float32 values; they are kept exactly as sent.
@@ -109,4 +111,9 @@ type VideoResult struct {
 	PredictionTaskUUID string  `json:"prediction_task_uuid"`
 	// OriginalFileName is the file name given when the task began ("" if none).
 	OriginalFileName string `json:"original_file_name"`
+}
+
+// String formats the range in seconds, e.g. "0s-3.5s".
+func (r TimestampRange) String() string {
+	return time.Duration(r.StartUs*1000).String() + "-" + time.Duration(r.EndUs*1000).String()
 }
