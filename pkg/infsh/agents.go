@@ -690,12 +690,7 @@ func (s *AgentService) GetChat(ctx context.Context, id string, opts ...option.Re
 	if id == "" {
 		return nil, inputErr("chat id", "must not be empty")
 	}
-	var c Chat
-	err := s.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+	return call[Chat](ctx, s.c, opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.GetChat(ctx, id)
-	}, &c)
-	if err != nil {
-		return nil, err
-	}
-	return &c, nil
+	})
 }

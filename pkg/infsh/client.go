@@ -247,6 +247,15 @@ func opName(resp *http.Response) string {
 	return resp.Request.Method + " " + resp.Request.URL.Path
 }
 
+// call is send for a call whose response decodes into a T.
+func call[T any](ctx context.Context, c *Client, opts []option.RequestOption, do func(ctx context.Context) (*http.Response, error)) (*T, error) {
+	var out T
+	if err := c.send(ctx, opts, do, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
 // jsonBody encodes v as a request body for the generated client.
 func jsonBody(v any) (io.Reader, error) {
 	b, err := json.Marshal(v)

@@ -87,14 +87,10 @@ func (s *SessionService) Get(ctx context.Context, id string, opts ...option.Requ
 	if id == "" {
 		return nil, inputErr("session id", "must not be empty")
 	}
-	var out Session
-	err := s.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+	out, err := call[Session](ctx, s.c, opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.GetSession(ctx, id)
-	}, &out)
-	if err != nil {
-		return nil, sessionError(id, err)
-	}
-	return &out, nil
+	})
+	return out, sessionError(id, err)
 }
 
 // List reads the caller's sessions.
@@ -111,14 +107,10 @@ func (s *SessionService) Keepalive(ctx context.Context, id string, opts ...optio
 	if id == "" {
 		return nil, inputErr("session id", "must not be empty")
 	}
-	var out Session
-	err := s.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+	out, err := call[Session](ctx, s.c, opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.KeepaliveSession(ctx, id)
-	}, &out)
-	if err != nil {
-		return nil, sessionError(id, err)
-	}
-	return &out, nil
+	})
+	return out, sessionError(id, err)
 }
 
 // End ends a session and releases its worker.

@@ -382,14 +382,9 @@ func (s *TaskService) Get(ctx context.Context, id string, opts ...option.Request
 	if id == "" {
 		return nil, inputErr("task id", "must not be empty")
 	}
-	var t Task
-	err := s.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+	return call[Task](ctx, s.c, opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.GetTask(ctx, id)
-	}, &t)
-	if err != nil {
-		return nil, err
-	}
-	return &t, nil
+	})
 }
 
 // Status reads only a task's status (cheap; for polling).
@@ -412,14 +407,9 @@ func (s *TaskService) Cancel(ctx context.Context, id string, opts ...option.Requ
 	if id == "" {
 		return nil, inputErr("task id", "must not be empty")
 	}
-	var t Task
-	err := s.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+	return call[Task](ctx, s.c, opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.CancelTaskWithBody(ctx, id, "application/json", http.NoBody)
-	}, &t)
-	if err != nil {
-		return nil, err
-	}
-	return &t, nil
+	})
 }
 
 // finished returns t, or a *TaskError when it did not complete.

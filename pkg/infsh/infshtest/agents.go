@@ -339,15 +339,7 @@ func (s *Server) streamRun(w http.ResponseWriter, r *http.Request, c *chat, asst
 				return
 			}
 		}
-		select {
-		case <-ch:
-		case <-hb.C:
-			if lw.heartbeat() != nil {
-				return
-			}
-		case <-r.Context().Done():
-			return
-		case <-s.ctx.Done():
+		if !s.waitNext(r, lw, hb, ch) {
 			return
 		}
 	}
@@ -521,15 +513,7 @@ func (s *Server) StreamChat(w http.ResponseWriter, r *http.Request, id infshapi.
 				}
 			}
 		}
-		select {
-		case <-ch:
-		case <-hb.C:
-			if lw.heartbeat() != nil {
-				return
-			}
-		case <-r.Context().Done():
-			return
-		case <-s.ctx.Done():
+		if !s.waitNext(r, lw, hb, ch) {
 			return
 		}
 	}

@@ -96,6 +96,25 @@ func (lw *lineWriter) heartbeat() error {
 	return err
 }
 
+// waitNext waits for the next change (true), writing heartbeats meanwhile;
+// false when the client left, a heartbeat failed or the server closes.
+func (s *Server) waitNext(r *http.Request, lw *lineWriter, hb *time.Ticker, ch <-chan struct{}) bool {
+	for {
+		select {
+		case <-ch:
+			return true
+		case <-hb.C:
+			if lw.heartbeat() != nil {
+				return false
+			}
+		case <-r.Context().Done():
+			return false
+		case <-s.ctx.Done():
+			return false
+		}
+	}
+}
+
 // StreamTask implements GET /tasks/{id}/stream: the current task first, then
 // one partial update per change, heartbeats in between, and the whole task
 // when it is terminal.
@@ -141,15 +160,7 @@ func (s *Server) StreamTask(w http.ResponseWriter, r *http.Request, id infshapi.
 		if dropping && lines >= drop.afterLines {
 			return
 		}
-		select {
-		case <-ch:
-		case <-hb.C:
-			if lw.heartbeat() != nil {
-				return
-			}
-		case <-r.Context().Done():
-			return
-		case <-s.ctx.Done():
+		if !s.waitNext(r, lw, hb, ch) {
 			return
 		}
 	}
