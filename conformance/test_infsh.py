@@ -156,3 +156,19 @@ def test_approval(client: Inference, approve: bool) -> None:
         assert last.startswith("The tool delete_file returned")
     else:
         assert last == "The call to delete_file was rejected: not today"
+
+
+def test_async_client_run_and_upload(infsh_url: str) -> None:
+    import asyncio
+
+    from inferencesh import AsyncInference
+
+    async def scenario() -> None:
+        client = AsyncInference(api_key=APIKEY, base_url=infsh_url)
+        result = await client.run({"app": "infsh/slow@latest", "input": {"steps": 2}})
+        assert result["output"] == {"steps": 2, "done": True}
+        up = await client.upload_file(b"async bytes", UploadFileOptions(filename="a.txt", content_type="text/plain"))
+        read = await client.run({"app": "infsh/read-file@latest", "input": {"file": up["uri"]}})
+        assert read["output"]["text"] == "async bytes"
+
+    asyncio.run(scenario())
