@@ -18,8 +18,10 @@ const (
 
 // ChatCompletionRequest is an OpenAI chat completion request with the DIAL
 // additions. Optional scalars are pointers (nil = not sent); use Ptr to set
-// them inline. Extra holds fields this type does not know; they are merged
-// into the top level of the JSON body.
+// them inline. Extra holds fields this type does not know (e.g.
+// "max_prompt_tokens": "infinity" when MaxPromptTokens is nil); they are
+// merged into the top level of the JSON body and must not repeat a field
+// that is set.
 type ChatCompletionRequest struct {
 	Messages []Message `json:"messages"`
 	// Model defaults to the deployment id.

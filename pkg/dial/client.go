@@ -58,6 +58,24 @@ func WithAPIVersion(version string) option.RequestOption {
 	}
 }
 
+// perRequestHeader marks, inside option.Config.Header, that the API key is a
+// per-request key; the auth function removes it before sending.
+const perRequestHeader = "X-Aiclients-Dial-Per-Request-Key"
+
+// WithPerRequestKey declares that the client's API key is a per-request key
+// (the key DIAL Core hands to applications in the api-key header). Only then
+// may an API key and a bearer token be set together: both headers are sent,
+// which DIAL Core accepts for per-request keys only.
+func WithPerRequestKey() option.RequestOption {
+	return func(c *option.Config) error {
+		if c.Header == nil {
+			c.Header = http.Header{}
+		}
+		c.Header.Set(perRequestHeader, "1")
+		return nil
+	}
+}
+
 // Client talks to one DIAL Core with one set of credentials. It is safe for
 // concurrent use.
 type Client struct {
@@ -85,8 +103,9 @@ type Client struct {
 // on every attempt, so tokens can refresh.
 //
 // Only one kind of credential may be set: DIAL Core rejects a request that
-// carries both an API key and a different bearer token (unless the key is a
-// per-request key), and aidial-client 0.3.0 likewise takes exactly one.
+// carries both an API key and a different bearer token unless the key is a
+// per-request key (declare that with WithPerRequestKey), and aidial-client
+// 0.3.0 likewise takes exactly one.
 func NewClient(opts ...option.RequestOption) (*Client, error) {
 	c, err := core.New(core.Service{
 		Name:       ServiceName,
@@ -133,9 +152,9 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 
 func checkCredentials(cfg *option.Config) error {
 	switch {
-	case cfg.APIKey != nil && cfg.BearerToken != nil:
+	case cfg.APIKey != nil && cfg.BearerToken != nil && cfg.Header.Get(perRequestHeader) == "":
 		return &apierror.InputError{Service: ServiceName, Field: "credentials",
-			Reason: "set either an API key or a bearer token, not both (DIAL Core rejects both unless the key is a per-request key)"}
+			Reason: "set either an API key or a bearer token, not both (DIAL Core rejects both unless the key is a per-request key: see WithPerRequestKey)"}
 	case cfg.APIKey == nil && cfg.BearerToken == nil:
 		return &apierror.InputError{Service: ServiceName, Field: "credentials",
 			Reason: "none set; set " + EnvAPIKey + " or pass option.WithAPIKey or option.WithBearerToken"}
@@ -148,6 +167,7 @@ func checkCredentials(cfg *option.Config) error {
 // credential on every attempt.
 func authenticate(req *http.Request, cfg *option.Config) error {
 	req.Header.Del(apiVersionHeader)
+	req.Header.Del(perRequestHeader)
 	if err := checkCredentials(cfg); err != nil {
 		return err
 	}
@@ -160,7 +180,9 @@ func authenticate(req *http.Request, cfg *option.Config) error {
 			return &apierror.InputError{Service: ServiceName, Field: "API key", Reason: "empty or contains a line break"}
 		}
 		req.Header.Set("Api-Key", key)
-		return nil
+		if cfg.BearerToken == nil {
+			return nil
+		}
 	}
 	token, err := cfg.BearerToken(req.Context())
 	if err != nil {

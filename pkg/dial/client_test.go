@@ -241,3 +241,25 @@ func TestPerCallOptions(t *testing.T) {
 	require.Equal(t, "t-1", a.Requests()[0].Header.Get("X-Trace"))
 	require.Empty(t, b.Violations())
 }
+
+func TestPerRequestKey(t *testing.T) {
+	srv := dialtest.NewServer(t, dialtest.WithPerRequestKey("prk-1", "alice", "my-app"), dialtest.WithBearerToken("jwt-alice", "alice"))
+	ctx := context.Background()
+	c, err := dial.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("prk-1"), option.WithBearerToken("jwt-alice"), dial.WithPerRequestKey())
+	require.NoError(t, err)
+	b, err := c.Bucket(ctx)
+	require.NoError(t, err)
+	require.Equal(t, dialtest.BucketOf("alice"), b.Bucket)
+	require.Equal(t, dialtest.BucketOf("alice")+"/appdata/my-app", b.AppData)
+	h, err := b.AppDataHome()
+	require.NoError(t, err)
+	require.Equal(t, "files/"+dialtest.BucketOf("alice")+"/appdata/my-app/", h.String())
+	r := srv.Requests()[0]
+	require.Equal(t, "prk-1", r.Header.Get("Api-Key"))
+	require.Equal(t, "Bearer jwt-alice", r.Header.Get("Authorization"))
+	require.Empty(t, r.Header.Get("X-Aiclients-Dial-Per-Request-Key"))
+
+	_, err = (&dial.Bucket{Bucket: "x"}).AppDataHome()
+	require.Error(t, err)
+	require.Empty(t, srv.Violations())
+}

@@ -34,6 +34,16 @@ type Bucket struct {
 	AppData string `json:"appdata,omitempty"`
 }
 
+// AppDataHome returns the folder of the calling application's data,
+// "files/<user bucket>/appdata/<application>/" (DIAL sends AppData only to
+// calls made with a per-request key).
+func (b *Bucket) AppDataHome() (FileURL, error) {
+	if b.AppData == "" {
+		return FileURL{}, invalidURL("", "no appdata: the bucket was not looked up with a per-request key")
+	}
+	return ParseFileURL("files/" + strings.TrimSuffix(b.AppData, "/") + "/")
+}
+
 // Metadata describes a file (NodeType "ITEM") or folder ("FOLDER").
 type Metadata struct {
 	Name          string     `json:"name,omitempty"`       // "" for the bucket root

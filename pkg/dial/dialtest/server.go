@@ -75,6 +75,7 @@ type config struct {
 	emu          []emulator.Option
 	keys         map[string]string // api key -> user
 	tokens       map[string]string // bearer token -> user
+	perRequest   map[string]perRequestKey
 	deployments  []Deployment
 	applications []Application
 	responder    Responder
@@ -109,6 +110,20 @@ func WithAPIKey(key, user string) Option {
 		c.keys[key] = user
 	}
 }
+
+// WithPerRequestKey accepts key as a per-request key: the key DIAL Core
+// hands to application app while it serves user. With it, a request may also
+// carry the user's bearer token, and GET /v1/bucket answers with appdata.
+func WithPerRequestKey(key, user, app string) Option {
+	return func(c *config) {
+		if c.perRequest == nil {
+			c.perRequest = map[string]perRequestKey{}
+		}
+		c.perRequest[key] = perRequestKey{user: user, app: app}
+	}
+}
+
+type perRequestKey struct{ user, app string }
 
 // WithBearerToken accepts token as a bearer token (JWT) of user.
 func WithBearerToken(token, user string) Option {
@@ -149,6 +164,7 @@ type Server struct {
 	*emulator.Server
 
 	keys, tokens map[string]string
+	perRequest   map[string]perRequestKey
 	maxStored    int64
 
 	mu           sync.Mutex
@@ -206,6 +222,7 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 	s := &Server{
 		keys:         cfg.keys,
 		tokens:       cfg.tokens,
+		perRequest:   cfg.perRequest,
 		maxStored:    cfg.maxStored,
 		deployments:  cfg.deployments,
 		applications: cfg.applications,
@@ -264,7 +281,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "truncatePrompt":
 		s.truncatePrompt(w, r)
 	case "getBucket":
-		writeJSON(w, http.StatusOK, map[string]any{"bucket": BucketOf(user)})
+		b := map[string]any{"bucket": BucketOf(user)}
+		if pr, ok := s.perRequest[r.Header.Get("Api-Key")]; ok {
+			b["appdata"] = BucketOf(pr.user) + "/appdata/" + pr.app
+		}
+		writeJSON(w, http.StatusOK, b)
 	case "uploadFile":
 		s.upload(w, r, user)
 	case "downloadFile":
@@ -305,6 +326,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, b
 		writeText(w, http.StatusUnauthorized, "At least API-KEY or Authorization header must be provided")
 		return "", false
 	case key != "" && token != "" && key != token:
+		if pr, ok := s.perRequest[key]; ok {
+			return pr.user, true
+		}
 		writeText(w, http.StatusBadRequest, "Provided API key is not per request key")
 		return "", false
 	case token != "":
@@ -319,6 +343,9 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, b
 	default:
 		if u, ok := s.keys[key]; ok {
 			return u, true
+		}
+		if pr, ok := s.perRequest[key]; ok {
+			return pr.user, true
 		}
 		writeText(w, http.StatusUnauthorized, "Unknown api key")
 		return "", false
