@@ -156,3 +156,19 @@ func ExamplePool() {
 	// true
 	// true
 }
+
+func ExampleParseFileURL() {
+	u, err := dial.ParseFileURL("files/7G9WZNcoY26Vy9D7bEgbv6zqbJGfyDp9KZyEbJR4XMZt/reports/50% off [draft].txt")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(u)
+	fmt.Println(u.Name(), "|", u.Parent().Path())
+
+	_, err = dial.ParseFileURL("files/7G9WZNcoY26Vy9D7bEgbv6zqbJGfyDp9KZyEbJR4XMZt/../other/x.txt")
+	fmt.Println(err)
+	// Output:
+	// files/7G9WZNcoY26Vy9D7bEgbv6zqbJGfyDp9KZyEbJR4XMZt/reports/50%25%20off%20%5Bdraft%5D.txt
+	// 50% off [draft].txt | reports/
+	// dial: invalid file URL "files/7G9WZNcoY26Vy9D7bEgbv6zqbJGfyDp9KZyEbJR4XMZt/../other/x.txt": segment ".." is not allowed
+}
