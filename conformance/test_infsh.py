@@ -115,12 +115,15 @@ def test_sessions(client: Inference) -> None:
 
 def test_template_agent(client: Inference) -> None:
     agent = client.agent("infsh/assistant@latest")
-    seen = []
-    agent.send_message("Hello agent", on_message=seen.append)
+    seen, deltas = [], []
+    agent.send_message("Hello agent", on_message=seen.append, on_delta=deltas.append)
     assert agent.chat_id
     assert any(m.get("role") == "assistant" and m.get("status") == "ready" for m in seen)
     chat = agent.get_chat()
     assert _text(_messages(chat)[-1]) == "You said: Hello agent"
+    # Token deltas accumulate to the final text.
+    assert len(deltas) > 1
+    assert deltas[-1].output["response"] == "You said: Hello agent"
 
 
 def test_adhoc_agent_with_client_tool(client: Inference) -> None:

@@ -236,7 +236,22 @@ const (
 	EventApproval EventType = "approval"
 	// EventChat: the chat's status changed (Chat is set).
 	EventChat EventType = "chat"
+	// EventDelta: tokens of a message being written (Delta is set).
+	EventDelta EventType = "delta"
 )
+
+// Delta is a batch of tokens of a message being written.
+type Delta struct {
+	// MessageID names the message the tokens belong to.
+	MessageID string
+	// Response is the new answer text; Reasoning the new reasoning text.
+	Response  string
+	Reasoning string
+	// Seq orders the batches of one message.
+	Seq int
+	// Text is all the answer text of the message so far.
+	Text string
+}
 
 // AgentEvent is one event of an agent's reply.
 type AgentEvent struct {
@@ -244,6 +259,7 @@ type AgentEvent struct {
 	Message  *ChatMessage
 	ToolCall *ToolInvocation
 	Chat     *Chat
+	Delta    *Delta
 	// Result is what the handler answered (EventToolCall).
 	Result string
 	// Handled tells that a registered handler answered the call.
@@ -406,6 +422,13 @@ func (a *Agent) send(ctx context.Context, text string, files []*File) error {
 	return nil
 }
 
+// replyState is what one reply's stream connections have shown so far.
+type replyState struct {
+	seen  map[string]string // message id -> the JSON last yielded
+	texts map[string]string // message id -> token text so far
+	seq   map[string]int    // message id -> last delta seq
+}
+
 type chatLine struct {
 	event string
 	data  json.RawMessage
@@ -414,13 +437,13 @@ type chatLine struct {
 // follow streams the chat until the agent is done; it reconnects after a
 // drop (a few times) and after the loop answered an approval.
 func (a *Agent) follow(ctx context.Context, yield func(AgentEvent, error) bool) {
-	seen := map[string]string{} // message id -> last JSON yielded
+	st := &replyState{seen: map[string]string{}, texts: map[string]string{}, seq: map[string]int{}}
 	drops := 0
 	for {
 		a.mu.Lock()
 		a.acted = 0
 		a.mu.Unlock()
-		done, waiting, stop, err := a.readChat(ctx, seen, yield)
+		done, waiting, stop, err := a.readChat(ctx, st, yield)
 		if stop {
 			return
 		}
@@ -457,7 +480,7 @@ func (a *Agent) follow(ctx context.Context, yield func(AgentEvent, error) bool) 
 // readChat reads one connection of the chat stream. done: a chat event said
 // the agent is no longer working (waiting: it waits for input, such as an
 // approval); stop: the consumer stopped.
-func (a *Agent) readChat(ctx context.Context, seen map[string]string, yield func(AgentEvent, error) bool) (done, waiting, stop bool, err error) {
+func (a *Agent) readChat(ctx context.Context, rs *replyState, yield func(AgentEvent, error) bool) (done, waiting, stop bool, err error) {
 	id := a.ChatID()
 	cctx, err := a.c.core.Context(ctx, nil)
 	if err != nil {
@@ -507,12 +530,34 @@ func (a *Agent) readChat(ctx context.Context, seen map[string]string, yield func
 				waiting = c.Status == "awaiting_input" || (c.ActiveRun != nil && c.ActiveRun.State == "input_required")
 				return true, waiting, false, nil
 			}
+		case "delta":
+			var d struct {
+				ResourceID string `json:"resource_id"`
+				Seq        int    `json:"seq"`
+				Delta      struct {
+					Response  string `json:"response"`
+					Reasoning string `json:"reasoning"`
+				} `json:"delta"`
+			}
+			if json.Unmarshal(line.data, &d) != nil || d.ResourceID == "" {
+				continue // a delta that names no message cannot be placed
+			}
+			if d.Seq > 0 && d.Seq <= rs.seq[d.ResourceID] {
+				continue // replayed after a reconnect
+			}
+			rs.seq[d.ResourceID] = d.Seq
+			rs.texts[d.ResourceID] += d.Delta.Response
+			ev := &Delta{MessageID: d.ResourceID, Response: d.Delta.Response, Reasoning: d.Delta.Reasoning,
+				Seq: d.Seq, Text: rs.texts[d.ResourceID]}
+			if !yield(AgentEvent{Type: EventDelta, Delta: ev, agent: a}, nil) {
+				return false, false, true, nil
+			}
 		case "chat_messages", "message", "":
 			var m ChatMessage
 			if json.Unmarshal(line.data, &m) != nil || m.ID == "" {
 				continue
 			}
-			if !a.onMessage(ctx, m, line.data, seen, yield) {
+			if !a.onMessage(ctx, m, line.data, rs.seen, yield) {
 				return false, false, true, nil
 			}
 		}

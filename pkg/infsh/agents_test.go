@@ -220,3 +220,41 @@ func TestAgentErrors(t *testing.T) {
 	_, err = c.Agents.Template(infshtest.AgentAssistant).History(ctx)
 	require.ErrorAs(t, err, &ie)
 }
+
+func TestAgentTokenDeltas(t *testing.T) {
+	c, _ := newClient(t)
+	a := c.Agents.Template(infshtest.AgentAssistant)
+	var text string
+	n := 0
+	for ev, err := range a.Send(context.Background(), "stream me please") {
+		require.NoError(t, err)
+		if ev.Type == infsh.EventDelta {
+			n++
+			require.Equal(t, n, ev.Delta.Seq)
+			text = ev.Delta.Text
+		}
+	}
+	require.Greater(t, n, 1)
+	require.Equal(t, "You said: stream me please", text)
+}
+
+func TestDeltasNotRepeatedAfterApprovalReconnect(t *testing.T) {
+	c, _ := newClient(t)
+	ctx := context.Background()
+	a := c.Agents.Template(infshtest.AgentTools)
+	texts := map[string]string{}
+	for ev, err := range a.Send(ctx, "delete_file please") {
+		require.NoError(t, err)
+		switch ev.Type {
+		case infsh.EventApproval:
+			require.NoError(t, ev.Approve(ctx))
+		case infsh.EventDelta:
+			texts[ev.Delta.MessageID] = ev.Delta.Text
+		}
+	}
+	require.Len(t, texts, 1)
+	for _, txt := range texts {
+		require.True(t, strings.HasPrefix(txt, "The tool delete_file returned"), txt)
+		require.Equal(t, 1, strings.Count(txt, "The tool"))
+	}
+}

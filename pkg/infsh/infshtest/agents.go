@@ -142,6 +142,7 @@ type message struct {
 	order                                 int
 	attachments                           []infshapi.FileRef
 	invocations                           []*invocation
+	deltas                                []chatEvent // token deltas of its text, replayed to late streams
 	created                               time.Time
 }
 
@@ -437,14 +438,38 @@ func (s *Server) callModel(turn ModelTurn) (step ModelStep) {
 	return s.cfg.model(turn)
 }
 
-// finishTurn completes the assistant message; s.mu is held.
+// finishTurn completes the assistant message, streaming its text as
+// token deltas first; s.mu is held.
 func (s *Server) finishTurn(c *chat, asst *message, step ModelStep) {
+	for i, chunk := range chunks(step.Text) {
+		d := chatEvent{event: "delta", data: map[string]any{
+			"resource_id": asst.id, "seq": i + 1, "delta": map[string]any{"response": chunk},
+		}}
+		asst.deltas = append(asst.deltas, d)
+		c.changes = append(c.changes, d)
+	}
 	asst.text, asst.status = step.Text, "ready"
 	if step.Output != nil {
 		c.output = step.Output
 	}
 	c.runState, c.status = "completed", "idle"
 	s.emit(c, asst)
+}
+
+// chunks splits text into word-sized pieces that concatenate back to it.
+func chunks(text string) []string {
+	var out []string
+	start := 0
+	for i := 1; i < len(text); i++ {
+		if text[i] == ' ' {
+			out = append(out, text[start:i])
+			start = i
+		}
+	}
+	if start < len(text) {
+		out = append(out, text[start:])
+	}
+	return out
 }
 
 // GetChat implements GET /chats/{id}.
@@ -476,6 +501,7 @@ func (s *Server) StreamChat(w http.ResponseWriter, r *http.Request, id infshapi.
 	var first []chatEvent
 	for _, m := range c.messages {
 		if m.runID == c.runID {
+			first = append(first, m.deltas...)
 			first = append(first, chatEvent{event: "chat_messages", data: m.dto()})
 		}
 	}
