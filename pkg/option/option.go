@@ -71,7 +71,8 @@ type Config struct {
 	// (default 0.25: 75-100% of the wait; 1 = full jitter: 0-100%).
 	RetryJitter float64
 	// MaxRetryAfter caps a wait asked for by the server with Retry-After or
-	// Retry-After-Ms (default 60s); longer hints are clamped to it.
+	// Retry-After-Ms (default 60s); longer hints are clamped to it. 0 means
+	// the hints are ignored and the backoff (RetryBaseDelay...) is used.
 	MaxRetryAfter time.Duration
 	// MaxRetryTime is the total time budget of a call's retries, measured
 	// from the start of the first attempt: a retry whose wait would end
@@ -263,7 +264,9 @@ func WithRetryBackoff(base, max time.Duration, jitter float64) RequestOption {
 }
 
 // WithMaxRetryAfter caps the wait a server may ask for with Retry-After or
-// Retry-After-Ms; longer hints are clamped to d. A negative d is an error.
+// Retry-After-Ms; longer hints are clamped to d. d = 0 ignores the hints, so
+// every retry waits the backoff of WithRetryBackoff instead (it does not mean
+// "retry at once": for that, set a zero backoff). A negative d is an error.
 func WithMaxRetryAfter(d time.Duration) RequestOption {
 	return func(c *Config) error {
 		if d < 0 {

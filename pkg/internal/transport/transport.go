@@ -7,8 +7,9 @@
 // Retries: connection errors, 408, 429 and 5xx, unless the server says
 // "x-should-retry: false" ("x-should-retry: true" retries any error status).
 // The wait is the server's Retry-After-Ms or Retry-After (seconds or an HTTP
-// date, clamped to Config.MaxRetryAfter), else an exponential backoff with
-// jitter; it ends at once when the context is done. A request whose body
+// date, clamped to Config.MaxRetryAfter; MaxRetryAfter 0 ignores these hints),
+// else an exponential backoff with jitter; it ends at once when the context is
+// done. A request whose body
 // cannot be rewound (no GetBody) is sent once. Non-2xx responses are returned
 // as responses, not errors: the caller turns them into *apierror.Error.
 package transport
@@ -308,14 +309,21 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 // send runs the middleware chain and then the HTTP client.
 func (l *loop) send(r *http.Request) (*http.Response, error) {
 	mws := l.cfg.Middleware
+	sent := false // the HTTP client got the request (and with it the body to close)
 	var next func(i int, r *http.Request) (*http.Response, error)
 	next = func(i int, r *http.Request) (*http.Response, error) {
 		if i == len(mws) {
+			sent = true
 			return l.client.Do(r)
 		}
 		return mws[i](r, func(r *http.Request) (*http.Response, error) { return next(i+1, r) })
 	}
 	resp, err := next(0, r)
+	if !sent && r.Body != nil {
+		// A middleware answered (or failed) without sending: the body is
+		// still ours to close, as a RoundTripper must.
+		_ = r.Body.Close()
+	}
 	if err == nil && resp == nil {
 		err = fmt.Errorf("%s: middleware returned neither a response nor an error", l.t.service)
 	}
@@ -378,9 +386,12 @@ func permanent(err error) bool {
 	return false
 }
 
-// delay returns the wait before retry number attempt+1.
+// delay returns the wait before retry number attempt+1: the server's hint
+// clamped to MaxRetryAfter, else the backoff. MaxRetryAfter 0 means the
+// hints are ignored (not "retry at once", which would hammer a server that
+// asked for a pause).
 func (l *loop) delay(resp *http.Response, attempt int) time.Duration {
-	if resp != nil {
+	if resp != nil && l.cfg.MaxRetryAfter > 0 {
 		if d, ok := RetryAfter(resp.Header, time.Now()); ok {
 			return min(d, l.cfg.MaxRetryAfter)
 		}
