@@ -33,6 +33,7 @@ type RequirementsError struct {
 	Err          *apierror.Error
 }
 
+// Error lists the unmet requirements.
 func (e *RequirementsError) Error() string {
 	parts := make([]string, 0, len(e.Requirements))
 	for _, r := range e.Requirements {
@@ -64,6 +65,7 @@ type SessionError struct {
 	Err       *apierror.Error
 }
 
+// Error names the session and what went wrong.
 func (e *SessionError) Error() string {
 	s := ServiceName + ": " + e.Kind.Error()
 	if e.SessionID != "" {
@@ -87,6 +89,7 @@ type TaskError struct {
 	Task *Task
 }
 
+// Error names the task, its status and its error message.
 func (e *TaskError) Error() string {
 	st := e.Task.Status
 	msg := ServiceName + ": task " + e.Task.ID + " " + st.String()
