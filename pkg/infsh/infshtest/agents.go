@@ -242,7 +242,7 @@ type toolRef struct {
 }
 
 // RunAgent implements POST /agents/run.
-func (s *Server) RunAgent(w http.ResponseWriter, r *http.Request) {
+func (s *handlers) RunAgent(w http.ResponseWriter, r *http.Request) {
 	var req infshapi.AgentRunRequest
 	if !s.decodeBody(w, r, &req) {
 		return
@@ -473,7 +473,7 @@ func chunks(text string) []string {
 }
 
 // GetChat implements GET /chats/{id}.
-func (s *Server) GetChat(w http.ResponseWriter, r *http.Request, id infshapi.ChatID) {
+func (s *handlers) GetChat(w http.ResponseWriter, r *http.Request, id infshapi.ChatID) {
 	s.mu.Lock()
 	c := s.chats[id]
 	var dto map[string]any
@@ -490,7 +490,7 @@ func (s *Server) GetChat(w http.ResponseWriter, r *http.Request, id infshapi.Cha
 
 // StreamChat implements GET /chats/{id}/stream: the current run's messages
 // and the chat first, then every change, until the chat has no active run.
-func (s *Server) StreamChat(w http.ResponseWriter, r *http.Request, id infshapi.ChatID) {
+func (s *handlers) StreamChat(w http.ResponseWriter, r *http.Request, id infshapi.ChatID) {
 	s.mu.Lock()
 	c := s.chats[id]
 	if c == nil {
@@ -556,7 +556,7 @@ func (s *Server) lookupTool(w http.ResponseWriter, r *http.Request, id string) *
 }
 
 // SubmitToolResult implements POST /tools/{id}.
-func (s *Server) SubmitToolResult(w http.ResponseWriter, r *http.Request, id infshapi.ToolInvocationID) {
+func (s *handlers) SubmitToolResult(w http.ResponseWriter, r *http.Request, id infshapi.ToolInvocationID) {
 	var req infshapi.ToolResultRequest
 	if !s.decodeBody(w, r, &req) {
 		return
@@ -603,7 +603,7 @@ func (s *Server) resolveApproval(ref *toolRef) bool {
 }
 
 // ApproveTool implements POST /tools/{id}/invoke.
-func (s *Server) ApproveTool(w http.ResponseWriter, r *http.Request, id infshapi.ToolInvocationID) {
+func (s *handlers) ApproveTool(w http.ResponseWriter, r *http.Request, id infshapi.ToolInvocationID) {
 	ref := s.lookupTool(w, r, id)
 	if ref == nil {
 		return
@@ -629,7 +629,7 @@ func (s *Server) ApproveTool(w http.ResponseWriter, r *http.Request, id infshapi
 }
 
 // RejectTool implements POST /tools/{id}/reject.
-func (s *Server) RejectTool(w http.ResponseWriter, r *http.Request, id infshapi.ToolInvocationID) {
+func (s *handlers) RejectTool(w http.ResponseWriter, r *http.Request, id infshapi.ToolInvocationID) {
 	var req infshapi.RejectToolRequest
 	if r.ContentLength != 0 {
 		if !s.decodeBody(w, r, &req) {

@@ -40,7 +40,7 @@ func (f *file) dto(base string) map[string]any {
 
 // CreateFiles implements POST /files: one record per requested file, each
 // with an upload_url on this server.
-func (s *Server) CreateFiles(w http.ResponseWriter, r *http.Request) {
+func (s *handlers) CreateFiles(w http.ResponseWriter, r *http.Request) {
 	var req infshapi.FileCreateRequest
 	if !s.decodeBody(w, r, &req) {
 		return
@@ -80,7 +80,7 @@ func (s *Server) CreateFiles(w http.ResponseWriter, r *http.Request) {
 // refuses requests that carry credentials, chunked bodies (it needs a
 // Content-Length), a Content-Type other than the declared one, and a size
 // other than the declared one.
-func (s *Server) UploadFileContent(w http.ResponseWriter, r *http.Request, token string) {
+func (s *handlers) UploadFileContent(w http.ResponseWriter, r *http.Request, token string) {
 	if r.Header.Get("Authorization") != "" {
 		s.problem(w, r, http.StatusForbidden, "AUTH_NOT_ALLOWED", "presigned upload URLs refuse an Authorization header")
 		return

@@ -94,7 +94,8 @@ func WithApp(ref string, app App) Option {
 	return func(c *config) { a := app; c.apps[appName(ref)] = &a }
 }
 
-// WithoutBuiltinApps leaves only the apps given with WithApp.
+// WithoutBuiltinApps leaves only the apps and agents given with WithApp and
+// WithAgent.
 func WithoutBuiltinApps() Option { return func(c *config) { c.noBuiltinApps = true } }
 
 // WithAgent registers a template agent under its ref (namespace/name).
@@ -144,6 +145,12 @@ type Server struct {
 	drops     []streamDrop
 	closeOnce sync.Once
 }
+
+// handlers implements the generated server interface, one method per
+// operation (kept off Server's own method set).
+type handlers struct{ *Server }
+
+var _ infshapi.ServerInterface = (*handlers)(nil)
 
 // NewServer starts an emulator for the test; it is closed at the test's
 // cleanup, and spec violations in its responses fail the test.
@@ -208,7 +215,7 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 		chats:    map[string]*chat{},
 		tools:    map[string]*toolRef{},
 	}
-	h := infshapi.HandlerWithOptions(s, infshapi.StdHTTPServerOptions{
+	h := infshapi.HandlerWithOptions(&handlers{s}, infshapi.StdHTTPServerOptions{
 		Middlewares: []infshapi.MiddlewareFunc{s.auth},
 		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
 			s.problem(w, r, http.StatusBadRequest, "VALIDATION", err.Error())

@@ -139,7 +139,7 @@ func (s *Server) lookupSession(w http.ResponseWriter, r *http.Request, id string
 }
 
 // ListSessions implements GET /sessions.
-func (s *Server) ListSessions(w http.ResponseWriter, r *http.Request) {
+func (s *handlers) ListSessions(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	out := make([]map[string]any, 0, len(s.sessions))
 	for _, ss := range s.sessions {
@@ -153,14 +153,14 @@ func (s *Server) ListSessions(w http.ResponseWriter, r *http.Request) {
 
 // GetSession implements GET /sessions/{id}. An expired or ended session is
 // still returned, with its status.
-func (s *Server) GetSession(w http.ResponseWriter, r *http.Request, id infshapi.SessionID) {
+func (s *handlers) GetSession(w http.ResponseWriter, r *http.Request, id infshapi.SessionID) {
 	if dto, _ := s.lookupSession(w, r, id); dto != nil {
 		s.ok(w, r, dto)
 	}
 }
 
 // KeepaliveSession implements POST /sessions/{id}/keepalive.
-func (s *Server) KeepaliveSession(w http.ResponseWriter, r *http.Request, id infshapi.SessionID) {
+func (s *handlers) KeepaliveSession(w http.ResponseWriter, r *http.Request, id infshapi.SessionID) {
 	dto, ss := s.lookupSession(w, r, id)
 	if dto == nil {
 		return
@@ -183,7 +183,7 @@ func (s *Server) KeepaliveSession(w http.ResponseWriter, r *http.Request, id inf
 }
 
 // EndSession implements DELETE /sessions/{id}.
-func (s *Server) EndSession(w http.ResponseWriter, r *http.Request, id infshapi.SessionID) {
+func (s *handlers) EndSession(w http.ResponseWriter, r *http.Request, id infshapi.SessionID) {
 	dto, ss := s.lookupSession(w, r, id)
 	if dto == nil {
 		return

@@ -118,7 +118,7 @@ func (s *Server) waitNext(r *http.Request, lw *lineWriter, hb *time.Ticker, ch <
 // StreamTask implements GET /tasks/{id}/stream: the current task first, then
 // one partial update per change, heartbeats in between, and the whole task
 // when it is terminal.
-func (s *Server) StreamTask(w http.ResponseWriter, r *http.Request, id infshapi.TaskID) {
+func (s *handlers) StreamTask(w http.ResponseWriter, r *http.Request, id infshapi.TaskID) {
 	t := s.lookupTask(w, r, id)
 	if t == nil {
 		return

@@ -171,7 +171,7 @@ func (s *Server) setOutput(t *task, out any) {
 }
 
 // RunApp implements POST /apps/run.
-func (s *Server) RunApp(w http.ResponseWriter, r *http.Request) {
+func (s *handlers) RunApp(w http.ResponseWriter, r *http.Request) {
 	var req infshapi.RunRequest
 	if !s.decodeBody(w, r, &req) {
 		return
@@ -233,7 +233,7 @@ func (s *Server) RunApp(w http.ResponseWriter, r *http.Request) {
 	t.events = append(t.events, map[string]any{"id": s.newID(), "task_id": t.id, "status": statusReceived,
 		"created_at": t.created.Format(time.RFC3339Nano), "event_time": t.created.Format(time.RFC3339Nano)})
 	s.mu.Unlock()
-	run := &Run{TaskID: t.id, App: req.App, Function: function, Input: req.Input, Setup: req.Setup, srv: s, task: t}
+	run := &Run{TaskID: t.id, App: req.App, Function: function, Input: req.Input, Setup: req.Setup, srv: s.Server, task: t}
 	if sess != nil {
 		run.SessionID, run.Session = sess.id, sess.state
 	}
@@ -376,7 +376,7 @@ func (s *Server) lookupTask(w http.ResponseWriter, r *http.Request, id string) *
 }
 
 // GetTask implements GET /tasks/{id}.
-func (s *Server) GetTask(w http.ResponseWriter, r *http.Request, id infshapi.TaskID) {
+func (s *handlers) GetTask(w http.ResponseWriter, r *http.Request, id infshapi.TaskID) {
 	t := s.lookupTask(w, r, id)
 	if t == nil {
 		return
@@ -388,7 +388,7 @@ func (s *Server) GetTask(w http.ResponseWriter, r *http.Request, id infshapi.Tas
 }
 
 // GetTaskStatus implements GET /tasks/{id}/status.
-func (s *Server) GetTaskStatus(w http.ResponseWriter, r *http.Request, id infshapi.TaskID) {
+func (s *handlers) GetTaskStatus(w http.ResponseWriter, r *http.Request, id infshapi.TaskID) {
 	t := s.lookupTask(w, r, id)
 	if t == nil {
 		return
@@ -400,7 +400,7 @@ func (s *Server) GetTaskStatus(w http.ResponseWriter, r *http.Request, id infsha
 }
 
 // CancelTask implements POST /tasks/{id}/cancel.
-func (s *Server) CancelTask(w http.ResponseWriter, r *http.Request, id infshapi.TaskID) {
+func (s *handlers) CancelTask(w http.ResponseWriter, r *http.Request, id infshapi.TaskID) {
 	t := s.lookupTask(w, r, id)
 	if t == nil {
 		return
