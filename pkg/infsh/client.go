@@ -157,15 +157,15 @@ func parseError(body []byte) (code, message string) {
 // envelopeKeys are the members an envelope may have besides "data".
 var envelopeKeys = map[string]bool{"data": true, "messages": true, "success": true, "status": true, "meta": true}
 
-// Messages are the notices a response carried next to its data.
-type Messages []json.RawMessage
+// notices are the messages a response carried next to its data.
+type notices []json.RawMessage
 
 // unwrap returns the resource of a response body in any of the API's
 // formats: {"success": ..., "data": ...} (v1: success false is an error),
 // {"data": ..., "messages": [...]} (V3), or the bare resource (v2). A body
 // that is a bare resource with its own "data" member (a tool invocation) is
 // not unwrapped, because it has members an envelope has not.
-func unwrap(body []byte) (json.RawMessage, Messages, error) {
+func unwrap(body []byte) (json.RawMessage, notices, error) {
 	body = bytes.TrimSpace(body)
 	if len(body) == 0 || bytes.Equal(body, []byte("null")) {
 		return nil, nil, nil
@@ -198,8 +198,8 @@ func unwrap(body []byte) (json.RawMessage, Messages, error) {
 	return body, nil, nil
 }
 
-func messagesOf(top map[string]json.RawMessage) Messages {
-	var m Messages
+func messagesOf(top map[string]json.RawMessage) notices {
+	var m notices
 	_ = json.Unmarshal(top["messages"], &m)
 	return m
 }
