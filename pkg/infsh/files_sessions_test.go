@@ -110,6 +110,19 @@ func TestFileErrors(t *testing.T) {
 	require.Empty(t, srv.Requests())
 }
 
+func TestUploadEmptyAndLarge(t *testing.T) {
+	c, srv := newClient(t)
+	for _, size := range []int{0, 3 << 20} {
+		data := bytes.Repeat([]byte{'x'}, size)
+		up, err := c.Files.Upload(context.Background(), bytes.NewReader(data), infsh.UploadOptions{Filename: "f.bin"})
+		require.NoError(t, err, size)
+		got, err := srv.FileContent(up.ID)
+		require.NoError(t, err)
+		require.Equal(t, size, len(got))
+		require.Equal(t, "application/octet-stream", up.ContentType)
+	}
+}
+
 type fakeClock struct {
 	mu  sync.Mutex
 	now time.Time
