@@ -15,6 +15,8 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/getkin/kin-openapi/routers"
+
+	"github.com/aiclients/sdk-go/pkg/internal/redact"
 )
 
 // Media types with special handling.
@@ -24,6 +26,7 @@ const (
 	mediaZip     = "application/zip"
 	mediaParquet = "application/vnd.apache.parquet"
 	mediaOctet   = "application/octet-stream"
+	mediaHTML    = "text/html"
 )
 
 var decodersOnce sync.Once
@@ -38,6 +41,9 @@ func registerDecoders() {
 		openapi3filter.RegisterBodyDecoder(mediaZip, openapi3filter.FileBodyDecoder)
 		openapi3filter.RegisterBodyDecoder(mediaParquet, openapi3filter.FileBodyDecoder)
 		openapi3filter.RegisterBodyDecoder("multipart/form-data", openapi3filter.MultipartBodyDecoder)
+		// HTML pages (e.g. a signed-link landing page) are validated as
+		// plain strings; kin-openapi has no text/html decoder of its own.
+		openapi3filter.RegisterBodyDecoder(mediaHTML, openapi3filter.PlainBodyDecoder)
 	})
 }
 
@@ -47,8 +53,12 @@ type issue struct {
 	reason string
 }
 
+// newViolation builds the violation of r. Credentials the request carried
+// (sensitive headers and query parameters) are scrubbed from the field and
+// message: kin-openapi quotes the value of a parameter that fails to parse.
 func newViolation(dir string, m routeMatch, r *http.Request, status int, issues []issue) Violation {
 	op := operationName(m)
+	secrets := append(redact.Secrets(r.Header), redact.QuerySecrets(r.URL)...)
 	parts := make([]string, len(issues))
 	for i, is := range issues {
 		parts[i] = is.field + ": " + is.reason
@@ -59,8 +69,8 @@ func newViolation(dir string, m routeMatch, r *http.Request, status int, issues 
 		Method:    r.Method,
 		Path:      r.URL.Path,
 		Status:    status,
-		Field:     issues[0].field,
-		Message:   op + ": " + strings.Join(parts, "; "),
+		Field:     redact.Scrub(issues[0].field, secrets),
+		Message:   redact.Scrub(op+": "+strings.Join(parts, "; "), secrets),
 	}
 }
 
@@ -355,8 +365,9 @@ func streamBodyDecoder(media string, body io.Reader, schema *openapi3.SchemaRef)
 }
 
 // flatten turns a kin-openapi error tree into issues, each naming its field.
-// Reasons come from kin's Reason fields, which never quote the offending
-// value (so secrets in a request do not end up in messages).
+// Schema reasons never quote the offending value, but parse errors of
+// parameters do ("value x: an invalid integer"); newViolation scrubs the
+// request's credentials from the result.
 func flatten(err error, base string, out *[]issue) {
 	switch e := err.(type) { //nolint:errorlint // the tree is walked level by level
 	case openapi3.MultiError:

@@ -156,12 +156,19 @@ func Secrets(h http.Header) []string {
 		}
 	}
 	// Longest first, so that a value containing another is replaced whole.
-	slices.SortFunc(out, func(a, b string) int { return len(b) - len(a) })
+	slices.SortFunc(out, longestFirst)
 	return out
 }
 
-// Scrub replaces every occurrence of each secret in s by Placeholder.
+func longestFirst(a, b string) int { return len(b) - len(a) }
+
+// Scrub replaces every occurrence of each secret in s by Placeholder. Longer
+// secrets are replaced first, whatever their order in secrets, so that a
+// secret containing another (or joined lists of them) is replaced whole.
 func Scrub(s string, secrets []string) string {
+	if !slices.IsSortedFunc(secrets, longestFirst) {
+		secrets = slices.SortedFunc(slices.Values(secrets), longestFirst)
+	}
 	for _, sec := range secrets {
 		if sec != "" && strings.Contains(s, sec) {
 			s = strings.ReplaceAll(s, sec, Placeholder)
@@ -186,8 +193,8 @@ func ScrubBytes(b []byte, secrets []string) []byte {
 	return []byte(Scrub(string(b), secrets))
 }
 
-// QuerySecrets collects the values of the sensitive query parameters and the
-// password of u, for use with Scrub.
+// QuerySecrets collects the values of the sensitive query parameters (as
+// decoded and as query-escaped) and the password of u, for use with Scrub.
 func QuerySecrets(u *url.URL) []string {
 	if u == nil {
 		return nil
@@ -201,8 +208,11 @@ func QuerySecrets(u *url.URL) []string {
 			continue
 		}
 		for _, v := range vs {
-			if len(v) >= minSecretLen && !slices.Contains(out, v) {
-				out = append(out, v)
+			// A server echoing the URL quotes the value as it was sent.
+			for _, form := range []string{v, url.QueryEscape(v)} {
+				if len(form) >= minSecretLen && !slices.Contains(out, form) {
+					out = append(out, form)
+				}
 			}
 		}
 	}

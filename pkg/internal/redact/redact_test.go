@@ -88,3 +88,25 @@ func TestSecretsAndScrub(t *testing.T) {
 	require.Equal(t, "x REDACTED", string(redact.ScrubBytes([]byte("x key-abcdef"), secrets)))
 	require.Nil(t, redact.QuerySecrets(nil))
 }
+
+// Scrub replaces longer secrets first even when the list is not sorted (as
+// when header and query secrets are joined): a shorter secret that is a
+// prefix of a longer one must not leave the longer one's tail behind.
+func TestScrubLongestFirstAcrossJoinedLists(t *testing.T) {
+	h := http.Header{"Authorization": {"Bearer abcdef"}}
+	u, _ := url.Parse("https://h/?token=abcdef-and-more")
+	secrets := append(redact.Secrets(h), redact.QuerySecrets(u)...)
+	require.Equal(t, "echo REDACTED", redact.Scrub("echo abcdef-and-more", secrets))
+	require.Equal(t, "echo REDACTED", string(redact.ScrubBytes([]byte("echo abcdef-and-more"), secrets)))
+}
+
+// A query secret is also found in its URL-escaped form (a VApp token holds
+// "+", "/" and "="), as a server echoing the request URL would print it.
+func TestQuerySecretsEscapedForm(t *testing.T) {
+	u, err := url.Parse("https://h/public/v-app/a?token=" + url.QueryEscape("ab+cd/ef==") + "&key_id=k")
+	require.NoError(t, err)
+	secrets := redact.QuerySecrets(u)
+	require.Contains(t, secrets, "ab+cd/ef==")
+	msg := "bad token " + u.RawQuery
+	require.NotContains(t, redact.Scrub(msg, secrets), "ab")
+}

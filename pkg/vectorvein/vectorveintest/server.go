@@ -24,8 +24,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3filter"
-
 	"github.com/aiclients/sdk-go/gen/vectorveinapi"
 	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 	"github.com/aiclients/sdk-go/pkg/vectorvein"
@@ -207,7 +205,6 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 	for _, a := range cfg.apps {
 		s.apps[a.AppId] = a
 	}
-	registerHTMLDecoder()
 	es, err := emulator.Start(t, "vectorvein", http.HandlerFunc(s.serve), cfg.emu...)
 	if err != nil {
 		return nil, err
@@ -217,20 +214,6 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 }
 
 func ptr[T any](v T) *T { return &v }
-
-var htmlOnce sync.Once
-
-// registerHTMLDecoder lets response validation read the VApp page (text/html) as plain
-// text. The kit registers no text/html decoder and kin-openapi has none built in; the
-// registry is kin-openapi's own, lock-protected and process-wide, and an existing
-// text/html decoder is kept.
-func registerHTMLDecoder() {
-	htmlOnce.Do(func() {
-		if openapi3filter.RegisteredBodyDecoder("text/html") == nil {
-			openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.PlainBodyDecoder)
-		}
-	})
-}
 
 // APIBaseURL is the base URL for API clients: URL + /api/v1/open-api, like the real
 // service. (The site origin, for VApp links, is URL.)

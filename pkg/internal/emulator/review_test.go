@@ -1,0 +1,83 @@
+package emulator
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// reviewSpec has a text/html response (like VectorVein's VApp page) and
+// parameters named like credentials whose values fail to parse.
+var reviewSpec = []byte(`openapi: 3.0.3
+info: {title: review, version: "1"}
+paths:
+  /page:
+    get:
+      operationId: page
+      parameters:
+        - {name: api_key, in: query, schema: {type: integer}}
+        - {name: X-Api-Key, in: header, schema: {type: integer}}
+      responses:
+        "200":
+          description: a page
+          content:
+            text/html:
+              schema: {type: string}
+`)
+
+// The kit registers a text/html body decoder, so an HTML response is
+// validated instead of being reported as an unsupported content type.
+func TestHTMLResponseValidated(t *testing.T) {
+	ft := &fakeTB{}
+	defer ft.runCleanups()
+	s, err := Start(ft, "review", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_, _ = w.Write([]byte("<!doctype html><title>ok</title>"))
+	}), WithSpec(reviewSpec))
+	require.NoError(t, err)
+	resp, body := do(t, client(t), "GET", s.URL+"/page", "", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	require.Empty(t, s.Violations())
+	require.Empty(t, ft.errors())
+}
+
+// A request violation never records a credential the client sent, even when
+// kin-openapi quotes the offending value (parse errors do).
+func TestViolationsDoNotHoldSentCredentials(t *testing.T) {
+	tests := []struct {
+		name   string
+		url    string
+		header map[string]string
+	}{
+		{"query", "/page?api_key=sk-SECRET-query-1234", nil},
+		{"header", "/page", map[string]string{"X-Api-Key": "sk-SECRET-header-1234"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ft := &fakeTB{}
+			defer ft.runCleanups()
+			s, err := Start(ft, "review", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}), WithSpec(reviewSpec))
+			require.NoError(t, err)
+			req, err := http.NewRequest("GET", s.URL+tc.url, nil)
+			require.NoError(t, err)
+			for k, v := range tc.header {
+				req.Header.Set(k, v)
+			}
+			resp, err := client(t).Do(req)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			body := make([]byte, 4096)
+			n, _ := resp.Body.Read(body)
+			require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+			require.NotContains(t, string(body[:n]), "SECRET")
+			vs := s.Violations()
+			require.Len(t, vs, 1)
+			require.NotContains(t, vs[0].Message, "SECRET")
+			require.NotContains(t, vs[0].Field, "SECRET")
+			for _, l := range ft.logs {
+				require.NotContains(t, l, "SECRET")
+			}
+		})
+	}
+}
