@@ -97,7 +97,9 @@ func (l *lineReader) readLine() ([]byte, error) {
 		l.skipLF = false
 	}
 	if !l.bomDone {
-		for l.w-l.r < len(utf8BOM) && l.err == nil {
+		// Wait for more bytes only while what has arrived could still be
+		// the start of a BOM, so a short first line is not held back.
+		for l.w-l.r < len(utf8BOM) && bytes.HasPrefix(utf8BOM, l.buf[l.r:l.w]) && l.err == nil {
 			l.fill()
 		}
 		if bytes.HasPrefix(l.buf[l.r:l.w], utf8BOM) {
