@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/infsh"
 	"github.com/aiclients/sdk-go/pkg/infsh/infshtest"
+	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 )
 
 func collect(t *testing.T, seq func(func(infsh.AgentEvent, error) bool)) []infsh.AgentEvent {
@@ -257,4 +259,12 @@ func TestDeltasNotRepeatedAfterApprovalReconnect(t *testing.T) {
 		require.True(t, strings.HasPrefix(txt, "The tool delete_file returned"), txt)
 		require.Equal(t, 1, strings.Count(txt, "The tool"))
 	}
+}
+
+func TestAgentReplySurvivesStreamCut(t *testing.T) {
+	c, srv := newClient(t, infshtest.WithStepDelay(30*time.Millisecond))
+	srv.InjectFault(emulator.Fault{Method: "GET", Path: "/chats/{id}/stream", Nth: 1, DropAfter: 20})
+	m, err := c.Agents.Template(infshtest.AgentAssistant).Reply(context.Background(), "cut me", nil)
+	require.NoError(t, err)
+	require.Equal(t, "You said: cut me", m.Text())
 }

@@ -341,3 +341,18 @@ func TestUpdatesAcrossDropsHaveNoRepeats(t *testing.T) {
 	require.Equal(t, infsh.StatusCompleted, last.Status)
 	require.Equal(t, []string{"step 1 of 3", "step 2 of 3", "step 3 of 3"}, logs, "each log line once")
 }
+
+func TestIdleStreamIsReopened(t *testing.T) {
+	c, srv := newClient(t) // heartbeats every 10s: the stream goes quiet while the app works
+	c.Tasks.Follow.IdleTimeout = 30 * time.Millisecond
+	task, err := c.Tasks.Run(context.Background(), infsh.RunParams{App: "infsh/slow", Input: map[string]any{"steps": 1, "delay_ms": 150}})
+	require.NoError(t, err)
+	require.Equal(t, infsh.StatusCompleted, task.Status)
+	streams := 0
+	for _, r := range srv.Requests() {
+		if strings.HasSuffix(r.Path, "/stream") {
+			streams++
+		}
+	}
+	require.Greater(t, streams, 1, "the quiet stream was given up and reopened")
+}
