@@ -106,6 +106,10 @@ func until[T any](ctx context.Context, c clock, p Policy, check func(ctx context
 		var zero T
 		return zero, errors.New("poll: nil check function")
 	}
+	if ctx == nil {
+		var zero T
+		return zero, errors.New("poll: nil context (use context.Background())")
+	}
 	p = p.normalize()
 	start := c.now()
 	if p.Timeout > 0 {
