@@ -202,13 +202,9 @@ func (c *Client) URL(ctx context.Context, path string) (string, error) {
 // Check passes a 2xx response through. A non-2xx response becomes an
 // *apierror.Error (its body read, bounded, and closed); the response is still
 // returned so headers can be inspected. A transport error is returned as it
-// is. The call's ResponseInto, if set, receives the response.
+// is. (The call's ResponseInto has already received the response from the
+// transport.)
 func (c *Client) Check(resp *http.Response, err error) (*http.Response, error) {
-	if resp != nil && resp.Request != nil {
-		if cfg, ok := option.FromContext(resp.Request.Context()); ok && cfg.ResponseInto != nil {
-			*cfg.ResponseInto = resp
-		}
-	}
 	if err != nil {
 		if resp != nil && resp.Body != nil {
 			_ = resp.Body.Close()
@@ -217,6 +213,9 @@ func (c *Client) Check(resp *http.Response, err error) (*http.Response, error) {
 	}
 	if resp == nil {
 		return nil, fmt.Errorf("%s: no response", c.Service.Name)
+	}
+	if resp.Body == nil {
+		resp.Body = http.NoBody
 	}
 	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
 		return resp, nil

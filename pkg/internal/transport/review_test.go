@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/aiclients/sdk-go/pkg/internal/transport"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
@@ -70,4 +72,22 @@ func TestBodyClosedWhenMiddlewareDoesNotSend(t *testing.T) {
 			require.True(t, body.closed.Load(), "request body closed")
 		})
 	}
+}
+
+// A hand-built request without a Header map is sent (with the SDK's
+// headers), not a panic on assignment to a nil map.
+func TestRequestWithoutHeaderMap(t *testing.T) {
+	s := newScript(t, step{status: 200, body: "ok"})
+	tr := newTransport(t, nil, option.WithHeader("X-Extra", "1"))
+	u, err := url.Parse(s.srv.URL + "/x")
+	require.NoError(t, err)
+	var resp *http.Response
+	require.NotPanics(t, func() {
+		resp, err = tr.Do(&http.Request{Method: http.MethodGet, URL: u})
+	})
+	require.NoError(t, err)
+	require.Equal(t, "ok", readAll(t, resp))
+	headers, _ := s.received()
+	require.Equal(t, "1", headers[0].Get("X-Extra"))
+	require.Equal(t, "0", headers[0].Get(transport.RetryCountHeader))
 }

@@ -254,6 +254,9 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 	}
 	r := l.req.Clone(actx)
 	r.Body = body
+	if r.Header == nil { // a hand-built request; http.NewRequest always sets one
+		r.Header = http.Header{}
+	}
 	if l.url != nil {
 		u := *l.url
 		r.URL, r.Host = &u, ""
