@@ -36,7 +36,11 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		var f Fault
 		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
 		dec.DisallowUnknownFields()
-		if err := dec.Decode(&f); err != nil {
+		err := dec.Decode(&f)
+		if err == nil {
+			err = f.check()
+		}
+		if err != nil {
 			writeJSONError(w, http.StatusBadRequest, "invalid_request", "emulator: fault: "+err.Error())
 			return
 		}

@@ -129,7 +129,7 @@ type Request struct {
 	Method        string            `json:"method"`
 	Path          string            `json:"path"`               // unescaped URL path
 	Query         url.Values        `json:"query,omitempty"`    // parsed query
-	Header        http.Header       `json:"header,omitempty"`   // as received (in memory only)
+	Header        http.Header       `json:"header,omitempty"`   // as received, credentials included (also in GET /_emulator/requests)
 	Body          []byte            `json:"body,omitempty"`     // at most MaxRecordedBody bytes
 	BodyTruncated bool              `json:"body_truncated"`     // the body was longer than Body
 	Operation     string            `json:"operation"`          // operationId ("" when no route)

@@ -74,6 +74,22 @@ type Fault struct {
 
 func (f *Fault) drops() bool { return f.Drop || f.DropAfter > 0 }
 
+// check reports a fault that cannot be applied: net/http panics on a status
+// outside 100-999, and a 1xx status is not a final answer.
+func (f *Fault) check() error {
+	switch {
+	case f.Status != 0 && (f.Status < 200 || f.Status > 999):
+		return fmt.Errorf("status %d is not a final HTTP status (want 200-999, or 0 for none)", f.Status)
+	case f.Nth < 0 || f.Times < 0:
+		return fmt.Errorf("nth (%d) and times (%d) must not be negative", f.Nth, f.Times)
+	case f.Delay < 0 || f.Trickle < 0:
+		return fmt.Errorf("delay (%s) and trickle (%s) must not be negative", f.Delay, f.Trickle)
+	case f.DropAfter < -1 || f.TrickleSize < 0:
+		return fmt.Errorf("drop_after (%d) must be -1 or more and trickle_size (%d) not negative", f.DropAfter, f.TrickleSize)
+	}
+	return nil
+}
+
 // passThrough reports whether the fault changes the real response as it is
 // streamed (rather than replacing it).
 func (f *Fault) passThrough() bool { return f.drops() || f.Trickle > 0 }
@@ -102,6 +118,9 @@ func (fs *faultState) due() bool {
 }
 
 // InjectFault adds a fault; it applies to requests that arrive afterwards.
+// A fault that cannot be applied (see the field docs: a status outside
+// 200-999, negative counts or durations) answers the requests it matches
+// with 500 and a JSON error naming the problem.
 func (s *Server) InjectFault(f Fault) {
 	if f.Header != nil {
 		f.Header = f.Header.Clone()
@@ -143,6 +162,10 @@ func (s *Server) takeFault(r *http.Request, m routeMatch) *Fault {
 // applyFaultBefore applies the parts of f that act before the handler. It
 // reports whether the response is complete (the handler must not run).
 func (s *Server) applyFaultBefore(w http.ResponseWriter, r *http.Request, f *Fault) bool {
+	if err := f.check(); err != nil {
+		writeJSONError(w, http.StatusInternalServerError, "invalid_fault", "emulator: injected fault: "+err.Error())
+		return true
+	}
 	if !sleepCtx(r.Context(), f.Delay) {
 		return true
 	}

@@ -81,3 +81,23 @@ func TestViolationsDoNotHoldSentCredentials(t *testing.T) {
 		})
 	}
 }
+
+// A fault with an impossible status used to make net/http panic inside the
+// handler (the client saw a dropped connection); now the admin endpoint
+// rejects it and InjectFault answers 500 naming the problem.
+func TestInvalidFaults(t *testing.T) {
+	s := start(t, okHandler)
+	c := client(t)
+	for _, bad := range []string{`{"status":1000}`, `{"status":42}`, `{"status":100}`, `{"nth":-1,"status":503}`, `{"delay":"-1s"}`, `{"drop_after":-2}`} {
+		resp, body := do(t, c, "POST", s.URL+"/_emulator/faults", "application/json", bad)
+		require.Equal(t, http.StatusBadRequest, resp.StatusCode, bad)
+		_, msg := errorMessage(t, body)
+		require.Contains(t, msg, "emulator: fault:", bad)
+	}
+	s.InjectFault(Fault{Path: "/v1/items/{id}", Status: 1000})
+	resp, body := do(t, c, "GET", s.URL+"/v1/items/it-1", "", "")
+	require.Equal(t, http.StatusInternalServerError, resp.StatusCode)
+	typ, msg := errorMessage(t, body)
+	require.Equal(t, "invalid_fault", typ)
+	require.Contains(t, msg, "status 1000")
+}
