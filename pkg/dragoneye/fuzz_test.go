@@ -44,7 +44,7 @@ func TestDecodeMutatedBodies(t *testing.T) {
 	require.NoError(t, err)
 	pred := predictionsOnly(t, body)
 	r := rand.New(rand.NewSource(2))
-	for i := range 600 {
+	for i := range 300 {
 		src := pred
 		if i%2 == 0 {
 			src = body

@@ -49,8 +49,13 @@ func open(data []byte) (*parquet.File, error) {
 }
 
 // ReadObjects decodes predictions.parquet, handing rows to fn in batches.
-// The batch slice is reused between calls: fn must copy what it keeps.
+// The batch, and every slice in its rows, is reused between calls: fn must
+// copy what it keeps.
 func ReadObjects(data []byte, fn func(batch []Object) error) error {
+	return readObjects(data, fn, true)
+}
+
+func readObjects(data []byte, fn func(batch []Object) error, fast bool) error {
 	return safely(func() error {
 		f, err := open(data)
 		if err != nil {
@@ -58,6 +63,9 @@ func ReadObjects(data []byte, fn func(batch []Object) error) error {
 		}
 		if _, ok := f.Schema().Lookup("object_id"); !ok {
 			return ErrNotObjectForward
+		}
+		if idx, ok := fastLayout(f.Schema()); ok && fast {
+			return readObjectsFast(f, idx, fn)
 		}
 		r := parquet.NewGenericReader[Object](f)
 		defer r.Close()
