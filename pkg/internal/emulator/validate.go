@@ -1,7 +1,6 @@
 package emulator
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -17,6 +16,7 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 
 	"github.com/aiclients/sdk-go/pkg/internal/redact"
+	"github.com/aiclients/sdk-go/pkg/stream"
 )
 
 // Media types with special handling.
@@ -208,12 +208,7 @@ func decodeStream(media string, body []byte, schema *openapi3.SchemaRef) ([]any,
 		kind = "event"
 		items = sseData(body)
 	} else {
-		for line := range bytes.Lines(body) {
-			line = bytes.TrimSpace(line)
-			if len(line) > 0 {
-				items = append(items, line)
-			}
-		}
+		items = ndjsonLines(body)
 	}
 	opaque := opaqueSchema(schema)
 	var out []any
@@ -265,71 +260,28 @@ func numbersToFloat(v any) any {
 	return v
 }
 
-// sseData returns the data of every event with data, by the WHATWG rules
-// (CR, LF or CRLF line ends, a leading BOM, comments, multi-line data joined
-// with "\n"). A final event without a blank line is included.
+// sseData returns the data of every event with data, decoded by pkg/stream
+// with the same WHATWG rules the clients use (CR, LF or CRLF line ends, a
+// leading BOM, comments, multi-line data joined with "\n"; a final event
+// without a blank line is included).
 func sseData(body []byte) [][]byte {
-	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
-	var out [][]byte
-	var data []byte
-	hasData := false
-	dispatch := func() {
-		if hasData {
-			out = append(out, data)
-		}
-		data, hasData = nil, false
-	}
-	sc := bufio.NewScanner(bytes.NewReader(body))
-	sc.Buffer(make([]byte, 0, 64<<10), len(body)+1)
-	sc.Split(scanSSELines)
-	for sc.Scan() {
-		line := sc.Bytes()
-		if len(line) == 0 {
-			dispatch()
-			continue
-		}
-		if line[0] == ':' {
-			continue
-		}
-		name, value, found := bytes.Cut(line, []byte(":"))
-		if found {
-			value = bytes.TrimPrefix(value, []byte(" "))
-		}
-		if string(name) == "data" {
-			if hasData {
-				data = append(data, '\n')
-			}
-			data = append(data, value...)
-			hasData = true
-		}
-	}
-	dispatch()
-	return out
+	return eventData(stream.NewSSEDecoder(bytes.NewReader(body), len(body)+1))
 }
 
-// scanSSELines splits on CRLF, CR or LF.
-func scanSSELines(data []byte, atEOF bool) (int, []byte, error) {
-	for i, b := range data {
-		switch b {
-		case '\n':
-			return i + 1, data[:i], nil
-		case '\r':
-			if i+1 < len(data) {
-				if data[i+1] == '\n' {
-					return i + 2, data[:i], nil
-				}
-				return i + 1, data[:i], nil
-			}
-			if atEOF {
-				return i + 1, data[:i], nil
-			}
-			return 0, nil, nil // need more to know about a following LF
-		}
+// ndjsonLines returns the non-blank lines of body, trimmed, decoded by
+// pkg/stream like the clients do (LF, CRLF or CR line ends, a leading BOM).
+func ndjsonLines(body []byte) [][]byte {
+	return eventData(stream.NewNDJSONDecoder(bytes.NewReader(body), len(body)+1))
+}
+
+// eventData collects the data of every event of d. The size limit given to the
+// decoders is the whole body, and the body is in memory, so d cannot fail.
+func eventData(d stream.Decoder) [][]byte {
+	var out [][]byte
+	for d.Next() {
+		out = append(out, bytes.Clone(d.Event().Data))
 	}
-	if atEOF && len(data) > 0 {
-		return len(data), data, nil
-	}
-	return 0, nil, nil
+	return out
 }
 
 // sseBodyDecoder is the kin-openapi body decoder for text/event-stream: it
