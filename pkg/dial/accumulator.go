@@ -10,7 +10,8 @@ import (
 // tool call arguments, stage content) concatenate; choices, tool calls,
 // attachments, stages and per-model usage merge by index; other values are
 // replaced by newer non-empty ones; state, usage and statistics are taken
-// from the last chunk that carries them. The zero value is ready to use.
+// from the last chunk that carries them; the lists of logprobs
+// ("content", "refusal") concatenate. The zero value is ready to use.
 type ChatCompletionAccumulator struct {
 	c       ChatCompletion
 	choices map[int]*choiceAcc
@@ -28,6 +29,62 @@ type choiceAcc struct {
 	formValue    json.RawMessage
 	formSchema   json.RawMessage
 	hasCustom    bool
+	logprobs     logprobsAcc
+}
+
+// logprobsAcc concatenates the lists of streamed logprobs objects
+// ({"content": [...], "refusal": [...]}); other values are replaced.
+type logprobsAcc struct {
+	fields map[string]json.RawMessage
+	lists  map[string][]json.RawMessage
+	order  []string
+}
+
+func (l *logprobsAcc) add(raw json.RawMessage) {
+	var obj map[string]json.RawMessage
+	if len(raw) == 0 || string(raw) == "null" || json.Unmarshal(raw, &obj) != nil {
+		return
+	}
+	if l.fields == nil {
+		l.fields, l.lists = map[string]json.RawMessage{}, map[string][]json.RawMessage{}
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		v := obj[k]
+		if _, known := l.fields[k]; !known {
+			l.order = append(l.order, k)
+		}
+		l.fields[k] = v
+		var items []json.RawMessage
+		if json.Unmarshal(v, &items) == nil && items != nil {
+			l.lists[k] = append(l.lists[k], items...)
+		}
+	}
+}
+
+func (l *logprobsAcc) json() json.RawMessage {
+	if len(l.order) == 0 {
+		return nil
+	}
+	out := make(map[string]json.RawMessage, len(l.order))
+	for _, k := range l.order {
+		out[k] = l.fields[k]
+		if items, ok := l.lists[k]; ok {
+			b, err := json.Marshal(items)
+			if err == nil {
+				out[k] = b
+			}
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 type stageAcc struct {
@@ -148,6 +205,7 @@ func (a *ChatCompletionAccumulator) mergeChoice(ch ChunkChoice) {
 	c.msg.Content += d.Content
 	c.msg.Refusal += d.Refusal
 	replaceIfSet(&c.finishReason, ch.FinishReason)
+	c.logprobs.add(ch.Logprobs)
 	if d.FunctionCall != nil {
 		if c.msg.FunctionCall == nil {
 			c.msg.FunctionCall = &FunctionCall{}
@@ -260,7 +318,7 @@ func (a *ChatCompletionAccumulator) Completion() *ChatCompletion {
 			}
 			msg.CustomContent = cc
 		}
-		out.Choices = append(out.Choices, Choice{Index: i, Message: msg, FinishReason: c.finishReason})
+		out.Choices = append(out.Choices, Choice{Index: i, Message: msg, FinishReason: c.finishReason, Logprobs: c.logprobs.json()})
 	}
 	return &out
 }

@@ -417,3 +417,44 @@ func TestChatFailureKnobs(t *testing.T) {
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, 503, ae.StatusCode)
 }
+
+// TestSpecOnlyFields covers the fields the spec describes that the wrapper
+// types lacked (found by TestWrapperTypesMatchSpec): they reach the wire and
+// come back decoded; streamed logprobs lists concatenate.
+func TestSpecOnlyFields(t *testing.T) {
+	srv, c := newClient(t, nil)
+	req := ask("hi")
+	req.Functions = []dial.FunctionDefinition{{Name: "f", Parameters: json.RawMessage(`{}`)}}
+	req.FunctionCall = map[string]string{"name": "f"}
+	req.PromptCacheKey = "k1"
+	req.PromptCacheOptions = &dial.PromptCacheOptions{Mode: "explicit", TTL: "30m"}
+	_, err := c.Chat.Create(context.Background(), "gpt-4", req)
+	require.NoError(t, err)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal(srv.Requests()[0].Body, &got))
+	require.Equal(t, []any{map[string]any{"name": "f", "parameters": map[string]any{}}}, got["functions"])
+	require.Equal(t, map[string]any{"name": "f"}, got["function_call"])
+	require.Equal(t, "k1", got["prompt_cache_key"])
+	require.Equal(t, map[string]any{"mode": "explicit", "ttl": "30m"}, got["prompt_cache_options"])
+
+	var d dial.Deployment
+	require.NoError(t, jsonUnmarshal(`{"id":"x","max_retry_attempts":3}`, &d))
+	require.Equal(t, 3, *d.MaxRetryAttempts)
+
+	var acc dial.ChatCompletionAccumulator
+	for _, s := range []string{
+		`{"id":"1","choices":[{"index":0,"delta":{"content":"a"},"logprobs":{"content":[{"token":"a","logprob":-0.1}],"refusal":null}}]}`,
+		`{"id":"1","choices":[{"index":0,"delta":{"content":"b"},"logprobs":null}]}`,
+		`{"id":"1","choices":[{"index":0,"delta":{"content":"c"},"logprobs":{"content":[{"token":"c","logprob":-0.3}]}}]}`,
+	} {
+		var ch dial.ChatCompletionChunk
+		require.NoError(t, jsonUnmarshal(s, &ch))
+		acc.Add(ch)
+	}
+	final := acc.Completion()
+	require.Equal(t, "abc", final.Text())
+	require.JSONEq(t, `{"content":[{"token":"a","logprob":-0.1},{"token":"c","logprob":-0.3}],"refusal":null}`, string(final.Choices[0].Logprobs))
+	var none dial.ChatCompletionAccumulator
+	none.Add(dial.ChatCompletionChunk{Choices: []dial.ChunkChoice{{Delta: dial.Delta{Content: "x"}}}})
+	require.Nil(t, none.Completion().Choices[0].Logprobs)
+}

@@ -25,25 +25,30 @@ const (
 type ChatCompletionRequest struct {
 	Messages []Message `json:"messages"`
 	// Model defaults to the deployment id.
-	Model               string               `json:"model,omitempty"`
-	Temperature         *float64             `json:"temperature,omitempty"`
-	TopP                *float64             `json:"top_p,omitempty"`
-	N                   *int                 `json:"n,omitempty"`
-	Stop                []string             `json:"stop,omitempty"`
-	MaxTokens           *int                 `json:"max_tokens,omitempty"`
-	PresencePenalty     *float64             `json:"presence_penalty,omitempty"`
-	FrequencyPenalty    *float64             `json:"frequency_penalty,omitempty"`
-	LogitBias           map[string]float64   `json:"logit_bias,omitempty"`
-	Seed                *int64               `json:"seed,omitempty"`
-	User                string               `json:"user,omitempty"`
-	Logprobs            *bool                `json:"logprobs,omitempty"`
-	TopLogprobs         *int                 `json:"top_logprobs,omitempty"`
-	Tools               []Tool               `json:"tools,omitempty"`
-	ToolChoice          any                  `json:"tool_choice,omitempty"` // "none", "auto", "required" or an object
+	Model            string             `json:"model,omitempty"`
+	Temperature      *float64           `json:"temperature,omitempty"`
+	TopP             *float64           `json:"top_p,omitempty"`
+	N                *int               `json:"n,omitempty"`
+	Stop             []string           `json:"stop,omitempty"`
+	MaxTokens        *int               `json:"max_tokens,omitempty"`
+	PresencePenalty  *float64           `json:"presence_penalty,omitempty"`
+	FrequencyPenalty *float64           `json:"frequency_penalty,omitempty"`
+	LogitBias        map[string]float64 `json:"logit_bias,omitempty"`
+	Seed             *int64             `json:"seed,omitempty"`
+	User             string             `json:"user,omitempty"`
+	Logprobs         *bool              `json:"logprobs,omitempty"`
+	TopLogprobs      *int               `json:"top_logprobs,omitempty"`
+	Tools            []Tool             `json:"tools,omitempty"`
+	ToolChoice       any                `json:"tool_choice,omitempty"` // "none", "auto", "required" or an object
+	// Functions and FunctionCall are the legacy form of Tools and ToolChoice.
+	Functions           []FunctionDefinition `json:"functions,omitempty"`
+	FunctionCall        any                  `json:"function_call,omitempty"` // "none", "auto" or {"name": …}
 	MaxPromptTokens     *int                 `json:"max_prompt_tokens,omitempty"`
 	MaxCompletionTokens *int                 `json:"max_completion_tokens,omitempty"`
 	ParallelToolCalls   *bool                `json:"parallel_tool_calls,omitempty"`
 	ReasoningEffort     string               `json:"reasoning_effort,omitempty"` // none, minimal, low, medium, high
+	PromptCacheKey      string               `json:"prompt_cache_key,omitempty"`
+	PromptCacheOptions  *PromptCacheOptions  `json:"prompt_cache_options,omitempty"`
 	ResponseFormat      *ResponseFormat      `json:"response_format,omitempty"`
 	StreamOptions       *StreamOptions       `json:"stream_options,omitempty"`
 	CustomFields        *RequestCustomFields `json:"custom_fields,omitempty"`
@@ -53,6 +58,12 @@ type ChatCompletionRequest struct {
 
 // Ptr returns a pointer to v, for the optional fields of requests.
 func Ptr[T any](v T) *T { return &v }
+
+// PromptCacheOptions configures prompt caching.
+type PromptCacheOptions struct {
+	Mode string `json:"mode,omitempty"` // "implicit" or "explicit"
+	TTL  string `json:"ttl,omitempty"`  // e.g. "30m"
+}
 
 // Tool is a tool the model may call: a function, or a DIAL static function.
 type Tool struct {
@@ -343,6 +354,8 @@ type Choice struct {
 	Index        int     `json:"index"`
 	Message      Message `json:"message"`
 	FinishReason string  `json:"finish_reason,omitempty"`
+	// Logprobs holds the token log probabilities, when requested.
+	Logprobs json.RawMessage `json:"logprobs,omitempty"`
 }
 
 // ChatCompletionChunk is one streamed piece of a completion.
@@ -370,6 +383,8 @@ type ChunkChoice struct {
 	Index        int    `json:"index"`
 	Delta        Delta  `json:"delta"`
 	FinishReason string `json:"finish_reason,omitempty"`
+	// Logprobs holds this delta's token log probabilities, when requested.
+	Logprobs json.RawMessage `json:"logprobs,omitempty"`
 }
 
 // Delta is a message fragment: strings concatenate, lists with an index

@@ -106,6 +106,7 @@ type Deployment struct {
 	MaxInputAttachments  *int            `json:"max_input_attachments,omitempty"`
 	Defaults             json.RawMessage `json:"defaults,omitempty"`
 	DescriptionKeywords  []string        `json:"description_keywords,omitempty"`
+	MaxRetryAttempts     *int            `json:"max_retry_attempts,omitempty"`
 }
 
 // ScaleSettings is a deployment's scale settings.
