@@ -54,7 +54,7 @@ func (s *ChatService) prepare(ctx context.Context, deployment string, req *ChatC
 		return nil, nil, nil, &apierror.InputError{Service: ServiceName, Field: "chat request", Reason: err.Error()}
 	}
 	params := &dialapi.CreateChatCompletionParams{}
-	if v := s.c.core.CallConfig(ctx).Header.Get(apiVersionHeader); v != "" {
+	if v := apiVersion(s.c.core.CallConfig(ctx)); v != "" {
 		params.ApiVersion = &v
 	}
 	return ctx, body, params, nil

@@ -458,3 +458,40 @@ func TestSpecOnlyFields(t *testing.T) {
 	none.Add(dial.ChatCompletionChunk{Choices: []dial.ChunkChoice{{Delta: dial.Delta{Content: "x"}}}})
 	require.Nil(t, none.Completion().Choices[0].Logprobs)
 }
+
+// TestAPIVersionScopes: the api-version lives in option.Config.Values; a
+// per-call value overrides the client's for that call only, a pool passes
+// its default to its clients, and no header carries it.
+func TestAPIVersionScopes(t *testing.T) {
+	srv, c := newClient(t, nil, dial.WithAPIVersion("d1"))
+	ctx := context.Background()
+	_, err := c.Chat.Create(ctx, "gpt-4", ask("hi"), dial.WithAPIVersion("o1"))
+	require.NoError(t, err)
+	_, err = c.Chat.Create(ctx, "gpt-4", ask("hi"))
+	require.NoError(t, err)
+	pool, err := dial.NewPool(option.WithBaseURL(srv.URL), dial.WithAPIVersion("p1"))
+	require.NoError(t, err)
+	defer pool.Close()
+	pc, err := pool.Client(option.WithAPIKey(dialtest.APIKey))
+	require.NoError(t, err)
+	_, err = pc.Chat.Create(ctx, "gpt-4", ask("hi"))
+	require.NoError(t, err)
+	_, err = pc.Chat.Create(ctx, "gpt-4", ask("hi"), dial.WithPerRequestKey(), option.WithBearerToken("t"))
+	var ae *apierror.Error
+	require.ErrorAs(t, err, &ae, "both credentials are sent once declared per-request")
+	require.Equal(t, 400, ae.StatusCode)
+	_, err = pc.Chat.Create(ctx, "gpt-4", ask("hi"), option.WithBearerToken("t"))
+	var ie *apierror.InputError
+	require.ErrorAs(t, err, &ie, "a per-call bearer beside the key needs WithPerRequestKey")
+
+	reqs := srv.Requests()
+	require.Len(t, reqs, 4)
+	for i, want := range []string{"o1", "d1", "p1", "p1"} {
+		require.Equal(t, want, reqs[i].Query.Get("api-version"), i)
+		for name, vs := range reqs[i].Header {
+			for _, v := range vs {
+				require.NotEqual(t, want, v, "header %s carries the api-version", name)
+			}
+		}
+	}
+}

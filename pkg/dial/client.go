@@ -33,9 +33,11 @@ const (
 	EnvAPIKey  = "DIAL_API_KEY"
 )
 
-// apiVersionHeader carries WithAPIVersion inside option.Config.Header; the
-// auth function removes it before a request leaves the process.
-const apiVersionHeader = "X-Aiclients-Dial-Api-Version"
+// Keys of the DIAL settings kept in option.Config.Values.
+type (
+	apiVersionKey    struct{}
+	perRequestKeyKey struct{}
+)
 
 // WithAPIVersion sets the api-version query parameter of chat completion
 // calls. Use it on NewClient for a default and on a call to override it; with
@@ -46,21 +48,20 @@ func WithAPIVersion(version string) option.RequestOption {
 		if strings.ContainsAny(version, "\r\n\x00") {
 			return &apierror.InputError{Service: ServiceName, Field: "api version", Reason: "contains a line break or NUL"}
 		}
-		if c.Header == nil {
-			c.Header = http.Header{}
-		}
 		if version == "" {
-			c.Header.Del(apiVersionHeader)
+			c.SetValue(apiVersionKey{}, nil)
 			return nil
 		}
-		c.Header.Set(apiVersionHeader, version)
+		c.SetValue(apiVersionKey{}, version)
 		return nil
 	}
 }
 
-// perRequestHeader marks, inside option.Config.Header, that the API key is a
-// per-request key; the auth function removes it before sending.
-const perRequestHeader = "X-Aiclients-Dial-Per-Request-Key"
+// apiVersion returns the api-version set with WithAPIVersion, or "".
+func apiVersion(cfg *option.Config) string {
+	v, _ := cfg.Value(apiVersionKey{}).(string)
+	return v
+}
 
 // WithPerRequestKey declares that the client's API key is a per-request key
 // (the key DIAL Core hands to applications in the api-key header). Only then
@@ -68,10 +69,7 @@ const perRequestHeader = "X-Aiclients-Dial-Per-Request-Key"
 // which DIAL Core accepts for per-request keys only.
 func WithPerRequestKey() option.RequestOption {
 	return func(c *option.Config) error {
-		if c.Header == nil {
-			c.Header = http.Header{}
-		}
-		c.Header.Set(perRequestHeader, "1")
+		c.SetValue(perRequestKeyKey{}, true)
 		return nil
 	}
 }
@@ -152,7 +150,7 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 
 func checkCredentials(cfg *option.Config) error {
 	switch {
-	case cfg.APIKey != nil && cfg.BearerToken != nil && cfg.Header.Get(perRequestHeader) == "":
+	case cfg.APIKey != nil && cfg.BearerToken != nil && cfg.Value(perRequestKeyKey{}) != true:
 		return &apierror.InputError{Service: ServiceName, Field: "credentials",
 			Reason: "set either an API key or a bearer token, not both (DIAL Core rejects both unless the key is a per-request key: see WithPerRequestKey)"}
 	case cfg.APIKey == nil && cfg.BearerToken == nil:
@@ -166,8 +164,6 @@ func checkCredentials(cfg *option.Config) error {
 // "api-key" or the token as "Authorization: Bearer", re-reading the
 // credential on every attempt.
 func authenticate(req *http.Request, cfg *option.Config) error {
-	req.Header.Del(apiVersionHeader)
-	req.Header.Del(perRequestHeader)
 	if err := checkCredentials(cfg); err != nil {
 		return err
 	}
