@@ -429,6 +429,8 @@ type replyState struct {
 	seq   map[string]int    // message id -> last delta seq
 }
 
+// chatLine is one line of a chat stream; a heartbeat has no event and no
+// data (it is yielded all the same: it resets the stream's idle timer).
 type chatLine struct {
 	event string
 	data  json.RawMessage
@@ -496,8 +498,11 @@ func (a *Agent) readChat(ctx context.Context, rs *replyState, yield func(AgentEv
 			Event string          `json:"event"`
 			Data  json.RawMessage `json:"data"`
 		}
-		if json.Unmarshal(ev.Data, &top) != nil || top.Type == "heartbeat" {
+		if json.Unmarshal(ev.Data, &top) != nil {
 			return chatLine{}, stream.ErrSkip
+		}
+		if top.Type == "heartbeat" {
+			return chatLine{}, nil
 		}
 		name := top.Event
 		if name == "" {
@@ -517,6 +522,9 @@ func (a *Agent) readChat(ctx context.Context, rs *replyState, yield func(AgentEv
 	defer st.Close()
 	for st.Next() {
 		line := st.Current()
+		if line.event == "" && line.data == nil {
+			continue // a heartbeat
+		}
 		switch line.event {
 		case "chats":
 			var c Chat

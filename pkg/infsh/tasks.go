@@ -246,6 +246,8 @@ type FollowPolicy struct {
 	ReconnectDelay time.Duration
 	// IdleTimeout ends a stream that delivers nothing, not even a
 	// heartbeat, for that long (default 45s; the server beats every 10s).
+	// It also bounds agent chat streams. On an SSE stream only data events
+	// count: SSE comments never reach the client.
 	IdleTimeout time.Duration
 	// PollInterval is the interval of the polling fallback (default 2s).
 	PollInterval time.Duration
@@ -483,29 +485,34 @@ func cloneFields(m map[string]json.RawMessage) map[string]json.RawMessage {
 	return out
 }
 
-// streamLine turns one stream line into a task payload; ok is false for
-// heartbeats, deltas and lines that are not task updates.
-func streamLine(data []byte) (map[string]json.RawMessage, bool) {
+// streamLine turns one stream line into a task payload. ok is false for a
+// line that is not a JSON object; a heartbeat, a delta or any other line
+// that is not a task update gives a nil payload with ok true: the server is
+// alive, but there is nothing to merge.
+func streamLine(data []byte) (payload map[string]json.RawMessage, ok bool) {
 	var top map[string]json.RawMessage
-	if json.Unmarshal(data, &top) != nil {
+	if json.Unmarshal(data, &top) != nil || top == nil {
 		return nil, false
 	}
 	var typ, event string
 	_ = json.Unmarshal(top["type"], &typ)
 	_ = json.Unmarshal(top["event"], &event)
 	if typ == "heartbeat" || event == "delta" || top["delta"] != nil {
-		return nil, false
+		return nil, true
 	}
 	if raw, ok := top["data"]; ok && top["id"] == nil && top["status"] == nil {
 		var inner map[string]json.RawMessage
 		if json.Unmarshal(raw, &inner) != nil {
-			return nil, false
+			return nil, true
 		}
 		return inner, true
 	}
 	return top, true
 }
 
+// lineItem is one line of a task stream; a nil payload is a heartbeat or
+// another line with nothing to merge. Such lines are still yielded by the
+// stream (not skipped), because they count as activity for its idle timeout.
 type lineItem struct {
 	payload map[string]json.RawMessage
 }
@@ -592,7 +599,11 @@ func (s *TaskService) readStream(ctx context.Context, id string, opts []option.R
 	}
 	defer st.Close()
 	for st.Next() {
-		status, has, more := f.apply(st.Current().payload, false)
+		payload := st.Current().payload
+		if len(payload) == 0 {
+			continue // a heartbeat: the idle timer was reset, nothing changed
+		}
+		status, has, more := f.apply(payload, false)
 		if !more {
 			return true, errStopped
 		}
