@@ -16,6 +16,7 @@ package dial
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/aiclients/sdk-go/gen/dialapi"
@@ -135,7 +136,10 @@ func NewClient(opts ...option.RequestOption) (*Client, error) {
 // Raw returns the generated client for specs/dial.yaml. It sends through the
 // same transport (credentials, retries, logging) as c. Its file operations
 // take the path inside the bucket decoded ("docs/a b.txt"); they send it as
-// individually percent-encoded segments joined by "/", as DIAL Core expects.
+// individually percent-encoded segments joined by "/", as DIAL Core expects
+// (the same encoding as FileURL). A bucket that is not letters and digits,
+// or a path with an empty, "." or ".." segment, fails with an
+// *apierror.InputError before the request is sent.
 func (c *Client) Raw() *dialapi.Client { return c.raw }
 
 // BaseURL returns the DIAL Core URL the client talks to.
@@ -192,17 +196,18 @@ func authenticate(req *http.Request, cfg *option.Config) error {
 }
 
 // rawEditor adapts requests built by the generated client: it points them
-// at the call's base URL when a call overrides it, and turns the %2F that
-// the generator puts into greedy file paths back into "/" separators.
+// at the call's base URL when a call overrides it, and rewrites file paths
+// (see fixGreedyPath).
 func rawEditor(clientBase string) dialapi.RequestEditorFn {
 	return func(ctx context.Context, req *http.Request) error {
+		base := clientBase
 		if cfg, ok := option.FromContext(ctx); ok && cfg.BaseURL != "" && cfg.BaseURL != clientBase {
 			if err := rebase(req, clientBase, cfg.BaseURL); err != nil {
 				return err
 			}
+			base = cfg.BaseURL
 		}
-		fixGreedyPath(req)
-		return nil
+		return fixGreedyPath(req, base)
 	}
 }
 
@@ -221,26 +226,59 @@ func rebase(req *http.Request, from, to string) error {
 	return nil
 }
 
-// fixGreedyPath rewrites /v1/files/{bucket}/{path} and
-// /v1/metadata/files/{bucket}/{path} so the path's "/" are separators.
-func fixGreedyPath(req *http.Request) {
+// fixGreedyPath rewrites the path of /v1/files/{bucket}/{path} and
+// /v1/metadata/files/{bucket}/{path} requests. The generator escapes the
+// whole decoded path as one segment ("a%2Fb%20c.txt"); DIAL Core wants each
+// segment encoded on its own and joined by "/" ("a/b%20c.txt"). Segments are
+// re-encoded with the same strict set as FileURL, and a bucket that is not
+// letters and digits or an empty, "." or ".." segment is refused with an
+// *apierror.InputError before the request is sent: with the "/" restored,
+// such a path could leave the bucket.
+func fixGreedyPath(req *http.Request, base string) error {
 	p := req.URL.EscapedPath()
-	i := strings.Index(p, "/v1/files/")
-	if i < 0 {
-		i = strings.Index(p, "/v1/metadata/files/")
+	basePath := ""
+	if u, err := url.Parse(base); err == nil {
+		basePath = strings.TrimSuffix(u.EscapedPath(), "/")
 	}
-	if i < 0 || !strings.Contains(strings.ToUpper(p[i:]), "%2F") {
-		return
+	rest, ok := strings.CutPrefix(p, basePath)
+	if !ok {
+		return nil
 	}
-	fixed := p[:i] + strings.NewReplacer("%2F", "/", "%2f", "/").Replace(p[i:])
-	setEscapedPath(req, fixed)
-}
-
-func setEscapedPath(req *http.Request, escaped string) {
-	dec, err := unescapePath(escaped)
+	prefix := ""
+	for _, pre := range []string{"/v1/files/", "/v1/metadata/files/"} {
+		if r, ok := strings.CutPrefix(rest, pre); ok {
+			prefix, rest = pre, r
+			break
+		}
+	}
+	if prefix == "" {
+		return nil
+	}
+	bucket, escaped, _ := strings.Cut(rest, "/")
+	if !alnum(bucket) {
+		return &apierror.InputError{Service: ServiceName, Field: "bucket", Reason: "must be letters and digits"}
+	}
+	segs := strings.Split(escaped, "%2F")
+	out := make([]string, 0, len(segs))
+	for i, seg := range segs {
+		d, err := url.PathUnescape(seg)
+		if err != nil {
+			return &apierror.InputError{Service: ServiceName, Field: "file path", Reason: "not a valid path"}
+		}
+		if d == "" && i == len(segs)-1 { // the bucket root, or a folder's trailing "/"
+			out = append(out, "")
+			continue
+		}
+		if reason := checkSegment(d); reason != "" {
+			return &apierror.InputError{Service: ServiceName, Field: "file path", Reason: reason}
+		}
+		out = append(out, escapeSegment(d))
+	}
+	fixed := basePath + prefix + bucket + "/" + strings.Join(out, "/")
+	dec, err := url.PathUnescape(fixed)
 	if err != nil {
-		return
+		return &apierror.InputError{Service: ServiceName, Field: "file path", Reason: "not a valid path"}
 	}
-	req.URL.Path = dec
-	req.URL.RawPath = escaped
+	req.URL.Path, req.URL.RawPath = dec, fixed
+	return nil
 }

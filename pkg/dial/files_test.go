@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -439,4 +440,69 @@ func TestUploadRetry(t *testing.T) {
 	var ae *apierror.Error
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, 503, ae.StatusCode)
+}
+
+// TestRawFileOperations: every file operation of the generated client takes
+// a decoded path and sends it as encoded segments joined by "/" (upload and
+// delete included); paths that would leave the bucket or change the bucket
+// ("..", ".", empty segments, a "/" in the bucket) fail before any request.
+func TestRawFileOperations(t *testing.T) {
+	var mu sync.Mutex
+	var wire []string // escaped paths as sent
+	srv, c := newClient(t, nil, option.WithMaxRetries(0), option.WithMiddleware(func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+		mu.Lock()
+		wire = append(wire, r.URL.EscapedPath())
+		mu.Unlock()
+		return next(r)
+	}))
+	ctx := context.Background()
+	raw := c.Raw()
+
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	part, err := mw.CreateFormFile("file", "a b&c.txt")
+	require.NoError(t, err)
+	_, err = part.Write([]byte("raw upload"))
+	require.NoError(t, err)
+	require.NoError(t, mw.Close())
+	resp, err := raw.UploadFileWithBody(ctx, userBucket, "x/y z/a b&c.txt", nil, mw.FormDataContentType(), &body)
+	require.NoError(t, err)
+	up, err := dialapi.ParseUploadFileResponse(resp)
+	require.NoError(t, err)
+	require.Equal(t, 200, up.StatusCode(), string(up.Body))
+	data, _, ok := srv.File(dialtest.DefaultUser, "x/y z/a b&c.txt")
+	require.True(t, ok)
+	require.Equal(t, "raw upload", string(data))
+
+	resp, err = raw.DeleteFile(ctx, userBucket, "x/y z/a b&c.txt", nil)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, 200, resp.StatusCode)
+	_, _, ok = srv.File(dialtest.DefaultUser, "x/y z/a b&c.txt")
+	require.False(t, ok)
+	for _, r := range srv.Requests() {
+		require.Equal(t, "x/y z/a b&c.txt", r.PathParams["path"])
+	}
+	require.Equal(t, []string{"/v1/files/" + userBucket + "/x/y%20z/a%20b%26c.txt", "/v1/files/" + userBucket + "/x/y%20z/a%20b%26c.txt"}, wire)
+
+	srv.ResetRequests()
+	bad := []struct{ bucket, path string }{
+		{userBucket, "../" + dialtest.BucketOf("other") + "/a.txt"},
+		{userBucket, "a/../../b.txt"},
+		{userBucket, "a/./b.txt"},
+		{userBucket, "a//b.txt"},
+		{userBucket, "/a.txt"},
+		{userBucket + "/a", "b.txt"},
+		{"", "b.txt"},
+	}
+	for _, tt := range bad {
+		var ie *apierror.InputError
+		_, err := raw.DownloadFile(ctx, tt.bucket, tt.path, nil)
+		require.ErrorAs(t, err, &ie, "%s %s", tt.bucket, tt.path)
+		_, err = raw.DeleteFile(ctx, tt.bucket, tt.path, nil)
+		require.ErrorAs(t, err, &ie)
+		_, err = raw.GetFileMetadata(ctx, tt.bucket, tt.path, nil)
+		require.ErrorAs(t, err, &ie)
+	}
+	require.Empty(t, srv.Requests(), "no request for a path that leaves the bucket")
 }

@@ -139,22 +139,31 @@ func decodeSegment(seg string) (string, string) {
 		b.WriteByte(c)
 	}
 	d := b.String()
+	if reason := checkSegment(d); reason != "" {
+		return "", reason
+	}
+	return d, ""
+}
+
+// checkSegment validates one decoded path segment the way DIAL Core does;
+// it returns why the segment is refused, or "".
+func checkSegment(d string) string {
 	switch {
 	case d == "":
-		return "", "empty path segment"
+		return "empty path segment"
 	case d == "." || d == "..":
-		return "", "segment " + quote(d) + " is not allowed"
+		return "segment " + quote(d) + " is not allowed"
 	case strings.Contains(d, "/"):
-		return "", "a segment must not contain an encoded slash (%2F)"
+		return "a segment must not contain an encoded slash (%2F)"
 	case strings.ContainsAny(d, "{}"):
-		return "", "a segment must not contain { or }"
+		return "a segment must not contain { or }"
 	}
 	for _, r := range d {
 		if r < 0x20 || r == 0x7f {
-			return "", "a segment must not contain control characters"
+			return "a segment must not contain control characters"
 		}
 	}
-	return d, ""
+	return ""
 }
 
 func isHex(c byte) bool {
@@ -198,9 +207,6 @@ func escapeSegment(s string) string {
 func unreserved(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
 }
-
-// unescapePath decodes a whole escaped path (for http.Request.URL.Path).
-func unescapePath(p string) (string, error) { return url.PathUnescape(p) }
 
 // String returns "files/<bucket>/<encoded path>", ending in "/" for folders.
 func (u FileURL) String() string {
