@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"iter"
+	"math"
 	"net/http"
 	"strings"
 
@@ -112,6 +113,20 @@ func nonEmpty(field string, list []string) error {
 	return nil
 }
 
+// checkCounts rejects negative counts and credits, and credits that JSON
+// cannot carry (NaN, ±Inf), naming the field.
+func checkCounts(count, maxUseCount int, maxCredits float64) error {
+	switch {
+	case count < 0:
+		return keyInputErr("count", "must not be negative")
+	case maxUseCount < 0:
+		return keyInputErr("max use count", "must not be negative")
+	case !(maxCredits >= 0) || math.IsInf(maxCredits, 0): // !(>= 0) also catches NaN
+		return keyInputErr("max credits", "must be a finite number, not negative")
+	}
+	return nil
+}
+
 func ptrIf[T comparable](v T) *T {
 	var zero T
 	if v == zero {
@@ -176,8 +191,8 @@ func (s *AccessKeyService) Create(ctx context.Context, req CreateAccessKeysReque
 	if req.AppID != "" && len(req.AppIDs) > 0 {
 		return nil, keyInputErr("app id", "set app id or app ids, not both")
 	}
-	if req.Count < 0 || req.MaxUseCount < 0 || req.MaxCredits < 0 {
-		return nil, keyInputErr("count", "counts and credits must not be negative")
+	if err := checkCounts(req.Count, req.MaxUseCount, req.MaxCredits); err != nil {
+		return nil, err
 	}
 	count := req.Count
 	if count == 0 {
@@ -293,8 +308,8 @@ func (s *AccessKeyService) Update(ctx context.Context, req UpdateAccessKeysReque
 	if req.Type != "" && !validType(req.Type) {
 		return keyInputErr("access key type", `must be "O", "M" or "L"`)
 	}
-	if req.MaxUseCount < 0 || req.MaxCredits < 0 {
-		return keyInputErr("max use count", "counts and credits must not be negative")
+	if err := checkCounts(0, req.MaxUseCount, req.MaxCredits); err != nil {
+		return err
 	}
 	body := vectorveinapi.UpdateAccessKeysRequest{
 		AccessKey: ptrIf(req.AccessKey), AccessKeys: req.AccessKeys, AppId: ptrIf(req.AppID), AppIds: req.AppIDs,
