@@ -149,8 +149,18 @@ func sessionKind(code string) error {
 	return nil
 }
 
-// sessionError adds the session id to a *SessionError, and types a plain
-// 404/410 on a session endpoint.
+// inSession adds the session id to a *SessionError (a call in a session
+// fails for reasons of its own too: those stay as they are).
+func inSession(id string, err error) error {
+	var se *SessionError
+	if errors.As(err, &se) {
+		se.SessionID = id
+	}
+	return err
+}
+
+// sessionError is inSession for the session endpoints, where a plain 404 or
+// 410 can only be about the session.
 func sessionError(id string, err error) error {
 	var se *SessionError
 	if errors.As(err, &se) {

@@ -2,6 +2,7 @@ package infsh
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -46,7 +47,7 @@ func (s *SessionService) Start(ctx context.Context, p RunParams, opts ...option.
 		return nil, t, err
 	}
 	if t.SessionID == "" {
-		return nil, t, inputErr("session", "the task of a new session has no session_id")
+		return nil, t, fmt.Errorf("%s: the task %s of a new session has no session_id", ServiceName, t.ID)
 	}
 	return &SessionHandle{ID: t.SessionID, App: p.App, s: s}, t, nil
 }
@@ -60,10 +61,7 @@ func (s *SessionService) Handle(id, app string) *SessionHandle {
 // waits for the result.
 func (h *SessionHandle) Call(ctx context.Context, function string, input any, opts ...option.RequestOption) (*Task, error) {
 	t, err := h.s.c.Tasks.Run(ctx, RunParams{App: h.App, Function: function, Input: input, Session: h.ID}, opts...)
-	if err != nil {
-		return t, sessionError(h.ID, err)
-	}
-	return t, nil
+	return t, inSession(h.ID, err)
 }
 
 // Info reads the session.
