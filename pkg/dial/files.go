@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -166,11 +167,12 @@ type UploadParams struct {
 }
 
 // Upload stores body as the file at url, streaming it as multipart/form-data
-// (the body is never held in memory whole). When body is an io.ReadSeeker a
+// (the body is never held in memory whole). A nil body (or nil pointer) is
+// an *apierror.InputError. When body is an io.ReadSeeker a
 // failed attempt can be retried from its start; otherwise it is sent once.
 // The returned metadata's ETag is the new content's ETag.
 func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reader, p *UploadParams, opts ...option.RequestOption) (*Metadata, error) {
-	if body == nil {
+	if isNil(body) {
 		return nil, &apierror.InputError{Service: ServiceName, Field: "upload body", Reason: "must not be nil"}
 	}
 	if p == nil {
@@ -230,6 +232,16 @@ func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reade
 		m.ETag = resp.Header.Get("ETag")
 	}
 	return &m, nil
+}
+
+// isNil reports whether r is nil or a nil pointer (a typed nil such as a
+// nil *bytes.Reader or *os.File, whose methods panic or fail).
+func isNil(r io.Reader) bool {
+	if r == nil {
+		return true
+	}
+	v := reflect.ValueOf(r)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // multipartBody streams one file part through a pipe fed by a goroutine.

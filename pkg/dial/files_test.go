@@ -506,3 +506,22 @@ func TestRawFileOperations(t *testing.T) {
 	}
 	require.Empty(t, srv.Requests(), "no request for a path that leaves the bucket")
 }
+
+// TestUploadTypedNilReader: a nil pointer inside the io.Reader is a nil
+// reader too; it used to panic (in Len, or in the body goroutine, taking
+// the process down) or fail after the request had started.
+func TestUploadTypedNilReader(t *testing.T) {
+	srv, c := newClient(t, nil)
+	ctx := context.Background()
+	_, err := c.Home(ctx)
+	require.NoError(t, err)
+	srv.ResetRequests()
+	for _, r := range []io.Reader{(*bytes.Reader)(nil), (*strings.Reader)(nil), (*bytes.Buffer)(nil), (*os.File)(nil)} {
+		var ie *apierror.InputError
+		require.NotPanics(t, func() {
+			_, err = c.Files.Upload(ctx, "a.txt", r, nil)
+		})
+		require.ErrorAs(t, err, &ie, "%T", r)
+	}
+	require.Empty(t, srv.Requests())
+}
