@@ -10,30 +10,6 @@ import (
 	"github.com/aiclients/sdk-go/pkg/dragoneye/dragoneyetest"
 )
 
-// FuzzDecodeResults feeds arbitrary bodies to both decoders: they must
-// return objects or an error, never panic or hang.
-func FuzzDecodeResults(f *testing.F) {
-	objs, frames := sampleVideo()
-	body, err := dragoneyetest.EncodeVideoResults(objs, frames)
-	if err != nil {
-		f.Fatal(err)
-	}
-	empty, err := dragoneyetest.EncodeVideoResults(nil, nil)
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Add(body)
-	f.Add(empty)
-	f.Add(predictionsOnly(f, body))
-	f.Add([]byte("PAR1"))
-	f.Add([]byte("PK\x03\x04"))
-	f.Add([]byte{})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _, _ = dragoneye.DecodeVideoObjects(b)
-		_, _ = dragoneye.DecodeImageObjects(b)
-	})
-}
-
 // TestDecodeMutatedBodies is a deterministic slice of the fuzz target:
 // random byte damage to a real archive and to a bare Parquet file (sizes
 // overwritten with huge values included) must give errors, never a panic,

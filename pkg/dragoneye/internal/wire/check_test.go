@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func sampleFile(t *testing.T) []byte {
+func sampleFile(t testing.TB) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	score := float32(0.5)

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func member(t *testing.T, path, name string) []byte {
+func member(t testing.TB, path, name string) []byte {
 	t.Helper()
 	body, err := os.ReadFile(path)
 	require.NoError(t, err)
