@@ -80,9 +80,29 @@ func ArrayParam(items Param, description string) Param {
 }
 
 // ObjectParam is an object with the given properties (required unless
-// Optional).
+// Optional). A name given twice keeps its first place and its last Param, as
+// in the official builder.
 func ObjectParam(description string, properties ...Field) Param {
-	return Param{typ: "object", properties: append([]Field{}, properties...), description: description}
+	var fields []Field
+	for _, f := range properties {
+		fields = setField(fields, f)
+	}
+	if fields == nil {
+		fields = []Field{}
+	}
+	return Param{typ: "object", properties: fields, description: description}
+}
+
+// setField adds f to fields, or replaces the field of the same name in its
+// place (the official builder keeps parameters in a dict).
+func setField(fields []Field, f Field) []Field {
+	for i := range fields {
+		if fields[i].Name == f.Name {
+			fields[i].Param = f.Param
+			return fields
+		}
+	}
+	return append(fields, f)
 }
 
 // Optional marks p as not required.
@@ -231,9 +251,9 @@ func (t *ClientToolBuilder) Describe(d string) *ClientToolBuilder { t.b.descript
 // DisplayName sets the name shown to people (default: the name).
 func (t *ClientToolBuilder) DisplayName(n string) *ClientToolBuilder { t.b.display = n; return t }
 
-// Param adds a parameter.
+// Param adds a parameter; adding a name again replaces it in its place.
 func (t *ClientToolBuilder) Param(name string, p Param) *ClientToolBuilder {
-	t.b.fields = append(t.b.fields, F(name, p))
+	t.b.fields = setField(t.b.fields, F(name, p))
 	return t
 }
 
@@ -333,9 +353,9 @@ func (t *WebhookToolBuilder) Describe(d string) *WebhookToolBuilder { t.b.descri
 // DisplayName sets the name shown to people (default: the name).
 func (t *WebhookToolBuilder) DisplayName(n string) *WebhookToolBuilder { t.b.display = n; return t }
 
-// Param adds a parameter.
+// Param adds a parameter; adding a name again replaces it in its place.
 func (t *WebhookToolBuilder) Param(name string, p Param) *WebhookToolBuilder {
-	t.b.fields = append(t.b.fields, F(name, p))
+	t.b.fields = setField(t.b.fields, F(name, p))
 	return t
 }
 

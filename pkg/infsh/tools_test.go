@@ -44,7 +44,13 @@ func TestToolBuilderGolden(t *testing.T) {
 			Param("message", infsh.StringParam("Message")).
 			Param("urgent", infsh.Optional(infsh.BooleanParam(""))).
 			Secret("HOOK_SECRET").Build(),
-		"webhook_plain":  infsh.WebhookTool("ping", "https://hooks.example.com/ping").Build(),
+		"webhook_plain": infsh.WebhookTool("ping", "https://hooks.example.com/ping").Build(),
+		"client_repeated_param": infsh.ClientTool("again").
+			Param("a", infsh.StringParam("first")).
+			Param("b", infsh.NumberParam("")).
+			Param("a", infsh.IntegerParam("second")).
+			Param("o", infsh.ObjectParam("", infsh.F("x", infsh.StringParam("")), infsh.F("y", infsh.BooleanParam("")),
+				infsh.F("x", infsh.NumberParam("last x")))).Build(),
 		"internal_all":   infsh.InternalTools().All().Build(),
 		"internal_none":  infsh.InternalTools().None().Build(),
 		"internal_mixed": infsh.InternalTools().Plan(true).Memory(false).Finish(true).Skills(true).Build(),

@@ -69,6 +69,13 @@ CASES = {
     .secret("HOOK_SECRET")
     .build(),
     "webhook_plain": lambda: webhook_tool("ping", "https://hooks.example.com/ping").build(),
+    # A parameter added again replaces the first one in its place (a dict).
+    "client_repeated_param": lambda: tool("again")
+    .param("a", string("first"))
+    .param("b", number())
+    .param("a", integer("second"))
+    .param("o", obj({"x": string(), "y": boolean(), "x": number("last x")}))  # noqa: F601
+    .build(),
     "internal_all": lambda: internal_tools().all().build(),
     "internal_none": lambda: internal_tools().none().build(),
     "internal_mixed": lambda: internal_tools().plan().memory(False).finish().skills().build(),
