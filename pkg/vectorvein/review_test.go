@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -45,4 +46,14 @@ func TestAccessKeyCreditsMustBeFinite(t *testing.T) {
 		})
 	}
 	require.Empty(t, srv.Requests(), "client-side checks send nothing")
+}
+
+// A negative link timeout is bad input like any other: an
+// *apierror.InputError naming the field, not an untyped error.
+func TestVAppNegativeTimeoutIsInputError(t *testing.T) {
+	_, err := vectorvein.SignVAppURL(vectorveintest.APIKey, "app", "ak", "kid", &vectorvein.VAppURLOptions{Timeout: -time.Second})
+	var ie *apierror.InputError
+	require.ErrorAs(t, err, &ie)
+	require.Equal(t, "VApp link timeout", ie.Field)
+	require.Contains(t, err.Error(), "must not be negative")
 }

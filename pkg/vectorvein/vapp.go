@@ -108,7 +108,7 @@ func SignVAppToken(apiKey string, t VAppToken, random io.Reader) (string, error)
 		return "", err
 	}
 	if t.Timeout < 0 {
-		return "", fmt.Errorf("vectorvein: VApp link timeout must not be negative, got %s", t.Timeout)
+		return "", inputErr("VApp link timeout", fmt.Sprintf("must not be negative, got %s", t.Timeout))
 	}
 	if random == nil {
 		random = rand.Reader
