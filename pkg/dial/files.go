@@ -97,19 +97,28 @@ type homeCache struct {
 	bucket *Bucket
 }
 
-// Bucket returns the caller's bucket (GET /v1/bucket). The answer is cached:
-// however many goroutines ask at once, one request is sent; a failed lookup
-// is retried by the next call.
+// Bucket returns the caller's bucket (GET /v1/bucket). The answer for the
+// client's own credentials and base URL is cached: however many goroutines
+// ask at once, one request is sent; a failed lookup is retried by the next
+// call. A call whose options change the credentials, the base URL or
+// WithPerRequestKey looks its own bucket up every time, without the cache.
 func (c *Client) Bucket(ctx context.Context, opts ...option.RequestOption) (*Bucket, error) {
+	if ctx == nil {
+		return nil, &apierror.InputError{Service: ServiceName, Field: "context", Reason: "must not be nil"}
+	}
+	if foreignIdentity(ctx) || changesIdentity(opts) {
+		ctx, err := c.fileContext(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		return c.lookupBucket(ctx)
+	}
 	c.home.mu.Lock()
 	b := c.home.bucket
 	c.home.mu.Unlock()
 	if b != nil {
 		cp := *b
 		return &cp, nil
-	}
-	if ctx == nil {
-		return nil, &apierror.InputError{Service: ServiceName, Field: "context", Reason: "must not be nil"}
 	}
 	select {
 	case c.home.sem <- struct{}{}:
@@ -125,21 +134,62 @@ func (c *Client) Bucket(ctx context.Context, opts ...option.RequestOption) (*Buc
 		if err != nil {
 			return nil, err
 		}
-		var got Bucket
-		resp, err := c.raw.GetBucket(ctx)
-		if err := c.core.DecodeJSON(resp, err, &got); err != nil {
+		if b, err = c.lookupBucket(ctx); err != nil {
 			return nil, err
 		}
-		if !alnum(got.Bucket) {
-			return nil, fmt.Errorf("dial: GET /v1/bucket returned an invalid bucket id %q", got.Bucket)
-		}
-		b = &got
 		c.home.mu.Lock()
 		c.home.bucket = b
 		c.home.mu.Unlock()
 	}
 	cp := *b
 	return &cp, nil
+}
+
+func (c *Client) lookupBucket(ctx context.Context) (*Bucket, error) {
+	var got Bucket
+	resp, err := c.raw.GetBucket(ctx)
+	if err := c.core.DecodeJSON(resp, err, &got); err != nil {
+		return nil, err
+	}
+	if !alnum(got.Bucket) {
+		return nil, fmt.Errorf("dial: GET /v1/bucket returned an invalid bucket id %q", got.Bucket)
+	}
+	return &got, nil
+}
+
+// foreignKey marks a call context whose options changed the caller's
+// identity (see changesIdentity).
+type foreignKey struct{}
+
+func foreignIdentity(ctx context.Context) bool {
+	v, _ := ctx.Value(foreignKey{}).(bool)
+	return v
+}
+
+// changesIdentity reports whether opts set credentials, a base URL or
+// WithPerRequestKey: then the call may belong to another bucket than the
+// client's.
+func changesIdentity(opts []option.RequestOption) bool {
+	if len(opts) == 0 {
+		return false
+	}
+	probe := &option.Config{}
+	_ = probe.Apply(opts...) // invalid options are reported by the call itself
+	return probe.APIKey != nil || probe.BearerToken != nil || probe.BaseURL != "" || probe.Value(perRequestKeyKey{}) != nil
+}
+
+// fileContext is core.Context for the file methods: it also marks a call
+// whose options change the identity, so that its bucket is not the cached
+// one.
+func (c *Client) fileContext(ctx context.Context, opts []option.RequestOption) (context.Context, error) {
+	cctx, err := c.core.Context(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if changesIdentity(opts) && !foreignIdentity(cctx) {
+		cctx = context.WithValue(cctx, foreignKey{}, true)
+	}
+	return cctx, nil
 }
 
 // Home returns the caller's home folder, "files/<bucket>/" (see Bucket).
@@ -178,7 +228,7 @@ func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reade
 	if p == nil {
 		p = &UploadParams{}
 	}
-	ctx, err := f.c.core.Context(ctx, opts)
+	ctx, err := f.c.fileContext(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -444,7 +494,7 @@ func (f *FilesService) Download(ctx context.Context, fileURL string, p *Download
 	if p == nil {
 		p = &DownloadParams{}
 	}
-	ctx, err := f.c.core.Context(ctx, opts)
+	ctx, err := f.c.fileContext(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -487,7 +537,7 @@ func (f *FilesService) Delete(ctx context.Context, fileURL string, p *DeletePara
 	if p == nil {
 		p = &DeleteParams{}
 	}
-	ctx, err := f.c.core.Context(ctx, opts)
+	ctx, err := f.c.fileContext(ctx, opts)
 	if err != nil {
 		return err
 	}
@@ -529,7 +579,7 @@ func (f *FilesService) Metadata(ctx context.Context, fileURL string, p *Metadata
 	if p.Limit < 0 || p.Limit > 1000 {
 		return nil, &apierror.InputError{Service: ServiceName, Field: "limit", Reason: "must be between 0 and 1000"}
 	}
-	ctx, err := f.c.core.Context(ctx, opts)
+	ctx, err := f.c.fileContext(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -590,7 +640,7 @@ func (f *FilesService) List(ctx context.Context, folderURL string, p *ListParams
 			yield(Metadata{}, &apierror.InputError{Service: ServiceName, Field: "page size", Reason: "must be between 0 and 1000"})
 			return
 		}
-		cctx, err := f.c.core.Context(ctx, opts)
+		cctx, err := f.c.fileContext(ctx, opts)
 		if err != nil {
 			yield(Metadata{}, err)
 			return

@@ -525,3 +525,46 @@ func TestUploadTypedNilReader(t *testing.T) {
 	}
 	require.Empty(t, srv.Requests())
 }
+
+// TestHomePerCallIdentity: the cached bucket belongs to the client's own
+// credentials and base URL. A call with other credentials (or another DIAL)
+// looks its bucket up without using or filling the cache; it used to
+// resolve home-relative paths into the client's bucket (403) or, called
+// first, to cache another user's bucket for the client.
+func TestHomePerCallIdentity(t *testing.T) {
+	srv := dialtest.NewServer(t, dialtest.WithAPIKey("ka", "alice"), dialtest.WithAPIKey("kb", "bob"))
+	other := dialtest.NewServer(t, dialtest.WithAPIKey("ka", "alice"))
+	ctx := context.Background()
+	c, err := dial.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("ka"))
+	require.NoError(t, err)
+
+	// First call with bob's key: bob's bucket, not cached for alice.
+	m, err := c.Files.Upload(ctx, "b.txt", strings.NewReader("bob"), nil, option.WithAPIKey("kb"))
+	require.NoError(t, err)
+	require.Equal(t, dialtest.BucketOf("bob"), m.Bucket)
+	h, err := c.Home(ctx)
+	require.NoError(t, err)
+	require.Equal(t, dialtest.BucketOf("alice"), h.Bucket())
+
+	// Cache filled with alice's bucket: bob's call still uses bob's.
+	m, err = c.Files.Upload(ctx, "b2.txt", strings.NewReader("bob"), nil, option.WithAPIKey("kb"))
+	require.NoError(t, err)
+	require.Equal(t, dialtest.BucketOf("bob"), m.Bucket)
+	for it, err := range c.Files.List(ctx, "", nil, option.WithAPIKey("kb")) {
+		require.NoError(t, err)
+		require.Equal(t, dialtest.BucketOf("bob"), it.Bucket)
+	}
+	b, err := c.Bucket(ctx, option.WithAPIKey("kb"))
+	require.NoError(t, err)
+	require.Equal(t, dialtest.BucketOf("bob"), b.Bucket)
+	h, err = c.Home(ctx)
+	require.NoError(t, err)
+	require.Equal(t, dialtest.BucketOf("alice"), h.Bucket())
+
+	// Another base URL: the lookup goes there.
+	_, err = c.Home(ctx, option.WithBaseURL(other.URL))
+	require.NoError(t, err)
+	require.Len(t, other.Requests(), 1)
+	require.Empty(t, srv.Violations())
+	require.Empty(t, other.Violations())
+}
