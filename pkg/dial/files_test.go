@@ -568,3 +568,30 @@ func TestHomePerCallIdentity(t *testing.T) {
 	require.Empty(t, srv.Violations())
 	require.Empty(t, other.Violations())
 }
+
+// TestJoinEncodesReserved: a home-relative path is a path, not a URL, so "#"
+// and "?" are name characters and are encoded like every other reserved
+// character (reference table: a#b.txt -> a%23b.txt, a?b.txt -> a%3Fb.txt);
+// they used to be refused as a query or fragment.
+func TestJoinEncodesReserved(t *testing.T) {
+	home, err := dial.ParseFileURL("files/b1/")
+	require.NoError(t, err)
+	for raw, want := range map[string]string{
+		"a#b.txt": "files/b1/a%23b.txt", "a?b.txt": "files/b1/a%3Fb.txt", "d?/x#1/": "files/b1/d%3F/x%231/",
+		"a%23b.txt": "files/b1/a%23b.txt",
+	} {
+		u, err := home.Join(raw)
+		require.NoError(t, err, raw)
+		require.Equal(t, want, u.String())
+	}
+	srv, c := newClient(t, nil)
+	ctx := context.Background()
+	m, err := c.Files.Upload(ctx, "q/a#b?.txt", strings.NewReader("x"), nil)
+	require.NoError(t, err)
+	require.Equal(t, "a#b?.txt", m.Name)
+	_, _, ok := srv.File(dialtest.DefaultUser, "q/a#b?.txt")
+	require.True(t, ok)
+	d, err := c.Files.Download(ctx, m.URL, nil)
+	require.NoError(t, err)
+	require.NoError(t, d.Close())
+}

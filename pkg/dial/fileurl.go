@@ -267,7 +267,8 @@ func (u FileURL) Parent() FileURL {
 
 // Join returns the file or folder at rel below the folder u. rel is a
 // "/"-separated relative path whose segments are raw or percent-encoded; a
-// trailing "/" makes the result a folder.
+// trailing "/" makes the result a folder. Being a path, not a URL, rel may
+// hold "?" and "#" as name characters ("a#b.txt" becomes "a%23b.txt").
 func (u FileURL) Join(rel string) (FileURL, error) {
 	if u.bucket == "" {
 		return FileURL{}, invalidURL(rel, "joined to an empty FileURL")
@@ -280,9 +281,6 @@ func (u FileURL) Join(rel string) (FileURL, error) {
 	}
 	if strings.HasPrefix(rel, "/") {
 		return FileURL{}, invalidURL(rel, "must be relative (no leading /)")
-	}
-	if strings.ContainsAny(rel, "?#") {
-		return FileURL{}, invalidURL(rel, "must not contain a query or fragment (encode ? and # in names)")
 	}
 	segs, reason := splitSegments(strings.TrimSuffix(rel, "/"))
 	if reason != "" {
@@ -305,7 +303,9 @@ func (u FileURL) apiPath(prefix string) string {
 //     (its query is dropped);
 //   - a path relative to the caller's home folder, such as "reports/q1.csv"
 //     (this looks up the bucket once, see Client.Home). A first segment that
-//     is a DIAL resource type (files, prompts, …) is not home-relative.
+//     is a DIAL resource type (files, prompts, …) is not home-relative. As
+//     in Join, "?" and "#" are part of the names here; in the URL forms
+//     above they must be percent-encoded.
 //
 // Anything else, another host, "..", empty segments or forbidden characters
 // give *InvalidURLError without a request (except the bucket lookup).
