@@ -56,31 +56,41 @@ type CreateAccessKeysRequest struct {
 	AppID  string
 	AppIDs []string
 	// ExpireTime is when the keys expire, as the service's date-time string.
-	ExpireTime  string
-	MaxCredits  float64
+	ExpireTime string
+	// MaxCredits caps the credits the keys may spend (0: no cap sent).
+	MaxCredits float64
+	// MaxUseCount caps how often the keys may be used (0: no cap sent).
 	MaxUseCount int
+	// Description is free text shown with the keys.
 	Description string
 }
 
 // ListAccessKeysRequest selects a page of keys. Zero values take the service defaults:
 // page 1, 10 a page, sorted by create_time, descending.
 type ListAccessKeysRequest struct {
+	// Page (1-based) and PageSize select the page.
 	Page, PageSize int
-	SortField      string
+	// SortField is the key field to sort by, e.g. "create_time".
+	SortField string
 	// SortOrder is "ascend" or "descend".
 	SortOrder string
-	AppID     string
-	Status    []AccessKeyStatus
-	Type      AccessKeyType
+	// AppID, Status and Type filter the keys when set.
+	AppID  string
+	Status []AccessKeyStatus
+	Type   AccessKeyType
 }
 
 // UpdateAccessKeysRequest changes one key (AccessKey) or several (AccessKeys). Zero values
 // are left out, as the official SDK does.
 type UpdateAccessKeysRequest struct {
-	AccessKey   string
-	AccessKeys  []string
-	AppID       string
-	AppIDs      []string
+	// AccessKey (one key) or AccessKeys (several) names what to change.
+	AccessKey  string
+	AccessKeys []string
+	// AppID or AppIDs replace the apps the keys open.
+	AppID  string
+	AppIDs []string
+	// ExpireTime, MaxUseCount, MaxCredits and Description replace those
+	// fields; see CreateAccessKeysRequest.
 	ExpireTime  string
 	MaxUseCount int
 	MaxCredits  float64

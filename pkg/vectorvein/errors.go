@@ -11,8 +11,10 @@ import (
 // with a message about the key; or no key configured at all. Err is the *apierror.Error
 // of the reply (or the *apierror.InputError when nothing was sent).
 type APIKeyError struct {
+	// Reason says what is wrong with the key (never the key itself).
 	Reason string
-	Err    error
+	// Err is the underlying error (see the type's doc), or nil.
+	Err error
 }
 
 // Error describes the failure; it never holds the API key.
@@ -33,11 +35,16 @@ func (e *APIKeyError) StatusCode() int { return statusOf(e.Err) }
 // workflow/run or workflow/check-status). Message is the server's msg ("FAILED"),
 // Detail and Task its data.error and data.error_task when present.
 type WorkflowError struct {
-	RunID   string
+	// RunID is the failed run's rid ("" when the run never got one).
+	RunID string
+	// Message is the server's msg, usually "FAILED".
 	Message string
-	Detail  string
-	Task    string
-	Err     *apierror.Error
+	// Detail is the server's data.error.
+	Detail string
+	// Task is the server's data.error_task, the node that failed.
+	Task string
+	// Err is the reply as the shared API error.
+	Err *apierror.Error
 }
 
 // Error describes the failure; it never holds the API key.
@@ -71,8 +78,10 @@ func (e *WorkflowError) Unwrap() error {
 // an *apierror.InputError), or answered 404 (no such key or app) or 403 (expired key, no
 // permission) by the server (Err is the *apierror.Error).
 type AccessKeyError struct {
+	// Reason says what went wrong.
 	Reason string
-	Err    error
+	// Err is the *apierror.InputError or *apierror.Error (see the type's doc).
+	Err error
 }
 
 // Error describes the failure; it never holds the API key.
@@ -93,8 +102,10 @@ func (e *AccessKeyError) StatusCode() int { return statusOf(e.Err) }
 // failed or was cancelled (Err is the transport's error), or the reply was not a JSON
 // envelope (Err is an *apierror.Error with the HTTP status and the raw body).
 type RequestError struct {
+	// Reason says what went wrong.
 	Reason string
-	Err    error
+	// Err is the transport's error or the *apierror.Error (see the type's doc), or nil.
+	Err error
 }
 
 // Error describes the failure; it never holds the API key.
@@ -113,10 +124,12 @@ func (e *RequestError) Unwrap() error { return e.Err }
 // cancel it with Workflows.Stop. Err is the *poll.TimeoutError, which unwraps to
 // context.DeadlineExceeded or context.Canceled.
 type TimeoutError struct {
+	// RunID is the run still going on the server.
 	RunID string
 	// Last is the last status seen, nil if no check completed.
 	Last *RunResult
-	Err  error
+	// Err is the *poll.TimeoutError.
+	Err error
 }
 
 // Error describes the failure; it never holds the API key.

@@ -38,7 +38,9 @@ type VAppURLOptions struct {
 
 // VAppToken is what a VApp link's token carries.
 type VAppToken struct {
-	AppID     string
+	// AppID is the VApp the link opens.
+	AppID string
+	// AccessKey is the access key that grants the visit.
 	AccessKey string
 	// IssuedAt is the signing time, in whole seconds.
 	IssuedAt time.Time
@@ -73,6 +75,7 @@ var (
 // TokenError is returned by VerifyVAppToken and DecryptVAppToken. Kind is one of
 // ErrTokenMalformed, ErrTokenBadPadding or ErrTokenExpired, and errors.Is matches it.
 type TokenError struct {
+	// Kind is ErrTokenMalformed, ErrTokenBadPadding or ErrTokenExpired.
 	Kind   error
 	Detail string     // what exactly was wrong; never holds key material
 	Token  *VAppToken // the decrypted token, set when Kind is ErrTokenExpired

@@ -74,6 +74,7 @@ type RunRef struct {
 
 // RunResult is the state of a run.
 type RunResult struct {
+	// RunID is the run's rid.
 	RunID string
 	// Status is StatusFinished (200) or StatusRunning (202).
 	Status int

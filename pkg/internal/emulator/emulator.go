@@ -126,24 +126,24 @@ func WithViolationHook(f func(Violation)) Option { return func(c *config) { c.on
 
 // Request is one recorded request.
 type Request struct {
-	Method        string            `json:"method"`
-	Path          string            `json:"path"`               // unescaped URL path
-	Query         url.Values        `json:"query,omitempty"`    // parsed query
-	Header        http.Header       `json:"header,omitempty"`   // as received, credentials included (also in GET /_emulator/requests)
-	Body          []byte            `json:"body,omitempty"`     // at most MaxRecordedBody bytes
-	BodyTruncated bool              `json:"body_truncated"`     // the body was longer than Body
-	Operation     string            `json:"operation"`          // operationId ("" when no route)
-	Template      string            `json:"template,omitempty"` // spec path template
-	PathParams    map[string]string `json:"path_params,omitempty"`
-	Time          time.Time         `json:"time"`
+	Method        string            `json:"method"`                // request method
+	Path          string            `json:"path"`                  // unescaped URL path
+	Query         url.Values        `json:"query,omitempty"`       // parsed query
+	Header        http.Header       `json:"header,omitempty"`      // as received, credentials included (also in GET /_emulator/requests)
+	Body          []byte            `json:"body,omitempty"`        // at most MaxRecordedBody bytes
+	BodyTruncated bool              `json:"body_truncated"`        // the body was longer than Body
+	Operation     string            `json:"operation"`             // operationId ("" when no route)
+	Template      string            `json:"template,omitempty"`    // spec path template
+	PathParams    map[string]string `json:"path_params,omitempty"` // unescaped path parameters
+	Time          time.Time         `json:"time"`                  // when it arrived
 }
 
 // Violation is one request or response that broke the spec.
 type Violation struct {
-	Direction string `json:"direction"` // "request" or "response"
-	Operation string `json:"operation"` // operationId, or "METHOD /template" without one
-	Method    string `json:"method"`
-	Path      string `json:"path"`
+	Direction string `json:"direction"`        // "request" or "response"
+	Operation string `json:"operation"`        // operationId, or "METHOD /template" without one
+	Method    string `json:"method"`           // request method
+	Path      string `json:"path"`             // unescaped request path
 	Status    int    `json:"status,omitempty"` // response status (responses only)
 	Field     string `json:"field"`            // the first offending field, e.g. `request body /messages/0/role`
 	Message   string `json:"message"`          // "<operation>: <field>: <reason>[; <field>: <reason>...]"

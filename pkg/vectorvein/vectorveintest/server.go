@@ -45,9 +45,10 @@ const (
 	// FailWorkflowID fails at the first check.
 	FailWorkflowID = "wf-fail"
 
-	// DefaultAppID and SecondAppID are the VApps that exist by default.
+	// DefaultAppID is the first VApp that exists by default.
 	DefaultAppID = "app-demo"
-	SecondAppID  = "app-second"
+	// SecondAppID is the second VApp that exists by default.
+	SecondAppID = "app-second"
 )
 
 // Output is one workflow output.
@@ -55,6 +56,7 @@ type Output = vectorveinapi.WorkflowOutput
 
 // Workflow is a scripted workflow.
 type Workflow struct {
+	// ID is the workflow id (wid) clients run.
 	ID string
 	// Polls is how many status checks answer 202 (running) before the run ends; 0 ends it
 	// at the first check (and lets a wait_for_completion run answer at once).
