@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -92,4 +93,136 @@ func TestSessionStartWithoutSessionID(t *testing.T) {
 	require.ErrorContains(t, err, "session_id")
 	var ie *apierror.InputError
 	require.False(t, errors.As(err, &ie), "not an input error: %v", err)
+}
+
+// garbageServer serves task t1: its first stream answers with first (then
+// the connection ends), later streams with the completed task; GET
+// /tasks/t1 says it is still running.
+func garbageServer(t *testing.T, contentType string, first func(w http.ResponseWriter, r *http.Request)) *infsh.Client {
+	t.Helper()
+	var mu sync.Mutex
+	streams := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/tasks/t1/stream":
+			mu.Lock()
+			streams++
+			n := streams
+			mu.Unlock()
+			if n == 1 {
+				w.Header().Set("Content-Type", contentType)
+				first(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "application/x-ndjson")
+			fmt.Fprintln(w, `{"id":"t1","status":10,"output":{"ok":true}}`)
+		case "/tasks/t1":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"data":{"id":"t1","status":7}}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c, err := infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("k"), option.WithMaxRetries(0))
+	require.NoError(t, err)
+	c.Tasks.Follow = infsh.FollowPolicy{ReconnectDelay: time.Millisecond, IdleTimeout: 200 * time.Millisecond, PollInterval: 5 * time.Millisecond}
+	return c
+}
+
+// TestGarbageStreams: a broken first stream (cut mid-line, binary noise, a
+// line beyond the size limit, HTML, JSON that is no task, endless noise)
+// neither panics nor hangs: the client re-syncs, reconnects and finishes.
+func TestGarbageStreams(t *testing.T) {
+	for _, tc := range []struct {
+		name, contentType string
+		first             func(w http.ResponseWriter, r *http.Request)
+	}{
+		{"truncated line", "application/x-ndjson", func(w http.ResponseWriter, _ *http.Request) {
+			fmt.Fprint(w, "{\"id\":\"t1\",\"status\":7}\n{\"id\":\"t1\",\"status\":1")
+		}},
+		{"binary noise", "application/x-ndjson", func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = w.Write([]byte("\x00\xff\xfe{\r\n\x1b[31m}}}\n\xc3\x28\n\x00\n"))
+		}},
+		{"huge line", "application/x-ndjson", func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = w.Write([]byte(`{"id":"t1","status":7,"output":"`))
+			chunk := []byte(strings.Repeat("x", 1<<20))
+			for i := 0; i < 17; i++ {
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+			_, _ = w.Write([]byte("\"}\n"))
+		}},
+		{"html", "text/html", func(w http.ResponseWriter, _ *http.Request) {
+			fmt.Fprint(w, "<html><body>502 Bad Gateway</body></html>")
+		}},
+		{"json that is no task", "application/x-ndjson", func(w http.ResponseWriter, _ *http.Request) {
+			fmt.Fprint(w, "[1,2]\n\"x\"\n42\nnull\n{}\n{\"data\":null}\n{\"data\":[1]}\n{\"data\":{\"id\":\"t1\",\"status\":\"running\"}}\n{\"status\":{\"a\":1}}\n")
+		}},
+		{"endless noise", "application/x-ndjson", func(w http.ResponseWriter, r *http.Request) {
+			f := w.(http.Flusher)
+			for {
+				if _, err := fmt.Fprintln(w, "not json"); err != nil {
+					return
+				}
+				f.Flush()
+				select {
+				case <-r.Context().Done():
+					return
+				case <-time.After(5 * time.Millisecond):
+				}
+			}
+		}},
+		{"sse noise", "text/event-stream", func(w http.ResponseWriter, _ *http.Request) {
+			fmt.Fprint(w, "data: {\"id\":\"t1\",\nevent\n: comment\ndata: [\n\nretry: x\n\ndata: {\"id\":\"t1\",\"status\":7}")
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := garbageServer(t, tc.contentType, tc.first)
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			task, err := c.Tasks.Wait(ctx, "t1")
+			require.NoError(t, err)
+			require.Equal(t, infsh.StatusCompleted, task.Status)
+			require.JSONEq(t, `{"ok":true}`, string(task.Output))
+		})
+	}
+}
+
+// TestRejectedTaskIsTaskError: status 13 (admission refused) ends the wait
+// with a *TaskError, like failed and cancelled.
+func TestRejectedTaskIsTaskError(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		fmt.Fprintln(w, `{"data":{"id":"t1","status":13,"error":"no balance"},"fields":["status","error"]}`)
+	}))
+	defer srv.Close()
+	c, err := infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("k"))
+	require.NoError(t, err)
+	_, err = c.Tasks.Wait(context.Background(), "t1")
+	var te *infsh.TaskError
+	require.ErrorAs(t, err, &te)
+	require.Equal(t, infsh.StatusRejected, te.Status())
+	require.Contains(t, err.Error(), "rejected: no balance")
+}
+
+// TestRunParamsOnTheWire: every run parameter reaches the request body
+// under its API name.
+func TestRunParamsOnTheWire(t *testing.T) {
+	c, srv := newClient(t)
+	at := time.Date(2026, 5, 1, 12, 0, 0, 0, time.FixedZone("X", 3600))
+	_, err := c.Tasks.Submit(context.Background(), infsh.RunParams{
+		App: infshtest.AppEcho + "@v1", Input: map[string]any{"x": 1}, Setup: map[string]any{"model": "m"},
+		Infra: infsh.InfraPrivateFirst, Workers: []string{"w1"}, Session: infsh.SessionNew,
+		SessionTimeout: 90 * time.Second, Function: "run", Webhook: "https://hooks.example.com/done",
+		RunAt: at, Metadata: map[string]any{"k": "v"},
+	})
+	require.NoError(t, err)
+	reqs := srv.Requests()
+	require.Equal(t, "/apps/run", reqs[0].Path)
+	require.JSONEq(t, `{"app":"infsh/echo@v1","input":{"x":1},"setup":{"model":"m"},"infra":"private_first",
+		"workers":["w1"],"session":"new","session_timeout":90,"function":"run",
+		"webhook":"https://hooks.example.com/done","run_at":"2026-05-01T11:00:00Z","metadata":{"k":"v"},"wait":false}`,
+		string(reqs[0].Body))
 }
