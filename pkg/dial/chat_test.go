@@ -495,3 +495,23 @@ func TestAPIVersionScopes(t *testing.T) {
 		}
 	}
 }
+
+// TestDotDeploymentIDs: "." and ".." ids used to be resolved away by URL
+// resolution, sending e.g. POST /openai/chat/completions; they are refused
+// before any request, as are ids with such segments.
+func TestDotDeploymentIDs(t *testing.T) {
+	srv, c := newClient(t, nil)
+	ctx := context.Background()
+	for _, id := range []string{".", "..", "applications/b/../x", "./gpt-4"} {
+		var ie *apierror.InputError
+		_, err := c.Chat.Create(ctx, id, ask("hi"))
+		require.ErrorAs(t, err, &ie, id)
+		_, err = c.Deployments.Get(ctx, id)
+		require.ErrorAs(t, err, &ie, id)
+		_, err = c.Applications.Get(ctx, id)
+		require.ErrorAs(t, err, &ie, id)
+		_, err = c.Chat.Tokenize(ctx, id, []dial.TokenizeInput{{Type: "string", Value: "x"}})
+		require.ErrorAs(t, err, &ie, id)
+	}
+	require.Empty(t, srv.Requests())
+}

@@ -170,6 +170,11 @@ func checkID(field, id string) error {
 	if strings.ContainsAny(id, "?#\x00\r\n") {
 		return &apierror.InputError{Service: ServiceName, Field: field, Reason: "must not contain ?, #, NUL or line breaks"}
 	}
+	for _, seg := range strings.Split(id, "/") {
+		if seg == "." || seg == ".." {
+			return &apierror.InputError{Service: ServiceName, Field: field, Reason: `must not contain "." or ".." segments`}
+		}
+	}
 	return nil
 }
 
