@@ -1,9 +1,11 @@
 package infsh_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -225,4 +227,49 @@ func TestRunParamsOnTheWire(t *testing.T) {
 		"workers":["w1"],"session":"new","session_timeout":90,"function":"run",
 		"webhook":"https://hooks.example.com/done","run_at":"2026-05-01T11:00:00Z","metadata":{"k":"v"},"wait":false}`,
 		string(reqs[0].Body))
+}
+
+// TestUploadSecretsStayOut: a failed presigned PUT is an error that names
+// neither the URL's signature nor the API key, and the debug log of the
+// whole upload holds none of them; the PUT carries no credentials, even
+// ones set as extra headers.
+func TestUploadSecretsStayOut(t *testing.T) {
+	const apiKey, sig, tok = "inf_SECRET_API_KEY", "SIGSECRET123", "TOKSECRET456"
+	var putHeader http.Header
+	var srvURL string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/files":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"data":[{"id":"f1","uri":"inf://files/f1","upload_url":%q}]}`,
+				srvURL+"/bucket/f1?X-Amz-Signature="+sig+"&token="+tok)
+		case r.Method == http.MethodPut:
+			putHeader = r.Header.Clone()
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `{"message":"signature does not match"}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	srvURL = srv.URL
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, err := infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey(apiKey), option.WithLogger(logger),
+		option.WithHeader("X-Api-Key", apiKey), option.WithMaxRetries(0))
+	require.NoError(t, err)
+	_, err = c.Files.Upload(context.Background(), strings.NewReader("data"), infsh.UploadOptions{Filename: "a.txt"})
+	var ae *apierror.Error
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, http.StatusForbidden, ae.StatusCode)
+	require.NotNil(t, putHeader)
+	require.Empty(t, putHeader.Get("Authorization"))
+	require.Empty(t, putHeader.Get("X-Api-Key"))
+	require.NotEmpty(t, logs.String())
+	for _, secret := range []string{apiKey, sig, tok} {
+		require.NotContains(t, err.Error(), secret)
+		require.NotContains(t, ae.URL, secret)
+		require.NotContains(t, logs.String(), secret)
+	}
 }
