@@ -320,10 +320,18 @@ func (f *File) upload(ctx context.Context, s *FileService, opts []option.Request
 
 var fileType = reflect.TypeOf((*File)(nil))
 
+// visit names a container already walked: its address and type (a slice
+// also by length), so that shared and cyclic values are walked once.
+type visit struct {
+	p uintptr
+	n int
+	t reflect.Type
+}
+
 // uploadValues uploads every *File found inside the values.
 func (s *FileService) uploadValues(ctx context.Context, opts []option.RequestOption, values ...any) error {
 	var files []*File
-	seen := map[uintptr]bool{}
+	seen := map[visit]bool{}
 	for _, v := range values {
 		collectFiles(reflect.ValueOf(v), &files, seen, 0)
 	}
@@ -335,19 +343,20 @@ func (s *FileService) uploadValues(ctx context.Context, opts []option.RequestOpt
 	return nil
 }
 
-func collectFiles(v reflect.Value, out *[]*File, seen map[uintptr]bool, depth int) {
+// collectFiles walks v for *File values. Every map, slice and pointer is
+// walked once, so a value that contains itself ends the walk (encoding the
+// input reports the cycle later).
+func collectFiles(v reflect.Value, out *[]*File, seen map[visit]bool, depth int) {
 	if !v.IsValid() || depth > 64 {
 		return
 	}
-	if v.Type() == fileType {
-		if !v.IsNil() {
-			f := v.Interface().(*File)
-			if !seen[uintptr(v.UnsafePointer())] {
-				seen[uintptr(v.UnsafePointer())] = true
-				*out = append(*out, f)
-			}
+	once := func(n int) bool {
+		k := visit{p: uintptr(v.UnsafePointer()), n: n, t: v.Type()}
+		if seen[k] {
+			return false
 		}
-		return
+		seen[k] = true
+		return true
 	}
 	switch v.Kind() {
 	case reflect.Interface:
@@ -355,24 +364,30 @@ func collectFiles(v reflect.Value, out *[]*File, seen map[uintptr]bool, depth in
 			collectFiles(v.Elem(), out, seen, depth+1)
 		}
 	case reflect.Pointer:
-		if v.IsNil() {
+		if v.IsNil() || !once(0) {
 			return
 		}
-		p := uintptr(v.UnsafePointer())
-		if seen[p] {
+		if v.Type() == fileType {
+			*out = append(*out, v.Interface().(*File))
 			return
 		}
-		seen[p] = true
 		collectFiles(v.Elem(), out, seen, depth+1)
 	case reflect.Map:
+		if v.IsNil() || !once(0) {
+			return
+		}
 		it := v.MapRange()
 		for it.Next() {
 			collectFiles(it.Value(), out, seen, depth+1)
 		}
-	case reflect.Slice, reflect.Array:
-		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
+	case reflect.Slice:
+		if v.Type().Elem().Kind() == reflect.Uint8 || v.Len() == 0 || !once(v.Len()) {
 			return // []byte is data, not a container
 		}
+		for i := 0; i < v.Len(); i++ {
+			collectFiles(v.Index(i), out, seen, depth+1)
+		}
+	case reflect.Array:
 		for i := 0; i < v.Len(); i++ {
 			collectFiles(v.Index(i), out, seen, depth+1)
 		}

@@ -273,3 +273,28 @@ func TestUploadSecretsStayOut(t *testing.T) {
 		require.NotContains(t, logs.String(), secret)
 	}
 }
+
+// TestCyclicInputFailsFast: an input that contains itself (twice) is an
+// input error, found at once, with nothing sent.
+func TestCyclicInputFailsFast(t *testing.T) {
+	c, srv := newClient(t)
+	m := map[string]any{}
+	m["a"], m["b"] = m, m
+	s := []any{nil, nil}
+	s[0], s[1] = s, s
+	for _, in := range []any{m, s} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := c.Tasks.Submit(context.Background(), infsh.RunParams{App: infshtest.AppEcho, Input: in})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			var ie *apierror.InputError
+			require.ErrorAs(t, err, &ie)
+		case <-time.After(5 * time.Second):
+			t.Fatal("Submit hangs on a cyclic input")
+		}
+	}
+	require.Empty(t, srv.Requests())
+}
