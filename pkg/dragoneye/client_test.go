@@ -154,6 +154,14 @@ func TestPredictRefusesBadInputBeforeAnyRequest(t *testing.T) {
 			return err
 		}},
 		{"empty task id", func() error { _, err := c.Status(context.Background(), " "); return err }},
+		{"reserved extra field", func() error {
+			_, err := c.PredictImage(context.Background(), image, dragoneye.PredictParams{ModelName: "m", Fields: map[string]string{"mimetype": "video/mp4"}})
+			return err
+		}},
+		{"bad max results size", func() error {
+			_, err := c.ImageResults(context.Background(), "t", dragoneye.WithMaxResultsSize(0))
+			return err
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -356,4 +364,23 @@ func TestStatusAndResultsOfKnownTask(t *testing.T) {
 	var ae *apierror.Error
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, 404, ae.StatusCode)
+}
+
+func TestMaxResultsSize(t *testing.T) {
+	srv := dragoneyetest.NewServer(t)
+	c := newClient(t, srv)
+	image, err := dragoneye.MediaFromBytes(jpegBytes, "a.jpg")
+	require.NoError(t, err)
+	res, err := c.PredictImage(context.Background(), image, fast)
+	require.NoError(t, err)
+
+	_, err = c.ImageResults(context.Background(), res.PredictionTaskUUID, dragoneye.WithMaxResultsSize(100))
+	var re *dragoneye.ResultsError
+	require.ErrorAs(t, err, &re)
+	require.Equal(t, res.PredictionTaskUUID, re.TaskID)
+	require.Contains(t, re.Reason, "over the limit of 100")
+
+	again, err := c.ImageResults(context.Background(), res.PredictionTaskUUID, dragoneye.WithMaxResultsSize(1<<20))
+	require.NoError(t, err)
+	require.Equal(t, res, again)
 }

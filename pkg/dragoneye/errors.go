@@ -13,6 +13,7 @@ type BeginError struct {
 	Err    error
 }
 
+// Error implements error.
 func (e *BeginError) Error() string {
 	return "dragoneye: beginning prediction task: " + errText(e.Detail, e.Err)
 }
@@ -27,6 +28,7 @@ type UploadError struct {
 	Err    error
 }
 
+// Error implements error.
 func (e *UploadError) Error() string {
 	return fmt.Sprintf("dragoneye: uploading media of task %s: %v", e.TaskID, e.Err)
 }
@@ -44,6 +46,7 @@ type TaskError struct {
 	Err    error
 }
 
+// Error implements error.
 func (e *TaskError) Error() string {
 	if e.Status != "" {
 		return fmt.Sprintf("dragoneye: prediction task %s failed: %s", e.TaskID, e.Status)
@@ -64,6 +67,7 @@ type TimeoutError struct {
 	Err        error
 }
 
+// Error implements error.
 func (e *TimeoutError) Error() string {
 	return fmt.Sprintf("dragoneye: prediction task %s did not complete within %s (last status %q): %v",
 		e.TaskID, e.Elapsed.Round(time.Millisecond), e.LastStatus, e.Err)
@@ -81,6 +85,7 @@ type ResultsUnavailableError struct {
 	Err    error
 }
 
+// Error implements error.
 func (e *ResultsUnavailableError) Error() string {
 	return fmt.Sprintf("dragoneye: results of task %s unavailable: %s", e.TaskID, errText(e.Detail, e.Err))
 }
@@ -98,6 +103,7 @@ type ResultsError struct {
 	Err    error
 }
 
+// Error implements error.
 func (e *ResultsError) Error() string {
 	if e.TaskID == "" {
 		return "dragoneye: bad results: " + e.Reason

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
 )
@@ -23,7 +24,7 @@ type Media struct {
 	mimeType string
 	size     int64                                // -1: unknown
 	open     func() (io.ReadCloser, int64, error) // the bytes and their size (-1: unknown)
-	used     bool                                 // a reader source can be read once
+	used     atomic.Bool                          // a reader source can be read once
 	once     bool
 }
 
@@ -191,11 +192,8 @@ func readerSize(r io.Reader) int64 {
 
 // reader opens the media's bytes for one upload.
 func (m *Media) reader() (io.ReadCloser, int64, error) {
-	if m.once {
-		if m.used {
-			return nil, 0, inputErr("media", "a Media from a reader can be uploaded once")
-		}
-		m.used = true
+	if m.once && m.used.Swap(true) {
+		return nil, 0, inputErr("media", "a Media from a reader can be uploaded once")
 	}
 	return m.open()
 }

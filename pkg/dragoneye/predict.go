@@ -101,6 +101,11 @@ func (c *Client) run(ctx context.Context, family string, media *Media, p Predict
 	if p.Timeout < 0 || p.PollInterval < 0 {
 		return "", nil, inputErr("timeout", "must not be negative")
 	}
+	for k := range p.Fields {
+		if reservedFields[k] {
+			return "", nil, inputErr("fields", fmt.Sprintf("%q is set by the client; it cannot be an extra field", k))
+		}
+	}
 	ctx, err := c.core.Context(ctx, opts)
 	if err != nil {
 		return "", nil, err
@@ -143,6 +148,12 @@ func (c *Client) run(ctx context.Context, family string, media *Media, p Predict
 		return task, nil, err
 	}
 	return task, ctx, nil
+}
+
+// reservedFields are the form fields the client sets itself.
+var reservedFields = map[string]bool{
+	"mimetype": true, "response_version": true, "file_name": true, "frames_per_second": true,
+	"model_name": true, "prediction_task_uuid": true,
 }
 
 type beginResponse struct {
@@ -367,11 +378,11 @@ func (c *Client) Wait(ctx context.Context, taskID string, p WaitParams, opts ...
 
 // ImageResults downloads and decodes the results of a finished image task.
 func (c *Client) ImageResults(ctx context.Context, taskID string, opts ...option.RequestOption) (*ImageResult, error) {
-	body, hdr, err := c.results(ctx, taskID, opts)
+	body, hdr, limit, err := c.results(ctx, taskID, opts)
 	if err != nil {
 		return nil, err
 	}
-	objs, err := DecodeImageObjects(body)
+	objs, err := decodeImageObjects(body, limit)
 	if err != nil {
 		return nil, withTask(err, taskID)
 	}
@@ -381,7 +392,7 @@ func (c *Client) ImageResults(ctx context.Context, taskID string, opts ...option
 // VideoResults downloads and decodes the results of a finished video task.
 // A response without a valid X-Frames-Per-Second header is a *ResultsError.
 func (c *Client) VideoResults(ctx context.Context, taskID string, opts ...option.RequestOption) (*VideoResult, error) {
-	body, hdr, err := c.results(ctx, taskID, opts)
+	body, hdr, limit, err := c.results(ctx, taskID, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -393,7 +404,7 @@ func (c *Client) VideoResults(ctx context.Context, taskID string, opts ...option
 	if err != nil {
 		return nil, &ResultsError{TaskID: taskID, Reason: fmt.Sprintf("X-Frames-Per-Second %q is not an integer", fpsText), Err: err}
 	}
-	objs, ts, err := DecodeVideoObjects(body)
+	objs, ts, err := decodeVideoObjects(body, limit)
 	if err != nil {
 		return nil, withTask(err, taskID)
 	}
@@ -409,35 +420,58 @@ func withTask(err error, taskID string) error {
 	return err
 }
 
-// results fetches the results body, bounded by DefaultMaxResultsBytes.
-func (c *Client) results(ctx context.Context, taskID string, opts []option.RequestOption) ([]byte, http.Header, error) {
+type maxResultsKey struct{}
+
+// WithMaxResultsSize limits the size of a results body, and of each file in
+// its archive (default DefaultMaxResultsBytes). Use it on the client or on
+// one call.
+func WithMaxResultsSize(n int64) option.RequestOption {
+	return func(c *option.Config) error {
+		if n <= 0 {
+			return &apierror.InputError{Service: ServiceName, Field: "max results size", Reason: "must be positive"}
+		}
+		c.SetValue(maxResultsKey{}, n)
+		return nil
+	}
+}
+
+func (c *Client) maxResults(ctx context.Context) int64 {
+	if n, ok := c.core.CallConfig(ctx).Value(maxResultsKey{}).(int64); ok {
+		return n
+	}
+	return DefaultMaxResultsBytes
+}
+
+// results fetches the results body, bounded by WithMaxResultsSize.
+func (c *Client) results(ctx context.Context, taskID string, opts []option.RequestOption) ([]byte, http.Header, int64, error) {
 	if strings.TrimSpace(taskID) == "" {
-		return nil, nil, inputErr("prediction task id", "must not be empty")
+		return nil, nil, 0, inputErr("prediction task id", "must not be empty")
 	}
 	ctx, err := c.core.Context(ctx, opts)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	version := dragoneyeapi.ResponseVersion(ResponseVersion)
 	resp, err := c.raw.GetPredictionTaskResults(ctx, &dragoneyeapi.GetPredictionTaskResultsParams{PredictionTaskUuid: taskID, ResponseVersion: &version})
 	resp, err = c.core.Check(resp, err)
 	if err != nil {
-		return nil, nil, &ResultsUnavailableError{TaskID: taskID, Detail: detailOf(err), Err: err}
+		return nil, nil, 0, &ResultsUnavailableError{TaskID: taskID, Detail: detailOf(err), Err: err}
 	}
 	defer resp.Body.Close()
-	if resp.ContentLength > DefaultMaxResultsBytes {
-		return nil, nil, &ResultsError{TaskID: taskID, Reason: fmt.Sprintf("results body of %d bytes is over the limit of %d", resp.ContentLength, DefaultMaxResultsBytes)}
+	limit := c.maxResults(ctx)
+	if resp.ContentLength > limit {
+		return nil, nil, 0, &ResultsError{TaskID: taskID, Reason: fmt.Sprintf("results body of %d bytes is over the limit of %d", resp.ContentLength, limit)}
 	}
 	var buf bytes.Buffer
 	if resp.ContentLength > 0 {
 		buf.Grow(int(resp.ContentLength))
 	}
-	n, err := buf.ReadFrom(io.LimitReader(resp.Body, DefaultMaxResultsBytes+1))
+	n, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, nil, &ResultsUnavailableError{TaskID: taskID, Detail: "reading the results body failed", Err: err}
+		return nil, nil, 0, &ResultsUnavailableError{TaskID: taskID, Detail: "reading the results body failed", Err: err}
 	}
-	if n > DefaultMaxResultsBytes {
-		return nil, nil, &ResultsError{TaskID: taskID, Reason: fmt.Sprintf("results body is over the limit of %d bytes", DefaultMaxResultsBytes)}
+	if n > limit {
+		return nil, nil, 0, &ResultsError{TaskID: taskID, Reason: fmt.Sprintf("results body is over the limit of %d bytes", limit)}
 	}
-	return buf.Bytes(), resp.Header, nil
+	return buf.Bytes(), resp.Header, limit, nil
 }
