@@ -374,10 +374,10 @@ func (a *Agent) send(ctx context.Context, text string, files []*File) error {
 		if f == nil {
 			return inputErr(fmt.Sprintf("files[%d]", i), "must not be nil")
 		}
-		if err := f.upload(ctx, a.c.Files, nil); err != nil {
+		u, err := f.upload(ctx, a.c.Files, nil)
+		if err != nil {
 			return err
 		}
-		u := f.uploaded
 		in.Attachments = append(in.Attachments, fileRef{ID: u.ID, URI: u.URI, Filename: u.Filename, ContentType: u.ContentType, Size: u.Size})
 	}
 	a.mu.Lock()

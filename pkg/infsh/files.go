@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"sync"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/internal/redact"
@@ -84,7 +85,7 @@ func (s *FileService) Upload(ctx context.Context, r io.Reader, o UploadOptions, 
 		}
 	}
 	if o.Size < 0 {
-		spooled, n, cleanup, err := spool(r)
+		spooled, n, cleanup, err := spool(ctx, r)
 		if err != nil {
 			return nil, err
 		}
@@ -207,14 +208,14 @@ func sizeOf(r io.Reader) (int64, bool) {
 }
 
 // spool copies r to a temporary file, to learn its size without holding it
-// in memory.
-func spool(r io.Reader) (io.Reader, int64, func(), error) {
+// in memory. It stops when ctx ends.
+func spool(ctx context.Context, r io.Reader) (io.Reader, int64, func(), error) {
 	f, err := os.CreateTemp("", "infsh-upload-*")
 	if err != nil {
 		return nil, 0, nil, fmt.Errorf("%s: spooling the upload: %w", ServiceName, err)
 	}
 	cleanup := func() { _ = f.Close(); _ = os.Remove(f.Name()) }
-	n, err := io.Copy(f, r)
+	n, err := io.Copy(f, ctxReader{ctx, r})
 	if err == nil {
 		_, err = f.Seek(0, io.SeekStart)
 	}
@@ -225,14 +226,29 @@ func spool(r io.Reader) (io.Reader, int64, func(), error) {
 	return f, n, cleanup, nil
 }
 
+// ctxReader is r that fails with ctx's error once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
 // File is a file value inside a run's input: it is uploaded before the run
 // and sent as its URI. Make one with FileFromPath, FileFromReader or
 // FileFromBytes, and put the pointer anywhere in the input (maps, slices,
 // struct fields). Only *File values are uploaded: a string is always sent
-// as it is.
+// as it is. A File is uploaded once, also when several runs share it.
 type File struct {
 	open    func() (io.Reader, func(), error)
 	options UploadOptions
+
+	mu sync.Mutex // held during the upload
 	// uploaded is set once the file has been uploaded.
 	uploaded *UploadedFile
 }
@@ -279,43 +295,54 @@ func FileFromBytes(data []byte, filename, contentType string) *File {
 }
 
 // Uploaded returns the upload record once the file was uploaded, else nil.
-func (f *File) Uploaded() *UploadedFile { return f.uploaded }
+func (f *File) Uploaded() *UploadedFile {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.uploaded
+}
 
 // URI is the uploaded file's URI ("" before the upload).
 func (f *File) URI() string {
-	if f.uploaded == nil {
-		return ""
+	if up := f.Uploaded(); up != nil {
+		return up.URI
 	}
-	return f.uploaded.URI
+	return ""
 }
 
 // MarshalJSON writes the file's URI. A file that was not uploaded is an
 // error (pass it inside RunParams, which uploads it).
 func (f *File) MarshalJSON() ([]byte, error) {
-	if f == nil || f.uploaded == nil {
+	var up *UploadedFile
+	if f != nil {
+		up = f.Uploaded()
+	}
+	if up == nil {
 		return nil, errors.New("infsh.File not uploaded: pass it in RunParams.Input or upload it with Files.Upload")
 	}
-	return []byte(strconv.Quote(f.uploaded.URI)), nil
+	return []byte(strconv.Quote(up.URI)), nil
 }
 
-func (f *File) upload(ctx context.Context, s *FileService, opts []option.RequestOption) error {
+// upload uploads f unless it was, and returns its record.
+func (f *File) upload(ctx context.Context, s *FileService, opts []option.RequestOption) (*UploadedFile, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.uploaded != nil {
-		return nil
+		return f.uploaded, nil
 	}
 	if f.open == nil {
-		return inputErr("file", "zero infsh.File; use FileFromPath, FileFromReader or FileFromBytes")
+		return nil, inputErr("file", "zero infsh.File; use FileFromPath, FileFromReader or FileFromBytes")
 	}
 	r, closeFn, err := f.open()
 	if err != nil {
-		return &apierror.InputError{Service: ServiceName, Field: "file " + f.options.Filename, Reason: err.Error()}
+		return nil, &apierror.InputError{Service: ServiceName, Field: "file " + f.options.Filename, Reason: err.Error()}
 	}
 	defer closeFn()
 	up, err := s.Upload(ctx, r, f.options, opts...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	f.uploaded = up
-	return nil
+	return up, nil
 }
 
 var fileType = reflect.TypeOf((*File)(nil))
@@ -336,7 +363,7 @@ func (s *FileService) uploadValues(ctx context.Context, opts []option.RequestOpt
 		collectFiles(reflect.ValueOf(v), &files, seen, 0)
 	}
 	for _, f := range files {
-		if err := f.upload(ctx, s, opts); err != nil {
+		if _, err := f.upload(ctx, s, opts); err != nil {
 			return err
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -297,4 +298,56 @@ func TestCyclicInputFailsFast(t *testing.T) {
 		}
 	}
 	require.Empty(t, srv.Requests())
+}
+
+// slowEndless is a reader that never ends, one KiB per millisecond.
+type slowEndless struct{}
+
+func (slowEndless) Read(p []byte) (int, error) {
+	time.Sleep(time.Millisecond)
+	n := min(len(p), 1024)
+	for i := range p[:n] {
+		p[i] = 'x'
+	}
+	return n, nil
+}
+
+// TestUploadOfEndlessReaderStopsWithContext: spooling a reader of unknown
+// size ends when the context does.
+func TestUploadOfEndlessReaderStopsWithContext(t *testing.T) {
+	c, srv := newClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Files.Upload(ctx, io.MultiReader(slowEndless{}), infsh.UploadOptions{Filename: "big.bin"})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the upload ignores its context while spooling")
+	}
+	require.Empty(t, srv.Requests())
+}
+
+// TestSharedFileUploadedOnce: one File value in two concurrent runs is
+// uploaded once, without a data race.
+func TestSharedFileUploadedOnce(t *testing.T) {
+	c, srv := newClient(t)
+	f := infsh.FileFromBytes([]byte("shared"), "s.txt", "")
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = c.Tasks.Submit(context.Background(), infsh.RunParams{App: infshtest.AppEcho, Input: map[string]any{"f": f}})
+		}()
+	}
+	wg.Wait()
+	require.NoError(t, errors.Join(errs...))
+	require.Equal(t, 1, countRequests(srv, "/files"))
+	require.NotEmpty(t, f.URI())
 }
