@@ -98,3 +98,20 @@ def test_bad_key_and_bad_requests(dragoneye_url: str) -> None:
     # Results of a task that does not exist are unavailable.
     with pytest.raises(PredictionTaskResultsUnavailableError):
         run(c.classification.get_image_results("00000000-0000-4000-8000-000000000000"))
+
+
+def test_rate_limited_calls_are_retried(dragoneye_url: str, emulator) -> None:
+    # One 429 on begin and one on status: the SDK backs off (full jitter from 1 s) and
+    # goes on, as its backoff policy says.
+    emulator.inject_fault("dragoneye", {"method": "POST", "path": "/prediction-task/begin", "nth": 1, "status": 429})
+    emulator.inject_fault("dragoneye", {"method": "GET", "path": "/prediction-task/status", "nth": 1, "status": 429})
+    emulator.clear_requests("dragoneye")
+    try:
+        c = client(dragoneye_url)
+        res = run(c.classification.predict_image(Image.from_bytes(JPEG, "image/jpeg"), model_name="recognize_anything/demo"))
+        assert len(res.objects) == 1
+        paths = [r["path"] for r in emulator.requests("dragoneye")]
+        assert paths.count("/prediction-task/begin") == 2, paths
+        assert paths.count("/prediction-task/status") >= 2, paths
+    finally:
+        emulator.clear_faults("dragoneye")

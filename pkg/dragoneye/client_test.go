@@ -120,6 +120,11 @@ func TestPredictVideo(t *testing.T) {
 			require.Equal(t, int64(len(mp4Bytes)), task.UploadBytes)
 			require.Equal(t, tc.want, task.FramesPerSecond)
 			require.Equal(t, m.Name(), res.OriginalFileName)
+			for _, r := range srv.Requests() {
+				if r.Operation == "uploadMedia" {
+					require.NotEmpty(t, r.Header.Get("Content-Length"), "uploads carry a Content-Length")
+				}
+			}
 
 			frame, dets := res.DetectionsAt(1100 * time.Millisecond)
 			require.Equal(t, int64(1_000_000), frame)

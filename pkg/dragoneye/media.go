@@ -153,8 +153,8 @@ func MediaFromBytes(data []byte, name string, opts ...MediaOption) (*Media, erro
 // media is uploaded (a Media from a reader serves one prediction). name may
 // be "" (none is sent); the MIME type comes from name's extension, else from
 // the first bytes of r. If r has a Len or Size method, or is an *os.File,
-// the size is known and the upload carries a Content-Length; otherwise it
-// is sent chunked.
+// the size is known; otherwise the upload spools it to a temporary file
+// first, since storage services want a Content-Length.
 func MediaFromReader(r io.Reader, name string, opts ...MediaOption) (*Media, error) {
 	if r == nil {
 		return nil, inputErr("media", "reader is nil")

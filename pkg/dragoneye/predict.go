@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -246,10 +247,10 @@ func (c *Client) begin(ctx context.Context, form url.Values) (*beginResponse, er
 
 // uploadMedia POSTs the media to the presigned URL as multipart/form-data:
 // the policy fields first, in order, then the file (named "file") last. The
-// request carries no API key and no extra headers, and streams the media;
-// its Content-Length is set when the media's size is known. It is not
-// retried (as in the official SDK), since the media may be a one-shot
-// reader.
+// request carries no API key and no extra headers, streams the media and
+// has a Content-Length (a reader of unknown size is spooled to a temporary
+// file first). It is not retried (as in the official SDK), since the media
+// may be a one-shot reader.
 func (c *Client) uploadMedia(ctx context.Context, task string, target presignedRequest, media *Media) error {
 	u, err := url.Parse(target.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -280,6 +281,19 @@ func (c *Client) uploadMedia(ctx context.Context, task string, target presignedR
 		return err
 	}
 	defer rc.Close()
+	if size < 0 {
+		// Storage services want a Content-Length on a POST upload, so a
+		// reader of unknown size is spooled to a temporary file first.
+		spool, n, err := spoolToTemp(ctx, rc)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			spool.Close()
+			os.Remove(spool.Name())
+		}()
+		rc, size = spool, n
+	}
 	body := io.MultiReader(bytes.NewReader(prefix), rc, bytes.NewReader(suffix))
 
 	cfg := c.core.CallConfig(ctx).Clone()
@@ -291,10 +305,7 @@ func (c *Client) uploadMedia(ctx context.Context, task string, target presignedR
 	if err != nil {
 		return err
 	}
-	req.ContentLength = -1
-	if size >= 0 {
-		req.ContentLength = int64(len(prefix)) + size + int64(len(suffix))
-	}
+	req.ContentLength = int64(len(prefix)) + size + int64(len(suffix))
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	resp, err := c.upload.Do(req)
 	if err != nil {
@@ -305,6 +316,38 @@ func (c *Client) uploadMedia(ctx context.Context, task string, target presignedR
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	return resp.Body.Close()
+}
+
+// spoolToTemp copies r to a new temporary file, rewound; the caller closes
+// and removes it.
+func spoolToTemp(ctx context.Context, r io.Reader) (*os.File, int64, error) {
+	f, err := os.CreateTemp("", "dragoneye-upload-*")
+	if err != nil {
+		return nil, 0, err
+	}
+	n, err := io.Copy(f, ctxReader{ctx, r})
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, 0, err
+	}
+	return f, n, nil
+}
+
+// ctxReader stops reading once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // Status returns the status of a prediction task once. A failed call is an
