@@ -1910,12 +1910,17 @@ type ClientInterface interface {
 	// Corresponds with POST /tools/{id}/reject (the `RejectTool` operationId).
 	RejectTool(ctx context.Context, id ToolInvocationID, body RejectToolJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UploadFileContentWithBody Presigned upload target (emulator)
+	// UploadFileContentWithBody Upload file content to its presigned URL (storage, not the API)
 	//
-	// Stands in for object storage in the emulator: the `upload_url` of a file
-	// record points here. Real servers return URLs on a storage host; clients must
-	// treat `upload_url` as opaque. Requests carrying an `Authorization` header are
-	// refused (403), as presigned storage URLs refuse foreign credentials.
+	// Step two of an upload: `PUT` the bytes to the file record's `upload_url`.
+	// On the real service that URL is a presigned object-storage URL on another
+	// host; clients take it whole and never build it, so its path and query are
+	// opaque. This path is where the emulators serve it, and it is the only
+	// operation here that the real API host does not answer
+	// (`x-emulator-only: true`; see the API description for why it is here).
+	// The rules of storage apply: no `Authorization` header (403), a
+	// `Content-Length` (411: no chunked body), the `Content-Type` declared in
+	// `POST /files` (403) and the declared `size` (400).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2325,12 +2330,17 @@ func (c *Client) RejectTool(ctx context.Context, id ToolInvocationID, body Rejec
 	return c.Client.Do(req)
 }
 
-// UploadFileContentWithBody Presigned upload target (emulator)
+// UploadFileContentWithBody Upload file content to its presigned URL (storage, not the API)
 //
-// Stands in for object storage in the emulator: the `upload_url` of a file
-// record points here. Real servers return URLs on a storage host; clients must
-// treat `upload_url` as opaque. Requests carrying an `Authorization` header are
-// refused (403), as presigned storage URLs refuse foreign credentials.
+// Step two of an upload: `PUT` the bytes to the file record's `upload_url`.
+// On the real service that URL is a presigned object-storage URL on another
+// host; clients take it whole and never build it, so its path and query are
+// opaque. This path is where the emulators serve it, and it is the only
+// operation here that the real API host does not answer
+// (`x-emulator-only: true`; see the API description for why it is here).
+// The rules of storage apply: no `Authorization` header (403), a
+// `Content-Length` (411: no chunked body), the `Content-Type` declared in
+// `POST /files` (403) and the declared `size` (400).
 //
 // Takes any type of body and a specified content type.
 //
@@ -3223,12 +3233,17 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /tools/{id}/reject (the `RejectTool` operationId).
 	RejectToolWithResponse(ctx context.Context, id ToolInvocationID, body RejectToolJSONRequestBody, reqEditors ...RequestEditorFn) (*RejectToolResponse, error)
 
-	// UploadFileContentWithBodyWithResponse Presigned upload target (emulator)
+	// UploadFileContentWithBodyWithResponse Upload file content to its presigned URL (storage, not the API)
 	//
-	// Stands in for object storage in the emulator: the `upload_url` of a file
-	// record points here. Real servers return URLs on a storage host; clients must
-	// treat `upload_url` as opaque. Requests carrying an `Authorization` header are
-	// refused (403), as presigned storage URLs refuse foreign credentials.
+	// Step two of an upload: `PUT` the bytes to the file record's `upload_url`.
+	// On the real service that URL is a presigned object-storage URL on another
+	// host; clients take it whole and never build it, so its path and query are
+	// opaque. This path is where the emulators serve it, and it is the only
+	// operation here that the real API host does not answer
+	// (`x-emulator-only: true`; see the API description for why it is here).
+	// The rules of storage apply: no `Authorization` header (403), a
+	// `Content-Length` (411: no chunked body), the `Content-Type` declared in
+	// `POST /files` (403) and the declared `size` (400).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4995,12 +5010,17 @@ func (c *ClientWithResponses) RejectToolWithResponse(ctx context.Context, id Too
 	return ParseRejectToolResponse(rsp)
 }
 
-// UploadFileContentWithBodyWithResponse Presigned upload target (emulator)
+// UploadFileContentWithBodyWithResponse Upload file content to its presigned URL (storage, not the API)
 //
-// Stands in for object storage in the emulator: the `upload_url` of a file
-// record points here. Real servers return URLs on a storage host; clients must
-// treat `upload_url` as opaque. Requests carrying an `Authorization` header are
-// refused (403), as presigned storage URLs refuse foreign credentials.
+// Step two of an upload: `PUT` the bytes to the file record's `upload_url`.
+// On the real service that URL is a presigned object-storage URL on another
+// host; clients take it whole and never build it, so its path and query are
+// opaque. This path is where the emulators serve it, and it is the only
+// operation here that the real API host does not answer
+// (`x-emulator-only: true`; see the API description for why it is here).
+// The rules of storage apply: no `Authorization` header (403), a
+// `Content-Length` (411: no chunked body), the `Content-Type` declared in
+// `POST /files` (403) and the declared `size` (400).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -6242,7 +6262,7 @@ type ServerInterface interface {
 	// RejectTool Reject a tool call that requires approval
 	// (POST /tools/{id}/reject)
 	RejectTool(w http.ResponseWriter, r *http.Request, id ToolInvocationID)
-	// UploadFileContent Presigned upload target (emulator)
+	// UploadFileContent Upload file content to its presigned URL (storage, not the API)
 	// (PUT /uploads/{token})
 	UploadFileContent(w http.ResponseWriter, r *http.Request, token string)
 }
