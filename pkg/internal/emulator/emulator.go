@@ -51,6 +51,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net"
 	"net/http"
@@ -278,6 +279,9 @@ func (s *Server) Requests() []Request {
 	for i, r := range s.requests {
 		out[i] = *r
 		out[i].Body = append([]byte(nil), r.Body...)
+		out[i].Header = r.Header.Clone()
+		out[i].Query = maps.Clone(r.Query)
+		out[i].PathParams = maps.Clone(r.PathParams)
 	}
 	return out
 }

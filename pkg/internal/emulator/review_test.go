@@ -101,3 +101,19 @@ func TestInvalidFaults(t *testing.T) {
 	require.Equal(t, "invalid_fault", typ)
 	require.Contains(t, msg, "status 1000")
 }
+
+// Requests returns copies: changing a returned request's maps does not
+// change what the server recorded.
+func TestRequestsAreCopies(t *testing.T) {
+	s := start(t, okHandler)
+	do(t, client(t), "GET", s.URL+"/v1/items/it-1?limit=2", "", "")
+	got := s.Requests()
+	require.Len(t, got, 1)
+	got[0].Header.Set("X-Changed", "1")
+	got[0].Query.Set("limit", "9")
+	got[0].PathParams["id"] = "changed"
+	again := s.Requests()[0]
+	require.Empty(t, again.Header.Get("X-Changed"))
+	require.Equal(t, "2", again.Query.Get("limit"))
+	require.Equal(t, "it-1", again.PathParams["id"])
+}
