@@ -358,6 +358,10 @@ type Update struct {
 // one included; the sequence then ends. A task that fails is not an error
 // here (its last update says so); errors are calls that failed. Stopping
 // the loop early closes the stream.
+//
+// Token deltas that LLM apps stream ({"event":"delta"} lines) are not
+// yielded: they only preview text that the task's own updates carry in its
+// output. Like heartbeats, they keep the stream from going idle.
 func (s *TaskService) Updates(ctx context.Context, id string, opts ...option.RequestOption) iter.Seq2[Update, error] {
 	return func(yield func(Update, error) bool) {
 		if id == "" {

@@ -246,6 +246,11 @@ func TestResponseShapes(t *testing.T) {
 		{"problem", `{"type":"about:blank","title":"Validation failed","detail":"app field is required"}`, 422, "", "app field is required"},
 		{"problem type code", `{"type":"https://api.inference.sh/errors/not_found","title":"Not Found","status":404,"detail":"task not found"}`, 404, "", "not_found: task not found"},
 		{"plain message", `{"message":"upstream broke"}`, 500, "", "upstream broke"},
+		{"v1 error on 4xx", `{"success":false,"status":404,"error":{"code":"APP_NOT_FOUND","message":"no such app"}}`, 404, "", "APP_NOT_FOUND: no such app"},
+		{"error as a string", `{"error":"quota exhausted"}`, 429, "", "quota exhausted"},
+		{"problem with a code member", `{"type":"about:blank","title":"Conflict","status":409,"code":"WORKER_LEASED","detail":"busy"}`, 409, "", "session worker leased to another call"},
+		{"text body", `<html>bad gateway</html>`, 502, "", "502"},
+		{"v1 success false without error", `{"success":false}`, 200, "", "200"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
