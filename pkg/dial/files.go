@@ -220,6 +220,8 @@ type UploadParams struct {
 // (the body is never held in memory whole). A nil body (or nil pointer) is
 // an *apierror.InputError. When body is an io.ReadSeeker a
 // failed attempt can be retried from its start; otherwise it is sent once.
+// Upload returns when ctx ends even if body's Read is blocked; body may then
+// still be read once more, until that Read returns (as with net/http).
 // The returned metadata's ETag is the new content's ETag.
 func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reader, p *UploadParams, opts ...option.RequestOption) (*Metadata, error) {
 	if isNil(body) {
@@ -253,7 +255,7 @@ func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reade
 	if strings.ContainsAny(name+ct+p.IfMatch, "\r\n\x00") {
 		return nil, &apierror.InputError{Service: ServiceName, Field: "upload parameters", Reason: "filename, content type or If-Match contains a line break or NUL"}
 	}
-	mb := newMultipartBody(body, name, ct)
+	mb := newMultipartBody(ctx, body, name, ct)
 	req, err := f.c.newRequest(ctx, http.MethodPut, u.apiPath("files/"), mb.first())
 	if err != nil {
 		return nil, err
@@ -298,6 +300,7 @@ func isNil(r io.Reader) bool {
 // The goroutine ends when the body is read to its end or the pipe's reader
 // is closed (net/http always closes request bodies).
 type multipartBody struct {
+	ctx    context.Context // the call's: waiting for the writer ends with it
 	src    io.Reader
 	seeker io.Seeker
 	start  int64
@@ -305,13 +308,14 @@ type multipartBody struct {
 	ct     string
 	bound  string
 
-	mu   sync.Mutex
-	pr   *io.PipeReader
-	done chan struct{}
+	mu     sync.Mutex
+	pr     *io.PipeReader
+	done   chan struct{}
+	unhook func() bool // stops closing pr when ctx ends
 }
 
-func newMultipartBody(src io.Reader, name, ct string) *multipartBody {
-	mb := &multipartBody{src: src, name: name, ct: ct, bound: multipart.NewWriter(io.Discard).Boundary()}
+func newMultipartBody(ctx context.Context, src io.Reader, name, ct string) *multipartBody {
+	mb := &multipartBody{ctx: ctx, src: src, name: name, ct: ct, bound: multipart.NewWriter(io.Discard).Boundary()}
 	if s, ok := src.(io.Seeker); ok {
 		if off, err := s.Seek(0, io.SeekCurrent); err == nil {
 			mb.seeker, mb.start = s, off
@@ -393,6 +397,10 @@ func (mb *multipartBody) open(rewind bool) (io.ReadCloser, error) {
 	pr, pw := io.Pipe()
 	done := make(chan struct{})
 	mb.pr, mb.done = pr, done
+	// net/http waits for the request body's Read before returning from a
+	// cancelled call; closing the pipe lets that Read return even when the
+	// writer is blocked in the source's Read.
+	mb.unhook = context.AfterFunc(mb.ctx, func() { pr.CloseWithError(context.Cause(mb.ctx)) })
 	go func() {
 		defer close(done)
 		pw.CloseWithError(mb.write(pw))
@@ -418,7 +426,10 @@ func (mb *multipartBody) write(w io.Writer) error {
 // onlyReader hides WriterTo/ReaderFrom so io.Copy streams in small chunks.
 type onlyReader struct{ io.Reader }
 
-// stop ends the current writer goroutine and waits for it.
+// stop ends the current writer goroutine and waits for it, or for the end
+// of the call's context: a writer blocked in the source's Read cannot be
+// interrupted, and the call must not hang on it. Such a writer ends when
+// that Read returns.
 func (mb *multipartBody) stop() {
 	mb.mu.Lock()
 	defer mb.mu.Unlock()
@@ -429,8 +440,12 @@ func (mb *multipartBody) stopLocked() {
 	if mb.pr == nil {
 		return
 	}
+	mb.unhook()
 	_ = mb.pr.CloseWithError(errors.New("dial: upload attempt ended"))
-	<-mb.done
+	select {
+	case <-mb.done:
+	case <-mb.ctx.Done():
+	}
 	mb.pr, mb.done = nil, nil
 }
 
