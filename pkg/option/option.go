@@ -366,8 +366,8 @@ func WithLogger(l *slog.Logger) RequestOption {
 	}
 }
 
-// WithUserAgent sets the User-Agent header. A value with a line break is an
-// error.
+// WithUserAgent sets the User-Agent header. A User-Agent given with WithHeader
+// takes precedence. A value with a line break is an error.
 func WithUserAgent(ua string) RequestOption {
 	return func(c *Config) error {
 		if strings.ContainsAny(ua, "\r\n\x00") {

@@ -91,3 +91,18 @@ func TestRequestWithoutHeaderMap(t *testing.T) {
 	require.Equal(t, "1", headers[0].Get("X-Extra"))
 	require.Equal(t, "0", headers[0].Get(transport.RetryCountHeader))
 }
+
+// WithHeader replaces what the SDK would send, the user agent included: a
+// User-Agent header given per call beats the client's (default) user agent,
+// which used to overwrite it on every attempt.
+func TestUserAgentHeaderOptionWins(t *testing.T) {
+	s := newScript(t, step{status: 200})
+	tr := newTransport(t, nil, option.WithUserAgent("sdk-default/1"))
+	call := tr.Config().Clone()
+	require.NoError(t, call.Apply(option.WithHeader("User-Agent", "per-call/2")))
+	resp, err := tr.Do(post(t, option.NewContext(context.Background(), call), s.srv.URL, "x"))
+	require.NoError(t, err)
+	readAll(t, resp)
+	headers, _ := s.received()
+	require.Equal(t, "per-call/2", headers[0].Get("User-Agent"))
+}

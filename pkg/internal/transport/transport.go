@@ -261,11 +261,14 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 		u := *l.url
 		r.URL, r.Host = &u, ""
 	}
-	for k, vs := range l.cfg.Header {
-		r.Header[k] = append([]string(nil), vs...)
-	}
 	if l.cfg.UserAgent != "" {
 		r.Header.Set("User-Agent", l.cfg.UserAgent)
+	}
+	// Extra headers come last so they replace what the SDK sets, the user
+	// agent included (a per-call WithHeader("User-Agent", ...) must beat the
+	// client's default user agent).
+	for k, vs := range l.cfg.Header {
+		r.Header[k] = append([]string(nil), vs...)
 	}
 	r.Header.Set(RetryCountHeader, strconv.Itoa(n))
 	if l.t.auth != nil {
