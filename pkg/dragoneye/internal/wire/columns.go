@@ -335,6 +335,9 @@ func (a *assembler) row(o *Object) error {
 				}
 			}
 			obs.NormalizedBbox = a.floats[start:len(a.floats):len(a.floats)]
+			if obs.NormalizedBbox == nil {
+				obs.NormalizedBbox = []float32{} // empty, not null (a gap)
+			}
 		}
 		o.BboxObservations = append(o.BboxObservations, obs)
 	}
