@@ -67,7 +67,7 @@ SERVICE_CONFIG: Dict[str, Dict] = {
 
 def run_service(emu: Emulator, service: str, args: argparse.Namespace, st: str) -> bool:
     cfg = SERVICE_CONFIG[service]
-    spec = os.path.join(args.dist, f"{service}.yaml")
+    spec = os.path.abspath(os.path.join(args.dist, f"{service}.yaml"))
     if not os.path.isfile(spec):
         print(f"{service}: FAIL: {spec} is missing (run `make specs`)")
         return False
@@ -81,6 +81,8 @@ def run_service(emu: Emulator, service: str, args: argparse.Namespace, st: str) 
         "--max-examples", str(args.max_examples),
         "--max-time", str(args.max_time),
         "--seed", str(args.seed),
+        # No example database: a fresh clone and this machine run the same cases for a seed.
+        "--generation-database", "none",
         # One worker: the machine has 2 cores shared with the emulator, and hypothesis'
         # lambda descriptions are not thread-safe on CPython 3.11 (seen as a runtime
         # error "AST constructor recursion depth mismatch" with 2 workers).
@@ -96,7 +98,11 @@ def run_service(emu: Emulator, service: str, args: argparse.Namespace, st: str) 
     emu.clear_violations(service)
     started = time.monotonic()
     env = dict(os.environ, SCHEMATHESIS_TELEMETRY="false")
-    proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    # schemathesis and hypothesis keep state (.schemathesis/, .hypothesis/) in the working
+    # directory; keep it next to the emulator binary, under the git-ignored bin/.
+    state = os.path.join(os.path.dirname(os.path.abspath(args.emulator)), "fuzz-state")
+    os.makedirs(state, exist_ok=True)
+    proc = subprocess.run(cmd, env=env, cwd=state, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     elapsed = time.monotonic() - started
     out = proc.stdout
     ok = proc.returncode == 0
