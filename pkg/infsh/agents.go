@@ -424,9 +424,11 @@ func (a *Agent) send(ctx context.Context, text string, files []*File) error {
 
 // replyState is what one reply's stream connections have shown so far.
 type replyState struct {
-	seen  map[string]string // message id -> the JSON last yielded
-	texts map[string]string // message id -> token text so far
-	seq   map[string]int    // message id -> last delta seq
+	seen   map[string]string // message id -> the JSON last yielded
+	texts  map[string]string // message id -> token text so far
+	seq    map[string]int    // message id -> last delta seq
+	chat   string            // the chat JSON last yielded
+	events int               // events yielded
 }
 
 // chatLine is one line of a chat stream; a heartbeat has no event and no
@@ -437,15 +439,24 @@ type chatLine struct {
 }
 
 // follow streams the chat until the agent is done; it reconnects after a
-// drop (a few times) and after the loop answered an approval.
+// drop (up to 5 times in a row without a new event) and after the loop
+// answered an approval.
 func (a *Agent) follow(ctx context.Context, yield func(AgentEvent, error) bool) {
 	st := &replyState{seen: map[string]string{}, texts: map[string]string{}, seq: map[string]int{}}
+	counted := func(ev AgentEvent, err error) bool {
+		st.events++
+		return yield(ev, err)
+	}
 	drops := 0
 	for {
 		a.mu.Lock()
 		a.acted = 0
 		a.mu.Unlock()
-		done, waiting, stop, err := a.readChat(ctx, st, yield)
+		before := st.events
+		done, waiting, stop, err := a.readChat(ctx, st, counted)
+		if st.events > before {
+			drops = 0 // the budget counts reconnects that brought nothing new
+		}
 		if stop {
 			return
 		}
@@ -531,8 +542,11 @@ func (a *Agent) readChat(ctx context.Context, rs *replyState, yield func(AgentEv
 			if json.Unmarshal(line.data, &c) != nil {
 				continue
 			}
-			if !yield(AgentEvent{Type: EventChat, Chat: &c, agent: a}, nil) {
-				return false, false, true, nil
+			if key := string(bytes.TrimSpace(line.data)); key != rs.chat { // a reconnect repeats it
+				rs.chat = key
+				if !yield(AgentEvent{Type: EventChat, Chat: &c, agent: a}, nil) {
+					return false, false, true, nil
+				}
 			}
 			if !c.working() {
 				waiting = c.Status == "awaiting_input" || (c.ActiveRun != nil && c.ActiveRun.State == "input_required")

@@ -351,3 +351,86 @@ func TestSharedFileUploadedOnce(t *testing.T) {
 	require.Equal(t, 1, countRequests(srv, "/files"))
 	require.NotEmpty(t, f.URI())
 }
+
+// TestChatReconnectBudgetResetsOnProgress: a chat stream that is cut many
+// times, but brings something new on every connection, is followed to the
+// end; the reconnect bound counts only connections that bring nothing.
+func TestChatReconnectBudgetResetsOnProgress(t *testing.T) {
+	const cuts = 8
+	var mu sync.Mutex
+	streams := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/agents/run":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"data":{"user_message":{"id":"m1","chat_id":"c1","role":"user","status":"ready"},`+
+				`"assistant_message":{"id":"m2","chat_id":"c1","role":"assistant","status":"pending"}}}`)
+		case "/chats/c1/stream":
+			mu.Lock()
+			streams++
+			n := streams
+			mu.Unlock()
+			w.Header().Set("Content-Type", "application/x-ndjson")
+			if n <= cuts { // one new step, then the connection is cut
+				fmt.Fprintf(w, `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"pending","content":[{"type":"text","text":"step %d"}]}}`+"\n", n)
+				return
+			}
+			fmt.Fprintln(w, `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"ready","content":[{"type":"text","text":"done"}]}}`)
+			fmt.Fprintln(w, `{"event":"chats","data":{"id":"c1","status":"idle"}}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	c, err := infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("k"))
+	require.NoError(t, err)
+	c.Tasks.Follow.ReconnectDelay = time.Millisecond
+	m, err := c.Agents.Template("a/b@1").Reply(context.Background(), "hi", nil)
+	require.NoError(t, err)
+	require.Equal(t, "done", m.Text())
+	require.Equal(t, cuts+1, streams)
+}
+
+// TestChatStreamRepeatingItselfIsBounded: a chat stream that repeats the
+// same state and is cut, again and again, ends the reply with an error
+// after a bounded number of reconnects (repeats are not progress).
+func TestChatStreamRepeatingItselfIsBounded(t *testing.T) {
+	var mu sync.Mutex
+	streams := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/agents/run":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"data":{"assistant_message":{"id":"m2","chat_id":"c1","role":"assistant","status":"pending"}}}`)
+		case "/chats/c1/stream":
+			mu.Lock()
+			streams++
+			mu.Unlock()
+			w.Header().Set("Content-Type", "application/x-ndjson")
+			fmt.Fprintln(w, `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"pending"}}`)
+			fmt.Fprintln(w, `{"event":"chats","data":{"id":"c1","status":"busy","active_run":{"id":"r1","state":"working"}}}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	c, err := infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("k"))
+	require.NoError(t, err)
+	c.Tasks.Follow.ReconnectDelay = time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n := 0
+	var last error
+	for ev, err := range c.Agents.Template("a/b@1").Send(ctx, "hi") {
+		if err != nil {
+			last = err
+			continue
+		}
+		if ev.Type == infsh.EventChat {
+			n++
+		}
+	}
+	require.ErrorContains(t, last, "kept ending")
+	require.Equal(t, 1, n, "the repeated chat state is yielded once")
+	require.Equal(t, 6, streams)
+}
