@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -594,4 +595,47 @@ func TestJoinEncodesReserved(t *testing.T) {
 	d, err := c.Files.Download(ctx, m.URL, nil)
 	require.NoError(t, err)
 	require.NoError(t, d.Close())
+}
+
+// TestDownloadAndListFailures: a download cut mid-body fails in Bytes and
+// WriteToFile (which removes the partial file); a listing whose server
+// repeats a page token stops with an error instead of looping.
+func TestDownloadAndListFailures(t *testing.T) {
+	srv, c := newClient(t, []dialtest.Option{dialtest.WithValidateResponses(false)}, option.WithMaxRetries(0))
+	ctx := context.Background()
+	srv.PutPatternFile(dialtest.DefaultUser, "cut/big.bin", "application/octet-stream", 1<<20)
+	srv.InjectFault(emulator.Fault{Path: "/v1/files/{bucket}/{path}", Times: 2, DropAfter: 1000})
+	d, err := c.Files.Download(ctx, "cut/big.bin", nil)
+	require.NoError(t, err)
+	_, err = d.Bytes()
+	require.Error(t, err)
+	d, err = c.Files.Download(ctx, "cut/big.bin", nil)
+	require.NoError(t, err)
+	out := filepath.Join(t.TempDir(), "big.bin")
+	require.Error(t, d.WriteToFile(out))
+	_, err = os.Stat(out)
+	require.True(t, os.IsNotExist(err), "the partial file is removed")
+
+	pages := 0
+	loop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pages++
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"bucket":"b1","url":"files/b1/d/","nodeType":"FOLDER","resourceType":"FILE",`+
+			`"items":[{"name":"x","bucket":"b1","url":"files/b1/d/x","nodeType":"ITEM","resourceType":"FILE"}],"nextToken":"same"}`)
+	}))
+	defer loop.Close()
+	lc, err := dial.NewClient(option.WithBaseURL(loop.URL), option.WithAPIKey("k"))
+	require.NoError(t, err)
+	n := 0
+	var last error
+	for _, err := range lc.Files.List(ctx, "files/b1/d/", nil) {
+		if err != nil {
+			last = err
+			break
+		}
+		n++
+	}
+	require.ErrorContains(t, last, "repeated page token")
+	require.Equal(t, 2, pages)
+	require.Equal(t, 2, n)
 }

@@ -57,3 +57,25 @@ func FuzzAccumulator(f *testing.F) {
 		_ = acc.Completion()
 	})
 }
+
+// FuzzChatStream feeds arbitrary bytes to the chat stream decoder: it never
+// panics, always ends, and either ends cleanly after [DONE] or with an
+// error.
+func FuzzChatStream(f *testing.F) {
+	f.Add("data: {\"id\":\"1\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\ndata: [DONE]\n\n")
+	f.Add("data: {\"error\":{\"message\":\"boom\",\"code\":500}}\n\n")
+	f.Add("data: {\"error\":null,\"choices\":[{\"index\":-7,\"delta\":{\"tool_calls\":[{\"index\":99}]}}]}\n\n")
+	f.Add(": heartbeat\n\nevent: x\ndata: {\ndata: }\n\n")
+	f.Add("data: [DONE]\n\ndata: garbage\n\n")
+	f.Add("data: {\"error\":\"text\"}\n\n")
+	f.Fuzz(func(t *testing.T, body string) {
+		n := 0
+		for _, err := range dial.NewChatStreamForTest(body).All() {
+			n++
+			if err != nil || n > len(body)+1 {
+				break
+			}
+		}
+		_, _ = dial.NewChatStreamForTest(body).Accumulate()
+	})
+}
