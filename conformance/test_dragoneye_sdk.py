@@ -12,6 +12,11 @@ finishes.
 """
 
 import asyncio
+import json
+import os
+import struct
+import subprocess
+from pathlib import Path
 
 import pytest
 from dragoneye import Dragoneye, Image, Video
@@ -27,6 +32,34 @@ JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x07" * 2000
 MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x09" * 5000
 
 
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def resultjson(tmp_path_factory) -> str:
+    out = tmp_path_factory.mktemp("bin") / "resultjson"
+    subprocess.run(["go", "build", "-o", str(out), "./pkg/dragoneye/internal/resultjson"], cwd=REPO, check=True)
+    return str(out)
+
+
+def go_result(resultjson: str, kind: str, url: str, task: str) -> dict:
+    """The Go client's result for a finished task, as JSON."""
+    env = dict(os.environ, DRAGONEYE_API_KEY=API_KEY)
+    out = subprocess.run([resultjson, "fetch", kind, url, task], check=True, capture_output=True, env=env)
+    return json.loads(out.stdout)
+
+
+def f32(v):
+    """Round every float to float32 (the wire type), recursively."""
+    if isinstance(v, dict):
+        return {k: f32(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [f32(x) for x in v]
+    if isinstance(v, float):
+        return struct.unpack("f", struct.pack("f", v))[0]
+    return v
+
+
 def client(url: str, key: str = API_KEY) -> Dragoneye:
     return Dragoneye(api_key=key, base_api_url=url, max_retries=2, max_backoff_time=5)
 
@@ -35,7 +68,7 @@ def run(coro):
     return asyncio.run(coro)
 
 
-def test_predict_image(dragoneye_url: str) -> None:
+def test_predict_image(dragoneye_url: str, resultjson: str) -> None:
     c = client(dragoneye_url)
     res = run(c.classification.predict_image(Image.from_bytes(JPEG, "image/jpeg", name="house.jpg"),
                                              model_name="recognize_anything/demo"))
@@ -56,9 +89,11 @@ def test_predict_image(dragoneye_url: str) -> None:
     assert status.prediction_type == "image"
     again = run(c.classification.get_image_results(res.prediction_task_uuid))
     assert again == res
+    # Our Go client reads the same task into the same JSON.
+    assert f32(go_result(resultjson, "image", dragoneye_url, res.prediction_task_uuid)) == f32(res.model_dump(mode="json"))
 
 
-def test_predict_video(dragoneye_url: str) -> None:
+def test_predict_video(dragoneye_url: str, resultjson: str) -> None:
     c = client(dragoneye_url)
     res = run(c.classification.predict_video(Video.from_bytes(MP4, "video/mp4", name="street.mp4"),
                                              model_name="recognize_anything/demo", frames_per_second=1))
@@ -75,6 +110,7 @@ def test_predict_video(dragoneye_url: str) -> None:
 
     again = run(c.classification.get_video_results(res.prediction_task_uuid))
     assert again == res
+    assert f32(go_result(resultjson, "video", dragoneye_url, res.prediction_task_uuid)) == f32(res.model_dump(mode="json"))
 
 
 def test_failed_task(dragoneye_url: str) -> None:

@@ -4,9 +4,11 @@
 //
 //	resultjson decode image|video FILE       print {"objects": …, "frame_timestamps_microseconds": …}
 //	resultjson encode DESCRIPTION.json FILE  write the emulator's archive for a description
+//	resultjson fetch image|video BASE_URL TASK_ID  print the client's result (DRAGONEYE_API_KEY)
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/aiclients/sdk-go/pkg/dragoneye"
 	"github.com/aiclients/sdk-go/pkg/dragoneye/dragoneyetest"
+	"github.com/aiclients/sdk-go/pkg/option"
 )
 
 func main() {
@@ -24,8 +27,11 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) == 4 && args[0] == "fetch" {
+		return fetch(args[1], args[2], args[3])
+	}
 	if len(args) != 3 {
-		return errors.New("usage: resultjson decode image|video FILE | resultjson encode DESCRIPTION.json FILE")
+		return errors.New("usage: resultjson decode image|video FILE | resultjson encode DESCRIPTION.json FILE | resultjson fetch image|video BASE_URL TASK_ID")
 	}
 	switch args[0] {
 	case "decode":
@@ -91,4 +97,25 @@ func run(args []string) error {
 		return os.WriteFile(args[2], body, 0o644)
 	}
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// fetch prints the result of a finished task as the Go client returns it.
+func fetch(kind, baseURL, task string) error {
+	c, err := dragoneye.NewClient(option.WithBaseURL(baseURL))
+	if err != nil {
+		return err
+	}
+	var res any
+	switch kind {
+	case "image":
+		res, err = c.ImageResults(context.Background(), task)
+	case "video":
+		res, err = c.VideoResults(context.Background(), task)
+	default:
+		return fmt.Errorf("unknown kind %q", kind)
+	}
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(res)
 }
