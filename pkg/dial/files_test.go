@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -638,4 +639,28 @@ func TestDownloadAndListFailures(t *testing.T) {
 	require.ErrorContains(t, last, "repeated page token")
 	require.Equal(t, 2, pages)
 	require.Equal(t, 2, n)
+}
+
+// TestHomeWaiterCancel: a caller waiting for another's bucket lookup leaves
+// when its own context ends; the lookup still completes once for everyone.
+func TestHomeWaiterCancel(t *testing.T) {
+	srv, c := newClient(t, nil)
+	srv.InjectFault(emulator.Fault{Path: "/v1/bucket", Nth: 1, Delay: 300 * time.Millisecond})
+	ctx := context.Background()
+	first := make(chan error, 1)
+	go func() {
+		_, err := c.Home(ctx)
+		first <- err
+	}()
+	require.Eventually(t, func() bool { return len(srv.Requests()) == 1 }, 2*time.Second, 5*time.Millisecond)
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Home(wctx)
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.Less(t, time.Since(start), 250*time.Millisecond, "the waiter did not wait for the slow lookup")
+	require.NoError(t, <-first)
+	_, err = c.Home(ctx)
+	require.NoError(t, err)
+	require.Len(t, srv.Requests(), 1)
 }
