@@ -389,3 +389,27 @@ func TestMaxResultsSize(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, res, again)
 }
+
+// A 24 MiB video from a reader of unknown size: spooled, uploaded with a
+// Content-Length, and counted in full by the emulator (which skips body
+// validation above 8 MiB and streams the multipart body).
+func TestLargeUploadFromReader(t *testing.T) {
+	srv := dragoneyetest.NewServer(t, dragoneyetest.WithModel("m", dragoneyetest.Prediction{Polls: -1}))
+	c := newClient(t, srv)
+	const size = 24 << 20
+	r := io.MultiReader(bytes.NewReader(mp4Bytes), io.LimitReader(zeroReader{}, size-int64(len(mp4Bytes))))
+	m, err := dragoneye.MediaFromReader(r, "big.mp4")
+	require.NoError(t, err)
+	require.Equal(t, int64(-1), m.Size())
+	res, err := c.PredictVideo(context.Background(), m, dragoneye.PredictParams{ModelName: "m", PollInterval: time.Millisecond})
+	require.NoError(t, err)
+	task, _ := srv.Task(res.PredictionTaskUUID)
+	require.Equal(t, int64(size), task.UploadBytes)
+}
+
+type zeroReader struct{}
+
+func (zeroReader) Read(p []byte) (int, error) {
+	clear(p)
+	return len(p), nil
+}
