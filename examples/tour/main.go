@@ -29,6 +29,7 @@ var steps = []step{
 	{"dial", tourDial},
 	{"infsh", tourInfsh},
 	{"vectorvein", tourVectorVein},
+	{"dragoneye", tourDragoneye},
 }
 
 func main() {
