@@ -256,17 +256,19 @@ func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reade
 		return nil, &apierror.InputError{Service: ServiceName, Field: "upload parameters", Reason: "filename, content type or If-Match contains a line break or NUL"}
 	}
 	mb := newMultipartBody(ctx, body, name, ct)
-	req, err := f.c.newRequest(ctx, http.MethodPut, u.apiPath("files/"), mb.first())
+	size := mb.length() // seeks the source: before the writer starts reading it
+	req, err := f.c.newRequest(ctx, http.MethodPut, u.apiPath("files/"), nil)
 	if err != nil {
 		return nil, err
 	}
+	req.Body = mb.first()
 	req.Header.Set("Content-Type", mb.contentType())
 	req.Header.Set("Accept", "application/json")
 	if mb.seeker != nil {
 		req.GetBody = mb.next
 	}
-	if n := mb.length(); n >= 0 {
-		req.ContentLength = n
+	if size >= 0 {
+		req.ContentLength = size
 	}
 	if p.IfMatch != "" {
 		req.Header.Set("If-Match", p.IfMatch)
