@@ -68,6 +68,9 @@ type chatBody struct {
 }
 
 func (b chatBody) MarshalJSON() ([]byte, error) {
+	if _, ok := b.Extra["stream"]; ok {
+		return nil, errors.New(`dial: Extra must not hold "stream": Create and Stream set it`)
+	}
 	j, err := json.Marshal(b.ChatCompletionRequest)
 	if err != nil {
 		return nil, err

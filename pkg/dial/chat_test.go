@@ -515,3 +515,33 @@ func TestDotDeploymentIDs(t *testing.T) {
 	}
 	require.Empty(t, srv.Requests())
 }
+
+// TestExtraRepeatsField: Extra keys that repeat a field of the request (or
+// "stream", which Create and Stream set) used to produce JSON with duplicate
+// keys; they are refused before any request.
+func TestExtraRepeatsField(t *testing.T) {
+	srv, c := newClient(t, nil)
+	ctx := context.Background()
+	for _, k := range []string{"model", "stream", "messages", "max_prompt_tokens"} {
+		req := ask("hi")
+		req.MaxPromptTokens = nil
+		if k == "max_prompt_tokens" {
+			req.MaxPromptTokens = dial.Ptr(5)
+		}
+		req.Extra = map[string]any{k: "x"}
+		var ie *apierror.InputError
+		_, err := c.Chat.Create(ctx, "gpt-4", req)
+		require.ErrorAs(t, err, &ie, k)
+		require.ErrorContains(t, err, k)
+	}
+	require.Empty(t, srv.Requests())
+
+	// A field that is not set may come through Extra (e.g. "infinity").
+	req := ask("hi")
+	req.Extra = map[string]any{"max_prompt_tokens": "infinity"}
+	_, err := c.Chat.Create(ctx, "gpt-4", req)
+	require.NoError(t, err)
+	var body map[string]any
+	require.NoError(t, json.Unmarshal(srv.Requests()[0].Body, &body))
+	require.Equal(t, "infinity", body["max_prompt_tokens"])
+}

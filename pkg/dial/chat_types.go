@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"reflect"
+	"strings"
+	"sync"
 )
 
 // Message roles.
@@ -21,7 +24,7 @@ const (
 // them inline. Extra holds fields this type does not know (e.g.
 // "max_prompt_tokens": "infinity" when MaxPromptTokens is nil); they are
 // merged into the top level of the JSON body and must not repeat a field
-// that is set.
+// that is set, nor "stream" (the call fails with an *apierror.InputError).
 type ChatCompletionRequest struct {
 	Messages []Message `json:"messages"`
 	// Model defaults to the deployment id.
@@ -135,12 +138,43 @@ type Addon struct {
 	URL  string `json:"url,omitempty"`
 }
 
-// MarshalJSON writes the request with Extra merged into the top level.
+// requestFields maps the JSON names of ChatCompletionRequest's fields to
+// their indexes.
+var requestFields = sync.OnceValue(func() map[string]int {
+	m := map[string]int{}
+	t := reflect.TypeFor[ChatCompletionRequest]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			m[name] = i
+		}
+	}
+	return m
+})
+
+// MarshalJSON writes the request with Extra merged into the top level. An
+// Extra key that repeats a field which is set is an error (the JSON would
+// hold the key twice).
 func (r ChatCompletionRequest) MarshalJSON() ([]byte, error) {
 	type plain ChatCompletionRequest
 	b, err := json.Marshal(plain(r))
 	if err != nil || len(r.Extra) == 0 {
 		return b, err
+	}
+	v := reflect.ValueOf(r)
+	for k := range r.Extra {
+		i, ok := requestFields()[k]
+		if !ok {
+			continue
+		}
+		f := v.Field(i)
+		set := !f.IsZero()
+		if f.Kind() == reflect.Slice || f.Kind() == reflect.Map {
+			set = f.Len() > 0
+		}
+		if set || k == "messages" {
+			return nil, fmt.Errorf("dial: Extra repeats the request field %q, which is set", k)
+		}
 	}
 	extra, err := json.Marshal(r.Extra)
 	if err != nil {
