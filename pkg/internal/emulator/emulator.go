@@ -13,6 +13,10 @@
 //	-> the service handler
 //	-> response validation (recorded; t.Errorf under tests)
 //
+// Request validation is kin-openapi's plus one rule: a query parameter the
+// operation does not declare is a violation (kin-openapi ignores it), so a
+// misspelt parameter cannot pass unnoticed.
+//
 // Response validation is strict: every status a handler answers must be
 // documented for the operation (or covered by a `default` response), and the
 // handler must set the Content-Type its spec documents (net/http's sniffing

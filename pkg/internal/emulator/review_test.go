@@ -117,3 +117,64 @@ func TestRequestsAreCopies(t *testing.T) {
 	require.Equal(t, "2", again.Query.Get("limit"))
 	require.Equal(t, "it-1", again.PathParams["id"])
 }
+
+// A query parameter the operation does not declare is a request violation
+// (kin-openapi accepts any): a misspelt parameter would otherwise be ignored
+// silently. Declared ones, exploded free-form objects, deepObject keys and
+// query API keys stay accepted.
+func TestUndeclaredQueryParameters(t *testing.T) {
+	spec := []byte(`openapi: 3.0.3
+info: {title: query, version: "1"}
+paths:
+  /plain:
+    get:
+      operationId: plain
+      parameters:
+        - {name: limit, in: query, schema: {type: integer}}
+      responses:
+        "204": {description: ok}
+  /free:
+    get:
+      operationId: free
+      parameters:
+        - {name: filter, in: query, schema: {type: object}}
+      responses:
+        "204": {description: ok}
+  /deep:
+    get:
+      operationId: deep
+      parameters:
+        - {name: f, in: query, style: deepObject, schema: {type: object, additionalProperties: false, properties: {a: {type: string}}}}
+      responses:
+        "204": {description: ok}
+components:
+  securitySchemes:
+    q: {type: apiKey, in: query, name: key}
+`)
+	s, err := Start(nil, "query", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}), WithSpec(spec))
+	require.NoError(t, err)
+	defer s.Close()
+	c := client(t)
+	tests := []struct {
+		path string
+		want int
+	}{
+		{"/plain?limit=2", 204},
+		{"/plain?key=k", 204},
+		{"/plain?limt=2", 400},
+		{"/plain?limit=2&extra=1", 400},
+		{"/free?anything=1", 204},
+		{"/deep?f[a]=x", 204},
+		{"/deep?g=x", 400},
+	}
+	for _, tc := range tests {
+		resp, body := do(t, c, "GET", s.URL+tc.path, "", "")
+		require.Equal(t, tc.want, resp.StatusCode, "%s: %s", tc.path, body)
+		if tc.want == 400 {
+			_, msg := errorMessage(t, body)
+			require.Contains(t, msg, "not in the spec", tc.path)
+		}
+	}
+}

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -106,12 +109,66 @@ func (s *Server) validateRequest(r *http.Request, m routeMatch, body bodyInfo) [
 			RejectWhenRequestBodyNotSpecified: true,
 		},
 	}
-	err := openapi3filter.ValidateRequest(r.Context(), input)
-	if err == nil {
+	var out []issue
+	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
+		flatten(err, "request", &out)
+	}
+	return append(out, s.undeclaredQuery(m, r.URL.Query())...)
+}
+
+// undeclaredQuery reports query parameters the operation does not declare
+// (kin-openapi accepts any), so a misspelt or invented parameter is caught
+// instead of being silently ignored as a real server might. Exploded object
+// parameters contribute their property names, deepObject ones "name[...]",
+// and apiKey security schemes in the query their names.
+func (s *Server) undeclaredQuery(m routeMatch, q url.Values) []issue {
+	if len(q) == 0 {
+		return nil
+	}
+	known := map[string]bool{}
+	var deep []string
+	free := false
+	add := func(ps openapi3.Parameters) {
+		for _, ref := range ps {
+			if ref == nil || ref.Value == nil || ref.Value.In != openapi3.ParameterInQuery {
+				continue
+			}
+			p := ref.Value
+			known[p.Name] = true
+			if p.Style == openapi3.SerializationDeepObject {
+				deep = append(deep, p.Name+"[")
+			}
+			if p.Schema != nil && p.Schema.Value != nil && p.Schema.Value.Type.Is(openapi3.TypeObject) &&
+				(p.Explode == nil || *p.Explode) {
+				for name := range p.Schema.Value.Properties {
+					known[name] = true
+				}
+				ap := p.Schema.Value.AdditionalProperties
+				if ap.Has == nil || *ap.Has || ap.Schema != nil {
+					free = true // a free-form exploded object takes any name
+				}
+			}
+		}
+	}
+	add(m.tmpl.item.Parameters)
+	add(m.op.Parameters)
+	if c := s.spec.doc.Components; c != nil {
+		for _, ss := range c.SecuritySchemes {
+			if ss != nil && ss.Value != nil && ss.Value.Type == "apiKey" && ss.Value.In == openapi3.ParameterInQuery {
+				known[ss.Value.Name] = true
+			}
+		}
+	}
+	if free {
 		return nil
 	}
 	var out []issue
-	flatten(err, "request", &out)
+	for _, name := range slices.Sorted(maps.Keys(q)) {
+		if known[name] || slices.ContainsFunc(deep, func(prefix string) bool { return strings.HasPrefix(name, prefix) }) {
+			continue
+		}
+		out = append(out, issue{fmt.Sprintf("query parameter %q", name), "not in the spec"})
+	}
 	return out
 }
 
