@@ -263,3 +263,22 @@ func TestPerRequestKey(t *testing.T) {
 	require.Error(t, err)
 	require.Empty(t, srv.Violations())
 }
+
+// TestLocalizedTextTolerant: a display name or description of an unexpected
+// shape (a number, a map with non-string values) used to fail the decoding
+// of the whole listing; it is kept where possible and otherwise ignored.
+func TestLocalizedTextTolerant(t *testing.T) {
+	var ds struct {
+		Data []dial.Deployment `json:"data"`
+	}
+	require.NoError(t, jsonUnmarshal(`{"data":[
+	 {"id":"a","display_name":{"en":"A","fr":5,"de":null},"description":7},
+	 {"id":"b","display_name":true,"description":["x"]},
+	 {"id":"c","display_name":"C"}]}`, &ds))
+	require.Len(t, ds.Data, 3)
+	require.Equal(t, "A", ds.Data[0].DisplayName.String())
+	require.Equal(t, map[string]string{"en": "A"}, ds.Data[0].DisplayName.Locales)
+	require.True(t, ds.Data[0].Description.IsZero())
+	require.True(t, ds.Data[1].DisplayName.IsZero())
+	require.Equal(t, "C", ds.Data[2].DisplayName.String())
+}

@@ -39,18 +39,33 @@ func (t LocalizedText) String() string {
 // IsZero reports whether no text was sent (for omitempty).
 func (t LocalizedText) IsZero() bool { return t.Text == "" && len(t.Locales) == 0 }
 
-// UnmarshalJSON accepts a string, a {locale: text} object or null.
+// UnmarshalJSON accepts a string, a {locale: text} object or null. Other
+// shapes are ignored (and non-string values in the object skipped) rather
+// than failing the decoding of a whole listing.
 func (t *LocalizedText) UnmarshalJSON(b []byte) error {
 	*t = LocalizedText{}
 	b = bytes.TrimSpace(b)
 	switch {
-	case len(b) == 0 || string(b) == "null":
+	case len(b) == 0:
 		return nil
 	case b[0] == '"':
 		return json.Unmarshal(b, &t.Text)
-	default:
-		return json.Unmarshal(b, &t.Locales)
+	case b[0] == '{':
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(b, &m); err != nil {
+			return err
+		}
+		for k, v := range m {
+			var s string
+			if json.Unmarshal(v, &s) == nil && bytes.HasPrefix(bytes.TrimSpace(v), []byte(`"`)) {
+				if t.Locales == nil {
+					t.Locales = map[string]string{}
+				}
+				t.Locales[k] = s
+			}
+		}
 	}
+	return nil
 }
 
 // MarshalJSON writes the map if one was sent, else the string.
