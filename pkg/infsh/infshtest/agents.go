@@ -224,6 +224,10 @@ func (c *chat) dto(withMessages bool) map[string]any {
 	return m
 }
 
+// changeLog returns the chat's events and the channel closed at the next
+// one; s.mu is held.
+func (c *chat) changeLog() ([]chatEvent, <-chan struct{}) { return c.changes, c.notify }
+
 // emit records events; s.mu is held.
 func (s *Server) emit(c *chat, msgs ...*message) {
 	c.updated = s.now()
@@ -321,29 +325,16 @@ func (s *Server) streamRun(w http.ResponseWriter, r *http.Request, c *chat, asst
 	if lw.item("", first) != nil {
 		return
 	}
-	hb := time.NewTicker(s.cfg.heartbeat)
-	defer hb.Stop()
-	for {
-		s.mu.Lock()
-		pending := c.changes[next:]
-		next = len(c.changes)
-		ch := c.notify
-		s.mu.Unlock()
-		for _, e := range pending {
-			if e.event != "chat_messages" || e.data["id"] != asst.id {
-				continue
-			}
-			if lw.item("", e.data) != nil {
-				return
-			}
-			if st := e.data["status"]; st == "ready" || st == "failed" || st == "cancelled" {
-				return
-			}
+	tail(s, r, lw, c.changeLog, next, func(e chatEvent) bool {
+		if e.event != "chat_messages" || e.data["id"] != asst.id {
+			return true
 		}
-		if !s.waitNext(r, lw, hb, ch) {
-			return
+		if lw.item("", e.data) != nil {
+			return false
 		}
-	}
+		st := e.data["status"]
+		return st != "ready" && st != "failed" && st != "cancelled"
+	})
 }
 
 // history builds the model's view of the chat; s.mu is held.
@@ -521,38 +512,20 @@ func (s *handlers) StreamChat(w http.ResponseWriter, r *http.Request, id infshap
 	if !active {
 		return
 	}
-	hb := time.NewTicker(s.cfg.heartbeat)
-	defer hb.Stop()
-	for {
-		s.mu.Lock()
-		pending := c.changes[next:]
-		next = len(c.changes)
-		ch := c.notify
-		s.mu.Unlock()
-		for _, e := range pending {
-			if !write(e) {
-				return
-			}
-			if e.event == "chats" {
-				if run, _ := e.data["active_run"].(map[string]any); run == nil || (run["state"] != "working" && run["state"] != "submitted") {
-					return
-				}
-			}
+	tail(s.Server, r, lw, c.changeLog, next, func(e chatEvent) bool {
+		if !write(e) {
+			return false
 		}
-		if !s.waitNext(r, lw, hb, ch) {
-			return
+		if e.event != "chats" {
+			return true
 		}
-	}
+		run, _ := e.data["active_run"].(map[string]any)
+		return run != nil && (run["state"] == "working" || run["state"] == "submitted")
+	})
 }
 
 func (s *Server) lookupTool(w http.ResponseWriter, r *http.Request, id string) *toolRef {
-	s.mu.Lock()
-	ref := s.tools[id]
-	s.mu.Unlock()
-	if ref == nil {
-		s.problem(w, r, http.StatusNotFound, "TOOL_INVOCATION_NOT_FOUND", fmt.Sprintf("tool invocation %s not found", id))
-	}
-	return ref
+	return lookup(s, w, r, s.tools, id, "TOOL_INVOCATION_NOT_FOUND", "tool invocation")
 }
 
 // SubmitToolResult implements POST /tools/{id}.
@@ -574,6 +547,12 @@ func (s *handlers) SubmitToolResult(w http.ResponseWriter, r *http.Request, id i
 	}
 	res := req.Result
 	ref.inv.status, ref.inv.result = "completed", &res
+	s.resume(w, r, ref)
+}
+
+// resume lets the agent go on after an answer to ref's invocation and
+// answers with the invocation; s.mu is held and released.
+func (s *Server) resume(w http.ResponseWriter, r *http.Request, ref *toolRef) {
 	ref.chat.runState, ref.chat.status = "working", "busy"
 	s.emit(ref.chat, ref.msg)
 	dto := ref.inv.dto()
@@ -602,17 +581,28 @@ func (s *Server) resolveApproval(ref *toolRef) bool {
 	return true
 }
 
-// ApproveTool implements POST /tools/{id}/invoke.
-func (s *handlers) ApproveTool(w http.ResponseWriter, r *http.Request, id infshapi.ToolInvocationID) {
+// pendingApproval finds invocation id, which must wait for approval, and
+// resolves its interrupt. It returns with s.mu held; nil (s.mu not held)
+// when it answered 404 or 409.
+func (s *Server) pendingApproval(w http.ResponseWriter, r *http.Request, id string) *toolRef {
 	ref := s.lookupTool(w, r, id)
 	if ref == nil {
-		return
+		return nil
 	}
 	s.mu.Lock()
 	if !s.resolveApproval(ref) {
 		st := ref.inv.status
 		s.mu.Unlock()
 		s.problem(w, r, http.StatusConflict, "TOOL_NOT_AWAITING_APPROVAL", fmt.Sprintf("tool invocation %s is %s", id, st))
+		return nil
+	}
+	return ref
+}
+
+// ApproveTool implements POST /tools/{id}/invoke.
+func (s *handlers) ApproveTool(w http.ResponseWriter, r *http.Request, id infshapi.ToolInvocationID) {
+	ref := s.pendingApproval(w, r, id)
+	if ref == nil {
 		return
 	}
 	if ref.inv.typ == "client" {
@@ -636,15 +626,8 @@ func (s *handlers) RejectTool(w http.ResponseWriter, r *http.Request, id infshap
 			return
 		}
 	}
-	ref := s.lookupTool(w, r, id)
+	ref := s.pendingApproval(w, r, id)
 	if ref == nil {
-		return
-	}
-	s.mu.Lock()
-	if !s.resolveApproval(ref) {
-		st := ref.inv.status
-		s.mu.Unlock()
-		s.problem(w, r, http.StatusConflict, "TOOL_NOT_AWAITING_APPROVAL", fmt.Sprintf("tool invocation %s is %s", id, st))
 		return
 	}
 	reason := "rejected by the user"
@@ -652,10 +635,5 @@ func (s *handlers) RejectTool(w http.ResponseWriter, r *http.Request, id infshap
 		reason = *req.Reason
 	}
 	ref.inv.status, ref.inv.result, ref.inv.rejected = "cancelled", &reason, true
-	ref.chat.runState, ref.chat.status = "working", "busy"
-	s.emit(ref.chat, ref.msg)
-	dto := ref.inv.dto()
-	s.mu.Unlock()
-	s.goRun(func() { s.advance(ref.chat, ref.msg) })
-	s.ok(w, r, dto)
+	s.resume(w, r, ref)
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/aiclients/sdk-go/gen/infshapi"
 )
 
 // App is an app the emulator can run.
@@ -22,20 +24,13 @@ type App struct {
 	Requirements []Requirement
 }
 
-// Requirement is one unmet requirement of a 412 answer.
-type Requirement struct {
-	Type    string             `json:"type"` // secret, integration, scope
-	Key     string             `json:"key"`
-	Message string             `json:"message"`
-	Action  *RequirementAction `json:"action,omitempty"`
-}
+// Requirement is one unmet requirement of a 412 answer (type secret,
+// integration or scope), as the spec defines it.
+type Requirement = infshapi.Requirement
 
-// RequirementAction tells the user how to satisfy a Requirement.
-type RequirementAction struct {
-	Type     string   `json:"type"` // add_secret, connect, add_scopes
-	Provider string   `json:"provider,omitempty"`
-	Scopes   []string `json:"scopes,omitempty"`
-}
+// RequirementAction tells the user how to satisfy a Requirement (type
+// add_secret, connect or add_scopes).
+type RequirementAction = infshapi.RequirementAction
 
 // Run is one execution of an App.
 type Run struct {

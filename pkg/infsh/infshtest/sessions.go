@@ -161,45 +161,43 @@ func (s *handlers) GetSession(w http.ResponseWriter, r *http.Request, id infshap
 
 // KeepaliveSession implements POST /sessions/{id}/keepalive.
 func (s *handlers) KeepaliveSession(w http.ResponseWriter, r *http.Request, id infshapi.SessionID) {
-	dto, ss := s.lookupSession(w, r, id)
-	if dto == nil {
-		return
-	}
-	s.mu.Lock()
-	status := ss.status
-	if status == "active" {
-		ss.expires = s.now().Add(ss.idle)
-		dto = ss.dto()
-	}
-	s.mu.Unlock()
-	switch status {
-	case "ended":
-		s.problem(w, r, http.StatusGone, CodeSessionEnded, sessionMessage(CodeSessionEnded, id))
-	case "expired":
-		s.problem(w, r, http.StatusGone, CodeSessionExpired, sessionMessage(CodeSessionExpired, id))
-	default:
+	if dto, ok := s.changeActive(w, r, id, func(ss *session) { ss.expires = s.now().Add(ss.idle) }); ok {
 		s.ok(w, r, dto)
 	}
 }
 
 // EndSession implements DELETE /sessions/{id}.
 func (s *handlers) EndSession(w http.ResponseWriter, r *http.Request, id infshapi.SessionID) {
+	if _, ok := s.changeActive(w, r, id, func(ss *session) { ss.status, ss.ended = "ended", s.now() }); ok {
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// changeActive applies change (under s.mu) to session id if it is active and
+// returns the changed session; otherwise it answers 404 or 410 and reports
+// false.
+func (s *Server) changeActive(w http.ResponseWriter, r *http.Request, id string, change func(*session)) (map[string]any, bool) {
 	dto, ss := s.lookupSession(w, r, id)
 	if dto == nil {
-		return
+		return nil, false
 	}
 	s.mu.Lock()
 	status := ss.status
 	if status == "active" {
-		ss.status, ss.ended = "ended", s.now()
+		change(ss)
+		dto = ss.dto()
 	}
 	s.mu.Unlock()
-	switch status {
-	case "ended":
-		s.problem(w, r, http.StatusGone, CodeSessionEnded, sessionMessage(CodeSessionEnded, id))
-	case "expired":
-		s.problem(w, r, http.StatusGone, CodeSessionExpired, sessionMessage(CodeSessionExpired, id))
-	default:
-		w.WriteHeader(http.StatusNoContent)
+	return dto, !s.gone(w, r, id, status)
+}
+
+// gone answers 410 for a session that has ended or expired; it reports
+// whether it answered.
+func (s *Server) gone(w http.ResponseWriter, r *http.Request, id, status string) bool {
+	code := map[string]string{"ended": CodeSessionEnded, "expired": CodeSessionExpired}[status]
+	if code == "" {
+		return false
 	}
+	s.problem(w, r, http.StatusGone, code, sessionMessage(code, id))
+	return true
 }

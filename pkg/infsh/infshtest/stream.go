@@ -115,6 +115,30 @@ func (s *Server) waitNext(r *http.Request, lw *lineWriter, hb *time.Ticker, ch <
 	}
 }
 
+// tail passes each recorded change from index next on to each, waiting for
+// more (with heartbeats) in between, until each returns false, the client
+// leaves or the server closes. changes returns the record and the channel
+// closed at its next change; it is called with s.mu held.
+func tail[E any](s *Server, r *http.Request, lw *lineWriter, changes func() ([]E, <-chan struct{}), next int, each func(E) bool) {
+	hb := time.NewTicker(s.cfg.heartbeat)
+	defer hb.Stop()
+	for {
+		s.mu.Lock()
+		all, ch := changes()
+		pending := all[next:]
+		next = len(all)
+		s.mu.Unlock()
+		for _, e := range pending {
+			if !each(e) {
+				return
+			}
+		}
+		if !s.waitNext(r, lw, hb, ch) {
+			return
+		}
+	}
+}
+
 // StreamTask implements GET /tasks/{id}/stream: the current task first, then
 // one partial update per change, heartbeats in between, and the whole task
 // when it is terminal.
@@ -134,34 +158,21 @@ func (s *handlers) StreamTask(w http.ResponseWriter, r *http.Request, id infshap
 		return
 	}
 	lines := 1
-	hb := time.NewTicker(s.cfg.heartbeat)
-	defer hb.Stop()
-	for {
-		s.mu.Lock()
-		pending := t.changes[next:]
-		next = len(t.changes)
-		ch := t.notify
-		s.mu.Unlock()
-		for _, c := range pending {
-			if dropping && lines >= drop.afterLines {
-				return
-			}
-			var err error
-			if c.full != nil {
-				err = lw.item("", c.full)
-			} else {
-				err = lw.item("", map[string]any{"event": "tasks", "data": c.data, "fields": c.fields})
-			}
-			if err != nil || c.full != nil {
-				return
-			}
-			lines++
-		}
-		if dropping && lines >= drop.afterLines {
-			return
-		}
-		if !s.waitNext(r, lw, hb, ch) {
-			return
-		}
+	cut := func() bool { return dropping && lines >= drop.afterLines }
+	if cut() {
+		return
 	}
+	tail(s.Server, r, lw, t.changeLog, next, func(c change) bool {
+		var err error
+		if c.full != nil {
+			err = lw.item("", c.full)
+		} else {
+			err = lw.item("", map[string]any{"event": "tasks", "data": c.data, "fields": c.fields})
+		}
+		if err != nil || c.full != nil {
+			return false
+		}
+		lines++
+		return !cut()
+	})
 }

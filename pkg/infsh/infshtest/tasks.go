@@ -61,6 +61,10 @@ type task struct {
 	cancel  context.CancelFunc
 }
 
+// changeLog returns the task's changes and the channel closed at the next
+// one; s.mu is held.
+func (t *task) changeLog() ([]change, <-chan struct{}) { return t.changes, t.notify }
+
 // snapshot returns the task as JSON-ready values; s.mu is held.
 func (t *task) snapshot() map[string]any {
 	m := map[string]any{
@@ -365,36 +369,42 @@ func (s *Server) finishCancelled(t *task) {
 	s.setStatusLocked(t, statusCancelled)
 }
 
-func (s *Server) lookupTask(w http.ResponseWriter, r *http.Request, id string) *task {
+// lookup finds m[id]; when there is none it answers 404 with code and
+// "<what> <id> not found".
+func lookup[T any](s *Server, w http.ResponseWriter, r *http.Request, m map[string]*T, id, code, what string) *T {
 	s.mu.Lock()
-	t := s.tasks[id]
+	v := m[id]
 	s.mu.Unlock()
-	if t == nil {
-		s.problem(w, r, http.StatusNotFound, "TASK_NOT_FOUND", fmt.Sprintf("task %s not found", id))
+	if v == nil {
+		s.problem(w, r, http.StatusNotFound, code, fmt.Sprintf("%s %s not found", what, id))
 	}
-	return t
+	return v
+}
+
+func (s *Server) lookupTask(w http.ResponseWriter, r *http.Request, id string) *task {
+	return lookup(s, w, r, s.tasks, id, "TASK_NOT_FOUND", "task")
 }
 
 // GetTask implements GET /tasks/{id}.
 func (s *handlers) GetTask(w http.ResponseWriter, r *http.Request, id infshapi.TaskID) {
-	t := s.lookupTask(w, r, id)
-	if t == nil {
-		return
-	}
-	s.mu.Lock()
-	snap := t.snapshot()
-	s.mu.Unlock()
-	s.ok(w, r, snap)
+	s.answerTask(w, r, id, (*task).snapshot)
 }
 
 // GetTaskStatus implements GET /tasks/{id}/status.
 func (s *handlers) GetTaskStatus(w http.ResponseWriter, r *http.Request, id infshapi.TaskID) {
+	s.answerTask(w, r, id, func(t *task) map[string]any {
+		return map[string]any{"id": t.id, "status": t.status, "updated_at": t.updated.Format(time.RFC3339Nano)}
+	})
+}
+
+// answerTask answers with view of task id (taken under s.mu), or 404.
+func (s *Server) answerTask(w http.ResponseWriter, r *http.Request, id string, view func(*task) map[string]any) {
 	t := s.lookupTask(w, r, id)
 	if t == nil {
 		return
 	}
 	s.mu.Lock()
-	body := map[string]any{"id": t.id, "status": t.status, "updated_at": t.updated.Format(time.RFC3339Nano)}
+	body := view(t)
 	s.mu.Unlock()
 	s.ok(w, r, body)
 }
