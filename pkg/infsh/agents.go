@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"iter"
 	"net/http"
 	"strings"
@@ -670,48 +671,42 @@ func (a *Agent) noteAction(id string) {
 
 // SubmitToolResult answers a client tool call (POST /tools/{id}).
 func (a *Agent) SubmitToolResult(ctx context.Context, invocationID, result string, opts ...option.RequestOption) error {
-	if invocationID == "" {
-		return inputErr("tool invocation id", "must not be empty")
-	}
-	rd, err := jsonBody(map[string]string{"result": result})
-	if err != nil {
-		return err
-	}
-	err = a.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) {
-		return a.c.raw.SubmitToolResultWithBody(ctx, invocationID, "application/json", rd)
-	}, nil)
-	if err == nil {
-		a.noteAction(invocationID)
-	}
-	return err
+	return a.act(ctx, invocationID, opts, map[string]string{"result": result},
+		func(ctx context.Context, body io.Reader) (*http.Response, error) {
+			return a.c.raw.SubmitToolResultWithBody(ctx, invocationID, "application/json", body)
+		})
 }
 
 // Approve lets a tool call that requires approval run (POST /tools/{id}/invoke).
 func (a *Agent) Approve(ctx context.Context, invocationID string, opts ...option.RequestOption) error {
-	if invocationID == "" {
-		return inputErr("tool invocation id", "must not be empty")
-	}
-	err := a.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+	return a.act(ctx, invocationID, opts, nil, func(ctx context.Context, _ io.Reader) (*http.Response, error) {
 		return a.c.raw.ApproveTool(ctx, invocationID)
-	}, nil)
-	if err == nil {
-		a.noteAction(invocationID)
-	}
-	return err
+	})
 }
 
 // Reject refuses a tool call that requires approval (POST /tools/{id}/reject).
 func (a *Agent) Reject(ctx context.Context, invocationID, reason string, opts ...option.RequestOption) error {
+	return a.act(ctx, invocationID, opts, map[string]string{"reason": reason},
+		func(ctx context.Context, body io.Reader) (*http.Response, error) {
+			return a.c.raw.RejectToolWithBody(ctx, invocationID, "application/json", body)
+		})
+}
+
+// act sends one answer to a tool invocation (with body as JSON, unless nil)
+// and notes that the invocation was answered.
+func (a *Agent) act(ctx context.Context, invocationID string, opts []option.RequestOption, body any,
+	do func(ctx context.Context, body io.Reader) (*http.Response, error)) error {
 	if invocationID == "" {
 		return inputErr("tool invocation id", "must not be empty")
 	}
-	rd, err := jsonBody(map[string]string{"reason": reason})
-	if err != nil {
-		return err
+	var rd io.Reader
+	if body != nil {
+		var err error
+		if rd, err = jsonBody(body); err != nil {
+			return err
+		}
 	}
-	err = a.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) {
-		return a.c.raw.RejectToolWithBody(ctx, invocationID, "application/json", rd)
-	}, nil)
+	err := a.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) { return do(ctx, rd) }, nil)
 	if err == nil {
 		a.noteAction(invocationID)
 	}

@@ -352,11 +352,11 @@ func TestSharedFileUploadedOnce(t *testing.T) {
 	require.NotEmpty(t, f.URI())
 }
 
-// TestChatReconnectBudgetResetsOnProgress: a chat stream that is cut many
-// times, but brings something new on every connection, is followed to the
-// end; the reconnect bound counts only connections that bring nothing.
-func TestChatReconnectBudgetResetsOnProgress(t *testing.T) {
-	const cuts = 8
+// chatServer answers POST /agents/run with chat c1 and serves the n-th
+// connection of its stream (1-based) with stream; it returns a client for
+// it and a counter of the stream connections.
+func chatServer(t *testing.T, stream func(n int, w io.Writer)) (*infsh.Client, func() int) {
+	t.Helper()
 	var mu sync.Mutex
 	streams := 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -371,52 +371,45 @@ func TestChatReconnectBudgetResetsOnProgress(t *testing.T) {
 			n := streams
 			mu.Unlock()
 			w.Header().Set("Content-Type", "application/x-ndjson")
-			if n <= cuts { // one new step, then the connection is cut
-				fmt.Fprintf(w, `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"pending","content":[{"type":"text","text":"step %d"}]}}`+"\n", n)
-				return
-			}
-			fmt.Fprintln(w, `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"ready","content":[{"type":"text","text":"done"}]}}`)
-			fmt.Fprintln(w, `{"event":"chats","data":{"id":"c1","status":"idle"}}`)
+			stream(n, w)
 		default:
 			http.NotFound(w, r)
 		}
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	c, err := infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("k"))
 	require.NoError(t, err)
 	c.Tasks.Follow.ReconnectDelay = time.Millisecond
+	return c, func() int { mu.Lock(); defer mu.Unlock(); return streams }
+}
+
+// TestChatReconnectBudgetResetsOnProgress: a chat stream that is cut many
+// times, but brings something new on every connection, is followed to the
+// end; the reconnect bound counts only connections that bring nothing.
+func TestChatReconnectBudgetResetsOnProgress(t *testing.T) {
+	const cuts = 8
+	c, streams := chatServer(t, func(n int, w io.Writer) {
+		if n <= cuts { // one new step, then the connection is cut
+			fmt.Fprintf(w, `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"pending","content":[{"type":"text","text":"step %d"}]}}`+"\n", n)
+			return
+		}
+		fmt.Fprintln(w, `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"ready","content":[{"type":"text","text":"done"}]}}`)
+		fmt.Fprintln(w, `{"event":"chats","data":{"id":"c1","status":"idle"}}`)
+	})
 	m, err := c.Agents.Template("a/b@1").Reply(context.Background(), "hi", nil)
 	require.NoError(t, err)
 	require.Equal(t, "done", m.Text())
-	require.Equal(t, cuts+1, streams)
+	require.Equal(t, cuts+1, streams())
 }
 
 // TestChatStreamRepeatingItselfIsBounded: a chat stream that repeats the
 // same state and is cut, again and again, ends the reply with an error
 // after a bounded number of reconnects (repeats are not progress).
 func TestChatStreamRepeatingItselfIsBounded(t *testing.T) {
-	var mu sync.Mutex
-	streams := 0
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/agents/run":
-			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprint(w, `{"data":{"assistant_message":{"id":"m2","chat_id":"c1","role":"assistant","status":"pending"}}}`)
-		case "/chats/c1/stream":
-			mu.Lock()
-			streams++
-			mu.Unlock()
-			w.Header().Set("Content-Type", "application/x-ndjson")
-			fmt.Fprintln(w, `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"pending"}}`)
-			fmt.Fprintln(w, `{"event":"chats","data":{"id":"c1","status":"busy","active_run":{"id":"r1","state":"working"}}}`)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	defer srv.Close()
-	c, err := infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("k"))
-	require.NoError(t, err)
-	c.Tasks.Follow.ReconnectDelay = time.Millisecond
+	c, streams := chatServer(t, func(_ int, w io.Writer) {
+		fmt.Fprintln(w, `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"pending"}}`)
+		fmt.Fprintln(w, `{"event":"chats","data":{"id":"c1","status":"busy","active_run":{"id":"r1","state":"working"}}}`)
+	})
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	n := 0
@@ -432,5 +425,5 @@ func TestChatStreamRepeatingItselfIsBounded(t *testing.T) {
 	}
 	require.ErrorContains(t, last, "kept ending")
 	require.Equal(t, 1, n, "the repeated chat state is yielded once")
-	require.Equal(t, 6, streams)
+	require.Equal(t, 6, streams())
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/aiclients/sdk-go/gen/infshapi"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
@@ -82,11 +83,17 @@ func (h *SessionHandle) End(ctx context.Context, opts ...option.RequestOption) e
 // Get reads a session. An expired or ended session is returned with that
 // status.
 func (s *SessionService) Get(ctx context.Context, id string, opts ...option.RequestOption) (*Session, error) {
+	return s.one(ctx, id, opts, s.c.raw.GetSession)
+}
+
+// one runs a call on session id that answers with the session.
+func (s *SessionService) one(ctx context.Context, id string, opts []option.RequestOption,
+	do func(ctx context.Context, id string, _ ...infshapi.RequestEditorFn) (*http.Response, error)) (*Session, error) {
 	if id == "" {
 		return nil, inputErr("session id", "must not be empty")
 	}
 	out, err := call[Session](ctx, s.c, opts, func(ctx context.Context) (*http.Response, error) {
-		return s.c.raw.GetSession(ctx, id)
+		return do(ctx, id)
 	})
 	return out, sessionError(id, err)
 }
@@ -102,13 +109,7 @@ func (s *SessionService) List(ctx context.Context, opts ...option.RequestOption)
 
 // Keepalive resets a session's idle timer and returns the session.
 func (s *SessionService) Keepalive(ctx context.Context, id string, opts ...option.RequestOption) (*Session, error) {
-	if id == "" {
-		return nil, inputErr("session id", "must not be empty")
-	}
-	out, err := call[Session](ctx, s.c, opts, func(ctx context.Context) (*http.Response, error) {
-		return s.c.raw.KeepaliveSession(ctx, id)
-	})
-	return out, sessionError(id, err)
+	return s.one(ctx, id, opts, s.c.raw.KeepaliveSession)
 }
 
 // End ends a session and releases its worker.

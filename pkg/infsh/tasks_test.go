@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -159,13 +158,7 @@ func TestRunReconnectsAfterDrops(t *testing.T) {
 	task, err := c.Tasks.Run(context.Background(), infsh.RunParams{App: "infsh/slow", Input: map[string]any{"steps": 4, "delay_ms": 10}})
 	require.NoError(t, err)
 	require.Equal(t, infsh.StatusCompleted, task.Status)
-	streams := 0
-	for _, r := range srv.Requests() {
-		if strings.HasSuffix(r.Path, "/stream") {
-			streams++
-		}
-	}
-	require.GreaterOrEqual(t, streams, 2)
+	require.GreaterOrEqual(t, countRequests(srv, "/stream"), 2)
 }
 
 func TestRunFallsBackToPolling(t *testing.T) {
@@ -175,11 +168,7 @@ func TestRunFallsBackToPolling(t *testing.T) {
 	task, err := c.Tasks.Run(context.Background(), infsh.RunParams{App: "infsh/slow", Input: map[string]any{"steps": 1, "delay_ms": 300}})
 	require.NoError(t, err)
 	require.Equal(t, infsh.StatusCompleted, task.Status)
-	polled := false
-	for _, r := range srv.Requests() {
-		polled = polled || strings.HasSuffix(r.Path, "/status")
-	}
-	require.True(t, polled)
+	require.Positive(t, countRequests(srv, "/status"), "polled")
 }
 
 func TestRunSurvivesInjectedStreamCut(t *testing.T) {
@@ -353,11 +342,5 @@ func TestIdleStreamIsReopened(t *testing.T) {
 	task, err := c.Tasks.Run(context.Background(), infsh.RunParams{App: "infsh/slow", Input: map[string]any{"steps": 1, "delay_ms": 150}})
 	require.NoError(t, err)
 	require.Equal(t, infsh.StatusCompleted, task.Status)
-	streams := 0
-	for _, r := range srv.Requests() {
-		if strings.HasSuffix(r.Path, "/stream") {
-			streams++
-		}
-	}
-	require.Greater(t, streams, 1, "the quiet stream was given up and reopened")
+	require.Greater(t, countRequests(srv, "/stream"), 1, "the quiet stream was given up and reopened")
 }
