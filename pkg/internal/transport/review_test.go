@@ -106,3 +106,24 @@ func TestUserAgentHeaderOptionWins(t *testing.T) {
 	headers, _ := s.received()
 	require.Equal(t, "per-call/2", headers[0].Get("User-Agent"))
 }
+
+// A Retry-After date is relative to the server's Date header, not to the
+// client's clock: with the server's clock an hour ahead, "Date + 1s" means
+// one second, not an hour clamped to MaxRetryAfter.
+func TestRetryAfterDateUsesServerDate(t *testing.T) {
+	serverNow := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	s := newScript(t,
+		step{status: 503, header: map[string]string{
+			"Date":        serverNow.Format(http.TimeFormat),
+			"Retry-After": serverNow.Add(time.Second).Format(http.TimeFormat),
+		}},
+		step{status: 200, body: "ok"})
+	tr := newTransport(t, nil, option.WithMaxRetryAfter(5*time.Second))
+	start := time.Now()
+	resp, err := tr.Do(post(t, context.Background(), s.srv.URL, "x"))
+	elapsed := time.Since(start)
+	require.NoError(t, err)
+	require.Equal(t, "ok", readAll(t, resp))
+	require.GreaterOrEqual(t, elapsed, 900*time.Millisecond)
+	require.Less(t, elapsed, 3*time.Second, "waited by the client's clock (clamped to MaxRetryAfter)")
+}

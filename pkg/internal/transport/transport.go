@@ -7,7 +7,8 @@
 // Retries: connection errors, 408, 429 and 5xx, unless the server says
 // "x-should-retry: false" ("x-should-retry: true" retries any error status).
 // The wait is the server's Retry-After-Ms or Retry-After (seconds or an HTTP
-// date, clamped to Config.MaxRetryAfter; MaxRetryAfter 0 ignores these hints),
+// date read against the response's Date header, clamped to
+// Config.MaxRetryAfter; MaxRetryAfter 0 ignores these hints),
 // else an exponential backoff with jitter; it ends at once when the context is
 // done. A request whose body
 // cannot be rewound (no GetBody) is sent once. Non-2xx responses are returned
@@ -398,7 +399,14 @@ func permanent(err error) bool {
 // asked for a pause).
 func (l *loop) delay(resp *http.Response, attempt int) time.Duration {
 	if resp != nil && l.cfg.MaxRetryAfter > 0 {
-		if d, ok := RetryAfter(resp.Header, time.Now()); ok {
+		// An HTTP-date hint is read against the server's clock (its Date
+		// header) when it sent one, so a skewed client clock neither
+		// hammers the server nor waits the whole cap.
+		now := time.Now()
+		if date, err := http.ParseTime(resp.Header.Get("Date")); err == nil {
+			now = date
+		}
+		if d, ok := RetryAfter(resp.Header, now); ok {
 			return min(d, l.cfg.MaxRetryAfter)
 		}
 	}
