@@ -664,3 +664,18 @@ func TestHomeWaiterCancel(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, srv.Requests(), 1)
 }
+
+// TestInvalidHomeRelativeNoLookup: an invalid home-relative path is refused
+// before anything is sent; it used to look the bucket up first.
+func TestInvalidHomeRelativeNoLookup(t *testing.T) {
+	srv, c := newClient(t, nil)
+	ctx := context.Background()
+	for _, p := range []string{"a/../b.txt", "a//b.txt", "./x", "a/{b}.txt", "a\x01"} {
+		var ue *dial.InvalidURLError
+		_, err := c.Files.Upload(ctx, p, strings.NewReader("x"), nil)
+		require.ErrorAs(t, err, &ue, p)
+		_, err = c.Files.URL(ctx, p)
+		require.ErrorAs(t, err, &ue, p)
+	}
+	require.Empty(t, srv.Requests(), "not even the bucket lookup")
+}

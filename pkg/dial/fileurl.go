@@ -308,7 +308,7 @@ func (u FileURL) apiPath(prefix string) string {
 //     above they must be percent-encoded.
 //
 // Anything else, another host, "..", empty segments or forbidden characters
-// give *InvalidURLError without a request (except the bucket lookup).
+// give *InvalidURLError without any request.
 func (f *FilesService) URL(ctx context.Context, s string) (FileURL, error) {
 	return f.c.resolveURL(ctx, s)
 }
@@ -326,6 +326,10 @@ func (c *Client) resolveURL(ctx context.Context, s string) (FileURL, error) {
 	first, _, _ := strings.Cut(s, "/")
 	if strings.HasPrefix(s, "/") || first == "v1" || first == "v2" || resourceTypes[first] {
 		return ParseFileURL(s)
+	}
+	// Validate the path before the bucket lookup: bad input sends nothing.
+	if _, err := (FileURL{bucket: "home", folder: true}).Join(s); err != nil {
+		return FileURL{}, err
 	}
 	home, err := c.Home(ctx)
 	if err != nil {
