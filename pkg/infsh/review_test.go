@@ -427,3 +427,20 @@ func TestChatStreamRepeatingItselfIsBounded(t *testing.T) {
 	require.Equal(t, 1, n, "the repeated chat state is yielded once")
 	require.Equal(t, 6, streams())
 }
+
+// TestToolHandlerPanicIsAnswered: a Go tool handler that panics answers
+// the agent with an error result; the reply goes on.
+func TestToolHandlerPanicIsAnswered(t *testing.T) {
+	c, srv := newClient(t)
+	a := c.Agents.Template(infshtest.AgentTools).HandleTool("add", func(context.Context, infsh.ToolCall) (string, error) {
+		panic("handler bug")
+	})
+	m, err := a.Reply(context.Background(), `add {"a": 1, "b": 2}`, nil)
+	require.NoError(t, err)
+	require.Contains(t, m.Text(), "error: tool handler panicked: handler bug")
+	var answered bool
+	for _, r := range srv.Requests() {
+		answered = answered || strings.HasPrefix(r.Path, "/tools/")
+	}
+	require.True(t, answered)
+}
