@@ -230,6 +230,9 @@ func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reade
 	if p == nil {
 		p = &UploadParams{}
 	}
+	if strings.ContainsAny(p.Filename+p.ContentType+p.IfMatch, "\r\n\x00") {
+		return nil, &apierror.InputError{Service: ServiceName, Field: "upload parameters", Reason: "filename, content type or If-Match contains a line break or NUL"}
+	}
 	ctx, err := f.c.fileContext(ctx, opts)
 	if err != nil {
 		return nil, err
@@ -251,9 +254,6 @@ func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reade
 	}
 	if ct == "" {
 		ct = "application/octet-stream"
-	}
-	if strings.ContainsAny(name+ct+p.IfMatch, "\r\n\x00") {
-		return nil, &apierror.InputError{Service: ServiceName, Field: "upload parameters", Reason: "filename, content type or If-Match contains a line break or NUL"}
 	}
 	mb := newMultipartBody(ctx, body, name, ct)
 	size := mb.length() // seeks the source: before the writer starts reading it
@@ -511,6 +511,9 @@ func (f *FilesService) Download(ctx context.Context, fileURL string, p *Download
 	if p == nil {
 		p = &DownloadParams{}
 	}
+	if strings.ContainsAny(p.IfMatch, "\r\n\x00") {
+		return nil, &apierror.InputError{Service: ServiceName, Field: "If-Match", Reason: "contains a line break or NUL"}
+	}
 	ctx, err := f.c.fileContext(ctx, opts)
 	if err != nil {
 		return nil, err
@@ -527,9 +530,6 @@ func (f *FilesService) Download(ctx context.Context, fileURL string, p *Download
 		return nil, err
 	}
 	if p.IfMatch != "" {
-		if strings.ContainsAny(p.IfMatch, "\r\n\x00") {
-			return nil, &apierror.InputError{Service: ServiceName, Field: "If-Match", Reason: "contains a line break or NUL"}
-		}
 		req.Header.Set("If-Match", p.IfMatch)
 	}
 	resp, err := f.c.core.Check(f.c.core.Transport.Do(req))
@@ -554,6 +554,9 @@ func (f *FilesService) Delete(ctx context.Context, fileURL string, p *DeletePara
 	if p == nil {
 		p = &DeleteParams{}
 	}
+	if strings.ContainsAny(p.IfMatch, "\r\n\x00") {
+		return &apierror.InputError{Service: ServiceName, Field: "If-Match", Reason: "contains a line break or NUL"}
+	}
 	ctx, err := f.c.fileContext(ctx, opts)
 	if err != nil {
 		return err
@@ -570,9 +573,6 @@ func (f *FilesService) Delete(ctx context.Context, fileURL string, p *DeletePara
 		return err
 	}
 	if p.IfMatch != "" {
-		if strings.ContainsAny(p.IfMatch, "\r\n\x00") {
-			return &apierror.InputError{Service: ServiceName, Field: "If-Match", Reason: "contains a line break or NUL"}
-		}
 		req.Header.Set("If-Match", p.IfMatch)
 	}
 	resp, err := f.c.core.Transport.Do(req)

@@ -679,3 +679,21 @@ func TestInvalidHomeRelativeNoLookup(t *testing.T) {
 	}
 	require.Empty(t, srv.Requests(), "not even the bucket lookup")
 }
+
+// TestBadParamsNoLookup: header values with line breaks are refused before
+// the bucket lookup of a home-relative path (they used to be checked after
+// it).
+func TestBadParamsNoLookup(t *testing.T) {
+	srv, c := newClient(t, nil)
+	ctx := context.Background()
+	var ie *apierror.InputError
+	_, err := c.Files.Upload(ctx, "a.txt", strings.NewReader("x"), &dial.UploadParams{IfMatch: "e\r\nX-Evil: 1"})
+	require.ErrorAs(t, err, &ie)
+	_, err = c.Files.Upload(ctx, "a.txt", strings.NewReader("x"), &dial.UploadParams{ContentType: "text/plain\n"})
+	require.ErrorAs(t, err, &ie)
+	_, err = c.Files.Download(ctx, "a.txt", &dial.DownloadParams{IfMatch: "e\n"})
+	require.ErrorAs(t, err, &ie)
+	err = c.Files.Delete(ctx, "a.txt", &dial.DeleteParams{IfMatch: "e\x00"})
+	require.ErrorAs(t, err, &ie)
+	require.Empty(t, srv.Requests())
+}
