@@ -25,7 +25,7 @@ type EventTooLargeError struct {
 
 // Error implements error.
 func (e *EventTooLargeError) Error() string {
-	return fmt.Sprintf("stream: event larger than the %d-byte limit", e.Limit)
+	return fmt.Sprintf("stream: event larger than the %d-byte limit (raise it with WithMaxEventSize if such events are expected)", e.Limit)
 }
 
 // IdleTimeoutError ends a stream when no item was yielded for Timeout while
@@ -38,7 +38,7 @@ type IdleTimeoutError struct {
 
 // Error implements error.
 func (e *IdleTimeoutError) Error() string {
-	return fmt.Sprintf("stream: no event received for %s", e.Timeout)
+	return fmt.Sprintf("stream: no event received for %s (idle timeout: the server went quiet; retry the request or lengthen WithIdleTimeout)", e.Timeout)
 }
 
 // Retryable reports true: an idle stream is worth retrying, like
