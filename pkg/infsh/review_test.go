@@ -444,3 +444,57 @@ func TestToolHandlerPanicIsAnswered(t *testing.T) {
 	}
 	require.True(t, answered)
 }
+
+// genReader produces n bytes without holding them, counting what was read.
+type genReader struct {
+	mu      sync.Mutex
+	n, read int
+}
+
+var pattern = bytes.Repeat([]byte("0123456789abcdef"), 4096)
+
+func (g *genReader) Len() int { g.mu.Lock(); defer g.mu.Unlock(); return g.n - g.read }
+
+func (g *genReader) Read(p []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.read >= g.n {
+		return 0, io.EOF
+	}
+	k := copy(p[:min(len(p), g.n-g.read)], pattern)
+	g.read += k
+	return k, nil
+}
+
+func (g *genReader) consumed() int { g.mu.Lock(); defer g.mu.Unlock(); return g.read }
+
+// TestUploadIsStreamed: the presigned PUT sends the bytes while it reads
+// them: when the storage sees the first bytes, most of a 64 MiB body has
+// not been read yet.
+func TestUploadIsStreamed(t *testing.T) {
+	const size = 64 << 20
+	src := &genReader{n: size}
+	var readAtFirstBytes, got int
+	var srvURL string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPost:
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"data":[{"id":"f1","uri":"inf://files/f1","upload_url":%q}]}`, srvURL+"/put/f1")
+		case http.MethodPut:
+			buf := make([]byte, 1024)
+			n, _ := io.ReadFull(r.Body, buf)
+			readAtFirstBytes = src.consumed()
+			m, _ := io.Copy(io.Discard, r.Body)
+			got = n + int(m)
+		}
+	}))
+	defer srv.Close()
+	srvURL = srv.URL
+	c, err := infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("k"))
+	require.NoError(t, err)
+	_, err = c.Files.Upload(context.Background(), src, infsh.UploadOptions{Filename: "big.bin"})
+	require.NoError(t, err)
+	require.Equal(t, size, got)
+	require.Less(t, readAtFirstBytes, size/2, "the body was read whole before it was sent")
+}
