@@ -138,12 +138,13 @@ type Chat struct {
 }
 
 // working reports whether the agent is still on it. Without a run the
-// chat's status decides (idle and completed are done).
+// chat's status decides (idle and completed are done); a chat that tells
+// neither is taken as working.
 func (c *Chat) working() bool {
-	if c.ActiveRun != nil {
+	if c.ActiveRun != nil && c.ActiveRun.State != "" {
 		return c.ActiveRun.State == "working" || c.ActiveRun.State == "submitted"
 	}
-	return c.Status == "busy"
+	return c.Status == "busy" || c.Status == ""
 }
 
 // ToolCall is a client tool call for a Go handler.
@@ -430,6 +431,24 @@ type replyState struct {
 	seq    map[string]int    // message id -> last delta seq
 	chat   string            // the chat JSON last yielded
 	events int               // events yielded
+	// The members of the chat and of each message (by id) as merged from
+	// full and partial updates.
+	chatFields map[string]json.RawMessage
+	msgFields  map[string]map[string]json.RawMessage
+}
+
+// merge merges the members of the JSON object part into fields and returns
+// the merged object; ok is false when part is not an object.
+func merge(fields map[string]json.RawMessage, part json.RawMessage) (merged []byte, ok bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(part, &m) != nil || m == nil {
+		return nil, false
+	}
+	for k, v := range m {
+		fields[k] = v
+	}
+	merged, err := json.Marshal(fields)
+	return merged, err == nil
 }
 
 // chatLine is one line of a chat stream; a heartbeat has no event and no
@@ -443,7 +462,8 @@ type chatLine struct {
 // drop (up to 5 times in a row without a new event) and after the loop
 // answered an approval.
 func (a *Agent) follow(ctx context.Context, yield func(AgentEvent, error) bool) {
-	st := &replyState{seen: map[string]string{}, texts: map[string]string{}, seq: map[string]int{}}
+	st := &replyState{seen: map[string]string{}, texts: map[string]string{}, seq: map[string]int{},
+		chatFields: map[string]json.RawMessage{}, msgFields: map[string]map[string]json.RawMessage{}}
 	counted := func(ev AgentEvent, err error) bool {
 		st.events++
 		return yield(ev, err)
@@ -539,11 +559,12 @@ func (a *Agent) readChat(ctx context.Context, rs *replyState, yield func(AgentEv
 		}
 		switch line.event {
 		case "chats":
+			merged, ok := merge(rs.chatFields, line.data)
 			var c Chat
-			if json.Unmarshal(line.data, &c) != nil {
+			if !ok || json.Unmarshal(merged, &c) != nil {
 				continue
 			}
-			if key := string(bytes.TrimSpace(line.data)); key != rs.chat { // a reconnect repeats it
+			if key := string(merged); key != rs.chat { // a reconnect repeats it
 				rs.chat = key
 				if !yield(AgentEvent{Type: EventChat, Chat: &c, agent: a}, nil) {
 					return false, false, true, nil
@@ -580,7 +601,15 @@ func (a *Agent) readChat(ctx context.Context, rs *replyState, yield func(AgentEv
 			if json.Unmarshal(line.data, &m) != nil || m.ID == "" {
 				continue
 			}
-			if !a.onMessage(ctx, m, line.data, rs.seen, yield) {
+			if rs.msgFields[m.ID] == nil {
+				rs.msgFields[m.ID] = map[string]json.RawMessage{}
+			}
+			merged, _ := merge(rs.msgFields[m.ID], line.data)
+			m = ChatMessage{}
+			if json.Unmarshal(merged, &m) != nil {
+				continue
+			}
+			if !a.onMessage(ctx, m, merged, rs.seen, yield) {
 				return false, false, true, nil
 			}
 		}

@@ -498,3 +498,33 @@ func TestUploadIsStreamed(t *testing.T) {
 	require.Equal(t, size, got)
 	require.Less(t, readAtFirstBytes, size/2, "the body was read whole before it was sent")
 }
+
+// TestPartialChatUpdatesAreMerged: a partial chat update that does not
+// touch the status (a rename) does not end the reply; chat and message
+// events carry the merged state.
+func TestPartialChatUpdatesAreMerged(t *testing.T) {
+	c, _ := chatServer(t, func(_ int, w io.Writer) {
+		fmt.Fprintln(w, `{"event":"chats","data":{"id":"c1","status":"busy","name":"Chat"}}`)
+		fmt.Fprintln(w, `{"event":"chats","data":{"id":"c1","name":"Renamed"},"fields":["name"]}`)
+		fmt.Fprintln(w, `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"pending","content":[{"type":"text","text":"done"}]}}`)
+		fmt.Fprintln(w, `{"event":"chat_messages","data":{"id":"m2","status":"ready"},"fields":["status"]}`)
+		fmt.Fprintln(w, `{"event":"chats","data":{"id":"c1","status":"idle"},"fields":["status"]}`)
+	})
+	var chats []infsh.Chat
+	var last *infsh.ChatMessage
+	for ev, err := range c.Agents.Template("a/b@1").Send(context.Background(), "hi") {
+		require.NoError(t, err)
+		switch ev.Type {
+		case infsh.EventChat:
+			chats = append(chats, *ev.Chat)
+		case infsh.EventMessage:
+			last = ev.Message
+		}
+	}
+	require.NotNil(t, last, "the reply ended before the message")
+	require.Equal(t, "ready", last.Status)
+	require.Equal(t, "done", last.Text(), "the status update keeps the text")
+	require.Len(t, chats, 3)
+	require.Equal(t, "busy", chats[1].Status, "the rename keeps the status")
+	require.Equal(t, "Renamed", chats[2].Name, "the status change keeps the name")
+}
