@@ -37,6 +37,12 @@ func TestWrapperTypesMatchSpec(t *testing.T) {
 		"Bucket":                 reflect.TypeFor[dial.Bucket](),
 		"ResourceMetadata":       reflect.TypeFor[dial.Metadata](),
 		"TokenizeInput":          reflect.TypeFor[dial.TokenizeInput](),
+		"TokenizeOutputs": reflect.TypeFor[struct {
+			Outputs []dial.TokenizeOutput `json:"outputs"`
+		}](),
+		"TruncatePromptOutputs": reflect.TypeFor[struct {
+			Outputs []dial.TruncatePromptOutput `json:"outputs"`
+		}](),
 	}
 	// Properties written or read by custom code rather than a tagged field,
 	// keyed by Go type and JSON name.
