@@ -153,3 +153,38 @@ def test_unknown_key_is_401(dial_url: str) -> None:
     with pytest.raises(DialException) as err:
         client(dial_url, api_key="wrong-key").deployments.list()
     assert err.value.status_code == 401
+
+
+def test_async_client_and_pool(dial_url: str) -> None:
+    """The README's async flows: AsyncDial (with an async key provider) and
+    AsyncDialClientPool list deployments, stream a chat and round-trip a file."""
+    import asyncio
+
+    from aidial_client import AsyncDial, AsyncDialClientPool
+
+    async def key() -> str:
+        return API_KEY
+
+    async def flow(c) -> None:
+        ids = [d.id for d in await c.deployments.list()]
+        assert ids == ["gpt-4", "gpt-4o"]
+        stream = await c.chat.completions.create(
+            deployment_name="gpt-4", messages=[{"role": "user", "content": "async words arrive"}], stream=True
+        )
+        text = ""
+        async for chunk in stream:
+            if chunk.choices:
+                text += chunk.choices[0].delta.content or ""
+        assert text == "async words arrive"
+        home = await c.my_files_home()
+        url = str(home / "async" / "a b.txt")
+        await c.files.upload(url=url, file=("a b.txt", b"async", "text/plain"))
+        assert (await c.files.download(url)).get_content() == b"async"
+        await c.files.delete(url)
+
+    async def main() -> None:
+        await flow(AsyncDial(base_url=dial_url, api_key=key, max_retries=0))
+        pool = AsyncDialClientPool()
+        await flow(pool.create_client(base_url=dial_url, bearer_token=BEARER, max_retries=0))
+
+    asyncio.run(main())
