@@ -69,6 +69,26 @@ type ToolFunction struct {
 	Arguments json.RawMessage `json:"arguments,omitempty"`
 }
 
+// UnmarshalJSON reads the arguments as an object, also when the object
+// arrives JSON-encoded in a string (as some model wire formats send it).
+func (f *ToolFunction) UnmarshalJSON(b []byte) error {
+	var raw struct {
+		Name      string          `json:"name"`
+		Arguments json.RawMessage `json:"arguments"`
+	}
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	f.Name, f.Arguments = raw.Name, raw.Arguments
+	var s string
+	if bytes.HasPrefix(raw.Arguments, []byte(`"`)) && json.Unmarshal(raw.Arguments, &s) == nil {
+		if obj := bytes.TrimSpace([]byte(s)); bytes.HasPrefix(obj, []byte("{")) && json.Valid(obj) {
+			f.Arguments = obj
+		}
+	}
+	return nil
+}
+
 // ToolInvocation is a tool call made by an agent.
 type ToolInvocation struct {
 	// ID is the invocation's id, the one tool results and approvals use.

@@ -3,6 +3,7 @@ package infsh_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -353,8 +354,9 @@ func TestSharedFileUploadedOnce(t *testing.T) {
 }
 
 // chatServer answers POST /agents/run with chat c1 and serves the n-th
-// connection of its stream (1-based) with stream; it returns a client for
-// it and a counter of the stream connections.
+// connection of its stream (1-based) with stream; it takes answers to the
+// tool invocation inv1. It returns a client for it and a counter of the
+// stream connections.
 func chatServer(t *testing.T, stream func(n int, w io.Writer)) (*infsh.Client, func() int) {
 	t.Helper()
 	var mu sync.Mutex
@@ -372,6 +374,9 @@ func chatServer(t *testing.T, stream func(n int, w io.Writer)) (*infsh.Client, f
 			mu.Unlock()
 			w.Header().Set("Content-Type", "application/x-ndjson")
 			stream(n, w)
+		case "/tools/inv1":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"data":{"id":"inv1","status":"completed"}}`)
 		default:
 			http.NotFound(w, r)
 		}
@@ -527,4 +532,29 @@ func TestPartialChatUpdatesAreMerged(t *testing.T) {
 	require.Len(t, chats, 3)
 	require.Equal(t, "busy", chats[1].Status, "the rename keeps the status")
 	require.Equal(t, "Renamed", chats[2].Name, "the status change keeps the name")
+}
+
+// TestToolArgumentsAsString: tool arguments that arrive JSON-encoded in a
+// string (as some model wire formats send them) reach the handler as the
+// object.
+func TestToolArgumentsAsString(t *testing.T) {
+	c, _ := chatServer(t, func(n int, w io.Writer) {
+		if n == 1 {
+			fmt.Fprintln(w, `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"pending",`+
+				`"tool_invocations":[{"id":"inv1","type":"client","status":"awaiting_input","function":{"name":"add","arguments":"{\"a\":2,\"b\":3}"}}]}}`)
+			fmt.Fprintln(w, `{"event":"chats","data":{"id":"c1","status":"awaiting_input","active_run":{"id":"r1","state":"input_required"}}}`)
+			return
+		}
+		fmt.Fprintln(w, `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"ready","content":[{"type":"text","text":"5"}]}}`)
+		fmt.Fprintln(w, `{"event":"chats","data":{"id":"c1","status":"idle"}}`)
+	})
+	var got json.RawMessage
+	a := c.Agents.Template("a/b@1").HandleTool("add", func(_ context.Context, call infsh.ToolCall) (string, error) {
+		got = call.Arguments
+		return "5", nil
+	})
+	m, err := a.Reply(context.Background(), "add", nil)
+	require.NoError(t, err)
+	require.Equal(t, "5", m.Text())
+	require.JSONEq(t, `{"a":2,"b":3}`, string(got))
 }
