@@ -545,3 +545,37 @@ func TestExtraRepeatsField(t *testing.T) {
 	require.NoError(t, json.Unmarshal(srv.Requests()[0].Body, &body))
 	require.Equal(t, "infinity", body["max_prompt_tokens"])
 }
+
+// TestChatStreamCloseFromOtherGoroutine: Close may be called while another
+// goroutine iterates; the loop ends promptly, without ErrIncompleteStream.
+func TestChatStreamCloseFromOtherGoroutine(t *testing.T) {
+	srv, c := newClient(t, []dialtest.Option{dialtest.WithValidateResponses(false)})
+	srv.InjectFault(emulator.Fault{Path: "/openai/deployments/{deploymentId}/chat/completions", Trickle: 20 * time.Millisecond, TrickleSize: 16})
+	s, err := c.Chat.Stream(context.Background(), "gpt-4", ask(strings.Repeat("word ", 100)))
+	require.NoError(t, err)
+	first := make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		n := 0
+		for _, err := range s.All() {
+			if err != nil {
+				done <- err
+				return
+			}
+			if n++; n == 1 {
+				close(first)
+			}
+		}
+		done <- nil
+	}()
+	<-first
+	start := time.Now()
+	require.NoError(t, s.Close())
+	select {
+	case err := <-done:
+		require.False(t, errors.Is(err, dial.ErrIncompleteStream), "%v", err)
+	case <-time.After(3 * time.Second):
+		t.Fatal("the loop did not end after Close")
+	}
+	require.Less(t, time.Since(start), 2*time.Second)
+}
