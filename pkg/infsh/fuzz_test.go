@@ -1,11 +1,12 @@
 package infsh
 
 import (
+	"encoding/json"
 	"testing"
 )
 
-// FuzzDecoders: response bodies, stream lines and error bodies of any shape
-// never panic.
+// FuzzDecoders: response bodies, stream lines, error bodies, tool calls and
+// partial updates of any shape never panic.
 func FuzzDecoders(f *testing.F) {
 	for _, seed := range []string{
 		`{"data":{"id":"t1","status":1},"messages":[]}`,
@@ -30,5 +31,8 @@ func FuzzDecoders(f *testing.F) {
 		_, _ = parseError(b)
 		var st Status
 		_ = st.UnmarshalJSON(b)
+		var fn ToolFunction
+		_ = fn.UnmarshalJSON(b)
+		_, _ = merge(map[string]json.RawMessage{}, b)
 	})
 }
