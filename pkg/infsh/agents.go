@@ -208,6 +208,9 @@ type Agent struct {
 	handlers map[string]ToolHandler
 	handled  map[string]bool // invocation ids answered, approved or rejected
 	acted    int             // answers sent since the stream was opened
+	// pending maps invocations answered to the status the answer ends
+	// (awaiting_input, awaiting_approval), until a stream shows another.
+	pending map[string]string
 }
 
 // HandleTool registers the Go handler of the client tool name.
@@ -239,6 +242,7 @@ func (a *Agent) Reset() {
 	defer a.mu.Unlock()
 	a.chatID = ""
 	a.handled = map[string]bool{}
+	a.pending = nil
 }
 
 // EventType tells what an AgentEvent carries.
@@ -439,7 +443,7 @@ func (a *Agent) send(ctx context.Context, text string, files []*File) error {
 		return fmt.Errorf("%s: the agent run response names no chat", ServiceName)
 	}
 	a.mu.Lock()
-	a.chatID = chatID
+	a.chatID, a.acted, a.pending = chatID, 0, nil
 	a.mu.Unlock()
 	return nil
 }
@@ -479,8 +483,9 @@ type chatLine struct {
 }
 
 // follow streams the chat until the agent is done; it reconnects after a
-// drop (up to 5 times in a row without a new event) and after the loop
-// answered an approval.
+// drop (up to 5 times in a row without a new event) and after an answer to
+// a tool call (given in the loop, or before Resume) until a stream shows the
+// call past the state the answer ended.
 func (a *Agent) follow(ctx context.Context, yield func(AgentEvent, error) bool) {
 	st := &replyState{seen: map[string]string{}, texts: map[string]string{}, seq: map[string]int{},
 		chatFields: map[string]json.RawMessage{}, msgFields: map[string]map[string]json.RawMessage{}}
@@ -509,24 +514,30 @@ func (a *Agent) follow(ctx context.Context, yield func(AgentEvent, error) bool) 
 			}
 		}
 		a.mu.Lock()
-		acted := a.acted
+		acted, pending := a.acted, len(a.pending) > 0
 		a.mu.Unlock()
-		if done && (acted == 0 || !waiting) {
+		switch {
+		case done && (!waiting || !pending):
+			return // finished, or it waits on input not given here
+		case done && acted > 0:
+			continue // answered in the loop: follow the agent going on
+		}
+		// The stream ended early, or it still shows the state from before an
+		// answer the agent has not taken up yet.
+		drops++
+		if drops > 5 {
+			if done {
+				return // still waiting, as far as the stream tells
+			}
+			if err == nil {
+				err = fmt.Errorf("%s: chat stream kept ending before the agent finished", ServiceName)
+			}
+			yield(AgentEvent{}, err)
 			return
 		}
-		if !done {
-			drops++
-			if drops > 5 {
-				if err == nil {
-					err = fmt.Errorf("%s: chat stream kept ending before the agent finished", ServiceName)
-				}
-				yield(AgentEvent{}, err)
-				return
-			}
-			if err := sleep(ctx, a.c.Tasks.Follow.norm().ReconnectDelay); err != nil {
-				yield(AgentEvent{}, err)
-				return
-			}
+		if err := sleep(ctx, a.c.Tasks.Follow.norm().ReconnectDelay); err != nil {
+			yield(AgentEvent{}, err)
+			return
 		}
 	}
 }
@@ -649,6 +660,9 @@ func (a *Agent) onMessage(ctx context.Context, m ChatMessage, raw json.RawMessag
 	for i := range m.ToolInvocations {
 		inv := m.ToolInvocations[i]
 		a.mu.Lock()
+		if from, ok := a.pending[inv.ID]; ok && inv.Status != from {
+			delete(a.pending, inv.ID) // the agent took the answer up
+		}
 		done := a.handled[inv.ID+"/"+inv.Status]
 		h := a.handlers[inv.Function.Name]
 		a.mu.Unlock()
@@ -711,16 +725,21 @@ func (a *Agent) answered(id string) bool {
 	return a.handled[id+"/answered"]
 }
 
-func (a *Agent) noteAction(id string) {
+// noteAction notes an answer to invocation id, which was in state from.
+func (a *Agent) noteAction(id, from string) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.handled[id+"/answered"] = true
 	a.acted++
+	if a.pending == nil {
+		a.pending = map[string]string{}
+	}
+	a.pending[id] = from
 }
 
 // SubmitToolResult answers a client tool call (POST /tools/{id}).
 func (a *Agent) SubmitToolResult(ctx context.Context, invocationID, result string, opts ...option.RequestOption) error {
-	return a.act(ctx, invocationID, opts, map[string]string{"result": result},
+	return a.act(ctx, invocationID, "awaiting_input", opts, map[string]string{"result": result},
 		func(ctx context.Context, body io.Reader) (*http.Response, error) {
 			return a.c.raw.SubmitToolResultWithBody(ctx, invocationID, "application/json", body)
 		})
@@ -728,22 +747,22 @@ func (a *Agent) SubmitToolResult(ctx context.Context, invocationID, result strin
 
 // Approve lets a tool call that requires approval run (POST /tools/{id}/invoke).
 func (a *Agent) Approve(ctx context.Context, invocationID string, opts ...option.RequestOption) error {
-	return a.act(ctx, invocationID, opts, nil, func(ctx context.Context, _ io.Reader) (*http.Response, error) {
+	return a.act(ctx, invocationID, "awaiting_approval", opts, nil, func(ctx context.Context, _ io.Reader) (*http.Response, error) {
 		return a.c.raw.ApproveTool(ctx, invocationID)
 	})
 }
 
 // Reject refuses a tool call that requires approval (POST /tools/{id}/reject).
 func (a *Agent) Reject(ctx context.Context, invocationID, reason string, opts ...option.RequestOption) error {
-	return a.act(ctx, invocationID, opts, map[string]string{"reason": reason},
+	return a.act(ctx, invocationID, "awaiting_approval", opts, map[string]string{"reason": reason},
 		func(ctx context.Context, body io.Reader) (*http.Response, error) {
 			return a.c.raw.RejectToolWithBody(ctx, invocationID, "application/json", body)
 		})
 }
 
-// act sends one answer to a tool invocation (with body as JSON, unless nil)
-// and notes that the invocation was answered.
-func (a *Agent) act(ctx context.Context, invocationID string, opts []option.RequestOption, body any,
+// act sends one answer to a tool invocation in state from (with body as
+// JSON, unless nil) and notes that the invocation was answered.
+func (a *Agent) act(ctx context.Context, invocationID, from string, opts []option.RequestOption, body any,
 	do func(ctx context.Context, body io.Reader) (*http.Response, error)) error {
 	if invocationID == "" {
 		return inputErr("tool invocation id", "must not be empty")
@@ -757,7 +776,7 @@ func (a *Agent) act(ctx context.Context, invocationID string, opts []option.Requ
 	}
 	err := a.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) { return do(ctx, rd) }, nil)
 	if err == nil {
-		a.noteAction(invocationID)
+		a.noteAction(invocationID, from)
 	}
 	return err
 }

@@ -374,7 +374,7 @@ func chatServer(t *testing.T, stream func(n int, w io.Writer)) (*infsh.Client, f
 			mu.Unlock()
 			w.Header().Set("Content-Type", "application/x-ndjson")
 			stream(n, w)
-		case "/tools/inv1":
+		case "/tools/inv1", "/tools/inv1/invoke", "/tools/inv1/reject":
 			w.Header().Set("Content-Type", "application/json")
 			fmt.Fprint(w, `{"data":{"id":"inv1","status":"completed"}}`)
 		default:
@@ -557,4 +557,51 @@ func TestToolArgumentsAsString(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "5", m.Text())
 	require.JSONEq(t, `{"a":2,"b":3}`, string(got))
+}
+
+// TestApprovalTakenUpLate: after an approval the chat stream may still show
+// the waiting state for a moment; the reply follows on until the agent has
+// taken the approval up (in the loop and with Resume).
+func TestApprovalTakenUpLate(t *testing.T) {
+	waitingLines := `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"pending",` +
+		`"tool_invocations":[{"id":"inv1","type":"app","status":"awaiting_approval","function":{"name":"delete_file","arguments":{}}}]}}` + "\n" +
+		`{"event":"chats","data":{"id":"c1","status":"awaiting_input","active_run":{"id":"r1","state":"input_required"}}}` + "\n"
+	doneLines := `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"ready","content":[{"type":"text","text":"deleted"}]}}` + "\n" +
+		`{"event":"chats","data":{"id":"c1","status":"idle","active_run":{"id":"r1","state":"completed"}}}` + "\n"
+	serve := func(n int, w io.Writer) {
+		if n <= 3 { // the first stream asks, two more still show the old state
+			fmt.Fprint(w, waitingLines)
+			return
+		}
+		fmt.Fprint(w, doneLines)
+	}
+	t.Run("in the loop", func(t *testing.T) {
+		c, streams := chatServer(t, serve)
+		m, err := c.Agents.Template("a/b@1").Reply(context.Background(), "delete it", func(infsh.ToolInvocation) bool { return true })
+		require.NoError(t, err)
+		require.Equal(t, "deleted", m.Text())
+		require.Equal(t, 4, streams())
+	})
+	t.Run("resume", func(t *testing.T) {
+		c, _ := chatServer(t, serve)
+		a := c.Agents.Template("a/b@1")
+		var pending *infsh.ToolInvocation
+		for ev, err := range a.Send(context.Background(), "delete it") {
+			require.NoError(t, err)
+			if ev.Type == infsh.EventApproval {
+				pending = ev.ToolCall
+			}
+		}
+		require.NotNil(t, pending)
+		require.NoError(t, a.Approve(context.Background(), pending.ID))
+		var last *infsh.ChatMessage
+		for ev, err := range a.Resume(context.Background()) {
+			require.NoError(t, err)
+			if ev.Type == infsh.EventMessage {
+				last = ev.Message
+			}
+		}
+		require.NotNil(t, last)
+		require.Equal(t, "deleted", last.Text())
+	})
 }
