@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -43,6 +44,12 @@ func (c *capture) WriteHeader(code int) {
 	}
 	c.status = code
 	c.header = c.w.Header().Clone()
+	if n, err := strconv.ParseInt(c.header.Get("Content-Length"), 10, 64); err == nil && n > MaxValidatedBinaryBody {
+		// Announced as too large to validate: not captured at all, rather
+		// than buffered up to the limit first. (A body of unknown length is
+		// captured until it passes the limit.)
+		c.overflow = true
+	}
 	c.w.WriteHeader(code)
 }
 
