@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // parquet-go trusts the sizes in a file's Thrift structures: a corrupt list
@@ -106,6 +107,9 @@ func (w *thriftWalker) walkStruct(depth int, parent int32) error {
 func (w *thriftWalker) walkValue(typ byte, depth int, key int32) error {
 	switch typ {
 	case tTrue, tFalse:
+		if key >= 0 && w.ints != nil {
+			w.ints[key] = int64(2 - typ) // true 1, false 0
+		}
 		return nil
 	case tByte:
 		if w.remaining() < 1 {
@@ -205,9 +209,11 @@ func checkFooter(data []byte) error {
 	return nil
 }
 
-// checkPages validates every page header of every column chunk of f.
+// checkPages validates every page header of every column chunk of f, and
+// trial-decompresses every page (see page.go).
 func checkPages(data []byte, f *parquet.File) error {
 	chunks := 0
+	tr := &trial{budget: decompressBudget(len(data))}
 	for _, rg := range f.Metadata().RowGroups {
 		for _, cc := range rg.Columns {
 			chunks++
@@ -223,7 +229,7 @@ func checkPages(data []byte, f *parquet.File) error {
 			if start < 4 || md.TotalCompressedSize < 0 || end > int64(len(data)) || end < start {
 				return errors.New("parquet column chunk out of range")
 			}
-			if err := checkChunkPages(data[start:end]); err != nil {
+			if err := checkChunkPages(data[start:end], md.Codec, tr); err != nil {
 				return fmt.Errorf("parquet column %v: %w", md.PathInSchema, err)
 			}
 		}
@@ -231,10 +237,22 @@ func checkPages(data []byte, f *parquet.File) error {
 	return nil
 }
 
-func checkChunkPages(chunk []byte) error {
+// Page types and DataPageHeaderV2 fields (parquet.thrift).
+const (
+	pageDataV1 = 0
+	pageDict   = 2
+	pageDataV2 = 3
+
+	keyPageType       = 1
+	keyV2DefLevelsLen = 8<<16 | 5
+	keyV2RepLevelsLen = 8<<16 | 6
+	keyV2Compressed   = 8<<16 | 7
+)
+
+func checkChunkPages(chunk []byte, codec format.CompressionCodec, tr *trial) error {
 	pos := 0
 	for pos < len(chunk) {
-		w := &thriftWalker{b: chunk[pos:], ints: make(map[int32]int64, 8)}
+		w := &thriftWalker{b: chunk[pos:], ints: make(map[int32]int64, 16)}
 		if err := w.walkStruct(1, 0); err != nil {
 			return fmt.Errorf("page header: %w", err)
 		}
@@ -247,6 +265,23 @@ func checkChunkPages(chunk []byte) error {
 		for _, k := range []int32{5<<16 | 1, 8<<16 | 1, 7<<16 | 1, 8<<16 | 2, 8<<16 | 3} {
 			if v, ok := w.ints[k]; ok && (v < 0 || v > maxPageValues) {
 				return errors.New("page value count out of range")
+			}
+		}
+		payload := chunk[pos+w.pos : pos+w.pos+int(compressed)]
+		switch w.ints[keyPageType] {
+		case pageDataV1, pageDict:
+			if err := tr.check(codec, payload, int(uncompressed)); err != nil {
+				return err
+			}
+		case pageDataV2:
+			levels := w.ints[keyV2DefLevelsLen] + w.ints[keyV2RepLevelsLen]
+			if w.ints[keyV2DefLevelsLen] < 0 || w.ints[keyV2RepLevelsLen] < 0 || levels > compressed || levels > uncompressed {
+				return errors.New("page levels length out of range")
+			}
+			if c, ok := w.ints[keyV2Compressed]; !ok || c != 0 {
+				if err := tr.check(codec, payload[levels:], int(uncompressed-levels)); err != nil {
+					return err
+				}
 			}
 		}
 		pos += w.pos + int(compressed)
