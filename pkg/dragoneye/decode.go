@@ -56,7 +56,7 @@ func splitResults(body []byte, maxBytes int64) (predictions, frames []byte, err 
 		if *dst != nil {
 			return nil, nil, fmt.Errorf("results archive holds %s twice", f.Name)
 		}
-		data, err := readMember(f, maxBytes)
+		data, err := readMember(f, maxBytes, int64(len(body)))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -68,11 +68,17 @@ func splitResults(body []byte, maxBytes int64) (predictions, frames []byte, err 
 	return predictions, frames, nil
 }
 
-// readMember reads one archive member, refusing more than maxBytes however
-// large the member claims (or hides) to be.
-func readMember(f *zip.File, maxBytes int64) ([]byte, error) {
+// readMember reads one archive member of an archive of bodyLen bytes,
+// refusing more than maxBytes however large the member claims (or hides) to
+// be. A member's compressed bytes must fit in the archive: a STORED member
+// is read into a buffer of its declared size, which must not be a size the
+// body cannot hold.
+func readMember(f *zip.File, maxBytes, bodyLen int64) ([]byte, error) {
 	if f.UncompressedSize64 > uint64(maxBytes) {
 		return nil, fmt.Errorf("results archive member %s is %d bytes, more than the limit of %d", f.Name, f.UncompressedSize64, maxBytes)
+	}
+	if f.CompressedSize64 > uint64(bodyLen) {
+		return nil, fmt.Errorf("results archive member %s claims %d compressed bytes in an archive of %d", f.Name, f.CompressedSize64, bodyLen)
 	}
 	rc, err := f.Open()
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 
@@ -294,4 +295,27 @@ func TestNearestFrameAndDetections(t *testing.T) {
 	top, ok := res.Objects[2].TopCategory()
 	require.True(t, ok)
 	require.Equal(t, "Truck", top.Name)
+}
+
+// A STORED member whose headers claim 400 MiB (under the default limit) in a
+// body of a few hundred bytes must not make the decoder allocate 400 MiB
+// before finding the data missing.
+func TestStoredMemberClaimingHugeSizeAllocatesLittle(t *testing.T) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "predictions.parquet", Method: zip.Store,
+		CompressedSize64: 400 << 20, UncompressedSize64: 400 << 20})
+	require.NoError(t, err)
+	_, err = w.Write([]byte("PAR1 not really"))
+	require.NoError(t, err)
+	require.NoError(t, zw.Close())
+	body := buf.Bytes()
+
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, _, err = dragoneye.DecodeVideoObjects(body)
+	runtime.ReadMemStats(&after)
+	var re *dragoneye.ResultsError
+	require.ErrorAs(t, err, &re)
+	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(16<<20), "allocated for a size the body cannot hold")
 }
