@@ -134,7 +134,7 @@ type Request struct {
 	Method        string            `json:"method"`                // request method
 	Path          string            `json:"path"`                  // unescaped URL path
 	Query         url.Values        `json:"query,omitempty"`       // parsed query
-	Header        http.Header       `json:"header,omitempty"`      // as received, credentials included (also in GET /_emulator/requests)
+	Header        http.Header       `json:"header,omitempty"`      // as received, credentials included (GET /_emulator/requests redacts them unless ?raw=1)
 	Body          []byte            `json:"body,omitempty"`        // at most MaxRecordedBody bytes
 	BodyTruncated bool              `json:"body_truncated"`        // the body was longer than Body
 	Operation     string            `json:"operation"`             // operationId ("" when no route)
