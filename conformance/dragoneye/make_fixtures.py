@@ -94,19 +94,21 @@ def _image_row(o):
             "categories": cats}
 
 
-def parquet_bytes(df):
+def parquet_bytes(df, **write_opts):
+    """write_opts go to polars' write_parquet (default: ZSTD, as the service
+    documents); other codecs, row group and page sizes vary the layout."""
     buf = io.BytesIO()
-    df.write_parquet(buf, compression="zstd")
+    df.write_parquet(buf, **({"compression": "zstd"} | write_opts))
     return buf.getvalue()
 
 
-def archive(case):
+def archive(case, **write_opts):
     rows = [(_image_row if case["kind"] == "image" else _video_row)(o) for o in case["objects"]]
-    members = {"predictions.parquet": parquet_bytes(pl.DataFrame(rows, schema=SCHEMA))}
+    members = {"predictions.parquet": parquet_bytes(pl.DataFrame(rows, schema=SCHEMA), **write_opts)}
     if case["kind"] == "video":
         ts = case.get("frame_timestamps_microseconds") or []
         frames = pl.DataFrame({"timestamp_microseconds": ts, "image_id": [f"frame_{i:06d}" for i in range(len(ts))]}, schema=FRAMES_SCHEMA)
-        members["frame_timestamps.parquet"] = parquet_bytes(frames)
+        members["frame_timestamps.parquet"] = parquet_bytes(frames, **write_opts)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_STORED) as zf:
         for name, data in members.items():
