@@ -217,8 +217,20 @@ type Agent struct {
 func (a *Agent) HandleTool(name string, h ToolHandler) *Agent {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.handlers == nil {
+		a.handlers = map[string]ToolHandler{}
+	}
 	a.handlers[name] = h
 	return a
+}
+
+// usable tells an Agent made by Agents.Template or Agents.AdHoc from a zero
+// one.
+func (a *Agent) usable() error {
+	if a == nil || a.c == nil || a.handled == nil {
+		return inputErr("agent", "use Agents.Template or Agents.AdHoc")
+	}
+	return nil
 }
 
 // WithContext sets per-chat variables sent with every message.
@@ -339,6 +351,10 @@ type messageInput struct {
 // leaves the agent running.
 func (a *Agent) Send(ctx context.Context, text string, files ...*File) iter.Seq2[AgentEvent, error] {
 	return func(yield func(AgentEvent, error) bool) {
+		if err := a.usable(); err != nil {
+			yield(AgentEvent{}, err)
+			return
+		}
 		if err := a.send(ctx, text, files); err != nil {
 			yield(AgentEvent{}, err)
 			return
@@ -380,6 +396,10 @@ func (a *Agent) Reply(ctx context.Context, text string, approve func(ToolInvocat
 // a Send loop, for instance).
 func (a *Agent) Resume(ctx context.Context) iter.Seq2[AgentEvent, error] {
 	return func(yield func(AgentEvent, error) bool) {
+		if err := a.usable(); err != nil {
+			yield(AgentEvent{}, err)
+			return
+		}
 		if a.ChatID() == "" {
 			yield(AgentEvent{}, inputErr("chat", "no conversation yet; Send a message first"))
 			return
@@ -764,6 +784,9 @@ func (a *Agent) Reject(ctx context.Context, invocationID, reason string, opts ..
 // JSON, unless nil) and notes that the invocation was answered.
 func (a *Agent) act(ctx context.Context, invocationID, from string, opts []option.RequestOption, body any,
 	do func(ctx context.Context, body io.Reader) (*http.Response, error)) error {
+	if err := a.usable(); err != nil {
+		return err
+	}
 	if invocationID == "" {
 		return inputErr("tool invocation id", "must not be empty")
 	}

@@ -605,3 +605,26 @@ func TestApprovalTakenUpLate(t *testing.T) {
 		require.Equal(t, "deleted", last.Text())
 	})
 }
+
+// TestZeroAgentIsAnInputError: an Agent not made by Agents.Template or
+// Agents.AdHoc answers every call with an input error instead of a panic.
+func TestZeroAgentIsAnInputError(t *testing.T) {
+	ctx := context.Background()
+	a := &infsh.Agent{}
+	var ie *apierror.InputError
+	require.NotPanics(t, func() {
+		a.HandleTool("x", nil).WithContext(map[string]string{"k": "v"}).Reset()
+		for _, err := range a.Send(ctx, "hi") {
+			require.ErrorAs(t, err, &ie)
+		}
+		for _, err := range a.Resume(ctx) {
+			require.ErrorAs(t, err, &ie)
+		}
+		require.ErrorAs(t, a.Approve(ctx, "inv"), &ie)
+		require.ErrorAs(t, a.Reject(ctx, "inv", "no"), &ie)
+		require.ErrorAs(t, a.SubmitToolResult(ctx, "inv", "r"), &ie)
+		_, err := a.Chat(ctx)
+		require.ErrorAs(t, err, &ie)
+		require.ErrorAs(t, infsh.AgentEvent{}.Approve(ctx), &ie)
+	})
+}
