@@ -303,3 +303,35 @@ func (e *InputError) Error() string {
 	}
 	return b.String()
 }
+
+// BodyTooLargeError reports a successful response whose body is longer than
+// the most an SDK helper reads into memory (for example a call returning the
+// raw body as []byte). Nothing is lost on the server; read such bodies as a
+// stream instead: the service's streaming or download methods, or the
+// generated client from the service client's Raw(), whose responses carry
+// the body as an io.Reader.
+type BodyTooLargeError struct {
+	// Service is the short service name.
+	Service string
+	// Limit is the most that is read into memory, in bytes.
+	Limit int64
+}
+
+// Error renders e.g. "dial: response body larger than 64 MiB, the most read
+// into memory; read it as a stream (the streaming/download methods, or the
+// generated client from Raw())".
+func (e *BodyTooLargeError) Error() string {
+	if e == nil {
+		return "<nil *apierror.BodyTooLargeError>"
+	}
+	size := fmt.Sprintf("%d bytes", e.Limit)
+	if e.Limit > 0 && e.Limit%(1<<20) == 0 {
+		size = fmt.Sprintf("%d MiB", e.Limit>>20)
+	}
+	msg := "response body larger than " + size + ", the most read into memory; " +
+		"read it as a stream (the streaming/download methods, or the generated client from Raw())"
+	if e.Service != "" {
+		msg = e.Service + ": " + msg
+	}
+	return msg
+}

@@ -61,7 +61,15 @@ type Client struct {
 	// Transport is the request loop; it is also handed to the generated
 	// client (with its WithHTTPClient option), so both share one behaviour.
 	Transport *transport.Transport
+	// MaxBody is the most DecodeJSON reads into a *[]byte; 0 means
+	// DefaultMaxBody.
+	MaxBody int64
 }
+
+// DefaultMaxBody is the most of a response body DecodeJSON reads into a
+// *[]byte by default (64 MiB). Longer bodies give an
+// *apierror.BodyTooLargeError: read them as a stream instead.
+const DefaultMaxBody = 64 << 20
 
 // New builds a client: defaults, then opts, then, for what opts left unset,
 // the environment (svc.EnvBaseURL, svc.EnvAPIKey), svc.DefaultBaseURL and the
@@ -226,7 +234,9 @@ func (c *Client) Check(resp *http.Response, err error) (*http.Response, error) {
 
 // DecodeJSON runs Check, then decodes the JSON body into v and closes the
 // body. v may be nil (the body is discarded) or a *[]byte (it receives the
-// raw body). An empty body leaves v unchanged.
+// raw body, at most MaxBody bytes: a longer one, or one whose Content-Length
+// says so, gives an *apierror.BodyTooLargeError and leaves v unchanged). An
+// empty body leaves v unchanged.
 func (c *Client) DecodeJSON(resp *http.Response, err error, v any) error {
 	resp, err = c.Check(resp, err)
 	if err != nil {
@@ -238,9 +248,20 @@ func (c *Client) DecodeJSON(resp *http.Response, err error, v any) error {
 		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 		return nil
 	case *[]byte:
-		b, err := io.ReadAll(resp.Body)
+		limit := c.MaxBody
+		if limit <= 0 {
+			limit = DefaultMaxBody
+		}
+		tooLarge := &apierror.BodyTooLargeError{Service: c.Service.Name, Limit: limit}
+		if resp.ContentLength > limit {
+			return tooLarge
+		}
+		b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 		if err != nil {
 			return fmt.Errorf("%s: reading response: %w", c.Service.Name, err)
+		}
+		if int64(len(b)) > limit {
+			return tooLarge
 		}
 		*dst = b
 		return nil

@@ -1,0 +1,86 @@
+package core_test
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/internal/core"
+)
+
+// countingReader yields n bytes ('x') without allocating them and counts
+// what was read; n < 0 never ends.
+type countingReader struct {
+	n, read int64
+	closed  bool
+}
+
+func (r *countingReader) Read(p []byte) (int, error) {
+	if r.n >= 0 && r.read >= r.n {
+		return 0, io.EOF
+	}
+	if r.n >= 0 {
+		p = p[:min(int64(len(p)), r.n-r.read)]
+	}
+	for i := range p {
+		p[i] = 'x'
+	}
+	r.read += int64(len(p))
+	return len(p), nil
+}
+
+func (r *countingReader) Close() error { r.closed = true; return nil }
+
+// DecodeJSON into a *[]byte reads at most the client's MaxBody (default
+// DefaultMaxBody, 64 MiB) and answers a typed error naming the way out
+// beyond it; it used to read any body whole, an endless one forever.
+func TestDecodeJSONRawBytesBounded(t *testing.T) {
+	tests := []struct {
+		name          string
+		maxBody       int64
+		size          int64 // body length; -1 endless
+		contentLength int64 // -1 unknown
+		wantLen       int
+		wantErr       bool
+		maxRead       int64 // the most of the body that may be read
+	}{
+		{"default limit, Content-Length over it: nothing read", 0, -1, core.DefaultMaxBody + 1, 0, true, 0},
+		{"unknown length, endless", 1 << 10, -1, -1, 0, true, 1<<10 + 1},
+		{"unknown length, one byte over", 1 << 10, 1<<10 + 1, -1, 0, true, 1<<10 + 1},
+		{"exactly the limit", 1 << 10, 1 << 10, -1, 1 << 10, false, 1 << 10},
+		{"exactly the limit, Content-Length", 1 << 10, 1 << 10, 1 << 10, 1 << 10, false, 1 << 10},
+		{"small", 0, 5, 5, 5, false, 5},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c := &core.Client{Service: testService(), MaxBody: tc.maxBody}
+			body := &countingReader{n: tc.size}
+			resp := &http.Response{StatusCode: 200, Header: http.Header{}, Body: body, ContentLength: tc.contentLength}
+			var got []byte
+			err := c.DecodeJSON(resp, nil, &got)
+			require.True(t, body.closed, "body closed")
+			require.LessOrEqual(t, body.read, tc.maxRead)
+			if !tc.wantErr {
+				require.NoError(t, err)
+				require.Len(t, got, tc.wantLen)
+				return
+			}
+			require.Nil(t, got)
+			var tooLarge *apierror.BodyTooLargeError
+			require.True(t, errors.As(err, &tooLarge), "%T %v", err, err)
+			limit := tc.maxBody
+			if limit == 0 {
+				limit = core.DefaultMaxBody
+			}
+			require.Equal(t, limit, tooLarge.Limit)
+			require.Equal(t, "dial", tooLarge.Service)
+			require.Contains(t, err.Error(), "dial: response body larger than")
+			require.Contains(t, err.Error(), "Raw()")
+		})
+	}
+	require.EqualValues(t, 64<<20, core.DefaultMaxBody)
+}
