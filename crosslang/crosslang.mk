@@ -34,9 +34,9 @@ CROSSLANG_NPM_STAMP     := node_modules/.crosslang-package-lock.json
 CROSSLANG_BIN           := node_modules/.bin
 CROSSLANG_EMULATOR_BIN  := bin/crosslang/emulator
 CROSSLANG_GEN           := crosslang/gen
-# spec-fuzz bounds: test cases per operation and phase, seconds per service, seed.
-CROSSLANG_FUZZ_EXAMPLES ?= 10
-CROSSLANG_FUZZ_TIME     ?= 25
+# spec-fuzz bounds: test cases per operation and phase, hard time limit per service (s), seed.
+CROSSLANG_FUZZ_EXAMPLES ?= 5
+CROSSLANG_FUZZ_TIME     ?= 90
 CROSSLANG_FUZZ_SEED     ?= 1
 CROSSLANG_PYTEST_ARGS   ?=
 # No telemetry or update checks from the tools (only package registries are reachable).
@@ -99,6 +99,7 @@ spec-lint: crosslang-npm
 	echo "spec-lint: spectral lint (spectral:oas, .spectral.yaml)"; \
 	$(CROSSLANG_ENV) $(CROSSLANG_BIN)/spectral lint --ruleset .spectral.yaml --fail-severity warn \
 	  --format text --display-only-failures $(foreach s,$(CROSSLANG_SERVICES),specs/$(s).yaml) || rc=1; \
+	echo; \
 	if [ $$rc -ne 0 ]; then echo "spec-lint: FAILED (spec changes to make: /work/notes/spec-lint.md)"; exit 1; fi; \
 	echo "spec-lint: clean"
 
