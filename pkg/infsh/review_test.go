@@ -628,3 +628,20 @@ func TestZeroAgentIsAnInputError(t *testing.T) {
 		require.ErrorAs(t, infsh.AgentEvent{}.Approve(ctx), &ie)
 	})
 }
+
+// TestHandBuiltSessionHandle: a SessionHandle built by hand (its fields are
+// exported) answers with an input error instead of a panic.
+func TestHandBuiltSessionHandle(t *testing.T) {
+	ctx := context.Background()
+	h := &infsh.SessionHandle{ID: "sess_1", App: "a/b@1"}
+	var ie *apierror.InputError
+	require.NotPanics(t, func() {
+		_, err := h.Call(ctx, "run", nil)
+		require.ErrorAs(t, err, &ie)
+		_, err = h.Info(ctx)
+		require.ErrorAs(t, err, &ie)
+		_, err = h.Keepalive(ctx)
+		require.ErrorAs(t, err, &ie)
+		require.ErrorAs(t, h.End(ctx), &ie)
+	})
+}

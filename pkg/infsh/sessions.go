@@ -30,7 +30,8 @@ type Session struct {
 // whose Session is SessionNew (or with Start), continue it with its id.
 type SessionService struct{ c *Client }
 
-// SessionHandle calls one session's app.
+// SessionHandle calls one session's app. Get one from Sessions.Start or
+// Sessions.Handle.
 type SessionHandle struct {
 	// ID is the session id.
 	ID string
@@ -61,23 +62,44 @@ func (s *SessionService) Handle(id, app string) *SessionHandle {
 // Call runs function of the session's app with input in the session and
 // waits for the result.
 func (h *SessionHandle) Call(ctx context.Context, function string, input any, opts ...option.RequestOption) (*Task, error) {
+	if err := h.usable(); err != nil {
+		return nil, err
+	}
 	t, err := h.s.c.Tasks.Run(ctx, RunParams{App: h.App, Function: function, Input: input, Session: h.ID}, opts...)
 	return t, inSession(h.ID, err)
 }
 
 // Info reads the session.
 func (h *SessionHandle) Info(ctx context.Context, opts ...option.RequestOption) (*Session, error) {
+	if err := h.usable(); err != nil {
+		return nil, err
+	}
 	return h.s.Get(ctx, h.ID, opts...)
 }
 
 // Keepalive resets the session's idle timer.
 func (h *SessionHandle) Keepalive(ctx context.Context, opts ...option.RequestOption) (*Session, error) {
+	if err := h.usable(); err != nil {
+		return nil, err
+	}
 	return h.s.Keepalive(ctx, h.ID, opts...)
 }
 
 // End ends the session and releases its worker.
 func (h *SessionHandle) End(ctx context.Context, opts ...option.RequestOption) error {
+	if err := h.usable(); err != nil {
+		return err
+	}
 	return h.s.End(ctx, h.ID, opts...)
+}
+
+// usable tells a handle from Sessions.Start or Sessions.Handle from one
+// built by hand.
+func (h *SessionHandle) usable() error {
+	if h == nil || h.s == nil || h.s.c == nil {
+		return inputErr("session handle", "use Sessions.Start or Sessions.Handle")
+	}
+	return nil
 }
 
 // Get reads a session. An expired or ended session is returned with that
