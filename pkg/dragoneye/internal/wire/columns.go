@@ -78,12 +78,40 @@ func fastLayout(s *parquet.Schema) (idx [nLeaves]int, ok bool) {
 	for i, l := range leaves {
 		lc, found := s.Lookup(l.path...)
 		if !found || lc.MaxRepetitionLevel != l.rep || lc.MaxDefinitionLevel != l.def ||
-			lc.Node.Type().Kind() != l.kind || lc.Node.Required() || lc.Node.Repeated() {
+			lc.Node.Type().Kind() != l.kind || !expectedNodes(s, l.path) {
 			return idx, false
 		}
 		idx[i] = lc.ColumnIndex
 	}
 	return idx, true
+}
+
+// expectedNodes reports whether every node on path is as the assembler
+// reads it: each "list" group repeated, every other node optional. Equal
+// maximum levels alone do not say which node a level belongs to.
+func expectedNodes(s *parquet.Schema, path []string) bool {
+	var n parquet.Node = s
+	for _, name := range path {
+		var next parquet.Node
+		for _, f := range n.Fields() {
+			if f.Name() == name {
+				next = f
+				break
+			}
+		}
+		if next == nil {
+			return false
+		}
+		if name == "list" {
+			if !next.Repeated() {
+				return false
+			}
+		} else if !next.Optional() {
+			return false
+		}
+		n = next
+	}
+	return true
 }
 
 var errLevels = errors.New("inconsistent repetition/definition levels between columns")

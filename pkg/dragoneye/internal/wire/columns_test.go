@@ -7,6 +7,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
 	"github.com/stretchr/testify/require"
 )
 
@@ -85,4 +86,31 @@ func TestFastPathMatchesGenericReader(t *testing.T) {
 	fast, generic := collect(t, data, true), collect(t, data, false)
 	require.NotEmpty(t, fast)
 	require.Equal(t, generic, fast)
+}
+
+// The fast path must only take files whose every node on a leaf's path has
+// the expected repetition (optional groups, a repeated "list"), not merely
+// the same maximum levels: a repeated outer group around an optional
+// "list" has the same levels and different meaning.
+func TestFastLayoutChecksEveryNode(t *testing.T) {
+	std := parquet.SchemaOf(WriteObject{})
+	_, ok := fastLayout(std)
+	require.True(t, ok)
+
+	group := parquet.Group{}
+	for _, f := range std.Fields() {
+		group[f.Name()] = f
+	}
+	ranges := parquet.Group{
+		"timestamp_start_us_inclusive": parquet.Optional(parquet.Int(64)),
+		"timestamp_end_us_inclusive":   parquet.Optional(parquet.Int(64)),
+	}
+	group["timestamp_ranges"] = parquet.Repeated(parquet.Group{"list": parquet.Optional(parquet.Group{"element": parquet.Optional(ranges)})})
+	odd := parquet.NewSchema("odd", group)
+	lc, found := odd.Lookup(leaves[cTRStart].path...)
+	require.True(t, found)
+	require.Equal(t, leaves[cTRStart].rep, lc.MaxRepetitionLevel) // same levels...
+	require.Equal(t, leaves[cTRStart].def, lc.MaxDefinitionLevel)
+	_, ok = fastLayout(odd)
+	require.False(t, ok, "...but not the layout the assembler reads")
 }
