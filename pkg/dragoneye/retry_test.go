@@ -1,0 +1,106 @@
+package dragoneye_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/dragoneye"
+	"github.com/aiclients/sdk-go/pkg/dragoneye/dragoneyetest"
+	"github.com/aiclients/sdk-go/pkg/internal/emulator"
+	"github.com/aiclients/sdk-go/pkg/option"
+)
+
+func count(srv *dragoneyetest.Server, method, path string) int {
+	n := 0
+	for _, r := range srv.Requests() {
+		if r.Method == method && strings.HasPrefix(r.Path, path) {
+			n++
+		}
+	}
+	return n
+}
+
+// The default policy retries a 429 ten times (as the official SDK), then
+// gives up with the 429; the presigned upload is never retried; a
+// Retry-After is waited for.
+func TestRetryPolicy(t *testing.T) {
+	srv := dragoneyetest.NewServer(t)
+	image, err := dragoneye.MediaFromBytes(jpegBytes, "a.jpg")
+	require.NoError(t, err)
+	ctx := context.Background()
+
+	t.Run("ten retries by default", func(t *testing.T) {
+		srv.ResetRequests()
+		srv.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/prediction-task/begin", Status: 429})
+		defer srv.ClearFaults()
+		c := newClient(t, srv) // default retry count, millisecond backoff
+		_, err := c.PredictImage(ctx, image, fast)
+		var be *dragoneye.BeginError
+		require.ErrorAs(t, err, &be)
+		var ae *apierror.Error
+		require.ErrorAs(t, err, &ae)
+		require.Equal(t, http.StatusTooManyRequests, ae.StatusCode)
+		require.Equal(t, 1+dragoneye.DefaultMaxRetries, count(srv, http.MethodPost, "/prediction-task/begin"))
+		require.Equal(t, 10, dragoneye.DefaultMaxRetries)
+		require.Equal(t, 120*time.Second, dragoneye.DefaultMaxRetryTime)
+	})
+
+	t.Run("upload not retried", func(t *testing.T) {
+		srv.ResetRequests()
+		srv.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/presigned-upload/{prediction_task_uuid}", Status: 503})
+		defer srv.ClearFaults()
+		c := newClient(t, srv)
+		_, err := c.PredictImage(ctx, image, fast)
+		var ue *dragoneye.UploadError
+		require.ErrorAs(t, err, &ue)
+		require.Equal(t, 1, count(srv, http.MethodPost, "/presigned-upload/"))
+	})
+
+	t.Run("Retry-After honoured", func(t *testing.T) {
+		srv.InjectFault(emulator.Fault{Method: http.MethodGet, Path: "/prediction-task/status", Nth: 1, Status: 429, RetryAfter: "1"})
+		defer srv.ClearFaults()
+		c := newClient(t, srv)
+		start := time.Now()
+		_, err := c.PredictImage(ctx, image, fast)
+		require.NoError(t, err)
+		require.GreaterOrEqual(t, time.Since(start), 900*time.Millisecond)
+	})
+}
+
+// The API key never reaches an error or the debug log, on success or
+// failure, nor the presigned upload.
+func TestAPIKeyNeverLeaks(t *testing.T) {
+	const key = "sk-dragoneye-very-secret-0123456789"
+	srv := dragoneyetest.NewServer(t, dragoneyetest.WithAPIKey(key))
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	image, err := dragoneye.MediaFromBytes(jpegBytes, "a.jpg")
+	require.NoError(t, err)
+	ctx := context.Background()
+
+	c := newClient(t, srv, option.WithAPIKey(key), option.WithLogger(logger))
+	res, err := c.PredictImage(ctx, image, fast)
+	require.NoError(t, err)
+	for _, r := range srv.Requests() {
+		if strings.HasPrefix(r.Path, "/presigned-upload/") {
+			require.Empty(t, r.Header.Get(dragoneye.HeaderAPIKey))
+		}
+	}
+	_, err = c.VideoResults(ctx, "no-such-task")
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), key)
+	_, err = c.Status(ctx, res.PredictionTaskUUID, option.WithAPIKey(key+"-wrong"))
+	require.Error(t, err)
+	require.NotContains(t, err.Error(), key)
+	require.NotEmpty(t, logs.String())
+	require.NotContains(t, logs.String(), key)
+	require.NotContains(t, logs.String(), "very-secret")
+}
