@@ -1780,6 +1780,9 @@ type ClientInterface interface {
 
 	// GetChat Get a chat with its messages
 	//
+	// The chat's status, active run, pending interrupts (such as tool approvals),
+	// structured output (the finish tool's result) and messages.
+	//
 	// Corresponds with GET /chats/{id} (the `GetChat` operationId).
 	GetChat(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -1816,25 +1819,39 @@ type ClientInterface interface {
 
 	// ListSessions List sessions
 	//
+	// The caller's app sessions, active, ended and expired.
+	//
 	// Corresponds with GET /sessions (the `ListSessions` operationId).
 	ListSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// EndSession End a session
+	//
+	// Releases the session's worker. Ending it again is a 410 problem with code
+	// `SESSION_ENDED` (`SESSION_EXPIRED` once its idle timeout passed).
 	//
 	// Corresponds with DELETE /sessions/{id} (the `EndSession` operationId).
 	EndSession(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetSession Get a session
 	//
+	// An ended or expired session is still returned, with that `status`; an
+	// unknown one is a 404 problem with code `SESSION_NOT_FOUND`.
+	//
 	// Corresponds with GET /sessions/{id} (the `GetSession` operationId).
 	GetSession(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// KeepaliveSession Reset a session's idle timer
 	//
+	// Starts the idle timeout again. A session that ended or expired answers 410
+	// with code `SESSION_ENDED` or `SESSION_EXPIRED`.
+	//
 	// Corresponds with POST /sessions/{id}/keepalive (the `KeepaliveSession` operationId).
 	KeepaliveSession(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetTask Get a task
+	//
+	// The full task: status (and `status_text`), input, output, error, logs and
+	// status events. Every member may be missing from older or partial answers.
 	//
 	// Corresponds with GET /tasks/{id} (the `GetTask` operationId).
 	GetTask(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1858,6 +1875,9 @@ type ClientInterface interface {
 	CancelTask(ctx context.Context, id TaskID, body CancelTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetTaskStatus Get a task's status (cheap, for polling)
+	//
+	// Only the status, for clients that poll instead of streaming (the SDKs'
+	// fallback when a stream keeps failing); read the whole task once it is terminal.
 	//
 	// Corresponds with GET /tasks/{id}/status (the `GetTaskStatus` operationId).
 	GetTaskStatus(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1893,10 +1913,16 @@ type ClientInterface interface {
 
 	// ApproveTool Approve a tool call that requires approval
 	//
+	// Lets an invocation in `awaiting_approval` run; the agent goes on. An
+	// invocation in another state is a 409 problem.
+	//
 	// Corresponds with POST /tools/{id}/invoke (the `ApproveTool` operationId).
 	ApproveTool(ctx context.Context, id ToolInvocationID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RejectToolWithBody Reject a tool call that requires approval
+	//
+	// Refuses an invocation in `awaiting_approval`; the reason is given to the
+	// model as the call's result. An invocation in another state is a 409 problem.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1904,6 +1930,9 @@ type ClientInterface interface {
 	RejectToolWithBody(ctx context.Context, id ToolInvocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RejectTool Reject a tool call that requires approval
+	//
+	// Refuses an invocation in `awaiting_approval`; the reason is given to the
+	// model as the call's result. An invocation in another state is a 409 problem.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2020,6 +2049,9 @@ func (c *Client) RunApp(ctx context.Context, body RunAppJSONRequestBody, reqEdit
 
 // GetChat Get a chat with its messages
 //
+// The chat's status, active run, pending interrupts (such as tool approvals),
+// structured output (the finish tool's result) and messages.
+//
 // Corresponds with GET /chats/{id} (the `GetChat` operationId).
 func (c *Client) GetChat(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetChatRequest(c.Server, id)
@@ -2096,6 +2128,8 @@ func (c *Client) CreateFiles(ctx context.Context, body CreateFilesJSONRequestBod
 
 // ListSessions List sessions
 //
+// The caller's app sessions, active, ended and expired.
+//
 // Corresponds with GET /sessions (the `ListSessions` operationId).
 func (c *Client) ListSessions(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListSessionsRequest(c.Server)
@@ -2110,6 +2144,9 @@ func (c *Client) ListSessions(ctx context.Context, reqEditors ...RequestEditorFn
 }
 
 // EndSession End a session
+//
+// Releases the session's worker. Ending it again is a 410 problem with code
+// `SESSION_ENDED` (`SESSION_EXPIRED` once its idle timeout passed).
 //
 // Corresponds with DELETE /sessions/{id} (the `EndSession` operationId).
 func (c *Client) EndSession(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2126,6 +2163,9 @@ func (c *Client) EndSession(ctx context.Context, id SessionID, reqEditors ...Req
 
 // GetSession Get a session
 //
+// An ended or expired session is still returned, with that `status`; an
+// unknown one is a 404 problem with code `SESSION_NOT_FOUND`.
+//
 // Corresponds with GET /sessions/{id} (the `GetSession` operationId).
 func (c *Client) GetSession(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetSessionRequest(c.Server, id)
@@ -2141,6 +2181,9 @@ func (c *Client) GetSession(ctx context.Context, id SessionID, reqEditors ...Req
 
 // KeepaliveSession Reset a session's idle timer
 //
+// Starts the idle timeout again. A session that ended or expired answers 410
+// with code `SESSION_ENDED` or `SESSION_EXPIRED`.
+//
 // Corresponds with POST /sessions/{id}/keepalive (the `KeepaliveSession` operationId).
 func (c *Client) KeepaliveSession(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewKeepaliveSessionRequest(c.Server, id)
@@ -2155,6 +2198,9 @@ func (c *Client) KeepaliveSession(ctx context.Context, id SessionID, reqEditors 
 }
 
 // GetTask Get a task
+//
+// The full task: status (and `status_text`), input, output, error, logs and
+// status events. Every member may be missing from older or partial answers.
 //
 // Corresponds with GET /tasks/{id} (the `GetTask` operationId).
 func (c *Client) GetTask(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2208,6 +2254,9 @@ func (c *Client) CancelTask(ctx context.Context, id TaskID, body CancelTaskJSONR
 }
 
 // GetTaskStatus Get a task's status (cheap, for polling)
+//
+// Only the status, for clients that poll instead of streaming (the SDKs'
+// fallback when a stream keeps failing); read the whole task once it is terminal.
 //
 // Corresponds with GET /tasks/{id}/status (the `GetTaskStatus` operationId).
 func (c *Client) GetTaskStatus(ctx context.Context, id TaskID, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2283,6 +2332,9 @@ func (c *Client) SubmitToolResult(ctx context.Context, id ToolInvocationID, body
 
 // ApproveTool Approve a tool call that requires approval
 //
+// Lets an invocation in `awaiting_approval` run; the agent goes on. An
+// invocation in another state is a 409 problem.
+//
 // Corresponds with POST /tools/{id}/invoke (the `ApproveTool` operationId).
 func (c *Client) ApproveTool(ctx context.Context, id ToolInvocationID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewApproveToolRequest(c.Server, id)
@@ -2297,6 +2349,9 @@ func (c *Client) ApproveTool(ctx context.Context, id ToolInvocationID, reqEditor
 }
 
 // RejectToolWithBody Reject a tool call that requires approval
+//
+// Refuses an invocation in `awaiting_approval`; the reason is given to the
+// model as the call's result. An invocation in another state is a 409 problem.
 //
 // Takes any type of body and a specified content type.
 //
@@ -2314,6 +2369,9 @@ func (c *Client) RejectToolWithBody(ctx context.Context, id ToolInvocationID, co
 }
 
 // RejectTool Reject a tool call that requires approval
+//
+// Refuses an invocation in `awaiting_approval`; the reason is given to the
+// model as the call's result. An invocation in another state is a 409 problem.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3083,6 +3141,9 @@ type ClientWithResponsesInterface interface {
 
 	// GetChatWithResponse Get a chat with its messages
 	//
+	// The chat's status, active run, pending interrupts (such as tool approvals),
+	// structured output (the finish tool's result) and messages.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /chats/{id} (the `GetChat` operationId).
@@ -3123,12 +3184,17 @@ type ClientWithResponsesInterface interface {
 
 	// ListSessionsWithResponse List sessions
 	//
+	// The caller's app sessions, active, ended and expired.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /sessions (the `ListSessions` operationId).
 	ListSessionsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListSessionsResponse, error)
 
 	// EndSessionWithResponse End a session
+	//
+	// Releases the session's worker. Ending it again is a 410 problem with code
+	// `SESSION_ENDED` (`SESSION_EXPIRED` once its idle timeout passed).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3137,6 +3203,9 @@ type ClientWithResponsesInterface interface {
 
 	// GetSessionWithResponse Get a session
 	//
+	// An ended or expired session is still returned, with that `status`; an
+	// unknown one is a 404 problem with code `SESSION_NOT_FOUND`.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /sessions/{id} (the `GetSession` operationId).
@@ -3144,12 +3213,18 @@ type ClientWithResponsesInterface interface {
 
 	// KeepaliveSessionWithResponse Reset a session's idle timer
 	//
+	// Starts the idle timeout again. A session that ended or expired answers 410
+	// with code `SESSION_ENDED` or `SESSION_EXPIRED`.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /sessions/{id}/keepalive (the `KeepaliveSession` operationId).
 	KeepaliveSessionWithResponse(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*KeepaliveSessionResponse, error)
 
 	// GetTaskWithResponse Get a task
+	//
+	// The full task: status (and `status_text`), input, output, error, logs and
+	// status events. Every member may be missing from older or partial answers.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3175,6 +3250,9 @@ type ClientWithResponsesInterface interface {
 	CancelTaskWithResponse(ctx context.Context, id TaskID, body CancelTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelTaskResponse, error)
 
 	// GetTaskStatusWithResponse Get a task's status (cheap, for polling)
+	//
+	// Only the status, for clients that poll instead of streaming (the SDKs'
+	// fallback when a stream keeps failing); read the whole task once it is terminal.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3214,6 +3292,9 @@ type ClientWithResponsesInterface interface {
 
 	// ApproveToolWithResponse Approve a tool call that requires approval
 	//
+	// Lets an invocation in `awaiting_approval` run; the agent goes on. An
+	// invocation in another state is a 409 problem.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /tools/{id}/invoke (the `ApproveTool` operationId).
@@ -3221,12 +3302,18 @@ type ClientWithResponsesInterface interface {
 
 	// RejectToolWithBodyWithResponse Reject a tool call that requires approval
 	//
+	// Refuses an invocation in `awaiting_approval`; the reason is given to the
+	// model as the call's result. An invocation in another state is a 409 problem.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /tools/{id}/reject (the `RejectTool` operationId).
 	RejectToolWithBodyWithResponse(ctx context.Context, id ToolInvocationID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RejectToolResponse, error)
 
 	// RejectToolWithResponse Reject a tool call that requires approval
+	//
+	// Refuses an invocation in `awaiting_approval`; the reason is given to the
+	// model as the call's result. An invocation in another state is a 409 problem.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4752,6 +4839,9 @@ func (c *ClientWithResponses) RunAppWithResponse(ctx context.Context, body RunAp
 
 // GetChatWithResponse Get a chat with its messages
 //
+// The chat's status, active run, pending interrupts (such as tool approvals),
+// structured output (the finish tool's result) and messages.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /chats/{id} (the `GetChat` operationId).
@@ -4816,6 +4906,8 @@ func (c *ClientWithResponses) CreateFilesWithResponse(ctx context.Context, body 
 
 // ListSessionsWithResponse List sessions
 //
+// The caller's app sessions, active, ended and expired.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /sessions (the `ListSessions` operationId).
@@ -4828,6 +4920,9 @@ func (c *ClientWithResponses) ListSessionsWithResponse(ctx context.Context, reqE
 }
 
 // EndSessionWithResponse End a session
+//
+// Releases the session's worker. Ending it again is a 410 problem with code
+// `SESSION_ENDED` (`SESSION_EXPIRED` once its idle timeout passed).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -4842,6 +4937,9 @@ func (c *ClientWithResponses) EndSessionWithResponse(ctx context.Context, id Ses
 
 // GetSessionWithResponse Get a session
 //
+// An ended or expired session is still returned, with that `status`; an
+// unknown one is a 404 problem with code `SESSION_NOT_FOUND`.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /sessions/{id} (the `GetSession` operationId).
@@ -4855,6 +4953,9 @@ func (c *ClientWithResponses) GetSessionWithResponse(ctx context.Context, id Ses
 
 // KeepaliveSessionWithResponse Reset a session's idle timer
 //
+// Starts the idle timeout again. A session that ended or expired answers 410
+// with code `SESSION_ENDED` or `SESSION_EXPIRED`.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /sessions/{id}/keepalive (the `KeepaliveSession` operationId).
@@ -4867,6 +4968,9 @@ func (c *ClientWithResponses) KeepaliveSessionWithResponse(ctx context.Context, 
 }
 
 // GetTaskWithResponse Get a task
+//
+// The full task: status (and `status_text`), input, output, error, logs and
+// status events. Every member may be missing from older or partial answers.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -4910,6 +5014,9 @@ func (c *ClientWithResponses) CancelTaskWithResponse(ctx context.Context, id Tas
 }
 
 // GetTaskStatusWithResponse Get a task's status (cheap, for polling)
+//
+// Only the status, for clients that poll instead of streaming (the SDKs'
+// fallback when a stream keeps failing); read the whole task once it is terminal.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -4973,6 +5080,9 @@ func (c *ClientWithResponses) SubmitToolResultWithResponse(ctx context.Context, 
 
 // ApproveToolWithResponse Approve a tool call that requires approval
 //
+// Lets an invocation in `awaiting_approval` run; the agent goes on. An
+// invocation in another state is a 409 problem.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /tools/{id}/invoke (the `ApproveTool` operationId).
@@ -4986,6 +5096,9 @@ func (c *ClientWithResponses) ApproveToolWithResponse(ctx context.Context, id To
 
 // RejectToolWithBodyWithResponse Reject a tool call that requires approval
 //
+// Refuses an invocation in `awaiting_approval`; the reason is given to the
+// model as the call's result. An invocation in another state is a 409 problem.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /tools/{id}/reject (the `RejectTool` operationId).
@@ -4998,6 +5111,9 @@ func (c *ClientWithResponses) RejectToolWithBodyWithResponse(ctx context.Context
 }
 
 // RejectToolWithResponse Reject a tool call that requires approval
+//
+// Refuses an invocation in `awaiting_approval`; the reason is given to the
+// model as the call's result. An invocation in another state is a 409 problem.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
