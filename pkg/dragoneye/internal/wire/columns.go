@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -544,6 +545,13 @@ func readObjectsFast(f *parquet.File, idx [nLeaves]int, fn func([]Object) error)
 			return err
 		}
 		done += int64(n)
+	}
+	// The footer's row count is a claim: values left in any column mean
+	// rows it did not count, which must not be dropped silently.
+	for _, c := range a.cols {
+		if v, err := c.peek(); err != nil || v != nil {
+			return cmp.Or(err, errLevels)
+		}
 	}
 	return nil
 }

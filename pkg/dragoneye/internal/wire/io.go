@@ -67,28 +67,34 @@ func readObjects(data []byte, fn func(batch []Object) error, fast bool) error {
 		if idx, ok := fastLayout(f.Schema()); ok && fast {
 			return readObjectsFast(f, idx, fn)
 		}
-		r := parquet.NewGenericReader[Object](f)
-		defer r.Close()
-		buf := make([]Object, BatchSize)
-		for {
-			clear(buf)
-			n, err := r.Read(buf)
-			if n > 0 {
-				if ferr := fn(buf[:n]); ferr != nil {
-					return ferr
-				}
-			}
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				return errors.New("parquet reader made no progress")
+		return readRows(f, BatchSize, fn)
+	})
+}
+
+// readRows reads every row of f with parquet-go's reader, handing them to
+// fn in batches of up to n (the batch is reused).
+func readRows[T any](f *parquet.File, n int, fn func([]T) error) error {
+	r := parquet.NewGenericReader[T](f)
+	defer r.Close()
+	buf := make([]T, n)
+	for {
+		clear(buf)
+		n, err := r.Read(buf)
+		if n > 0 {
+			if ferr := fn(buf[:n]); ferr != nil {
+				return ferr
 			}
 		}
-	})
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return errors.New("parquet reader made no progress")
+		}
+	}
 }
 
 // ReadFrameTimestamps decodes the timestamp_microseconds column of
@@ -106,25 +112,13 @@ func ReadFrameTimestamps(data []byte) ([]int64, error) {
 		type tsOnly struct {
 			TimestampUs int64 `parquet:"timestamp_microseconds,optional"`
 		}
-		r := parquet.NewGenericReader[tsOnly](f)
-		defer r.Close()
-		out = make([]int64, 0, f.NumRows())
-		buf := make([]tsOnly, 1024)
-		for {
-			n, err := r.Read(buf)
-			for _, row := range buf[:n] {
+		out = make([]int64, 0, min(f.NumRows(), int64(len(data))))
+		return readRows(f, 1024, func(rows []tsOnly) error {
+			for _, row := range rows {
 				out = append(out, row.TimestampUs)
 			}
-			if errors.Is(err, io.EOF) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			if n == 0 {
-				return errors.New("parquet reader made no progress")
-			}
-		}
+			return nil
+		})
 	})
 	return out, err
 }
