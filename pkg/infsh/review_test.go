@@ -39,8 +39,8 @@ func countRequests(srv *infshtest.Server, suffix string) int {
 // one stream (heartbeats are activity, as FollowPolicy.IdleTimeout says).
 func TestHeartbeatsKeepTaskStreamOpen(t *testing.T) {
 	c, srv := newClient(t, infshtest.WithHeartbeat(10*time.Millisecond))
-	c.Tasks.Follow.IdleTimeout = 100 * time.Millisecond
-	task, err := c.Tasks.Run(context.Background(), infsh.RunParams{App: infshtest.AppSlow, Input: map[string]any{"steps": 1, "delay_ms": 400}})
+	c.Tasks.Follow.IdleTimeout = 300 * time.Millisecond // 30 heartbeats: room for a loaded machine
+	task, err := c.Tasks.Run(context.Background(), infsh.RunParams{App: infshtest.AppSlow, Input: map[string]any{"steps": 1, "delay_ms": 800}})
 	require.NoError(t, err)
 	require.Equal(t, infsh.StatusCompleted, task.Status)
 	require.Equal(t, 1, countRequests(srv, "/stream"), "the stream was given up although heartbeats arrived")
@@ -50,11 +50,11 @@ func TestHeartbeatsKeepTaskStreamOpen(t *testing.T) {
 // than the idle timeout.
 func TestHeartbeatsKeepChatStreamOpen(t *testing.T) {
 	slow := func(turn infshtest.ModelTurn) infshtest.ModelStep {
-		time.Sleep(400 * time.Millisecond)
+		time.Sleep(800 * time.Millisecond)
 		return infshtest.ScriptedModel(turn)
 	}
 	c, srv := newClient(t, infshtest.WithHeartbeat(10*time.Millisecond), infshtest.WithModel(slow))
-	c.Tasks.Follow.IdleTimeout = 100 * time.Millisecond
+	c.Tasks.Follow.IdleTimeout = 300 * time.Millisecond
 	m, err := c.Agents.Template(infshtest.AgentAssistant).Reply(context.Background(), "take your time", nil)
 	require.NoError(t, err)
 	require.Equal(t, "You said: take your time", m.Text())
