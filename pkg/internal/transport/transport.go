@@ -13,6 +13,14 @@
 // done. A request whose body
 // cannot be rewound (no GetBody) is sent once. Non-2xx responses are returned
 // as responses, not errors: the caller turns them into *apierror.Error.
+//
+// Every attempt returns as soon as its context is done, even while a request
+// body supplied by the caller blocks in Read (net/http alone would wait for
+// that Read). Such a body (any reader but an in-memory one or a regular
+// file) is read by a goroutine of the transport and piped to net/http; when
+// the context ends, the body is closed if it is an io.Closer, and otherwise
+// abandoned: its blocked Read is left to return on its own, and the goroutine
+// ends then. Nothing is buffered beyond the piece being handed over.
 package transport
 
 import (
@@ -285,6 +293,11 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 			return nil, cancel, &notSentError{err}
 		}
 	}
+
+	// A caller's body that may block in Read must not hold the attempt past
+	// its context (see guardBody).
+	r.Body = guardBody(actx, r.Body)
+	r.GetBody = guardGetBody(actx, r.GetBody)
 
 	began := time.Now()
 	resp, err := l.send(r)
