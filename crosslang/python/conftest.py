@@ -52,7 +52,9 @@ def emulator() -> Iterator[Emulator]:
 
 
 def generated(service: str):
-    """The generated client package for service (import error = generation is broken)."""
+    """The generated client package for service; fails the test when there is none."""
+    if not os.path.isdir(os.path.join(GEN, f"{service}_client")):
+        pytest.fail(f"{service}: openapi-python-client generated no client (see its output above)", pytrace=False)
     return importlib.import_module(f"{service}_client")
 
 
