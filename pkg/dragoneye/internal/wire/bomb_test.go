@@ -9,6 +9,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
 	"github.com/stretchr/testify/require"
 )
@@ -139,4 +140,21 @@ func TestLZ4PagesParquetGoMisdecodesAreRefused(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, ts, 10000)
 	require.Equal(t, int64(9), ts[9999])
+}
+
+// parquet-go allocates for a page's declared value count (levels, offsets,
+// values, dictionary indexes: ~16 bytes a value), whatever the page holds:
+// a chunk of 64 empty pages each claiming 2^22 values (4 GiB in all) is
+// refused.
+func TestPagesClaimingManyValuesAreRefused(t *testing.T) {
+	hdr, err := thrift.Marshal(new(thrift.CompactProtocol), &format.PageHeader{
+		Type: format.DataPage,
+		DataPageHeader: thrift.New(format.DataPageHeader{NumValues: 1 << 22, Encoding: format.Plain,
+			DefinitionLevelEncoding: format.RLE, RepetitionLevelEncoding: format.RLE}),
+	})
+	require.NoError(t, err)
+	one := &trial{budget: decodeBudget(len(hdr))}
+	require.NoError(t, checkChunkPages(hdr, format.Uncompressed, one), "one such page is within the limits")
+	chunk := bytes.Repeat(hdr, 64)
+	require.Error(t, checkChunkPages(chunk, format.Uncompressed, &trial{budget: decodeBudget(len(chunk))}))
 }

@@ -213,7 +213,7 @@ func checkFooter(data []byte) error {
 // trial-decompresses every page (see page.go).
 func checkPages(data []byte, f *parquet.File) error {
 	chunks := 0
-	tr := &trial{budget: decompressBudget(len(data))}
+	tr := &trial{budget: decodeBudget(len(data))}
 	for _, rg := range f.Metadata().RowGroups {
 		for _, cc := range rg.Columns {
 			chunks++
@@ -266,6 +266,11 @@ func checkChunkPages(chunk []byte, codec format.CompressionCodec, tr *trial) err
 			if v, ok := w.ints[k]; ok && (v < 0 || v > maxPageValues) {
 				return errors.New("page value count out of range")
 			}
+		}
+		// parquet-go allocates levels, offsets and values for the declared
+		// count, however few bytes the page holds.
+		if err := tr.spend(uncompressed, w.ints[5<<16|1]+w.ints[8<<16|1]+w.ints[7<<16|1]); err != nil {
+			return err
 		}
 		payload := chunk[pos+w.pos : pos+w.pos+int(compressed)]
 		switch w.ints[keyPageType] {

@@ -25,11 +25,16 @@ import (
 // declared uncompressed size: a page that does not fit (or does not
 // decode) is refused, and parquet-go later decodes only pages known to fit.
 // The declared sizes of all pages of a file together are also bounded (see
-// decompressBudget), since the column reader holds one page per column.
+// decodeBudget), since the column reader holds one page per column.
 
-// decompressBudget is the total uncompressed page size allowed for a file
-// of n bytes: 256 MiB, plus 64 times its size.
-func decompressBudget(n int) int64 { return 256<<20 + 64*int64(n) }
+// decodeBudget is what decoding a file of n bytes may cost in all (see
+// pageCost): 256 MiB, plus 64 times its size.
+func decodeBudget(n int) int64 { return 256<<20 + 64*int64(n) }
+
+// pageCost estimates what parquet-go allocates for a page: its uncompressed
+// bytes, and per declared value a level byte each for repetition and
+// definition, a 4-byte offset or dictionary index and an 8-byte value.
+func pageCost(uncompressed, values int64) int64 { return uncompressed + 16*values }
 
 var errPageDecompress = errors.New("page does not decompress to its declared size")
 
@@ -57,13 +62,18 @@ type trial struct {
 	buf    []byte
 }
 
+// spend takes a page's cost from the file's budget.
+func (t *trial) spend(uncompressed, values int64) error {
+	t.budget -= pageCost(uncompressed, values)
+	if t.budget < 0 {
+		return errors.New("pages declare more data than the file's size allows")
+	}
+	return nil
+}
+
 // check decompresses src, which must give exactly size bytes (as every
 // writer declares them).
 func (t *trial) check(codec format.CompressionCodec, src []byte, size int) error {
-	t.budget -= int64(size)
-	if t.budget < 0 {
-		return errors.New("pages declare more uncompressed data than the file's size allows")
-	}
 	if codec == format.Uncompressed {
 		return nil
 	}
