@@ -51,6 +51,12 @@ func TestToolBuilderGolden(t *testing.T) {
 			Param("a", infsh.IntegerParam("second")).
 			Param("o", infsh.ObjectParam("", infsh.F("x", infsh.StringParam("")), infsh.F("y", infsh.BooleanParam("")),
 				infsh.F("x", infsh.NumberParam("last x")))).Build(),
+		"agent_full": infsh.SubAgentTool("researcher", "my-org/researcher@v1").DisplayName("Researcher").
+			Describe("Research a topic").RequireApproval().Build(),
+		"webhook_full": infsh.WebhookTool("notify", "https://hooks.example.com/notify").DisplayName("Notifier").
+			Param("to", infsh.EnumParam([]string{"ops", "dev"}, "")).RequireApproval().Build(),
+		"internal_every": infsh.InternalTools().Meta(true).Artifact(false).Agent(true).Remote(false).
+			Knowledge(true).Widget(true).Plan(false).Plan(true).Build(),
 		"internal_all":   infsh.InternalTools().All().Build(),
 		"internal_none":  infsh.InternalTools().None().Build(),
 		"internal_mixed": infsh.InternalTools().Plan(true).Memory(false).Finish(true).Skills(true).Build(),

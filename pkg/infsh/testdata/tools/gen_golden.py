@@ -76,9 +76,23 @@ CASES = {
     .param("a", integer("second"))
     .param("o", obj({"x": string(), "y": boolean(), "x": number("last x")}))  # noqa: F601
     .build(),
+    "agent_full": lambda: agent_tool("researcher", "my-org/researcher@v1")
+    .display_name("Researcher")
+    .describe("Research a topic")
+    .require_approval()
+    .build(),
+    "webhook_full": lambda: webhook_tool("notify", "https://hooks.example.com/notify")
+    .display_name("Notifier")
+    .param("to", enum_of(["ops", "dev"]))
+    .require_approval()
+    .build(),
     "internal_all": lambda: internal_tools().all().build(),
     "internal_none": lambda: internal_tools().none().build(),
     "internal_mixed": lambda: internal_tools().plan().memory(False).finish().skills().build(),
+    # Every switch, one set twice (the last value counts).
+    "internal_every": lambda: internal_tools()
+    .meta().artifact(False).agent().remote(False).knowledge().widget().plan(False).plan()
+    .build(),
 }
 
 
