@@ -99,21 +99,28 @@ func TestSessionStartWithoutSessionID(t *testing.T) {
 	require.False(t, errors.As(err, &ie), "not an input error: %v", err)
 }
 
+// counter counts calls across a test server's goroutines.
+type counter struct {
+	mu sync.Mutex
+	n  int
+}
+
+// add counts one and returns the count so far.
+func (c *counter) add() int { c.mu.Lock(); defer c.mu.Unlock(); c.n++; return c.n }
+
+// get returns the count.
+func (c *counter) get() int { c.mu.Lock(); defer c.mu.Unlock(); return c.n }
+
 // garbageServer serves task t1: its first stream answers with first (then
 // the connection ends), later streams with the completed task; GET
 // /tasks/t1 says it is still running.
 func garbageServer(t *testing.T, contentType string, first func(w http.ResponseWriter, r *http.Request)) *infsh.Client {
 	t.Helper()
-	var mu sync.Mutex
-	streams := 0
+	var streams counter
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/tasks/t1/stream":
-			mu.Lock()
-			streams++
-			n := streams
-			mu.Unlock()
-			if n == 1 {
+			if streams.add() == 1 {
 				w.Header().Set("Content-Type", contentType)
 				first(w, r)
 				return
@@ -359,8 +366,7 @@ func TestSharedFileUploadedOnce(t *testing.T) {
 // stream connections.
 func chatServer(t *testing.T, stream func(n int, w io.Writer)) (*infsh.Client, func() int) {
 	t.Helper()
-	var mu sync.Mutex
-	streams := 0
+	var streams counter
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/agents/run":
@@ -368,10 +374,7 @@ func chatServer(t *testing.T, stream func(n int, w io.Writer)) (*infsh.Client, f
 			fmt.Fprint(w, `{"data":{"user_message":{"id":"m1","chat_id":"c1","role":"user","status":"ready"},`+
 				`"assistant_message":{"id":"m2","chat_id":"c1","role":"assistant","status":"pending"}}}`)
 		case "/chats/c1/stream":
-			mu.Lock()
-			streams++
-			n := streams
-			mu.Unlock()
+			n := streams.add()
 			w.Header().Set("Content-Type", "application/x-ndjson")
 			stream(n, w)
 		case "/tools/inv1", "/tools/inv1/invoke", "/tools/inv1/reject":
@@ -385,7 +388,7 @@ func chatServer(t *testing.T, stream func(n int, w io.Writer)) (*infsh.Client, f
 	c, err := infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("k"))
 	require.NoError(t, err)
 	c.Tasks.Follow.ReconnectDelay = time.Millisecond
-	return c, func() int { mu.Lock(); defer mu.Unlock(); return streams }
+	return c, streams.get
 }
 
 // TestChatReconnectBudgetResetsOnProgress: a chat stream that is cut many
