@@ -570,6 +570,11 @@ type ChunkChoice struct {
 	Logprobs     map[string]interface{} `json:"logprobs,omitempty"`
 }
 
+// CompletionTokensDetails defines model for CompletionTokensDetails.
+type CompletionTokensDetails struct {
+	ReasoningTokens *int64 `json:"reasoning_tokens,omitempty"`
+}
+
 // ContentPart defines model for ContentPart.
 type ContentPart struct {
 	File *struct {
@@ -859,6 +864,12 @@ type Pricing struct {
 	Unit *string `json:"unit,omitempty"`
 }
 
+// PromptTokensDetails defines model for PromptTokensDetails.
+type PromptTokensDetails struct {
+	CacheWriteTokens *int64 `json:"cache_write_tokens,omitempty"`
+	CachedTokens     *int64 `json:"cached_tokens,omitempty"`
+}
+
 // RequestCustomFields DIAL request extensions.
 type RequestCustomFields struct {
 	CacheBreakpoint *CacheBreakpoint `json:"cache_breakpoint,omitempty"`
@@ -1033,16 +1044,11 @@ type TruncatePromptOutputsOutputsStatus string
 
 // Usage Example: {"completion_tokens":1,"prompt_tokens":11,"total_tokens":12}
 type Usage struct {
-	CompletionTokens        *int64 `json:"completion_tokens,omitempty"`
-	CompletionTokensDetails *struct {
-		ReasoningTokens *int64 `json:"reasoning_tokens,omitempty"`
-	} `json:"completion_tokens_details,omitempty"`
-	PromptTokens        *int64 `json:"prompt_tokens,omitempty"`
-	PromptTokensDetails *struct {
-		CacheWriteTokens *int64 `json:"cache_write_tokens,omitempty"`
-		CachedTokens     *int64 `json:"cached_tokens,omitempty"`
-	} `json:"prompt_tokens_details,omitempty"`
-	TotalTokens *int64 `json:"total_tokens,omitempty"`
+	CompletionTokens        *int64                   `json:"completion_tokens,omitempty"`
+	CompletionTokensDetails *CompletionTokensDetails `json:"completion_tokens_details,omitempty"`
+	PromptTokens            *int64                   `json:"prompt_tokens,omitempty"`
+	PromptTokensDetails     *PromptTokensDetails     `json:"prompt_tokens_details,omitempty"`
+	TotalTokens             *int64                   `json:"total_tokens,omitempty"`
 }
 
 // BucketId defines model for BucketId.
