@@ -3793,6 +3793,10 @@ type ListSessionsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *SessionListResponse
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *ProblemApplicationJSON
+	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationproblemJSON401 *ProblemApplicationProblemPlusJSON
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *ProblemApplicationJSON
 	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
@@ -3802,6 +3806,16 @@ type ListSessionsResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListSessionsResponse) GetJSON200() *SessionListResponse {
 	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListSessionsResponse) GetJSON401() *ProblemApplicationJSON {
+	return r.JSON401
+}
+
+// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListSessionsResponse) GetApplicationproblemJSON401() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationproblemJSON401
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -5547,6 +5561,20 @@ func ParseListSessionsResponse(rsp *http.Response) (*ListSessionsResponse, error
 			return nil, err
 		}
 		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 401:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationproblemJSON401 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && true:
 		var dest ProblemApplicationJSON
