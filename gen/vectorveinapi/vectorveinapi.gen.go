@@ -216,8 +216,10 @@ type AccessKey struct {
 	Status      AccessKeyStatus `json:"status"`
 	UseCount    int             `json:"use_count"`
 	UsedCredits float64         `json:"used_credits"`
-	VApp        *VApp           `json:"v_app"`
-	VApps       []VApp          `json:"v_apps"`
+
+	// VApp The VApp this key is bound to, or null.
+	VApp  *VApp  `json:"v_app"`
+	VApps []VApp `json:"v_apps"`
 }
 
 // AccessKeyAppsRequest defines model for AccessKeyAppsRequest.
