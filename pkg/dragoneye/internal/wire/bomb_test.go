@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/snappy"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding/thrift"
 	"github.com/parquet-go/parquet-go/format"
@@ -29,10 +30,10 @@ func (c evilCodec) Encode(dst, _ []byte) ([]byte, error) {
 }
 func (c evilCodec) Decode(dst, src []byte) ([]byte, error) { return nil, nil }
 
-func evilFile(t *testing.T, c evilCodec) []byte {
+func evilFile(t *testing.T, c evilCodec, opts ...parquet.WriterOption) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	pw := parquet.NewGenericWriter[WriteFrame](&buf, parquet.Compression(c))
+	pw := parquet.NewGenericWriter[WriteFrame](&buf, append(opts, parquet.Compression(c))...)
 	_, err := pw.Write([]WriteFrame{{TimestampUs: Ptr[int64](1), ImageID: Ptr("a")}})
 	require.NoError(t, err)
 	require.NoError(t, pw.Close())
@@ -154,7 +155,21 @@ func TestPagesClaimingManyValuesAreRefused(t *testing.T) {
 	})
 	require.NoError(t, err)
 	one := &trial{budget: decodeBudget(len(hdr))}
-	require.NoError(t, checkChunkPages(hdr, format.Uncompressed, one), "one such page is within the limits")
+	require.NoError(t, checkChunkPages(hdr, format.Uncompressed, levels{}, one), "one such page is within the limits")
 	chunk := bytes.Repeat(hdr, 64)
-	require.Error(t, checkChunkPages(chunk, format.Uncompressed, &trial{budget: decodeBudget(len(chunk))}))
+	require.Error(t, checkChunkPages(chunk, format.Uncompressed, levels{}, &trial{budget: decodeBudget(len(chunk))}))
+}
+
+// An RLE run of 2^31-1 levels costs six bytes and parquet-go allocates it in
+// full; a page whose runs exceed its value count is refused.
+func TestPageLevelRunsBeyondTheValueCountAreRefused(t *testing.T) {
+	// The v1 page of one optional int64: 4-byte levels length, levels, value.
+	run := append(binary.AppendUvarint(nil, uint64(1<<31-1)<<1), 1) // 2^31-1 levels of 1
+	page := binary.LittleEndian.AppendUint32(nil, uint32(len(run)))
+	page = append(append(page, run...), make([]byte, 14-4-len(run))...) // the real page's 14 bytes
+	data := evilFile(t, evilCodec{format.Snappy, snappy.Encode(nil, page)}, parquet.DataPageVersion(1))
+	_, err := open(data)
+	require.ErrorIs(t, err, errRuns) // stop here: without the check, decoding allocates 2 GiB
+	_, err = ReadFrameTimestamps(data)
+	require.Error(t, err)
 }

@@ -229,7 +229,11 @@ func checkPages(data []byte, f *parquet.File) error {
 			if start < 4 || md.TotalCompressedSize < 0 || end > int64(len(data)) || end < start {
 				return errors.New("parquet column chunk out of range")
 			}
-			if err := checkChunkPages(data[start:end], md.Codec, tr); err != nil {
+			lc, ok := f.Schema().Lookup(md.PathInSchema...)
+			if !ok {
+				return fmt.Errorf("parquet column %v is not in the schema", md.PathInSchema)
+			}
+			if err := checkChunkPages(data[start:end], md.Codec, levels{lc.MaxRepetitionLevel, lc.MaxDefinitionLevel}, tr); err != nil {
 				return fmt.Errorf("parquet column %v: %w", md.PathInSchema, err)
 			}
 		}
@@ -249,7 +253,7 @@ const (
 	keyV2Compressed   = 8<<16 | 7
 )
 
-func checkChunkPages(chunk []byte, codec format.CompressionCodec, tr *trial) error {
+func checkChunkPages(chunk []byte, codec format.CompressionCodec, lv levels, tr *trial) error {
 	pos := 0
 	for pos < len(chunk) {
 		w := &thriftWalker{b: chunk[pos:], ints: make(map[int32]int64, 16)}
@@ -273,23 +277,82 @@ func checkChunkPages(chunk []byte, codec format.CompressionCodec, tr *trial) err
 			return err
 		}
 		payload := chunk[pos+w.pos : pos+w.pos+int(compressed)]
-		switch w.ints[keyPageType] {
-		case pageDataV1, pageDict:
-			if err := tr.check(codec, payload, int(uncompressed)); err != nil {
-				return err
-			}
-		case pageDataV2:
-			levels := w.ints[keyV2DefLevelsLen] + w.ints[keyV2RepLevelsLen]
-			if w.ints[keyV2DefLevelsLen] < 0 || w.ints[keyV2RepLevelsLen] < 0 || levels > compressed || levels > uncompressed {
-				return errors.New("page levels length out of range")
-			}
-			if c, ok := w.ints[keyV2Compressed]; !ok || c != 0 {
-				if err := tr.check(codec, payload[levels:], int(uncompressed-levels)); err != nil {
-					return err
-				}
-			}
+		if err := checkPage(w.ints, payload, codec, uncompressed, lv, tr); err != nil {
+			return err
 		}
 		pos += w.pos + int(compressed)
+	}
+	return nil
+}
+
+// levels are the maximum repetition and definition levels of a column.
+type levels struct{ rep, def int }
+
+// levelEncodingRLE is the only level encoding accepted (BIT_PACKED is
+// deprecated, and no writer of this schema uses it).
+const levelEncodingRLE = encRLE
+
+// checkPage decompresses a page on trial and checks the counts in its data
+// (see checkRuns).
+func checkPage(h map[int32]int64, payload []byte, codec format.CompressionCodec, uncompressed int64, lv levels, tr *trial) error {
+	switch h[keyPageType] {
+	case pageDict:
+		data, err := tr.decompress(codec, payload, int(uncompressed))
+		if err != nil {
+			return err
+		}
+		if enc := h[7<<16|2]; enc != encPlain && enc != encPlainDictionary {
+			return fmt.Errorf("unsupported dictionary page encoding %d", enc)
+		}
+		_ = data // plain values, sized by the bytes present
+		return nil
+	case pageDataV1:
+		data, err := tr.decompress(codec, payload, int(uncompressed))
+		if err != nil {
+			return err
+		}
+		n := h[5<<16|1]
+		for _, l := range []struct {
+			max int
+			enc int64
+		}{{lv.rep, h[5<<16|4]}, {lv.def, h[5<<16|3]}} {
+			if l.max == 0 {
+				continue
+			}
+			if l.enc != levelEncodingRLE || len(data) < 4 {
+				return errors.New("unsupported or missing page levels")
+			}
+			size := int64(binary.LittleEndian.Uint32(data))
+			if size > int64(len(data)-4) {
+				return errors.New("page levels length out of range")
+			}
+			if err := checkLevels(data[4:4+size], l.max, n); err != nil {
+				return err
+			}
+			data = data[4+size:]
+		}
+		return checkValues(h[5<<16|2], data, n)
+	case pageDataV2:
+		rep, def := h[keyV2RepLevelsLen], h[keyV2DefLevelsLen]
+		compressed := int64(len(payload))
+		if rep < 0 || def < 0 || rep+def > compressed || rep+def > uncompressed {
+			return errors.New("page levels length out of range")
+		}
+		n := h[8<<16|1]
+		if err := checkLevels(payload[:rep], lv.rep, n); err != nil {
+			return err
+		}
+		if err := checkLevels(payload[rep:rep+def], lv.def, n); err != nil {
+			return err
+		}
+		data := payload[rep+def:]
+		if c, ok := h[keyV2Compressed]; !ok || c != 0 {
+			var err error
+			if data, err = tr.decompress(codec, data, int(uncompressed-rep-def)); err != nil {
+				return err
+			}
+		}
+		return checkValues(h[8<<16|4], data, n)
 	}
 	return nil
 }

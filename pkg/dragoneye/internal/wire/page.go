@@ -2,9 +2,11 @@ package wire
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"sync"
 
 	"github.com/andybalholm/brotli"
@@ -74,8 +76,15 @@ func (t *trial) spend(uncompressed, values int64) error {
 // check decompresses src, which must give exactly size bytes (as every
 // writer declares them).
 func (t *trial) check(codec format.CompressionCodec, src []byte, size int) error {
+	_, err := t.decompress(codec, src, size)
+	return err
+}
+
+// decompress is check, returning the page's bytes (valid until the next
+// call).
+func (t *trial) decompress(codec format.CompressionCodec, src []byte, size int) ([]byte, error) {
 	if codec == format.Uncompressed {
-		return nil
+		return src, nil
 	}
 	if cap(t.buf) < size {
 		t.buf = make([]byte, size)
@@ -96,7 +105,7 @@ func (t *trial) check(codec format.CompressionCodec, src []byte, size int) error
 		}
 	case format.Lz4Raw:
 		if 3*len(src) > size {
-			return errLZ4Ratio
+			return nil, errLZ4Ratio
 		}
 		n, err = lz4.UncompressBlock(src, dst)
 	case format.Gzip:
@@ -107,15 +116,15 @@ func (t *trial) check(codec format.CompressionCodec, src []byte, size int) error
 	case format.Brotli:
 		n, err = readExactly(brotli.NewReader(bytes.NewReader(src)), dst)
 	default:
-		return fmt.Errorf("unsupported compression codec %v", codec)
+		return nil, fmt.Errorf("unsupported compression codec %v", codec)
 	}
 	if err != nil {
-		return fmt.Errorf("%w (%v): %v", errPageDecompress, codec, err)
+		return nil, fmt.Errorf("%w (%v): %v", errPageDecompress, codec, err)
 	}
 	if n != size {
-		return fmt.Errorf("%w (%v): %d bytes, declared %d", errPageDecompress, codec, n, size)
+		return nil, fmt.Errorf("%w (%v): %d bytes, declared %d", errPageDecompress, codec, n, size)
 	}
-	return nil
+	return dst, nil
 }
 
 // readExactly reads r to its end into dst, returning how much it read; a
@@ -133,4 +142,90 @@ func readExactly(r io.Reader, dst []byte) (int, error) {
 		return n, errors.New("longer than declared")
 	}
 	return n, nil
+}
+
+// parquet-go sizes what it decodes from counts inside a page's data: an RLE
+// run (levels, dictionary indexes) of up to 2^31 values costs a few bytes
+// and is allocated in full, and a DELTA_BINARY_PACKED header's total count
+// is allocated at once. So the runs and headers of each page are checked
+// against its declared value count (already within the budget); encodings
+// whose counts are not checked here are refused.
+
+// Encodings (parquet.thrift).
+const (
+	encPlain              = 0
+	encPlainDictionary    = 2
+	encRLE                = 3
+	encDeltaBinaryPacked  = 5
+	encDeltaLengthByteArr = 6
+	encRLEDictionary      = 8
+	encByteStreamSplit    = 9
+)
+
+var errRuns = errors.New("page encodes more values than it declares")
+
+// checkRuns walks an RLE/bit-packed hybrid run sequence of values bitWidth
+// bits wide; it must hold at most limit values (bit-packed groups of 8 may
+// pad the last few).
+func checkRuns(src []byte, bitWidth int, limit int64) error {
+	if bitWidth < 0 || bitWidth > 32 {
+		return errors.New("bit width out of range")
+	}
+	limit += 8
+	var total int64
+	for i := 0; i < len(src); {
+		u, n := binary.Uvarint(src[i:])
+		if n <= 0 {
+			return errCorrupt
+		}
+		i += n
+		count := u >> 1
+		if count > uint64(limit) {
+			return errRuns
+		}
+		if u&1 == 1 { // bit-packed: count groups of 8
+			count *= 8
+			i += int((count*uint64(bitWidth) + 7) / 8)
+		} else {
+			i += (bitWidth + 7) / 8
+		}
+		if total += int64(count); total > limit {
+			return errRuns
+		}
+	}
+	return nil
+}
+
+// checkLevels checks the levels section of a data page.
+func checkLevels(src []byte, maxLevel int, values int64) error {
+	return checkRuns(src, bits.Len(uint(maxLevel)), values)
+}
+
+// checkValues checks the values section of a page for its encoding.
+func checkValues(enc int64, src []byte, values int64) error {
+	switch enc {
+	case encPlain, encByteStreamSplit:
+		return nil // sized by the bytes present
+	case encPlainDictionary, encRLEDictionary:
+		if len(src) == 0 {
+			return nil
+		}
+		return checkRuns(src[1:], int(src[0]), values)
+	case encDeltaBinaryPacked, encDeltaLengthByteArr:
+		// <block size> <miniblocks> <total count> <first value>
+		var total uint64
+		for i, pos := 0, 0; i < 3; i++ {
+			v, n := binary.Uvarint(src[pos:])
+			if n <= 0 {
+				return errCorrupt
+			}
+			pos += n
+			total = v
+		}
+		if total > uint64(values) {
+			return errRuns
+		}
+		return nil
+	}
+	return fmt.Errorf("unsupported page encoding %d", enc)
 }
