@@ -4,7 +4,7 @@
 GO      ?= go
 GOFILES  = $(shell git ls-files -co --exclude-standard '*.go' | grep -v '^gen/')
 
-.PHONY: all generate check-generate vet fmt-check lint gotest test bench demo conformance
+.PHONY: all generate check-generate vet fmt-check lint gotest test bench demo
 
 all: test
 
@@ -42,7 +42,7 @@ gotest:
 	$(GO) test -race -count=1 ./...
 
 ## test: everything CI checks
-test: vet fmt-check check-generate gotest conformance
+test: vet fmt-check check-generate gotest conformance crosslang
 
 ## bench: benchmarks (speed and memory targets)
 bench:
@@ -53,3 +53,4 @@ demo:
 	$(GO) run ./examples/tour
 
 -include conformance/conformance.mk
+-include crosslang/crosslang.mk
