@@ -33,6 +33,8 @@ type compiledSpec struct {
 	doc    *openapi3.T
 	routes []*routeTemplate
 	bases  []string // path prefixes of the spec's servers ("/v1"), longest first
+
+	intFormats sync.Map // *openapi3.Schema -> bool: see hasIntFormats
 }
 
 var specCache = struct {

@@ -113,6 +113,9 @@ func (s *Server) validateRequest(r *http.Request, m routeMatch, body bodyInfo) [
 	if err := openapi3filter.ValidateRequest(r.Context(), input); err != nil {
 		flatten(err, "request", &out)
 	}
+	if !slices.ContainsFunc(out, func(is issue) bool { return strings.HasPrefix(is.field, "request body") }) {
+		out = append(out, s.intFormatIssues(r, m, body)...)
+	}
 	return append(out, s.undeclaredQuery(m, r.URL.Query())...)
 }
 
