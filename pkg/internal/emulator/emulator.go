@@ -9,19 +9,25 @@
 //	-> routing (spec templates; x-greedy-path parameters may span "/")
 //	-> body buffering (bounded) -> recording -> fault injection
 //	-> 404 (no template) / 405 (method not in spec)
-//	-> request validation (400 spec_violation)
+//	-> request validation (400 spec_violation, or the service's own answer
+//	   given with WithViolationResponse)
 //	-> the service handler
 //	-> response validation (recorded; t.Errorf under tests)
 //
-// Request validation is kin-openapi's plus one rule: a query parameter the
+// Request validation is kin-openapi's plus two rules: a query parameter the
 // operation does not declare is a violation (kin-openapi ignores it), so a
-// misspelt parameter cannot pass unnoticed.
+// misspelt parameter cannot pass unnoticed; and an integer of a JSON request
+// body whose schema says `format: int64` or `int32` must fit that format
+// exactly (kin-openapi compares after converting to float64, so 2^63 passed as
+// an int64).
 //
 // Response validation is strict: every status a handler answers must be
 // documented for the operation (or covered by a `default` response), and the
 // handler must set the Content-Type its spec documents (net/http's sniffing
 // is not seen by the validator). Responses produced by the kit itself (400
-// spec_violation, 404, 405, 501, injected faults) are not validated.
+// spec_violation, 404, 405, 501, injected faults) are not validated; a
+// request-violation answer rendered by a WithViolationResponse function is
+// the service's own and is validated like a handler's.
 //
 // Path templates are matched segment by segment; a literal segment beats a
 // parameter, which beats a greedy parameter (see GreedyExtension). Server
@@ -97,6 +103,7 @@ type config struct {
 	spec              []byte
 	maxRecorded       int
 	onViolation       func(Violation)
+	violationResponse ViolationResponseFunc
 }
 
 // WithAddr sets the listen address (default "127.0.0.1:0").
@@ -128,6 +135,23 @@ func WithMaxRecorded(n int) Option { return func(c *config) { c.maxRecorded = n 
 // serving goroutine; f must be quick and safe for concurrent use).
 // cmd/emulator uses it to print violations as they happen.
 func WithViolationHook(f func(Violation)) Option { return func(c *config) { c.onViolation = f } }
+
+// ViolationResponseFunc writes the answer to a request that breaks the spec.
+// operationID is the operation the request was routed to (as OperationID
+// would return it) and message the violation's message ("<operation>:
+// <field>: <why>", credentials scrubbed). Path parameters are available with
+// r.PathValue(name), and r.Body holds the (buffered) request body.
+type ViolationResponseFunc func(w http.ResponseWriter, r *http.Request, operationID, message string)
+
+// WithViolationResponse makes f render the answer to every request that fails
+// request validation, instead of the kit's HTTP 400
+// {"error":{"type":"spec_violation","message":...}}, for services whose spec
+// documents another error shape. The violation is recorded either way, and
+// f's answer is validated against the spec like a handler's (a response that
+// breaks it is a response violation). A nil f keeps the kit's answer.
+func WithViolationResponse(f ViolationResponseFunc) Option {
+	return func(c *config) { c.violationResponse = f }
+}
 
 // Request is one recorded request.
 type Request struct {
@@ -325,7 +349,7 @@ func (s *Server) addViolation(v Violation) {
 	if v.Direction == "response" {
 		s.t.Errorf("emulator %s: response violates the spec: %s", s.service, v.Message)
 	} else {
-		s.t.Logf("emulator %s: request rejected (400): %s", s.service, v.Message)
+		s.t.Logf("emulator %s: request rejected: %s", s.service, v.Message)
 	}
 }
 
@@ -431,12 +455,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	h := s.handler
 	if s.cfg.validateRequests {
 		if issues := s.validateRequest(r, m, body); len(issues) > 0 {
 			v := newViolation("request", m, r, 0, issues)
 			s.addViolation(v)
-			writeJSONError(w, http.StatusBadRequest, "spec_violation", v.Message)
-			return
+			render := s.cfg.violationResponse
+			if render == nil {
+				writeJSONError(w, http.StatusBadRequest, "spec_violation", v.Message)
+				return
+			}
+			// The service renders its own answer; it runs (and is
+			// validated) like a handler.
+			h = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				render(w, r, OperationID(r), v.Message)
+			})
 		}
 	}
 
@@ -449,11 +482,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f != nil && f.passThrough() {
 		cw.fault = f
 	}
-	if s.handler == nil {
+	if h == nil {
 		writeJSONError(cw, http.StatusNotImplemented, "not_implemented",
 			fmt.Sprintf("emulator %s: %s is not implemented", s.service, operationName(m)))
 	} else {
-		s.serveHandler(cw, r)
+		s.serveHandler(cw, r, h)
 	}
 	if cw.status == 0 && !cw.cut {
 		// The handler wrote nothing: net/http answers 200 with no body.
@@ -468,7 +501,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // serveHandler runs the handler; a panic other than http.ErrAbortHandler is
 // turned into a 500 (when nothing was written yet) and reported.
-func (s *Server) serveHandler(cw *capture, r *http.Request) {
+func (s *Server) serveHandler(cw *capture, r *http.Request, h http.Handler) {
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler { //nolint:errorlint // sentinel compared by identity, as net/http does
@@ -482,7 +515,7 @@ func (s *Server) serveHandler(cw *capture, r *http.Request) {
 			}
 		}
 	}()
-	s.handler.ServeHTTP(cw, r)
+	h.ServeHTTP(cw, r)
 }
 
 func operationName(m routeMatch) string {
