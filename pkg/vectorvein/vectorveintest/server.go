@@ -207,7 +207,8 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 	for _, a := range cfg.apps {
 		s.apps[a.AppId] = a
 	}
-	es, err := emulator.Start(t, "vectorvein", http.HandlerFunc(s.serve), cfg.emu...)
+	emu := append([]emulator.Option{emulator.WithViolationResponse(s.violation)}, cfg.emu...)
+	es, err := emulator.Start(t, "vectorvein", http.HandlerFunc(s.serve), emu...)
 	if err != nil {
 		return nil, err
 	}
@@ -267,6 +268,21 @@ func (s *Server) reply(w http.ResponseWriter, status int, msg string, data any, 
 
 func (s *Server) fail(w http.ResponseWriter, status int, msg string) {
 	s.reply(w, status, msg, map[string]any{}, nil)
+}
+
+// violation answers a request that breaks the spec in the shapes the spec documents:
+// on the VApp page an HTML 400 page, elsewhere HTTP 400 with an error envelope
+// {"status":400,"msg":"<the violation>","data":{}} (the `default` response).
+func (s *Server) violation(w http.ResponseWriter, _ *http.Request, op, msg string) {
+	if op == "openVApp" {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = fmt.Fprintf(w, "<!doctype html><title>Bad Request</title><p>%s</p>\n", html.EscapeString(msg))
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusBadRequest)
+	_ = json.NewEncoder(w).Encode(map[string]any{"status": http.StatusBadRequest, "msg": msg, "data": map[string]any{}})
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {

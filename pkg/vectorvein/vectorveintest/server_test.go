@@ -1,6 +1,7 @@
 package vectorveintest_test
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -54,10 +55,50 @@ func TestRequestsThatBreakTheSpecAreRejected(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			code, body := post(t, srv.APIBaseURL()+"/workflow/run", tc.body, tc.header)
 			require.Equal(t, 400, code)
-			require.Contains(t, body, "spec_violation")
+			// The spec's error envelope (the `default` response), not the kit's shape.
+			var env struct {
+				Status *int            `json:"status"`
+				Msg    string          `json:"msg"`
+				Data   json.RawMessage `json:"data"`
+			}
+			require.NoError(t, json.Unmarshal([]byte(body), &env), body)
+			require.NotNil(t, env.Status, body)
+			require.Equal(t, 400, *env.Status)
+			require.True(t, strings.HasPrefix(env.Msg, "runWorkflow: "), env.Msg)
+			require.JSONEq(t, `{}`, string(env.Data))
+			require.NotContains(t, body, vectorveintest.APIKey)
 		})
 	}
-	require.Len(t, srv.Violations(), len(tests))
+	// Only the request violations: the envelopes themselves fit the spec.
+	vs := srv.Violations()
+	require.Len(t, vs, len(tests))
+	for _, v := range vs {
+		require.Equal(t, "request", v.Direction)
+	}
+}
+
+// The VApp page answers a link without key_id or token (or another malformed
+// query) with the HTML 400 page its spec documents.
+func TestVAppPageBadLinkIsHTML400(t *testing.T) {
+	srv := vectorveintest.NewServer(t)
+	for _, q := range []string{"?token=x", "?key_id=" + vectorveintest.KeyID, "", "?token=x&key_id=k&extra=1"} {
+		t.Run(q, func(t *testing.T) {
+			resp, err := http.Get(srv.URL + "/public/v-app/" + vectorveintest.DefaultAppID + q)
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+			require.Equal(t, "text/html; charset=utf-8", resp.Header.Get("Content-Type"))
+			require.Contains(t, string(b), "<title>Bad Request</title>")
+			require.Contains(t, string(b), "openVApp: query parameter")
+		})
+	}
+	vs := srv.Violations()
+	require.Len(t, vs, 4)
+	for _, v := range vs {
+		require.Equal(t, "request", v.Direction, v.Message)
+	}
 }
 
 func TestStartOutsideTests(t *testing.T) {
