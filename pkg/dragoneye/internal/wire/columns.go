@@ -223,6 +223,26 @@ func (c *column) continues(rep int) (bool, error) {
 	return v.RepetitionLevel() == rep, nil
 }
 
+// element returns the next element of a list whose continuation values have
+// repetition level rep, or nil at the end of the list. The first element's
+// value must have repetition level firstRep (where its parent starts).
+func (c *column) element(first bool, rep, firstRep int) (*parquet.Value, error) {
+	if !first {
+		more, err := c.continues(rep)
+		if err != nil || !more {
+			return nil, err
+		}
+	}
+	v, err := c.take()
+	if err != nil {
+		return nil, err
+	}
+	if first && v.RepetitionLevel() != firstRep {
+		return nil, errLevels
+	}
+	return v, nil
+}
+
 // assembler builds Object rows from the columns.
 type assembler struct {
 	cols   [nLeaves]*column
@@ -279,21 +299,12 @@ func (a *assembler) row(o *Object) error {
 	// timestamp_ranges: list def 2 = element present, 3 = struct, 4 = value.
 	o.TimestampRanges = o.TimestampRanges[:0]
 	for first := true; ; first = false {
-		if !first {
-			more, err := a.cols[cTRStart].continues(1)
-			if err != nil {
-				return err
-			}
-			if !more {
-				break
-			}
-		}
-		s, err := a.cols[cTRStart].take()
+		s, err := a.cols[cTRStart].element(first, 1, 0)
 		if err != nil {
 			return err
 		}
-		if first != (s.RepetitionLevel() == 0) {
-			return errLevels
+		if s == nil {
+			break
 		}
 		e, err := a.sibling(cTREnd, s, 2)
 		if err != nil {
@@ -308,21 +319,12 @@ func (a *assembler) row(o *Object) error {
 	// bbox_observations.
 	o.BboxObservations = o.BboxObservations[:0]
 	for first := true; ; first = false {
-		if !first {
-			more, err := a.cols[cObsTS].continues(1)
-			if err != nil {
-				return err
-			}
-			if !more {
-				break
-			}
-		}
-		t, err := a.cols[cObsTS].take()
+		t, err := a.cols[cObsTS].element(first, 1, 0)
 		if err != nil {
 			return err
 		}
-		if first != (t.RepetitionLevel() == 0) {
-			return errLevels
+		if t == nil {
+			break
 		}
 		sc, err := a.sibling(cObsScore, t, 2)
 		if err != nil {
@@ -374,21 +376,12 @@ func (a *assembler) row(o *Object) error {
 	// categories.
 	o.Categories = o.Categories[:0]
 	for first := true; ; first = false {
-		if !first {
-			more, err := a.cols[cCatID].continues(1)
-			if err != nil {
-				return err
-			}
-			if !more {
-				break
-			}
-		}
-		c, err := a.cols[cCatID].take()
+		c, err := a.cols[cCatID].element(first, 1, 0)
 		if err != nil {
 			return err
 		}
-		if first != (c.RepetitionLevel() == 0) {
-			return errLevels
+		if c == nil {
+			break
 		}
 		name, err := a.sibling(cCatName, c, 2)
 		if err != nil {
@@ -424,21 +417,9 @@ func (a *assembler) row(o *Object) error {
 // attribute columns then hold one placeholder value).
 func (a *assembler) attributes(cat *Category, catRep int) error {
 	for first := true; ; first = false {
-		if !first {
-			more, err := a.cols[cAttrID].continues(2)
-			if err != nil {
-				return err
-			}
-			if !more {
-				return nil
-			}
-		}
-		v, err := a.cols[cAttrID].take()
-		if err != nil {
+		v, err := a.cols[cAttrID].element(first, 2, catRep)
+		if err != nil || v == nil {
 			return err
-		}
-		if first && v.RepetitionLevel() != catRep || !first && v.RepetitionLevel() != 2 {
-			return errLevels
 		}
 		var vals [3]*parquet.Value
 		for i, col := range []int{cAttrName, cOptID, cOptName} {
@@ -474,21 +455,11 @@ func (a *assembler) attributes(cat *Category, catRep int) error {
 
 func (a *assembler) attributeRanges(attr *Attribute, attrRep, attrDef int) error {
 	for first := true; ; first = false {
-		if !first {
-			more, err := a.cols[cATRStart].continues(3)
-			if err != nil {
-				return err
-			}
-			if !more {
-				return nil
-			}
-		}
-		s, err := a.cols[cATRStart].take()
-		if err != nil {
+		s, err := a.cols[cATRStart].element(first, 3, attrRep)
+		if err != nil || s == nil {
 			return err
 		}
-		if first && (s.RepetitionLevel() != attrRep || min(s.DefinitionLevel(), 6) != min(attrDef, 6)) ||
-			!first && s.RepetitionLevel() != 3 {
+		if first && min(s.DefinitionLevel(), 6) != min(attrDef, 6) {
 			return errLevels
 		}
 		e, err := a.sibling(cATREnd, s, 8)
