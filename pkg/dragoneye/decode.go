@@ -246,11 +246,15 @@ func decodeImageObjects(body []byte, maxBytes int64) ([]ImageDetectedObject, err
 	if err != nil {
 		return nil, &ResultsError{Reason: err.Error(), Err: err}
 	}
-	d := newDecoder()
-	objs := []ImageDetectedObject{}
-	err = wire.ReadObjects(pred, func(batch []wire.Object) error {
+	return decodeObjects(pred, newDecoder().imageObject)
+}
+
+// decodeObjects reads predictions.parquet, converting each row.
+func decodeObjects[T any](pred []byte, convert func(*wire.Object) (T, error)) ([]T, error) {
+	objs := []T{}
+	err := wire.ReadObjects(pred, func(batch []wire.Object) error {
 		for i := range batch {
-			o, err := d.imageObject(&batch[i])
+			o, err := convert(&batch[i])
 			if err != nil {
 				return err
 			}
@@ -286,20 +290,9 @@ func decodeVideoObjects(body []byte, maxBytes int64) (objects []VideoDetectedObj
 		slices.Sort(ts)
 		frameTimestampsUs = ts
 	}
-	d := newDecoder()
-	objects = []VideoDetectedObject{}
-	err = wire.ReadObjects(pred, func(batch []wire.Object) error {
-		for i := range batch {
-			o, err := d.videoObject(&batch[i])
-			if err != nil {
-				return err
-			}
-			objects = append(objects, o)
-		}
-		return nil
-	})
+	objects, err = decodeObjects(pred, newDecoder().videoObject)
 	if err != nil {
-		return nil, nil, &ResultsError{Reason: "predictions.parquet: " + err.Error(), Err: err}
+		return nil, nil, err
 	}
 	return objects, frameTimestampsUs, nil
 }
