@@ -65,7 +65,8 @@ type Prediction struct {
 	VideoObjects []dragoneye.VideoDetectedObject
 	// FrameTimestampsUs lists the processed frames of a video (written to
 	// frame_timestamps.parquet). nil: every observation's timestamp, and
-	// the frames at the task's frames_per_second up to the last one.
+	// the frames at the task's frames_per_second up to the last one (at
+	// most 100,000 of those).
 	FrameTimestampsUs []int64
 }
 
@@ -566,8 +567,11 @@ func (s *Server) results(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(body)
 }
 
+// maxRateFrames bounds the frames framesOf adds at the task's rate.
+const maxRateFrames = 100_000
+
 // framesOf is every observation's timestamp plus the frames at fps up to
-// the last one.
+// the last one (at most maxRateFrames of those).
 func framesOf(objs []dragoneye.VideoDetectedObject, fps int) []int64 {
 	seen := map[int64]bool{}
 	var last int64
@@ -578,8 +582,10 @@ func framesOf(objs []dragoneye.VideoDetectedObject, fps int) []int64 {
 		}
 	}
 	if fps > 0 && len(seen) > 0 {
-		step := int64(1_000_000 / fps)
-		for ts := int64(0); ts <= last; ts += step {
+		// At least 1 µs apart, and at most maxRateFrames of them: a rate
+		// over 1,000,000/s or a very long video must not loop for ever.
+		step := max(1, int64(1_000_000/fps))
+		for ts, n := int64(0), 0; ts >= 0 && ts <= last && n < maxRateFrames; ts, n = ts+step, n+1 {
 			seen[ts] = true
 		}
 	}

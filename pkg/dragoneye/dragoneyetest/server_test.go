@@ -2,6 +2,7 @@ package dragoneyetest_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"mime/multipart"
@@ -9,11 +10,13 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/aiclients/sdk-go/pkg/dragoneye"
 	"github.com/aiclients/sdk-go/pkg/dragoneye/dragoneyetest"
+	"github.com/aiclients/sdk-go/pkg/option"
 )
 
 type beginReply struct {
@@ -206,4 +209,29 @@ func TestEncodeImageResults(t *testing.T) {
 	got, err := dragoneye.DecodeImageObjects(body)
 	require.NoError(t, err)
 	require.Equal(t, objs, got)
+}
+
+// The emulator lists every frame at the task's rate up to the last
+// observation: a rate above 1,000,000 frames per second (a zero step) looped
+// for ever, and a high rate over a long video built a huge list. Results
+// come back promptly either way.
+func TestResultsForExtremeFrameRates(t *testing.T) {
+	long := []dragoneye.VideoDetectedObject{{ObjectID: 1, BboxObservations: []dragoneye.VideoBboxObservation{
+		{TimestampUs: 0}, {TimestampUs: 1 << 50}}}}
+	srv := dragoneyetest.NewServer(t, dragoneyetest.WithModel("m/long", dragoneyetest.Prediction{VideoObjects: long}))
+	c, err := dragoneye.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey(dragoneyetest.APIKey))
+	require.NoError(t, err)
+	video, err := dragoneye.MediaFromBytes([]byte("\x00\x00\x00\x18ftypmp42"), "v.mp4")
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		model string
+		fps   int
+	}{{dragoneyetest.DefaultModel, 2_000_000}, {"m/long", 1000}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		res, err := c.PredictVideo(ctx, video, dragoneye.PredictParams{ModelName: tc.model, FramesPerSecond: tc.fps, PollInterval: time.Millisecond})
+		cancel()
+		require.NoError(t, err, "fps %d", tc.fps)
+		require.Equal(t, tc.fps, res.FramesPerSecond)
+		require.NotEmpty(t, res.FrameTimestampsUs)
+	}
 }
