@@ -507,7 +507,9 @@ func (c *Client) results(ctx context.Context, taskID string, opts []option.Reque
 	}
 	var buf bytes.Buffer
 	if resp.ContentLength > 0 {
-		buf.Grow(int(resp.ContentLength))
+		// A length is a claim until the bytes arrive: reserve at most
+		// 16 MiB for it up front; the buffer grows with what is read.
+		buf.Grow(int(min(resp.ContentLength, 16<<20)))
 	}
 	n, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
 	if err != nil {

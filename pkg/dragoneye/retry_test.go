@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -103,4 +105,31 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 	require.NotEmpty(t, logs.String())
 	require.NotContains(t, logs.String(), key)
 	require.NotContains(t, logs.String(), "very-secret")
+}
+
+// A results response announcing 400 MiB (under the default limit) that
+// then sends a few bytes must not make the client allocate 400 MiB.
+func TestResultsContentLengthIsNotTrustedForAllocation(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, bw, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		_, _ = bw.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/zip\r\nContent-Length: 419430400\r\n\r\nPK\x03\x04short")
+		_ = bw.Flush()
+	})}
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { _ = srv.Close() })
+
+	c, err := dragoneye.NewClient(option.WithBaseURL("http://"+ln.Addr().String()), option.WithAPIKey("k"), option.WithMaxRetries(0))
+	require.NoError(t, err)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err = c.ImageResults(context.Background(), "task")
+	runtime.ReadMemStats(&after)
+	require.Error(t, err)
+	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20), "allocated for a length the server never sent")
 }
