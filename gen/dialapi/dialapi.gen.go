@@ -951,10 +951,12 @@ type Stage struct {
 	Content     *string      `json:"content,omitempty"`
 	Index       *int         `json:"index,omitempty"`
 	Name        *string      `json:"name,omitempty"`
-	Status      *StageStatus `json:"status,omitempty"`
+
+	// Status Null until the stage ends.
+	Status *StageStatus `json:"status,omitempty"`
 }
 
-// StageStatus defines model for Stage.Status.
+// StageStatus How a stage ended.
 type StageStatus string
 
 // Statistics Example: {"discarded_messages":[0,1],"usage_per_model":[{"completion_tokens":1,"index":0,"model":"gpt-4o","prompt_tokens":11,"total_tokens":12}]}
