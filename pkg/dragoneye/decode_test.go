@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -318,4 +319,15 @@ func TestStoredMemberClaimingHugeSizeAllocatesLittle(t *testing.T) {
 	var re *dragoneye.ResultsError
 	require.ErrorAs(t, err, &re)
 	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(16<<20), "allocated for a size the body cannot hold")
+}
+
+// Distances between timestamps far apart overflow int64: the nearest frame
+// must still be the nearest.
+func TestNearestFrameAtExtremeTimestamps(t *testing.T) {
+	r := &dragoneye.VideoResult{FrameTimestampsUs: []int64{math.MinInt64, math.MaxInt64}}
+	ts, ok := r.NearestFrame(5 * time.Microsecond)
+	require.True(t, ok)
+	require.Equal(t, int64(math.MaxInt64), ts) // 2^63-6 away, against 2^63+5
+	ts, _ = r.NearestFrame(-5 * time.Microsecond)
+	require.Equal(t, int64(math.MinInt64), ts)
 }

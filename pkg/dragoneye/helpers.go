@@ -25,7 +25,9 @@ func (r *VideoResult) NearestFrame(t time.Duration) (timestampUs int64, ok bool)
 		return frames[0], true
 	case i == len(frames):
 		return frames[len(frames)-1], true
-	case want-frames[i-1] <= frames[i]-want:
+	// frames[i-1] < want <= frames[i]: both distances are non-negative and
+	// below 2^64, so unsigned arithmetic cannot overflow where int64 would.
+	case uint64(want)-uint64(frames[i-1]) <= uint64(frames[i])-uint64(want):
 		return frames[i-1], true
 	default:
 		return frames[i], true
