@@ -3,8 +3,10 @@ package wire
 import (
 	"bytes"
 	"math/rand"
+	"strings"
 	"testing"
 
+	"github.com/parquet-go/parquet-go"
 	"github.com/stretchr/testify/require"
 )
 
@@ -114,5 +116,53 @@ func TestFastPathMatchesGenericReaderOnRandomRows(t *testing.T) {
 		fast, generic := collect(t, data, true), collect(t, data, false)
 		require.Len(t, fast, n)
 		require.Equal(t, generic, fast, "file %d", i)
+	}
+}
+
+// The assembler and parquet-go's row reader also agree when values are split
+// over many pages and row groups (levels continued across boundaries), with
+// v1 and v2 data pages, dictionary-encoded strings and ints, and other codecs.
+func TestFastPathMatchesGenericReaderAcrossLayouts(t *testing.T) {
+	dict := []parquet.WriterOption{parquet.DefaultEncodingFor(parquet.ByteArray, &parquet.RLEDictionary), parquet.DefaultEncodingFor(parquet.Int64, &parquet.RLEDictionary)}
+	layouts := []struct {
+		name string
+		opts []parquet.WriterOption
+		dict bool
+	}{
+		{"tiny pages v2", []parquet.WriterOption{parquet.PageBufferSize(64), parquet.Compression(&parquet.Zstd)}, false},
+		{"tiny pages v1 snappy", []parquet.WriterOption{parquet.PageBufferSize(64), parquet.DataPageVersion(1), parquet.Compression(&parquet.Snappy)}, false},
+		{"row groups of 3", []parquet.WriterOption{parquet.MaxRowsPerRowGroup(3), parquet.Compression(&parquet.Gzip)}, false},
+		{"dictionaries, v1, pages", append([]parquet.WriterOption{parquet.DataPageVersion(1), parquet.PageBufferSize(128)}, dict...), true},
+		{"dictionaries, row groups, uncompressed", append([]parquet.WriterOption{parquet.MaxRowsPerRowGroup(5), parquet.Compression(&parquet.Uncompressed)}, dict...), true},
+	}
+	r := rand.New(rand.NewSource(4))
+	for _, l := range layouts {
+		t.Run(l.name, func(t *testing.T) {
+			groups, dictPages := 0, false
+			for i := range 8 {
+				n := 1 + r.Intn(40)
+				var buf bytes.Buffer
+				w := parquet.NewGenericWriter[WriteObject](&buf, l.opts...)
+				_, err := w.Write(randomRows(r, n))
+				require.NoError(t, err)
+				require.NoError(t, w.Close())
+				data := buf.Bytes()
+				f, err := open(data)
+				require.NoError(t, err)
+				_, ok := fastLayout(f.Schema())
+				require.True(t, ok)
+				fast, generic := collect(t, data, true), collect(t, data, false)
+				require.Len(t, fast, n)
+				require.Equal(t, generic, fast, "file %d", i)
+				groups = max(groups, len(f.RowGroups()))
+				for _, rg := range f.Metadata().RowGroups {
+					for _, cc := range rg.Columns {
+						dictPages = dictPages || cc.MetaData.DictionaryPageOffset > 0
+					}
+				}
+			}
+			require.True(t, groups > 1 || !strings.Contains(l.name, "row groups"), "several row groups")
+			require.Equal(t, l.dict, dictPages, "dictionary pages")
+		})
 	}
 }
