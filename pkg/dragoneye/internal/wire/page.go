@@ -48,9 +48,11 @@ var errPageDecompress = errors.New("page does not decompress to its declared siz
 // wrongly.
 var errLZ4Ratio = errors.New("LZ4_RAW page compressed less than 3:1, which parquet-go v0.32 decodes unreliably")
 
-// zstdDecoder decodes at most the capacity of its destination.
+// zstdDecoder decodes at most the capacity of its destination; it serves
+// GOMAXPROCS concurrent DecodeAll calls (one decoder would serialize
+// concurrent result decodes).
 var zstdDecoder = sync.OnceValue(func() *zstd.Decoder {
-	d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecodeAllCapLimit(true),
+	d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecodeAllCapLimit(true),
 		zstd.WithDecoderMaxMemory(maxPageBytes))
 	if err != nil {
 		panic(err) // only bad options
