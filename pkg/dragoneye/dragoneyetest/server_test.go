@@ -1,17 +1,24 @@
 package dragoneyetest_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"os"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/format"
 	"github.com/stretchr/testify/require"
 
 	"github.com/aiclients/sdk-go/pkg/dragoneye"
@@ -234,4 +241,57 @@ func TestResultsForExtremeFrameRates(t *testing.T) {
 		require.Equal(t, tc.fps, res.FramesPerSecond)
 		require.NotEmpty(t, res.FrameTimestampsUs)
 	}
+}
+
+// The emulator's results are a STORED ZIP whose predictions.parquet has
+// exactly the columns polars writes for the v2 schema (paths, physical
+// types, repetition and definition levels), ZSTD-compressed, and whose
+// frame_timestamps.parquet has its timestamp column.
+func TestResultsArchiveMatchesPolarsLayout(t *testing.T) {
+	body, err := dragoneyetest.EncodeVideoResults(dragoneyetest.DefaultPrediction().VideoObjects, []int64{0, 1_000_000})
+	require.NoError(t, err)
+	polars, err := os.ReadFile("../testdata/polars_video.zip")
+	require.NoError(t, err)
+	members := func(b []byte) map[string]*parquet.File {
+		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+		require.NoError(t, err)
+		out := map[string]*parquet.File{}
+		for _, f := range zr.File {
+			require.Equal(t, zip.Store, f.Method, f.Name)
+			rc, err := f.Open()
+			require.NoError(t, err)
+			data, err := io.ReadAll(rc)
+			require.NoError(t, err)
+			require.NoError(t, rc.Close())
+			pf, err := parquet.OpenFile(bytes.NewReader(data), int64(len(data)))
+			require.NoError(t, err)
+			out[f.Name] = pf
+		}
+		return out
+	}
+	type leaf struct {
+		path     string
+		kind     parquet.Kind
+		rep, def int
+	}
+	leaves := func(f *parquet.File) []leaf {
+		var out []leaf
+		for _, p := range f.Schema().Columns() {
+			lc, ok := f.Schema().Lookup(p...)
+			require.True(t, ok)
+			out = append(out, leaf{strings.Join(p, "."), lc.Node.Type().Kind(), lc.MaxRepetitionLevel, lc.MaxDefinitionLevel})
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].path < out[j].path })
+		return out
+	}
+	ours, theirs := members(body), members(polars)
+	require.ElementsMatch(t, []string{"predictions.parquet", "frame_timestamps.parquet"}, slices.Collect(maps.Keys(ours)))
+	require.Equal(t, leaves(theirs["predictions.parquet"]), leaves(ours["predictions.parquet"]))
+	for _, rg := range ours["predictions.parquet"].Metadata().RowGroups {
+		for _, cc := range rg.Columns {
+			require.Equal(t, format.Zstd, cc.MetaData.Codec)
+		}
+	}
+	_, ok := ours["frame_timestamps.parquet"].Schema().Lookup("timestamp_microseconds")
+	require.True(t, ok)
 }
