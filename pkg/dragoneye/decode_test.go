@@ -242,15 +242,20 @@ func TestDecodePolarsFixture(t *testing.T) {
 	// (the service's likely writer). polars_video.json is its decoding, which
 	// conformance/test_dragoneye_parquet.py checks equal to the description
 	// and to the official dragoneye-python 2.0.0 reading.
-	body, err := os.ReadFile("testdata/polars_video.zip")
-	require.NoError(t, err)
+	// polars_video_snappy_rowgroups.zip is the same case written with
+	// make_fixtures.archive(case, compression="snappy", row_group_size=2,
+	// data_page_size=64): two rows per row group, many pages.
 	want, err := os.ReadFile("testdata/polars_video.json")
 	require.NoError(t, err)
-	objs, ts, err := dragoneye.DecodeVideoObjects(body)
-	require.NoError(t, err)
-	got, err := json.Marshal(map[string]any{"objects": objs, "frame_timestamps_microseconds": ts})
-	require.NoError(t, err)
-	require.JSONEq(t, string(want), string(got))
+	for _, name := range []string{"polars_video.zip", "polars_video_snappy_rowgroups.zip"} {
+		body, err := os.ReadFile(filepath.Join("testdata", name))
+		require.NoError(t, err)
+		objs, ts, err := dragoneye.DecodeVideoObjects(body)
+		require.NoError(t, err, name)
+		got, err := json.Marshal(map[string]any{"objects": objs, "frame_timestamps_microseconds": ts})
+		require.NoError(t, err)
+		require.JSONEq(t, string(want), string(got), name)
+	}
 }
 
 func TestNearestFrameAndDetections(t *testing.T) {

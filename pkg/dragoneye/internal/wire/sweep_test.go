@@ -46,9 +46,22 @@ func regions(t *testing.T, data []byte) []int {
 // truncations: decoding returns (rows or an error) quickly, without a panic
 // escaping, and without allocating more than a bounded amount.
 func TestDecodeDamagedPolarsFileEverywhere(t *testing.T) {
-	for _, name := range []string{PredictionsMember, FrameTimestampsMember} {
-		data := member(t, "../../testdata/polars_video.zip", name)
-		offs := regions(t, data)
+	for _, tc := range []struct {
+		file, name string
+		sample     int // keep every sample-th structure offset
+	}{
+		{"polars_video.zip", PredictionsMember, 1},
+		{"polars_video.zip", FrameTimestampsMember, 1},
+		{"polars_video_snappy_rowgroups.zip", PredictionsMember, 6}, // many row groups and pages
+	} {
+		name := tc.name
+		data := member(t, "../../testdata/"+tc.file, name)
+		var offs []int
+		for k, o := range regions(t, data) {
+			if k%tc.sample == 0 {
+				offs = append(offs, o)
+			}
+		}
 		for i := 0; i < len(data); i += 29 {
 			offs = append(offs, i) // page data, sampled
 		}
@@ -71,7 +84,7 @@ func TestDecodeDamagedPolarsFileEverywhere(t *testing.T) {
 			b[i] ^= []byte{0xff, 0x80, 0x01}[k%3] // alternating: a byte's neighbours get the others
 			try(b, "flip", i)
 		}
-		for n := 0; n < len(data); n += 1 + 6*min(1, (len(data)-n)/64) { // every 7th, every one near the end
+		for n := 0; n < len(data); n += 1 + 28*min(1, (len(data)-n)/64) { // every 29th, every one near the end
 			try(data[:n], "truncation", n)
 		}
 	}
