@@ -129,17 +129,19 @@ def test_no_emulator_binary_skips_everything(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "mode, message",
+    "mode, start_timeout, message",
     [
-        ("crash", r"emulator exited \(status 3\) before printing 'ready'.*boom"),
-        ("silent", r"emulator printed no 'ready' line within 2s"),
+        # A crash is seen as soon as the process exits, so a generous start timeout keeps
+        # a loaded machine from turning it into the "silent" case.
+        ("crash", "60", r"emulator exited \(status 3\) before printing 'ready'.*boom"),
+        ("silent", "2", r"emulator printed no 'ready' line within 2s"),
     ],
     ids=["crash", "silent"],
 )
-def test_broken_emulator_errors_and_exits_nonzero(tmp_path: Path, mode: str, message: str) -> None:
+def test_broken_emulator_errors_and_exits_nonzero(tmp_path: Path, mode: str, start_timeout: str, message: str) -> None:
     code, out, outcomes = run_inner(
         tmp_path,
-        {"EMULATOR_BIN": str(FAKE), "FAKE_EMULATOR_MODE": mode, "EMULATOR_START_TIMEOUT": "2"},
+        {"EMULATOR_BIN": str(FAKE), "FAKE_EMULATOR_MODE": mode, "EMULATOR_START_TIMEOUT": start_timeout},
         select="test_clean and not after",
     )
     assert outcomes == {"test_clean": "error"}, out

@@ -58,6 +58,10 @@ SERVICE_CONFIG: Dict[str, Dict] = {
                 "VectorVein answers a missing or wrong API key with HTTP 200 and an error envelope "
                 "{status: 403} (documented in specs/vectorvein.yaml), which this check cannot read"
             ),
+            "missing_required_header": (
+                "the same: a request without VECTORVEIN-API-KEY is answered HTTP 200 with an error "
+                "envelope {status: 403}, not a 4xx status line"
+            ),
         },
     },
     "dragoneye": {
