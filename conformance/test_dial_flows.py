@@ -4,7 +4,7 @@ Each scenario drives the official client the way its README does: chat with and
 without streaming (with an api-version and without), applications, the caller's
 bucket, files upload/download/metadata/delete with ETag preconditions, and the
 client pool. The harness fails a test on any spec violation the emulator saw.
-Wire behaviour of the client: /work/notes/sdk-dial.md.
+Wire behaviour of the client: conformance/wire/dial.md.
 """
 
 import pytest

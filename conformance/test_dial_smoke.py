@@ -1,6 +1,6 @@
 """DIAL smoke scenario: the official aidial-client lists deployments from the emulator.
 
-What aidial-client 0.3.0 sends (see /work/notes/sdk-dial.md): ``GET /openai/deployments``
+What aidial-client 0.3.0 sends (see conformance/wire/dial.md): ``GET /openai/deployments``
 with an ``api-key`` header, and it parses ``{"object": "list", "data": [...]}`` into
 pydantic models that require ``id``, ``object`` (deployment|model), ``model`` and
 ``created_at`` on every item. The emulator validates the request and its own response

@@ -4,7 +4,7 @@ The emulator fails on request: ``custom_fields.configuration.fail_after`` makes 
 some chunks and then a ``data: {"error": …}`` event (what DIAL SDK applications do), and
 the harness's fault injection cuts the connection mid-stream (what DIAL Core does when
 relaying fails). ``custom_fields`` goes through ``extra_body`` because the 0.3.0 keyword
-argument is broken (see /work/notes/sdk-dial.md).
+argument is broken (see conformance/wire/dial.md).
 """
 
 import pytest

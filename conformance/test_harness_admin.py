@@ -16,7 +16,7 @@ def test_injected_fault_reaches_the_sdk_and_requests_are_recorded(emulator: Emul
     try:
         client = aidial_client.Dial(base_url=dial_url, api_key=API_KEY, max_retries=0)
 
-        # aidial-client does not retry 5xx on non-chat calls (see notes/sdk-dial.md).
+        # aidial-client does not retry 5xx on non-chat calls (see conformance/wire/dial.md).
         with pytest.raises(aidial_client.DialException) as failed:
             client.deployments.list()
         assert failed.value.status_code == 503

@@ -4,7 +4,7 @@ and forget, streaming progress, file upload (explicit and automatic), sessions, 
 agent, an ad-hoc agent with a client tool, and tool approval. The harness fails a test when
 the emulator saw any request or response that breaks specs/infsh.yaml.
 
-What the SDK sends and expects is in /work/notes/sdk-infsh.md. The emulator's defaults used
+What the SDK sends and expects is in conformance/wire/infsh.md. The emulator's defaults used
 here (pkg/infsh/infshtest): API key ``inf_test_key``; apps ``infsh/text-templating``,
 ``infsh/slow``, ``infsh/fail``, ``infsh/needs-secret``, ``infsh/read-file``,
 ``infsh/session-test``; agents ``infsh/assistant`` (no tools) and ``infsh/tool-agent``

@@ -1,7 +1,7 @@
 """VectorVein conformance: the official ``vectorvein`` 0.2.1 SDK runs its README flows
 against our emulator (cmd/emulator, service ``vectorvein``).
 
-What the SDK sends and expects is in /work/notes/sdk-vectorvein.md: the API under
+What the SDK sends and expects is in conformance/wire/vectorvein.md: the API under
 ``{base_url}/<endpoint>`` with ``VECTORVEIN-API-KEY`` and ``VECTORVEIN-API-VERSION: 20240508``;
 every reply HTTP 200 with an envelope ``{status, msg, data}``; output and access-key
 objects built with ``Dataclass(**item)``, so an extra or missing field breaks the SDK.
