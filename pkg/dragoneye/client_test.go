@@ -192,6 +192,11 @@ func TestMediaTypes(t *testing.T) {
 		{"sniffed mp4", mp4Bytes, "noext", nil, "video/mp4", false},
 		{"explicit", []byte("x"), "", []dragoneye.MediaOption{dragoneye.WithMIMEType("video/x-custom")}, "video/x-custom", false},
 		{"unknown", []byte("hello"), "notes", nil, "", true},
+		// A given type must be one type/subtype: it goes into the upload's
+		// part header and the begin form as it is.
+		{"header injection", []byte("x"), "", []dragoneye.MediaOption{dragoneye.WithMIMEType("image/jpeg\r\nX-Injected: 1")}, "", true},
+		{"no subtype", []byte("x"), "", []dragoneye.MediaOption{dragoneye.WithMIMEType("image/")}, "", true},
+		{"parameters dropped", []byte("x"), "", []dragoneye.MediaOption{dragoneye.WithMIMEType("Image/JPEG; q=1")}, "image/jpeg", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -103,7 +103,13 @@ func (m *Media) finish(head []byte, opts []MediaOption) (*Media, error) {
 	if m.mimeType == "" {
 		return nil, inputErr("media", fmt.Sprintf("cannot tell the MIME type of %q from its name or content; pass WithMIMEType", m.name))
 	}
-	m.mimeType = strings.ToLower(m.mimeType)
+	// One type/subtype, parameters dropped: the type goes as it is into the
+	// upload's part header and the begin form.
+	mt, _, err := mime.ParseMediaType(m.mimeType)
+	if err != nil || !strings.Contains(mt, "/") || strings.HasSuffix(mt, "/") || strings.HasPrefix(mt, "/") {
+		return nil, inputErr("media", fmt.Sprintf("MIME type %q is not a type/subtype", m.mimeType))
+	}
+	m.mimeType = mt // lower case
 	return m, nil
 }
 
