@@ -296,16 +296,11 @@ const levelEncodingRLE = encRLE
 // (see checkRuns).
 func checkPage(h map[int32]int64, payload []byte, codec format.CompressionCodec, uncompressed int64, lv levels, tr *trial) error {
 	switch h[keyPageType] {
-	case pageDict:
-		data, err := tr.decompress(codec, payload, int(uncompressed))
-		if err != nil {
-			return err
-		}
+	case pageDict: // plain values, sized by the bytes present
 		if enc := h[7<<16|2]; enc != encPlain && enc != encPlainDictionary {
 			return fmt.Errorf("unsupported dictionary page encoding %d", enc)
 		}
-		_ = data // plain values, sized by the bytes present
-		return nil
+		return tr.check(codec, payload, int(uncompressed))
 	case pageDataV1:
 		data, err := tr.decompress(codec, payload, int(uncompressed))
 		if err != nil {
