@@ -1,6 +1,6 @@
 """Dragoneye: the official dragoneye-python 2.0.0 runs its README flow against our emulator.
 
-What the SDK sends and expects is in /work/notes/sdk-dragoneye.md: begin (form-urlencoded,
+What the SDK sends and expects is in conformance/wire/dragoneye.md: begin (form-urlencoded,
 X-API-Key), a multipart POST to the presigned URL (policy fields first, file last, no API
 key), predict, status polled every second, results as a STORED ZIP of Parquet files with
 X-Original-File-Name / X-Frames-Per-Second. The emulator validates every request and its
