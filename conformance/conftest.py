@@ -13,178 +13,39 @@ registered in cmd/emulator yet.
 
 After every test, ``GET <url>/_emulator/violations`` is asked of every running emulator;
 any request or response that broke the spec fails the test (the list is cleared with
-``DELETE`` either way). Everything here talks to 127.0.0.1 only.
+``DELETE`` either way). Everything here talks to 127.0.0.1 only. Starting the process and
+the admin calls are harness/emulator.py, which crosslang/ uses too; this file holds the
+pytest side (fixtures, skips, the violation check).
 """
 
 from __future__ import annotations
 
-import json
 import os
-import queue
-import subprocess
-import tempfile
-import threading
-import time
+import sys
 import urllib.error
-import urllib.request
-from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List
 
 import pytest
 
-SERVICES = ("dial", "infsh", "vectorvein", "dragoneye")
-START_TIMEOUT_S = float(os.environ.get("EMULATOR_START_TIMEOUT", "60"))
-ADMIN_TIMEOUT_S = 10.0
-# What cmd/emulator prints (and exits with status 2) for `-service all` while no service
-# is registered in its registry yet.
-NO_SERVICE_MESSAGE = "no service available to serve"
-
-# The SDKs use requests, httpx and aiohttp, which all honour proxy variables; loopback
-# traffic must never go through a proxy.
-for _name in ("NO_PROXY", "no_proxy"):
-    _have = os.environ.get(_name, "")
-    os.environ[_name] = ",".join(p for p in (_have, "127.0.0.1", "localhost") if p)
-
-# Loopback-only opener for the admin endpoints (ignores proxy settings entirely).
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-
-
-class EmulatorUnavailable(Exception):
-    """The emulator process could not be used; the message says why."""
-
-
-def _admin(method: str, url: str, body: Optional[bytes] = None) -> Any:
-    req = urllib.request.Request(url, data=body, method=method)
-    if body is not None:
-        req.add_header("Content-Type", "application/json")
-    with _OPENER.open(req, timeout=ADMIN_TIMEOUT_S) as resp:
-        raw = resp.read()
-    return json.loads(raw) if raw.strip() else None
-
-
-@dataclass
-class Emulator:
-    """A running cmd/emulator process and the URLs of its services."""
-
-    proc: subprocess.Popen
-    urls: Dict[str, str]
-    stderr_path: str
-    other_output: List[str] = field(default_factory=list)
-
-    # --- admin endpoints (see pkg/internal/emulator/admin.go) ---
-
-    def violations(self, service: str) -> List[Dict[str, Any]]:
-        """The spec violations the service's emulator has seen (not cleared)."""
-        return _admin("GET", self.urls[service] + "/_emulator/violations") or []
-
-    def clear_violations(self, service: str) -> None:
-        _admin("DELETE", self.urls[service] + "/_emulator/violations")
-
-    def requests(self, service: str) -> List[Dict[str, Any]]:
-        """The requests the service's emulator recorded (bodies base64)."""
-        return _admin("GET", self.urls[service] + "/_emulator/requests") or []
-
-    def clear_requests(self, service: str) -> None:
-        _admin("DELETE", self.urls[service] + "/_emulator/requests")
-
-    def inject_fault(self, service: str, fault: Dict[str, Any]) -> None:
-        """Inject a fault (JSON form of emulator.Fault) into the service's emulator."""
-        _admin("POST", self.urls[service] + "/_emulator/faults", json.dumps(fault).encode())
-
-    def clear_faults(self, service: str) -> None:
-        _admin("DELETE", self.urls[service] + "/_emulator/faults")
-
-    def stderr_tail(self, limit: int = 4000) -> str:
-        try:
-            with open(self.stderr_path, "r", errors="replace") as f:
-                return f.read()[-limit:]
-        except OSError:
-            return ""
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
-        try:
-            os.unlink(self.stderr_path)
-        except OSError:
-            pass
-
-
-def _pump(stream, lines: "queue.Queue[Optional[str]]") -> None:
-    """Copy the process's stdout lines into a queue (None at EOF); keeps the pipe drained."""
-    try:
-        for raw in iter(stream.readline, ""):
-            lines.put(raw.rstrip("\r\n"))
-    finally:
-        lines.put(None)
-
-
-def _start_emulator(binary: str) -> Emulator:
-    if not os.path.isfile(binary) or not os.access(binary, os.X_OK):
-        raise EmulatorUnavailable(f"EMULATOR_BIN={binary!r} is not an executable file")
-    fd, stderr_path = tempfile.mkstemp(prefix="conformance-emulator-", suffix=".log")
-    stderr_file = os.fdopen(fd, "w")
-    try:
-        proc = subprocess.Popen(
-            [binary, "-service", "all", "-addr", "127.0.0.1:0"],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=stderr_file,
-            text=True,
-            bufsize=1,
-        )
-    finally:
-        stderr_file.close()
-    emu = Emulator(proc=proc, urls={}, stderr_path=stderr_path)
-    lines: "queue.Queue[Optional[str]]" = queue.Queue()
-    threading.Thread(target=_pump, args=(proc.stdout, lines), daemon=True).start()
-
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            stderr = emu.stderr_tail()
-            emu.stop()
-            raise EmulatorUnavailable(
-                f"emulator printed no 'ready' line within {START_TIMEOUT_S:g}s; "
-                f"stdout so far: {emu.other_output!r}; stderr: {stderr!r}"
-            )
-        try:
-            line = lines.get(timeout=remaining)
-        except queue.Empty:
-            continue
-        if line is None:
-            try:
-                code: Any = proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                code = "still running, stdout closed"
-            stderr = emu.stderr_tail()
-            emu.stop()
-            if not emu.urls and NO_SERVICE_MESSAGE in stderr:
-                # cmd/emulator -service all with nothing registered yet: not an error of
-                # the harness or the emulator; every scenario skips for its service.
-                return emu
-            raise EmulatorUnavailable(
-                f"emulator exited (status {code}) before printing 'ready'; "
-                f"stdout: {emu.other_output!r}; stderr: {stderr!r}"
-            )
-        text = line.strip()
-        if text == "ready":
-            break
-        parts = text.split()
-        if len(parts) == 2 and parts[1].startswith(("http://127.0.0.1:", "http://localhost:")):
-            emu.urls[parts[0]] = parts[1].rstrip("/")
-        elif text:
-            emu.other_output.append(text)
-    return emu
+# The launcher and admin helpers live in harness/emulator.py, shared with crosslang/
+# (fuzz.py and python/conftest.py). A copy of this file run from elsewhere (test_harness.py
+# runs one in a scratch directory) finds them through CONFORMANCE_HARNESS_DIR, which the
+# original sets for its subprocesses.
+_HARNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "harness")
+if not os.path.isfile(os.path.join(_HARNESS, "emulator.py")):
+    _HARNESS = os.environ.get("CONFORMANCE_HARNESS_DIR", _HARNESS)
+os.environ["CONFORMANCE_HARNESS_DIR"] = _HARNESS
+if _HARNESS not in sys.path:
+    sys.path.insert(0, _HARNESS)
+# Importing it also forces NO_PROXY for 127.0.0.1 and localhost.
+from emulator import (  # noqa: E402
+    Emulator,
+    EmulatorError,
+    collect_violations as _collect_violations,
+    format_violations,
+    skip_reason,
+    start as _start_emulator,
+)
 
 
 # ---------------------------------------------------------------------------
@@ -202,7 +63,7 @@ def emulator(request: pytest.FixtureRequest) -> Emulator:
         pytest.skip(reason)
     try:
         emu = _start_emulator(binary)
-    except EmulatorUnavailable as exc:
+    except EmulatorError as exc:
         pytest.fail(f"cmd/emulator did not start: {exc}", pytrace=False)
     request.addfinalizer(emu.stop)
     for service in emu.urls:
@@ -221,11 +82,9 @@ def urls(emulator: Emulator) -> Dict[str, str]:
 
 
 def _service_url(urls: Dict[str, str], service: str) -> str:
-    if service not in urls:
-        pytest.skip(
-            f"service {service!r} is not registered in cmd/emulator yet "
-            f"(it serves: {', '.join(sorted(urls)) or 'nothing'})"
-        )
+    reason = skip_reason(urls, service)
+    if reason:
+        pytest.skip(reason)
     return urls[service]
 
 
@@ -254,32 +113,8 @@ def dragoneye_url(urls: Dict[str, str]) -> str:
 
 
 def _format_violations(found: Dict[str, List[Dict[str, Any]]]) -> str:
-    out = ["the emulator saw spec violations during this test:"]
-    for service, items in found.items():
-        for v in items:
-            msg = v.get("message") or json.dumps(v, sort_keys=True)
-            where = f"{v.get('method', '')} {v.get('path', '')}".strip()
-            status = f" -> {v['status']}" if v.get("status") else ""
-            out.append(f"  [{service}] {v.get('direction', '?')} {where}{status}: {msg}")
-    return "\n".join(out)
-
-
-def _collect_violations(emu: Emulator) -> Dict[str, List[Dict[str, Any]]]:
-    """Fetch and clear the violations of every service; raise if an emulator is unreachable."""
-    found: Dict[str, List[Dict[str, Any]]] = {}
-    for service, url in emu.urls.items():
-        try:
-            items = emu.violations(service)
-            if items:
-                found[service] = items
-                emu.clear_violations(service)
-        except (OSError, urllib.error.URLError, ValueError) as exc:
-            alive = "running" if emu.alive() else f"exited with status {emu.proc.returncode}"
-            raise AssertionError(
-                f"cannot read violations of the {service} emulator at {url} (process {alive}): {exc}; "
-                f"stderr: {emu.stderr_tail()!r}"
-            ) from exc
-    return found
+    lines = [format_violations(service, items) for service, items in found.items()]
+    return "\n".join(["the emulator saw spec violations during this test:"] + lines)
 
 
 @pytest.fixture(autouse=True)

@@ -26,8 +26,9 @@ import sys
 import time
 from typing import Dict, List
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from emulator import SERVICES, Emulator, EmulatorError, format_violations  # noqa: E402
+# The emulator launcher shared with the conformance harness (conformance/harness/emulator.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "conformance", "harness"))
+from emulator import SERVICES, Emulator, EmulatorError, format_violations, start  # noqa: E402
 
 # Checks switched off for every service, with the reason.
 GLOBAL_EXCLUDED_CHECKS: Dict[str, str] = {
@@ -202,7 +203,7 @@ def main() -> int:
         print("spec-fuzz: schemathesis is not installed next to this Python")
         return 1
     try:
-        emu = Emulator(os.path.abspath(args.emulator))
+        emu = start(os.path.abspath(args.emulator))
     except EmulatorError as exc:
         print(f"spec-fuzz: FAIL: cmd/emulator did not start: {exc}")
         return 1

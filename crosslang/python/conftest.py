@@ -18,8 +18,9 @@ from typing import Iterator
 import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.dirname(HERE))  # crosslang/, for emulator.py
-from emulator import Emulator, EmulatorError, format_violations  # noqa: E402
+# The emulator launcher shared with the conformance harness (conformance/harness/emulator.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(HERE)), "conformance", "harness"))
+from emulator import Emulator, EmulatorError, collect_violations, format_violations, start  # noqa: E402
 
 GEN = os.environ.get("CROSSLANG_GEN_PYTHON") or os.path.join(os.path.dirname(HERE), "gen", "python")
 if GEN not in sys.path:
@@ -42,7 +43,7 @@ def emulator() -> Iterator[Emulator]:
     if not binary:
         pytest.skip("EMULATOR_BIN is not set (run through `make spec-python`)")
     try:
-        emu = Emulator(binary)
+        emu = start(binary)
     except EmulatorError as exc:
         pytest.fail(f"cmd/emulator did not start: {exc}", pytrace=False)
     for service in emu.urls:
@@ -80,12 +81,8 @@ def pytest_runtest_call(item: pytest.Item):
     result = yield
     emu = getattr(item, "funcargs", {}).get("emulator")
     if isinstance(emu, Emulator):
-        problems = []
-        for service in emu.urls:
-            found = emu.violations(service)
-            if found:
-                emu.clear_violations(service)
-                problems.append(format_violations(service, found))
-        if problems:
+        found = collect_violations(emu)
+        if found:
+            problems = [format_violations(service, items) for service, items in found.items()]
             pytest.fail("the emulator saw spec violations:\n" + "\n".join(problems), pytrace=False)
     return result
