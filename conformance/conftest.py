@@ -28,13 +28,8 @@ from typing import Any, Dict, List
 import pytest
 
 # The launcher and admin helpers live in harness/emulator.py, shared with crosslang/
-# (fuzz.py and python/conftest.py). A copy of this file run from elsewhere (test_harness.py
-# runs one in a scratch directory) finds them through CONFORMANCE_HARNESS_DIR, which the
-# original sets for its subprocesses.
+# (fuzz.py and python/conftest.py).
 _HARNESS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "harness")
-if not os.path.isfile(os.path.join(_HARNESS, "emulator.py")):
-    _HARNESS = os.environ.get("CONFORMANCE_HARNESS_DIR", _HARNESS)
-os.environ["CONFORMANCE_HARNESS_DIR"] = _HARNESS
 if _HARNESS not in sys.path:
     sys.path.insert(0, _HARNESS)
 # Importing it also forces NO_PROXY for 127.0.0.1 and localhost.

@@ -72,6 +72,8 @@ def run_inner(tmp_path: Path, env_extra: Dict[str, str], select: str = "") -> Tu
     work = tmp_path / "inner"
     work.mkdir()
     shutil.copy(HERE / "conftest.py", work / "conftest.py")
+    (work / "harness").mkdir()
+    shutil.copy(HERE / "harness" / "emulator.py", work / "harness" / "emulator.py")
     (work / "pytest.ini").write_text("[pytest]\naddopts = -rfEs -p no:cacheprovider\n")
     (work / "test_scenarios.py").write_text(SCENARIOS)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("EMULATOR_", "FAKE_EMULATOR_"))}
