@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/internal/upload"
 )
 
 // Media is an image or a video to predict on: its bytes (from a file, a
@@ -165,7 +166,10 @@ func MediaFromReader(r io.Reader, name string, opts ...MediaOption) (*Media, err
 	if r == nil {
 		return nil, inputErr("media", "reader is nil")
 	}
-	size := readerSize(r)
+	size := int64(-1)
+	if n, ok := upload.Size(r); ok {
+		size = n
+	}
 	br := bufio.NewReaderSize(r, 512)
 	head, err := br.Peek(512)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
@@ -174,26 +178,6 @@ func MediaFromReader(r io.Reader, name string, opts ...MediaOption) (*Media, err
 	m := &Media{name: name, size: size, once: true}
 	m.open = func() (io.ReadCloser, int64, error) { return io.NopCloser(br), size, nil }
 	return m.finish(head, opts)
-}
-
-func readerSize(r io.Reader) int64 {
-	switch v := r.(type) {
-	case interface{ Len() int }:
-		return int64(v.Len())
-	case *os.File:
-		st, err := v.Stat()
-		if err != nil || !st.Mode().IsRegular() {
-			return -1
-		}
-		off, err := v.Seek(0, io.SeekCurrent)
-		if err != nil {
-			return -1
-		}
-		return st.Size() - off
-	case interface{ Size() int64 }:
-		return v.Size()
-	}
-	return -1
 }
 
 // reader opens the media's bytes for one upload.

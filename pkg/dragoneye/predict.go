@@ -11,13 +11,13 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/aiclients/sdk-go/gen/dragoneyeapi"
 	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/internal/upload"
 	"github.com/aiclients/sdk-go/pkg/option"
 	"github.com/aiclients/sdk-go/pkg/poll"
 )
@@ -284,14 +284,11 @@ func (c *Client) uploadMedia(ctx context.Context, task string, target presignedR
 	if size < 0 {
 		// Storage services want a Content-Length on a POST upload, so a
 		// reader of unknown size is spooled to a temporary file first.
-		spool, n, err := spoolToTemp(ctx, rc)
+		spool, n, cleanup, err := upload.Spool(ctx, rc, "dragoneye-upload-*")
 		if err != nil {
 			return err
 		}
-		defer func() {
-			spool.Close()
-			os.Remove(spool.Name())
-		}()
+		defer cleanup()
 		rc, size = spool, n
 	}
 	body := io.MultiReader(bytes.NewReader(prefix), rc, bytes.NewReader(suffix))
@@ -316,38 +313,6 @@ func (c *Client) uploadMedia(ctx context.Context, task string, target presignedR
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	return resp.Body.Close()
-}
-
-// spoolToTemp copies r to a new temporary file, rewound; the caller closes
-// and removes it.
-func spoolToTemp(ctx context.Context, r io.Reader) (*os.File, int64, error) {
-	f, err := os.CreateTemp("", "dragoneye-upload-*")
-	if err != nil {
-		return nil, 0, err
-	}
-	n, err := io.Copy(f, ctxReader{ctx, r})
-	if err == nil {
-		_, err = f.Seek(0, io.SeekStart)
-	}
-	if err != nil {
-		f.Close()
-		os.Remove(f.Name())
-		return nil, 0, err
-	}
-	return f, n, nil
-}
-
-// ctxReader stops reading once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // Status returns the status of a prediction task once. A failed call is an

@@ -17,6 +17,7 @@ import (
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/internal/redact"
 	"github.com/aiclients/sdk-go/pkg/internal/transport"
+	"github.com/aiclients/sdk-go/pkg/internal/upload"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
@@ -78,16 +79,18 @@ func (s *FileService) Upload(ctx context.Context, r io.Reader, o UploadOptions, 
 		o.ContentType = contentTypeOf(o.Filename)
 	}
 	if o.Size == 0 {
-		if n, ok := sizeOf(r); ok {
+		if n, ok := upload.Size(r); ok {
 			o.Size = n
 		} else {
 			o.Size = -1
 		}
 	}
 	if o.Size < 0 {
-		spooled, n, cleanup, err := spool(ctx, r)
+		// The presigned PUT needs a Content-Length: learn it without
+		// holding the bytes in memory.
+		spooled, n, cleanup, err := upload.Spool(ctx, r, "infsh-upload-*")
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: spooling the upload: %w", ServiceName, err)
 		}
 		defer cleanup()
 		r, o.Size = spooled, n
@@ -186,57 +189,6 @@ func contentTypeOf(name string) string {
 		}
 	}
 	return "application/octet-stream"
-}
-
-// sizeOf tells the remaining length of readers that know it.
-func sizeOf(r io.Reader) (int64, bool) {
-	switch v := r.(type) {
-	case interface{ Len() int }:
-		return int64(v.Len()), true
-	case *os.File:
-		st, err := v.Stat()
-		if err != nil || !st.Mode().IsRegular() {
-			return 0, false
-		}
-		pos, err := v.Seek(0, io.SeekCurrent)
-		if err != nil {
-			return 0, false
-		}
-		return st.Size() - pos, true
-	}
-	return 0, false
-}
-
-// spool copies r to a temporary file, to learn its size without holding it
-// in memory. It stops when ctx ends.
-func spool(ctx context.Context, r io.Reader) (io.Reader, int64, func(), error) {
-	f, err := os.CreateTemp("", "infsh-upload-*")
-	if err != nil {
-		return nil, 0, nil, fmt.Errorf("%s: spooling the upload: %w", ServiceName, err)
-	}
-	cleanup := func() { _ = f.Close(); _ = os.Remove(f.Name()) }
-	n, err := io.Copy(f, ctxReader{ctx, r})
-	if err == nil {
-		_, err = f.Seek(0, io.SeekStart)
-	}
-	if err != nil {
-		cleanup()
-		return nil, 0, nil, fmt.Errorf("%s: spooling the upload: %w", ServiceName, err)
-	}
-	return f, n, cleanup, nil
-}
-
-// ctxReader is r that fails with ctx's error once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // File is a file value inside a run's input: it is uploaded before the run
