@@ -233,16 +233,9 @@ func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reade
 	if strings.ContainsAny(p.Filename+p.ContentType+p.IfMatch, "\r\n\x00") {
 		return nil, &apierror.InputError{Service: ServiceName, Field: "upload parameters", Reason: "filename, content type or If-Match contains a line break or NUL"}
 	}
-	ctx, err := f.c.fileContext(ctx, opts)
+	ctx, u, err := f.target(ctx, fileURL, true, opts)
 	if err != nil {
 		return nil, err
-	}
-	u, err := f.c.resolveURL(ctx, fileURL)
-	if err != nil {
-		return nil, err
-	}
-	if u.IsFolder() {
-		return nil, invalidURL(fileURL, "points to a folder, not a file")
 	}
 	name := p.Filename
 	if name == "" {
@@ -514,16 +507,9 @@ func (f *FilesService) Download(ctx context.Context, fileURL string, p *Download
 	if strings.ContainsAny(p.IfMatch, "\r\n\x00") {
 		return nil, &apierror.InputError{Service: ServiceName, Field: "If-Match", Reason: "contains a line break or NUL"}
 	}
-	ctx, err := f.c.fileContext(ctx, opts)
+	ctx, u, err := f.target(ctx, fileURL, true, opts)
 	if err != nil {
 		return nil, err
-	}
-	u, err := f.c.resolveURL(ctx, fileURL)
-	if err != nil {
-		return nil, err
-	}
-	if u.IsFolder() {
-		return nil, invalidURL(fileURL, "points to a folder, not a file")
 	}
 	req, err := f.c.newRequest(ctx, http.MethodGet, u.apiPath("files/"), nil)
 	if err != nil {
@@ -549,6 +535,24 @@ type DeleteParams struct {
 	IfMatch string
 }
 
+// target makes the call's context and resolves fileURL in it (per-call
+// credentials resolve home-relative paths in their own bucket). With wantFile
+// a folder URL is refused before any request.
+func (f *FilesService) target(ctx context.Context, fileURL string, wantFile bool, opts []option.RequestOption) (context.Context, FileURL, error) {
+	ctx, err := f.c.fileContext(ctx, opts)
+	if err != nil {
+		return nil, FileURL{}, err
+	}
+	u, err := f.c.resolveURL(ctx, fileURL)
+	if err != nil {
+		return nil, FileURL{}, err
+	}
+	if wantFile && u.IsFolder() {
+		return nil, FileURL{}, invalidURL(fileURL, "points to a folder, not a file")
+	}
+	return ctx, u, nil
+}
+
 // Delete deletes the file at url.
 func (f *FilesService) Delete(ctx context.Context, fileURL string, p *DeleteParams, opts ...option.RequestOption) error {
 	if p == nil {
@@ -557,16 +561,9 @@ func (f *FilesService) Delete(ctx context.Context, fileURL string, p *DeletePara
 	if strings.ContainsAny(p.IfMatch, "\r\n\x00") {
 		return &apierror.InputError{Service: ServiceName, Field: "If-Match", Reason: "contains a line break or NUL"}
 	}
-	ctx, err := f.c.fileContext(ctx, opts)
+	ctx, u, err := f.target(ctx, fileURL, true, opts)
 	if err != nil {
 		return err
-	}
-	u, err := f.c.resolveURL(ctx, fileURL)
-	if err != nil {
-		return err
-	}
-	if u.IsFolder() {
-		return invalidURL(fileURL, "points to a folder, not a file")
 	}
 	req, err := f.c.newRequest(ctx, http.MethodDelete, u.apiPath("files/"), nil)
 	if err != nil {
@@ -596,11 +593,7 @@ func (f *FilesService) Metadata(ctx context.Context, fileURL string, p *Metadata
 	if p.Limit < 0 || p.Limit > 1000 {
 		return nil, &apierror.InputError{Service: ServiceName, Field: "limit", Reason: "must be between 0 and 1000"}
 	}
-	ctx, err := f.c.fileContext(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	u, err := f.c.resolveURL(ctx, fileURL)
+	ctx, u, err := f.target(ctx, fileURL, false, opts)
 	if err != nil {
 		return nil, err
 	}
