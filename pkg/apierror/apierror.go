@@ -34,8 +34,13 @@ type Error struct {
 	// Service is the short service name: "dial", "infsh", "vectorvein", "dragoneye".
 	Service string
 	// StatusCode is the HTTP status. For an error reported inside a 200 stream
-	// it is that 200; for an error envelope it is the envelope's status.
+	// it is that 200; for an error envelope it is the envelope's status, and
+	// HTTPStatus holds the HTTP status of the response that carried it.
 	StatusCode int
+	// HTTPStatus is the HTTP status of the response when StatusCode came from
+	// an error envelope inside it (VectorVein answers HTTP 200 with
+	// {"status": 401, ...}); 0 when StatusCode is the HTTP status itself.
+	HTTPStatus int
 	// Code is the service's error code or type, if it sent one.
 	Code string
 	// Message is the service's error message, if it sent one.
@@ -71,7 +76,11 @@ func (e *Error) Error() string {
 		b.WriteString(strings.TrimSpace(e.Method + " " + e.URL))
 		b.WriteString(": ")
 	}
-	b.WriteString(statusText(e.StatusCode))
+	if e.HTTPStatus != 0 && e.HTTPStatus != e.StatusCode {
+		fmt.Fprintf(&b, "HTTP %d with error status %d", e.HTTPStatus, e.StatusCode)
+	} else {
+		b.WriteString(statusText(e.StatusCode))
+	}
 	if e.Code != "" || e.Message != "" {
 		b.WriteString(": ")
 		if e.Code != "" {

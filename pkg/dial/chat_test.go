@@ -481,8 +481,8 @@ func TestAPIVersionScopes(t *testing.T) {
 	require.ErrorAs(t, err, &ae, "both credentials are sent once declared per-request")
 	require.Equal(t, 400, ae.StatusCode)
 	_, err = pc.Chat.Create(ctx, "gpt-4", ask("hi"), option.WithBearerToken("t"))
-	var ie *apierror.InputError
-	require.ErrorAs(t, err, &ie, "a per-call bearer beside the key needs WithPerRequestKey")
+	var ce *apierror.CredentialError
+	require.ErrorAs(t, err, &ce, "a per-call bearer beside the key needs WithPerRequestKey")
 
 	reqs := srv.Requests()
 	require.Len(t, reqs, 4)

@@ -272,7 +272,7 @@ func fixGreedyPath(req *http.Request, base string) error {
 		if reason := checkSegment(d); reason != "" {
 			return &apierror.InputError{Service: ServiceName, Field: "file path", Reason: reason}
 		}
-		out = append(out, escapeSegment(d))
+		out = append(out, core.EscapeSegment(d))
 	}
 	fixed := basePath + prefix + bucket + "/" + strings.Join(out, "/")
 	dec, err := url.PathUnescape(fixed)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/internal/core"
 	"github.com/aiclients/sdk-go/pkg/internal/redact"
 )
 
@@ -180,34 +181,6 @@ func unhex(c byte) byte {
 	return c - 'A' + 10
 }
 
-// escapeSegment percent-encodes all but the unreserved characters.
-func escapeSegment(s string) string {
-	const hexd = "0123456789ABCDEF"
-	n := 0
-	for i := 0; i < len(s); i++ {
-		if !unreserved(s[i]) {
-			n++
-		}
-	}
-	if n == 0 {
-		return s
-	}
-	b := make([]byte, 0, len(s)+2*n)
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if unreserved(c) {
-			b = append(b, c)
-			continue
-		}
-		b = append(b, '%', hexd[c>>4], hexd[c&15])
-	}
-	return string(b)
-}
-
-func unreserved(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
-}
-
 // String returns "files/<bucket>/<encoded path>", ending in "/" for folders.
 func (u FileURL) String() string {
 	if u.bucket == "" {
@@ -222,7 +195,7 @@ func (u FileURL) encodedPath() string {
 		if i > 0 {
 			b.WriteByte('/')
 		}
-		b.WriteString(escapeSegment(s))
+		b.WriteString(core.EscapeSegment(s))
 	}
 	if u.folder && len(u.segs) > 0 {
 		b.WriteByte('/')

@@ -35,8 +35,8 @@ func TestMissingOrWrongKey(t *testing.T) {
 	c, err := infsh.NewClient(option.WithBaseURL(srv.URL))
 	require.NoError(t, err)
 	_, err = c.Sessions.List(context.Background())
-	var ie *apierror.InputError
-	require.ErrorAs(t, err, &ie)
+	var ce *apierror.CredentialError
+	require.ErrorAs(t, err, &ce)
 	require.Empty(t, srv.Requests(), "nothing sent without a key")
 
 	c, err = infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("inf_wrong_secret"))

@@ -45,11 +45,28 @@ type Service struct {
 	// DefaultBaseURL is used when neither the option nor the environment
 	// variable gives a base URL. "" means a base URL is required.
 	DefaultBaseURL string
+	// Credentials says how the service authenticates (preferred over Auth;
+	// the two must not both be set). New fails with an
+	// *apierror.CredentialError when none is configured.
+	Credentials *Auth
 	// Auth applies the credentials on every attempt. nil: none.
+	//
+	// Deprecated: kept while services move to Credentials.
 	Auth transport.AuthFunc
 	// ParseError extracts the service's error code and message from an error
 	// body. nil: apierror.ParseJSON.
 	ParseError apierror.BodyParser
+	// Unwrap, if set, turns the body of a 2xx response into the resource
+	// (an envelope's "data"), or into an error when the envelope reports
+	// one. resp's body has already been read into body.
+	Unwrap func(resp *http.Response, body []byte) ([]byte, error)
+	// MapError, if set, maps every error a call returns (an *apierror.Error,
+	// an unwrap error, a transport failure) to the service's own typed
+	// error; returning err unchanged is fine.
+	MapError func(err error) error
+	// GreedyPaths lists the operations whose last path parameter may hold
+	// "/" (a file path): see GreedyPath.
+	GreedyPaths []GreedyPath
 }
 
 // Client is the shared part of every service client.
@@ -96,7 +113,16 @@ func New(svc Service, opts []option.RequestOption) (*Client, error) {
 	if cfg.UserAgent == "" && cfg.Header.Get("User-Agent") == "" {
 		cfg.UserAgent = UserAgent(svc.Name)
 	}
-	return &Client{Service: svc, Config: cfg, Transport: transport.New(svc.Name, cfg, svc.Auth)}, nil
+	auth := svc.Auth
+	if a := svc.Credentials; a != nil {
+		if !a.Optional {
+			if err := a.check(svc, cfg); err != nil {
+				return nil, err
+			}
+		}
+		auth = a.apply(svc)
+	}
+	return &Client{Service: svc, Config: cfg, Transport: transport.New(svc.Name, cfg, auth)}, nil
 }
 
 // UserAgent is the User-Agent a client of service sends unless
@@ -283,22 +309,16 @@ func requestName(resp *http.Response) string {
 }
 
 // Do is the escape hatch for endpoints the service package does not cover
-// yet. It sends method to path (relative to the base URL; a query is
-// allowed) through the same transport as every other call. in is the body:
-// nil for none, []byte or io.Reader sent as is (application/octet-stream),
-// anything else encoded as JSON. out receives the decoded JSON response (see
-// DecodeJSON). A non-2xx status gives an *apierror.Error.
+// yet. It sends method to path (relative to the call's base URL; a query is
+// allowed; an absolute http(s) URL is used as it is) through the same call
+// path as every other call: credentials, retries, error mapping and the
+// service's envelope unwrapping. in is the body: nil for none, []byte or
+// io.Reader sent as is (application/octet-stream), anything else encoded as
+// JSON. out receives the decoded JSON response (see Call). A non-2xx status
+// gives an *apierror.Error.
 func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts ...option.RequestOption) error {
 	if strings.TrimSpace(method) == "" {
 		return &apierror.InputError{Service: c.Service.Name, Field: "method", Reason: "must not be empty"}
-	}
-	ctx, err := c.Context(ctx, opts)
-	if err != nil {
-		return err
-	}
-	u, err := c.URL(ctx, path)
-	if err != nil {
-		return err
 	}
 	var body io.Reader
 	contentType := ""
@@ -315,14 +335,20 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 		}
 		body, contentType = bytes.NewReader(data), "application/json"
 	}
-	req, err := http.NewRequestWithContext(ctx, strings.ToUpper(method), u, body)
-	if err != nil {
-		return &apierror.InputError{Service: c.Service.Name, Field: "request", Reason: err.Error()}
+	build := func(ctx context.Context, _ string) (*http.Request, error) {
+		u, err := c.URL(ctx, path)
+		if err != nil {
+			return nil, err
+		}
+		req, err := http.NewRequestWithContext(ctx, strings.ToUpper(method), u, body)
+		if err != nil {
+			return nil, &apierror.InputError{Service: c.Service.Name, Field: "request", Reason: err.Error()}
+		}
+		if contentType != "" {
+			req.Header.Set("Content-Type", contentType)
+		}
+		req.Header.Set("Accept", "application/json")
+		return req, nil
 	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.Transport.Do(req)
-	return c.DecodeJSON(resp, err, out)
+	return c.Call(ctx, opts, c.SendRequest(build), out)
 }

@@ -134,7 +134,10 @@ func rebase(u *url.URL, from, to string) *url.URL {
 		return nil
 	}
 	s := u.String()
-	if s != from && !strings.HasPrefix(s, from+"/") && !strings.HasPrefix(s, from+"?") {
+	if under(s, to) { // built against the call's base URL already
+		return nil
+	}
+	if !under(s, from) {
 		return nil
 	}
 	n, err := url.Parse(to + s[len(from):])
@@ -142,6 +145,11 @@ func rebase(u *url.URL, from, to string) *url.URL {
 		return nil
 	}
 	return n
+}
+
+// under reports whether URL s is base or below it.
+func under(s, base string) bool {
+	return s == base || strings.HasPrefix(s, base+"/") || strings.HasPrefix(s, base+"?")
 }
 
 // client returns the HTTP client for cfg: the configured one, else the
@@ -172,6 +180,36 @@ type loop struct {
 	client *http.Client
 	url    *url.URL // non-nil: send to this URL instead of req.URL
 	start  time.Time
+	// lastStatus is the status of the last attempt that got a response.
+	lastStatus int
+}
+
+// failure wraps the error of a call that got no usable response after
+// attempts attempts.
+func (l *loop) failure(attempts int, err error) error {
+	return &apierror.TransportError{
+		Service:    l.t.service,
+		Method:     l.req.Method,
+		URL:        redact.URL(l.target()),
+		Attempts:   attempts,
+		LastStatus: l.lastStatus,
+		Err:        err,
+	}
+}
+
+// credentialError makes the error of a credential step a
+// *apierror.CredentialError: a credential provider's own error is wrapped,
+// and an *apierror.InputError about a credential keeps its field and reason.
+func credentialError(service string, err error) error {
+	var ce *apierror.CredentialError
+	if errors.As(err, &ce) {
+		return err
+	}
+	var ie *apierror.InputError
+	if errors.As(err, &ie) {
+		return &apierror.CredentialError{Service: service, Credential: ie.Field, Reason: ie.Reason}
+	}
+	return &apierror.CredentialError{Service: service, Err: err}
 }
 
 func (l *loop) run() (*http.Response, error) {
@@ -216,7 +254,7 @@ func (l *loop) run() (*http.Response, error) {
 				if reason != "" && ctx.Err() == nil {
 					l.log(ctx, "giving up", slog.Int("attempt", attempt), slog.String("reason", reason))
 				}
-				return nil, err
+				return nil, l.failure(attempt+1, err)
 			}
 			if reason != "" && resp.StatusCode >= 400 {
 				l.log(ctx, "not retrying", slog.Int("attempt", attempt), slog.Int("status", resp.StatusCode), slog.String("reason", reason))
@@ -228,12 +266,13 @@ func (l *loop) run() (*http.Response, error) {
 		}
 
 		if resp != nil {
+			l.lastStatus = resp.StatusCode
 			drain(resp.Body)
 		}
 		cancel()
 		l.log(ctx, "retrying", slog.Int("attempt", attempt), slog.Duration("wait", delay), slog.String("reason", reason))
 		if err := wait(ctx, delay); err != nil {
-			return nil, &url.Error{Op: opName(l.req.Method), URL: redact.URL(l.target()), Err: err}
+			return nil, l.failure(attempt+1, &url.Error{Op: opName(l.req.Method), URL: redact.URL(l.target()), Err: err})
 		}
 	}
 }
@@ -286,11 +325,7 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 			if body != nil && n > 0 {
 				_ = body.Close()
 			}
-			var ie *apierror.InputError
-			if !errors.As(err, &ie) {
-				err = fmt.Errorf("%s: applying credentials: %w", l.t.service, err)
-			}
-			return nil, cancel, &notSentError{err}
+			return nil, cancel, &notSentError{credentialError(l.t.service, err)}
 		}
 	}
 

@@ -736,12 +736,53 @@ func TestPerCallBaseURLMovesRequests(t *testing.T) {
 	require.Len(t, headers, 1)
 }
 
-func TestAuthInputErrorPassesThrough(t *testing.T) {
-	want := &apierror.InputError{Service: "test", Field: "API key", Reason: "not set"}
-	tr := newTransport(t, func(*http.Request, *option.Config) error { return want })
-	_, err := tr.Do(post(t, context.Background(), "http://127.0.0.1:1/", "x"))
-	require.Same(t, want, err, "an input error is returned as it is")
-	require.Equal(t, "test: invalid API key: not set", err.Error())
+func TestAuthErrorsAreCredentialErrors(t *testing.T) {
+	provider := errors.New("vault sealed")
+	tests := []struct {
+		name    string
+		authErr error
+		want    string
+	}{
+		{"an input error keeps its field and reason", &apierror.InputError{Service: "test", Field: "API key", Reason: "not set"}, "test: API key: not set"},
+		{"a provider error is wrapped", provider, "test: credentials provider failed: vault sealed"},
+		{"a credential error passes as it is", &apierror.CredentialError{Service: "test", Credential: "token", Reason: "empty"}, "test: token: empty"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := newTransport(t, func(*http.Request, *option.Config) error { return tc.authErr })
+			_, err := tr.Do(post(t, context.Background(), "http://127.0.0.1:1/", "x"))
+			var ce *apierror.CredentialError
+			require.ErrorAs(t, err, &ce)
+			require.Equal(t, tc.want, err.Error())
+			if tc.authErr == provider {
+				require.ErrorIs(t, err, provider)
+			}
+		})
+	}
+}
+
+func TestFailureIsTransportError(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(srv.Close)
+	// Two 503s, then the server is gone: the third attempt cannot connect.
+	var n atomic.Int32
+	refuse := func(r *http.Request, next option.MiddlewareNext) (*http.Response, error) {
+		if n.Add(1) == 3 {
+			return nil, errors.New("connection refused")
+		}
+		return next(r)
+	}
+	tr := newTransport(t, nil, option.WithMaxRetries(2), option.WithRetryBackoff(time.Millisecond, time.Millisecond, 0), option.WithMiddleware(refuse))
+	_, err := tr.Do(post(t, context.Background(), srv.URL+"/v1/x?api-key=secret", "x"))
+	var te *apierror.TransportError
+	require.ErrorAs(t, err, &te)
+	require.Equal(t, 3, te.Attempts)
+	require.Equal(t, 503, te.LastStatus)
+	require.Equal(t, "POST", te.Method)
+	require.NotContains(t, err.Error(), "secret")
+	require.Contains(t, err.Error(), "failed after 3 attempts (last status 503): connection refused")
 }
 
 // stalledBody blocks every Read until it is closed, like a server that stops

@@ -1,0 +1,5 @@
+package svc
+
+type InTest struct {
+	X int `json:"x"`
+}

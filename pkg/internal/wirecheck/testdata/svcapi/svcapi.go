@@ -1,0 +1,7 @@
+package svcapi
+
+type Run struct {
+	ID string `json:"id"`
+}
+
+type Status string
