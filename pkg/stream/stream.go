@@ -80,9 +80,12 @@ type Stream[T any] struct {
 	body   io.ReadCloser
 	dec    Decoder
 	decode DecodeFunc[T]
-	cur    T
-	err    error
-	done   bool
+	pull   interface {
+		pull() (T, error, bool)
+	} // FromSeq streams: items come from here, not from dec
+	cur  T
+	err  error
+	done bool
 
 	idle     time.Duration
 	timer    *time.Timer
@@ -171,6 +174,19 @@ func (s *Stream[T]) next() bool {
 	if s.closed.Load() {
 		s.finish(nil)
 		return false
+	}
+	if s.pull != nil {
+		v, err, ok := s.pull.pull()
+		switch {
+		case !ok:
+			s.finish(nil)
+			return false
+		case err != nil:
+			s.finish(err)
+			return false
+		}
+		s.cur = v
+		return true
 	}
 	if s.timer != nil {
 		s.timer.Reset(s.idle)
