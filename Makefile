@@ -2,7 +2,7 @@
 # `make test` is what CI runs (.ci/run); it installs what it needs itself.
 
 GO      ?= go
-GOFILES  = $(shell git ls-files -co --exclude-standard '*.go' | grep -v '^gen/')
+GOFILES  = $(shell git ls-files -co --exclude-standard '*.go' | grep -v '^gen/' | grep -v '\.gen\.go$$')
 
 .PHONY: all generate check-generate vet fmt-check lint gotest test bench demo
 
@@ -12,17 +12,24 @@ all: test
 generate:
 	$(GO) generate ./...
 
-## check-generate: regenerate into a temporary copy and fail if gen/ differs
+## check-generate: regenerate into a temporary copy and fail if gen/ or a pkg/**/*.gen.go differs
 check-generate:
 	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	cp -r go.mod go.sum generate.go tools.go specs "$$tmp"/; \
-	mkdir -p "$$tmp/gen"; \
+	for d in $$(sed -n 's/^output: *//p' specs/codegen/*.yaml); do mkdir -p "$$tmp/$$(dirname $$d)"; done; \
 	( cd "$$tmp" && $(GO) generate . ) || exit 1; \
-	if ! diff -r -u gen "$$tmp/gen" >"$$tmp/gen.diff"; then \
+	mkdir -p "$$tmp/pkg"; \
+	gens=$$( (git ls-files -co --exclude-standard 'pkg/*.gen.go'; cd "$$tmp" && find pkg -name '*.gen.go') | sort -u); \
+	fail=0; \
+	if ! diff -r -u gen "$$tmp/gen" >"$$tmp/gen.diff"; then fail=1; fi; \
+	for f in $$gens; do \
+	  if ! diff -u "$$f" "$$tmp/$$f" >>"$$tmp/gen.diff" 2>&1; then fail=1; fi; \
+	done; \
+	if [ $$fail = 1 ]; then \
 	  head -n 60 "$$tmp/gen.diff"; \
-	  echo "gen/ is out of date with specs/: run 'make generate' and commit gen/"; exit 1; \
+	  echo "generated code is out of date with specs/: run 'make generate' and commit gen/ and pkg/**/*.gen.go"; exit 1; \
 	fi; \
-	echo "gen/ is up to date"
+	echo "gen/ and pkg/**/*.gen.go are up to date"
 
 ## vet: go vet over every package
 vet:

@@ -1,20 +1,12 @@
 package svc
 
-import "example.com/svcapi"
-
-// Run is the generated run.
-type Run = svcapi.Run
-
-// Status copies the generated Status.
-type Status string
-
 // Content is a real union the spec cannot name.
 type Content struct {
 	Text  string `json:"text"`
 	Parts []any  `json:"parts"`
 }
 
-// Copy is a hand copy.
+// Copy is a hand copy of a schema.
 type Copy struct {
 	ID string `json:"id"`
 }

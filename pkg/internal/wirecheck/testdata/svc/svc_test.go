@@ -1,5 +1,0 @@
-package svc
-
-type InTest struct {
-	X int `json:"x"`
-}

@@ -1,7 +1,0 @@
-package svcapi
-
-type Run struct {
-	ID string `json:"id"`
-}
-
-type Status string
