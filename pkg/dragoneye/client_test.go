@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,7 +38,7 @@ func newClient(t *testing.T, srv *dragoneyetest.Server, opts ...option.RequestOp
 	return c
 }
 
-var fast = dragoneye.PredictParams{ModelName: dragoneyetest.DefaultModel, PollInterval: time.Millisecond}
+var fast = dragoneye.PredictParams{ModelName: dragoneyetest.DefaultModel, Wait: dragoneye.WaitOptions{Interval: time.Millisecond}}
 
 func TestPredictImage(t *testing.T) {
 	srv := dragoneyetest.NewServer(t)
@@ -49,8 +50,8 @@ func TestPredictImage(t *testing.T) {
 	var seen []string
 	p := fast
 	p.Fields = map[string]string{"molecule_backend_override": "x"}
-	p.OnStatus = func(s dragoneye.TaskStatus) { seen = append(seen, s.Status) }
-	res, err := c.PredictImage(context.Background(), media, p)
+	p.Wait.Progress = func(_ int, s dragoneye.TaskStatus) { seen = append(seen, s.Status) }
+	res, err := c.Predictions.Image(context.Background(), media, p)
 	require.NoError(t, err)
 	require.Equal(t, dragoneyetest.DefaultPrediction().ImageObjects, res.Objects)
 	require.Equal(t, "house.jpg", res.OriginalFileName)
@@ -111,7 +112,7 @@ func TestPredictVideo(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			m := tc.media()
 			require.Equal(t, "video/mp4", m.MIMEType())
-			res, err := c.PredictVideo(context.Background(), m, dragoneye.PredictParams{ModelName: "m/video", FramesPerSecond: tc.fps, PollInterval: time.Millisecond})
+			res, err := c.Predictions.Video(context.Background(), m, dragoneye.PredictParams{ModelName: "m/video", FramesPerSecond: tc.fps, Wait: dragoneye.WaitOptions{Interval: time.Millisecond}})
 			require.NoError(t, err)
 			require.Equal(t, tc.want, res.FramesPerSecond)
 			require.Equal(t, normaliseVideo(objs), res.Objects)
@@ -147,24 +148,24 @@ func TestPredictRefusesBadInputBeforeAnyRequest(t *testing.T) {
 		name string
 		call func() error
 	}{
-		{"video to PredictImage", func() error { _, err := c.PredictImage(context.Background(), video, fast); return err }},
-		{"image to PredictVideo", func() error { _, err := c.PredictVideo(context.Background(), image, fast); return err }},
-		{"nil media", func() error { _, err := c.PredictImage(context.Background(), nil, fast); return err }},
+		{"video to PredictImage", func() error { _, err := c.Predictions.Image(context.Background(), video, fast); return err }},
+		{"image to PredictVideo", func() error { _, err := c.Predictions.Video(context.Background(), image, fast); return err }},
+		{"nil media", func() error { _, err := c.Predictions.Image(context.Background(), nil, fast); return err }},
 		{"no model", func() error {
-			_, err := c.PredictImage(context.Background(), image, dragoneye.PredictParams{})
+			_, err := c.Predictions.Image(context.Background(), image, dragoneye.PredictParams{})
 			return err
 		}},
 		{"negative fps", func() error {
-			_, err := c.PredictVideo(context.Background(), video, dragoneye.PredictParams{ModelName: "m", FramesPerSecond: -1})
+			_, err := c.Predictions.Video(context.Background(), video, dragoneye.PredictParams{ModelName: "m", FramesPerSecond: -1})
 			return err
 		}},
-		{"empty task id", func() error { _, err := c.Status(context.Background(), " "); return err }},
+		{"empty task id", func() error { _, err := c.Predictions.Status(context.Background(), " "); return err }},
 		{"reserved extra field", func() error {
-			_, err := c.PredictImage(context.Background(), image, dragoneye.PredictParams{ModelName: "m", Fields: map[string]string{"mimetype": "video/mp4"}})
+			_, err := c.Predictions.Image(context.Background(), image, dragoneye.PredictParams{ModelName: "m", Fields: map[string]string{"mimetype": "video/mp4"}})
 			return err
 		}},
 		{"bad max results size", func() error {
-			_, err := c.ImageResults(context.Background(), "t", dragoneye.WithMaxResultsSize(0))
+			_, err := c.Predictions.ImageResults(context.Background(), "t", dragoneye.WithMaxResultsSize(0))
 			return err
 		}},
 	}
@@ -219,11 +220,12 @@ func TestMediaTypes(t *testing.T) {
 	c := newClient(t, srv)
 	m, err := dragoneye.MediaFromReader(bytes.NewReader(jpegBytes), "a.jpg")
 	require.NoError(t, err)
-	_, err = c.PredictImage(context.Background(), m, fast)
+	_, err = c.Predictions.Image(context.Background(), m, fast)
 	require.NoError(t, err)
-	_, err = c.PredictImage(context.Background(), m, fast)
-	var ue *dragoneye.UploadError
-	require.ErrorAs(t, err, &ue)
+	_, err = c.Predictions.Image(context.Background(), m, fast)
+	var se *dragoneye.StepError
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, dragoneye.StepUpload, se.Step)
 	require.ErrorAs(t, err, &ie)
 }
 
@@ -238,29 +240,42 @@ func TestPredictErrors(t *testing.T) {
 
 	t.Run("failed task", func(t *testing.T) {
 		c := newClient(t, srv)
-		_, err := c.PredictImage(ctx, image, dragoneye.PredictParams{ModelName: "m/fail", PollInterval: time.Millisecond})
-		var te *dragoneye.TaskError
-		require.ErrorAs(t, err, &te)
-		require.Equal(t, "failed_prediction", te.Status)
-		require.NotEmpty(t, te.TaskID)
+		_, err := c.Predictions.Image(ctx, image, dragoneye.PredictParams{ModelName: "m/fail", Wait: dragoneye.WaitOptions{Interval: time.Millisecond}})
+		var re *apierror.RunError
+		require.ErrorAs(t, err, &re)
+		require.Equal(t, "failed_prediction", re.Status)
+		require.Equal(t, "prediction task", re.Kind)
+		require.Equal(t, dragoneye.ServiceName, re.Service)
+		require.NotEmpty(t, re.ID)
+		last, ok := re.Last.(*dragoneye.TaskStatus)
+		require.True(t, ok, "%T", re.Last)
+		require.Equal(t, "failed_prediction", last.Status)
+		require.Equal(t, "dragoneye: prediction task "+re.ID+" did not succeed (status failed_prediction)", err.Error())
 		// Its results are unavailable, with the service's detail.
-		_, err = c.ImageResults(ctx, te.TaskID)
-		var ru *dragoneye.ResultsUnavailableError
-		require.ErrorAs(t, err, &ru)
-		require.Contains(t, ru.Detail, "has not completed")
+		_, err = c.Predictions.ImageResults(ctx, re.ID)
+		var se *dragoneye.StepError
+		require.ErrorAs(t, err, &se)
+		require.Equal(t, dragoneye.StepResults, se.Step)
+		require.Equal(t, re.ID, se.TaskID)
 		var ae *apierror.Error
 		require.ErrorAs(t, err, &ae)
 		require.Equal(t, http.StatusBadRequest, ae.StatusCode)
+		require.Contains(t, ae.Message, "has not completed")
+		require.Equal(t, 1, strings.Count(err.Error(), "dragoneye:"), "the service is named once: %v", err)
 	})
 
 	t.Run("timeout", func(t *testing.T) {
 		c := newClient(t, srv)
 		start := time.Now()
-		_, err := c.PredictImage(ctx, image, dragoneye.PredictParams{ModelName: "m/slow", Timeout: 60 * time.Millisecond, PollInterval: 5 * time.Millisecond})
-		var te *dragoneye.TimeoutError
+		_, err := c.Predictions.Image(ctx, image, dragoneye.PredictParams{ModelName: "m/slow", Wait: dragoneye.WaitOptions{Timeout: 60 * time.Millisecond, Interval: 5 * time.Millisecond}})
+		var te *apierror.TimeoutError
 		require.ErrorAs(t, err, &te)
-		require.NotEmpty(t, te.TaskID)
-		require.Equal(t, "predicting", te.LastStatus)
+		require.NotEmpty(t, te.ID)
+		require.Equal(t, "prediction task", te.Kind)
+		last, ok := te.Last.(*dragoneye.TaskStatus)
+		require.True(t, ok, "%T", te.Last)
+		require.Equal(t, "predicting", last.Status)
+		require.Regexp(t, `^dragoneye: waiting for prediction task \S+: gave up after \S+: context deadline exceeded$`, err.Error())
 		require.ErrorIs(t, err, context.DeadlineExceeded)
 		require.Less(t, time.Since(start), 5*time.Second)
 	})
@@ -268,28 +283,33 @@ func TestPredictErrors(t *testing.T) {
 	t.Run("cancelled", func(t *testing.T) {
 		c := newClient(t, srv)
 		cctx, cancel := context.WithCancel(ctx)
-		p := dragoneye.PredictParams{ModelName: "m/slow", PollInterval: 5 * time.Millisecond}
-		p.OnStatus = func(dragoneye.TaskStatus) { cancel() }
-		_, err := c.PredictImage(cctx, image, p)
-		var te *dragoneye.TimeoutError
+		p := dragoneye.PredictParams{ModelName: "m/slow", Wait: dragoneye.WaitOptions{Interval: 5 * time.Millisecond}}
+		p.Wait.Progress = func(int, dragoneye.TaskStatus) { cancel() }
+		_, err := c.Predictions.Image(cctx, image, p)
+		var te *apierror.TimeoutError
 		require.ErrorAs(t, err, &te)
 		require.ErrorIs(t, err, context.Canceled)
 	})
 
 	t.Run("wrong API key", func(t *testing.T) {
 		c := newClient(t, srv, option.WithAPIKey("nope"))
-		_, err := c.PredictImage(ctx, image, fast)
-		var be *dragoneye.BeginError
-		require.ErrorAs(t, err, &be)
-		require.Equal(t, "Invalid API key", be.Detail)
+		_, err := c.Predictions.Image(ctx, image, fast)
+		var se *dragoneye.StepError
+		require.ErrorAs(t, err, &se)
+		require.Equal(t, dragoneye.StepBegin, se.Step)
+		require.Empty(t, se.TaskID)
+		var ae *apierror.Error
+		require.ErrorAs(t, err, &ae)
+		require.Equal(t, "Invalid API key", ae.Message)
 		require.NotContains(t, err.Error(), "nope")
+		require.Equal(t, 1, strings.Count(err.Error(), "dragoneye:"), "the service is named once: %v", err)
 	})
 
 	t.Run("429 retried with Retry-After", func(t *testing.T) {
 		srv.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/prediction-task/begin", Nth: 1, Times: 2, Status: 429, RetryAfter: "0"})
 		srv.InjectFault(emulator.Fault{Method: http.MethodGet, Path: "/prediction-task/results", Nth: 1, Status: 429, RetryAfter: "0"})
 		c := newClient(t, srv)
-		_, err := c.PredictImage(ctx, image, fast)
+		_, err := c.Predictions.Image(ctx, image, fast)
 		require.NoError(t, err)
 		srv.ClearFaults()
 	})
@@ -298,9 +318,10 @@ func TestPredictErrors(t *testing.T) {
 		srv.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/prediction-task/begin", Status: 429})
 		defer srv.ClearFaults()
 		c := newClient(t, srv, option.WithMaxRetries(0))
-		_, err := c.PredictImage(ctx, image, fast)
-		var be *dragoneye.BeginError
-		require.ErrorAs(t, err, &be)
+		_, err := c.Predictions.Image(ctx, image, fast)
+		var se *dragoneye.StepError
+		require.ErrorAs(t, err, &se)
+		require.Equal(t, dragoneye.StepBegin, se.Step)
 		var ae *apierror.Error
 		require.ErrorAs(t, err, &ae)
 		require.Equal(t, http.StatusTooManyRequests, ae.StatusCode)
@@ -310,19 +331,25 @@ func TestPredictErrors(t *testing.T) {
 		srv.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/presigned-upload/{prediction_task_uuid}", Status: 403})
 		defer srv.ClearFaults()
 		c := newClient(t, srv)
-		_, err := c.PredictImage(ctx, image, fast)
-		var ue *dragoneye.UploadError
-		require.ErrorAs(t, err, &ue)
-		require.NotEmpty(t, ue.TaskID)
+		_, err := c.Predictions.Image(ctx, image, fast)
+		var se *dragoneye.StepError
+		require.ErrorAs(t, err, &se)
+		require.Equal(t, dragoneye.StepUpload, se.Step)
+		require.NotEmpty(t, se.TaskID)
+		var ae *apierror.Error
+		require.ErrorAs(t, err, &ae)
+		require.Equal(t, http.StatusForbidden, ae.StatusCode)
 	})
 
 	t.Run("predict rejected", func(t *testing.T) {
 		srv.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/predict", Status: 400, Body: `{"detail":"unknown model"}`})
 		defer srv.ClearFaults()
 		c := newClient(t, srv)
-		_, err := c.PredictImage(ctx, image, fast)
-		var te *dragoneye.TaskError
-		require.ErrorAs(t, err, &te)
+		_, err := c.Predictions.Image(ctx, image, fast)
+		var se *dragoneye.StepError
+		require.ErrorAs(t, err, &se)
+		require.Equal(t, dragoneye.StepPredict, se.Step)
+		require.NotEmpty(t, se.TaskID)
 		require.Contains(t, err.Error(), "unknown model")
 	})
 
@@ -330,9 +357,11 @@ func TestPredictErrors(t *testing.T) {
 		srv.InjectFault(emulator.Fault{Method: http.MethodGet, Path: "/prediction-task/status", Status: 404, Body: `{"detail":"Prediction task not found"}`})
 		defer srv.ClearFaults()
 		c := newClient(t, srv)
-		_, err := c.PredictImage(ctx, image, fast)
-		var te *dragoneye.TaskError
-		require.ErrorAs(t, err, &te)
+		_, err := c.Predictions.Image(ctx, image, fast)
+		var se *dragoneye.StepError
+		require.ErrorAs(t, err, &se)
+		require.Equal(t, dragoneye.StepStatus, se.Step)
+		require.NotEmpty(t, se.TaskID)
 		var ae *apierror.Error
 		require.ErrorAs(t, err, &ae)
 		require.Equal(t, 404, ae.StatusCode)
@@ -342,8 +371,9 @@ func TestPredictErrors(t *testing.T) {
 func TestNewClientNeedsAPIKey(t *testing.T) {
 	t.Setenv(dragoneye.EnvAPIKey, "")
 	_, err := dragoneye.NewClient()
-	var ie *apierror.InputError
-	require.ErrorAs(t, err, &ie)
+	var ce *apierror.CredentialError
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, dragoneye.ServiceName, ce.Service)
 	require.Contains(t, err.Error(), dragoneye.EnvAPIKey)
 
 	t.Setenv(dragoneye.EnvAPIKey, "from-env")
@@ -358,19 +388,19 @@ func TestStatusAndResultsOfKnownTask(t *testing.T) {
 	c := newClient(t, srv)
 	video, err := dragoneye.MediaFromBytes(mp4Bytes, "v.mp4")
 	require.NoError(t, err)
-	res, err := c.PredictVideo(context.Background(), video, fast)
+	res, err := c.Predictions.Video(context.Background(), video, fast)
 	require.NoError(t, err)
 
-	st, err := c.Status(context.Background(), res.PredictionTaskUUID)
+	st, err := c.Predictions.Status(context.Background(), res.PredictionTaskUUID)
 	require.NoError(t, err)
 	require.True(t, st.Succeeded())
-	require.Equal(t, "video", st.PredictionType)
+	require.Equal(t, dragoneye.PredictionTypeVideo, st.PredictionType)
 
-	again, err := c.VideoResults(context.Background(), res.PredictionTaskUUID)
+	again, err := c.Predictions.VideoResults(context.Background(), res.PredictionTaskUUID)
 	require.NoError(t, err)
 	require.Equal(t, res, again)
 
-	_, err = c.Status(context.Background(), "no-such-task")
+	_, err = c.Predictions.Status(context.Background(), "no-such-task")
 	var ae *apierror.Error
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, 404, ae.StatusCode)
@@ -381,16 +411,16 @@ func TestMaxResultsSize(t *testing.T) {
 	c := newClient(t, srv)
 	image, err := dragoneye.MediaFromBytes(jpegBytes, "a.jpg")
 	require.NoError(t, err)
-	res, err := c.PredictImage(context.Background(), image, fast)
+	res, err := c.Predictions.Image(context.Background(), image, fast)
 	require.NoError(t, err)
 
-	_, err = c.ImageResults(context.Background(), res.PredictionTaskUUID, dragoneye.WithMaxResultsSize(100))
+	_, err = c.Predictions.ImageResults(context.Background(), res.PredictionTaskUUID, dragoneye.WithMaxResultsSize(100))
 	var re *dragoneye.ResultsError
 	require.ErrorAs(t, err, &re)
 	require.Equal(t, res.PredictionTaskUUID, re.TaskID)
 	require.Contains(t, re.Reason, "over the limit of 100")
 
-	again, err := c.ImageResults(context.Background(), res.PredictionTaskUUID, dragoneye.WithMaxResultsSize(1<<20))
+	again, err := c.Predictions.ImageResults(context.Background(), res.PredictionTaskUUID, dragoneye.WithMaxResultsSize(1<<20))
 	require.NoError(t, err)
 	require.Equal(t, res, again)
 }
@@ -406,7 +436,7 @@ func TestLargeUploadFromReader(t *testing.T) {
 	m, err := dragoneye.MediaFromReader(r, "big.mp4")
 	require.NoError(t, err)
 	require.Equal(t, int64(-1), m.Size())
-	res, err := c.PredictVideo(context.Background(), m, dragoneye.PredictParams{ModelName: "m", PollInterval: time.Millisecond})
+	res, err := c.Predictions.Video(context.Background(), m, dragoneye.PredictParams{ModelName: "m", Wait: dragoneye.WaitOptions{Interval: time.Millisecond}})
 	require.NoError(t, err)
 	task, _ := srv.Task(res.PredictionTaskUUID)
 	require.Equal(t, int64(size), task.UploadBytes)
