@@ -27,10 +27,12 @@ func tourDragoneye(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	params := dragoneye.PredictParams{
-		ModelName:    dragoneyetest.DefaultModel,
-		PollInterval: 50 * time.Millisecond, // the official SDK polls every second (the default)
-		Timeout:      30 * time.Second,
-		OnStatus:     func(s dragoneye.TaskStatus) { fmt.Fprintf(w, "  status: %s\n", s.Status) },
+		ModelName: dragoneyetest.DefaultModel,
+		Wait: dragoneye.WaitOptions{
+			Interval: 50 * time.Millisecond, // the official SDK polls every second (the default)
+			Timeout:  30 * time.Second,
+			Progress: func(_ int, s dragoneye.TaskStatus) { fmt.Fprintf(w, "  status: %s\n", s.Status) },
+		},
 	}
 
 	// 1. An image (the bytes of a JPEG header are enough for the emulator).
@@ -39,7 +41,7 @@ func tourDragoneye(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	img, err := client.PredictImage(ctx, image, params)
+	img, err := client.Predictions.Image(ctx, image, params)
 	if err != nil {
 		return err
 	}
@@ -60,7 +62,7 @@ func tourDragoneye(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	params.FramesPerSecond = 1
-	vid, err := client.PredictVideo(ctx, video, params)
+	vid, err := client.Predictions.Video(ctx, video, params)
 	if err != nil {
 		return err
 	}

@@ -21,16 +21,16 @@ import (
 
 // Defines values for PredictionType.
 const (
-	Image PredictionType = "image"
-	Video PredictionType = "video"
+	PredictionTypeImage PredictionType = "image"
+	PredictionTypeVideo PredictionType = "video"
 )
 
 // Valid indicates whether the value is a known member of the PredictionType enum.
 func (e PredictionType) Valid() bool {
 	switch e {
-	case Image:
+	case PredictionTypeImage:
 		return true
-	case Video:
+	case PredictionTypeVideo:
 		return true
 	default:
 		return false
@@ -39,26 +39,26 @@ func (e PredictionType) Valid() bool {
 
 // Defines values for ResponseVersion.
 const (
-	Object        ResponseVersion = "object"
-	Parquet       ResponseVersion = "parquet"
-	ParquetObject ResponseVersion = "parquet_object"
+	ResponseVersionObject        ResponseVersion = "object"
+	ResponseVersionParquet       ResponseVersion = "parquet"
+	ResponseVersionParquetObject ResponseVersion = "parquet_object"
 )
 
 // Valid indicates whether the value is a known member of the ResponseVersion enum.
 func (e ResponseVersion) Valid() bool {
 	switch e {
-	case Object:
+	case ResponseVersionObject:
 		return true
-	case Parquet:
+	case ResponseVersionParquet:
 		return true
-	case ParquetObject:
+	case ResponseVersionParquetObject:
 		return true
 	default:
 		return false
 	}
 }
 
-// BeginPredictionTaskForm defines model for BeginPredictionTaskForm.
+// BeginPredictionTaskForm The form of POST /prediction-task/begin (dragoneye-python/node SDK 2.0).
 type BeginPredictionTaskForm struct {
 	// FileName The media's file name, returned later as `X-Original-File-Name`.
 	//
@@ -92,43 +92,45 @@ type ErrorResponse struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// MediaUploadUrl defines model for MediaUploadUrl.
-type MediaUploadUrl struct {
+// MediaUploadURL One upload target of a begun task (signed_urls[i] of POST /prediction-task/begin).
+type MediaUploadURL struct {
 	// BlobPath Where the media will be stored (informational).
-	BlobPath             string               `json:"blob_path"`
+	BlobPath string `json:"blob_path"`
+
+	// PresignedPostRequest The S3/GCS-style presigned POST the media goes to (step 2).
 	PresignedPostRequest PresignedPostRequest `json:"presigned_post_request"`
 }
 
-// PredictForm defines model for PredictForm.
+// PredictForm The form of POST /predict.
 type PredictForm struct {
 	// ModelName Example: recognize_anything/houses
 	ModelName string `json:"model_name"`
 
-	// PredictionTaskUuid Example: 6f1c2e4a-8d1b-4c55-9a57-0e2f7c3b9d10
-	PredictionTaskUuid   string                 `json:"prediction_task_uuid"`
+	// PredictionTaskUUID Example: 6f1c2e4a-8d1b-4c55-9a57-0e2f7c3b9d10
+	PredictionTaskUUID   string                 `json:"prediction_task_uuid"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
 // PredictStarted Not specified by the service; the SDKs ignore it.
 type PredictStarted map[string]interface{}
 
-// PredictionTaskBegin defines model for PredictionTaskBegin.
+// PredictionTaskBegin The answer of POST /prediction-task/begin: the new task and its upload target.
 type PredictionTaskBegin struct {
-	// PredictionTaskUuid Example: 6f1c2e4a-8d1b-4c55-9a57-0e2f7c3b9d10
-	PredictionTaskUuid string `json:"prediction_task_uuid"`
+	// PredictionTaskUUID Example: 6f1c2e4a-8d1b-4c55-9a57-0e2f7c3b9d10
+	PredictionTaskUUID string `json:"prediction_task_uuid"`
 
 	// PredictionType Decided by the server from the media's MIME type.
 	//
 	// Example: image
 	PredictionType PredictionType `json:"prediction_type"`
 
-	// SignedUrls Upload targets; the SDKs use only the first.
-	SignedUrls []MediaUploadUrl `json:"signed_urls"`
+	// SignedURLs Upload targets; the SDKs use only the first.
+	SignedURLs []MediaUploadURL `json:"signed_urls"`
 }
 
-// PredictionTaskStatus defines model for PredictionTaskStatus.
-type PredictionTaskStatus struct {
-	PredictionTaskUuid string `json:"prediction_task_uuid"`
+// TaskStatus The status of a prediction task (GET /prediction-task/status).
+type TaskStatus struct {
+	PredictionTaskUUID string `json:"prediction_task_uuid"`
 
 	// PredictionType Decided by the server from the media's MIME type.
 	//
@@ -148,18 +150,19 @@ type PredictionTaskStatus struct {
 // Example: image
 type PredictionType string
 
-// PresignedPostRequest defines model for PresignedPostRequest.
+// PresignedPostRequest The S3/GCS-style presigned POST the media goes to (step 2).
 type PresignedPostRequest struct {
-	// Fields Policy fields to send first, in order, each as a text part.
-	Fields map[string]interface{} `json:"fields"`
+	// Fields Policy fields to send first, in order, each as a text part. Go
+	// keeps the raw JSON object (a map would lose the order).
+	Fields json.RawMessage `json:"fields"`
 
-	// Url Where to POST the multipart upload.
+	// URL Where to POST the multipart upload.
 	//
 	// Example: https://storage.example.com/dragoneye-uploads
-	Url string `json:"url"`
+	URL string `json:"url"`
 }
 
-// PresignedUploadForm defines model for PresignedUploadForm.
+// PresignedUploadForm The multipart form of the presigned media upload (step 2).
 type PresignedUploadForm struct {
 	// File The media bytes; must be the last part.
 	File                 openapi_types.File     `json:"file"`
@@ -173,14 +176,14 @@ type PresignedUploadForm struct {
 // Example: parquet_object
 type ResponseVersion string
 
-// PredictionTaskUuid defines model for PredictionTaskUuid.
-type PredictionTaskUuid = string
+// PredictionTaskUUID defines model for PredictionTaskUuid.
+type PredictionTaskUUID = string
 
 // BadRequest FastAPI-style error; `detail` is a string, or a list of validation errors.
 type BadRequest = ErrorResponse
 
-// Error FastAPI-style error; `detail` is a string, or a list of validation errors.
-type Error = ErrorResponse
+// DefaultError FastAPI-style error; `detail` is a string, or a list of validation errors.
+type DefaultError = ErrorResponse
 
 // NotFound FastAPI-style error; `detail` is a string, or a list of validation errors.
 type NotFound = ErrorResponse
@@ -196,8 +199,8 @@ type UnprocessableEntity = ErrorResponse
 
 // GetPredictionTaskResultsParams defines parameters for GetPredictionTaskResults.
 type GetPredictionTaskResultsParams struct {
-	// PredictionTaskUuid The task's UUID (note the camelCase name).
-	PredictionTaskUuid PredictionTaskUuid `form:"predictionTaskUuid" json:"predictionTaskUuid"`
+	// PredictionTaskUUID The task's UUID (note the camelCase name).
+	PredictionTaskUUID PredictionTaskUUID `form:"predictionTaskUuid" json:"predictionTaskUuid"`
 
 	// ResponseVersion The result format; the 2.0 SDKs send `parquet_object`.
 	ResponseVersion *ResponseVersion `form:"response_version,omitempty" json:"response_version,omitempty"`
@@ -205,8 +208,8 @@ type GetPredictionTaskResultsParams struct {
 
 // GetPredictionTaskStatusParams defines parameters for GetPredictionTaskStatus.
 type GetPredictionTaskStatusParams struct {
-	// PredictionTaskUuid The task's UUID (note the camelCase name).
-	PredictionTaskUuid PredictionTaskUuid `form:"predictionTaskUuid" json:"predictionTaskUuid"`
+	// PredictionTaskUUID The task's UUID (note the camelCase name).
+	PredictionTaskUUID PredictionTaskUUID `form:"predictionTaskUuid" json:"predictionTaskUuid"`
 }
 
 // PredictFormdataRequestBody defines body for Predict for application/x-www-form-urlencoded ContentType.
@@ -435,7 +438,7 @@ func (a *PredictForm) UnmarshalJSON(b []byte) error {
 	}
 
 	if raw, found := object["prediction_task_uuid"]; found {
-		err = json.Unmarshal(raw, &a.PredictionTaskUuid)
+		err = json.Unmarshal(raw, &a.PredictionTaskUUID)
 		if err != nil {
 			return fmt.Errorf("error reading 'prediction_task_uuid': %w", err)
 		}
@@ -466,7 +469,7 @@ func (a PredictForm) MarshalJSON() ([]byte, error) {
 		return nil, fmt.Errorf("error marshaling 'model_name': %w", err)
 	}
 
-	object["prediction_task_uuid"], err = json.Marshal(a.PredictionTaskUuid)
+	object["prediction_task_uuid"], err = json.Marshal(a.PredictionTaskUUID)
 	if err != nil {
 		return nil, fmt.Errorf("error marshaling 'prediction_task_uuid': %w", err)
 	}
@@ -707,7 +710,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /presigned-upload/{prediction_task_uuid} (the `UploadMedia` operationId).
-	UploadMediaWithBody(ctx context.Context, predictionTaskUuid string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UploadMediaWithBody(ctx context.Context, predictionTaskUUID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // PredictWithBody Start the prediction of an uploaded task
@@ -857,8 +860,8 @@ func (c *Client) GetPredictionTaskStatus(ctx context.Context, params *GetPredict
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /presigned-upload/{prediction_task_uuid} (the `UploadMedia` operationId).
-func (c *Client) UploadMediaWithBody(ctx context.Context, predictionTaskUuid string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewUploadMediaRequestWithBody(c.Server, predictionTaskUuid, contentType, body)
+func (c *Client) UploadMediaWithBody(ctx context.Context, predictionTaskUUID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUploadMediaRequestWithBody(c.Server, predictionTaskUUID, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -977,7 +980,7 @@ func NewGetPredictionTaskResultsRequest(server string, params *GetPredictionTask
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "predictionTaskUuid", params.PredictionTaskUuid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "predictionTaskUuid", params.PredictionTaskUUID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 			return nil, err
 		} else {
 			for _, qp := range strings.Split(queryFrag, "&") {
@@ -1039,7 +1042,7 @@ func NewGetPredictionTaskStatusRequest(server string, params *GetPredictionTaskS
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "predictionTaskUuid", params.PredictionTaskUuid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "predictionTaskUuid", params.PredictionTaskUUID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 			return nil, err
 		} else {
 			for _, qp := range strings.Split(queryFrag, "&") {
@@ -1062,12 +1065,12 @@ func NewGetPredictionTaskStatusRequest(server string, params *GetPredictionTaskS
 }
 
 // NewUploadMediaRequestWithBody constructs an http.Request for the UploadMedia method, with any body, and a specified content type
-func NewUploadMediaRequestWithBody(server string, predictionTaskUuid string, contentType string, body io.Reader) (*http.Request, error) {
+func NewUploadMediaRequestWithBody(server string, predictionTaskUUID string, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "prediction_task_uuid", predictionTaskUuid, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "prediction_task_uuid", predictionTaskUUID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -1232,7 +1235,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /presigned-upload/{prediction_task_uuid} (the `UploadMedia` operationId).
-	UploadMediaWithBodyWithResponse(ctx context.Context, predictionTaskUuid string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadMediaResponse, error)
+	UploadMediaWithBodyWithResponse(ctx context.Context, predictionTaskUUID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadMediaResponse, error)
 }
 
 // PredictResponse429Headers the declared response headers of an HTTP 429 response for Predict
@@ -1256,7 +1259,7 @@ type PredictResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *DefaultError
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *PredictResponse429Headers
 }
@@ -1292,7 +1295,7 @@ func (r PredictResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r PredictResponse) GetJSONDefault() *Error {
+func (r PredictResponse) GetJSONDefault() *DefaultError {
 	return r.JSONDefault
 }
 
@@ -1344,7 +1347,7 @@ type BeginPredictionTaskResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *DefaultError
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *BeginPredictionTaskResponse429Headers
 }
@@ -1375,7 +1378,7 @@ func (r BeginPredictionTaskResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r BeginPredictionTaskResponse) GetJSONDefault() *Error {
+func (r BeginPredictionTaskResponse) GetJSONDefault() *DefaultError {
 	return r.JSONDefault
 }
 
@@ -1433,7 +1436,7 @@ type GetPredictionTaskResultsResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *DefaultError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *GetPredictionTaskResultsResponse200Headers
 	// Headers429 the parsed response headers for an HTTP 429 response
@@ -1466,7 +1469,7 @@ func (r GetPredictionTaskResultsResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r GetPredictionTaskResultsResponse) GetJSONDefault() *Error {
+func (r GetPredictionTaskResultsResponse) GetJSONDefault() *DefaultError {
 	return r.JSONDefault
 }
 
@@ -1508,7 +1511,7 @@ type GetPredictionTaskStatusResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *PredictionTaskStatus
+	JSON200 *TaskStatus
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -1520,13 +1523,13 @@ type GetPredictionTaskStatusResponse struct {
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *DefaultError
 	// Headers429 the parsed response headers for an HTTP 429 response
 	Headers429 *GetPredictionTaskStatusResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetPredictionTaskStatusResponse) GetJSON200() *PredictionTaskStatus {
+func (r GetPredictionTaskStatusResponse) GetJSON200() *TaskStatus {
 	return r.JSON200
 }
 
@@ -1556,7 +1559,7 @@ func (r GetPredictionTaskStatusResponse) GetJSON429() *TooManyRequests {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r GetPredictionTaskStatusResponse) GetJSONDefault() *Error {
+func (r GetPredictionTaskStatusResponse) GetJSONDefault() *DefaultError {
 	return r.JSONDefault
 }
 
@@ -1764,8 +1767,8 @@ func (c *ClientWithResponses) GetPredictionTaskStatusWithResponse(ctx context.Co
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /presigned-upload/{prediction_task_uuid} (the `UploadMedia` operationId).
-func (c *ClientWithResponses) UploadMediaWithBodyWithResponse(ctx context.Context, predictionTaskUuid string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadMediaResponse, error) {
-	rsp, err := c.UploadMediaWithBody(ctx, predictionTaskUuid, contentType, body, reqEditors...)
+func (c *ClientWithResponses) UploadMediaWithBodyWithResponse(ctx context.Context, predictionTaskUUID string, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadMediaResponse, error) {
+	rsp, err := c.UploadMediaWithBody(ctx, predictionTaskUUID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -1829,7 +1832,7 @@ func ParsePredictResponse(rsp *http.Response) (*PredictResponse, error) {
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest DefaultError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -1903,7 +1906,7 @@ func ParseBeginPredictionTaskResponse(rsp *http.Response) (*BeginPredictionTaskR
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest DefaultError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -1977,7 +1980,7 @@ func ParseGetPredictionTaskResultsResponse(rsp *http.Response) (*GetPredictionTa
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest DefaultError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -2033,7 +2036,7 @@ func ParseGetPredictionTaskStatusResponse(rsp *http.Response) (*GetPredictionTas
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest PredictionTaskStatus
+		var dest TaskStatus
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -2075,7 +2078,7 @@ func ParseGetPredictionTaskStatusResponse(rsp *http.Response) (*GetPredictionTas
 		response.JSON429 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest DefaultError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -2154,7 +2157,7 @@ type ServerInterface interface {
 	GetPredictionTaskStatus(w http.ResponseWriter, r *http.Request, params GetPredictionTaskStatusParams)
 	// UploadMedia Upload media to a presigned POST (storage, not the API)
 	// (POST /presigned-upload/{prediction_task_uuid})
-	UploadMedia(w http.ResponseWriter, r *http.Request, predictionTaskUuid string)
+	UploadMedia(w http.ResponseWriter, r *http.Request, predictionTaskUUID string)
 }
 
 // ServerInterfaceWrapper converts contexts to parameters.
@@ -2205,7 +2208,7 @@ func (siw *ServerInterfaceWrapper) GetPredictionTaskResults(w http.ResponseWrite
 
 	// ------------- Required query parameter "predictionTaskUuid" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "predictionTaskUuid", r.URL.Query(), &params.PredictionTaskUuid, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "predictionTaskUuid", r.URL.Query(), &params.PredictionTaskUUID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -2251,7 +2254,7 @@ func (siw *ServerInterfaceWrapper) GetPredictionTaskStatus(w http.ResponseWriter
 
 	// ------------- Required query parameter "predictionTaskUuid" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "predictionTaskUuid", r.URL.Query(), &params.PredictionTaskUuid, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "predictionTaskUuid", r.URL.Query(), &params.PredictionTaskUUID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -2280,16 +2283,16 @@ func (siw *ServerInterfaceWrapper) UploadMedia(w http.ResponseWriter, r *http.Re
 	_ = err
 
 	// ------------- Path parameter "prediction_task_uuid" -------------
-	var predictionTaskUuid string
+	var predictionTaskUUID string
 
-	err = runtime.BindStyledParameterWithOptions("simple", "prediction_task_uuid", r.PathValue("prediction_task_uuid"), &predictionTaskUuid, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "prediction_task_uuid", r.PathValue("prediction_task_uuid"), &predictionTaskUUID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "prediction_task_uuid", Err: err})
 		return
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.UploadMedia(w, r, predictionTaskUuid)
+		siw.Handler.UploadMedia(w, r, predictionTaskUUID)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {

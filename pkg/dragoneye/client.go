@@ -1,13 +1,10 @@
 package dragoneye
 
 import (
-	"errors"
-	"net/http"
-	"strings"
+	"context"
 	"time"
 
 	"github.com/aiclients/sdk-go/gen/dragoneyeapi"
-	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/internal/core"
 	"github.com/aiclients/sdk-go/pkg/internal/transport"
 	"github.com/aiclients/sdk-go/pkg/option"
@@ -26,9 +23,6 @@ const (
 	// HeaderAPIKey carries the API key on every API call (never on the
 	// media upload).
 	HeaderAPIKey = "X-API-Key"
-	// ResponseVersion is the results format this client asks for: a ZIP of
-	// object-forward Parquet files.
-	ResponseVersion = "parquet_object"
 
 	// StatusPredicted is the status of a task that finished successfully.
 	StatusPredicted = "predicted"
@@ -47,15 +41,18 @@ const (
 
 // Client talks to the Dragoneye API. It is safe for concurrent use.
 type Client struct {
-	core   *core.Client
-	raw    *dragoneyeapi.Client
-	upload *transport.Transport // no credentials: presigned uploads carry no API key
+	// Predictions runs predictions on images and videos, waits for them
+	// and fetches their results.
+	Predictions *PredictionService
+
+	core *core.Client
+	raw  *dragoneyeapi.Client
 }
 
 // NewClient builds a client. Without option.WithAPIKey (or WithAPIKeyFunc)
 // the key is read from DRAGONEYE_API_KEY; no key at all is an
-// *apierror.InputError. Without option.WithBaseURL the base URL is read from
-// DRAGONEYE_BASE_URL, else DefaultBaseURL.
+// *apierror.CredentialError. Without option.WithBaseURL the base URL is read
+// from DRAGONEYE_BASE_URL, else DefaultBaseURL.
 //
 // Retries default to the official SDK's policy (see DefaultMaxRetries);
 // option.WithMaxRetries, WithRetryBackoff and WithMaxRetryTime change it.
@@ -72,51 +69,39 @@ func NewClient(opts ...option.RequestOption) (*Client, error) {
 		EnvAPIKey:      EnvAPIKey,
 		EnvBaseURL:     EnvBaseURL,
 		DefaultBaseURL: DefaultBaseURL,
-		Auth:           auth,
+		Credentials:    &core.Auth{APIKey: &core.Credential{Name: "API key", Header: HeaderAPIKey}},
 	}, append(defaults, opts...))
 	if err != nil {
 		return nil, err
 	}
-	if c.Config.APIKey == nil {
-		return nil, &apierror.InputError{Service: ServiceName, Field: "API key",
-			Reason: "not set; set " + EnvAPIKey + " or pass option.WithAPIKey"}
-	}
-	raw, err := dragoneyeapi.NewClient(c.Config.BaseURL, dragoneyeapi.WithHTTPClient(c.Transport))
+	raw, err := dragoneyeapi.NewClient(c.Config.BaseURL, dragoneyeapi.WithHTTPClient(c.Doer()))
 	if err != nil {
 		return nil, err
 	}
-	return &Client{core: c, raw: raw, upload: transport.New(ServiceName, c.Config, nil)}, nil
+	return &Client{
+		core: c,
+		raw:  raw,
+		// The presigned upload goes to storage and must not carry the API
+		// key: it has a transport of its own, without credentials.
+		Predictions: &PredictionService{core: c, raw: raw, upload: transport.New(ServiceName, c.Config, nil)},
+	}, nil
 }
 
 // Raw returns the generated client for every operation of
-// specs/dragoneye.yaml. It sends through the same transport (API key,
-// retries, middleware, logging) and uses the client's base URL.
+// specs/dragoneye.yaml. It sends through the same request loop (API key,
+// retries, middleware, logging, per-call base URL) and uses the client's
+// base URL.
 func (c *Client) Raw() *dragoneyeapi.Client { return c.raw }
 
 // BaseURL returns the client's API base URL.
 func (c *Client) BaseURL() string { return c.core.Config.BaseURL }
 
-// auth sets X-API-Key on every attempt.
-func auth(req *http.Request, cfg *option.Config) error {
-	if cfg.APIKey == nil {
-		return &apierror.InputError{Service: ServiceName, Field: "API key", Reason: "not set"}
-	}
-	key, err := cfg.APIKey(req.Context())
-	if err != nil {
-		return &apierror.InputError{Service: ServiceName, Field: "API key", Reason: "getting it failed: " + err.Error()}
-	}
-	if strings.TrimSpace(key) == "" {
-		return &apierror.InputError{Service: ServiceName, Field: "API key", Reason: "must not be empty"}
-	}
-	req.Header.Set(HeaderAPIKey, key)
-	return nil
-}
-
-// detailOf returns the service's message of an *apierror.Error in err.
-func detailOf(err error) string {
-	var ae *apierror.Error
-	if errors.As(err, &ae) {
-		return ae.Message
-	}
-	return ""
+// Do is the escape hatch for endpoints this package does not cover: it sends
+// method to path (relative to the base URL; a query is allowed) through the
+// same call path as every other call (API key, retries, error mapping). in is
+// the body: nil, []byte or io.Reader sent as is, anything else as JSON. out
+// receives the decoded JSON response (nil discards it; *[]byte takes it raw).
+// A non-2xx status is an *apierror.Error.
+func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts ...option.RequestOption) error {
+	return c.core.Do(ctx, method, path, in, out, opts...)
 }

@@ -3,19 +3,16 @@ package dragoneye_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/aiclients/sdk-go/gen/dragoneyeapi"
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/dragoneye"
 	"github.com/aiclients/sdk-go/pkg/dragoneye/dragoneyetest"
-	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
@@ -37,313 +34,12 @@ func newClient(t *testing.T, srv *dragoneyetest.Server, opts ...option.RequestOp
 	return c
 }
 
-var fast = dragoneye.PredictParams{ModelName: dragoneyetest.DefaultModel, PollInterval: time.Millisecond}
-
-func TestPredictImage(t *testing.T) {
-	srv := dragoneyetest.NewServer(t)
-	c := newClient(t, srv)
-	media, err := dragoneye.MediaFromBytes(jpegBytes, "house.jpg")
-	require.NoError(t, err)
-	require.Equal(t, "image/jpeg", media.MIMEType())
-
-	var seen []string
-	p := fast
-	p.Fields = map[string]string{"molecule_backend_override": "x"}
-	p.OnStatus = func(s dragoneye.TaskStatus) { seen = append(seen, s.Status) }
-	res, err := c.PredictImage(context.Background(), media, p)
-	require.NoError(t, err)
-	require.Equal(t, dragoneyetest.DefaultPrediction().ImageObjects, res.Objects)
-	require.Equal(t, "house.jpg", res.OriginalFileName)
-	require.Equal(t, []string{"queued", "predicting", "predicted"}, seen)
-
-	task, ok := srv.Task(res.PredictionTaskUUID)
-	require.True(t, ok)
-	require.Equal(t, "image", task.Kind)
-	require.Equal(t, int64(len(jpegBytes)), task.UploadBytes)
-	require.Equal(t, "image/jpeg", task.UploadContentType)
-	require.Equal(t, "house.jpg", task.FileName)
-	require.Equal(t, 0, task.FramesPerSecond)
-	require.Equal(t, map[string]string{"molecule_backend_override": "x"}, task.Fields)
-
-	// The upload carried no API key and a Content-Length; every API call did.
-	var ops []string
-	for _, r := range srv.Requests() {
-		ops = append(ops, r.Operation)
-		if r.Operation == "uploadMedia" {
-			require.Empty(t, r.Header.Get("X-API-Key"))
-			require.NotEmpty(t, r.Header.Get("Content-Length"))
-		} else {
-			require.Equal(t, dragoneyetest.APIKey, r.Header.Get("X-API-Key"))
-		}
-	}
-	require.Equal(t, []string{"beginPredictionTask", "uploadMedia", "predict", "getPredictionTaskStatus",
-		"getPredictionTaskStatus", "getPredictionTaskStatus", "getPredictionTaskResults"}, ops)
-	begin := string(srv.Requests()[0].Body)
-	require.Contains(t, begin, "mimetype=image%2Fjpeg")
-	require.Contains(t, begin, "response_version=parquet_object")
-	require.NotContains(t, begin, "frames_per_second")
-	require.Empty(t, srv.Violations())
-}
-
-func TestPredictVideo(t *testing.T) {
-	objs, frames := sampleVideo()
-	srv := dragoneyetest.NewServer(t, dragoneyetest.WithModel("m/video", dragoneyetest.Prediction{
-		Polls: -1, VideoObjects: objs, FrameTimestampsUs: frames,
-	}))
-	c := newClient(t, srv)
-	path := filepath.Join(t.TempDir(), "clip.mp4")
-	require.NoError(t, os.WriteFile(path, mp4Bytes, 0o600))
-
-	tests := []struct {
-		name  string
-		media func() *dragoneye.Media
-		fps   int
-		want  int
-	}{
-		{"path", func() *dragoneye.Media { m, err := dragoneye.MediaFromPath(path); require.NoError(t, err); return m }, 0, 1},
-		{"reader of unknown size", func() *dragoneye.Media {
-			m, err := dragoneye.MediaFromReader(io.MultiReader(bytes.NewReader(mp4Bytes)), "")
-			require.NoError(t, err)
-			return m
-		}, 3, 3},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			m := tc.media()
-			require.Equal(t, "video/mp4", m.MIMEType())
-			res, err := c.PredictVideo(context.Background(), m, dragoneye.PredictParams{ModelName: "m/video", FramesPerSecond: tc.fps, PollInterval: time.Millisecond})
-			require.NoError(t, err)
-			require.Equal(t, tc.want, res.FramesPerSecond)
-			require.Equal(t, normaliseVideo(objs), res.Objects)
-			require.Equal(t, []int64{0, 1_000_000, 2_000_000, 3_000_000, 4_000_000}, res.FrameTimestampsUs)
-			task, _ := srv.Task(res.PredictionTaskUUID)
-			require.Equal(t, int64(len(mp4Bytes)), task.UploadBytes)
-			require.Equal(t, tc.want, task.FramesPerSecond)
-			require.Equal(t, m.Name(), res.OriginalFileName)
-			for _, r := range srv.Requests() {
-				if r.Operation == "uploadMedia" {
-					require.NotEmpty(t, r.Header.Get("Content-Length"), "uploads carry a Content-Length")
-				}
-			}
-
-			frame, dets := res.DetectionsAt(1100 * time.Millisecond)
-			require.Equal(t, int64(1_000_000), frame)
-			require.Len(t, dets, 2)
-		})
-	}
-	require.Empty(t, srv.Violations())
-}
-
-func TestPredictRefusesBadInputBeforeAnyRequest(t *testing.T) {
-	srv := dragoneyetest.NewServer(t)
-	c := newClient(t, srv)
-	video, err := dragoneye.MediaFromBytes(mp4Bytes, "a.mp4")
-	require.NoError(t, err)
-	image, err := dragoneye.MediaFromBytes(jpegBytes, "")
-	require.NoError(t, err)
-	require.Equal(t, "image/jpeg", image.MIMEType(), "sniffed from the content")
-
-	tests := []struct {
-		name string
-		call func() error
-	}{
-		{"video to PredictImage", func() error { _, err := c.PredictImage(context.Background(), video, fast); return err }},
-		{"image to PredictVideo", func() error { _, err := c.PredictVideo(context.Background(), image, fast); return err }},
-		{"nil media", func() error { _, err := c.PredictImage(context.Background(), nil, fast); return err }},
-		{"no model", func() error {
-			_, err := c.PredictImage(context.Background(), image, dragoneye.PredictParams{})
-			return err
-		}},
-		{"negative fps", func() error {
-			_, err := c.PredictVideo(context.Background(), video, dragoneye.PredictParams{ModelName: "m", FramesPerSecond: -1})
-			return err
-		}},
-		{"empty task id", func() error { _, err := c.Status(context.Background(), " "); return err }},
-		{"reserved extra field", func() error {
-			_, err := c.PredictImage(context.Background(), image, dragoneye.PredictParams{ModelName: "m", Fields: map[string]string{"mimetype": "video/mp4"}})
-			return err
-		}},
-		{"bad max results size", func() error {
-			_, err := c.ImageResults(context.Background(), "t", dragoneye.WithMaxResultsSize(0))
-			return err
-		}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			var ie *apierror.InputError
-			require.ErrorAs(t, tc.call(), &ie)
-		})
-	}
-	require.Empty(t, srv.Requests())
-}
-
-func TestMediaTypes(t *testing.T) {
-	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
-	tests := []struct {
-		name    string
-		data    []byte
-		file    string
-		opts    []dragoneye.MediaOption
-		want    string
-		wantErr bool
-	}{
-		{"extension", []byte("x"), "a.MOV", nil, "video/quicktime", false},
-		{"sniffed png", png, "", nil, "image/png", false},
-		{"sniffed mp4", mp4Bytes, "noext", nil, "video/mp4", false},
-		{"explicit", []byte("x"), "", []dragoneye.MediaOption{dragoneye.WithMIMEType("video/x-custom")}, "video/x-custom", false},
-		{"unknown", []byte("hello"), "notes", nil, "", true},
-		// A given type must be one type/subtype: it goes into the upload's
-		// part header and the begin form as it is.
-		{"header injection", []byte("x"), "", []dragoneye.MediaOption{dragoneye.WithMIMEType("image/jpeg\r\nX-Injected: 1")}, "", true},
-		{"no subtype", []byte("x"), "", []dragoneye.MediaOption{dragoneye.WithMIMEType("image/")}, "", true},
-		{"parameters dropped", []byte("x"), "", []dragoneye.MediaOption{dragoneye.WithMIMEType("Image/JPEG; q=1")}, "image/jpeg", false},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			m, err := dragoneye.MediaFromBytes(tc.data, tc.file, tc.opts...)
-			if tc.wantErr {
-				var ie *apierror.InputError
-				require.ErrorAs(t, err, &ie)
-				return
-			}
-			require.NoError(t, err)
-			require.Equal(t, tc.want, m.MIMEType())
-		})
-	}
-	_, err := dragoneye.MediaFromPath(filepath.Join(t.TempDir(), "missing.jpg"))
-	var ie *apierror.InputError
-	require.ErrorAs(t, err, &ie)
-
-	// A reader-based Media serves one upload.
-	srv := dragoneyetest.NewServer(t)
-	c := newClient(t, srv)
-	m, err := dragoneye.MediaFromReader(bytes.NewReader(jpegBytes), "a.jpg")
-	require.NoError(t, err)
-	_, err = c.PredictImage(context.Background(), m, fast)
-	require.NoError(t, err)
-	_, err = c.PredictImage(context.Background(), m, fast)
-	var ue *dragoneye.UploadError
-	require.ErrorAs(t, err, &ue)
-	require.ErrorAs(t, err, &ie)
-}
-
-func TestPredictErrors(t *testing.T) {
-	srv := dragoneyetest.NewServer(t,
-		dragoneyetest.WithModel("m/fail", dragoneyetest.Prediction{Polls: 1, Fail: "failed_prediction"}),
-		dragoneyetest.WithModel("m/slow", dragoneyetest.Prediction{Polls: 1 << 30}),
-	)
-	image, err := dragoneye.MediaFromBytes(jpegBytes, "a.jpg")
-	require.NoError(t, err)
-	ctx := context.Background()
-
-	t.Run("failed task", func(t *testing.T) {
-		c := newClient(t, srv)
-		_, err := c.PredictImage(ctx, image, dragoneye.PredictParams{ModelName: "m/fail", PollInterval: time.Millisecond})
-		var te *dragoneye.TaskError
-		require.ErrorAs(t, err, &te)
-		require.Equal(t, "failed_prediction", te.Status)
-		require.NotEmpty(t, te.TaskID)
-		// Its results are unavailable, with the service's detail.
-		_, err = c.ImageResults(ctx, te.TaskID)
-		var ru *dragoneye.ResultsUnavailableError
-		require.ErrorAs(t, err, &ru)
-		require.Contains(t, ru.Detail, "has not completed")
-		var ae *apierror.Error
-		require.ErrorAs(t, err, &ae)
-		require.Equal(t, http.StatusBadRequest, ae.StatusCode)
-	})
-
-	t.Run("timeout", func(t *testing.T) {
-		c := newClient(t, srv)
-		start := time.Now()
-		_, err := c.PredictImage(ctx, image, dragoneye.PredictParams{ModelName: "m/slow", Timeout: 60 * time.Millisecond, PollInterval: 5 * time.Millisecond})
-		var te *dragoneye.TimeoutError
-		require.ErrorAs(t, err, &te)
-		require.NotEmpty(t, te.TaskID)
-		require.Equal(t, "predicting", te.LastStatus)
-		require.ErrorIs(t, err, context.DeadlineExceeded)
-		require.Less(t, time.Since(start), 5*time.Second)
-	})
-
-	t.Run("cancelled", func(t *testing.T) {
-		c := newClient(t, srv)
-		cctx, cancel := context.WithCancel(ctx)
-		p := dragoneye.PredictParams{ModelName: "m/slow", PollInterval: 5 * time.Millisecond}
-		p.OnStatus = func(dragoneye.TaskStatus) { cancel() }
-		_, err := c.PredictImage(cctx, image, p)
-		var te *dragoneye.TimeoutError
-		require.ErrorAs(t, err, &te)
-		require.ErrorIs(t, err, context.Canceled)
-	})
-
-	t.Run("wrong API key", func(t *testing.T) {
-		c := newClient(t, srv, option.WithAPIKey("nope"))
-		_, err := c.PredictImage(ctx, image, fast)
-		var be *dragoneye.BeginError
-		require.ErrorAs(t, err, &be)
-		require.Equal(t, "Invalid API key", be.Detail)
-		require.NotContains(t, err.Error(), "nope")
-	})
-
-	t.Run("429 retried with Retry-After", func(t *testing.T) {
-		srv.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/prediction-task/begin", Nth: 1, Times: 2, Status: 429, RetryAfter: "0"})
-		srv.InjectFault(emulator.Fault{Method: http.MethodGet, Path: "/prediction-task/results", Nth: 1, Status: 429, RetryAfter: "0"})
-		c := newClient(t, srv)
-		_, err := c.PredictImage(ctx, image, fast)
-		require.NoError(t, err)
-		srv.ClearFaults()
-	})
-
-	t.Run("429 without retries", func(t *testing.T) {
-		srv.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/prediction-task/begin", Status: 429})
-		defer srv.ClearFaults()
-		c := newClient(t, srv, option.WithMaxRetries(0))
-		_, err := c.PredictImage(ctx, image, fast)
-		var be *dragoneye.BeginError
-		require.ErrorAs(t, err, &be)
-		var ae *apierror.Error
-		require.ErrorAs(t, err, &ae)
-		require.Equal(t, http.StatusTooManyRequests, ae.StatusCode)
-	})
-
-	t.Run("upload rejected", func(t *testing.T) {
-		srv.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/presigned-upload/{prediction_task_uuid}", Status: 403})
-		defer srv.ClearFaults()
-		c := newClient(t, srv)
-		_, err := c.PredictImage(ctx, image, fast)
-		var ue *dragoneye.UploadError
-		require.ErrorAs(t, err, &ue)
-		require.NotEmpty(t, ue.TaskID)
-	})
-
-	t.Run("predict rejected", func(t *testing.T) {
-		srv.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/predict", Status: 400, Body: `{"detail":"unknown model"}`})
-		defer srv.ClearFaults()
-		c := newClient(t, srv)
-		_, err := c.PredictImage(ctx, image, fast)
-		var te *dragoneye.TaskError
-		require.ErrorAs(t, err, &te)
-		require.Contains(t, err.Error(), "unknown model")
-	})
-
-	t.Run("status fails while waiting", func(t *testing.T) {
-		srv.InjectFault(emulator.Fault{Method: http.MethodGet, Path: "/prediction-task/status", Status: 404, Body: `{"detail":"Prediction task not found"}`})
-		defer srv.ClearFaults()
-		c := newClient(t, srv)
-		_, err := c.PredictImage(ctx, image, fast)
-		var te *dragoneye.TaskError
-		require.ErrorAs(t, err, &te)
-		var ae *apierror.Error
-		require.ErrorAs(t, err, &ae)
-		require.Equal(t, 404, ae.StatusCode)
-	})
-}
-
 func TestNewClientNeedsAPIKey(t *testing.T) {
 	t.Setenv(dragoneye.EnvAPIKey, "")
 	_, err := dragoneye.NewClient()
-	var ie *apierror.InputError
-	require.ErrorAs(t, err, &ie)
+	var ce *apierror.CredentialError
+	require.ErrorAs(t, err, &ce)
+	require.Equal(t, dragoneye.ServiceName, ce.Service)
 	require.Contains(t, err.Error(), dragoneye.EnvAPIKey)
 
 	t.Setenv(dragoneye.EnvAPIKey, "from-env")
@@ -353,68 +49,42 @@ func TestNewClientNeedsAPIKey(t *testing.T) {
 	require.NotNil(t, c.Raw())
 }
 
-func TestStatusAndResultsOfKnownTask(t *testing.T) {
+// Every way to make a call (a service method, Do, the generated client of
+// Raw) goes through the one call path: the API key is sent, and a per-call
+// option.WithBaseURL reaches another server for that call only.
+func TestOneCallPath(t *testing.T) {
 	srv := dragoneyetest.NewServer(t)
-	c := newClient(t, srv)
-	video, err := dragoneye.MediaFromBytes(mp4Bytes, "v.mp4")
+	c, err := dragoneye.NewClient(option.WithAPIKey(dragoneyetest.APIKey), option.WithBaseURL("http://127.0.0.1:1"), option.WithMaxRetries(0))
 	require.NoError(t, err)
-	res, err := c.PredictVideo(context.Background(), video, fast)
-	require.NoError(t, err)
+	ctx := context.Background()
+	at := option.WithBaseURL(srv.URL)
 
-	st, err := c.Status(context.Background(), res.PredictionTaskUUID)
-	require.NoError(t, err)
-	require.True(t, st.Succeeded())
-	require.Equal(t, "video", st.PredictionType)
-
-	again, err := c.VideoResults(context.Background(), res.PredictionTaskUUID)
-	require.NoError(t, err)
-	require.Equal(t, res, again)
-
-	_, err = c.Status(context.Background(), "no-such-task")
+	_, err = c.Predictions.Status(ctx, "no-such-task", at)
 	var ae *apierror.Error
 	require.ErrorAs(t, err, &ae)
-	require.Equal(t, 404, ae.StatusCode)
-}
+	require.Equal(t, http.StatusNotFound, ae.StatusCode, "the per-call base URL reached the emulator")
 
-func TestMaxResultsSize(t *testing.T) {
-	srv := dragoneyetest.NewServer(t)
-	c := newClient(t, srv)
-	image, err := dragoneye.MediaFromBytes(jpegBytes, "a.jpg")
+	var st dragoneye.TaskStatus
+	err = c.Do(ctx, http.MethodGet, "/prediction-task/status?predictionTaskUuid=no-such-task", nil, &st, at)
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, http.StatusNotFound, ae.StatusCode)
+	require.Equal(t, "Prediction task not found", ae.Message)
+
+	_, err = c.Predictions.Status(ctx, "no-such-task")
+	var te *apierror.TransportError
+	require.ErrorAs(t, err, &te, "without the option, the client's base URL is used")
+
+	reqs := srv.Requests()
+	require.Len(t, reqs, 2)
+	for _, r := range reqs {
+		require.Equal(t, dragoneyetest.APIKey, r.Header.Get(dragoneye.HeaderAPIKey))
+	}
+
+	// The generated client sends through the same loop (API key included).
+	raw, err := dragoneye.NewClient(option.WithAPIKey(dragoneyetest.APIKey), option.WithBaseURL(srv.URL))
 	require.NoError(t, err)
-	res, err := c.PredictImage(context.Background(), image, fast)
+	resp, err := raw.Raw().GetPredictionTaskStatus(ctx, &dragoneyeapi.GetPredictionTaskStatusParams{PredictionTaskUUID: "no-such-task"})
 	require.NoError(t, err)
-
-	_, err = c.ImageResults(context.Background(), res.PredictionTaskUUID, dragoneye.WithMaxResultsSize(100))
-	var re *dragoneye.ResultsError
-	require.ErrorAs(t, err, &re)
-	require.Equal(t, res.PredictionTaskUUID, re.TaskID)
-	require.Contains(t, re.Reason, "over the limit of 100")
-
-	again, err := c.ImageResults(context.Background(), res.PredictionTaskUUID, dragoneye.WithMaxResultsSize(1<<20))
-	require.NoError(t, err)
-	require.Equal(t, res, again)
-}
-
-// A 24 MiB video from a reader of unknown size: spooled, uploaded with a
-// Content-Length, and counted in full by the emulator (which skips body
-// validation above 8 MiB and streams the multipart body).
-func TestLargeUploadFromReader(t *testing.T) {
-	srv := dragoneyetest.NewServer(t, dragoneyetest.WithModel("m", dragoneyetest.Prediction{Polls: -1}))
-	c := newClient(t, srv)
-	const size = 24 << 20
-	r := io.MultiReader(bytes.NewReader(mp4Bytes), io.LimitReader(zeroReader{}, size-int64(len(mp4Bytes))))
-	m, err := dragoneye.MediaFromReader(r, "big.mp4")
-	require.NoError(t, err)
-	require.Equal(t, int64(-1), m.Size())
-	res, err := c.PredictVideo(context.Background(), m, dragoneye.PredictParams{ModelName: "m", PollInterval: time.Millisecond})
-	require.NoError(t, err)
-	task, _ := srv.Task(res.PredictionTaskUUID)
-	require.Equal(t, int64(size), task.UploadBytes)
-}
-
-type zeroReader struct{}
-
-func (zeroReader) Read(p []byte) (int, error) {
-	clear(p)
-	return len(p), nil
+	require.NoError(t, resp.Body.Close())
+	require.Equal(t, http.StatusNotFound, resp.StatusCode, "authenticated: not a 401")
 }

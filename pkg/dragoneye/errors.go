@@ -1,102 +1,66 @@
 package dragoneye
 
 import (
-	"fmt"
-	"time"
+	"strings"
 )
 
-// BeginError reports that a prediction task could not be begun
-// (POST /prediction-task/begin). Err is usually an *apierror.Error; Detail
-// is the service's message when it gave one.
-type BeginError struct {
-	Detail string
-	Err    error
-}
+// The steps of a prediction, named in StepError.Step.
+const (
+	// StepBegin is POST /prediction-task/begin (no task exists yet).
+	StepBegin = "begin"
+	// StepUpload is the media upload to the task's presigned POST (storage,
+	// not the API).
+	StepUpload = "upload"
+	// StepPredict is POST /predict, which starts the prediction.
+	StepPredict = "predict"
+	// StepStatus is a GET /prediction-task/status while waiting.
+	StepStatus = "status"
+	// StepResults is GET /prediction-task/results.
+	StepResults = "results"
+)
 
-// Error implements error.
-func (e *BeginError) Error() string {
-	return "dragoneye: beginning prediction task: " + errText(e.Detail, e.Err)
-}
-
-// Unwrap returns the underlying error.
-func (e *BeginError) Unwrap() error { return e.Err }
-
-// UploadError reports that the media could not be uploaded to the presigned
-// POST of a task.
-type UploadError struct {
+// StepError reports that one step of a prediction failed: which step, and
+// the task it belongs to. A prediction is several HTTP calls, one of them to
+// a storage bucket rather than the API; the error of the call alone (Err,
+// usually an *apierror.Error or *apierror.TransportError) does not say
+// whether a task exists (TaskID is "" only for StepBegin) nor which step of
+// the prediction it was. A task that ran and failed is an
+// *apierror.RunError instead, a wait that gave up an *apierror.TimeoutError.
+type StepError struct {
+	// Step is one of StepBegin, StepUpload, StepPredict, StepStatus and
+	// StepResults.
+	Step string
+	// TaskID is the prediction task, "" when the begin step failed.
 	TaskID string
-	Err    error
+	// Err is the step's error.
+	Err error
 }
 
-// Error implements error.
-func (e *UploadError) Error() string {
-	return fmt.Sprintf("dragoneye: uploading media of task %s: %v", e.TaskID, e.Err)
-}
-
-// Unwrap returns the underlying error.
-func (e *UploadError) Unwrap() error { return e.Err }
-
-// TaskError reports a prediction task that could not be started
-// (POST /predict failed; Err is set), whose status could not be read while
-// waiting (Err is set), or that ended in a status starting with "failed"
-// (Status is set).
-type TaskError struct {
-	TaskID string
-	Status string
-	Err    error
-}
-
-// Error implements error.
-func (e *TaskError) Error() string {
-	if e.Status != "" {
-		return fmt.Sprintf("dragoneye: prediction task %s failed: %s", e.TaskID, e.Status)
+// Error renders e.g. "dragoneye: prediction task t-1: upload: POST
+// https://storage/…: HTTP 403 Forbidden: …", without repeating the service
+// name of Err.
+func (e *StepError) Error() string {
+	var b strings.Builder
+	b.WriteString(ServiceName + ": ")
+	if e.TaskID == "" {
+		b.WriteString("prediction")
+	} else {
+		b.WriteString("prediction task " + e.TaskID)
 	}
-	return fmt.Sprintf("dragoneye: prediction task %s: %v", e.TaskID, e.Err)
+	b.WriteString(": " + e.Step)
+	if e.Err != nil {
+		b.WriteString(": " + trimService(e.Err.Error()))
+	}
+	return b.String()
 }
 
-// Unwrap returns the underlying error, if any.
-func (e *TaskError) Unwrap() error { return e.Err }
-
-// TimeoutError reports that a task did not finish within the wait's timeout
-// or before its context ended. Err is the *poll.TimeoutError (which unwraps
-// to context.DeadlineExceeded or context.Canceled).
-type TimeoutError struct {
-	TaskID     string
-	LastStatus string
-	Elapsed    time.Duration
-	Err        error
-}
-
-// Error implements error.
-func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("dragoneye: prediction task %s did not complete within %s (last status %q): %v",
-		e.TaskID, e.Elapsed.Round(time.Millisecond), e.LastStatus, e.Err)
-}
-
-// Unwrap returns the underlying error.
-func (e *TimeoutError) Unwrap() error { return e.Err }
-
-// ResultsUnavailableError reports that the results of a task could not be
-// fetched (GET /prediction-task/results failed, e.g. 400 while the task is
-// not finished). Err is usually an *apierror.Error.
-type ResultsUnavailableError struct {
-	TaskID string
-	Detail string
-	Err    error
-}
-
-// Error implements error.
-func (e *ResultsUnavailableError) Error() string {
-	return fmt.Sprintf("dragoneye: results of task %s unavailable: %s", e.TaskID, errText(e.Detail, e.Err))
-}
-
-// Unwrap returns the underlying error.
-func (e *ResultsUnavailableError) Unwrap() error { return e.Err }
+// Unwrap returns Err.
+func (e *StepError) Unwrap() error { return e.Err }
 
 // ResultsError reports a results body that could not be decoded: not a ZIP
 // or Parquet file, a corrupt archive or Parquet file, a member over the size
 // limit, a missing predictions.parquet or a missing X-Frames-Per-Second
-// header on a video.
+// header on a video. No shared error kind describes a bad Parquet payload.
 type ResultsError struct {
 	TaskID string
 	Reason string
@@ -106,21 +70,16 @@ type ResultsError struct {
 // Error implements error.
 func (e *ResultsError) Error() string {
 	if e.TaskID == "" {
-		return "dragoneye: bad results: " + e.Reason
+		return ServiceName + ": bad results: " + e.Reason
 	}
-	return fmt.Sprintf("dragoneye: bad results of task %s: %s", e.TaskID, e.Reason)
+	return ServiceName + ": bad results of task " + e.TaskID + ": " + e.Reason
 }
 
 // Unwrap returns the underlying error, if any.
 func (e *ResultsError) Unwrap() error { return e.Err }
 
-func errText(detail string, err error) string {
-	switch {
-	case detail != "":
-		return detail
-	case err != nil:
-		return err.Error()
-	default:
-		return "unknown error"
-	}
+// trimService drops the "dragoneye: " an inner error starts with, so that a
+// wrapping error names the service once.
+func trimService(msg string) string {
+	return strings.TrimPrefix(msg, ServiceName+": ")
 }

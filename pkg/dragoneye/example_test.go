@@ -7,6 +7,7 @@ import (
 	"log"
 	"time"
 
+	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/dragoneye"
 	"github.com/aiclients/sdk-go/pkg/dragoneye/dragoneyetest"
 	"github.com/aiclients/sdk-go/pkg/option"
@@ -39,7 +40,7 @@ func ExampleNewClient() {
 	// Output: https://api.dragoneye.ai
 }
 
-func ExampleClient_PredictImage() {
+func ExamplePredictionService_Image() {
 	srv, client := startEmulator()
 	defer srv.Close()
 
@@ -49,14 +50,21 @@ func ExampleClient_PredictImage() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	res, err := client.PredictImage(context.Background(), media, dragoneye.PredictParams{
-		ModelName:    "recognize_anything/demo",
-		PollInterval: 10 * time.Millisecond, // default 1 s
+	res, err := client.Predictions.Image(context.Background(), media, dragoneye.PredictParams{
+		ModelName: "recognize_anything/demo",
+		Wait: dragoneye.WaitOptions{
+			Interval: 10 * time.Millisecond, // default 1 s
+			Timeout:  time.Minute,
+		},
 	})
-	var timeout *dragoneye.TimeoutError
-	if errors.As(err, &timeout) {
-		log.Fatalf("task %s is still running", timeout.TaskID)
-	} else if err != nil {
+	var timeout *apierror.TimeoutError
+	var failed *apierror.RunError
+	switch {
+	case errors.As(err, &timeout):
+		log.Fatalf("task %s is still running", timeout.ID)
+	case errors.As(err, &failed):
+		log.Fatalf("task %s failed: %s", failed.ID, failed.Status)
+	case err != nil:
 		log.Fatal(err)
 	}
 	for _, o := range res.Objects {
@@ -66,7 +74,7 @@ func ExampleClient_PredictImage() {
 	// Output: object 1: House (detached) 0.92 box [0.12 0.25 0.55 0.78]
 }
 
-func ExampleClient_PredictVideo() {
+func ExamplePredictionService_Video() {
 	srv, client := startEmulator()
 	defer srv.Close()
 
@@ -74,10 +82,10 @@ func ExampleClient_PredictVideo() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	res, err := client.PredictVideo(context.Background(), media, dragoneye.PredictParams{
+	res, err := client.Predictions.Video(context.Background(), media, dragoneye.PredictParams{
 		ModelName:       "recognize_anything/demo",
 		FramesPerSecond: 1,
-		PollInterval:    10 * time.Millisecond,
+		Wait:            dragoneye.WaitOptions{Interval: 10 * time.Millisecond},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -118,4 +126,49 @@ func ExampleVideoResult_DetectionsAt() {
 	// nearest frame (µs): 1000000
 	// object 1 (House (detached)) at [0.13 0.25 0.53 0.78]
 	// object 3 (Truck) at [0.5 0.25 0.9 0.78]
+}
+
+// Status and Wait work on a task id, e.g. one kept from an earlier run;
+// Progress sees every status read.
+func ExamplePredictionService_Wait() {
+	srv, client := startEmulator()
+	defer srv.Close()
+
+	media, err := dragoneye.MediaFromBytes(jpegBytes, "house.jpg")
+	if err != nil {
+		log.Fatal(err)
+	}
+	res, err := client.Predictions.Image(context.Background(), media, dragoneye.PredictParams{
+		ModelName: "recognize_anything/demo",
+		Wait:      dragoneye.WaitOptions{Interval: time.Millisecond},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	st, err := client.Predictions.Wait(context.Background(), res.PredictionTaskUUID, dragoneye.WaitOptions{
+		Interval: 10 * time.Millisecond,
+		Progress: func(check int, s dragoneye.TaskStatus) { fmt.Println("check", check, s.Status) },
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(st.PredictionType, st.Succeeded())
+	// Output:
+	// check 1 predicted
+	// image true
+}
+
+// Do reaches an endpoint through the client's call path (API key, retries,
+// errors); here the status of a task, decoded into the generated type.
+func ExampleClient_Do() {
+	srv, client := startEmulator()
+	defer srv.Close()
+
+	var st dragoneye.TaskStatus
+	err := client.Do(context.Background(), "GET", "/prediction-task/status?predictionTaskUuid=no-such-task", nil, &st)
+	var apiErr *apierror.Error
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.Message)
+	}
+	// Output: 404 Prediction task not found
 }

@@ -44,9 +44,10 @@ func TestRetryPolicy(t *testing.T) {
 		srv.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/prediction-task/begin", Status: 429})
 		defer srv.ClearFaults()
 		c := newClient(t, srv) // default retry count, millisecond backoff
-		_, err := c.PredictImage(ctx, image, fast)
-		var be *dragoneye.BeginError
-		require.ErrorAs(t, err, &be)
+		_, err := c.Predictions.Image(ctx, image, fast)
+		var se *dragoneye.StepError
+		require.ErrorAs(t, err, &se)
+		require.Equal(t, dragoneye.StepBegin, se.Step)
 		var ae *apierror.Error
 		require.ErrorAs(t, err, &ae)
 		require.Equal(t, http.StatusTooManyRequests, ae.StatusCode)
@@ -60,9 +61,10 @@ func TestRetryPolicy(t *testing.T) {
 		srv.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/presigned-upload/{prediction_task_uuid}", Status: 503})
 		defer srv.ClearFaults()
 		c := newClient(t, srv)
-		_, err := c.PredictImage(ctx, image, fast)
-		var ue *dragoneye.UploadError
-		require.ErrorAs(t, err, &ue)
+		_, err := c.Predictions.Image(ctx, image, fast)
+		var se *dragoneye.StepError
+		require.ErrorAs(t, err, &se)
+		require.Equal(t, dragoneye.StepUpload, se.Step)
 		require.Equal(t, 1, count(srv, http.MethodPost, "/presigned-upload/"))
 	})
 
@@ -71,7 +73,7 @@ func TestRetryPolicy(t *testing.T) {
 		defer srv.ClearFaults()
 		c := newClient(t, srv)
 		start := time.Now()
-		_, err := c.PredictImage(ctx, image, fast)
+		_, err := c.Predictions.Image(ctx, image, fast)
 		require.NoError(t, err)
 		require.GreaterOrEqual(t, time.Since(start), 900*time.Millisecond)
 	})
@@ -89,17 +91,17 @@ func TestAPIKeyNeverLeaks(t *testing.T) {
 	ctx := context.Background()
 
 	c := newClient(t, srv, option.WithAPIKey(key), option.WithLogger(logger))
-	res, err := c.PredictImage(ctx, image, fast)
+	res, err := c.Predictions.Image(ctx, image, fast)
 	require.NoError(t, err)
 	for _, r := range srv.Requests() {
 		if strings.HasPrefix(r.Path, "/presigned-upload/") {
 			require.Empty(t, r.Header.Get(dragoneye.HeaderAPIKey))
 		}
 	}
-	_, err = c.VideoResults(ctx, "no-such-task")
+	_, err = c.Predictions.VideoResults(ctx, "no-such-task")
 	require.Error(t, err)
 	require.NotContains(t, err.Error(), key)
-	_, err = c.Status(ctx, res.PredictionTaskUUID, option.WithAPIKey(key+"-wrong"))
+	_, err = c.Predictions.Status(ctx, res.PredictionTaskUUID, option.WithAPIKey(key+"-wrong"))
 	require.Error(t, err)
 	require.NotContains(t, err.Error(), key)
 	require.NotEmpty(t, logs.String())
@@ -128,7 +130,7 @@ func TestResultsContentLengthIsNotTrustedForAllocation(t *testing.T) {
 	require.NoError(t, err)
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
-	_, err = c.ImageResults(context.Background(), "task")
+	_, err = c.Predictions.ImageResults(context.Background(), "task")
 	runtime.ReadMemStats(&after)
 	require.Error(t, err)
 	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(64<<20), "allocated for a length the server never sent")

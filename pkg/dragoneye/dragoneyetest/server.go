@@ -1,6 +1,7 @@
 package dragoneyetest
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -277,7 +278,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 }
 
 func detail(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, map[string]string{"detail": msg})
+	writeJSON(w, status, dragoneye.ErrorResponse{Detail: msg})
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -344,8 +345,8 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request) {
 		detail(w, http.StatusBadRequest, fmt.Sprintf("Unsupported mimetype %q", mt))
 		return
 	}
-	if v := f.Get("response_version"); v != "" && v != dragoneye.ResponseVersion {
-		detail(w, http.StatusBadRequest, fmt.Sprintf("response_version %q is not served by this emulator (only %s)", v, dragoneye.ResponseVersion))
+	if v := f.Get("response_version"); v != "" && v != string(dragoneye.ResponseVersionParquetObject) {
+		detail(w, http.StatusBadRequest, fmt.Sprintf("response_version %q is not served by this emulator (only %s)", v, dragoneye.ResponseVersionParquetObject))
 		return
 	}
 	fps := 0
@@ -371,18 +372,28 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request) {
 	s.tasks[t.id] = t
 	s.mu.Unlock()
 
-	fields := map[string]any{}
-	for _, fl := range t.fields {
-		fields[fl.name] = fl.value
+	// The policy fields go out in their order (a map would sort them).
+	var fields bytes.Buffer
+	fields.WriteByte('{')
+	for i, fl := range t.fields {
+		if i > 0 {
+			fields.WriteByte(',')
+		}
+		k, _ := json.Marshal(fl.name)
+		v, _ := json.Marshal(fl.value)
+		fields.Write(k)
+		fields.WriteByte(':')
+		fields.Write(v)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"prediction_task_uuid": t.id,
-		"prediction_type":      kind,
-		"signed_urls": []any{map[string]any{
-			"blob_path": blob,
-			"presigned_post_request": map[string]any{
-				"url":    s.URL + UploadPath + "/" + t.id,
-				"fields": fields,
+	fields.WriteByte('}')
+	writeJSON(w, http.StatusOK, dragoneye.PredictionTaskBegin{
+		PredictionTaskUUID: t.id,
+		PredictionType:     dragoneye.PredictionType(kind),
+		SignedURLs: []dragoneye.MediaUploadURL{{
+			BlobPath: blob,
+			PresignedPostRequest: dragoneye.PresignedPostRequest{
+				URL:    s.URL + UploadPath + "/" + t.id,
+				Fields: fields.Bytes(),
 			},
 		}},
 	})
@@ -498,7 +509,7 @@ func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
 			t.extra[k] = f.Get(k)
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"prediction_task_uuid": id, "status": inProgress[0]})
+	writeJSON(w, http.StatusOK, dragoneye.PredictStarted{"prediction_task_uuid": id, "status": inProgress[0]})
 }
 
 func (s *Server) lookup(w http.ResponseWriter, r *http.Request) *task {
@@ -521,7 +532,7 @@ func (s *Server) status(w http.ResponseWriter, r *http.Request) {
 	if t.predicted {
 		t.checks++
 	}
-	body := map[string]any{"prediction_task_uuid": t.id, "prediction_type": t.kind, "status": t.status()}
+	body := dragoneye.TaskStatus{PredictionTaskUUID: t.id, PredictionType: dragoneye.PredictionType(t.kind), Status: t.status()}
 	s.mu.Unlock()
 	writeJSON(w, http.StatusOK, body)
 }
@@ -539,7 +550,7 @@ func (s *Server) results(w http.ResponseWriter, r *http.Request) {
 		detail(w, http.StatusBadRequest, fmt.Sprintf("Prediction task has not completed (status %s)", st))
 		return
 	}
-	if v := r.URL.Query().Get("response_version"); v != "" && v != dragoneye.ResponseVersion {
+	if v := r.URL.Query().Get("response_version"); v != "" && v != string(dragoneye.ResponseVersionParquetObject) {
 		detail(w, http.StatusBadRequest, fmt.Sprintf("response_version %q is not served by this emulator", v))
 		return
 	}

@@ -141,7 +141,7 @@ func TestTaskLifecycle(t *testing.T) {
 		require.Equal(t, http.StatusOK, code, string(body))
 		var st dragoneye.TaskStatus
 		require.NoError(t, json.Unmarshal(body, &st))
-		require.Equal(t, "video", st.PredictionType)
+		require.Equal(t, dragoneye.PredictionTypeVideo, st.PredictionType)
 		return st.Status
 	}
 	results := func() (int, []byte, http.Header) {
@@ -235,7 +235,7 @@ func TestResultsForExtremeFrameRates(t *testing.T) {
 		fps   int
 	}{{dragoneyetest.DefaultModel, 2_000_000}, {"m/long", 1000}} {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		res, err := c.PredictVideo(ctx, video, dragoneye.PredictParams{ModelName: tc.model, FramesPerSecond: tc.fps, PollInterval: time.Millisecond})
+		res, err := c.Predictions.Video(ctx, video, dragoneye.PredictParams{ModelName: tc.model, FramesPerSecond: tc.fps, Wait: dragoneye.WaitOptions{Interval: time.Millisecond}})
 		cancel()
 		require.NoError(t, err, "fps %d", tc.fps)
 		require.Equal(t, tc.fps, res.FramesPerSecond)

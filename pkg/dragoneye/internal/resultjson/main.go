@@ -108,9 +108,9 @@ func fetch(kind, baseURL, task string) error {
 	var res any
 	switch kind {
 	case "image":
-		res, err = c.ImageResults(context.Background(), task)
+		res, err = c.Predictions.ImageResults(context.Background(), task)
 	case "video":
-		res, err = c.VideoResults(context.Background(), task)
+		res, err = c.Predictions.VideoResults(context.Background(), task)
 	default:
 		return fmt.Errorf("unknown kind %q", kind)
 	}

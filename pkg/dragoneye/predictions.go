@@ -17,40 +17,43 @@ import (
 
 	"github.com/aiclients/sdk-go/gen/dragoneyeapi"
 	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/internal/core"
+	"github.com/aiclients/sdk-go/pkg/internal/transport"
 	"github.com/aiclients/sdk-go/pkg/internal/upload"
 	"github.com/aiclients/sdk-go/pkg/option"
 	"github.com/aiclients/sdk-go/pkg/poll"
 )
 
-// PredictParams configures PredictImage and PredictVideo.
+// PredictionService runs Dragoneye predictions: Client.Predictions.
+type PredictionService struct {
+	core   *core.Client
+	raw    *dragoneyeapi.Client
+	upload *transport.Transport // no credentials: presigned uploads carry no API key
+}
+
+// DefaultPollInterval is the wait between status checks when
+// WaitOptions.Interval is 0 (the official SDK's interval).
+const DefaultPollInterval = time.Second
+
+// WaitOptions says how Wait, Image and Video wait for a task: Interval
+// between status checks (0: DefaultPollInterval), Timeout of the whole wait
+// (0: until ctx ends) and Progress, called with every status read.
+type WaitOptions = poll.WaitOptions[TaskStatus]
+
+// PredictParams configures Image and Video.
 type PredictParams struct {
 	// ModelName is the model to predict with, e.g.
 	// "recognize_anything/<your_model_name>". Required.
 	ModelName string
-	// FramesPerSecond is the video sampling rate (PredictVideo only; 0
-	// means 1, as the official SDK sends). Never sent for images.
+	// FramesPerSecond is the video sampling rate (Video only; 0 means 1, as
+	// the official SDK sends). Never sent for images.
 	FramesPerSecond int
 	// Fields are extra form fields sent with the begin and predict calls
 	// (the official SDK's **kwargs, e.g. "molecule_backend_override").
 	Fields map[string]string
-	// Timeout bounds the wait for the task to finish (status polling only,
-	// as in the official SDK); 0 waits until ctx ends.
-	Timeout time.Duration
-	// PollInterval is the wait between status checks; 0 means 1 s.
-	PollInterval time.Duration
-	// OnStatus, if set, is called with every status read while waiting.
-	OnStatus func(TaskStatus)
-}
-
-// TaskStatus is the status of a prediction task.
-type TaskStatus struct {
-	PredictionTaskUUID string `json:"prediction_task_uuid"`
-	// PredictionType is "image" or "video", decided by the service.
-	PredictionType string `json:"prediction_type"`
-	// Status is an open set of values: StatusPredicted when done, a value
-	// starting with FailedStatusPrefix when failed, anything else while
-	// running.
-	Status string `json:"status"`
+	// Wait says how to wait for the task to finish (status polling only, as
+	// in the official SDK).
+	Wait WaitOptions
 }
 
 // Succeeded reports whether the task finished successfully.
@@ -62,94 +65,98 @@ func (s TaskStatus) Failed() bool { return strings.HasPrefix(s.Status, FailedSta
 // Done reports whether the task finished, successfully or not.
 func (s TaskStatus) Done() bool { return s.Succeeded() || s.Failed() }
 
-// PredictImage predicts on an image: it begins a task, uploads the media,
-// starts the prediction with params.ModelName, waits for it and returns the
-// decoded results. Media whose MIME type is not image/* is refused before
-// any request. Errors: *apierror.InputError (bad arguments), *BeginError,
-// *UploadError, *TaskError, *TimeoutError, *ResultsUnavailableError and
-// *ResultsError.
-func (c *Client) PredictImage(ctx context.Context, media *Media, params PredictParams, opts ...option.RequestOption) (*ImageResult, error) {
-	task, ctx, err := c.run(ctx, "image", media, params, opts)
+// Image predicts on an image: it begins a task, uploads the media, starts
+// the prediction with params.ModelName, waits for it (params.Wait) and
+// returns the decoded results. Media whose MIME type is not image/* is
+// refused before any request. Errors: *apierror.InputError (bad arguments),
+// *StepError (a step's call failed; it wraps the *apierror.Error),
+// *apierror.RunError (the task failed), *apierror.TimeoutError (the wait
+// gave up) and *ResultsError (undecodable results).
+func (p *PredictionService) Image(ctx context.Context, media *Media, params PredictParams, opts ...option.RequestOption) (*ImageResult, error) {
+	task, ctx, err := p.run(ctx, "image", media, params, opts)
 	if err != nil {
 		return nil, err
 	}
-	return c.ImageResults(ctx, task)
+	return p.ImageResults(ctx, task)
 }
 
-// PredictVideo predicts on a video, sampled at params.FramesPerSecond (see
-// PredictImage). Media whose MIME type is not video/* is refused before any
-// request.
-func (c *Client) PredictVideo(ctx context.Context, media *Media, params PredictParams, opts ...option.RequestOption) (*VideoResult, error) {
-	task, ctx, err := c.run(ctx, "video", media, params, opts)
+// Video predicts on a video, sampled at params.FramesPerSecond (see Image).
+// Media whose MIME type is not video/* is refused before any request.
+func (p *PredictionService) Video(ctx context.Context, media *Media, params PredictParams, opts ...option.RequestOption) (*VideoResult, error) {
+	task, ctx, err := p.run(ctx, "video", media, params, opts)
 	if err != nil {
 		return nil, err
 	}
-	return c.VideoResults(ctx, task)
+	return p.VideoResults(ctx, task)
 }
 
 // run does everything up to the results: begin, upload, predict, wait. It
 // returns the task id and the call's context.
-func (c *Client) run(ctx context.Context, family string, media *Media, p PredictParams, opts []option.RequestOption) (string, context.Context, error) {
+func (p *PredictionService) run(ctx context.Context, family string, media *Media, pp PredictParams, opts []option.RequestOption) (string, context.Context, error) {
 	if err := media.check(family); err != nil {
 		return "", nil, err
 	}
-	if strings.TrimSpace(p.ModelName) == "" {
+	if strings.TrimSpace(pp.ModelName) == "" {
 		return "", nil, inputErr("model name", "must not be empty")
 	}
-	if p.FramesPerSecond < 0 {
+	if pp.FramesPerSecond < 0 {
 		return "", nil, inputErr("frames per second", "must not be negative")
 	}
-	if p.Timeout < 0 || p.PollInterval < 0 {
-		return "", nil, inputErr("timeout", "must not be negative")
+	if err := checkWait(pp.Wait); err != nil {
+		return "", nil, err
 	}
-	for k := range p.Fields {
+	for k := range pp.Fields {
 		if reservedFields[k] {
 			return "", nil, inputErr("fields", fmt.Sprintf("%q is set by the client; it cannot be an extra field", k))
 		}
 	}
-	ctx, err := c.core.Context(ctx, opts)
+	ctx, err := p.core.Context(ctx, opts)
 	if err != nil {
 		return "", nil, err
 	}
 	form := url.Values{}
 	form.Set("mimetype", media.MIMEType())
-	form.Set("response_version", ResponseVersion)
+	form.Set("response_version", string(ResponseVersionParquetObject))
 	if media.Name() != "" {
 		form.Set("file_name", media.Name())
 	}
 	if family == "video" {
-		fps := p.FramesPerSecond
+		fps := pp.FramesPerSecond
 		if fps == 0 {
 			fps = 1
 		}
 		form.Set("frames_per_second", strconv.Itoa(fps))
 	}
-	for k, v := range p.Fields {
+	for k, v := range pp.Fields {
 		form.Set(k, v)
 	}
-	begin, err := c.begin(ctx, form)
+	begin, err := p.begin(ctx, form)
 	if err != nil {
 		return "", nil, err
 	}
 	task := begin.PredictionTaskUUID
-	if err := c.uploadMedia(ctx, task, begin.SignedURLs[0].PresignedPostRequest, media); err != nil {
-		return task, nil, &UploadError{TaskID: task, Err: err}
+	if err := p.uploadMedia(ctx, begin.SignedURLs[0].PresignedPostRequest, media); err != nil {
+		return task, nil, &StepError{Step: StepUpload, TaskID: task, Err: err}
 	}
 	pf := url.Values{}
-	for k, v := range p.Fields {
+	for k, v := range pp.Fields {
 		pf.Set(k, v)
 	}
-	pf.Set("model_name", p.ModelName)
+	pf.Set("model_name", pp.ModelName)
 	pf.Set("prediction_task_uuid", task)
-	resp, err := c.raw.PredictWithBody(ctx, "application/x-www-form-urlencoded", strings.NewReader(pf.Encode()))
-	if err := c.core.DecodeJSON(resp, err, nil); err != nil {
-		return task, nil, &TaskError{TaskID: task, Err: err}
+	err = p.core.Call(ctx, nil, func(ctx context.Context) (*http.Response, error) {
+		return p.raw.PredictWithBody(ctx, formType, strings.NewReader(pf.Encode()))
+	}, nil)
+	if err != nil {
+		return task, nil, &StepError{Step: StepPredict, TaskID: task, Err: err}
 	}
-	if _, err := c.Wait(ctx, task, WaitParams{Timeout: p.Timeout, PollInterval: p.PollInterval, OnStatus: p.OnStatus}); err != nil {
+	if _, err := p.Wait(ctx, task, pp.Wait); err != nil {
 		return task, nil, err
 	}
 	return task, ctx, nil
 }
+
+const formType = "application/x-www-form-urlencoded"
 
 // reservedFields are the form fields the client sets itself.
 var reservedFields = map[string]bool{
@@ -157,71 +164,71 @@ var reservedFields = map[string]bool{
 	"model_name": true, "prediction_task_uuid": true,
 }
 
-type beginResponse struct {
-	PredictionTaskUUID string `json:"prediction_task_uuid"`
-	PredictionType     string `json:"prediction_type"`
-	SignedURLs         []struct {
-		BlobPath             string           `json:"blob_path"`
-		PresignedPostRequest presignedRequest `json:"presigned_post_request"`
-	} `json:"signed_urls"`
-}
-
-type presignedRequest struct {
-	URL    string        `json:"url"`
-	Fields orderedFields `json:"fields"`
+func (p *PredictionService) begin(ctx context.Context, form url.Values) (*PredictionTaskBegin, error) {
+	br, err := core.Execute[PredictionTaskBegin](ctx, p.core, nil, func(ctx context.Context) (*http.Response, error) {
+		return p.raw.BeginPredictionTaskWithBody(ctx, formType, strings.NewReader(form.Encode()))
+	})
+	switch {
+	case err != nil:
+		return nil, &StepError{Step: StepBegin, Err: err}
+	case br.PredictionTaskUUID == "":
+		return nil, &StepError{Step: StepBegin, Err: errors.New("the response has no prediction_task_uuid")}
+	case len(br.SignedURLs) == 0 || br.SignedURLs[0].PresignedPostRequest.URL == "":
+		return nil, &StepError{Step: StepBegin, TaskID: br.PredictionTaskUUID, Err: errors.New("the response has no presigned upload URL")}
+	}
+	return br, nil
 }
 
 type formField struct{ name, value string }
 
-// orderedFields keeps the policy fields in the order the service sent them.
-type orderedFields []formField
-
-// UnmarshalJSON reads a JSON object in order; values become the text the
-// official SDK sends (Python's str(): strings as they are, numbers as
-// written, true/false as True/False, null as None).
-func (f *orderedFields) UnmarshalJSON(b []byte) error {
+// policyFields reads the policy fields of a presigned POST in the order the
+// service sent them (a JSON object; null or absent is none); values become
+// the text the official SDK sends (Python's str(): strings as they are,
+// numbers as written, true/false as True/False, null as None).
+func policyFields(b []byte) ([]formField, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, nil
+	}
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.UseNumber()
 	t, err := dec.Token()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if t == nil {
-		*f = nil
-		return nil
+		return nil, nil
 	}
 	if d, ok := t.(json.Delim); !ok || d != '{' {
-		return errors.New("presigned_post_request.fields is not an object")
+		return nil, errors.New("presigned_post_request.fields is not an object")
 	}
-	var out orderedFields
+	var out []formField
 	for dec.More() {
 		kt, err := dec.Token()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		key, _ := kt.(string)
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			return err
+			return nil, err
 		}
 		out = append(out, formField{name: key, value: pythonStr(raw)})
 	}
-	*f = out
-	return nil
+	return out, nil
 }
 
 func pythonStr(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
 	switch strings.TrimSpace(string(raw)) {
 	case "true":
 		return "True"
 	case "false":
 		return "False"
-	case "null":
+	case "null": // before the string case: null unmarshals into a string as ""
 		return "None"
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
 	}
 	var buf bytes.Buffer
 	if json.Compact(&buf, raw) == nil {
@@ -230,35 +237,24 @@ func pythonStr(raw json.RawMessage) string {
 	return string(raw)
 }
 
-func (c *Client) begin(ctx context.Context, form url.Values) (*beginResponse, error) {
-	resp, err := c.raw.BeginPredictionTaskWithBody(ctx, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
-	var br beginResponse
-	if err := c.core.DecodeJSON(resp, err, &br); err != nil {
-		return nil, &BeginError{Detail: detailOf(err), Err: err}
-	}
-	switch {
-	case br.PredictionTaskUUID == "":
-		return nil, &BeginError{Detail: "the response has no prediction_task_uuid"}
-	case len(br.SignedURLs) == 0 || br.SignedURLs[0].PresignedPostRequest.URL == "":
-		return nil, &BeginError{Detail: "the response has no presigned upload URL"}
-	}
-	return &br, nil
-}
-
 // uploadMedia POSTs the media to the presigned URL as multipart/form-data:
 // the policy fields first, in order, then the file (named "file") last. The
 // request carries no API key and no extra headers, streams the media and
 // has a Content-Length (a reader of unknown size is spooled to a temporary
 // file first). It is not retried (as in the official SDK), since the media
 // may be a one-shot reader.
-func (c *Client) uploadMedia(ctx context.Context, task string, target presignedRequest, media *Media) error {
+func (p *PredictionService) uploadMedia(ctx context.Context, target PresignedPostRequest, media *Media) error {
+	fields, err := policyFields(target.Fields)
+	if err != nil {
+		return err
+	}
 	u, err := url.Parse(target.URL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("presigned upload URL %q is not an absolute http(s) URL", target.URL)
 	}
 	var pre bytes.Buffer
 	mw := multipart.NewWriter(&pre)
-	for _, f := range target.Fields {
+	for _, f := range fields {
 		if err := mw.WriteField(f.name, f.value); err != nil {
 			return err
 		}
@@ -293,7 +289,7 @@ func (c *Client) uploadMedia(ctx context.Context, task string, target presignedR
 	}
 	body := io.MultiReader(bytes.NewReader(prefix), rc, bytes.NewReader(suffix))
 
-	cfg := c.core.CallConfig(ctx).Clone()
+	cfg := p.core.CallConfig(ctx).Clone()
 	cfg.Header = http.Header{}
 	cfg.MaxRetries = 0
 	cfg.APIKey, cfg.BearerToken, cfg.ResponseInto = nil, nil, nil
@@ -304,7 +300,7 @@ func (c *Client) uploadMedia(ctx context.Context, task string, target presignedR
 	}
 	req.ContentLength = int64(len(prefix)) + size + int64(len(suffix))
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := c.upload.Do(req)
+	resp, err := p.upload.Do(req)
 	if err != nil {
 		return err
 	}
@@ -317,76 +313,81 @@ func (c *Client) uploadMedia(ctx context.Context, task string, target presignedR
 
 // Status returns the status of a prediction task once. A failed call is an
 // *apierror.Error.
-func (c *Client) Status(ctx context.Context, taskID string, opts ...option.RequestOption) (*TaskStatus, error) {
+func (p *PredictionService) Status(ctx context.Context, taskID string, opts ...option.RequestOption) (*TaskStatus, error) {
 	if strings.TrimSpace(taskID) == "" {
 		return nil, inputErr("prediction task id", "must not be empty")
 	}
-	ctx, err := c.core.Context(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := c.raw.GetPredictionTaskStatus(ctx, &dragoneyeapi.GetPredictionTaskStatusParams{PredictionTaskUuid: taskID})
-	var st TaskStatus
-	if err := c.core.DecodeJSON(resp, err, &st); err != nil {
-		return nil, err
-	}
-	return &st, nil
+	return core.Execute[TaskStatus](ctx, p.core, opts, func(ctx context.Context) (*http.Response, error) {
+		return p.raw.GetPredictionTaskStatus(ctx, &dragoneyeapi.GetPredictionTaskStatusParams{PredictionTaskUUID: taskID})
+	})
 }
 
-// WaitParams configures Wait.
-type WaitParams struct {
-	// Timeout bounds the wait; 0 waits until ctx ends.
-	Timeout time.Duration
-	// PollInterval is the wait between checks; 0 means 1 s.
-	PollInterval time.Duration
-	// OnStatus, if set, is called with every status read.
-	OnStatus func(TaskStatus)
+func checkWait(w WaitOptions) error {
+	if w.Timeout < 0 {
+		return inputErr("wait timeout", "must not be negative")
+	}
+	if w.Interval < 0 {
+		return inputErr("wait interval", "must not be negative")
+	}
+	return nil
 }
 
-// Wait polls the status of a task (at once, then every PollInterval) until
-// it is StatusPredicted, which it returns. A status starting with "failed"
-// is a *TaskError; a status call that fails is a *TaskError wrapping the
-// *apierror.Error; the timeout or the end of ctx is a *TimeoutError
-// carrying the task id.
-func (c *Client) Wait(ctx context.Context, taskID string, p WaitParams, opts ...option.RequestOption) (*TaskStatus, error) {
+// Wait polls the status of a task (at once, then every w.Interval) until it
+// is StatusPredicted, which it returns. A status starting with "failed" is an
+// *apierror.RunError (Last: the final *TaskStatus); a status call that fails
+// is a *StepError (StepStatus) wrapping the call's error; w.Timeout or the
+// end of ctx is an *apierror.TimeoutError carrying the task id and the last
+// *TaskStatus read.
+func (p *PredictionService) Wait(ctx context.Context, taskID string, w WaitOptions, opts ...option.RequestOption) (*TaskStatus, error) {
 	if strings.TrimSpace(taskID) == "" {
 		return nil, inputErr("prediction task id", "must not be empty")
 	}
-	ctx, err := c.core.Context(ctx, opts)
+	if err := checkWait(w); err != nil {
+		return nil, err
+	}
+	ctx, err := p.core.Context(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	policy := poll.Policy{Interval: p.PollInterval, Timeout: p.Timeout, Immediate: true}
-	st, err := poll.Until(ctx, policy, func(ctx context.Context) (TaskStatus, bool, error) {
-		s, err := c.Status(ctx, taskID)
+	start := time.Now()
+	var last *TaskStatus
+	st, err := poll.Until(ctx, w.Policy(DefaultPollInterval), func(ctx context.Context) (TaskStatus, bool, error) {
+		s, err := p.Status(ctx, taskID)
 		if err != nil {
 			return TaskStatus{}, false, err
 		}
+		last = s
 		return *s, s.Done(), nil
-	}, func(_ int, s TaskStatus) {
-		if p.OnStatus != nil {
-			p.OnStatus(s)
-		}
-	})
+	}, w.Progress)
 	var te *poll.TimeoutError
 	switch {
 	case errors.As(err, &te):
-		last, _ := te.Last.(TaskStatus)
-		return nil, &TimeoutError{TaskID: taskID, LastStatus: last.Status, Elapsed: te.Elapsed, Err: te}
+		return nil, timeoutErr(taskID, te.Elapsed, last, te.Err)
 	case err != nil:
 		if ctx.Err() != nil {
-			return nil, &TimeoutError{TaskID: taskID, Err: err}
+			return nil, timeoutErr(taskID, time.Since(start), last, err)
 		}
-		return nil, &TaskError{TaskID: taskID, Err: err}
+		return nil, &StepError{Step: StepStatus, TaskID: taskID, Err: err}
 	case st.Failed():
-		return nil, &TaskError{TaskID: taskID, Status: st.Status}
+		return nil, &apierror.RunError{Service: ServiceName, Kind: taskKind, ID: taskID, Status: st.Status, Last: &st}
 	}
 	return &st, nil
 }
 
+// taskKind names a prediction task in the shared error kinds.
+const taskKind = "prediction task"
+
+func timeoutErr(taskID string, elapsed time.Duration, last *TaskStatus, err error) error {
+	te := &apierror.TimeoutError{Service: ServiceName, Kind: taskKind, ID: taskID, Elapsed: elapsed, Err: err}
+	if last != nil {
+		te.Last = last
+	}
+	return te
+}
+
 // ImageResults downloads and decodes the results of a finished image task.
-func (c *Client) ImageResults(ctx context.Context, taskID string, opts ...option.RequestOption) (*ImageResult, error) {
-	body, hdr, limit, err := c.results(ctx, taskID, opts)
+func (p *PredictionService) ImageResults(ctx context.Context, taskID string, opts ...option.RequestOption) (*ImageResult, error) {
+	body, hdr, limit, err := p.results(ctx, taskID, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -399,8 +400,8 @@ func (c *Client) ImageResults(ctx context.Context, taskID string, opts ...option
 
 // VideoResults downloads and decodes the results of a finished video task.
 // A response without a valid X-Frames-Per-Second header is a *ResultsError.
-func (c *Client) VideoResults(ctx context.Context, taskID string, opts ...option.RequestOption) (*VideoResult, error) {
-	body, hdr, limit, err := c.results(ctx, taskID, opts)
+func (p *PredictionService) VideoResults(ctx context.Context, taskID string, opts ...option.RequestOption) (*VideoResult, error) {
+	body, hdr, limit, err := p.results(ctx, taskID, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -443,30 +444,32 @@ func WithMaxResultsSize(n int64) option.RequestOption {
 	}
 }
 
-func (c *Client) maxResults(ctx context.Context) int64 {
-	if n, ok := c.core.CallConfig(ctx).Value(maxResultsKey{}).(int64); ok {
+func (p *PredictionService) maxResults(ctx context.Context) int64 {
+	if n, ok := p.core.CallConfig(ctx).Value(maxResultsKey{}).(int64); ok {
 		return n
 	}
 	return DefaultMaxResultsBytes
 }
 
 // results fetches the results body, bounded by WithMaxResultsSize.
-func (c *Client) results(ctx context.Context, taskID string, opts []option.RequestOption) ([]byte, http.Header, int64, error) {
+func (p *PredictionService) results(ctx context.Context, taskID string, opts []option.RequestOption) ([]byte, http.Header, int64, error) {
 	if strings.TrimSpace(taskID) == "" {
 		return nil, nil, 0, inputErr("prediction task id", "must not be empty")
 	}
-	ctx, err := c.core.Context(ctx, opts)
+	ctx, err := p.core.Context(ctx, opts)
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	version := dragoneyeapi.ResponseVersion(ResponseVersion)
-	resp, err := c.raw.GetPredictionTaskResults(ctx, &dragoneyeapi.GetPredictionTaskResultsParams{PredictionTaskUuid: taskID, ResponseVersion: &version})
-	resp, err = c.core.Check(resp, err)
+	version := dragoneyeapi.ResponseVersionParquetObject
+	resp, err := p.core.Send(ctx, nil, func(ctx context.Context) (*http.Response, error) {
+		return p.raw.GetPredictionTaskResults(ctx, &dragoneyeapi.GetPredictionTaskResultsParams{
+			PredictionTaskUUID: taskID, ResponseVersion: &version})
+	})
 	if err != nil {
-		return nil, nil, 0, &ResultsUnavailableError{TaskID: taskID, Detail: detailOf(err), Err: err}
+		return nil, nil, 0, &StepError{Step: StepResults, TaskID: taskID, Err: err}
 	}
 	defer resp.Body.Close()
-	limit := c.maxResults(ctx)
+	limit := p.maxResults(ctx)
 	if resp.ContentLength > limit {
 		return nil, nil, 0, &ResultsError{TaskID: taskID, Reason: fmt.Sprintf("results body of %d bytes is over the limit of %d", resp.ContentLength, limit)}
 	}
@@ -478,7 +481,7 @@ func (c *Client) results(ctx context.Context, taskID string, opts []option.Reque
 	}
 	n, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
-		return nil, nil, 0, &ResultsUnavailableError{TaskID: taskID, Detail: "reading the results body failed", Err: err}
+		return nil, nil, 0, &StepError{Step: StepResults, TaskID: taskID, Err: err}
 	}
 	if n > limit {
 		return nil, nil, 0, &ResultsError{TaskID: taskID, Reason: fmt.Sprintf("results body is over the limit of %d bytes", limit)}
