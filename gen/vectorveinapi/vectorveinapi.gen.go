@@ -391,7 +391,7 @@ type RunWorkflowRequest struct {
 
 	// WaitForCompletion Asks the server to hold the reply up to about 30 s; a run that finishes in that
 	// window is returned without polling. Proxies may cut such long replies.
-	WaitForCompletion bool `json:"wait_for_completion,omitempty"`
+	WaitForCompletion bool `json:"wait_for_completion"`
 
 	// WorkflowID The workflow id (the VApp id with a VApp key).
 	WorkflowID string `json:"wid"`

@@ -71,7 +71,7 @@ func TestRunFireAndForget(t *testing.T) {
 	require.Equal(t, vectorveintest.APIKey, reqs[0].Header.Get("VECTORVEIN-API-KEY"))
 	require.Equal(t, "20240508", reqs[0].Header.Get("VECTORVEIN-API-VERSION"))
 	require.Empty(t, reqs[0].Header.Get("VECTORVEIN-API-KEY-TYPE"))
-	require.JSONEq(t, `{"wid":"wf-echo","output_scope":"output_fields_only",
+	require.JSONEq(t, `{"wid":"wf-echo","output_scope":"output_fields_only","wait_for_completion":false,
 		"input_fields":[{"node_id":"n1","field_name":"text","value":"hello"}]}`, string(reqs[0].Body))
 
 	// The run is there to check.

@@ -72,7 +72,8 @@ type WaitOptions = poll.WaitOptions[*RunResult]
 type WorkflowService struct{ c *Client }
 
 // Run starts a run and returns its id at once (fire and forget); follow it with Status,
-// Wait or Stop. A run the server reports failed at once is an *apierror.RunError.
+// Wait or Stop. req.WaitForCompletion is ignored (use RunAndWait); an empty OutputScope
+// means OutputFieldsOnly. A run the server reports failed at once is an *apierror.RunError.
 // workflow/run is sent without retries (a retry could start the workflow twice); pass
 // option.WithMaxRetries to this call to allow them.
 func (s *WorkflowService) Run(ctx context.Context, req RunWorkflowRequest, opts ...option.RequestOption) (string, error) {
