@@ -324,10 +324,21 @@ type EmptyEnvelope struct {
 
 // ErrorEnvelope A failed call. `status` is 401/403 (API key), 404 (not found), 500 (run failed or server error) or another business code.
 type ErrorEnvelope struct {
-	// Data Usually `{}`; for a failed run `{error, error_task}`.
-	Data   interface{} `json:"data,omitempty"`
-	Msg    *string     `json:"msg,omitempty"`
-	Status int         `json:"status"`
+	// Data Usually `{}`; for a failed run a `RunFailure`; any JSON value is tolerated.
+	Data *ErrorEnvelope_Data `json:"data,omitempty"`
+	Msg  *string             `json:"msg,omitempty"`
+
+	// RunID The run id, which the error envelope of a failed run may carry at the top level.
+	RunID  string `json:"rid,omitempty"`
+	Status int    `json:"status"`
+}
+
+// ErrorEnvelopeData1 Any other JSON value.
+type ErrorEnvelopeData1 = interface{}
+
+// ErrorEnvelope_Data Usually `{}`; for a failed run a `RunFailure`; any JSON value is tolerated.
+type ErrorEnvelope_Data struct {
+	union json.RawMessage
 }
 
 // InputField defines model for InputField.
@@ -353,6 +364,18 @@ type ListAccessKeysRequest struct {
 
 // SortOrder defines model for ListAccessKeysRequest.sort_order.
 type SortOrder string
+
+// RunFailure The data of the error envelope 500 of a failed run (workflow/run, workflow/check-status).
+type RunFailure struct {
+	// Error What went wrong, usually text.
+	Error interface{} `json:"error,omitempty"`
+
+	// ErrorTask The node (task) that failed.
+	ErrorTask interface{} `json:"error_task,omitempty"`
+
+	// RunID The run id, when the reply carries it here.
+	RunID string `json:"rid,omitempty"`
+}
 
 // RunProgress defines model for RunProgress.
 type RunProgress struct {
@@ -657,6 +680,68 @@ func (t CheckStatusEnvelope_Data) MarshalJSON() ([]byte, error) {
 }
 
 func (t *CheckStatusEnvelope_Data) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsRunFailure returns the union data inside the ErrorEnvelope_Data as a RunFailure
+func (t ErrorEnvelope_Data) AsRunFailure() (RunFailure, error) {
+	var body RunFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRunFailure overwrites any union data inside the ErrorEnvelope_Data as the provided RunFailure
+func (t *ErrorEnvelope_Data) FromRunFailure(v RunFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRunFailure performs a merge with any union data inside the ErrorEnvelope_Data, using the provided RunFailure
+func (t *ErrorEnvelope_Data) MergeRunFailure(v RunFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsErrorEnvelopeData1 returns the union data inside the ErrorEnvelope_Data as a ErrorEnvelopeData1
+func (t ErrorEnvelope_Data) AsErrorEnvelopeData1() (ErrorEnvelopeData1, error) {
+	var body ErrorEnvelopeData1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorEnvelopeData1 overwrites any union data inside the ErrorEnvelope_Data as the provided ErrorEnvelopeData1
+func (t *ErrorEnvelope_Data) FromErrorEnvelopeData1(v ErrorEnvelopeData1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeErrorEnvelopeData1 performs a merge with any union data inside the ErrorEnvelope_Data, using the provided ErrorEnvelopeData1
+func (t *ErrorEnvelope_Data) MergeErrorEnvelopeData1(v ErrorEnvelopeData1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t ErrorEnvelope_Data) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *ErrorEnvelope_Data) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }

@@ -154,20 +154,12 @@ func runFailed(runID string, err error) error {
 		return err
 	}
 	last := &RunResult{RunID: runID, Status: env.Status, Message: msgOf(env.Msg)}
-	var top struct {
-		RID string `json:"rid"`
-	}
-	_ = json.Unmarshal(ae.Body, &top)
-	var d struct {
-		RID       string `json:"rid"`
-		Error     any    `json:"error"`
-		ErrorTask any    `json:"error_task"`
-	}
+	var d RunFailure
 	if env.Data != nil {
-		last.Data, _ = json.Marshal(env.Data)
-		_ = json.Unmarshal(last.Data, &d)
+		last.Data, _ = env.Data.MarshalJSON()
+		d, _ = env.Data.AsRunFailure() // another shape: no details
 	}
-	for _, id := range []string{top.RID, d.RID} {
+	for _, id := range []string{env.RunID, d.RunID} {
 		if last.RunID == "" {
 			last.RunID = id
 		}

@@ -365,17 +365,17 @@ func (s *Server) runWorkflow(w http.ResponseWriter, r *http.Request) {
 		rn.checks++
 		s.mu.Unlock()
 		if wf.Fail != "" {
-			s.reply(w, 500, "FAILED", map[string]any{"error": wf.Fail, "error_task": wf.FailTask}, map[string]any{"rid": rn.id})
+			s.reply(w, 500, "FAILED", vectorvein.RunFailure{Error: wf.Fail, ErrorTask: wf.FailTask}, map[string]any{"rid": rn.id})
 			return
 		}
 		s.reply(w, 200, "FINISHED", outputsOf(rn), map[string]any{"rid": rn.id})
 		return
 	}
 	if req.WaitForCompletion {
-		s.reply(w, 202, "TIMEOUT", map[string]any{"rid": rn.id}, nil)
+		s.reply(w, 202, "TIMEOUT", vectorvein.RunStarted{RunID: rn.id}, nil)
 		return
 	}
-	s.reply(w, 200, "", map[string]any{"rid": rn.id}, nil)
+	s.reply(w, 200, "", vectorvein.RunStarted{RunID: rn.id}, nil)
 }
 
 func outputsOf(rn *run) []Output {
@@ -411,15 +411,15 @@ func (s *Server) checkStatus(w http.ResponseWriter, r *http.Request, vapp bool) 
 	s.mu.Unlock()
 	switch {
 	case stopped:
-		s.reply(w, 500, "FAILED", map[string]any{"error": "stopped by user", "error_task": ""}, nil)
+		s.reply(w, 500, "FAILED", vectorvein.RunFailure{Error: "stopped by user", ErrorTask: ""}, nil)
 	case checks <= rn.workflow.Polls:
 		msg := "RUNNING"
 		if checks == 1 {
 			msg = "QUEUED"
 		}
-		s.reply(w, 202, msg, []any{}, nil)
+		s.reply(w, 202, msg, vectorvein.WorkflowOutputs{}, nil)
 	case rn.workflow.Fail != "":
-		s.reply(w, 500, "FAILED", map[string]any{"error": rn.workflow.Fail, "error_task": rn.workflow.FailTask}, nil)
+		s.reply(w, 500, "FAILED", vectorvein.RunFailure{Error: rn.workflow.Fail, ErrorTask: rn.workflow.FailTask}, nil)
 	default:
 		s.reply(w, 200, "FINISHED", outputsOf(rn), nil)
 	}
