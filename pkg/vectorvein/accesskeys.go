@@ -50,12 +50,13 @@ func checkCounts(count, maxUseCount int, maxCredits float64) error {
 	return nil
 }
 
-// keyErrors turns 404 and 403 (not about the API key) replies into *AccessKeyError.
+// keyErrors turns 404 and 403 (not about the API key) replies into *AccessKeyError; the
+// zero value (List) leaves every error as it is.
 type keyErrors struct{ notFound, forbidden string }
 
 func (k keyErrors) wrap(err error) error {
 	var ae *apierror.Error
-	if !errors.As(err, &ae) {
+	if k == (keyErrors{}) || !errors.As(err, &ae) {
 		return err
 	}
 	switch {
