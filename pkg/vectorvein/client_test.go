@@ -679,3 +679,28 @@ func TestStatusDataShapes(t *testing.T) {
 	_, err = c.Workflows.RunAndWait(context.Background(), vectorvein.RunWorkflowRequest{WorkflowID: "w"}, vectorvein.WaitOptions{})
 	require.ErrorContains(t, err, "reply has no run id")
 }
+
+// A base URL given to one call is used by that call only (the transport applies it), for
+// the wrapped calls and for Do alike.
+func TestPerCallBaseURL(t *testing.T) {
+	a, b := vectorveintest.NewServer(t), vectorveintest.NewServer(t)
+	noViolations(t, a)
+	noViolations(t, b)
+	c := newClient(t, a)
+	ctx := context.Background()
+
+	rid, err := c.Workflows.Run(ctx, vectorvein.RunWorkflowRequest{WorkflowID: vectorveintest.EchoWorkflowID}, option.WithBaseURL(b.APIBaseURL()))
+	require.NoError(t, err)
+	require.Empty(t, a.Requests())
+	require.Len(t, b.Requests(), 1)
+	st, err := c.Workflows.Status(ctx, vectorvein.CheckStatusRequest{RunID: rid}, option.WithBaseURL(b.APIBaseURL()))
+	require.NoError(t, err)
+	require.True(t, st.Done())
+
+	var page vectorvein.AccessKeyPage
+	require.NoError(t, c.Do(ctx, http.MethodPost, "vapp/access-key/list", vectorvein.ListAccessKeysRequest{Page: 1, PageSize: 10}, &page,
+		option.WithBaseURL(b.APIBaseURL())))
+	require.Equal(t, 10, page.PageSize)
+	require.Empty(t, a.Requests(), "the client's own base URL saw nothing")
+	require.Equal(t, a.APIBaseURL(), c.BaseURL())
+}
