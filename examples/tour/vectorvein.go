@@ -39,10 +39,10 @@ func tourVectorVein(ctx context.Context, w io.Writer) error {
 	}
 
 	// 1. Run a workflow and wait, printing each status check.
-	res, err := client.Workflows.RunAndWait(ctx, vectorvein.RunRequest{
-		WorkflowID: "tour-summary",
-		Inputs:     []vectorvein.InputField{{NodeId: "input-node", FieldName: "text", Value: "A long article ..."}},
-	}, &vectorvein.WaitOptions{
+	res, err := client.Workflows.RunAndWait(ctx, vectorvein.RunWorkflowRequest{
+		WorkflowID:  "tour-summary",
+		InputFields: []vectorvein.InputField{{NodeID: "input-node", FieldName: "text", Value: "A long article ..."}},
+	}, vectorvein.WaitOptions{
 		Interval: 100 * time.Millisecond, // the real service is polled every 5 s (the default)
 		Timeout:  30 * time.Second,
 		Progress: func(check int, st *vectorvein.RunResult) {

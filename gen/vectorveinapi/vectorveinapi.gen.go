@@ -19,15 +19,15 @@ import (
 	"github.com/oapi-codegen/runtime"
 )
 
-// Defines values for APIKeyType.
+// Defines values for KeyType.
 const (
-	VAPP APIKeyType = "VAPP"
+	KeyTypeVApp KeyType = "VAPP"
 )
 
-// Valid indicates whether the value is a known member of the APIKeyType enum.
-func (e APIKeyType) Valid() bool {
+// Valid indicates whether the value is a known member of the KeyType enum.
+func (e KeyType) Valid() bool {
 	switch e {
-	case VAPP:
+	case KeyTypeVApp:
 		return true
 	default:
 		return false
@@ -36,13 +36,13 @@ func (e APIKeyType) Valid() bool {
 
 // Defines values for APIVersion.
 const (
-	N20240508 APIVersion = "20240508"
+	APIVersion20240508 APIVersion = "20240508"
 )
 
 // Valid indicates whether the value is a known member of the APIVersion enum.
 func (e APIVersion) Valid() bool {
 	switch e {
-	case N20240508:
+	case APIVersion20240508:
 		return true
 	default:
 		return false
@@ -51,22 +51,22 @@ func (e APIVersion) Valid() bool {
 
 // Defines values for AccessKeyStatus.
 const (
-	AC AccessKeyStatus = "AC"
-	EX AccessKeyStatus = "EX"
-	IN AccessKeyStatus = "IN"
-	US AccessKeyStatus = "US"
+	AccessKeyExpired AccessKeyStatus = "EX"
+	AccessKeyInvalid AccessKeyStatus = "IN"
+	AccessKeyUsed    AccessKeyStatus = "US"
+	AccessKeyValid   AccessKeyStatus = "AC"
 )
 
 // Valid indicates whether the value is a known member of the AccessKeyStatus enum.
 func (e AccessKeyStatus) Valid() bool {
 	switch e {
-	case AC:
+	case AccessKeyExpired:
 		return true
-	case EX:
+	case AccessKeyInvalid:
 		return true
-	case IN:
+	case AccessKeyUsed:
 		return true
-	case US:
+	case AccessKeyValid:
 		return true
 	default:
 		return false
@@ -75,19 +75,19 @@ func (e AccessKeyStatus) Valid() bool {
 
 // Defines values for AccessKeyType.
 const (
-	AccessKeyTypeL AccessKeyType = "L"
-	AccessKeyTypeM AccessKeyType = "M"
-	AccessKeyTypeO AccessKeyType = "O"
+	AccessKeyLongTerm AccessKeyType = "L"
+	AccessKeyMultiple AccessKeyType = "M"
+	AccessKeyOneTime  AccessKeyType = "O"
 )
 
 // Valid indicates whether the value is a known member of the AccessKeyType enum.
 func (e AccessKeyType) Valid() bool {
 	switch e {
-	case AccessKeyTypeL:
+	case AccessKeyLongTerm:
 		return true
-	case AccessKeyTypeM:
+	case AccessKeyMultiple:
 		return true
-	case AccessKeyTypeO:
+	case AccessKeyOneTime:
 		return true
 	default:
 		return false
@@ -96,30 +96,30 @@ func (e AccessKeyType) Valid() bool {
 
 // Defines values for AccessScope.
 const (
-	AccessScopeM AccessScope = "M"
-	AccessScopeS AccessScope = "S"
+	AccessScopeMultiple AccessScope = "M"
+	AccessScopeSingle   AccessScope = "S"
 )
 
 // Valid indicates whether the value is a known member of the AccessScope enum.
 func (e AccessScope) Valid() bool {
 	switch e {
-	case AccessScopeM:
+	case AccessScopeMultiple:
 		return true
-	case AccessScopeS:
+	case AccessScopeSingle:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for ListAccessKeysRequestSortOrder.
+// Defines values for SortOrder.
 const (
-	Ascend  ListAccessKeysRequestSortOrder = "ascend"
-	Descend ListAccessKeysRequestSortOrder = "descend"
+	Ascend  SortOrder = "ascend"
+	Descend SortOrder = "descend"
 )
 
-// Valid indicates whether the value is a known member of the ListAccessKeysRequestSortOrder enum.
-func (e ListAccessKeysRequestSortOrder) Valid() bool {
+// Valid indicates whether the value is a known member of the SortOrder enum.
+func (e SortOrder) Valid() bool {
 	switch e {
 	case Ascend:
 		return true
@@ -130,18 +130,18 @@ func (e ListAccessKeysRequestSortOrder) Valid() bool {
 	}
 }
 
-// Defines values for RunWorkflowRequestOutputScope.
+// Defines values for OutputScope.
 const (
-	RunWorkflowRequestOutputScopeAll              RunWorkflowRequestOutputScope = "all"
-	RunWorkflowRequestOutputScopeOutputFieldsOnly RunWorkflowRequestOutputScope = "output_fields_only"
+	OutputAll        OutputScope = "all"
+	OutputFieldsOnly OutputScope = "output_fields_only"
 )
 
-// Valid indicates whether the value is a known member of the RunWorkflowRequestOutputScope enum.
-func (e RunWorkflowRequestOutputScope) Valid() bool {
+// Valid indicates whether the value is a known member of the OutputScope enum.
+func (e OutputScope) Valid() bool {
 	switch e {
-	case RunWorkflowRequestOutputScopeAll:
+	case OutputAll:
 		return true
-	case RunWorkflowRequestOutputScopeOutputFieldsOnly:
+	case OutputFieldsOnly:
 		return true
 	default:
 		return false
@@ -150,19 +150,19 @@ func (e RunWorkflowRequestOutputScope) Valid() bool {
 
 // Defines values for SuccessStatus.
 const (
-	N200 SuccessStatus = 200
-	N201 SuccessStatus = 201
-	N202 SuccessStatus = 202
+	SuccessStatusAccepted SuccessStatus = 202
+	SuccessStatusCreated  SuccessStatus = 201
+	SuccessStatusDone     SuccessStatus = 200
 )
 
 // Valid indicates whether the value is a known member of the SuccessStatus enum.
 func (e SuccessStatus) Valid() bool {
 	switch e {
-	case N200:
+	case SuccessStatusAccepted:
 		return true
-	case N201:
+	case SuccessStatusCreated:
 		return true
-	case N202:
+	case SuccessStatusDone:
 		return true
 	default:
 		return false
@@ -171,24 +171,24 @@ func (e SuccessStatus) Valid() bool {
 
 // Defines values for GetAccessKeysParamsGetType.
 const (
-	GetAccessKeysParamsGetTypeAll      GetAccessKeysParamsGetType = "all"
-	GetAccessKeysParamsGetTypeSelected GetAccessKeysParamsGetType = "selected"
+	GetTypeAll      GetAccessKeysParamsGetType = "all"
+	GetTypeSelected GetAccessKeysParamsGetType = "selected"
 )
 
 // Valid indicates whether the value is a known member of the GetAccessKeysParamsGetType enum.
 func (e GetAccessKeysParamsGetType) Valid() bool {
 	switch e {
-	case GetAccessKeysParamsGetTypeAll:
+	case GetTypeAll:
 		return true
-	case GetAccessKeysParamsGetTypeSelected:
+	case GetTypeSelected:
 		return true
 	default:
 		return false
 	}
 }
 
-// APIKeyType The kind of API key; sent only for VApp keys.
-type APIKeyType string
+// KeyType The kind of API key; sent only for VApp keys.
+type KeyType string
 
 // APIVersion The only API version.
 type APIVersion string
@@ -225,7 +225,7 @@ type AccessKey struct {
 // AccessKeyAppsRequest defines model for AccessKeyAppsRequest.
 type AccessKeyAppsRequest struct {
 	AccessKeys []string `json:"access_keys"`
-	AppIds     []string `json:"app_ids"`
+	AppIDs     []string `json:"app_ids"`
 }
 
 // AccessKeyPage defines model for AccessKeyPage.
@@ -280,35 +280,36 @@ type CheckStatusEnvelope_Data struct {
 	union json.RawMessage
 }
 
-// CheckStatusRequest defines model for CheckStatusRequest.
+// CheckStatusRequest Names an existing run (workflow/check-status; Workflows.Status and Wait).
 type CheckStatusRequest struct {
-	Rid string `json:"rid"`
+	// RunID The run id.
+	RunID string `json:"rid"`
 
-	// Wid Required with a VApp key.
-	Wid *string `json:"wid,omitempty"`
+	// WorkflowID The workflow id; required with a VApp key (the VApp id).
+	WorkflowID string `json:"wid,omitempty"`
 }
 
 // CreateAccessKeysRequest defines model for CreateAccessKeysRequest.
 type CreateAccessKeysRequest struct {
-	// AccessKeyType O one-time, M multiple use, L long-term.
-	AccessKeyType AccessKeyType `json:"access_key_type"`
+	// Type The key type (O, M or L).
+	Type AccessKeyType `json:"access_key_type"`
 
-	// AppId One application; not together with app_ids.
-	AppId       *string  `json:"app_id,omitempty"`
-	AppIds      []string `json:"app_ids,omitempty"`
-	Count       *int     `json:"count,omitempty"`
-	Description *string  `json:"description,omitempty"`
+	// AppID One application; not together with app_ids.
+	AppID       string   `json:"app_id,omitempty"`
+	AppIDs      []string `json:"app_ids,omitempty"`
+	Count       int      `json:"count,omitempty"`
+	Description string   `json:"description,omitempty"`
 
 	// ExpireTime When the keys expire (a date-time string).
-	ExpireTime  *string  `json:"expire_time,omitempty"`
-	MaxCredits  *float64 `json:"max_credits,omitempty"`
-	MaxUseCount *int     `json:"max_use_count,omitempty"`
+	ExpireTime  string  `json:"expire_time,omitempty"`
+	MaxCredits  float64 `json:"max_credits,omitempty"`
+	MaxUseCount int     `json:"max_use_count,omitempty"`
 }
 
 // DeleteAccessKeysRequest defines model for DeleteAccessKeysRequest.
 type DeleteAccessKeysRequest struct {
 	AccessKeys []string `json:"access_keys"`
-	AppId      string   `json:"app_id"`
+	AppID      string   `json:"app_id"`
 }
 
 // EmptyEnvelope defines model for EmptyEnvelope.
@@ -323,16 +324,27 @@ type EmptyEnvelope struct {
 
 // ErrorEnvelope A failed call. `status` is 401/403 (API key), 404 (not found), 500 (run failed or server error) or another business code.
 type ErrorEnvelope struct {
-	// Data Usually `{}`; for a failed run `{error, error_task}`.
-	Data   interface{} `json:"data,omitempty"`
-	Msg    *string     `json:"msg,omitempty"`
-	Status int         `json:"status"`
+	// Data Usually `{}`; for a failed run a `RunFailure`; any JSON value is tolerated.
+	Data *ErrorEnvelope_Data `json:"data,omitempty"`
+	Msg  *string             `json:"msg,omitempty"`
+
+	// RunID The run id, which the error envelope of a failed run may carry at the top level.
+	RunID  string `json:"rid,omitempty"`
+	Status int    `json:"status"`
+}
+
+// ErrorEnvelopeData1 Any other JSON value.
+type ErrorEnvelopeData1 = interface{}
+
+// ErrorEnvelope_Data Usually `{}`; for a failed run a `RunFailure`; any JSON value is tolerated.
+type ErrorEnvelope_Data struct {
+	union json.RawMessage
 }
 
 // InputField defines model for InputField.
 type InputField struct {
 	FieldName string `json:"field_name"`
-	NodeId    string `json:"node_id"`
+	NodeID    string `json:"node_id"`
 
 	// Value Any JSON value (text, number, list of uploaded oss paths, ...).
 	Value interface{} `json:"value"`
@@ -340,18 +352,30 @@ type InputField struct {
 
 // ListAccessKeysRequest defines model for ListAccessKeysRequest.
 type ListAccessKeysRequest struct {
-	// AccessKeyType O one-time, M multiple use, L long-term.
-	AccessKeyType *AccessKeyType                  `json:"access_key_type,omitempty"`
-	AppId         *string                         `json:"app_id,omitempty"`
-	Page          *int                            `json:"page,omitempty"`
-	PageSize      *int                            `json:"page_size,omitempty"`
-	SortField     *string                         `json:"sort_field,omitempty"`
-	SortOrder     *ListAccessKeysRequestSortOrder `json:"sort_order,omitempty"`
-	Status        []AccessKeyStatus               `json:"status,omitempty"`
+	// Type The key type (O, M or L).
+	Type      AccessKeyType     `json:"access_key_type,omitempty"`
+	AppID     string            `json:"app_id,omitempty"`
+	Page      int               `json:"page,omitempty"`
+	PageSize  int               `json:"page_size,omitempty"`
+	SortField string            `json:"sort_field,omitempty"`
+	SortOrder SortOrder         `json:"sort_order,omitempty"`
+	Status    []AccessKeyStatus `json:"status,omitempty"`
 }
 
-// ListAccessKeysRequestSortOrder defines model for ListAccessKeysRequest.SortOrder.
-type ListAccessKeysRequestSortOrder string
+// SortOrder defines model for ListAccessKeysRequest.sort_order.
+type SortOrder string
+
+// RunFailure The data of the error envelope 500 of a failed run (workflow/run, workflow/check-status).
+type RunFailure struct {
+	// Error What went wrong, usually text.
+	Error interface{} `json:"error,omitempty"`
+
+	// ErrorTask The node (task) that failed.
+	ErrorTask interface{} `json:"error_task,omitempty"`
+
+	// RunID The run id, when the reply carries it here.
+	RunID string `json:"rid,omitempty"`
+}
 
 // RunProgress defines model for RunProgress.
 type RunProgress struct {
@@ -360,8 +384,8 @@ type RunProgress struct {
 
 // RunStarted defines model for RunStarted.
 type RunStarted struct {
-	// Rid The run id.
-	Rid string `json:"rid"`
+	// RunID The run id.
+	RunID string `json:"rid"`
 }
 
 // RunWorkflowEnvelope defines model for RunWorkflowEnvelope.
@@ -369,8 +393,8 @@ type RunWorkflowEnvelope struct {
 	Data RunWorkflowEnvelope_Data `json:"data"`
 	Msg  *string                  `json:"msg,omitempty"`
 
-	// Rid Some replies carry the run id at the top level as well; clients prefer it.
-	Rid *string `json:"rid,omitempty"`
+	// RunID Some replies carry the run id at the top level as well; clients prefer it.
+	RunID string `json:"rid,omitempty"`
 
 	// Status 200 done, 201 created, 202 accepted / still running.
 	Status SuccessStatus `json:"status"`
@@ -383,20 +407,26 @@ type RunWorkflowEnvelope_Data struct {
 
 // RunWorkflowRequest defines model for RunWorkflowRequest.
 type RunWorkflowRequest struct {
-	InputFields       []InputField                   `json:"input_fields,omitempty"`
-	OutputScope       *RunWorkflowRequestOutputScope `json:"output_scope,omitempty"`
-	WaitForCompletion *bool                          `json:"wait_for_completion,omitempty"`
+	InputFields []InputField `json:"input_fields,omitempty"`
 
-	// Wid The workflow id (the VApp id with a VApp key).
-	Wid string `json:"wid"`
+	// OutputScope Which outputs the run reports; empty means output_fields_only.
+	OutputScope OutputScope `json:"output_scope,omitempty"`
+
+	// WaitForCompletion Asks the server to hold the reply up to about 30 s; a run that finishes in that
+	// window is returned without polling. Proxies may cut such long replies.
+	WaitForCompletion bool `json:"wait_for_completion"`
+
+	// WorkflowID The workflow id (the VApp id with a VApp key).
+	WorkflowID string `json:"wid"`
 }
 
-// RunWorkflowRequestOutputScope defines model for RunWorkflowRequest.OutputScope.
-type RunWorkflowRequestOutputScope string
+// OutputScope Which outputs the run reports; empty means output_fields_only.
+type OutputScope string
 
 // StopRunRequest defines model for StopRunRequest.
 type StopRunRequest struct {
-	Rid string `json:"rid"`
+	// RunID The run id.
+	RunID string `json:"rid"`
 }
 
 // SuccessStatus 200 done, 201 created, 202 accepted / still running.
@@ -404,22 +434,22 @@ type SuccessStatus int
 
 // UpdateAccessKeysRequest defines model for UpdateAccessKeysRequest.
 type UpdateAccessKeysRequest struct {
-	AccessKey *string `json:"access_key,omitempty"`
+	AccessKey string `json:"access_key,omitempty"`
 
-	// AccessKeyType O one-time, M multiple use, L long-term.
-	AccessKeyType *AccessKeyType `json:"access_key_type,omitempty"`
-	AccessKeys    []string       `json:"access_keys,omitempty"`
-	AppId         *string        `json:"app_id,omitempty"`
-	AppIds        []string       `json:"app_ids,omitempty"`
-	Description   *string        `json:"description,omitempty"`
-	ExpireTime    *string        `json:"expire_time,omitempty"`
-	MaxCredits    *float64       `json:"max_credits,omitempty"`
-	MaxUseCount   *int           `json:"max_use_count,omitempty"`
+	// Type The key type (O, M or L).
+	Type        AccessKeyType `json:"access_key_type,omitempty"`
+	AccessKeys  []string      `json:"access_keys,omitempty"`
+	AppID       string        `json:"app_id,omitempty"`
+	AppIDs      []string      `json:"app_ids,omitempty"`
+	Description string        `json:"description,omitempty"`
+	ExpireTime  string        `json:"expire_time,omitempty"`
+	MaxCredits  float64       `json:"max_credits,omitempty"`
+	MaxUseCount int           `json:"max_use_count,omitempty"`
 }
 
 // VApp defines model for VApp.
 type VApp struct {
-	AppId       string                 `json:"app_id"`
+	AppID       string                 `json:"app_id"`
 	Description *string                `json:"description,omitempty"`
 	Images      []string               `json:"images,omitempty"`
 	Info        map[string]interface{} `json:"info,omitempty"`
@@ -440,24 +470,21 @@ type WorkflowOutput struct {
 // WorkflowOutputs defines model for WorkflowOutputs.
 type WorkflowOutputs = []WorkflowOutput
 
-// KeyType The kind of API key; sent only for VApp keys.
-type KeyType = APIKeyType
-
-// Empty defines model for Empty.
-type Empty struct {
+// EmptyReply defines model for EmptyReply.
+type EmptyReply struct {
 	union json.RawMessage
 }
 
-// Error A failed call. `status` is 401/403 (API key), 404 (not found), 500 (run failed or server error) or another business code.
-type Error = ErrorEnvelope
+// ErrorReply A failed call. `status` is 401/403 (API key), 404 (not found), 500 (run failed or server error) or another business code.
+type ErrorReply = ErrorEnvelope
 
 // OpenVAppParams defines parameters for OpenVApp.
 type OpenVAppParams struct {
 	// Token The signed token (standard base64 of IV || ciphertext).
 	Token string `form:"token" json:"token"`
 
-	// KeyId Names the API key the token was signed with.
-	KeyId string `form:"key_id" json:"key_id"`
+	// KeyID Names the API key the token was signed with.
+	KeyID string `form:"key_id" json:"key_id"`
 }
 
 // AddAppsToAccessKeysParams defines parameters for AddAppsToAccessKeys.
@@ -657,6 +684,68 @@ func (t *CheckStatusEnvelope_Data) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsRunFailure returns the union data inside the ErrorEnvelope_Data as a RunFailure
+func (t ErrorEnvelope_Data) AsRunFailure() (RunFailure, error) {
+	var body RunFailure
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRunFailure overwrites any union data inside the ErrorEnvelope_Data as the provided RunFailure
+func (t *ErrorEnvelope_Data) FromRunFailure(v RunFailure) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRunFailure performs a merge with any union data inside the ErrorEnvelope_Data, using the provided RunFailure
+func (t *ErrorEnvelope_Data) MergeRunFailure(v RunFailure) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsErrorEnvelopeData1 returns the union data inside the ErrorEnvelope_Data as a ErrorEnvelopeData1
+func (t ErrorEnvelope_Data) AsErrorEnvelopeData1() (ErrorEnvelopeData1, error) {
+	var body ErrorEnvelopeData1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorEnvelopeData1 overwrites any union data inside the ErrorEnvelope_Data as the provided ErrorEnvelopeData1
+func (t *ErrorEnvelope_Data) FromErrorEnvelopeData1(v ErrorEnvelopeData1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeErrorEnvelopeData1 performs a merge with any union data inside the ErrorEnvelope_Data, using the provided ErrorEnvelopeData1
+func (t *ErrorEnvelope_Data) MergeErrorEnvelopeData1(v ErrorEnvelopeData1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t ErrorEnvelope_Data) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *ErrorEnvelope_Data) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsRunStarted returns the union data inside the RunWorkflowEnvelope_Data as a RunStarted
 func (t RunWorkflowEnvelope_Data) AsRunStarted() (RunStarted, error) {
 	var body RunStarted
@@ -719,22 +808,22 @@ func (t *RunWorkflowEnvelope_Data) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-// AsEmptyEnvelope returns the union data inside the Empty as a EmptyEnvelope
-func (t Empty) AsEmptyEnvelope() (EmptyEnvelope, error) {
+// AsEmptyEnvelope returns the union data inside the EmptyReply as a EmptyEnvelope
+func (t EmptyReply) AsEmptyEnvelope() (EmptyEnvelope, error) {
 	var body EmptyEnvelope
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromEmptyEnvelope overwrites any union data inside the Empty as the provided EmptyEnvelope
-func (t *Empty) FromEmptyEnvelope(v EmptyEnvelope) error {
+// FromEmptyEnvelope overwrites any union data inside the EmptyReply as the provided EmptyEnvelope
+func (t *EmptyReply) FromEmptyEnvelope(v EmptyEnvelope) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeEmptyEnvelope performs a merge with any union data inside the Empty, using the provided EmptyEnvelope
-func (t *Empty) MergeEmptyEnvelope(v EmptyEnvelope) error {
+// MergeEmptyEnvelope performs a merge with any union data inside the EmptyReply, using the provided EmptyEnvelope
+func (t *EmptyReply) MergeEmptyEnvelope(v EmptyEnvelope) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -745,22 +834,22 @@ func (t *Empty) MergeEmptyEnvelope(v EmptyEnvelope) error {
 	return err
 }
 
-// AsErrorEnvelope returns the union data inside the Empty as a ErrorEnvelope
-func (t Empty) AsErrorEnvelope() (ErrorEnvelope, error) {
+// AsErrorEnvelope returns the union data inside the EmptyReply as a ErrorEnvelope
+func (t EmptyReply) AsErrorEnvelope() (ErrorEnvelope, error) {
 	var body ErrorEnvelope
 	err := json.Unmarshal(t.union, &body)
 	return body, err
 }
 
-// FromErrorEnvelope overwrites any union data inside the Empty as the provided ErrorEnvelope
-func (t *Empty) FromErrorEnvelope(v ErrorEnvelope) error {
+// FromErrorEnvelope overwrites any union data inside the EmptyReply as the provided ErrorEnvelope
+func (t *EmptyReply) FromErrorEnvelope(v ErrorEnvelope) error {
 	b, err := json.Marshal(v)
 	t.union = b
 	return err
 }
 
-// MergeErrorEnvelope performs a merge with any union data inside the Empty, using the provided ErrorEnvelope
-func (t *Empty) MergeErrorEnvelope(v ErrorEnvelope) error {
+// MergeErrorEnvelope performs a merge with any union data inside the EmptyReply, using the provided ErrorEnvelope
+func (t *EmptyReply) MergeErrorEnvelope(v ErrorEnvelope) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
@@ -771,12 +860,12 @@ func (t *Empty) MergeErrorEnvelope(v ErrorEnvelope) error {
 	return err
 }
 
-func (t Empty) MarshalJSON() ([]byte, error) {
+func (t EmptyReply) MarshalJSON() ([]byte, error) {
 	b, err := t.union.MarshalJSON()
 	return b, err
 }
 
-func (t *Empty) UnmarshalJSON(b []byte) error {
+func (t *EmptyReply) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -1234,7 +1323,7 @@ type ClientInterface interface {
 	// (`now <= unix_seconds + timeout_seconds`) and that the access key is valid for the app.
 	//
 	// Corresponds with GET /public/v-app/{app_id} (the `OpenVApp` operationId).
-	OpenVApp(ctx context.Context, appId string, params *OpenVAppParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	OpenVApp(ctx context.Context, appID string, params *OpenVAppParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddAppsToAccessKeysWithBody Give access keys access to more applications.
 	//
@@ -1393,8 +1482,8 @@ type ClientInterface interface {
 // (`now <= unix_seconds + timeout_seconds`) and that the access key is valid for the app.
 //
 // Corresponds with GET /public/v-app/{app_id} (the `OpenVApp` operationId).
-func (c *Client) OpenVApp(ctx context.Context, appId string, params *OpenVAppParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewOpenVAppRequest(c.Server, appId, params)
+func (c *Client) OpenVApp(ctx context.Context, appID string, params *OpenVAppParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewOpenVAppRequest(c.Server, appID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1745,12 +1834,12 @@ func (c *Client) StopWorkflowRun(ctx context.Context, params *StopWorkflowRunPar
 }
 
 // NewOpenVAppRequest constructs an http.Request for the OpenVApp method
-func NewOpenVAppRequest(server string, appId string, params *OpenVAppParams) (*http.Request, error) {
+func NewOpenVAppRequest(server string, appID string, params *OpenVAppParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "app_id", appId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "app_id", appID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -1787,7 +1876,7 @@ func NewOpenVAppRequest(server string, appId string, params *OpenVAppParams) (*h
 			}
 		}
 
-		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "key_id", params.KeyId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+		if queryFrag, err := runtime.StyleParamWithOptions("form", true, "key_id", params.KeyID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 			return nil, err
 		} else {
 			for _, qp := range strings.Split(queryFrag, "&") {
@@ -2451,7 +2540,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /public/v-app/{app_id} (the `OpenVApp` operationId).
-	OpenVAppWithResponse(ctx context.Context, appId string, params *OpenVAppParams, reqEditors ...RequestEditorFn) (*OpenVAppResponse, error)
+	OpenVAppWithResponse(ctx context.Context, appID string, params *OpenVAppParams, reqEditors ...RequestEditorFn) (*OpenVAppResponse, error)
 
 	// AddAppsToAccessKeysWithBodyWithResponse Give access keys access to more applications.
 	//
@@ -2643,18 +2732,18 @@ type AddAppsToAccessKeysResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Empty
+	JSON200 *EmptyReply
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *ErrorReply
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r AddAppsToAccessKeysResponse) GetJSON200() *Empty {
+func (r AddAppsToAccessKeysResponse) GetJSON200() *EmptyReply {
 	return r.JSON200
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r AddAppsToAccessKeysResponse) GetJSONDefault() *Error {
+func (r AddAppsToAccessKeysResponse) GetJSONDefault() *ErrorReply {
 	return r.JSONDefault
 }
 
@@ -2693,7 +2782,7 @@ type CreateAccessKeysResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *CreateAccessKeys200JSONResponseBody
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *ErrorReply
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2702,7 +2791,7 @@ func (r CreateAccessKeysResponse) GetJSON200() *CreateAccessKeys200JSONResponseB
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r CreateAccessKeysResponse) GetJSONDefault() *Error {
+func (r CreateAccessKeysResponse) GetJSONDefault() *ErrorReply {
 	return r.JSONDefault
 }
 
@@ -2739,18 +2828,18 @@ type DeleteAccessKeysResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Empty
+	JSON200 *EmptyReply
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *ErrorReply
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r DeleteAccessKeysResponse) GetJSON200() *Empty {
+func (r DeleteAccessKeysResponse) GetJSON200() *EmptyReply {
 	return r.JSON200
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r DeleteAccessKeysResponse) GetJSONDefault() *Error {
+func (r DeleteAccessKeysResponse) GetJSONDefault() *ErrorReply {
 	return r.JSONDefault
 }
 
@@ -2789,7 +2878,7 @@ type GetAccessKeysResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *GetAccessKeys200JSONResponseBody
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *ErrorReply
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2798,7 +2887,7 @@ func (r GetAccessKeysResponse) GetJSON200() *GetAccessKeys200JSONResponseBody {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r GetAccessKeysResponse) GetJSONDefault() *Error {
+func (r GetAccessKeysResponse) GetJSONDefault() *ErrorReply {
 	return r.JSONDefault
 }
 
@@ -2837,7 +2926,7 @@ type ListAccessKeysResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ListAccessKeys200JSONResponseBody
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *ErrorReply
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2846,7 +2935,7 @@ func (r ListAccessKeysResponse) GetJSON200() *ListAccessKeys200JSONResponseBody 
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r ListAccessKeysResponse) GetJSONDefault() *Error {
+func (r ListAccessKeysResponse) GetJSONDefault() *ErrorReply {
 	return r.JSONDefault
 }
 
@@ -2883,18 +2972,18 @@ type RemoveAppsFromAccessKeysResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Empty
+	JSON200 *EmptyReply
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *ErrorReply
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r RemoveAppsFromAccessKeysResponse) GetJSON200() *Empty {
+func (r RemoveAppsFromAccessKeysResponse) GetJSON200() *EmptyReply {
 	return r.JSON200
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r RemoveAppsFromAccessKeysResponse) GetJSONDefault() *Error {
+func (r RemoveAppsFromAccessKeysResponse) GetJSONDefault() *ErrorReply {
 	return r.JSONDefault
 }
 
@@ -2931,18 +3020,18 @@ type UpdateAccessKeysResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Empty
+	JSON200 *EmptyReply
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *ErrorReply
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r UpdateAccessKeysResponse) GetJSON200() *Empty {
+func (r UpdateAccessKeysResponse) GetJSON200() *EmptyReply {
 	return r.JSON200
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r UpdateAccessKeysResponse) GetJSONDefault() *Error {
+func (r UpdateAccessKeysResponse) GetJSONDefault() *ErrorReply {
 	return r.JSONDefault
 }
 
@@ -2981,7 +3070,7 @@ type CheckWorkflowStatusResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *CheckWorkflowStatus200JSONResponseBody
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *ErrorReply
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -2990,7 +3079,7 @@ func (r CheckWorkflowStatusResponse) GetJSON200() *CheckWorkflowStatus200JSONRes
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r CheckWorkflowStatusResponse) GetJSONDefault() *Error {
+func (r CheckWorkflowStatusResponse) GetJSONDefault() *ErrorReply {
 	return r.JSONDefault
 }
 
@@ -3029,7 +3118,7 @@ type RunWorkflowResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *RunWorkflow200JSONResponseBody
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *ErrorReply
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3038,7 +3127,7 @@ func (r RunWorkflowResponse) GetJSON200() *RunWorkflow200JSONResponseBody {
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r RunWorkflowResponse) GetJSONDefault() *Error {
+func (r RunWorkflowResponse) GetJSONDefault() *ErrorReply {
 	return r.JSONDefault
 }
 
@@ -3077,7 +3166,7 @@ type StopWorkflowRunResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *StopWorkflowRun200JSONResponseBody
 	// JSONDefault the response for an HTTP default `application/json` response
-	JSONDefault *Error
+	JSONDefault *ErrorReply
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3086,7 +3175,7 @@ func (r StopWorkflowRunResponse) GetJSON200() *StopWorkflowRun200JSONResponseBod
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
-func (r StopWorkflowRunResponse) GetJSONDefault() *Error {
+func (r StopWorkflowRunResponse) GetJSONDefault() *ErrorReply {
 	return r.JSONDefault
 }
 
@@ -3128,8 +3217,8 @@ func (r StopWorkflowRunResponse) ContentType() string {
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /public/v-app/{app_id} (the `OpenVApp` operationId).
-func (c *ClientWithResponses) OpenVAppWithResponse(ctx context.Context, appId string, params *OpenVAppParams, reqEditors ...RequestEditorFn) (*OpenVAppResponse, error) {
-	rsp, err := c.OpenVApp(ctx, appId, params, reqEditors...)
+func (c *ClientWithResponses) OpenVAppWithResponse(ctx context.Context, appID string, params *OpenVAppParams, reqEditors ...RequestEditorFn) (*OpenVAppResponse, error) {
+	rsp, err := c.OpenVApp(ctx, appID, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -3432,14 +3521,14 @@ func ParseAddAppsToAccessKeysResponse(rsp *http.Response) (*AddAppsToAccessKeysR
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Empty
+		var dest EmptyReply
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest ErrorReply
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3472,7 +3561,7 @@ func ParseCreateAccessKeysResponse(rsp *http.Response) (*CreateAccessKeysRespons
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest ErrorReply
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3498,14 +3587,14 @@ func ParseDeleteAccessKeysResponse(rsp *http.Response) (*DeleteAccessKeysRespons
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Empty
+		var dest EmptyReply
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest ErrorReply
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3538,7 +3627,7 @@ func ParseGetAccessKeysResponse(rsp *http.Response) (*GetAccessKeysResponse, err
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest ErrorReply
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3571,7 +3660,7 @@ func ParseListAccessKeysResponse(rsp *http.Response) (*ListAccessKeysResponse, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest ErrorReply
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3597,14 +3686,14 @@ func ParseRemoveAppsFromAccessKeysResponse(rsp *http.Response) (*RemoveAppsFromA
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Empty
+		var dest EmptyReply
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest ErrorReply
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3630,14 +3719,14 @@ func ParseUpdateAccessKeysResponse(rsp *http.Response) (*UpdateAccessKeysRespons
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Empty
+		var dest EmptyReply
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest ErrorReply
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3670,7 +3759,7 @@ func ParseCheckWorkflowStatusResponse(rsp *http.Response) (*CheckWorkflowStatusR
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest ErrorReply
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3703,7 +3792,7 @@ func ParseRunWorkflowResponse(rsp *http.Response) (*RunWorkflowResponse, error) 
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest ErrorReply
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3736,7 +3825,7 @@ func ParseStopWorkflowRunResponse(rsp *http.Response) (*StopWorkflowRunResponse,
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && true:
-		var dest Error
+		var dest ErrorReply
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -3751,7 +3840,7 @@ func ParseStopWorkflowRunResponse(rsp *http.Response) (*StopWorkflowRunResponse,
 type ServerInterface interface {
 	// OpenVApp Open a VApp with a signed link.
 	// (GET /public/v-app/{app_id})
-	OpenVApp(w http.ResponseWriter, r *http.Request, appId string, params OpenVAppParams)
+	OpenVApp(w http.ResponseWriter, r *http.Request, appID string, params OpenVAppParams)
 	// AddAppsToAccessKeys Give access keys access to more applications.
 	// (POST /vapp/access-key/add-apps)
 	AddAppsToAccessKeys(w http.ResponseWriter, r *http.Request, params AddAppsToAccessKeysParams)
@@ -3800,9 +3889,9 @@ func (siw *ServerInterfaceWrapper) OpenVApp(w http.ResponseWriter, r *http.Reque
 	_ = err
 
 	// ------------- Path parameter "app_id" -------------
-	var appId string
+	var appID string
 
-	err = runtime.BindStyledParameterWithOptions("simple", "app_id", r.PathValue("app_id"), &appId, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	err = runtime.BindStyledParameterWithOptions("simple", "app_id", r.PathValue("app_id"), &appID, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
 	if err != nil {
 		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "app_id", Err: err})
 		return
@@ -3826,7 +3915,7 @@ func (siw *ServerInterfaceWrapper) OpenVApp(w http.ResponseWriter, r *http.Reque
 
 	// ------------- Required query parameter "key_id" -------------
 
-	err = runtime.BindQueryParameterWithOptions("form", true, true, "key_id", r.URL.Query(), &params.KeyId, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	err = runtime.BindQueryParameterWithOptions("form", true, true, "key_id", r.URL.Query(), &params.KeyID, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
 	if err != nil {
 		var requiredError *runtime.RequiredParameterError
 		if errors.As(err, &requiredError) {
@@ -3838,7 +3927,7 @@ func (siw *ServerInterfaceWrapper) OpenVApp(w http.ResponseWriter, r *http.Reque
 	}
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		siw.Handler.OpenVApp(w, r, appId, params)
+		siw.Handler.OpenVApp(w, r, appID, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {

@@ -1,7 +1,10 @@
 package vectorvein
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"iter"
 	"math"
@@ -13,102 +16,12 @@ import (
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
-// AccessKey is a VApp access key, with every field the service sends.
-type AccessKey = vectorveinapi.AccessKey
-
-// VApp is an application an access key opens.
-type VApp = vectorveinapi.VApp
-
-// AccessKeyPage is one page of List.
-type AccessKeyPage = vectorveinapi.AccessKeyPage
-
-// AccessKeyType is O (one-time), M (multiple use) or L (long-term).
-type AccessKeyType = vectorveinapi.AccessKeyType
-
-// AccessKeyStatus is AC (valid), IN (invalid), EX (expired) or US (used).
-type AccessKeyStatus = vectorveinapi.AccessKeyStatus
-
-// AccessScope is S (one application) or M (several applications).
-type AccessScope = vectorveinapi.AccessScope
-
-// Access key types, statuses and scopes.
-const (
-	AccessScopeSingle   AccessScope = vectorveinapi.AccessScopeS
-	AccessScopeMultiple AccessScope = vectorveinapi.AccessScopeM
-
-	AccessKeyOneTime  AccessKeyType = vectorveinapi.AccessKeyTypeO
-	AccessKeyMultiple AccessKeyType = vectorveinapi.AccessKeyTypeM
-	AccessKeyLongTerm AccessKeyType = vectorveinapi.AccessKeyTypeL
-
-	AccessKeyValid   AccessKeyStatus = vectorveinapi.AC
-	AccessKeyInvalid AccessKeyStatus = vectorveinapi.IN
-	AccessKeyExpired AccessKeyStatus = vectorveinapi.EX
-	AccessKeyUsed    AccessKeyStatus = vectorveinapi.US
-)
-
-// CreateAccessKeysRequest creates Count keys of one type. Zero values are left out of the
-// request (Count 0 means 1).
-type CreateAccessKeysRequest struct {
-	Type AccessKeyType // required
-	// Count is how many keys to create; 0 means 1.
-	Count int
-	// AppID (one app) or AppIDs (several), not both.
-	AppID  string
-	AppIDs []string
-	// ExpireTime is when the keys expire, as the service's date-time string.
-	ExpireTime string
-	// MaxCredits caps the credits the keys may spend (0: no cap sent).
-	MaxCredits float64
-	// MaxUseCount caps how often the keys may be used (0: no cap sent).
-	MaxUseCount int
-	// Description is free text shown with the keys.
-	Description string
-}
-
-// ListAccessKeysRequest selects a page of keys. Zero values take the service defaults:
-// page 1, 10 a page, sorted by create_time, descending.
-type ListAccessKeysRequest struct {
-	// Page (1-based) and PageSize select the page.
-	Page, PageSize int
-	// SortField is the key field to sort by, e.g. "create_time".
-	SortField string
-	// SortOrder is "ascend" or "descend".
-	SortOrder string
-	// AppID, Status and Type filter the keys when set.
-	AppID  string
-	Status []AccessKeyStatus
-	Type   AccessKeyType
-}
-
-// UpdateAccessKeysRequest changes one key (AccessKey) or several (AccessKeys). Zero values
-// are left out, as the official SDK does.
-type UpdateAccessKeysRequest struct {
-	// AccessKey (one key) or AccessKeys (several) names what to change.
-	AccessKey  string
-	AccessKeys []string
-	// AppID or AppIDs replace the apps the keys open.
-	AppID  string
-	AppIDs []string
-	// ExpireTime, MaxUseCount, MaxCredits and Description replace those
-	// fields; see CreateAccessKeysRequest.
-	ExpireTime  string
-	MaxUseCount int
-	MaxCredits  float64
-	Description string
-	// Type: the service documents that a key's type cannot change; it is sent if set.
-	Type AccessKeyType
-}
-
 // AccessKeyService manages VApp access keys. Get it from Client.AccessKeys.
 type AccessKeyService struct{ c *Client }
 
 // keyInputErr is a client-side rejection: an *AccessKeyError wrapping an *apierror.InputError.
 func keyInputErr(field, reason string) error {
-	return &AccessKeyError{Reason: "invalid " + field + ": " + reason, Err: inputErr(field, reason)}
-}
-
-func validType(t AccessKeyType) bool {
-	return t == AccessKeyOneTime || t == AccessKeyMultiple || t == AccessKeyLongTerm
+	return &AccessKeyError{Err: inputErr(field, reason)}
 }
 
 func nonEmpty(field string, list []string) error {
@@ -137,25 +50,43 @@ func checkCounts(count, maxUseCount int, maxCredits float64) error {
 	return nil
 }
 
-func ptrIf[T comparable](v T) *T {
-	var zero T
-	if v == zero {
-		return nil
+// keyErrors turns 404 and 403 (not about the API key) replies into *AccessKeyError; the
+// zero value (List) leaves every error as it is.
+type keyErrors struct{ notFound, forbidden string }
+
+func (k keyErrors) wrap(err error) error {
+	var ae *apierror.Error
+	if k == (keyErrors{}) || !errors.As(err, &ae) {
+		return err
 	}
-	return &v
+	switch {
+	case ae.StatusCode == http.StatusNotFound:
+		return &AccessKeyError{Reason: k.notFound, Err: err}
+	case ae.StatusCode == http.StatusForbidden && !keyRelated(ae.Message):
+		return &AccessKeyError{Reason: k.forbidden, Err: err}
+	}
+	return err
 }
 
-// mapKeyErr turns 404 and 403 replies of get/create into *AccessKeyError.
-func mapKeyErr(notFound, forbidden string) func(*envelope, *apierror.Error) error {
-	return func(env *envelope, apiErr *apierror.Error) error {
-		switch {
-		case env.Status == 404:
-			return &AccessKeyError{Reason: notFound, Err: apiErr}
-		case env.Status == 403 && !keyRelated(env.Msg):
-			return &AccessKeyError{Reason: forbidden, Err: apiErr}
-		}
-		return nil
+// keyRelated reports whether a 403 message is about the API key itself.
+func keyRelated(msg string) bool {
+	m := strings.ToLower(msg)
+	return strings.Contains(m, "api key") || strings.Contains(m, "api-key") || strings.Contains(m, "apikey") ||
+		strings.Contains(msg, "身份认证信息未提供") || strings.Contains(msg, "API密钥")
+}
+
+// post sends body (a generated request type) with send and decodes the envelope's data
+// into out (nil: discarded).
+func (s *AccessKeyService) post(ctx context.Context, opts []option.RequestOption, body any, errs keyErrors, out any,
+	send func(ctx context.Context, body *bytes.Reader) (*http.Response, error)) error {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return &AccessKeyError{Err: inputErr("request", err.Error())}
 	}
+	err = s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+		return send(ctx, bytes.NewReader(b))
+	}, out)
+	return errs.wrap(err)
 }
 
 // Get returns the named keys. A key that does not exist is an *AccessKeyError (404), as is
@@ -169,33 +100,34 @@ func (s *AccessKeyService) Get(ctx context.Context, keys []string, opts ...optio
 			return nil, keyInputErr("access keys", "a key must not contain a comma")
 		}
 	}
-	return s.get(ctx, vectorveinapi.GetAccessKeysParamsGetTypeSelected, keys, opts)
+	return s.get(ctx, vectorveinapi.GetTypeSelected, keys, opts)
 }
 
 // GetAll returns every access key of the account.
 func (s *AccessKeyService) GetAll(ctx context.Context, opts ...option.RequestOption) ([]AccessKey, error) {
-	return s.get(ctx, vectorveinapi.GetAccessKeysParamsGetTypeAll, nil, opts)
+	return s.get(ctx, vectorveinapi.GetTypeAll, nil, opts)
 }
 
 func (s *AccessKeyService) get(ctx context.Context, typ vectorveinapi.GetAccessKeysParamsGetType, keys []string, opts []option.RequestOption) ([]AccessKey, error) {
-	env, err := s.c.call(ctx, opts, func(server string) (*http.Request, error) {
-		return vectorveinapi.NewGetAccessKeysRequest(server, &vectorveinapi.GetAccessKeysParams{APIVersion: APIVersion, GetType: &typ, AccessKeys: keys})
-	}, mapKeyErr("access key does not exist", "access key has expired"))
-	if err != nil {
-		return nil, err
-	}
 	var out []AccessKey
-	if err := decodeData(env, &out, "vapp/access-key/get"); err != nil {
-		return nil, err
+	err := s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+		return s.c.raw.GetAccessKeys(ctx, &vectorveinapi.GetAccessKeysParams{APIVersion: vectorveinapi.APIVersion20240508, GetType: &typ, AccessKeys: keys})
+	}, &out)
+	if err != nil {
+		return nil, keyErrors{"access key does not exist", "access key has expired"}.wrap(err)
+	}
+	if out == nil {
+		return nil, decodeErr("vapp/access-key/get", "reply has no data")
 	}
 	return out, nil
 }
 
 // Create creates access keys and returns them. The type must be O, M or L, and at most
-// one of AppID and AppIDs may be set; both are checked before sending. An unknown app is
-// an *AccessKeyError (404), as is a refusal (403).
+// one of AppID and AppIDs may be set; both are checked before sending. Zero values are
+// left out of the request (Count 0 means 1). An unknown app is an *AccessKeyError (404),
+// as is a refusal (403).
 func (s *AccessKeyService) Create(ctx context.Context, req CreateAccessKeysRequest, opts ...option.RequestOption) ([]AccessKey, error) {
-	if !validType(req.Type) {
+	if !req.Type.Valid() {
 		return nil, keyInputErr("access key type", `must be "O", "M" or "L"`)
 	}
 	if req.AppID != "" && len(req.AppIDs) > 0 {
@@ -204,69 +136,58 @@ func (s *AccessKeyService) Create(ctx context.Context, req CreateAccessKeysReque
 	if err := checkCounts(req.Count, req.MaxUseCount, req.MaxCredits); err != nil {
 		return nil, err
 	}
-	count := req.Count
-	if count == 0 {
-		count = 1
+	if req.Count == 0 {
+		req.Count = 1
 	}
-	body := vectorveinapi.CreateAccessKeysRequest{
-		AccessKeyType: req.Type, Count: &count, AppId: ptrIf(req.AppID), AppIds: req.AppIDs,
-		ExpireTime: ptrIf(req.ExpireTime), MaxCredits: ptrIf(req.MaxCredits), MaxUseCount: ptrIf(req.MaxUseCount),
-		Description: ptrIf(req.Description),
-	}
-	env, err := s.c.call(ctx, opts, func(server string) (*http.Request, error) {
-		return vectorveinapi.NewCreateAccessKeysRequest(server, &vectorveinapi.CreateAccessKeysParams{APIVersion: APIVersion}, body)
-	}, mapKeyErr("the specified application does not exist", "no permission to create access keys"))
+	var out []AccessKey
+	err := s.post(ctx, opts, req, keyErrors{"the specified application does not exist", "no permission to create access keys"}, &out,
+		func(ctx context.Context, body *bytes.Reader) (*http.Response, error) {
+			return s.c.raw.CreateAccessKeysWithBody(ctx, &vectorveinapi.CreateAccessKeysParams{APIVersion: vectorveinapi.APIVersion20240508}, "application/json", body)
+		})
 	if err != nil {
 		return nil, err
 	}
-	var out []AccessKey
-	if err := decodeData(env, &out, "vapp/access-key/create"); err != nil {
-		return nil, err
+	if out == nil {
+		return nil, decodeErr("vapp/access-key/create", "reply has no data")
 	}
 	return out, nil
 }
 
-// List returns one page of keys.
+// List returns one page of keys. Zero values take the service defaults: page 1, 10 a
+// page, sorted by create_time, descending.
 func (s *AccessKeyService) List(ctx context.Context, req ListAccessKeysRequest, opts ...option.RequestOption) (*AccessKeyPage, error) {
 	if req.Page < 0 || req.PageSize < 0 {
 		return nil, keyInputErr("page", "must not be negative")
 	}
-	if req.Type != "" && !validType(req.Type) {
+	if req.Type != "" && !req.Type.Valid() {
 		return nil, keyInputErr("access key type", `must be "O", "M" or "L"`)
 	}
-	page, size, field := req.Page, req.PageSize, req.SortField
-	if page == 0 {
-		page = 1
-	}
-	if size == 0 {
-		size = 10
-	}
-	if field == "" {
-		field = "create_time"
-	}
-	order := vectorveinapi.Descend
-	switch req.SortOrder {
-	case "", "descend":
-	case "ascend":
-		order = vectorveinapi.Ascend
-	default:
+	if req.SortOrder != "" && !req.SortOrder.Valid() {
 		return nil, keyInputErr("sort order", `must be "ascend" or "descend"`)
 	}
-	body := vectorveinapi.ListAccessKeysRequest{
-		Page: &page, PageSize: &size, SortField: &field, SortOrder: &order,
-		AppId: ptrIf(req.AppID), Status: req.Status, AccessKeyType: ptrIf(req.Type),
+	if req.Page == 0 {
+		req.Page = 1
 	}
-	env, err := s.c.call(ctx, opts, func(server string) (*http.Request, error) {
-		return vectorveinapi.NewListAccessKeysRequest(server, &vectorveinapi.ListAccessKeysParams{APIVersion: APIVersion}, body)
-	}, nil)
+	if req.PageSize == 0 {
+		req.PageSize = 10
+	}
+	if req.SortField == "" {
+		req.SortField = "create_time"
+	}
+	if req.SortOrder == "" {
+		req.SortOrder = Descend
+	}
+	var out *AccessKeyPage
+	err := s.post(ctx, opts, req, keyErrors{}, &out, func(ctx context.Context, body *bytes.Reader) (*http.Response, error) {
+		return s.c.raw.ListAccessKeysWithBody(ctx, &vectorveinapi.ListAccessKeysParams{APIVersion: vectorveinapi.APIVersion20240508}, "application/json", body)
+	})
 	if err != nil {
 		return nil, err
 	}
-	var out AccessKeyPage
-	if err := decodeData(env, &out, "vapp/access-key/list"); err != nil {
-		return nil, err
+	if out == nil {
+		return nil, decodeErr("vapp/access-key/list", "reply has no data")
 	}
-	return &out, nil
+	return out, nil
 }
 
 // All iterates over every key matching req, page after page, starting at req.Page. It
@@ -287,7 +208,7 @@ func (s *AccessKeyService) All(ctx context.Context, req ListAccessKeysRequest, o
 			if len(p.AccessKeys) > 0 {
 				// A server that ignores the page number would loop forever.
 				if p.AccessKeys[0].AccessKey == prevFirst {
-					yield(AccessKey{}, &RequestError{Reason: fmt.Sprintf("vapp/access-key/list: page %d repeats the previous page", req.Page)})
+					yield(AccessKey{}, decodeErr("vapp/access-key/list", fmt.Sprintf("page %d repeats the previous page", req.Page)))
 					return
 				}
 				prevFirst = p.AccessKeys[0].AccessKey
@@ -310,26 +231,23 @@ func (s *AccessKeyService) All(ctx context.Context, req ListAccessKeysRequest, o
 	}
 }
 
-// Update changes one or several keys; at least one of AccessKey and AccessKeys is needed.
+// Update changes one key (AccessKey) or several (AccessKeys); at least one is needed.
+// Zero values are left out, as the official SDK does. The service documents that a key's
+// type cannot change; Type is sent if set.
 func (s *AccessKeyService) Update(ctx context.Context, req UpdateAccessKeysRequest, opts ...option.RequestOption) error {
 	if req.AccessKey == "" && len(req.AccessKeys) == 0 {
 		return keyInputErr("access key", "set access key or access keys")
 	}
-	if req.Type != "" && !validType(req.Type) {
+	if req.Type != "" && !req.Type.Valid() {
 		return keyInputErr("access key type", `must be "O", "M" or "L"`)
 	}
 	if err := checkCounts(0, req.MaxUseCount, req.MaxCredits); err != nil {
 		return err
 	}
-	body := vectorveinapi.UpdateAccessKeysRequest{
-		AccessKey: ptrIf(req.AccessKey), AccessKeys: req.AccessKeys, AppId: ptrIf(req.AppID), AppIds: req.AppIDs,
-		ExpireTime: ptrIf(req.ExpireTime), MaxUseCount: ptrIf(req.MaxUseCount), MaxCredits: ptrIf(req.MaxCredits),
-		Description: ptrIf(req.Description), AccessKeyType: ptrIf(req.Type),
-	}
-	_, err := s.c.call(ctx, opts, func(server string) (*http.Request, error) {
-		return vectorveinapi.NewUpdateAccessKeysRequest(server, &vectorveinapi.UpdateAccessKeysParams{APIVersion: APIVersion}, body)
-	}, mapKeyErr("access key does not exist", "not allowed to update the access key"))
-	return err
+	return s.post(ctx, opts, req, keyErrors{"access key does not exist", "not allowed to update the access key"}, nil,
+		func(ctx context.Context, body *bytes.Reader) (*http.Response, error) {
+			return s.c.raw.UpdateAccessKeysWithBody(ctx, &vectorveinapi.UpdateAccessKeysParams{APIVersion: vectorveinapi.APIVersion20240508}, "application/json", body)
+		})
 }
 
 // Delete deletes keys of the app appID.
@@ -340,10 +258,10 @@ func (s *AccessKeyService) Delete(ctx context.Context, appID string, keys []stri
 	if err := nonEmpty("access keys", keys); err != nil {
 		return err
 	}
-	_, err := s.c.call(ctx, opts, func(server string) (*http.Request, error) {
-		return vectorveinapi.NewDeleteAccessKeysRequest(server, &vectorveinapi.DeleteAccessKeysParams{APIVersion: APIVersion}, vectorveinapi.DeleteAccessKeysRequest{AppId: appID, AccessKeys: keys})
-	}, mapKeyErr("access key does not exist", "not allowed to delete the access key"))
-	return err
+	return s.post(ctx, opts, DeleteAccessKeysRequest{AppID: appID, AccessKeys: keys}, keyErrors{"access key does not exist", "not allowed to delete the access key"}, nil,
+		func(ctx context.Context, body *bytes.Reader) (*http.Response, error) {
+			return s.c.raw.DeleteAccessKeysWithBody(ctx, &vectorveinapi.DeleteAccessKeysParams{APIVersion: vectorveinapi.APIVersion20240508}, "application/json", body)
+		})
 }
 
 // AddApps gives the keys access to the apps.
@@ -363,12 +281,12 @@ func (s *AccessKeyService) apps(ctx context.Context, keys, appIDs []string, add 
 	if err := nonEmpty("app ids", appIDs); err != nil {
 		return err
 	}
-	body := vectorveinapi.AccessKeyAppsRequest{AccessKeys: keys, AppIds: appIDs}
-	_, err := s.c.call(ctx, opts, func(server string) (*http.Request, error) {
-		if add {
-			return vectorveinapi.NewAddAppsToAccessKeysRequest(server, &vectorveinapi.AddAppsToAccessKeysParams{APIVersion: APIVersion}, body)
-		}
-		return vectorveinapi.NewRemoveAppsFromAccessKeysRequest(server, &vectorveinapi.RemoveAppsFromAccessKeysParams{APIVersion: APIVersion}, body)
-	}, mapKeyErr("access key or app does not exist", "not allowed to change the access key"))
-	return err
+	return s.post(ctx, opts, AccessKeyAppsRequest{AccessKeys: keys, AppIDs: appIDs}, keyErrors{"access key or app does not exist", "not allowed to change the access key"}, nil,
+		func(ctx context.Context, body *bytes.Reader) (*http.Response, error) {
+			version := vectorveinapi.APIVersion20240508
+			if add {
+				return s.c.raw.AddAppsToAccessKeysWithBody(ctx, &vectorveinapi.AddAppsToAccessKeysParams{APIVersion: version}, "application/json", body)
+			}
+			return s.c.raw.RemoveAppsFromAccessKeysWithBody(ctx, &vectorveinapi.RemoveAppsFromAccessKeysParams{APIVersion: version}, "application/json", body)
+		})
 }

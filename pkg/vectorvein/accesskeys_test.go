@@ -3,6 +3,7 @@ package vectorvein_test
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"testing"
 	"time"
 
@@ -31,7 +32,7 @@ func TestAccessKeysLifecycle(t *testing.T) {
 	require.Equal(t, vectorvein.AccessKeyValid, k.Status)
 	require.Equal(t, "demo", k.Description)
 	require.NotNil(t, k.VApp)
-	require.Equal(t, vectorveintest.DefaultAppID, k.VApp.AppId)
+	require.Equal(t, vectorveintest.DefaultAppID, k.VApp.AppID)
 	require.Equal(t, 12.5, *k.MaxCredits)
 	require.Equal(t, 10, *k.MaxUseCount)
 	require.Nil(t, k.ExpireTime)
@@ -75,7 +76,7 @@ func TestAccessKeysLifecycle(t *testing.T) {
 	got, err = c.AccessKeys.Get(ctx, []string{k.AccessKey})
 	require.NoError(t, err)
 	require.Equal(t, vectorvein.AccessScopeSingle, got[0].AccessScope)
-	require.Equal(t, vectorveintest.SecondAppID, got[0].VApp.AppId)
+	require.Equal(t, vectorveintest.SecondAppID, got[0].VApp.AppID)
 
 	// Delete, then it is gone.
 	require.NoError(t, c.AccessKeys.Delete(ctx, vectorveintest.DefaultAppID, []string{k.AccessKey}))
@@ -270,6 +271,40 @@ func TestAccessKeyIteratorStopsOnARepeatedPage(t *testing.T) {
 	}
 	require.Equal(t, []string{"a", "b"}, keys)
 	require.Len(t, errs, 1)
-	var re *vectorvein.RequestError
-	require.ErrorAs(t, errs[0], &re)
+	require.ErrorContains(t, errs[0], "page 2 repeats the previous page")
+}
+
+// Credits JSON cannot carry are rejected like negative ones: an
+// *AccessKeyError wrapping an *apierror.InputError that names the field (a
+// NaN used to surface as a bare InputError about json.Marshal).
+func TestAccessKeyCreditsMustBeFinite(t *testing.T) {
+	srv := vectorveintest.NewServer(t)
+	c := newClient(t, srv)
+	ctx := context.Background()
+	for name, call := range map[string]func() error{
+		"create NaN": func() error {
+			_, err := c.AccessKeys.Create(ctx, vectorvein.CreateAccessKeysRequest{Type: "L", MaxCredits: math.NaN()})
+			return err
+		},
+		"create +Inf": func() error {
+			_, err := c.AccessKeys.Create(ctx, vectorvein.CreateAccessKeysRequest{Type: "L", MaxCredits: math.Inf(1)})
+			return err
+		},
+		"update NaN": func() error {
+			return c.AccessKeys.Update(ctx, vectorvein.UpdateAccessKeysRequest{AccessKey: "k", MaxCredits: math.NaN()})
+		},
+		"update negative credits": func() error {
+			return c.AccessKeys.Update(ctx, vectorvein.UpdateAccessKeysRequest{AccessKey: "k", MaxCredits: -1})
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := call()
+			var ake *vectorvein.AccessKeyError
+			require.ErrorAs(t, err, &ake)
+			var ie *apierror.InputError
+			require.ErrorAs(t, err, &ie)
+			require.Equal(t, "max credits", ie.Field)
+		})
+	}
+	require.Empty(t, srv.Requests(), "client-side checks send nothing")
 }

@@ -48,8 +48,8 @@ func ops(srv *vectorveintest.Server) []string {
 	return out
 }
 
-func fast(progress func(int, *vectorvein.RunResult)) *vectorvein.WaitOptions {
-	return &vectorvein.WaitOptions{Interval: 5 * time.Millisecond, Progress: progress}
+func fast(progress func(int, *vectorvein.RunResult)) vectorvein.WaitOptions {
+	return vectorvein.WaitOptions{Interval: 5 * time.Millisecond, Progress: progress}
 }
 
 func TestRunFireAndForget(t *testing.T) {
@@ -58,9 +58,9 @@ func TestRunFireAndForget(t *testing.T) {
 	c := newClient(t, srv)
 	ctx := context.Background()
 
-	rid, err := c.Workflows.Run(ctx, vectorvein.RunRequest{
-		WorkflowID: vectorveintest.EchoWorkflowID,
-		Inputs:     []vectorvein.InputField{{NodeId: "n1", FieldName: "text", Value: "hello"}},
+	rid, err := c.Workflows.Run(ctx, vectorvein.RunWorkflowRequest{
+		WorkflowID:  vectorveintest.EchoWorkflowID,
+		InputFields: []vectorvein.InputField{{NodeID: "n1", FieldName: "text", Value: "hello"}},
 	})
 	require.NoError(t, err)
 	require.NotEmpty(t, rid)
@@ -75,7 +75,7 @@ func TestRunFireAndForget(t *testing.T) {
 		"input_fields":[{"node_id":"n1","field_name":"text","value":"hello"}]}`, string(reqs[0].Body))
 
 	// The run is there to check.
-	st, err := c.Workflows.Status(ctx, vectorvein.RunRef{RunID: rid})
+	st, err := c.Workflows.Status(ctx, vectorvein.CheckStatusRequest{RunID: rid})
 	require.NoError(t, err)
 	require.True(t, st.Done())
 	require.Equal(t, "FINISHED", st.Message)
@@ -113,7 +113,7 @@ func TestRunAndWait(t *testing.T) {
 			srv.ResetRequests()
 			var seen []string
 			var lastN int
-			res, err := c.Workflows.RunAndWait(ctx, vectorvein.RunRequest{WorkflowID: tc.wid, OutputScope: vectorvein.OutputAll},
+			res, err := c.Workflows.RunAndWait(ctx, vectorvein.RunWorkflowRequest{WorkflowID: tc.wid, OutputScope: vectorvein.OutputAll},
 				fast(func(n int, st *vectorvein.RunResult) {
 					require.Equal(t, lastN+1, n)
 					lastN = n
@@ -128,11 +128,13 @@ func TestRunAndWait(t *testing.T) {
 			}
 			require.Equal(t, tc.checks, checks)
 			if tc.wantErr {
-				var we *vectorvein.WorkflowError
-				require.ErrorAs(t, err, &we)
-				require.NotEmpty(t, we.RunID)
-				require.Equal(t, "FAILED", we.Message)
-				require.NotEmpty(t, we.Detail)
+				var re *apierror.RunError
+				require.ErrorAs(t, err, &re)
+				require.NotEmpty(t, re.ID)
+				require.Equal(t, "workflow run", re.Kind)
+				require.Equal(t, "FAILED", re.Status)
+				require.NotEmpty(t, re.Message)
+				require.Equal(t, re.ID, re.Last.(*vectorvein.RunResult).RunID)
 				var ae *apierror.Error
 				require.ErrorAs(t, err, &ae)
 				require.Equal(t, 500, ae.StatusCode)
@@ -155,7 +157,7 @@ func TestRunAndWaitFirstCheckAtOnceAndDefaultInterval(t *testing.T) {
 	c := newClient(t, srv)
 	// The first check does not wait for the 5 s default interval.
 	start := time.Now()
-	res, err := c.Workflows.RunAndWait(context.Background(), vectorvein.RunRequest{WorkflowID: vectorveintest.EchoWorkflowID}, nil)
+	res, err := c.Workflows.RunAndWait(context.Background(), vectorvein.RunWorkflowRequest{WorkflowID: vectorveintest.EchoWorkflowID}, vectorvein.WaitOptions{})
 	require.NoError(t, err)
 	require.True(t, res.Done())
 	require.Less(t, time.Since(start), 2*time.Second)
@@ -164,12 +166,12 @@ func TestRunAndWaitFirstCheckAtOnceAndDefaultInterval(t *testing.T) {
 	// after exactly one check.
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	_, err = c.Workflows.RunAndWait(ctx, vectorvein.RunRequest{WorkflowID: vectorveintest.SlowWorkflowID}, nil)
-	var te *vectorvein.TimeoutError
+	_, err = c.Workflows.RunAndWait(ctx, vectorvein.RunWorkflowRequest{WorkflowID: vectorveintest.SlowWorkflowID}, vectorvein.WaitOptions{})
+	var te *apierror.TimeoutError
 	require.ErrorAs(t, err, &te)
 	require.NotNil(t, te.Last)
-	require.Equal(t, vectorvein.StatusRunning, te.Last.Status)
-	checks, ok := srv.RunChecks(te.RunID)
+	require.Equal(t, vectorvein.StatusRunning, te.Last.(*vectorvein.RunResult).Status)
+	checks, ok := srv.RunChecks(te.ID)
 	require.True(t, ok)
 	require.Equal(t, 1, checks)
 }
@@ -180,31 +182,32 @@ func TestRunAndWaitTimeoutCarriesRunIDAndResumes(t *testing.T) {
 	c := newClient(t, srv)
 	ctx := context.Background()
 
-	_, err := c.Workflows.RunAndWait(ctx, vectorvein.RunRequest{WorkflowID: "slow"},
-		&vectorvein.WaitOptions{Interval: time.Hour, Timeout: 50 * time.Millisecond})
-	var te *vectorvein.TimeoutError
+	_, err := c.Workflows.RunAndWait(ctx, vectorvein.RunWorkflowRequest{WorkflowID: "slow"},
+		vectorvein.WaitOptions{Interval: time.Hour, Timeout: 50 * time.Millisecond})
+	var te *apierror.TimeoutError
 	require.ErrorAs(t, err, &te)
-	require.NotEmpty(t, te.RunID)
+	require.Equal(t, "workflow run", te.Kind)
+	require.NotEmpty(t, te.ID)
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 	var pt *poll.TimeoutError
 	require.ErrorAs(t, err, &pt)
 	require.Equal(t, 1, pt.Attempts)
-	require.Contains(t, err.Error(), te.RunID)
+	require.Contains(t, err.Error(), te.ID)
 
 	// Resume with the run id.
-	res, err := c.Workflows.Wait(ctx, vectorvein.RunRef{RunID: te.RunID}, fast(nil))
+	res, err := c.Workflows.Wait(ctx, vectorvein.CheckStatusRequest{RunID: te.ID}, fast(nil))
 	require.NoError(t, err)
 	require.True(t, res.Done())
-	require.Equal(t, te.RunID, res.RunID)
+	require.Equal(t, te.ID, res.RunID)
 
 	// A cancelled ctx ends the wait at once, with the run id too.
 	cctx, cancel := context.WithCancel(ctx)
-	rid, err := c.Workflows.Run(ctx, vectorvein.RunRequest{WorkflowID: "slow"})
+	rid, err := c.Workflows.Run(ctx, vectorvein.RunWorkflowRequest{WorkflowID: "slow"})
 	require.NoError(t, err)
 	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
-	_, err = c.Workflows.Wait(cctx, vectorvein.RunRef{RunID: rid}, &vectorvein.WaitOptions{Interval: time.Hour})
+	_, err = c.Workflows.Wait(cctx, vectorvein.CheckStatusRequest{RunID: rid}, vectorvein.WaitOptions{Interval: time.Hour})
 	require.ErrorAs(t, err, &te)
-	require.Equal(t, rid, te.RunID)
+	require.Equal(t, rid, te.ID)
 	require.ErrorIs(t, err, context.Canceled)
 }
 
@@ -214,12 +217,12 @@ func TestRunAndWaitOnServer(t *testing.T) {
 	c := newClient(t, srv)
 	ctx := context.Background()
 	var progress []int
-	w := &vectorvein.WaitOptions{WaitOnServer: true, Interval: 5 * time.Millisecond,
+	w := vectorvein.WaitOptions{Interval: 5 * time.Millisecond,
 		Progress: func(n int, _ *vectorvein.RunResult) { progress = append(progress, n) }}
 
 	// The server finished the run: no polling at all.
-	res, err := c.Workflows.RunAndWait(ctx, vectorvein.RunRequest{WorkflowID: vectorveintest.EchoWorkflowID,
-		Inputs: []vectorvein.InputField{{NodeId: "n", FieldName: "q", Value: 1.5}}}, w)
+	res, err := c.Workflows.RunAndWait(ctx, vectorvein.RunWorkflowRequest{WorkflowID: vectorveintest.EchoWorkflowID, WaitForCompletion: true,
+		InputFields: []vectorvein.InputField{{NodeID: "n", FieldName: "q", Value: 1.5}}}, w)
 	require.NoError(t, err)
 	require.True(t, res.Done())
 	require.Equal(t, []string{"runWorkflow"}, ops(srv))
@@ -229,18 +232,18 @@ func TestRunAndWaitOnServer(t *testing.T) {
 
 	// The server gave up waiting (202 TIMEOUT with the rid): poll.
 	srv.ResetRequests()
-	res, err = c.Workflows.RunAndWait(ctx, vectorvein.RunRequest{WorkflowID: vectorveintest.SlowWorkflowID}, w)
+	res, err = c.Workflows.RunAndWait(ctx, vectorvein.RunWorkflowRequest{WorkflowID: vectorveintest.SlowWorkflowID, WaitForCompletion: true}, w)
 	require.NoError(t, err)
 	require.True(t, res.Done())
 	require.Equal(t, []string{"runWorkflow", "checkWorkflowStatus", "checkWorkflowStatus"}, ops(srv))
 
 	// The server saw the run fail.
-	_, err = c.Workflows.RunAndWait(ctx, vectorvein.RunRequest{WorkflowID: vectorveintest.FailWorkflowID}, w)
-	var we *vectorvein.WorkflowError
-	require.ErrorAs(t, err, &we)
-	require.Equal(t, "node crashed", we.Detail)
-	require.Equal(t, "node-1", we.Task)
-	require.NotEmpty(t, we.RunID)
+	_, err = c.Workflows.RunAndWait(ctx, vectorvein.RunWorkflowRequest{WorkflowID: vectorveintest.FailWorkflowID, WaitForCompletion: true}, w)
+	var re *apierror.RunError
+	require.ErrorAs(t, err, &re)
+	require.Equal(t, "node crashed (task node-1)", re.Message)
+	require.JSONEq(t, `{"error":"node crashed","error_task":"node-1"}`, string(re.Last.(*vectorvein.RunResult).Data))
+	require.NotEmpty(t, re.ID)
 }
 
 func TestStatusStopAndErrors(t *testing.T) {
@@ -249,54 +252,57 @@ func TestStatusStopAndErrors(t *testing.T) {
 	c := newClient(t, srv)
 	ctx := context.Background()
 
-	rid, err := c.Workflows.Run(ctx, vectorvein.RunRequest{WorkflowID: "long"})
+	rid, err := c.Workflows.Run(ctx, vectorvein.RunWorkflowRequest{WorkflowID: "long"})
 	require.NoError(t, err)
-	st, err := c.Workflows.Status(ctx, vectorvein.RunRef{RunID: rid})
+	st, err := c.Workflows.Status(ctx, vectorvein.CheckStatusRequest{RunID: rid})
 	require.NoError(t, err)
 	require.False(t, st.Done())
 	require.Equal(t, vectorvein.StatusRunning, st.Status)
 
-	require.NoError(t, c.Workflows.Stop(ctx, vectorvein.RunRef{RunID: rid}))
-	_, err = c.Workflows.Status(ctx, vectorvein.RunRef{RunID: rid})
-	var we *vectorvein.WorkflowError
+	require.NoError(t, c.Workflows.Stop(ctx, vectorvein.StopRunRequest{RunID: rid}))
+	_, err = c.Workflows.Status(ctx, vectorvein.CheckStatusRequest{RunID: rid})
+	var we *apierror.RunError
 	require.ErrorAs(t, err, &we)
-	require.Equal(t, rid, we.RunID)
+	require.Equal(t, rid, we.ID)
 
 	// Unknown ids: a plain API error with the envelope status.
-	_, err = c.Workflows.Status(ctx, vectorvein.RunRef{RunID: "nope"})
+	_, err = c.Workflows.Status(ctx, vectorvein.CheckStatusRequest{RunID: "nope"})
 	var ae *apierror.Error
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, 404, ae.StatusCode)
 	require.Equal(t, "Record not found", ae.Message)
 	require.False(t, errors.As(err, &we))
-	err = c.Workflows.Stop(ctx, vectorvein.RunRef{RunID: "nope"})
+	err = c.Workflows.Stop(ctx, vectorvein.StopRunRequest{RunID: "nope"})
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, 404, ae.StatusCode)
-	_, err = c.Workflows.Run(ctx, vectorvein.RunRequest{WorkflowID: "no-such-workflow"})
+	_, err = c.Workflows.Run(ctx, vectorvein.RunWorkflowRequest{WorkflowID: "no-such-workflow"})
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, 404, ae.StatusCode)
 
 	// Bad input: nothing is sent.
 	srv.ResetRequests()
 	for _, call := range []func() error{
-		func() error { _, err := c.Workflows.Run(ctx, vectorvein.RunRequest{}); return err },
+		func() error { _, err := c.Workflows.Run(ctx, vectorvein.RunWorkflowRequest{}); return err },
 		func() error {
-			_, err := c.Workflows.Run(ctx, vectorvein.RunRequest{WorkflowID: "w", OutputScope: "some"})
+			_, err := c.Workflows.Run(ctx, vectorvein.RunWorkflowRequest{WorkflowID: "w", OutputScope: "some"})
 			return err
 		},
 		func() error {
-			_, err := c.Workflows.Run(ctx, vectorvein.RunRequest{WorkflowID: "w", KeyType: "OTHER"})
+			_, err := c.Workflows.Run(ctx, vectorvein.RunWorkflowRequest{WorkflowID: "w"}, vectorvein.WithKeyType("OTHER"))
 			return err
 		},
-		func() error { _, err := c.Workflows.Status(ctx, vectorvein.RunRef{}); return err },
+		func() error { _, err := c.Workflows.Status(ctx, vectorvein.CheckStatusRequest{}); return err },
 		func() error {
-			_, err := c.Workflows.Status(ctx, vectorvein.RunRef{RunID: "r", KeyType: vectorvein.KeyTypeVApp})
+			_, err := c.Workflows.Status(ctx, vectorvein.CheckStatusRequest{RunID: "r"}, vectorvein.WithKeyType(vectorvein.KeyTypeVApp))
 			return err
 		},
-		func() error { return c.Workflows.Stop(ctx, vectorvein.RunRef{}) },
-		func() error { _, err := c.Workflows.Wait(ctx, vectorvein.RunRef{}, nil); return err },
+		func() error { return c.Workflows.Stop(ctx, vectorvein.StopRunRequest{}) },
 		func() error {
-			_, err := c.Workflows.Wait(ctx, vectorvein.RunRef{RunID: "r"}, &vectorvein.WaitOptions{Timeout: -1})
+			_, err := c.Workflows.Wait(ctx, vectorvein.CheckStatusRequest{}, vectorvein.WaitOptions{})
+			return err
+		},
+		func() error {
+			_, err := c.Workflows.Wait(ctx, vectorvein.CheckStatusRequest{RunID: "r"}, vectorvein.WaitOptions{Timeout: -1})
 			return err
 		},
 	} {
@@ -309,9 +315,9 @@ func TestStatusStopAndErrors(t *testing.T) {
 func TestVAppKeyType(t *testing.T) {
 	srv := vectorveintest.NewServer(t)
 	noViolations(t, srv)
-	c := newClient(t, srv)
-	res, err := c.Workflows.RunAndWait(context.Background(), vectorvein.RunRequest{
-		WorkflowID: vectorveintest.SlowWorkflowID, KeyType: vectorvein.KeyTypeVApp,
+	c := newClient(t, srv, vectorvein.WithKeyType(vectorvein.KeyTypeVApp))
+	res, err := c.Workflows.RunAndWait(context.Background(), vectorvein.RunWorkflowRequest{
+		WorkflowID: vectorveintest.SlowWorkflowID,
 	}, fast(nil))
 	require.NoError(t, err)
 	require.True(t, res.Done())
@@ -330,13 +336,14 @@ func TestAPIKeyErrors(t *testing.T) {
 		srv := vectorveintest.NewServer(t, vectorveintest.WithHTTPStatusMirroring(mirror))
 		noViolations(t, srv)
 		c := newClient(t, srv, option.WithAPIKey("wrong-key-0123456789abcdef012345"))
-		_, err := c.Workflows.Run(context.Background(), vectorvein.RunRequest{WorkflowID: vectorveintest.EchoWorkflowID})
-		var ke *vectorvein.APIKeyError
-		require.ErrorAs(t, err, &ke, "mirror %v", mirror)
-		require.Equal(t, 401, ke.StatusCode())
+		_, err := c.Workflows.Run(context.Background(), vectorvein.RunWorkflowRequest{WorkflowID: vectorveintest.EchoWorkflowID})
 		var ae *apierror.Error
-		require.ErrorAs(t, err, &ae)
+		require.ErrorAs(t, err, &ae, "mirror %v", mirror)
 		require.Equal(t, 401, ae.StatusCode)
+		if !mirror {
+			require.Equal(t, 200, ae.HTTPStatus, "the envelope status is not the HTTP status")
+			require.Contains(t, err.Error(), "HTTP 200 with error status 401")
+		}
 		require.NotContains(t, err.Error(), "wrong-key-0123456789abcdef012345")
 		require.NotContains(t, string(ae.Body), "wrong-key-0123456789abcdef012345")
 
@@ -346,19 +353,20 @@ func TestAPIKeyErrors(t *testing.T) {
 			return next(r)
 		}))
 		_, err = c.AccessKeys.GetAll(context.Background())
-		require.ErrorAs(t, err, &ke)
-		require.Equal(t, 403, ke.StatusCode())
+		require.ErrorAs(t, err, &ae)
+		require.Equal(t, 403, ae.StatusCode)
+		var ake *vectorvein.AccessKeyError
+		require.False(t, errors.As(err, &ake), "a 403 about the API key is not an access-key error")
 	}
 
-	// No key at all: an APIKeyError before anything is sent, as the official SDK.
+	// No key at all: a CredentialError before anything is sent, as the official SDK.
 	t.Setenv("VECTORVEIN_API_KEY", "")
 	_, err := vectorvein.NewClient()
-	var ke *vectorvein.APIKeyError
-	require.ErrorAs(t, err, &ke)
-	var ie *apierror.InputError
-	require.ErrorAs(t, err, &ie)
+	var ce *apierror.CredentialError
+	require.ErrorAs(t, err, &ce)
+	require.Contains(t, err.Error(), "VECTORVEIN_API_KEY")
 	_, err = vectorvein.NewClient(option.WithAPIKey(""))
-	require.ErrorAs(t, err, &ke)
+	require.Error(t, err)
 }
 
 func TestEnvironment(t *testing.T) {
@@ -385,23 +393,37 @@ func TestRequestErrors(t *testing.T) {
 
 	// A reply that is not an envelope (here the kit's JSON error for an injected 502).
 	srv.InjectFault(emulator.Fault{Path: "/api/v1/open-api/workflow/check-status", Status: 502})
-	_, err := c.Workflows.Status(ctx, vectorvein.RunRef{RunID: "r"})
-	var re *vectorvein.RequestError
-	require.ErrorAs(t, err, &re)
+	_, err := c.Workflows.Status(ctx, vectorvein.CheckStatusRequest{RunID: "r"})
 	var ae *apierror.Error
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, 502, ae.StatusCode)
+	require.Zero(t, ae.HTTPStatus)
 
 	// A dropped connection.
 	srv.InjectFault(emulator.Fault{Path: "/api/v1/open-api/workflow/check-status", DropAfter: 1})
-	_, err = c.Workflows.Status(ctx, vectorvein.RunRef{RunID: "r"})
-	require.ErrorAs(t, err, &re)
+	_, err = c.Workflows.Status(ctx, vectorvein.CheckStatusRequest{RunID: "r"})
+	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
+	require.ErrorContains(t, err, "vectorvein: reading response")
+
+	var te *apierror.TransportError
 
 	// Nothing listening.
 	dead := newClient(t, srv, option.WithBaseURL("http://127.0.0.1:1"), option.WithMaxRetries(0))
 	_, err = dead.AccessKeys.GetAll(ctx)
-	require.ErrorAs(t, err, &re)
+	require.ErrorAs(t, err, &te)
+	require.Equal(t, vectorvein.ServiceName, te.Service)
 	require.False(t, errors.As(err, &ae))
+}
+
+// notEnvelope checks the decode error of a 2xx reply that is no envelope: it names the
+// operation and wraps the *apierror.Error holding the HTTP status and body.
+func notEnvelope(t *testing.T, err error) {
+	t.Helper()
+	require.ErrorContains(t, err, "decoding GET /vapp/access-key/get response")
+	var ae *apierror.Error
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, 200, ae.StatusCode)
+	require.NotEmpty(t, ae.Body)
 }
 
 // A server that answers whatever a test says, to reach the envelope decoder's corners.
@@ -413,34 +435,34 @@ func TestEnvelopeDecoding(t *testing.T) {
 		check  func(t *testing.T, err error)
 	}{
 		{"not json", 200, "<html>oops</html>", func(t *testing.T, err error) {
-			var re *vectorvein.RequestError
-			require.ErrorAs(t, err, &re)
+			notEnvelope(t, err)
 			require.Contains(t, err.Error(), "not JSON")
 		}},
 		{"json array", 200, "[]", func(t *testing.T, err error) {
-			var re *vectorvein.RequestError
-			require.ErrorAs(t, err, &re)
+			notEnvelope(t, err)
 		}},
 		{"no status", 200, `{"msg":"missing"}`, func(t *testing.T, err error) {
-			var re *vectorvein.RequestError
-			require.ErrorAs(t, err, &re)
+			notEnvelope(t, err)
 			require.Contains(t, err.Error(), "no envelope status")
 		}},
 		{"string status", 200, `{"status":"200"}`, func(t *testing.T, err error) {
-			var re *vectorvein.RequestError
-			require.ErrorAs(t, err, &re)
+			notEnvelope(t, err)
 		}},
 		{"403 not about the key", 200, `{"status":403,"msg":"forbidden action"}`, func(t *testing.T, err error) {
-			var ke *vectorvein.APIKeyError
-			require.False(t, errors.As(err, &ke))
+			var ake *vectorvein.AccessKeyError
+			require.ErrorAs(t, err, &ake, "an access-key call refused")
 			var ae *apierror.Error
 			require.ErrorAs(t, err, &ae)
 			require.Equal(t, 403, ae.StatusCode)
 			require.Equal(t, "forbidden action", ae.Message)
 		}},
 		{"403 about the key", 200, `{"status":403,"msg":"API key expired"}`, func(t *testing.T, err error) {
-			var ke *vectorvein.APIKeyError
-			require.ErrorAs(t, err, &ke)
+			var ake *vectorvein.AccessKeyError
+			require.False(t, errors.As(err, &ake))
+			var ae *apierror.Error
+			require.ErrorAs(t, err, &ae)
+			require.Equal(t, 403, ae.StatusCode)
+			require.Equal(t, 200, ae.HTTPStatus)
 		}},
 		{"other business error", 200, `{"status":429,"msg":"too many calls","data":null}`, func(t *testing.T, err error) {
 			var ae *apierror.Error
@@ -454,12 +476,10 @@ func TestEnvelopeDecoding(t *testing.T) {
 			require.Equal(t, 404, ake.StatusCode())
 		}},
 		{"success without data", 200, `{"status":200,"msg":""}`, func(t *testing.T, err error) {
-			var re *vectorvein.RequestError
-			require.ErrorAs(t, err, &re)
+			require.ErrorContains(t, err, "reply has no data")
 		}},
 		{"wrong data shape", 200, `{"status":200,"data":{"a":1}}`, func(t *testing.T, err error) {
-			var re *vectorvein.RequestError
-			require.ErrorAs(t, err, &re)
+			require.ErrorContains(t, err, "decoding")
 		}},
 		{"extra fields tolerated", 200, `{"status":200,"msg":"","extra":1,"data":[{"access_key":"k","access_key_type":"L","status":"AC","new_field":{"x":1}}]}`,
 			func(t *testing.T, err error) { require.NoError(t, err) }},
@@ -479,8 +499,8 @@ func TestRawClient(t *testing.T) {
 	srv := vectorveintest.NewServer(t)
 	noViolations(t, srv)
 	c := newClient(t, srv)
-	resp, err := c.Raw().RunWorkflow(context.Background(), &vectorveinapi.RunWorkflowParams{APIVersion: vectorveinapi.N20240508},
-		vectorveinapi.RunWorkflowRequest{Wid: vectorveintest.EchoWorkflowID})
+	resp, err := c.Raw().RunWorkflow(context.Background(), &vectorveinapi.RunWorkflowParams{APIVersion: vectorveinapi.APIVersion20240508},
+		vectorveinapi.RunWorkflowRequest{WorkflowID: vectorveintest.EchoWorkflowID})
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
@@ -505,8 +525,7 @@ func TestRateLimit(t *testing.T) {
 	sctx, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
 	defer cancel()
 	_, err := c.AccessKeys.GetAll(sctx)
-	var re *vectorvein.RequestError
-	require.ErrorAs(t, err, &re)
+	require.ErrorContains(t, err, "rate limit")
 	require.ErrorIs(t, err, context.DeadlineExceeded)
 }
 
@@ -592,20 +611,21 @@ func TestVAppURLOpensInEmulator(t *testing.T) {
 }
 
 // Behind a proxy that puts the envelope status in the HTTP status line, a failed run is
-// still a *WorkflowError (after the transport's retries of the 500, which are harmless for
+// still an *apierror.RunError (after the transport's retries of the 500, which are harmless for
 // a status check) and a missing run still a 404 API error.
 func TestMirroredStatuses(t *testing.T) {
 	srv := vectorveintest.NewServer(t, vectorveintest.WithHTTPStatusMirroring(true))
 	noViolations(t, srv)
 	c := newClient(t, srv)
 	ctx := context.Background()
-	rid, err := c.Workflows.Run(ctx, vectorvein.RunRequest{WorkflowID: vectorveintest.FailWorkflowID})
+	rid, err := c.Workflows.Run(ctx, vectorvein.RunWorkflowRequest{WorkflowID: vectorveintest.FailWorkflowID})
 	require.NoError(t, err)
-	_, err = c.Workflows.Wait(ctx, vectorvein.RunRef{RunID: rid}, fast(nil))
-	var we *vectorvein.WorkflowError
+	_, err = c.Workflows.Wait(ctx, vectorvein.CheckStatusRequest{RunID: rid}, fast(nil))
+	var we *apierror.RunError
 	require.ErrorAs(t, err, &we)
-	require.Equal(t, "node crashed", we.Detail)
-	_, err = c.Workflows.Status(ctx, vectorvein.RunRef{RunID: "missing"})
+	require.Equal(t, rid, we.ID)
+	require.Equal(t, "node crashed (task node-1)", we.Message)
+	_, err = c.Workflows.Status(ctx, vectorvein.CheckStatusRequest{RunID: "missing"})
 	var ae *apierror.Error
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, 404, ae.StatusCode)
@@ -613,7 +633,7 @@ func TestMirroredStatuses(t *testing.T) {
 	// workflow/run is never retried: one failed start is one request.
 	srv.ResetRequests()
 	srv.InjectFault(emulator.Fault{Path: "/api/v1/open-api/workflow/run", Status: 503})
-	_, err = c.Workflows.Run(ctx, vectorvein.RunRequest{WorkflowID: vectorveintest.EchoWorkflowID})
+	_, err = c.Workflows.Run(ctx, vectorvein.RunWorkflowRequest{WorkflowID: vectorveintest.EchoWorkflowID})
 	require.Error(t, err)
 	require.Len(t, srv.Requests(), 1)
 }
@@ -635,7 +655,7 @@ func TestStatusDataShapes(t *testing.T) {
 	for _, tc := range tests {
 		c, err := vectorvein.NewClient(option.WithAPIKey("k"), option.WithBaseURL(newStaticServer(t, 200, tc.body)))
 		require.NoError(t, err)
-		st, err := c.Workflows.Status(context.Background(), vectorvein.RunRef{RunID: "r"})
+		st, err := c.Workflows.Status(context.Background(), vectorvein.CheckStatusRequest{RunID: "r"})
 		require.NoError(t, err, tc.body)
 		require.Equal(t, tc.done, st.Done(), tc.body)
 		require.Len(t, st.Outputs, tc.outputs, tc.body)
@@ -646,7 +666,7 @@ func TestStatusDataShapes(t *testing.T) {
 	c, err := vectorvein.NewClient(option.WithAPIKey("k"), option.WithBaseURL(newStaticServer(t, 200,
 		`{"status":200,"msg":"FINISHED","rid":"top","data":[{"type":"text","title":"t","value":"v"}]}`)))
 	require.NoError(t, err)
-	res, err := c.Workflows.RunAndWait(context.Background(), vectorvein.RunRequest{WorkflowID: "w"}, &vectorvein.WaitOptions{WaitOnServer: true})
+	res, err := c.Workflows.RunAndWait(context.Background(), vectorvein.RunWorkflowRequest{WorkflowID: "w", WaitForCompletion: true}, vectorvein.WaitOptions{})
 	require.NoError(t, err)
 	require.Equal(t, "top", res.RunID)
 	require.Equal(t, "v", res.Outputs[0].Value)
@@ -654,9 +674,33 @@ func TestStatusDataShapes(t *testing.T) {
 	// A reply with neither a top-level rid nor data.rid cannot be followed.
 	c, err = vectorvein.NewClient(option.WithAPIKey("k"), option.WithBaseURL(newStaticServer(t, 200, `{"status":200,"msg":"","data":{}}`)))
 	require.NoError(t, err)
-	_, err = c.Workflows.Run(context.Background(), vectorvein.RunRequest{WorkflowID: "w"})
-	var re *vectorvein.RequestError
-	require.ErrorAs(t, err, &re)
-	_, err = c.Workflows.RunAndWait(context.Background(), vectorvein.RunRequest{WorkflowID: "w"}, nil)
-	require.ErrorAs(t, err, &re)
+	_, err = c.Workflows.Run(context.Background(), vectorvein.RunWorkflowRequest{WorkflowID: "w"})
+	require.ErrorContains(t, err, "reply has no run id")
+	_, err = c.Workflows.RunAndWait(context.Background(), vectorvein.RunWorkflowRequest{WorkflowID: "w"}, vectorvein.WaitOptions{})
+	require.ErrorContains(t, err, "reply has no run id")
+}
+
+// A base URL given to one call is used by that call only (the transport applies it), for
+// the wrapped calls and for Do alike.
+func TestPerCallBaseURL(t *testing.T) {
+	a, b := vectorveintest.NewServer(t), vectorveintest.NewServer(t)
+	noViolations(t, a)
+	noViolations(t, b)
+	c := newClient(t, a)
+	ctx := context.Background()
+
+	rid, err := c.Workflows.Run(ctx, vectorvein.RunWorkflowRequest{WorkflowID: vectorveintest.EchoWorkflowID}, option.WithBaseURL(b.APIBaseURL()))
+	require.NoError(t, err)
+	require.Empty(t, a.Requests())
+	require.Len(t, b.Requests(), 1)
+	st, err := c.Workflows.Status(ctx, vectorvein.CheckStatusRequest{RunID: rid}, option.WithBaseURL(b.APIBaseURL()))
+	require.NoError(t, err)
+	require.True(t, st.Done())
+
+	var page vectorvein.AccessKeyPage
+	require.NoError(t, c.Do(ctx, http.MethodPost, "vapp/access-key/list", vectorvein.ListAccessKeysRequest{Page: 1, PageSize: 10}, &page,
+		option.WithBaseURL(b.APIBaseURL())))
+	require.Equal(t, 10, page.PageSize)
+	require.Empty(t, a.Requests(), "the client's own base URL saw nothing")
+	require.Equal(t, a.APIBaseURL(), c.BaseURL())
 }

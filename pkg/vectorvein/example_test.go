@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/option"
 	"github.com/aiclients/sdk-go/pkg/vectorvein"
 	"github.com/aiclients/sdk-go/pkg/vectorvein/vectorveintest"
@@ -50,21 +51,21 @@ func ExampleWorkflowService_RunAndWait() {
 	srv, client := startEmulator()
 	defer srv.Close()
 
-	res, err := client.Workflows.RunAndWait(context.Background(), vectorvein.RunRequest{
-		WorkflowID: "summarise",
-		Inputs:     []vectorvein.InputField{{NodeId: "input", FieldName: "text", Value: "A long text..."}},
-	}, &vectorvein.WaitOptions{
+	res, err := client.Workflows.RunAndWait(context.Background(), vectorvein.RunWorkflowRequest{
+		WorkflowID:  "summarise",
+		InputFields: []vectorvein.InputField{{NodeID: "input", FieldName: "text", Value: "A long text..."}},
+	}, vectorvein.WaitOptions{
 		Interval: 10 * time.Millisecond, // 5 s by default
 		Timeout:  time.Minute,
 		Progress: func(check int, st *vectorvein.RunResult) { fmt.Println("check", check, st.Message) },
 	})
-	var timeout *vectorvein.TimeoutError
-	var failed *vectorvein.WorkflowError
+	var timeout *apierror.TimeoutError
+	var failed *apierror.RunError
 	switch {
 	case errors.As(err, &timeout):
-		fmt.Println("still running; resume with Wait on", timeout.RunID)
+		fmt.Println("still running; resume with Wait on", timeout.ID)
 	case errors.As(err, &failed):
-		fmt.Println("failed:", failed.Detail)
+		fmt.Println("failed:", failed.Message)
 	case err != nil:
 		fmt.Println("error:", err)
 	default:
@@ -85,17 +86,64 @@ func ExampleWorkflowService_Run() {
 	ctx := context.Background()
 
 	// Fire and forget: keep the run id, check later.
-	rid, err := client.Workflows.Run(ctx, vectorvein.RunRequest{WorkflowID: vectorveintest.EchoWorkflowID,
-		Inputs: []vectorvein.InputField{{NodeId: "n1", FieldName: "greeting", Value: "hello"}}})
+	rid, err := client.Workflows.Run(ctx, vectorvein.RunWorkflowRequest{WorkflowID: vectorveintest.EchoWorkflowID,
+		InputFields: []vectorvein.InputField{{NodeID: "n1", FieldName: "greeting", Value: "hello"}}})
 	if err != nil {
 		panic(err)
 	}
-	st, err := client.Workflows.Status(ctx, vectorvein.RunRef{RunID: rid})
+	st, err := client.Workflows.Status(ctx, vectorvein.CheckStatusRequest{RunID: rid})
 	if err != nil {
 		panic(err)
 	}
 	fmt.Println(st.Done(), st.Outputs[0].Value)
 	// Output: true hello
+}
+
+func ExampleWorkflowService_Stop() {
+	srv, client := startEmulator()
+	defer srv.Close()
+	ctx := context.Background()
+
+	rid, err := client.Workflows.Run(ctx, vectorvein.RunWorkflowRequest{WorkflowID: "summarise"})
+	if err != nil {
+		panic(err)
+	}
+	if err := client.Workflows.Stop(ctx, vectorvein.StopRunRequest{RunID: rid}); err != nil {
+		panic(err)
+	}
+	_, err = client.Workflows.Status(ctx, vectorvein.CheckStatusRequest{RunID: rid})
+	var failed *apierror.RunError
+	fmt.Println(errors.As(err, &failed), failed.Message)
+	// Output: true stopped by user
+}
+
+func ExampleWithKeyType() {
+	// A VApp key: the workflow id is the VApp id, and status checks must name it.
+	client, err := vectorvein.NewClient(
+		option.WithAPIKey("0123456789abcdef0123456789abcdef"),
+		vectorvein.WithKeyType(vectorvein.KeyTypeVApp),
+	)
+	if err != nil {
+		panic(err)
+	}
+	_, err = client.Workflows.Status(context.Background(), vectorvein.CheckStatusRequest{RunID: "rid"})
+	fmt.Println(err)
+	// Output: vectorvein: invalid workflow id: must be set (to the VApp id) with a VApp key
+}
+
+func ExampleClient_Do() {
+	srv, client := startEmulator()
+	defer srv.Close()
+
+	// Any operation through the same call path: the envelope's data lands in out.
+	var page vectorvein.AccessKeyPage
+	err := client.Do(context.Background(), http.MethodPost, "vapp/access-key/list",
+		vectorvein.ListAccessKeysRequest{Page: 1, PageSize: 5}, &page)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(page.Page, page.PageSize, page.Total)
+	// Output: 1 5 0
 }
 
 func ExampleAccessKeyService_All() {

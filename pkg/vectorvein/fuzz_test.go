@@ -1,6 +1,8 @@
 package vectorvein
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -28,21 +30,25 @@ func FuzzDecryptVAppToken(f *testing.F) {
 	})
 }
 
-// FuzzDecodeEnvelope: any reply body, never a panic; a decoded envelope has its status.
-func FuzzDecodeEnvelope(f *testing.F) {
+// FuzzUnwrapEnvelope: any reply body, never a panic; a success envelope gives data (or
+// the whole envelope), anything else an error that runFailed can read.
+func FuzzUnwrapEnvelope(f *testing.F) {
 	for _, s := range []string{`{"status":200,"msg":"","data":{"rid":"r"}}`, `{"status":"x"}`, `[]`, `null`, `not json`,
-		`{"status":500,"msg":5,"data":{"error":1}}`, `{"status":200,"rid":7,"data":[]}`} {
-		f.Add([]byte(s))
+		`{"status":500,"msg":5,"data":{"error":1}}`, `{"status":200,"rid":7,"data":[]}`, `{"status":500,"data":"x"}`} {
+		f.Add([]byte(s), false)
 	}
-	f.Fuzz(func(t *testing.T, body []byte) {
-		env, problem := decodeEnvelope(body)
-		if (env == nil) == (problem == "") {
-			t.Fatalf("exactly one of envelope and problem: %v %q", env, problem)
+	f.Fuzz(func(t *testing.T, body []byte, whole bool) {
+		req := httptest.NewRequest(http.MethodPost, "http://h/workflow/check-status", nil)
+		if whole {
+			req = req.WithContext(wholeEnvelope(req.Context()))
 		}
-		if env != nil {
-			_ = runIDOf(env)
-			_ = workflowError("r", env, nil)
-			_ = isArray(env.Data)
+		resp := &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Request: req}
+		data, err := unwrapEnvelope(resp, body)
+		if err != nil {
+			_ = runFailed("r", err).Error()
+			_ = mapError(err)
+		} else {
+			_ = isArray(data)
 		}
 		_, _ = parseEnvelopeError(body)
 	})

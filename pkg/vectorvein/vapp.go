@@ -2,6 +2,7 @@ package vectorvein
 
 import (
 	"bytes"
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
@@ -12,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aiclients/sdk-go/pkg/apierror"
 )
 
 // DefaultVAppBaseURL is the site origin VApp links point at (not the API base).
@@ -250,4 +253,34 @@ func pyQuote(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// VAppURL signs a link that opens the VApp appID with the access key accessKey; keyID
+// names this client's API key on the server (the key that decrypts the token). The token
+// is encrypted with the client's API key, which must be 16, 24 or 32 bytes (else
+// *KeyLengthError). The link is byte-compatible with the official SDK's
+// generate_vapp_url. Unless opts.BaseURL says otherwise, the link points at the origin of
+// the client's base URL when it ends in /api/v1/open-api (so https://vectorvein.com by
+// default), else at DefaultVAppBaseURL. No request is sent. A failing API key provider
+// gives an *apierror.CredentialError.
+func (c *Client) VAppURL(appID, accessKey, keyID string, opts *VAppURLOptions) (string, error) {
+	var o VAppURLOptions
+	if opts != nil {
+		o = *opts
+	}
+	if o.BaseURL == "" {
+		o.BaseURL = DefaultVAppBaseURL
+		if origin, ok := strings.CutSuffix(strings.TrimSuffix(c.core.Config.BaseURL, "/"), apiPathSuffix); ok && origin != "" {
+			o.BaseURL = origin
+		}
+	}
+	key, err := c.core.Config.APIKey(context.Background())
+	if err != nil {
+		var ce *apierror.CredentialError
+		if errors.As(err, &ce) {
+			return "", err
+		}
+		return "", &apierror.CredentialError{Service: ServiceName, Credential: "API key", Err: err}
+	}
+	return SignVAppURL(key, appID, accessKey, keyID, &o)
 }

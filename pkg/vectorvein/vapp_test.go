@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/aiclients/sdk-go/pkg/apierror"
 )
 
 // seqIV returns the IV 00 01 02 … 0f used by the reference vectors.
@@ -282,4 +284,14 @@ func BenchmarkVerifyVAppToken(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// A negative link timeout is bad input like any other: an
+// *apierror.InputError naming the field, not an untyped error.
+func TestVAppNegativeTimeoutIsInputError(t *testing.T) {
+	_, err := SignVAppURL("0123456789abcdef0123456789abcdef", "app", "ak", "kid", &VAppURLOptions{Timeout: -time.Second})
+	var ie *apierror.InputError
+	require.ErrorAs(t, err, &ie)
+	require.Equal(t, "VApp link timeout", ie.Field)
+	require.Contains(t, err.Error(), "must not be negative")
 }

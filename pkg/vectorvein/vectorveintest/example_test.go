@@ -26,7 +26,7 @@ func ExampleStart() {
 	if err != nil {
 		panic(err)
 	}
-	res, err := client.Workflows.RunAndWait(context.Background(), vectorvein.RunRequest{WorkflowID: "translate"}, nil)
+	res, err := client.Workflows.RunAndWait(context.Background(), vectorvein.RunWorkflowRequest{WorkflowID: "translate"}, vectorvein.WaitOptions{})
 	if err != nil {
 		panic(err)
 	}

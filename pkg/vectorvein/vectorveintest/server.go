@@ -24,7 +24,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aiclients/sdk-go/gen/vectorveinapi"
 	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 	"github.com/aiclients/sdk-go/pkg/vectorvein"
 )
@@ -52,7 +51,7 @@ const (
 )
 
 // Output is one workflow output.
-type Output = vectorveinapi.WorkflowOutput
+type Output = vectorvein.WorkflowOutput
 
 // Workflow is a scripted workflow.
 type Workflow struct {
@@ -70,7 +69,7 @@ type Workflow struct {
 }
 
 // VApp is an application access keys can open.
-type VApp = vectorveinapi.VApp
+type VApp = vectorvein.VApp
 
 type config struct {
 	emu       []emulator.Option
@@ -148,7 +147,7 @@ type Server struct {
 type run struct {
 	id       string
 	workflow Workflow
-	inputs   []vectorveinapi.InputField
+	inputs   []vectorvein.InputField
 	checks   int
 	stopped  bool
 }
@@ -179,8 +178,8 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 	}
 	if cfg.apps == nil {
 		cfg.apps = []VApp{
-			{AppId: DefaultAppID, Title: ptr("Demo VApp"), Description: ptr("Answers questions."), Info: map[string]any{}, Images: []string{}},
-			{AppId: SecondAppID, Title: ptr("Second VApp"), Description: ptr(""), Info: map[string]any{}, Images: []string{}},
+			{AppID: DefaultAppID, Title: ptr("Demo VApp"), Description: ptr("Answers questions."), Info: map[string]any{}, Images: []string{}},
+			{AppID: SecondAppID, Title: ptr("Second VApp"), Description: ptr(""), Info: map[string]any{}, Images: []string{}},
 		}
 	}
 	if cfg.now == nil {
@@ -205,7 +204,7 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 		s.workflows[w.ID] = w
 	}
 	for _, a := range cfg.apps {
-		s.apps[a.AppId] = a
+		s.apps[a.AppID] = a
 	}
 	emu := append([]emulator.Option{emulator.WithViolationResponse(s.violation)}, cfg.emu...)
 	es, err := emulator.Start(t, "vectorvein", http.HandlerFunc(s.serve), emu...)
@@ -217,6 +216,15 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// nonZero is nil for a zero value: the field was left out of the request.
+func nonZero[T comparable](v T) *T {
+	var zero T
+	if v == zero {
+		return nil
+	}
+	return &v
+}
 
 // APIBaseURL is the base URL for API clients: URL + /api/v1/open-api, like the real
 // service. (The site origin, for VApp links, is URL.)
@@ -241,12 +249,12 @@ func (s *Server) RunChecks(id string) (int, bool) {
 }
 
 // AccessKey returns a copy of a stored access key.
-func (s *Server) AccessKey(key string) (vectorveinapi.AccessKey, bool) {
+func (s *Server) AccessKey(key string) (vectorvein.AccessKey, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	k, ok := s.keysStore[key]
 	if !ok {
-		return vectorveinapi.AccessKey{}, false
+		return vectorvein.AccessKey{}, false
 	}
 	return s.view(k), true
 }
@@ -334,13 +342,13 @@ func decode(r *http.Request, v any) error {
 // ---- workflows ----
 
 func (s *Server) runWorkflow(w http.ResponseWriter, r *http.Request) {
-	var req vectorveinapi.RunWorkflowRequest
+	var req vectorvein.RunWorkflowRequest
 	if err := decode(r, &req); err != nil {
 		s.fail(w, 400, "invalid request body")
 		return
 	}
 	s.mu.Lock()
-	wf, ok := s.workflows[req.Wid]
+	wf, ok := s.workflows[req.WorkflowID]
 	if !ok {
 		s.mu.Unlock()
 		s.fail(w, 404, "Workflow not found")
@@ -351,23 +359,23 @@ func (s *Server) runWorkflow(w http.ResponseWriter, r *http.Request) {
 	s.runs[rn.id] = rn
 	s.mu.Unlock()
 
-	if req.WaitForCompletion != nil && *req.WaitForCompletion && wf.Polls == 0 {
+	if req.WaitForCompletion && wf.Polls == 0 {
 		// The server-side wait: a run that ends at once is answered with its result.
 		s.mu.Lock()
 		rn.checks++
 		s.mu.Unlock()
 		if wf.Fail != "" {
-			s.reply(w, 500, "FAILED", map[string]any{"error": wf.Fail, "error_task": wf.FailTask}, map[string]any{"rid": rn.id})
+			s.reply(w, 500, "FAILED", vectorvein.RunFailure{Error: wf.Fail, ErrorTask: wf.FailTask}, map[string]any{"rid": rn.id})
 			return
 		}
 		s.reply(w, 200, "FINISHED", outputsOf(rn), map[string]any{"rid": rn.id})
 		return
 	}
-	if req.WaitForCompletion != nil && *req.WaitForCompletion {
-		s.reply(w, 202, "TIMEOUT", map[string]any{"rid": rn.id}, nil)
+	if req.WaitForCompletion {
+		s.reply(w, 202, "TIMEOUT", vectorvein.RunStarted{RunID: rn.id}, nil)
 		return
 	}
-	s.reply(w, 200, "", map[string]any{"rid": rn.id}, nil)
+	s.reply(w, 200, "", vectorvein.RunStarted{RunID: rn.id}, nil)
 }
 
 func outputsOf(rn *run) []Output {
@@ -382,17 +390,17 @@ func outputsOf(rn *run) []Output {
 }
 
 func (s *Server) checkStatus(w http.ResponseWriter, r *http.Request, vapp bool) {
-	var req vectorveinapi.CheckStatusRequest
+	var req vectorvein.CheckStatusRequest
 	if err := decode(r, &req); err != nil {
 		s.fail(w, 400, "invalid request body")
 		return
 	}
-	if vapp && (req.Wid == nil || *req.Wid == "") {
+	if vapp && req.WorkflowID == "" {
 		s.fail(w, 400, "wid is required with a VAPP key")
 		return
 	}
 	s.mu.Lock()
-	rn, ok := s.runs[req.Rid]
+	rn, ok := s.runs[req.RunID]
 	if !ok {
 		s.mu.Unlock()
 		s.fail(w, 404, "Record not found")
@@ -403,28 +411,28 @@ func (s *Server) checkStatus(w http.ResponseWriter, r *http.Request, vapp bool) 
 	s.mu.Unlock()
 	switch {
 	case stopped:
-		s.reply(w, 500, "FAILED", map[string]any{"error": "stopped by user", "error_task": ""}, nil)
+		s.reply(w, 500, "FAILED", vectorvein.RunFailure{Error: "stopped by user", ErrorTask: ""}, nil)
 	case checks <= rn.workflow.Polls:
 		msg := "RUNNING"
 		if checks == 1 {
 			msg = "QUEUED"
 		}
-		s.reply(w, 202, msg, []any{}, nil)
+		s.reply(w, 202, msg, vectorvein.WorkflowOutputs{}, nil)
 	case rn.workflow.Fail != "":
-		s.reply(w, 500, "FAILED", map[string]any{"error": rn.workflow.Fail, "error_task": rn.workflow.FailTask}, nil)
+		s.reply(w, 500, "FAILED", vectorvein.RunFailure{Error: rn.workflow.Fail, ErrorTask: rn.workflow.FailTask}, nil)
 	default:
 		s.reply(w, 200, "FINISHED", outputsOf(rn), nil)
 	}
 }
 
 func (s *Server) stopRun(w http.ResponseWriter, r *http.Request) {
-	var req vectorveinapi.StopRunRequest
+	var req vectorvein.StopRunRequest
 	if err := decode(r, &req); err != nil {
 		s.fail(w, 400, "invalid request body")
 		return
 	}
 	s.mu.Lock()
-	rn, ok := s.runs[req.Rid]
+	rn, ok := s.runs[req.RunID]
 	if ok && rn.checks <= rn.workflow.Polls {
 		rn.stopped = true
 	}
@@ -472,7 +480,7 @@ func (s *Server) openVApp(w http.ResponseWriter, r *http.Request) {
 		deny("no such access key")
 		return
 	}
-	if st := s.statusOf(k); st != vectorveinapi.AC {
+	if st := s.statusOf(k); st != vectorvein.AccessKeyValid {
 		deny("access key status is " + string(st))
 		return
 	}
@@ -495,7 +503,7 @@ func (s *Server) openVApp(w http.ResponseWriter, r *http.Request) {
 
 type accessKey struct {
 	key         string
-	typ         vectorveinapi.AccessKeyType
+	typ         vectorvein.AccessKeyType
 	useCount    int
 	maxUseCount *int
 	maxCredits  *float64
@@ -520,26 +528,26 @@ func (k *accessKey) grants(app string) bool {
 }
 
 // statusOf derives AC / IN / EX / US.
-func (s *Server) statusOf(k *accessKey) vectorveinapi.AccessKeyStatus {
+func (s *Server) statusOf(k *accessKey) vectorvein.AccessKeyStatus {
 	switch {
 	case k.invalid:
-		return vectorveinapi.IN
+		return vectorvein.AccessKeyInvalid
 	case k.expire != nil && s.now().After(*k.expire):
-		return vectorveinapi.EX
-	case k.typ == vectorveinapi.AccessKeyTypeO && k.useCount >= 1,
+		return vectorvein.AccessKeyExpired
+	case k.typ == vectorvein.AccessKeyOneTime && k.useCount >= 1,
 		k.maxUseCount != nil && *k.maxUseCount > 0 && k.useCount >= *k.maxUseCount:
-		return vectorveinapi.US
+		return vectorvein.AccessKeyUsed
 	}
-	return vectorveinapi.AC
+	return vectorvein.AccessKeyValid
 }
 
 const timeLayout = "2006-01-02T15:04:05Z07:00"
 
-func (s *Server) view(k *accessKey) vectorveinapi.AccessKey {
-	v := vectorveinapi.AccessKey{
+func (s *Server) view(k *accessKey) vectorvein.AccessKey {
+	v := vectorvein.AccessKey{
 		AccessKey: k.key, AccessKeyType: k.typ, UseCount: k.useCount, MaxUseCount: k.maxUseCount,
 		MaxCredits: k.maxCredits, UsedCredits: k.usedCredits, VApps: []VApp{}, Records: []any{},
-		Status: s.statusOf(k), AccessScope: vectorveinapi.AccessScopeS, Description: k.description,
+		Status: s.statusOf(k), AccessScope: vectorvein.AccessScopeSingle, Description: k.description,
 		CreateTime: k.created.UTC().Format(timeLayout),
 	}
 	for _, a := range k.apps {
@@ -553,7 +561,7 @@ func (s *Server) view(k *accessKey) vectorveinapi.AccessKey {
 		}
 	}
 	if len(k.apps) > 1 {
-		v.AccessScope = vectorveinapi.AccessScopeM
+		v.AccessScope = vectorvein.AccessScopeMultiple
 	}
 	if k.expire != nil {
 		v.ExpireTime = ptr(k.expire.UTC().Format(timeLayout))
@@ -585,30 +593,30 @@ func (s *Server) missingApp(ids []string) (string, bool) {
 }
 
 func (s *Server) createKeys(w http.ResponseWriter, r *http.Request) {
-	var req vectorveinapi.CreateAccessKeysRequest
+	var req vectorvein.CreateAccessKeysRequest
 	if err := decode(r, &req); err != nil {
 		s.fail(w, 400, "invalid request body")
 		return
 	}
-	apps := append([]string{}, req.AppIds...)
-	if req.AppId != nil && *req.AppId != "" {
+	apps := append([]string{}, req.AppIDs...)
+	if req.AppID != "" {
 		if len(apps) > 0 {
 			s.fail(w, 400, "app_id and app_ids cannot both be given")
 			return
 		}
-		apps = []string{*req.AppId}
+		apps = []string{req.AppID}
 	}
 	count := 1
-	if req.Count != nil {
-		count = *req.Count
+	if req.Count != 0 {
+		count = req.Count
 	}
 	if count < 1 || count > 1000 {
 		s.fail(w, 400, "count must be between 1 and 1000")
 		return
 	}
 	var expire *time.Time
-	if req.ExpireTime != nil && *req.ExpireTime != "" {
-		t, ok := parseExpire(*req.ExpireTime)
+	if req.ExpireTime != "" {
+		t, ok := parseExpire(req.ExpireTime)
 		if !ok {
 			s.fail(w, 400, "expire_time is not a valid date-time")
 			return
@@ -621,15 +629,15 @@ func (s *Server) createKeys(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, 404, "The specified application does not exist")
 		return
 	}
-	out := make([]vectorveinapi.AccessKey, 0, count)
+	out := make([]vectorvein.AccessKey, 0, count)
 	for range count {
 		s.seq++
 		k := &accessKey{
-			key: fmt.Sprintf("AK%030d", s.seq), typ: req.AccessKeyType, maxUseCount: req.MaxUseCount,
-			maxCredits: req.MaxCredits, apps: apps, created: s.now(), expire: expire, seq: s.seq,
+			key: fmt.Sprintf("AK%030d", s.seq), typ: req.Type, maxUseCount: nonZero(req.MaxUseCount),
+			maxCredits: nonZero(req.MaxCredits), apps: apps, created: s.now(), expire: expire, seq: s.seq,
 		}
-		if req.Description != nil {
-			k.description = *req.Description
+		if req.Description != "" {
+			k.description = req.Description
 		}
 		s.keysStore[k.key] = k
 		out = append(out, s.view(k))
@@ -641,7 +649,7 @@ func (s *Server) getKeys(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := []vectorveinapi.AccessKey{}
+	out := []vectorvein.AccessKey{}
 	if q.Get("get_type") == "all" {
 		for _, k := range s.sortedKeys("create_time", false) {
 			out = append(out, s.view(k))
@@ -658,7 +666,7 @@ func (s *Server) getKeys(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, 404, "Access key does not exist")
 			return
 		}
-		if s.statusOf(k) == vectorveinapi.EX {
+		if s.statusOf(k) == vectorvein.AccessKeyExpired {
 			s.fail(w, 403, "Access key has expired")
 			return
 		}
@@ -706,33 +714,33 @@ func (s *Server) sortedKeys(field string, asc bool) []*accessKey {
 }
 
 func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
-	var req vectorveinapi.ListAccessKeysRequest
+	var req vectorvein.ListAccessKeysRequest
 	if err := decode(r, &req); err != nil {
 		s.fail(w, 400, "invalid request body")
 		return
 	}
 	page, size, field, asc := 1, 10, "create_time", false
-	if req.Page != nil {
-		page = *req.Page
+	if req.Page != 0 {
+		page = req.Page
 	}
-	if req.PageSize != nil {
-		size = *req.PageSize
+	if req.PageSize != 0 {
+		size = req.PageSize
 	}
-	if req.SortField != nil && *req.SortField != "" {
-		field = *req.SortField
+	if req.SortField != "" {
+		field = req.SortField
 	}
-	if req.SortOrder != nil && *req.SortOrder == vectorveinapi.Ascend {
+	if req.SortOrder == vectorvein.Ascend {
 		asc = true
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var match []vectorveinapi.AccessKey
+	var match []vectorvein.AccessKey
 	for _, k := range s.sortedKeys(field, asc) {
 		v := s.view(k)
-		if req.AppId != nil && *req.AppId != "" && !k.grants(*req.AppId) {
+		if req.AppID != "" && !k.grants(req.AppID) {
 			continue
 		}
-		if req.AccessKeyType != nil && *req.AccessKeyType != k.typ {
+		if req.Type != "" && req.Type != k.typ {
 			continue
 		}
 		if len(req.Status) > 0 && !contains(req.Status, v.Status) {
@@ -740,11 +748,11 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
 		}
 		match = append(match, v)
 	}
-	pageKeys := []vectorveinapi.AccessKey{}
+	pageKeys := []vectorvein.AccessKey{}
 	if from := (page - 1) * size; from < len(match) {
 		pageKeys = match[from:min(from+size, len(match))]
 	}
-	s.reply(w, 200, "", vectorveinapi.AccessKeyPage{AccessKeys: pageKeys, Total: len(match), Page: page, PageSize: size}, nil)
+	s.reply(w, 200, "", vectorvein.AccessKeyPage{AccessKeys: pageKeys, Total: len(match), Page: page, PageSize: size}, nil)
 }
 
 func contains[T comparable](list []T, v T) bool {
@@ -775,18 +783,18 @@ func (s *Server) lookup(w http.ResponseWriter, names []string) ([]*accessKey, bo
 }
 
 func (s *Server) updateKeys(w http.ResponseWriter, r *http.Request) {
-	var req vectorveinapi.UpdateAccessKeysRequest
+	var req vectorvein.UpdateAccessKeysRequest
 	if err := decode(r, &req); err != nil {
 		s.fail(w, 400, "invalid request body")
 		return
 	}
 	names := append([]string{}, req.AccessKeys...)
-	if req.AccessKey != nil && *req.AccessKey != "" {
-		names = append(names, *req.AccessKey)
+	if req.AccessKey != "" {
+		names = append(names, req.AccessKey)
 	}
 	var expire *time.Time
-	if req.ExpireTime != nil && *req.ExpireTime != "" {
-		t, ok := parseExpire(*req.ExpireTime)
+	if req.ExpireTime != "" {
+		t, ok := parseExpire(req.ExpireTime)
 		if !ok {
 			s.fail(w, 400, "expire_time is not a valid date-time")
 			return
@@ -799,16 +807,16 @@ func (s *Server) updateKeys(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	apps := append([]string{}, req.AppIds...)
-	if req.AppId != nil && *req.AppId != "" {
-		apps = append(apps, *req.AppId)
+	apps := append([]string{}, req.AppIDs...)
+	if req.AppID != "" {
+		apps = append(apps, req.AppID)
 	}
 	if _, missing := s.missingApp(apps); missing {
 		s.fail(w, 404, "The specified application does not exist")
 		return
 	}
 	for _, k := range keys {
-		if req.AccessKeyType != nil && *req.AccessKeyType != k.typ {
+		if req.Type != "" && req.Type != k.typ {
 			s.fail(w, 400, "The type of an access key cannot be changed")
 			return
 		}
@@ -820,28 +828,28 @@ func (s *Server) updateKeys(w http.ResponseWriter, r *http.Request) {
 		if expire != nil {
 			k.expire = expire
 		}
-		if req.MaxUseCount != nil {
-			k.maxUseCount = req.MaxUseCount
+		if req.MaxUseCount != 0 {
+			k.maxUseCount = ptr(req.MaxUseCount)
 		}
-		if req.MaxCredits != nil {
-			k.maxCredits = req.MaxCredits
+		if req.MaxCredits != 0 {
+			k.maxCredits = ptr(req.MaxCredits)
 		}
-		if req.Description != nil {
-			k.description = *req.Description
+		if req.Description != "" {
+			k.description = req.Description
 		}
 	}
 	s.reply(w, 200, "", map[string]any{}, nil)
 }
 
 func (s *Server) deleteKeys(w http.ResponseWriter, r *http.Request) {
-	var req vectorveinapi.DeleteAccessKeysRequest
+	var req vectorvein.DeleteAccessKeysRequest
 	if err := decode(r, &req); err != nil {
 		s.fail(w, 400, "invalid request body")
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.apps[req.AppId]; !ok {
+	if _, ok := s.apps[req.AppID]; !ok {
 		s.fail(w, 404, "The specified application does not exist")
 		return
 	}
@@ -856,7 +864,7 @@ func (s *Server) deleteKeys(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) changeApps(w http.ResponseWriter, r *http.Request, add bool) {
-	var req vectorveinapi.AccessKeyAppsRequest
+	var req vectorvein.AccessKeyAppsRequest
 	if err := decode(r, &req); err != nil {
 		s.fail(w, 400, "invalid request body")
 		return
@@ -867,16 +875,16 @@ func (s *Server) changeApps(w http.ResponseWriter, r *http.Request, add bool) {
 	if !ok {
 		return
 	}
-	if len(req.AppIds) == 0 {
+	if len(req.AppIDs) == 0 {
 		s.fail(w, 400, "app_ids must not be empty")
 		return
 	}
-	if _, missing := s.missingApp(req.AppIds); missing {
+	if _, missing := s.missingApp(req.AppIDs); missing {
 		s.fail(w, 404, "The specified application does not exist")
 		return
 	}
 	for _, k := range keys {
-		for _, a := range req.AppIds {
+		for _, a := range req.AppIDs {
 			has := k.grants(a)
 			switch {
 			case add && !has:
