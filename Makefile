@@ -4,7 +4,7 @@
 GO      ?= go
 GOFILES  = $(shell git ls-files -co --exclude-standard '*.go' | grep -v '^gen/' | grep -v '\.gen\.go$$')
 
-.PHONY: all generate check-generate vet fmt-check lint gotest test bench demo
+.PHONY: all generate check-generate vet fmt-check lint gotest external test bench demo
 
 all: test
 
@@ -48,8 +48,13 @@ lint: vet fmt-check
 gotest:
 	$(GO) test -race -count=1 ./...
 
+## external: the module in examples/external, which uses the four clients and emulators
+## through their public API only, as a user's module would (its own go.mod, replace to here)
+external:
+	cd examples/external && $(GO) vet ./... && $(GO) test -race -count=1 ./...
+
 ## test: everything CI checks
-test: vet fmt-check check-generate gotest conformance crosslang
+test: vet fmt-check check-generate gotest external conformance crosslang
 
 ## bench: benchmarks (speed and memory targets)
 bench:
