@@ -287,16 +287,12 @@ type Application struct {
 	CreatedAt int64 `json:"created_at,omitempty"`
 
 	// Defaults Default request fields; free-form JSON.
-	Defaults json.RawMessage `json:"defaults,omitempty"`
-
-	// Description A plain string or a map from locale to text.
-	Description         LocalizedText `json:"description,omitempty"`
-	DescriptionKeywords []string      `json:"description_keywords,omitempty"`
-
-	// DisplayName A plain string or a map from locale to text.
-	DisplayName    LocalizedText `json:"display_name,omitempty"`
-	DisplayVersion string        `json:"display_version,omitempty"`
-	EditorURL      string        `json:"editor_url,omitempty"`
+	Defaults            json.RawMessage `json:"defaults,omitempty"`
+	Description         LocalizedText   `json:"description,omitempty"`
+	DescriptionKeywords []string        `json:"description_keywords,omitempty"`
+	DisplayName         LocalizedText   `json:"display_name,omitempty"`
+	DisplayVersion      string          `json:"display_version,omitempty"`
+	EditorURL           string          `json:"editor_url,omitempty"`
 
 	// Features What the deployment supports. Newer DIAL Core versions add keys; ignore unknown ones.
 	//
@@ -312,9 +308,11 @@ type Application struct {
 	Model                string          `json:"model,omitempty"`
 
 	// Object `deployment`, `model`, `application` or `toolset`.
-	Object        string         `json:"object,omitempty"`
-	Owner         string         `json:"owner,omitempty"`
-	Reference     string         `json:"reference,omitempty"`
+	Object    string `json:"object,omitempty"`
+	Owner     string `json:"owner,omitempty"`
+	Reference string `json:"reference,omitempty"`
+
+	// ScaleSettings A deployment's scale settings.
 	ScaleSettings *ScaleSettings `json:"scale_settings,omitempty"`
 	Status        string         `json:"status,omitempty"`
 
@@ -323,7 +321,7 @@ type Application struct {
 	ViewerURL string `json:"viewer_url,omitempty"`
 }
 
-// ApplicationList defines model for ApplicationList.
+// ApplicationList The answer of GET /openai/applications.
 type ApplicationList struct {
 	Data []Application `json:"data"`
 
@@ -348,20 +346,20 @@ type Attachment struct {
 	URL string `json:"url,omitempty"`
 }
 
-// Bucket defines model for Bucket.
+// Bucket The answer of GET /v1/bucket.
 type Bucket struct {
 	// AppData `<user bucket>/appdata/<application>`; only for per-request keys. No `files/` prefix.
 	AppData string `json:"appdata,omitempty"`
 	Bucket  string `json:"bucket"`
 }
 
-// CacheBreakpoint defines model for CacheBreakpoint.
+// CacheBreakpoint When a cached prompt prefix expires (e.g. `5m`).
 type CacheBreakpoint struct {
 	// ExpireAt Example: 5m
 	ExpireAt string `json:"expire_at,omitempty"`
 }
 
-// Capabilities defines model for Capabilities.
+// Capabilities What a model can do.
 type Capabilities struct {
 	ChatCompletion bool     `json:"chat_completion,omitempty"`
 	Completion     bool     `json:"completion,omitempty"`
@@ -371,7 +369,7 @@ type Capabilities struct {
 	ScaleTypes     []string `json:"scale_types,omitempty"`
 }
 
-// ChatCompletionChunk defines model for ChatCompletionChunk.
+// ChatCompletionChunk One streamed piece of a chat completion.
 type ChatCompletionChunk struct {
 	// Choices Empty in an OpenAI-style final usage chunk.
 	Choices []ChunkChoice `json:"choices"`
@@ -386,7 +384,9 @@ type ChatCompletionChunk struct {
 	Statistics        *Statistics `json:"statistics,omitempty"`
 	SystemFingerprint string      `json:"system_fingerprint,omitempty"`
 
-	// Usage Example: {"completion_tokens":1,"prompt_tokens":11,"total_tokens":12}
+	// Usage Token counts.
+	//
+	// Example: {"completion_tokens":1,"prompt_tokens":11,"total_tokens":12}
 	Usage *Usage `json:"usage,omitempty"`
 }
 
@@ -405,7 +405,7 @@ type ChatCompletionRequest struct {
 	Logprobs            *bool                `json:"logprobs,omitempty"`
 	MaxCompletionTokens *int                 `json:"max_completion_tokens,omitempty"`
 
-	// MaxPromptTokens An integer or the string `infinity` (the Go client sends `infinity` through dial.WithExtraFields).
+	// MaxPromptTokens An integer or the string `infinity`.
 	MaxPromptTokens    *int                `json:"max_prompt_tokens,omitempty"`
 	MaxTokens          *int                `json:"max_tokens,omitempty"`
 	Messages           []Message           `json:"messages"`
@@ -416,8 +416,10 @@ type ChatCompletionRequest struct {
 	PromptCacheKey     string              `json:"prompt_cache_key,omitempty"`
 	PromptCacheOptions *PromptCacheOptions `json:"prompt_cache_options,omitempty"`
 	ReasoningEffort    ReasoningEffort     `json:"reasoning_effort,omitempty"`
-	ResponseFormat     *ResponseFormat     `json:"response_format,omitempty"`
-	Seed               *int64              `json:"seed,omitempty"`
+
+	// ResponseFormat Asks for text, any JSON object, or JSON matching a schema.
+	ResponseFormat *ResponseFormat `json:"response_format,omitempty"`
+	Seed           *int64          `json:"seed,omitempty"`
 
 	// Stop A string or a list of strings.
 	Stop          Stop           `json:"stop,omitempty"`
@@ -456,7 +458,7 @@ type StreamOptions struct {
 	IncludeUsage bool `json:"include_usage,omitempty"`
 }
 
-// ChatCompletion defines model for ChatCompletionResponse.
+// ChatCompletion A whole (non-streamed) chat completion.
 type ChatCompletion struct {
 	Choices []Choice `json:"choices"`
 	Created int64    `json:"created"`
@@ -470,7 +472,9 @@ type ChatCompletion struct {
 	Statistics        *Statistics `json:"statistics,omitempty"`
 	SystemFingerprint string      `json:"system_fingerprint,omitempty"`
 
-	// Usage Example: {"completion_tokens":1,"prompt_tokens":11,"total_tokens":12}
+	// Usage Token counts.
+	//
+	// Example: {"completion_tokens":1,"prompt_tokens":11,"total_tokens":12}
 	Usage *Usage `json:"usage,omitempty"`
 }
 
@@ -480,7 +484,7 @@ type ChatCompletionStreamEvent struct {
 	union json.RawMessage
 }
 
-// Choice defines model for Choice.
+// Choice One answer of a chat completion.
 type Choice struct {
 	// FinishReason `stop`, `length`, `tool_calls`, `content_filter` or `function_call`.
 	FinishReason string          `json:"finish_reason,omitempty"`
@@ -489,7 +493,7 @@ type Choice struct {
 	Message      Message         `json:"message"`
 }
 
-// ChunkChoice defines model for ChunkChoice.
+// ChunkChoice The delta of one choice in a streamed chunk.
 type ChunkChoice struct {
 	// Delta A message fragment; strings concatenate, lists with `index` merge by index.
 	Delta        Delta           `json:"delta"`
@@ -498,12 +502,12 @@ type ChunkChoice struct {
 	Logprobs     json.RawMessage `json:"logprobs,omitempty"`
 }
 
-// CompletionTokensDetails defines model for CompletionTokensDetails.
+// CompletionTokensDetails How the completion tokens split (reasoning).
 type CompletionTokensDetails struct {
 	ReasoningTokens int64 `json:"reasoning_tokens,omitempty"`
 }
 
-// ContentPart defines model for ContentPart.
+// ContentPart One part of a multi-part message content.
 type ContentPart struct {
 	File                  *FilePart              `json:"file,omitempty"`
 	ImageURL              *ImageURL              `json:"image_url,omitempty"`
@@ -566,10 +570,12 @@ type Delta struct {
 
 	// CustomContent DIAL extensions of a message.
 	CustomContent *CustomContent `json:"custom_content,omitempty"`
-	FunctionCall  *FunctionCall  `json:"function_call,omitempty"`
-	Refusal       string         `json:"refusal,omitempty"`
-	Role          string         `json:"role,omitempty"`
-	ToolCalls     []ToolCall     `json:"tool_calls,omitempty"`
+
+	// FunctionCall A function name and its JSON-encoded arguments (fragments of them in streamed deltas).
+	FunctionCall *FunctionCall `json:"function_call,omitempty"`
+	Refusal      string        `json:"refusal,omitempty"`
+	Role         string        `json:"role,omitempty"`
+	ToolCalls    []ToolCall    `json:"tool_calls,omitempty"`
 }
 
 // Deployment A deployment listing entry. Unknown fields must be ignored.
@@ -580,15 +586,11 @@ type Deployment struct {
 	CreatedAt int64 `json:"created_at,omitempty"`
 
 	// Defaults Default request fields; free-form JSON.
-	Defaults json.RawMessage `json:"defaults,omitempty"`
-
-	// Description A plain string or a map from locale to text.
-	Description         LocalizedText `json:"description,omitempty"`
-	DescriptionKeywords []string      `json:"description_keywords,omitempty"`
-
-	// DisplayName A plain string or a map from locale to text.
-	DisplayName    LocalizedText `json:"display_name,omitempty"`
-	DisplayVersion string        `json:"display_version,omitempty"`
+	Defaults            json.RawMessage `json:"defaults,omitempty"`
+	Description         LocalizedText   `json:"description,omitempty"`
+	DescriptionKeywords []string        `json:"description_keywords,omitempty"`
+	DisplayName         LocalizedText   `json:"display_name,omitempty"`
+	DisplayVersion      string          `json:"display_version,omitempty"`
 
 	// Features What the deployment supports. Newer DIAL Core versions add keys; ignore unknown ones.
 	//
@@ -602,9 +604,11 @@ type Deployment struct {
 	Model                string    `json:"model,omitempty"`
 
 	// Object `deployment`, `model`, `application` or `toolset`.
-	Object        string         `json:"object,omitempty"`
-	Owner         string         `json:"owner,omitempty"`
-	Reference     string         `json:"reference,omitempty"`
+	Object    string `json:"object,omitempty"`
+	Owner     string `json:"owner,omitempty"`
+	Reference string `json:"reference,omitempty"`
+
+	// ScaleSettings A deployment's scale settings.
 	ScaleSettings *ScaleSettings `json:"scale_settings,omitempty"`
 	Status        string         `json:"status,omitempty"`
 
@@ -612,7 +616,7 @@ type Deployment struct {
 	UpdatedAt int64 `json:"updated_at,omitempty"`
 }
 
-// DeploymentList defines model for DeploymentList.
+// DeploymentList The answer of GET /openai/deployments.
 type DeploymentList struct {
 	Data []Deployment `json:"data"`
 
@@ -622,10 +626,11 @@ type DeploymentList struct {
 
 // Error The OpenAI-style error body relayed from deployments.
 type Error struct {
+	// Error The `error` object of an error body. Deployments sometimes send `code` as a number.
 	Error ErrorDetails `json:"error"`
 }
 
-// ErrorDetails defines model for ErrorDetails.
+// ErrorDetails The `error` object of an error body. Deployments sometimes send `code` as a number.
 type ErrorDetails struct {
 	// Code Example: 500
 	Code string `json:"code,omitempty"`
@@ -669,13 +674,13 @@ type FileUpload struct {
 	File openapi_types.File `json:"file,omitempty"`
 }
 
-// FunctionCall defines model for FunctionCall.
+// FunctionCall A function name and its JSON-encoded arguments (fragments of them in streamed deltas).
 type FunctionCall struct {
 	Arguments string `json:"arguments,omitempty"`
 	Name      string `json:"name,omitempty"`
 }
 
-// FunctionDefinition defines model for FunctionDefinition.
+// FunctionDefinition A callable function; `parameters` is a JSON Schema.
 type FunctionDefinition struct {
 	Description string `json:"description,omitempty"`
 	Name        string `json:"name"`
@@ -688,7 +693,7 @@ type FunctionDefinition struct {
 // LocalizedText A plain string or a map from locale to text.
 type LocalizedText = LocalizedString
 
-// Message defines model for Message.
+// Message One chat message of a request (the OpenAI message with DIAL custom_content and custom_fields).
 type Message struct {
 	// Content Text, or a list of content parts.
 	Content Content `json:"content,omitempty"`
@@ -696,16 +701,19 @@ type Message struct {
 	// CustomContent DIAL extensions of a message.
 	CustomContent *CustomContent `json:"custom_content,omitempty"`
 	CustomFields  *CacheFields   `json:"custom_fields,omitempty"`
-	FunctionCall  *FunctionCall  `json:"function_call,omitempty"`
-	Name          string         `json:"name,omitempty"`
-	Refusal       string         `json:"refusal,omitempty"`
-	Role          Role           `json:"role"`
-	ToolCallID    string         `json:"tool_call_id,omitempty"`
-	ToolCalls     []ToolCall     `json:"tool_calls,omitempty"`
+
+	// FunctionCall A function name and its JSON-encoded arguments (fragments of them in streamed deltas).
+	FunctionCall *FunctionCall `json:"function_call,omitempty"`
+	Name         string        `json:"name,omitempty"`
+	Refusal      string        `json:"refusal,omitempty"`
+	Role         Role          `json:"role"`
+	ToolCallID   string        `json:"tool_call_id,omitempty"`
+	ToolCalls    []ToolCall    `json:"tool_calls,omitempty"`
 }
 
 // CacheFields defines model for Message.custom_fields.
 type CacheFields struct {
+	// CacheBreakpoint When a cached prompt prefix expires (e.g. `5m`).
 	CacheBreakpoint *CacheBreakpoint `json:"cache_breakpoint,omitempty"`
 }
 
@@ -714,43 +722,45 @@ type Role string
 
 // Model A model listing entry (`object` `model`).
 type Model struct {
-	Application  string        `json:"application,omitempty"`
+	Application string `json:"application,omitempty"`
+
+	// Capabilities What a model can do.
 	Capabilities *Capabilities `json:"capabilities,omitempty"`
 
 	// CreatedAt Epoch seconds.
 	CreatedAt int64 `json:"created_at,omitempty"`
 
 	// Defaults Default request fields; free-form JSON.
-	Defaults json.RawMessage `json:"defaults,omitempty"`
-
-	// Description A plain string or a map from locale to text.
-	Description         LocalizedText `json:"description,omitempty"`
-	DescriptionKeywords []string      `json:"description_keywords,omitempty"`
-
-	// DisplayName A plain string or a map from locale to text.
-	DisplayName    LocalizedText `json:"display_name,omitempty"`
-	DisplayVersion string        `json:"display_version,omitempty"`
+	Defaults            json.RawMessage `json:"defaults,omitempty"`
+	Description         LocalizedText   `json:"description,omitempty"`
+	DescriptionKeywords []string        `json:"description_keywords,omitempty"`
+	DisplayName         LocalizedText   `json:"display_name,omitempty"`
+	DisplayVersion      string          `json:"display_version,omitempty"`
 
 	// Features What the deployment supports. Newer DIAL Core versions add keys; ignore unknown ones.
 	//
 	// Example: {"accessible_by_per_request_key":true,"allow_resume":true,"configuration":false,"folder_attachments":false,"rate":true,"seed":true,"system_prompt":true,"tokenize":true,"tools":true,"truncate_prompt":true,"url_attachments":true}
-	Features             *Features    `json:"features,omitempty"`
-	IconURL              string       `json:"icon_url,omitempty"`
-	ID                   string       `json:"id"`
-	InputAttachmentTypes []string     `json:"input_attachment_types,omitempty"`
-	LifecycleStatus      string       `json:"lifecycle_status,omitempty"`
-	Limits               *TokenLimits `json:"limits,omitempty"`
-	MaxInputAttachments  *int         `json:"max_input_attachments,omitempty"`
-	MaxRetryAttempts     *int         `json:"max_retry_attempts,omitempty"`
-	Model                string       `json:"model,omitempty"`
+	Features             *Features `json:"features,omitempty"`
+	IconURL              string    `json:"icon_url,omitempty"`
+	ID                   string    `json:"id"`
+	InputAttachmentTypes []string  `json:"input_attachment_types,omitempty"`
+	LifecycleStatus      string    `json:"lifecycle_status,omitempty"`
+
+	// Limits Token limits of a model; absent means not reported.
+	Limits              *TokenLimits `json:"limits,omitempty"`
+	MaxInputAttachments *int         `json:"max_input_attachments,omitempty"`
+	MaxRetryAttempts    *int         `json:"max_retry_attempts,omitempty"`
+	Model               string       `json:"model,omitempty"`
 
 	// Object `deployment`, `model`, `application` or `toolset`.
 	Object string `json:"object,omitempty"`
 	Owner  string `json:"owner,omitempty"`
 
 	// Pricing Prices are decimal strings.
-	Pricing        *Pricing       `json:"pricing,omitempty"`
-	Reference      string         `json:"reference,omitempty"`
+	Pricing   *Pricing `json:"pricing,omitempty"`
+	Reference string   `json:"reference,omitempty"`
+
+	// ScaleSettings A deployment's scale settings.
 	ScaleSettings  *ScaleSettings `json:"scale_settings,omitempty"`
 	Status         string         `json:"status,omitempty"`
 	TokenizerModel string         `json:"tokenizer_model,omitempty"`
@@ -759,7 +769,7 @@ type Model struct {
 	UpdatedAt int64 `json:"updated_at,omitempty"`
 }
 
-// ModelList defines model for ModelList.
+// ModelList The answer of GET /openai/models.
 type ModelList struct {
 	Data []Model `json:"data"`
 
@@ -767,7 +777,7 @@ type ModelList struct {
 	Object string `json:"object,omitempty"`
 }
 
-// ModelUsage defines model for ModelUsage.
+// ModelUsage The usage of one model an application called.
 type ModelUsage struct {
 	CompletionTokens int64  `json:"completion_tokens,omitempty"`
 	Index            *int   `json:"index,omitempty"`
@@ -788,7 +798,7 @@ type Pricing struct {
 	Unit string `json:"unit,omitempty"`
 }
 
-// PromptTokensDetails defines model for PromptTokensDetails.
+// PromptTokensDetails How the prompt tokens split (cached, written to the cache).
 type PromptTokensDetails struct {
 	CacheWriteTokens int64 `json:"cache_write_tokens,omitempty"`
 	CachedTokens     int64 `json:"cached_tokens,omitempty"`
@@ -796,6 +806,7 @@ type PromptTokensDetails struct {
 
 // RequestCustomFields DIAL request extensions.
 type RequestCustomFields struct {
+	// CacheBreakpoint When a cached prompt prefix expires (e.g. `5m`).
 	CacheBreakpoint *CacheBreakpoint `json:"cache_breakpoint,omitempty"`
 
 	// Configuration Deployment configuration matching its configuration schema.
@@ -833,7 +844,7 @@ type Metadata struct {
 // NodeType defines model for ResourceMetadata.nodeType.
 type NodeType string
 
-// ResponseFormat defines model for ResponseFormat.
+// ResponseFormat Asks for text, any JSON object, or JSON matching a schema.
 type ResponseFormat struct {
 	JSONSchema *JSONSchema        `json:"json_schema,omitempty"`
 	Type       ResponseFormatType `json:"type"`
@@ -850,21 +861,23 @@ type JSONSchema struct {
 // ResponseFormatType defines model for ResponseFormat.type.
 type ResponseFormatType string
 
-// ResponseMessage defines model for ResponseMessage.
+// ResponseMessage The assistant message of a completion choice.
 type ResponseMessage struct {
 	Content string `json:"content,omitempty"`
 
 	// CustomContent DIAL extensions of a message.
 	CustomContent *CustomContent `json:"custom_content,omitempty"`
-	FunctionCall  *FunctionCall  `json:"function_call,omitempty"`
-	Refusal       string         `json:"refusal,omitempty"`
+
+	// FunctionCall A function name and its JSON-encoded arguments (fragments of them in streamed deltas).
+	FunctionCall *FunctionCall `json:"function_call,omitempty"`
+	Refusal      string        `json:"refusal,omitempty"`
 
 	// Role Example: assistant
 	Role      string     `json:"role,omitempty"`
 	ToolCalls []ToolCall `json:"tool_calls,omitempty"`
 }
 
-// ScaleSettings defines model for ScaleSettings.
+// ScaleSettings A deployment's scale settings.
 type ScaleSettings struct {
 	// ScaleType Example: standard
 	ScaleType string `json:"scale_type,omitempty"`
@@ -892,14 +905,14 @@ type Statistics struct {
 	UsagePerModel     []ModelUsage `json:"usage_per_model,omitempty"`
 }
 
-// TokenLimits defines model for TokenLimits.
+// TokenLimits Token limits of a model; absent means not reported.
 type TokenLimits struct {
 	MaxCompletionTokens int64 `json:"max_completion_tokens,omitempty"`
 	MaxPromptTokens     int64 `json:"max_prompt_tokens,omitempty"`
 	MaxTotalTokens      int64 `json:"max_total_tokens,omitempty"`
 }
 
-// TokenizeInput defines model for TokenizeInput.
+// TokenizeInput One input to count: a request or a string.
 type TokenizeInput struct {
 	Type TokenizeInputType `json:"type"`
 
@@ -910,12 +923,12 @@ type TokenizeInput struct {
 // TokenizeInputType defines model for TokenizeInput.Type.
 type TokenizeInputType string
 
-// TokenizeInputs defines model for TokenizeInputs.
+// TokenizeInputs The body of a tokenize request.
 type TokenizeInputs struct {
 	Inputs []TokenizeInput `json:"inputs"`
 }
 
-// TokenizeOutputs defines model for TokenizeOutputs.
+// TokenizeOutputs One output per tokenize input.
 type TokenizeOutputs struct {
 	Outputs []TokenizeOutput `json:"outputs"`
 }
@@ -930,9 +943,11 @@ type TokenizeOutput struct {
 	TokenCount int64          `json:"token_count,omitempty"`
 }
 
-// Tool defines model for Tool.
+// Tool A tool the model may call: an OpenAI function, or a DIAL static function.
 type Tool struct {
-	CustomFields   *CacheFields        `json:"custom_fields,omitempty"`
+	CustomFields *CacheFields `json:"custom_fields,omitempty"`
+
+	// Function A callable function; `parameters` is a JSON Schema.
 	Function       *FunctionDefinition `json:"function,omitempty"`
 	StaticFunction *StaticFunction     `json:"static_function,omitempty"`
 	Type           ToolType            `json:"type"`
@@ -958,12 +973,12 @@ type ToolCall struct {
 	Type string `json:"type,omitempty"`
 }
 
-// TruncatePromptInputs defines model for TruncatePromptInputs.
+// TruncatePromptInputs The body of a truncate_prompt request.
 type TruncatePromptInputs struct {
 	Inputs []ChatCompletionRequest `json:"inputs"`
 }
 
-// TruncatePromptOutputs defines model for TruncatePromptOutputs.
+// TruncatePromptOutputs One output per truncate_prompt input.
 type TruncatePromptOutputs struct {
 	Outputs []TruncatePromptOutput `json:"outputs"`
 }
@@ -978,7 +993,9 @@ type TruncatePromptOutput struct {
 	Status            TruncatePromptStatus `json:"status"`
 }
 
-// Usage Example: {"completion_tokens":1,"prompt_tokens":11,"total_tokens":12}
+// Usage Token counts.
+//
+// Example: {"completion_tokens":1,"prompt_tokens":11,"total_tokens":12}
 type Usage struct {
 	CompletionTokens        int64                    `json:"completion_tokens,omitempty"`
 	CompletionTokensDetails *CompletionTokensDetails `json:"completion_tokens_details,omitempty"`
