@@ -607,7 +607,7 @@ type Delta struct {
 	// FunctionCall A function name and its JSON-encoded arguments (fragments of them in streamed deltas).
 	FunctionCall *FunctionCall `json:"function_call,omitempty"`
 	Refusal      string        `json:"refusal,omitempty"`
-	Role         string        `json:"role,omitempty"`
+	Role         Role          `json:"role,omitempty"`
 	ToolCalls    []ToolCall    `json:"tool_calls,omitempty"`
 }
 

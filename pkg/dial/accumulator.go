@@ -201,7 +201,7 @@ func (a *ChatCompletionAccumulator) mergeChoice(ch ChunkChoice) {
 		a.order = append(a.order, ch.Index)
 	}
 	d := ch.Delta
-	setIfEmpty(&c.msg.Role, Role(d.Role))
+	setIfEmpty(&c.msg.Role, d.Role)
 	c.msg.Content.Text += d.Content
 	c.msg.Refusal += d.Refusal
 	replaceIfSet(&c.finishReason, ch.FinishReason)

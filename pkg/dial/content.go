@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // Content is a message's content (specs/dial.yaml Message.content): a text,
@@ -54,8 +55,20 @@ func (c *Content) UnmarshalJSON(b []byte) error {
 	return fmt.Errorf("dial: message content must be a string, a list or null, got %.20s", b)
 }
 
-// String returns the text.
-func (c Content) String() string { return c.Text }
+// String returns the text: Text, or when Parts is set and Text is empty,
+// the text parts joined.
+func (c Content) String() string {
+	if c.Text != "" || c.Parts == nil {
+		return c.Text
+	}
+	var b strings.Builder
+	for _, p := range c.Parts {
+		if p.Type == PartText {
+			b.WriteString(p.Text)
+		}
+	}
+	return b.String()
+}
 
 // Stop is the stop sequences of a request (specs/dial.yaml
 // ChatCompletionRequest.stop: a string or a list of strings). It is sent as
@@ -111,12 +124,12 @@ func PartsMessage(role Role, parts ...ContentPart) Message {
 	return Message{Role: role, Content: Content{Parts: parts}}
 }
 
-// Text returns the message's text (for a list of parts, its text parts).
+// Text returns the message's text (see Content.String).
 func (m *Message) Text() string {
 	if m == nil {
 		return ""
 	}
-	return m.Content.Text
+	return m.Content.String()
 }
 
 // TextPart returns a text content part.
@@ -137,7 +150,7 @@ func (c *ChatCompletion) Text() string {
 	if c == nil || len(c.Choices) == 0 {
 		return ""
 	}
-	return c.Choices[0].Message.Content.Text
+	return c.Choices[0].Message.Text()
 }
 
 // Text returns the content delta of the first choice ("" if none).
