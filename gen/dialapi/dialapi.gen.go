@@ -19,16 +19,16 @@ import (
 
 // Defines values for PromptCacheMode.
 const (
-	PromptCacheExplicit PromptCacheMode = "explicit"
-	PromptCacheImplicit PromptCacheMode = "implicit"
+	Explicit PromptCacheMode = "explicit"
+	Implicit PromptCacheMode = "implicit"
 )
 
 // Valid indicates whether the value is a known member of the PromptCacheMode enum.
 func (e PromptCacheMode) Valid() bool {
 	switch e {
-	case PromptCacheExplicit:
+	case Explicit:
 		return true
-	case PromptCacheImplicit:
+	case Implicit:
 		return true
 	default:
 		return false
@@ -37,25 +37,25 @@ func (e PromptCacheMode) Valid() bool {
 
 // Defines values for ReasoningEffort.
 const (
-	ReasoningHigh    ReasoningEffort = "high"
-	ReasoningLow     ReasoningEffort = "low"
-	ReasoningMedium  ReasoningEffort = "medium"
-	ReasoningMinimal ReasoningEffort = "minimal"
-	ReasoningNone    ReasoningEffort = "none"
+	ReasoningEffortHigh    ReasoningEffort = "high"
+	ReasoningEffortLow     ReasoningEffort = "low"
+	ReasoningEffortMedium  ReasoningEffort = "medium"
+	ReasoningEffortMinimal ReasoningEffort = "minimal"
+	ReasoningEffortNone    ReasoningEffort = "none"
 )
 
 // Valid indicates whether the value is a known member of the ReasoningEffort enum.
 func (e ReasoningEffort) Valid() bool {
 	switch e {
-	case ReasoningHigh:
+	case ReasoningEffortHigh:
 		return true
-	case ReasoningLow:
+	case ReasoningEffortLow:
 		return true
-	case ReasoningMedium:
+	case ReasoningEffortMedium:
 		return true
-	case ReasoningMinimal:
+	case ReasoningEffortMinimal:
 		return true
-	case ReasoningNone:
+	case ReasoningEffortNone:
 		return true
 	default:
 		return false
@@ -85,25 +85,25 @@ func (e ImageDetail) Valid() bool {
 
 // Defines values for ContentPartType.
 const (
-	PartFile       ContentPartType = "file"
-	PartImageURL   ContentPartType = "image_url"
-	PartInputAudio ContentPartType = "input_audio"
-	PartRefusal    ContentPartType = "refusal"
-	PartText       ContentPartType = "text"
+	ContentPartTypeFile       ContentPartType = "file"
+	ContentPartTypeImageURL   ContentPartType = "image_url"
+	ContentPartTypeInputAudio ContentPartType = "input_audio"
+	ContentPartTypeRefusal    ContentPartType = "refusal"
+	ContentPartTypeText       ContentPartType = "text"
 )
 
 // Valid indicates whether the value is a known member of the ContentPartType enum.
 func (e ContentPartType) Valid() bool {
 	switch e {
-	case PartFile:
+	case ContentPartTypeFile:
 		return true
-	case PartImageURL:
+	case ContentPartTypeImageURL:
 		return true
-	case PartInputAudio:
+	case ContentPartTypeInputAudio:
 		return true
-	case PartRefusal:
+	case ContentPartTypeRefusal:
 		return true
-	case PartText:
+	case ContentPartTypeText:
 		return true
 	default:
 		return false
@@ -142,16 +142,16 @@ func (e Role) Valid() bool {
 
 // Defines values for NodeType.
 const (
-	NodeFolder NodeType = "FOLDER"
-	NodeItem   NodeType = "ITEM"
+	FOLDER NodeType = "FOLDER"
+	ITEM   NodeType = "ITEM"
 )
 
 // Valid indicates whether the value is a known member of the NodeType enum.
 func (e NodeType) Valid() bool {
 	switch e {
-	case NodeFolder:
+	case FOLDER:
 		return true
-	case NodeItem:
+	case ITEM:
 		return true
 	default:
 		return false
@@ -160,19 +160,19 @@ func (e NodeType) Valid() bool {
 
 // Defines values for ResponseFormatType.
 const (
-	ResponseFormatJSONObject ResponseFormatType = "json_object"
-	ResponseFormatJSONSchema ResponseFormatType = "json_schema"
-	ResponseFormatText       ResponseFormatType = "text"
+	ResponseFormatTypeJSONObject ResponseFormatType = "json_object"
+	ResponseFormatTypeJSONSchema ResponseFormatType = "json_schema"
+	ResponseFormatTypeText       ResponseFormatType = "text"
 )
 
 // Valid indicates whether the value is a known member of the ResponseFormatType enum.
 func (e ResponseFormatType) Valid() bool {
 	switch e {
-	case ResponseFormatJSONObject:
+	case ResponseFormatTypeJSONObject:
 		return true
-	case ResponseFormatJSONSchema:
+	case ResponseFormatTypeJSONSchema:
 		return true
-	case ResponseFormatText:
+	case ResponseFormatTypeText:
 		return true
 	default:
 		return false
@@ -181,16 +181,16 @@ func (e ResponseFormatType) Valid() bool {
 
 // Defines values for StageStatus.
 const (
-	StageCompleted StageStatus = "completed"
-	StageFailed    StageStatus = "failed"
+	Completed StageStatus = "completed"
+	Failed    StageStatus = "failed"
 )
 
 // Valid indicates whether the value is a known member of the StageStatus enum.
 func (e StageStatus) Valid() bool {
 	switch e {
-	case StageCompleted:
+	case Completed:
 		return true
-	case StageFailed:
+	case Failed:
 		return true
 	default:
 		return false
@@ -199,16 +199,16 @@ func (e StageStatus) Valid() bool {
 
 // Defines values for TokenizeInputType.
 const (
-	TokenizeRequest TokenizeInputType = "request"
-	TokenizeString  TokenizeInputType = "string"
+	Request TokenizeInputType = "request"
+	String  TokenizeInputType = "string"
 )
 
 // Valid indicates whether the value is a known member of the TokenizeInputType enum.
 func (e TokenizeInputType) Valid() bool {
 	switch e {
-	case TokenizeRequest:
+	case Request:
 		return true
-	case TokenizeString:
+	case String:
 		return true
 	default:
 		return false
@@ -217,16 +217,16 @@ func (e TokenizeInputType) Valid() bool {
 
 // Defines values for TokenizeStatus.
 const (
-	TokenizeError   TokenizeStatus = "error"
-	TokenizeSuccess TokenizeStatus = "success"
+	TokenizeStatusError   TokenizeStatus = "error"
+	TokenizeStatusSuccess TokenizeStatus = "success"
 )
 
 // Valid indicates whether the value is a known member of the TokenizeStatus enum.
 func (e TokenizeStatus) Valid() bool {
 	switch e {
-	case TokenizeError:
+	case TokenizeStatusError:
 		return true
-	case TokenizeSuccess:
+	case TokenizeStatusSuccess:
 		return true
 	default:
 		return false
@@ -235,16 +235,16 @@ func (e TokenizeStatus) Valid() bool {
 
 // Defines values for ToolType.
 const (
-	ToolFunction       ToolType = "function"
-	ToolStaticFunction ToolType = "static_function"
+	ToolTypeFunction       ToolType = "function"
+	ToolTypeStaticFunction ToolType = "static_function"
 )
 
 // Valid indicates whether the value is a known member of the ToolType enum.
 func (e ToolType) Valid() bool {
 	switch e {
-	case ToolFunction:
+	case ToolTypeFunction:
 		return true
-	case ToolStaticFunction:
+	case ToolTypeStaticFunction:
 		return true
 	default:
 		return false
@@ -253,16 +253,16 @@ func (e ToolType) Valid() bool {
 
 // Defines values for TruncatePromptStatus.
 const (
-	TruncatePromptError   TruncatePromptStatus = "error"
-	TruncatePromptSuccess TruncatePromptStatus = "success"
+	TruncatePromptStatusError   TruncatePromptStatus = "error"
+	TruncatePromptStatusSuccess TruncatePromptStatus = "success"
 )
 
 // Valid indicates whether the value is a known member of the TruncatePromptStatus enum.
 func (e TruncatePromptStatus) Valid() bool {
 	switch e {
-	case TruncatePromptError:
+	case TruncatePromptStatusError:
 		return true
-	case TruncatePromptSuccess:
+	case TruncatePromptStatusSuccess:
 		return true
 	default:
 		return false
@@ -324,7 +324,7 @@ type Application struct {
 	IconURL              string          `json:"icon_url,omitempty"`
 	ID                   string          `json:"id"`
 	InputAttachmentTypes []string        `json:"input_attachment_types,omitempty"`
-	Invalid              bool            `json:"invalid,omitempty"`
+	Invalid              *bool           `json:"invalid,omitempty"`
 	MaxInputAttachments  *int            `json:"max_input_attachments,omitempty"`
 	MaxRetryAttempts     *int            `json:"max_retry_attempts,omitempty"`
 	Model                string          `json:"model,omitempty"`

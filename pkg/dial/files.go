@@ -222,8 +222,8 @@ func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reade
 		params.IfMatch = &p.IfMatch
 	}
 	if p.IfNoneMatch {
-		any := dialapi.UploadFileParamsIfNoneMatchAsterisk
-		params.IfNoneMatch = &any
+		star := dialapi.UploadFileParamsIfNoneMatchAsterisk
+		params.IfNoneMatch = &star
 	}
 	var etag string
 	m, err := core.Execute[Metadata](ctx, f.c.core, nil, func(ctx context.Context) (*http.Response, error) {
@@ -234,10 +234,7 @@ func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reade
 				if mb.seeker != nil {
 					req.GetBody = mb.next
 				}
-				req.ContentLength = size
-				if size < 0 {
-					req.ContentLength = -1
-				}
+				req.ContentLength = size // -1: unknown, sent chunked
 				return nil
 			})
 		mb.stop()

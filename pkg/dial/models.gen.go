@@ -302,7 +302,7 @@ type Application struct {
 	IconURL              string          `json:"icon_url,omitempty"`
 	ID                   string          `json:"id"`
 	InputAttachmentTypes []string        `json:"input_attachment_types,omitempty"`
-	Invalid              bool            `json:"invalid,omitempty"`
+	Invalid              *bool           `json:"invalid,omitempty"`
 	MaxInputAttachments  *int            `json:"max_input_attachments,omitempty"`
 	MaxRetryAttempts     *int            `json:"max_retry_attempts,omitempty"`
 	Model                string          `json:"model,omitempty"`
