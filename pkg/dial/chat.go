@@ -71,8 +71,14 @@ var requestFields = sync.OnceValue(func() map[string]int {
 	return m
 })
 
-// encodeRequest writes r in one pass, with extra merged into its top level.
+// encodeRequest writes r in one pass, with extra merged into its top level
+// (and the empty content of tool-calling messages as null: see Content).
 func encodeRequest(r *ChatCompletionRequest, extra map[string]any) ([]byte, error) {
+	if msgs, changed := nullContents(r.Messages); changed {
+		cp := *r
+		cp.Messages = msgs
+		r = &cp
+	}
 	b, err := json.Marshal(r)
 	if err != nil || len(extra) == 0 {
 		return b, err

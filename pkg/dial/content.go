@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -14,22 +15,46 @@ import (
 // Text is the text; Parts, when non-nil, is sent instead, as the list of
 // parts. Decoding fills Parts for a list and then sets Text to the
 // concatenation of its text parts, so Text is always the readable text.
-// Empty content (no text, no parts) is sent as null, which is what an
-// assistant message carrying only tool calls must send.
+// The chat calls send the empty content of a message that carries tool
+// calls (or a function call) as null, as OpenAI asks; any other empty
+// content is sent as "".
 type Content struct {
 	Text  string
 	Parts []ContentPart
+
+	null bool // set by the chat calls on their copy of the request only
 }
 
-// MarshalJSON writes the parts when set, else the text ("" as null).
+// MarshalJSON writes the parts when set, else the text.
 func (c Content) MarshalJSON() ([]byte, error) {
 	switch {
 	case c.Parts != nil:
 		return json.Marshal(c.Parts)
-	case c.Text == "":
+	case c.Text == "" && c.null:
 		return []byte("null"), nil
 	}
 	return json.Marshal(c.Text)
+}
+
+// nullContents returns msgs with the empty content of every message that
+// carries tool calls or a function call marked to be sent as null, and
+// whether it did: msgs is copied only when a message needs it.
+func nullContents(msgs []Message) ([]Message, bool) {
+	var out []Message
+	for i := range msgs {
+		m := &msgs[i]
+		if m.Content.Text != "" || m.Content.Parts != nil || len(m.ToolCalls) == 0 && m.FunctionCall == nil {
+			continue
+		}
+		if out == nil {
+			out = slices.Clone(msgs)
+		}
+		out[i].Content.null = true
+	}
+	if out == nil {
+		return msgs, false
+	}
+	return out, true
 }
 
 // UnmarshalJSON reads a string, a list of parts or null.

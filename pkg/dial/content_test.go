@@ -20,8 +20,7 @@ func TestContentJSON(t *testing.T) {
 		want string
 	}{
 		{"text", dial.UserMessage("hi"), `{"role":"user","content":"hi"}`},
-		{"empty text is null", dial.Message{Role: dial.RoleAssistant, ToolCalls: []dial.ToolCall{{ID: "c1", Type: "function", Function: dial.FunctionCall{Name: "f", Arguments: "{}"}}}},
-			`{"role":"assistant","content":null,"tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]}`},
+		{"empty text", dial.Message{Role: dial.RoleTool, ToolCallID: "c1"}, `{"role":"tool","content":"","tool_call_id":"c1"}`},
 		{"parts", dial.PartsMessage(dial.RoleUser, dial.TextPart("a"), dial.ImagePart("http://x/y.png", "low")),
 			`{"role":"user","content":[{"type":"text","text":"a"},{"type":"image_url","image_url":{"url":"http://x/y.png","detail":"low"}}]}`},
 		{"no parts", dial.PartsMessage(dial.RoleUser), `{"role":"user","content":[]}`},
@@ -44,6 +43,28 @@ func TestContentJSON(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(`{"role":"assistant","content":null}`), &m))
 	require.Equal(t, dial.Content{}, m.Content)
 	require.Error(t, json.Unmarshal([]byte(`{"role":"user","content":5}`), &m))
+}
+
+// The chat calls send the empty content of a message with tool calls (or a
+// function call) as null, and any other empty content as "", as before the
+// content union was generated.
+func TestChatNullContent(t *testing.T) {
+	srv, c := newClient(t, nil)
+	call := dial.Message{Role: dial.RoleAssistant, ToolCalls: []dial.ToolCall{{ID: "c1", Type: "function", Function: dial.FunctionCall{Name: "f", Arguments: "{}"}}}}
+	req := &dial.ChatCompletionRequest{Messages: []dial.Message{
+		dial.UserMessage("hi"), call, dial.ToolMessage("c1", ""), dial.UserMessage("and?"),
+	}}
+	_, err := c.Chat.Create(context.Background(), "gpt-4", req)
+	require.NoError(t, err)
+	var body struct{ Messages []map[string]any }
+	require.NoError(t, json.Unmarshal(srv.Requests()[0].Body, &body))
+	require.Len(t, body.Messages, 4)
+	require.Contains(t, body.Messages[1], "content")
+	require.Nil(t, body.Messages[1]["content"], "tool calls without text: null")
+	require.Equal(t, "", body.Messages[2]["content"], "an empty tool result stays a string")
+	b, err := json.Marshal(req.Messages[1])
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"content":""`, "the caller's request is not changed")
 }
 
 func TestStopJSON(t *testing.T) {
