@@ -17,29 +17,14 @@ import (
 	openapi_types "github.com/oapi-codegen/runtime/types"
 )
 
-// Defines values for ChatCompletionRequestMaxPromptTokens1.
+// Defines values for PromptCacheMode.
 const (
-	Infinity ChatCompletionRequestMaxPromptTokens1 = "infinity"
+	Explicit PromptCacheMode = "explicit"
+	Implicit PromptCacheMode = "implicit"
 )
 
-// Valid indicates whether the value is a known member of the ChatCompletionRequestMaxPromptTokens1 enum.
-func (e ChatCompletionRequestMaxPromptTokens1) Valid() bool {
-	switch e {
-	case Infinity:
-		return true
-	default:
-		return false
-	}
-}
-
-// Defines values for ChatCompletionRequestPromptCacheOptionsMode.
-const (
-	Explicit ChatCompletionRequestPromptCacheOptionsMode = "explicit"
-	Implicit ChatCompletionRequestPromptCacheOptionsMode = "implicit"
-)
-
-// Valid indicates whether the value is a known member of the ChatCompletionRequestPromptCacheOptionsMode enum.
-func (e ChatCompletionRequestPromptCacheOptionsMode) Valid() bool {
+// Valid indicates whether the value is a known member of the PromptCacheMode enum.
+func (e PromptCacheMode) Valid() bool {
 	switch e {
 	case Explicit:
 		return true
@@ -50,48 +35,48 @@ func (e ChatCompletionRequestPromptCacheOptionsMode) Valid() bool {
 	}
 }
 
-// Defines values for ChatCompletionRequestReasoningEffort.
+// Defines values for ReasoningEffort.
 const (
-	ChatCompletionRequestReasoningEffortHigh    ChatCompletionRequestReasoningEffort = "high"
-	ChatCompletionRequestReasoningEffortLow     ChatCompletionRequestReasoningEffort = "low"
-	ChatCompletionRequestReasoningEffortMedium  ChatCompletionRequestReasoningEffort = "medium"
-	ChatCompletionRequestReasoningEffortMinimal ChatCompletionRequestReasoningEffort = "minimal"
-	ChatCompletionRequestReasoningEffortNone    ChatCompletionRequestReasoningEffort = "none"
+	ReasoningEffortHigh    ReasoningEffort = "high"
+	ReasoningEffortLow     ReasoningEffort = "low"
+	ReasoningEffortMedium  ReasoningEffort = "medium"
+	ReasoningEffortMinimal ReasoningEffort = "minimal"
+	ReasoningEffortNone    ReasoningEffort = "none"
 )
 
-// Valid indicates whether the value is a known member of the ChatCompletionRequestReasoningEffort enum.
-func (e ChatCompletionRequestReasoningEffort) Valid() bool {
+// Valid indicates whether the value is a known member of the ReasoningEffort enum.
+func (e ReasoningEffort) Valid() bool {
 	switch e {
-	case ChatCompletionRequestReasoningEffortHigh:
+	case ReasoningEffortHigh:
 		return true
-	case ChatCompletionRequestReasoningEffortLow:
+	case ReasoningEffortLow:
 		return true
-	case ChatCompletionRequestReasoningEffortMedium:
+	case ReasoningEffortMedium:
 		return true
-	case ChatCompletionRequestReasoningEffortMinimal:
+	case ReasoningEffortMinimal:
 		return true
-	case ChatCompletionRequestReasoningEffortNone:
+	case ReasoningEffortNone:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for ContentPartImageUrlDetail.
+// Defines values for ImageDetail.
 const (
-	ContentPartImageUrlDetailAuto ContentPartImageUrlDetail = "auto"
-	ContentPartImageUrlDetailHigh ContentPartImageUrlDetail = "high"
-	ContentPartImageUrlDetailLow  ContentPartImageUrlDetail = "low"
+	ImageDetailAuto ImageDetail = "auto"
+	ImageDetailHigh ImageDetail = "high"
+	ImageDetailLow  ImageDetail = "low"
 )
 
-// Valid indicates whether the value is a known member of the ContentPartImageUrlDetail enum.
-func (e ContentPartImageUrlDetail) Valid() bool {
+// Valid indicates whether the value is a known member of the ImageDetail enum.
+func (e ImageDetail) Valid() bool {
 	switch e {
-	case ContentPartImageUrlDetailAuto:
+	case ImageDetailAuto:
 		return true
-	case ContentPartImageUrlDetailHigh:
+	case ImageDetailHigh:
 		return true
-	case ContentPartImageUrlDetailLow:
+	case ImageDetailLow:
 		return true
 	default:
 		return false
@@ -101,7 +86,7 @@ func (e ContentPartImageUrlDetail) Valid() bool {
 // Defines values for ContentPartType.
 const (
 	ContentPartTypeFile       ContentPartType = "file"
-	ContentPartTypeImageUrl   ContentPartType = "image_url"
+	ContentPartTypeImageURL   ContentPartType = "image_url"
 	ContentPartTypeInputAudio ContentPartType = "input_audio"
 	ContentPartTypeRefusal    ContentPartType = "refusal"
 	ContentPartTypeText       ContentPartType = "text"
@@ -112,7 +97,7 @@ func (e ContentPartType) Valid() bool {
 	switch e {
 	case ContentPartTypeFile:
 		return true
-	case ContentPartTypeImageUrl:
+	case ContentPartTypeImageURL:
 		return true
 	case ContentPartTypeInputAudio:
 		return true
@@ -125,44 +110,44 @@ func (e ContentPartType) Valid() bool {
 	}
 }
 
-// Defines values for MessageRole.
+// Defines values for Role.
 const (
-	MessageRoleAssistant MessageRole = "assistant"
-	MessageRoleDeveloper MessageRole = "developer"
-	MessageRoleFunction  MessageRole = "function"
-	MessageRoleSystem    MessageRole = "system"
-	MessageRoleTool      MessageRole = "tool"
-	MessageRoleUser      MessageRole = "user"
+	RoleAssistant Role = "assistant"
+	RoleDeveloper Role = "developer"
+	RoleFunction  Role = "function"
+	RoleSystem    Role = "system"
+	RoleTool      Role = "tool"
+	RoleUser      Role = "user"
 )
 
-// Valid indicates whether the value is a known member of the MessageRole enum.
-func (e MessageRole) Valid() bool {
+// Valid indicates whether the value is a known member of the Role enum.
+func (e Role) Valid() bool {
 	switch e {
-	case MessageRoleAssistant:
+	case RoleAssistant:
 		return true
-	case MessageRoleDeveloper:
+	case RoleDeveloper:
 		return true
-	case MessageRoleFunction:
+	case RoleFunction:
 		return true
-	case MessageRoleSystem:
+	case RoleSystem:
 		return true
-	case MessageRoleTool:
+	case RoleTool:
 		return true
-	case MessageRoleUser:
+	case RoleUser:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for ResourceMetadataNodeType.
+// Defines values for NodeType.
 const (
-	FOLDER ResourceMetadataNodeType = "FOLDER"
-	ITEM   ResourceMetadataNodeType = "ITEM"
+	FOLDER NodeType = "FOLDER"
+	ITEM   NodeType = "ITEM"
 )
 
-// Valid indicates whether the value is a known member of the ResourceMetadataNodeType enum.
-func (e ResourceMetadataNodeType) Valid() bool {
+// Valid indicates whether the value is a known member of the NodeType enum.
+func (e NodeType) Valid() bool {
 	switch e {
 	case FOLDER:
 		return true
@@ -175,17 +160,17 @@ func (e ResourceMetadataNodeType) Valid() bool {
 
 // Defines values for ResponseFormatType.
 const (
-	ResponseFormatTypeJsonObject ResponseFormatType = "json_object"
-	ResponseFormatTypeJsonSchema ResponseFormatType = "json_schema"
+	ResponseFormatTypeJSONObject ResponseFormatType = "json_object"
+	ResponseFormatTypeJSONSchema ResponseFormatType = "json_schema"
 	ResponseFormatTypeText       ResponseFormatType = "text"
 )
 
 // Valid indicates whether the value is a known member of the ResponseFormatType enum.
 func (e ResponseFormatType) Valid() bool {
 	switch e {
-	case ResponseFormatTypeJsonObject:
+	case ResponseFormatTypeJSONObject:
 		return true
-	case ResponseFormatTypeJsonSchema:
+	case ResponseFormatTypeJSONSchema:
 		return true
 	case ResponseFormatTypeText:
 		return true
@@ -230,18 +215,18 @@ func (e TokenizeInputType) Valid() bool {
 	}
 }
 
-// Defines values for TokenizeOutputsOutputsStatus.
+// Defines values for TokenizeStatus.
 const (
-	TokenizeOutputsOutputsStatusError   TokenizeOutputsOutputsStatus = "error"
-	TokenizeOutputsOutputsStatusSuccess TokenizeOutputsOutputsStatus = "success"
+	TokenizeStatusError   TokenizeStatus = "error"
+	TokenizeStatusSuccess TokenizeStatus = "success"
 )
 
-// Valid indicates whether the value is a known member of the TokenizeOutputsOutputsStatus enum.
-func (e TokenizeOutputsOutputsStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the TokenizeStatus enum.
+func (e TokenizeStatus) Valid() bool {
 	switch e {
-	case TokenizeOutputsOutputsStatusError:
+	case TokenizeStatusError:
 		return true
-	case TokenizeOutputsOutputsStatusSuccess:
+	case TokenizeStatusSuccess:
 		return true
 	default:
 		return false
@@ -266,18 +251,18 @@ func (e ToolType) Valid() bool {
 	}
 }
 
-// Defines values for TruncatePromptOutputsOutputsStatus.
+// Defines values for TruncatePromptStatus.
 const (
-	TruncatePromptOutputsOutputsStatusError   TruncatePromptOutputsOutputsStatus = "error"
-	TruncatePromptOutputsOutputsStatusSuccess TruncatePromptOutputsOutputsStatus = "success"
+	TruncatePromptStatusError   TruncatePromptStatus = "error"
+	TruncatePromptStatusSuccess TruncatePromptStatus = "success"
 )
 
-// Valid indicates whether the value is a known member of the TruncatePromptOutputsOutputsStatus enum.
-func (e TruncatePromptOutputsOutputsStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the TruncatePromptStatus enum.
+func (e TruncatePromptStatus) Valid() bool {
 	switch e {
-	case TruncatePromptOutputsOutputsStatusError:
+	case TruncatePromptStatusError:
 		return true
-	case TruncatePromptOutputsOutputsStatusSuccess:
+	case TruncatePromptStatusSuccess:
 		return true
 	default:
 		return false
@@ -316,195 +301,179 @@ func (e UploadFileParamsIfNoneMatch) Valid() bool {
 
 // Application An application listing entry (`object` `application`).
 type Application struct {
-	Application             *string                `json:"application,omitempty"`
-	ApplicationProperties   map[string]interface{} `json:"application_properties,omitempty"`
-	ApplicationTypeSchemaId *string                `json:"application_type_schema_id,omitempty"`
+	Application             string          `json:"application,omitempty"`
+	ApplicationProperties   json.RawMessage `json:"application_properties,omitempty"`
+	ApplicationTypeSchemaID string          `json:"application_type_schema_id,omitempty"`
 
 	// CreatedAt Epoch seconds.
-	CreatedAt *int64 `json:"created_at,omitempty"`
+	CreatedAt int64 `json:"created_at,omitempty"`
 
 	// Defaults Default request fields; free-form JSON.
-	Defaults map[string]interface{} `json:"defaults,omitempty"`
-
-	// Description A plain string or a map from locale to text.
-	Description         *LocalizedText `json:"description,omitempty"`
-	DescriptionKeywords []string       `json:"description_keywords,omitempty"`
-
-	// DisplayName A plain string or a map from locale to text.
-	DisplayName    *LocalizedText `json:"display_name,omitempty"`
-	DisplayVersion *string        `json:"display_version,omitempty"`
-	EditorUrl      *string        `json:"editor_url,omitempty"`
+	Defaults            json.RawMessage `json:"defaults,omitempty"`
+	Description         LocalizedText   `json:"description,omitempty"`
+	DescriptionKeywords []string        `json:"description_keywords,omitempty"`
+	DisplayName         LocalizedText   `json:"display_name,omitempty"`
+	DisplayVersion      string          `json:"display_version,omitempty"`
+	EditorURL           string          `json:"editor_url,omitempty"`
 
 	// Features What the deployment supports. Newer DIAL Core versions add keys; ignore unknown ones.
 	//
 	// Example: {"accessible_by_per_request_key":true,"allow_resume":true,"configuration":false,"folder_attachments":false,"rate":true,"seed":true,"system_prompt":true,"tokenize":true,"tools":true,"truncate_prompt":true,"url_attachments":true}
-	Features             *Features              `json:"features,omitempty"`
-	Function             map[string]interface{} `json:"function,omitempty"`
-	IconUrl              *string                `json:"icon_url,omitempty"`
-	Id                   string                 `json:"id"`
-	InputAttachmentTypes []string               `json:"input_attachment_types,omitempty"`
-	Invalid              *bool                  `json:"invalid,omitempty"`
-	MaxInputAttachments  *int                   `json:"max_input_attachments,omitempty"`
-	MaxRetryAttempts     *int                   `json:"max_retry_attempts,omitempty"`
-	Model                *string                `json:"model,omitempty"`
+	Features             *Features       `json:"features,omitempty"`
+	Function             json.RawMessage `json:"function,omitempty"`
+	IconURL              string          `json:"icon_url,omitempty"`
+	ID                   string          `json:"id"`
+	InputAttachmentTypes []string        `json:"input_attachment_types,omitempty"`
+	Invalid              *bool           `json:"invalid,omitempty"`
+	MaxInputAttachments  *int            `json:"max_input_attachments,omitempty"`
+	MaxRetryAttempts     *int            `json:"max_retry_attempts,omitempty"`
+	Model                string          `json:"model,omitempty"`
 
 	// Object `deployment`, `model`, `application` or `toolset`.
-	Object        *string        `json:"object,omitempty"`
-	Owner         *string        `json:"owner,omitempty"`
-	Reference     *string        `json:"reference,omitempty"`
+	Object    string `json:"object,omitempty"`
+	Owner     string `json:"owner,omitempty"`
+	Reference string `json:"reference,omitempty"`
+
+	// ScaleSettings A deployment's scale settings.
 	ScaleSettings *ScaleSettings `json:"scale_settings,omitempty"`
-	Status        *string        `json:"status,omitempty"`
+	Status        string         `json:"status,omitempty"`
 
 	// UpdatedAt Epoch seconds.
-	UpdatedAt *int64  `json:"updated_at,omitempty"`
-	ViewerUrl *string `json:"viewer_url,omitempty"`
+	UpdatedAt int64  `json:"updated_at,omitempty"`
+	ViewerURL string `json:"viewer_url,omitempty"`
 }
 
-// ApplicationList defines model for ApplicationList.
+// ApplicationList The answer of GET /openai/applications.
 type ApplicationList struct {
 	Data []Application `json:"data"`
 
 	// Object Example: list
-	Object *string `json:"object,omitempty"`
+	Object string `json:"object,omitempty"`
 }
 
 // Attachment A file or link; at least one of `data` and `url` is set. `index` only in streamed deltas.
 //
 // Example: {"title":"Image","type":"image/png","url":"files/DpZGXdhaTxtaR67JyAHgDVkSP3Fo4nvV4FYCWNadE2Ln/appdata/render-text/images/picture.png"}
 type Attachment struct {
-	Data          *string `json:"data,omitempty"`
-	Index         *int    `json:"index,omitempty"`
-	ReferenceType *string `json:"reference_type,omitempty"`
-	ReferenceUrl  *string `json:"reference_url,omitempty"`
-	Title         *string `json:"title,omitempty"`
+	Data          string `json:"data,omitempty"`
+	Index         *int   `json:"index,omitempty"`
+	ReferenceType string `json:"reference_type,omitempty"`
+	ReferenceURL  string `json:"reference_url,omitempty"`
+	Title         string `json:"title,omitempty"`
 
 	// Type Example: image/png
-	Type *string `json:"type,omitempty"`
+	Type string `json:"type,omitempty"`
 
-	// Url A DIAL URL relative to the API root (`files/<bucket>/…`) or an absolute URL.
-	Url *string `json:"url,omitempty"`
+	// URL A DIAL URL relative to the API root (`files/<bucket>/…`) or an absolute URL.
+	URL string `json:"url,omitempty"`
 }
 
-// Bucket defines model for Bucket.
+// Bucket The answer of GET /v1/bucket.
 type Bucket struct {
-	// Appdata `<user bucket>/appdata/<application>`; only for per-request keys. No `files/` prefix.
-	Appdata *string `json:"appdata,omitempty"`
-	Bucket  string  `json:"bucket"`
+	// AppData `<user bucket>/appdata/<application>`; only for per-request keys. No `files/` prefix.
+	AppData string `json:"appdata,omitempty"`
+	Bucket  string `json:"bucket"`
 }
 
-// CacheBreakpoint defines model for CacheBreakpoint.
+// CacheBreakpoint When a cached prompt prefix expires (e.g. `5m`).
 type CacheBreakpoint struct {
 	// ExpireAt Example: 5m
-	ExpireAt *string `json:"expire_at,omitempty"`
+	ExpireAt string `json:"expire_at,omitempty"`
 }
 
-// Capabilities defines model for Capabilities.
+// Capabilities What a model can do.
 type Capabilities struct {
-	ChatCompletion *bool    `json:"chat_completion,omitempty"`
-	Completion     *bool    `json:"completion,omitempty"`
-	Embeddings     *bool    `json:"embeddings,omitempty"`
-	FineTune       *bool    `json:"fine_tune,omitempty"`
-	Inference      *bool    `json:"inference,omitempty"`
+	ChatCompletion bool     `json:"chat_completion,omitempty"`
+	Completion     bool     `json:"completion,omitempty"`
+	Embeddings     bool     `json:"embeddings,omitempty"`
+	FineTune       bool     `json:"fine_tune,omitempty"`
+	Inference      bool     `json:"inference,omitempty"`
 	ScaleTypes     []string `json:"scale_types,omitempty"`
 }
 
-// ChatCompletionChunk defines model for ChatCompletionChunk.
+// ChatCompletionChunk One streamed piece of a chat completion.
 type ChatCompletionChunk struct {
 	// Choices Empty in an OpenAI-style final usage chunk.
 	Choices []ChunkChoice `json:"choices"`
 	Created int64         `json:"created"`
-	Id      string        `json:"id"`
-	Model   *string       `json:"model,omitempty"`
+	ID      string        `json:"id"`
+	Model   string        `json:"model,omitempty"`
 
 	// Object Example: chat.completion.chunk
 	Object string `json:"object"`
 
 	// Statistics Example: {"discarded_messages":[0,1],"usage_per_model":[{"completion_tokens":1,"index":0,"model":"gpt-4o","prompt_tokens":11,"total_tokens":12}]}
 	Statistics        *Statistics `json:"statistics,omitempty"`
-	SystemFingerprint *string     `json:"system_fingerprint,omitempty"`
+	SystemFingerprint string      `json:"system_fingerprint,omitempty"`
 
-	// Usage Example: {"completion_tokens":1,"prompt_tokens":11,"total_tokens":12}
+	// Usage Token counts.
+	//
+	// Example: {"completion_tokens":1,"prompt_tokens":11,"total_tokens":12}
 	Usage *Usage `json:"usage,omitempty"`
 }
 
 // ChatCompletionRequest An OpenAI chat completion request with DIAL additions. Unknown fields pass through to the deployment.
 type ChatCompletionRequest struct {
-	Addons []struct {
-		Name *string `json:"name,omitempty"`
-		Url  *string `json:"url,omitempty"`
-	} `json:"addons,omitempty"`
+	Addons []Addon `json:"addons,omitempty"`
 
 	// CustomFields DIAL request extensions.
 	CustomFields     *RequestCustomFields `json:"custom_fields,omitempty"`
 	FrequencyPenalty *float64             `json:"frequency_penalty,omitempty"`
 
 	// FunctionCall `none`, `auto` or `{"name":…}`.
-	FunctionCall        *ChatCompletionRequest_FunctionCall `json:"function_call,omitempty"`
-	Functions           []FunctionDefinition                `json:"functions,omitempty"`
-	LogitBias           map[string]float64                  `json:"logit_bias,omitempty"`
-	Logprobs            *bool                               `json:"logprobs,omitempty"`
-	MaxCompletionTokens *int                                `json:"max_completion_tokens,omitempty"`
+	FunctionCall        any                  `json:"function_call,omitempty"`
+	Functions           []FunctionDefinition `json:"functions,omitempty"`
+	LogitBias           map[string]float64   `json:"logit_bias,omitempty"`
+	Logprobs            *bool                `json:"logprobs,omitempty"`
+	MaxCompletionTokens *int                 `json:"max_completion_tokens,omitempty"`
 
 	// MaxPromptTokens An integer or the string `infinity`.
-	MaxPromptTokens    *ChatCompletionRequest_MaxPromptTokens `json:"max_prompt_tokens,omitempty"`
-	MaxTokens          *int                                   `json:"max_tokens,omitempty"`
-	Messages           []Message                              `json:"messages"`
-	Model              *string                                `json:"model,omitempty"`
-	N                  *int                                   `json:"n,omitempty"`
-	ParallelToolCalls  *bool                                  `json:"parallel_tool_calls,omitempty"`
-	PresencePenalty    *float64                               `json:"presence_penalty,omitempty"`
-	PromptCacheKey     *string                                `json:"prompt_cache_key,omitempty"`
-	PromptCacheOptions *struct {
-		Mode *ChatCompletionRequestPromptCacheOptionsMode `json:"mode,omitempty"`
-		Ttl  *string                                      `json:"ttl,omitempty"`
-	} `json:"prompt_cache_options,omitempty"`
-	ReasoningEffort *ChatCompletionRequestReasoningEffort `json:"reasoning_effort,omitempty"`
-	ResponseFormat  *ResponseFormat                       `json:"response_format,omitempty"`
-	Seed            *int64                                `json:"seed,omitempty"`
+	MaxPromptTokens    *int                `json:"max_prompt_tokens,omitempty"`
+	MaxTokens          *int                `json:"max_tokens,omitempty"`
+	Messages           []Message           `json:"messages"`
+	Model              string              `json:"model,omitempty"`
+	N                  *int                `json:"n,omitempty"`
+	ParallelToolCalls  *bool               `json:"parallel_tool_calls,omitempty"`
+	PresencePenalty    *float64            `json:"presence_penalty,omitempty"`
+	PromptCacheKey     string              `json:"prompt_cache_key,omitempty"`
+	PromptCacheOptions *PromptCacheOptions `json:"prompt_cache_options,omitempty"`
+	ReasoningEffort    ReasoningEffort     `json:"reasoning_effort,omitempty"`
+
+	// ResponseFormat Asks for text, any JSON object, or JSON matching a schema.
+	ResponseFormat *ResponseFormat `json:"response_format,omitempty"`
+	Seed           *int64          `json:"seed,omitempty"`
 
 	// Stop A string or a list of strings.
-	Stop          *ChatCompletionRequest_Stop `json:"stop,omitempty"`
-	Stream        *bool                       `json:"stream,omitempty"`
-	StreamOptions *struct {
-		IncludeUsage *bool `json:"include_usage,omitempty"`
-	} `json:"stream_options,omitempty"`
-	Temperature *float64 `json:"temperature,omitempty"`
+	Stop          ChatCompletionRequest_Stop `json:"stop,omitempty"`
+	Stream        *bool                      `json:"stream,omitempty"`
+	StreamOptions *StreamOptions             `json:"stream_options,omitempty"`
+	Temperature   *float64                   `json:"temperature,omitempty"`
 
 	// ToolChoice `none`, `auto`, `required`, or `{"type":"function","function":{"name":…}}`.
-	ToolChoice  *ChatCompletionRequest_ToolChoice `json:"tool_choice,omitempty"`
-	Tools       []Tool                            `json:"tools,omitempty"`
-	TopLogprobs *int                              `json:"top_logprobs,omitempty"`
-	TopP        *float64                          `json:"top_p,omitempty"`
-	User        *string                           `json:"user,omitempty"`
+	ToolChoice  any      `json:"tool_choice,omitempty"`
+	Tools       []Tool   `json:"tools,omitempty"`
+	TopLogprobs *int     `json:"top_logprobs,omitempty"`
+	TopP        *float64 `json:"top_p,omitempty"`
+	User        string   `json:"user,omitempty"`
 }
 
-// ChatCompletionRequestFunctionCall0 defines model for ChatCompletionRequest.FunctionCall.0.
-type ChatCompletionRequestFunctionCall0 = string
-
-// ChatCompletionRequestFunctionCall1 defines model for ChatCompletionRequest.FunctionCall.1.
-type ChatCompletionRequestFunctionCall1 = map[string]interface{}
-
-// ChatCompletionRequest_FunctionCall `none`, `auto` or `{"name":…}`.
-type ChatCompletionRequest_FunctionCall struct {
-	union json.RawMessage
+// Addon defines model for ChatCompletionRequest.addons.
+type Addon struct {
+	Name string `json:"name,omitempty"`
+	URL  string `json:"url,omitempty"`
 }
 
-// ChatCompletionRequestMaxPromptTokens0 defines model for ChatCompletionRequest.MaxPromptTokens.0.
-type ChatCompletionRequestMaxPromptTokens0 = int
+// PromptCacheMode defines model for ChatCompletionRequest.prompt_cache_options.mode.
+type PromptCacheMode string
 
-// ChatCompletionRequestMaxPromptTokens1 defines model for ChatCompletionRequest.MaxPromptTokens.1.
-type ChatCompletionRequestMaxPromptTokens1 string
-
-// ChatCompletionRequest_MaxPromptTokens An integer or the string `infinity`.
-type ChatCompletionRequest_MaxPromptTokens struct {
-	union json.RawMessage
+// PromptCacheOptions defines model for ChatCompletionRequest.prompt_cache_options.
+type PromptCacheOptions struct {
+	Mode PromptCacheMode `json:"mode,omitempty"`
+	TTL  string          `json:"ttl,omitempty"`
 }
 
-// ChatCompletionRequestPromptCacheOptionsMode defines model for ChatCompletionRequest.PromptCacheOptions.Mode.
-type ChatCompletionRequestPromptCacheOptionsMode string
-
-// ChatCompletionRequestReasoningEffort defines model for ChatCompletionRequest.ReasoningEffort.
-type ChatCompletionRequestReasoningEffort string
+// ReasoningEffort defines model for ChatCompletionRequest.reasoning_effort.
+type ReasoningEffort string
 
 // ChatCompletionRequestStop0 defines model for ChatCompletionRequest.Stop.0.
 type ChatCompletionRequestStop0 = string
@@ -517,32 +486,28 @@ type ChatCompletionRequest_Stop struct {
 	union json.RawMessage
 }
 
-// ChatCompletionRequestToolChoice0 defines model for ChatCompletionRequest.ToolChoice.0.
-type ChatCompletionRequestToolChoice0 = string
-
-// ChatCompletionRequestToolChoice1 defines model for ChatCompletionRequest.ToolChoice.1.
-type ChatCompletionRequestToolChoice1 = map[string]interface{}
-
-// ChatCompletionRequest_ToolChoice `none`, `auto`, `required`, or `{"type":"function","function":{"name":…}}`.
-type ChatCompletionRequest_ToolChoice struct {
-	union json.RawMessage
+// StreamOptions defines model for ChatCompletionRequest.stream_options.
+type StreamOptions struct {
+	IncludeUsage bool `json:"include_usage,omitempty"`
 }
 
-// ChatCompletionResponse defines model for ChatCompletionResponse.
-type ChatCompletionResponse struct {
+// ChatCompletion A whole (non-streamed) chat completion.
+type ChatCompletion struct {
 	Choices []Choice `json:"choices"`
 	Created int64    `json:"created"`
-	Id      string   `json:"id"`
-	Model   *string  `json:"model,omitempty"`
+	ID      string   `json:"id"`
+	Model   string   `json:"model,omitempty"`
 
 	// Object Example: chat.completion
 	Object string `json:"object"`
 
 	// Statistics Example: {"discarded_messages":[0,1],"usage_per_model":[{"completion_tokens":1,"index":0,"model":"gpt-4o","prompt_tokens":11,"total_tokens":12}]}
 	Statistics        *Statistics `json:"statistics,omitempty"`
-	SystemFingerprint *string     `json:"system_fingerprint,omitempty"`
+	SystemFingerprint string      `json:"system_fingerprint,omitempty"`
 
-	// Usage Example: {"completion_tokens":1,"prompt_tokens":11,"total_tokens":12}
+	// Usage Token counts.
+	//
+	// Example: {"completion_tokens":1,"prompt_tokens":11,"total_tokens":12}
 	Usage *Usage `json:"usage,omitempty"`
 }
 
@@ -552,57 +517,69 @@ type ChatCompletionStreamEvent struct {
 	union json.RawMessage
 }
 
-// Choice defines model for Choice.
+// Choice One answer of a chat completion.
 type Choice struct {
 	// FinishReason `stop`, `length`, `tool_calls`, `content_filter` or `function_call`.
-	FinishReason *string                `json:"finish_reason,omitempty"`
-	Index        int                    `json:"index"`
-	Logprobs     map[string]interface{} `json:"logprobs,omitempty"`
-	Message      ResponseMessage        `json:"message"`
+	FinishReason string          `json:"finish_reason,omitempty"`
+	Index        int             `json:"index"`
+	Logprobs     json.RawMessage `json:"logprobs,omitempty"`
+	Message      Message         `json:"message"`
 }
 
-// ChunkChoice defines model for ChunkChoice.
+// ChunkChoice The delta of one choice in a streamed chunk.
 type ChunkChoice struct {
 	// Delta A message fragment; strings concatenate, lists with `index` merge by index.
-	Delta        Delta                  `json:"delta"`
-	FinishReason *string                `json:"finish_reason,omitempty"`
-	Index        int                    `json:"index"`
-	Logprobs     map[string]interface{} `json:"logprobs,omitempty"`
+	Delta        Delta           `json:"delta"`
+	FinishReason string          `json:"finish_reason,omitempty"`
+	Index        int             `json:"index"`
+	Logprobs     json.RawMessage `json:"logprobs,omitempty"`
 }
 
-// CompletionTokensDetails defines model for CompletionTokensDetails.
+// CompletionTokensDetails How the completion tokens split (reasoning).
 type CompletionTokensDetails struct {
-	ReasoningTokens *int64 `json:"reasoning_tokens,omitempty"`
+	ReasoningTokens int64 `json:"reasoning_tokens,omitempty"`
 }
 
-// ContentPart defines model for ContentPart.
+// ContentPart One part of a multi-part message content.
 type ContentPart struct {
-	File *struct {
-		FileData *string `json:"file_data,omitempty"`
-		FileId   *string `json:"file_id,omitempty"`
-		Filename *string `json:"filename,omitempty"`
-	} `json:"file,omitempty"`
-	ImageUrl *struct {
-		Detail *ContentPartImageUrlDetail `json:"detail,omitempty"`
-		Url    string                     `json:"url"`
-	} `json:"image_url,omitempty"`
-	InputAudio *struct {
-		Data   *string `json:"data,omitempty"`
-		Format *string `json:"format,omitempty"`
-	} `json:"input_audio,omitempty"`
-	PromptCacheBreakpoint *struct {
-		// Mode Example: explicit
-		Mode *string `json:"mode,omitempty"`
-	} `json:"prompt_cache_breakpoint,omitempty"`
-	Refusal *string         `json:"refusal,omitempty"`
-	Text    *string         `json:"text,omitempty"`
-	Type    ContentPartType `json:"type"`
+	File                  *FilePart              `json:"file,omitempty"`
+	ImageURL              *ImageURL              `json:"image_url,omitempty"`
+	InputAudio            *InputAudio            `json:"input_audio,omitempty"`
+	PromptCacheBreakpoint *PromptCacheBreakpoint `json:"prompt_cache_breakpoint,omitempty"`
+	Refusal               string                 `json:"refusal,omitempty"`
+	Text                  string                 `json:"text,omitempty"`
+	Type                  ContentPartType        `json:"type"`
 }
 
-// ContentPartImageUrlDetail defines model for ContentPart.ImageUrl.Detail.
-type ContentPartImageUrlDetail string
+// FilePart defines model for ContentPart.file.
+type FilePart struct {
+	FileData string `json:"file_data,omitempty"`
+	FileID   string `json:"file_id,omitempty"`
+	Filename string `json:"filename,omitempty"`
+}
 
-// ContentPartType defines model for ContentPart.Type.
+// ImageDetail defines model for ContentPart.image_url.detail.
+type ImageDetail string
+
+// ImageURL defines model for ContentPart.image_url.
+type ImageURL struct {
+	Detail ImageDetail `json:"detail,omitempty"`
+	URL    string      `json:"url"`
+}
+
+// InputAudio defines model for ContentPart.input_audio.
+type InputAudio struct {
+	Data   string `json:"data,omitempty"`
+	Format string `json:"format,omitempty"`
+}
+
+// PromptCacheBreakpoint defines model for ContentPart.prompt_cache_breakpoint.
+type PromptCacheBreakpoint struct {
+	// Mode Example: explicit
+	Mode string `json:"mode,omitempty"`
+}
+
+// ContentPartType defines model for ContentPart.type.
 type ContentPartType string
 
 // CustomContent DIAL extensions of a message.
@@ -610,139 +587,140 @@ type CustomContent struct {
 	Attachments []Attachment `json:"attachments,omitempty"`
 
 	// FormSchema Any JSON.
-	FormSchema interface{} `json:"form_schema,omitempty"`
+	FormSchema json.RawMessage `json:"form_schema,omitempty"`
 
 	// FormValue Any JSON.
-	FormValue interface{} `json:"form_value,omitempty"`
-	Stages    []Stage     `json:"stages,omitempty"`
+	FormValue json.RawMessage `json:"form_value,omitempty"`
+	Stages    []Stage         `json:"stages,omitempty"`
 
 	// State Application state echoed back on the next turn; any JSON.
-	State interface{} `json:"state,omitempty"`
+	State json.RawMessage `json:"state,omitempty"`
 }
 
 // Delta A message fragment; strings concatenate, lists with `index` merge by index.
 type Delta struct {
-	Content *string `json:"content,omitempty"`
+	Content string `json:"content,omitempty"`
 
 	// CustomContent DIAL extensions of a message.
 	CustomContent *CustomContent `json:"custom_content,omitempty"`
-	FunctionCall  *FunctionCall  `json:"function_call,omitempty"`
-	Refusal       *string        `json:"refusal,omitempty"`
-	Role          *string        `json:"role,omitempty"`
-	ToolCalls     []ToolCall     `json:"tool_calls,omitempty"`
+
+	// FunctionCall A function name and its JSON-encoded arguments (fragments of them in streamed deltas).
+	FunctionCall *FunctionCall `json:"function_call,omitempty"`
+	Refusal      string        `json:"refusal,omitempty"`
+	Role         Role          `json:"role,omitempty"`
+	ToolCalls    []ToolCall    `json:"tool_calls,omitempty"`
 }
 
 // Deployment A deployment listing entry. Unknown fields must be ignored.
 type Deployment struct {
-	Application *string `json:"application,omitempty"`
+	Application string `json:"application,omitempty"`
 
 	// CreatedAt Epoch seconds.
-	CreatedAt *int64 `json:"created_at,omitempty"`
+	CreatedAt int64 `json:"created_at,omitempty"`
 
 	// Defaults Default request fields; free-form JSON.
-	Defaults map[string]interface{} `json:"defaults,omitempty"`
-
-	// Description A plain string or a map from locale to text.
-	Description         *LocalizedText `json:"description,omitempty"`
-	DescriptionKeywords []string       `json:"description_keywords,omitempty"`
-
-	// DisplayName A plain string or a map from locale to text.
-	DisplayName    *LocalizedText `json:"display_name,omitempty"`
-	DisplayVersion *string        `json:"display_version,omitempty"`
+	Defaults            json.RawMessage `json:"defaults,omitempty"`
+	Description         LocalizedText   `json:"description,omitempty"`
+	DescriptionKeywords []string        `json:"description_keywords,omitempty"`
+	DisplayName         LocalizedText   `json:"display_name,omitempty"`
+	DisplayVersion      string          `json:"display_version,omitempty"`
 
 	// Features What the deployment supports. Newer DIAL Core versions add keys; ignore unknown ones.
 	//
 	// Example: {"accessible_by_per_request_key":true,"allow_resume":true,"configuration":false,"folder_attachments":false,"rate":true,"seed":true,"system_prompt":true,"tokenize":true,"tools":true,"truncate_prompt":true,"url_attachments":true}
 	Features             *Features `json:"features,omitempty"`
-	IconUrl              *string   `json:"icon_url,omitempty"`
-	Id                   string    `json:"id"`
+	IconURL              string    `json:"icon_url,omitempty"`
+	ID                   string    `json:"id"`
 	InputAttachmentTypes []string  `json:"input_attachment_types,omitempty"`
 	MaxInputAttachments  *int      `json:"max_input_attachments,omitempty"`
 	MaxRetryAttempts     *int      `json:"max_retry_attempts,omitempty"`
-	Model                *string   `json:"model,omitempty"`
+	Model                string    `json:"model,omitempty"`
 
 	// Object `deployment`, `model`, `application` or `toolset`.
-	Object        *string        `json:"object,omitempty"`
-	Owner         *string        `json:"owner,omitempty"`
-	Reference     *string        `json:"reference,omitempty"`
+	Object    string `json:"object,omitempty"`
+	Owner     string `json:"owner,omitempty"`
+	Reference string `json:"reference,omitempty"`
+
+	// ScaleSettings A deployment's scale settings.
 	ScaleSettings *ScaleSettings `json:"scale_settings,omitempty"`
-	Status        *string        `json:"status,omitempty"`
+	Status        string         `json:"status,omitempty"`
 
 	// UpdatedAt Epoch seconds.
-	UpdatedAt *int64 `json:"updated_at,omitempty"`
+	UpdatedAt int64 `json:"updated_at,omitempty"`
 }
 
-// DeploymentList defines model for DeploymentList.
+// DeploymentList The answer of GET /openai/deployments.
 type DeploymentList struct {
 	Data []Deployment `json:"data"`
 
 	// Object Example: list
-	Object *string `json:"object,omitempty"`
+	Object string `json:"object,omitempty"`
 }
 
 // Error The OpenAI-style error body relayed from deployments.
 type Error struct {
+	// Error The `error` object of an error body. Deployments sometimes send `code` as a number.
 	Error ErrorDetails `json:"error"`
 }
 
-// ErrorDetails defines model for ErrorDetails.
+// ErrorDetails The `error` object of an error body. Deployments sometimes send `code` as a number.
 type ErrorDetails struct {
 	// Code Example: 500
-	Code *string `json:"code,omitempty"`
+	Code string `json:"code,omitempty"`
 
 	// DisplayMessage A message meant for end users.
-	DisplayMessage *string `json:"display_message,omitempty"`
-	Message        string  `json:"message"`
-	Param          *string `json:"param,omitempty"`
+	DisplayMessage string `json:"display_message,omitempty"`
+	Message        string `json:"message"`
+	Param          string `json:"param,omitempty"`
 
 	// Type Example: runtime_error
-	Type *string `json:"type,omitempty"`
+	Type string `json:"type,omitempty"`
 }
 
 // Features What the deployment supports. Newer DIAL Core versions add keys; ignore unknown ones.
 //
 // Example: {"accessible_by_per_request_key":true,"allow_resume":true,"configuration":false,"folder_attachments":false,"rate":true,"seed":true,"system_prompt":true,"tokenize":true,"tools":true,"truncate_prompt":true,"url_attachments":true}
 type Features struct {
-	AccessibleByPerRequestKey     *bool    `json:"accessible_by_per_request_key,omitempty"`
-	AllowResume                   *bool    `json:"allow_resume,omitempty"`
-	AssistantAttachmentsInRequest *bool    `json:"assistant_attachments_in_request,omitempty"`
-	AutoCaching                   *bool    `json:"auto_caching,omitempty"`
-	Cache                         *bool    `json:"cache,omitempty"`
-	Configuration                 *bool    `json:"configuration,omitempty"`
-	ContentParts                  *bool    `json:"content_parts,omitempty"`
-	FolderAttachments             *bool    `json:"folder_attachments,omitempty"`
-	Mcp                           *bool    `json:"mcp,omitempty"`
-	ParallelToolCalls             *bool    `json:"parallel_tool_calls,omitempty"`
-	Rate                          *bool    `json:"rate,omitempty"`
+	AccessibleByPerRequestKey     bool     `json:"accessible_by_per_request_key,omitempty"`
+	AllowResume                   bool     `json:"allow_resume,omitempty"`
+	AssistantAttachmentsInRequest bool     `json:"assistant_attachments_in_request,omitempty"`
+	AutoCaching                   bool     `json:"auto_caching,omitempty"`
+	Cache                         bool     `json:"cache,omitempty"`
+	Configuration                 bool     `json:"configuration,omitempty"`
+	ContentParts                  bool     `json:"content_parts,omitempty"`
+	FolderAttachments             bool     `json:"folder_attachments,omitempty"`
+	MCP                           bool     `json:"mcp,omitempty"`
+	ParallelToolCalls             bool     `json:"parallel_tool_calls,omitempty"`
+	Rate                          bool     `json:"rate,omitempty"`
 	ReasoningEfforts              []string `json:"reasoning_efforts,omitempty"`
-	Seed                          *bool    `json:"seed,omitempty"`
-	SystemPrompt                  *bool    `json:"system_prompt,omitempty"`
-	Temperature                   *bool    `json:"temperature,omitempty"`
-	Tokenize                      *bool    `json:"tokenize,omitempty"`
-	Tools                         *bool    `json:"tools,omitempty"`
-	TruncatePrompt                *bool    `json:"truncate_prompt,omitempty"`
-	UrlAttachments                *bool    `json:"url_attachments,omitempty"`
+	Seed                          bool     `json:"seed,omitempty"`
+	SystemPrompt                  bool     `json:"system_prompt,omitempty"`
+	Temperature                   bool     `json:"temperature,omitempty"`
+	Tokenize                      bool     `json:"tokenize,omitempty"`
+	Tools                         bool     `json:"tools,omitempty"`
+	TruncatePrompt                bool     `json:"truncate_prompt,omitempty"`
+	URLAttachments                bool     `json:"url_attachments,omitempty"`
 }
 
 // FileUpload The multipart body; DIAL Core stores the file part whatever its field name (the Python client uses `file`).
 type FileUpload struct {
-	File *openapi_types.File `json:"file,omitempty"`
+	File openapi_types.File `json:"file,omitempty"`
 }
 
-// FunctionCall defines model for FunctionCall.
+// FunctionCall A function name and its JSON-encoded arguments (fragments of them in streamed deltas).
 type FunctionCall struct {
-	Arguments *string `json:"arguments,omitempty"`
-	Name      *string `json:"name,omitempty"`
+	Arguments string `json:"arguments,omitempty"`
+	Name      string `json:"name,omitempty"`
 }
 
-// FunctionDefinition defines model for FunctionDefinition.
+// FunctionDefinition A callable function; `parameters` is a JSON Schema.
 type FunctionDefinition struct {
-	Description *string `json:"description,omitempty"`
-	Name        string  `json:"name"`
+	Description string `json:"description,omitempty"`
+	Name        string `json:"name"`
 
 	// Parameters A JSON Schema.
-	Parameters map[string]interface{} `json:"parameters,omitempty"`
-	Strict     *bool                  `json:"strict,omitempty"`
+	Parameters json.RawMessage `json:"parameters,omitempty"`
+	Strict     *bool           `json:"strict,omitempty"`
 }
 
 // LocalizedText A plain string or a map from locale to text.
@@ -756,21 +734,21 @@ type LocalizedText0 = string
 // LocalizedText1 defines model for LocalizedText.1.
 type LocalizedText1 map[string]string
 
-// Message defines model for Message.
+// Message One chat message of a request (the OpenAI message with DIAL custom_content and custom_fields).
 type Message struct {
 	// Content Text, or a list of content parts.
-	Content *Message_Content `json:"content,omitempty"`
+	Content Message_Content `json:"content,omitempty"`
 
 	// CustomContent DIAL extensions of a message.
 	CustomContent *CustomContent `json:"custom_content,omitempty"`
-	CustomFields  *struct {
-		CacheBreakpoint *CacheBreakpoint `json:"cache_breakpoint,omitempty"`
-	} `json:"custom_fields,omitempty"`
+	CustomFields  *CacheFields   `json:"custom_fields,omitempty"`
+
+	// FunctionCall A function name and its JSON-encoded arguments (fragments of them in streamed deltas).
 	FunctionCall *FunctionCall `json:"function_call,omitempty"`
-	Name         *string       `json:"name,omitempty"`
-	Refusal      *string       `json:"refusal,omitempty"`
-	Role         MessageRole   `json:"role"`
-	ToolCallId   *string       `json:"tool_call_id,omitempty"`
+	Name         string        `json:"name,omitempty"`
+	Refusal      string        `json:"refusal,omitempty"`
+	Role         Role          `json:"role"`
+	ToolCallID   string        `json:"tool_call_id,omitempty"`
 	ToolCalls    []ToolCall    `json:"tool_calls,omitempty"`
 }
 
@@ -785,162 +763,176 @@ type Message_Content struct {
 	union json.RawMessage
 }
 
-// MessageRole defines model for Message.Role.
-type MessageRole string
+// CacheFields defines model for Message.custom_fields.
+type CacheFields struct {
+	// CacheBreakpoint When a cached prompt prefix expires (e.g. `5m`).
+	CacheBreakpoint *CacheBreakpoint `json:"cache_breakpoint,omitempty"`
+}
+
+// Role defines model for Message.role.
+type Role string
 
 // Model A model listing entry (`object` `model`).
 type Model struct {
-	Application  *string       `json:"application,omitempty"`
+	Application string `json:"application,omitempty"`
+
+	// Capabilities What a model can do.
 	Capabilities *Capabilities `json:"capabilities,omitempty"`
 
 	// CreatedAt Epoch seconds.
-	CreatedAt *int64 `json:"created_at,omitempty"`
+	CreatedAt int64 `json:"created_at,omitempty"`
 
 	// Defaults Default request fields; free-form JSON.
-	Defaults map[string]interface{} `json:"defaults,omitempty"`
-
-	// Description A plain string or a map from locale to text.
-	Description         *LocalizedText `json:"description,omitempty"`
-	DescriptionKeywords []string       `json:"description_keywords,omitempty"`
-
-	// DisplayName A plain string or a map from locale to text.
-	DisplayName    *LocalizedText `json:"display_name,omitempty"`
-	DisplayVersion *string        `json:"display_version,omitempty"`
+	Defaults            json.RawMessage `json:"defaults,omitempty"`
+	Description         LocalizedText   `json:"description,omitempty"`
+	DescriptionKeywords []string        `json:"description_keywords,omitempty"`
+	DisplayName         LocalizedText   `json:"display_name,omitempty"`
+	DisplayVersion      string          `json:"display_version,omitempty"`
 
 	// Features What the deployment supports. Newer DIAL Core versions add keys; ignore unknown ones.
 	//
 	// Example: {"accessible_by_per_request_key":true,"allow_resume":true,"configuration":false,"folder_attachments":false,"rate":true,"seed":true,"system_prompt":true,"tokenize":true,"tools":true,"truncate_prompt":true,"url_attachments":true}
-	Features             *Features    `json:"features,omitempty"`
-	IconUrl              *string      `json:"icon_url,omitempty"`
-	Id                   string       `json:"id"`
-	InputAttachmentTypes []string     `json:"input_attachment_types,omitempty"`
-	LifecycleStatus      *string      `json:"lifecycle_status,omitempty"`
-	Limits               *TokenLimits `json:"limits,omitempty"`
-	MaxInputAttachments  *int         `json:"max_input_attachments,omitempty"`
-	MaxRetryAttempts     *int         `json:"max_retry_attempts,omitempty"`
-	Model                *string      `json:"model,omitempty"`
+	Features             *Features `json:"features,omitempty"`
+	IconURL              string    `json:"icon_url,omitempty"`
+	ID                   string    `json:"id"`
+	InputAttachmentTypes []string  `json:"input_attachment_types,omitempty"`
+	LifecycleStatus      string    `json:"lifecycle_status,omitempty"`
+
+	// Limits Token limits of a model; absent means not reported.
+	Limits              *TokenLimits `json:"limits,omitempty"`
+	MaxInputAttachments *int         `json:"max_input_attachments,omitempty"`
+	MaxRetryAttempts    *int         `json:"max_retry_attempts,omitempty"`
+	Model               string       `json:"model,omitempty"`
 
 	// Object `deployment`, `model`, `application` or `toolset`.
-	Object *string `json:"object,omitempty"`
-	Owner  *string `json:"owner,omitempty"`
+	Object string `json:"object,omitempty"`
+	Owner  string `json:"owner,omitempty"`
 
 	// Pricing Prices are decimal strings.
-	Pricing        *Pricing       `json:"pricing,omitempty"`
-	Reference      *string        `json:"reference,omitempty"`
+	Pricing   *Pricing `json:"pricing,omitempty"`
+	Reference string   `json:"reference,omitempty"`
+
+	// ScaleSettings A deployment's scale settings.
 	ScaleSettings  *ScaleSettings `json:"scale_settings,omitempty"`
-	Status         *string        `json:"status,omitempty"`
-	TokenizerModel *string        `json:"tokenizer_model,omitempty"`
+	Status         string         `json:"status,omitempty"`
+	TokenizerModel string         `json:"tokenizer_model,omitempty"`
 
 	// UpdatedAt Epoch seconds.
-	UpdatedAt *int64 `json:"updated_at,omitempty"`
+	UpdatedAt int64 `json:"updated_at,omitempty"`
 }
 
-// ModelList defines model for ModelList.
+// ModelList The answer of GET /openai/models.
 type ModelList struct {
 	Data []Model `json:"data"`
 
 	// Object Example: list
-	Object *string `json:"object,omitempty"`
+	Object string `json:"object,omitempty"`
 }
 
-// ModelUsage defines model for ModelUsage.
+// ModelUsage The usage of one model an application called.
 type ModelUsage struct {
-	CompletionTokens *int64  `json:"completion_tokens,omitempty"`
-	Index            *int    `json:"index,omitempty"`
-	Model            *string `json:"model,omitempty"`
-	PromptTokens     *int64  `json:"prompt_tokens,omitempty"`
-	TotalTokens      *int64  `json:"total_tokens,omitempty"`
+	CompletionTokens int64  `json:"completion_tokens,omitempty"`
+	Index            *int   `json:"index,omitempty"`
+	Model            string `json:"model,omitempty"`
+	PromptTokens     int64  `json:"prompt_tokens,omitempty"`
+	TotalTokens      int64  `json:"total_tokens,omitempty"`
 }
 
 // Pricing Prices are decimal strings.
 type Pricing struct {
 	// Completion Example: 0.00006
-	Completion *string `json:"completion,omitempty"`
+	Completion string `json:"completion,omitempty"`
 
 	// Prompt Example: 0.00003
-	Prompt *string `json:"prompt,omitempty"`
+	Prompt string `json:"prompt,omitempty"`
 
 	// Unit Example: token
-	Unit *string `json:"unit,omitempty"`
+	Unit string `json:"unit,omitempty"`
 }
 
-// PromptTokensDetails defines model for PromptTokensDetails.
+// PromptTokensDetails How the prompt tokens split (cached, written to the cache).
 type PromptTokensDetails struct {
-	CacheWriteTokens *int64 `json:"cache_write_tokens,omitempty"`
-	CachedTokens     *int64 `json:"cached_tokens,omitempty"`
+	CacheWriteTokens int64 `json:"cache_write_tokens,omitempty"`
+	CachedTokens     int64 `json:"cached_tokens,omitempty"`
 }
 
 // RequestCustomFields DIAL request extensions.
 type RequestCustomFields struct {
+	// CacheBreakpoint When a cached prompt prefix expires (e.g. `5m`).
 	CacheBreakpoint *CacheBreakpoint `json:"cache_breakpoint,omitempty"`
 
 	// Configuration Deployment configuration matching its configuration schema.
-	Configuration map[string]interface{} `json:"configuration,omitempty"`
+	Configuration json.RawMessage `json:"configuration,omitempty"`
 }
 
-// ResourceMetadata Metadata of a file (`nodeType` `ITEM`) or folder (`FOLDER`). Keys are
+// Metadata Metadata of a file (`nodeType` `ITEM`) or folder (`FOLDER`). Keys are
 // camelCase; timestamps are epoch milliseconds.
-type ResourceMetadata struct {
-	Author        *string            `json:"author,omitempty"`
-	Bucket        string             `json:"bucket"`
-	ContentLength *int64             `json:"contentLength,omitempty"`
-	ContentType   *string            `json:"contentType,omitempty"`
-	CreatedAt     *int64             `json:"createdAt,omitempty"`
-	Etag          *string            `json:"etag,omitempty"`
-	Items         []ResourceMetadata `json:"items,omitempty"`
+type Metadata struct {
+	Author        string     `json:"author,omitempty"`
+	Bucket        string     `json:"bucket"`
+	ContentLength int64      `json:"contentLength,omitempty"`
+	ContentType   string     `json:"contentType,omitempty"`
+	CreatedAt     int64      `json:"createdAt,omitempty"`
+	ETag          string     `json:"etag,omitempty"`
+	Items         []Metadata `json:"items,omitempty"`
 
 	// Name Null for the bucket root.
-	Name      *string                  `json:"name,omitempty"`
-	NextToken *string                  `json:"nextToken,omitempty"`
-	NodeType  ResourceMetadataNodeType `json:"nodeType"`
+	Name      string   `json:"name,omitempty"`
+	NextToken string   `json:"nextToken,omitempty"`
+	NodeType  NodeType `json:"nodeType"`
 
 	// ParentPath Decoded, `/`-joined parent folders; null at top level.
-	ParentPath  *string  `json:"parentPath,omitempty"`
+	ParentPath  string   `json:"parentPath,omitempty"`
 	Permissions []string `json:"permissions,omitempty"`
 
 	// ResourceType Example: FILE
 	ResourceType string `json:"resourceType"`
-	UpdatedAt    *int64 `json:"updatedAt,omitempty"`
+	UpdatedAt    int64  `json:"updatedAt,omitempty"`
 
-	// Url `files/<bucket>/<percent-encoded path>`, with a trailing `/` for folders.
-	Url string `json:"url"`
+	// URL `files/<bucket>/<percent-encoded path>`, with a trailing `/` for folders.
+	URL string `json:"url"`
 }
 
-// ResourceMetadataNodeType defines model for ResourceMetadata.NodeType.
-type ResourceMetadataNodeType string
+// NodeType defines model for ResourceMetadata.nodeType.
+type NodeType string
 
-// ResponseFormat defines model for ResponseFormat.
+// ResponseFormat Asks for text, any JSON object, or JSON matching a schema.
 type ResponseFormat struct {
-	JsonSchema *struct {
-		Description *string                `json:"description,omitempty"`
-		Name        string                 `json:"name"`
-		Schema      map[string]interface{} `json:"schema,omitempty"`
-		Strict      *bool                  `json:"strict,omitempty"`
-	} `json:"json_schema,omitempty"`
-	Type ResponseFormatType `json:"type"`
+	JSONSchema *JSONSchema        `json:"json_schema,omitempty"`
+	Type       ResponseFormatType `json:"type"`
 }
 
-// ResponseFormatType defines model for ResponseFormat.Type.
+// JSONSchema defines model for ResponseFormat.json_schema.
+type JSONSchema struct {
+	Description string          `json:"description,omitempty"`
+	Name        string          `json:"name"`
+	Schema      json.RawMessage `json:"schema,omitempty"`
+	Strict      *bool           `json:"strict,omitempty"`
+}
+
+// ResponseFormatType defines model for ResponseFormat.type.
 type ResponseFormatType string
 
-// ResponseMessage defines model for ResponseMessage.
+// ResponseMessage The assistant message of a completion choice.
 type ResponseMessage struct {
-	Content *string `json:"content,omitempty"`
+	Content string `json:"content,omitempty"`
 
 	// CustomContent DIAL extensions of a message.
 	CustomContent *CustomContent `json:"custom_content,omitempty"`
-	FunctionCall  *FunctionCall  `json:"function_call,omitempty"`
-	Refusal       *string        `json:"refusal,omitempty"`
+
+	// FunctionCall A function name and its JSON-encoded arguments (fragments of them in streamed deltas).
+	FunctionCall *FunctionCall `json:"function_call,omitempty"`
+	Refusal      string        `json:"refusal,omitempty"`
 
 	// Role Example: assistant
-	Role      *string    `json:"role,omitempty"`
+	Role      string     `json:"role,omitempty"`
 	ToolCalls []ToolCall `json:"tool_calls,omitempty"`
 }
 
-// ScaleSettings defines model for ScaleSettings.
+// ScaleSettings A deployment's scale settings.
 type ScaleSettings struct {
 	// ScaleType Example: standard
-	ScaleType *string `json:"scale_type,omitempty"`
+	ScaleType string `json:"scale_type,omitempty"`
 }
 
 // Stage A step of an application's work. `status` is null until the stage ends.
@@ -948,12 +940,12 @@ type ScaleSettings struct {
 // Example: {"attachments":[{"index":0,"title":"Source","url":"http://a.com"}],"content":"...","index":0,"name":"Thinking","status":"completed"}
 type Stage struct {
 	Attachments []Attachment `json:"attachments,omitempty"`
-	Content     *string      `json:"content,omitempty"`
+	Content     string       `json:"content,omitempty"`
 	Index       *int         `json:"index,omitempty"`
-	Name        *string      `json:"name,omitempty"`
+	Name        string       `json:"name,omitempty"`
 
 	// Status Null until the stage ends.
-	Status *StageStatus `json:"status,omitempty"`
+	Status StageStatus `json:"status,omitempty"`
 }
 
 // StageStatus How a stage ended.
@@ -965,99 +957,110 @@ type Statistics struct {
 	UsagePerModel     []ModelUsage `json:"usage_per_model,omitempty"`
 }
 
-// TokenLimits defines model for TokenLimits.
+// TokenLimits Token limits of a model; absent means not reported.
 type TokenLimits struct {
-	MaxCompletionTokens *int64 `json:"max_completion_tokens,omitempty"`
-	MaxPromptTokens     *int64 `json:"max_prompt_tokens,omitempty"`
-	MaxTotalTokens      *int64 `json:"max_total_tokens,omitempty"`
+	MaxCompletionTokens int64 `json:"max_completion_tokens,omitempty"`
+	MaxPromptTokens     int64 `json:"max_prompt_tokens,omitempty"`
+	MaxTotalTokens      int64 `json:"max_total_tokens,omitempty"`
 }
 
-// TokenizeInput defines model for TokenizeInput.
+// TokenizeInput One input to count: a request or a string.
 type TokenizeInput struct {
 	Type TokenizeInputType `json:"type"`
 
 	// Value A ChatCompletionRequest (type `request`) or a string (type `string`).
-	Value interface{} `json:"value"`
+	Value any `json:"value"`
 }
 
 // TokenizeInputType defines model for TokenizeInput.Type.
 type TokenizeInputType string
 
-// TokenizeInputs defines model for TokenizeInputs.
+// TokenizeInputs The body of a tokenize request.
 type TokenizeInputs struct {
 	Inputs []TokenizeInput `json:"inputs"`
 }
 
-// TokenizeOutputs defines model for TokenizeOutputs.
+// TokenizeOutputs One output per tokenize input.
 type TokenizeOutputs struct {
-	Outputs []struct {
-		Error      *string                      `json:"error,omitempty"`
-		Status     TokenizeOutputsOutputsStatus `json:"status"`
-		TokenCount *int64                       `json:"token_count,omitempty"`
-	} `json:"outputs"`
+	Outputs []TokenizeOutput `json:"outputs"`
 }
 
-// TokenizeOutputsOutputsStatus defines model for TokenizeOutputs.Outputs.Status.
-type TokenizeOutputsOutputsStatus string
+// TokenizeStatus defines model for TokenizeOutputs.outputs.status.
+type TokenizeStatus string
 
-// Tool defines model for Tool.
+// TokenizeOutput defines model for TokenizeOutputs.outputs.
+type TokenizeOutput struct {
+	Error      string         `json:"error,omitempty"`
+	Status     TokenizeStatus `json:"status"`
+	TokenCount int64          `json:"token_count,omitempty"`
+}
+
+// Tool A tool the model may call: an OpenAI function, or a DIAL static function.
 type Tool struct {
-	CustomFields *struct {
-		CacheBreakpoint *CacheBreakpoint `json:"cache_breakpoint,omitempty"`
-	} `json:"custom_fields,omitempty"`
+	CustomFields *CacheFields `json:"custom_fields,omitempty"`
+
+	// Function A callable function; `parameters` is a JSON Schema.
 	Function       *FunctionDefinition `json:"function,omitempty"`
-	StaticFunction *struct {
-		Configuration map[string]interface{} `json:"configuration,omitempty"`
-		Description   *string                `json:"description,omitempty"`
-		Name          string                 `json:"name"`
-	} `json:"static_function,omitempty"`
-	Type ToolType `json:"type"`
+	StaticFunction *StaticFunction     `json:"static_function,omitempty"`
+	Type           ToolType            `json:"type"`
 }
 
-// ToolType defines model for Tool.Type.
+// StaticFunction defines model for Tool.static_function.
+type StaticFunction struct {
+	Configuration json.RawMessage `json:"configuration,omitempty"`
+	Description   string          `json:"description,omitempty"`
+	Name          string          `json:"name"`
+}
+
+// ToolType defines model for Tool.type.
 type ToolType string
 
 // ToolCall A tool call. In streamed deltas `index` is set and every other field is a fragment.
 type ToolCall struct {
-	Function *FunctionCall `json:"function,omitempty"`
-	Id       *string       `json:"id,omitempty"`
-	Index    *int          `json:"index,omitempty"`
+	Function FunctionCall `json:"function,omitempty"`
+	ID       string       `json:"id,omitempty"`
+	Index    *int         `json:"index,omitempty"`
 
 	// Type Example: function
-	Type *string `json:"type,omitempty"`
+	Type string `json:"type,omitempty"`
 }
 
-// TruncatePromptInputs defines model for TruncatePromptInputs.
+// TruncatePromptInputs The body of a truncate_prompt request.
 type TruncatePromptInputs struct {
 	Inputs []ChatCompletionRequest `json:"inputs"`
 }
 
-// TruncatePromptOutputs defines model for TruncatePromptOutputs.
+// TruncatePromptOutputs One output per truncate_prompt input.
 type TruncatePromptOutputs struct {
-	Outputs []struct {
-		DiscardedMessages []int                              `json:"discarded_messages,omitempty"`
-		Error             *string                            `json:"error,omitempty"`
-		Status            TruncatePromptOutputsOutputsStatus `json:"status"`
-	} `json:"outputs"`
+	Outputs []TruncatePromptOutput `json:"outputs"`
 }
 
-// TruncatePromptOutputsOutputsStatus defines model for TruncatePromptOutputs.Outputs.Status.
-type TruncatePromptOutputsOutputsStatus string
+// TruncatePromptStatus defines model for TruncatePromptOutputs.outputs.status.
+type TruncatePromptStatus string
 
-// Usage Example: {"completion_tokens":1,"prompt_tokens":11,"total_tokens":12}
+// TruncatePromptOutput defines model for TruncatePromptOutputs.outputs.
+type TruncatePromptOutput struct {
+	DiscardedMessages []int                `json:"discarded_messages,omitempty"`
+	Error             string               `json:"error,omitempty"`
+	Status            TruncatePromptStatus `json:"status"`
+}
+
+// Usage Token counts.
+//
+// Example: {"completion_tokens":1,"prompt_tokens":11,"total_tokens":12}
 type Usage struct {
-	CompletionTokens        *int64                   `json:"completion_tokens,omitempty"`
+	CompletionTokens        int64                    `json:"completion_tokens,omitempty"`
 	CompletionTokensDetails *CompletionTokensDetails `json:"completion_tokens_details,omitempty"`
-	PromptTokens            *int64                   `json:"prompt_tokens,omitempty"`
+	PromptTokens            int64                    `json:"prompt_tokens,omitempty"`
 	PromptTokensDetails     *PromptTokensDetails     `json:"prompt_tokens_details,omitempty"`
-	TotalTokens             *int64                   `json:"total_tokens,omitempty"`
+	TotalTokens             int64                    `json:"total_tokens,omitempty"`
 }
 
-// BucketId defines model for BucketId.
-type BucketId = string
+// BucketID defines model for BucketId.
+type BucketID = string
 
-// DeploymentId defines model for DeploymentId.
-type DeploymentId = string
+// DeploymentID defines model for DeploymentId.
+type DeploymentID = string
 
 // FilePath defines model for FilePath.
 type FilePath = string
@@ -1103,9 +1106,9 @@ type Unauthorized = Error
 
 // CreateChatCompletionParams defines parameters for CreateChatCompletion.
 type CreateChatCompletionParams struct {
-	// ApiVersion The Azure OpenAI API version. Required by Azure-OpenAI-backed model
+	// APIVersion The Azure OpenAI API version. Required by Azure-OpenAI-backed model
 	// deployments, optional for DIAL applications; omit it when unknown.
-	ApiVersion *string `form:"api-version,omitempty" json:"api-version,omitempty"`
+	APIVersion *string `form:"api-version,omitempty" json:"api-version,omitempty"`
 }
 
 // DeleteFileParams defines parameters for DeleteFile.
@@ -1174,130 +1177,6 @@ type TruncatePromptJSONRequestBody = TruncatePromptInputs
 // UploadFileMultipartRequestBody defines body for UploadFile for multipart/form-data ContentType.
 type UploadFileMultipartRequestBody = FileUpload
 
-// AsChatCompletionRequestFunctionCall0 returns the union data inside the ChatCompletionRequest_FunctionCall as a ChatCompletionRequestFunctionCall0
-func (t ChatCompletionRequest_FunctionCall) AsChatCompletionRequestFunctionCall0() (ChatCompletionRequestFunctionCall0, error) {
-	var body ChatCompletionRequestFunctionCall0
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromChatCompletionRequestFunctionCall0 overwrites any union data inside the ChatCompletionRequest_FunctionCall as the provided ChatCompletionRequestFunctionCall0
-func (t *ChatCompletionRequest_FunctionCall) FromChatCompletionRequestFunctionCall0(v ChatCompletionRequestFunctionCall0) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeChatCompletionRequestFunctionCall0 performs a merge with any union data inside the ChatCompletionRequest_FunctionCall, using the provided ChatCompletionRequestFunctionCall0
-func (t *ChatCompletionRequest_FunctionCall) MergeChatCompletionRequestFunctionCall0(v ChatCompletionRequestFunctionCall0) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsChatCompletionRequestFunctionCall1 returns the union data inside the ChatCompletionRequest_FunctionCall as a ChatCompletionRequestFunctionCall1
-func (t ChatCompletionRequest_FunctionCall) AsChatCompletionRequestFunctionCall1() (ChatCompletionRequestFunctionCall1, error) {
-	var body ChatCompletionRequestFunctionCall1
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromChatCompletionRequestFunctionCall1 overwrites any union data inside the ChatCompletionRequest_FunctionCall as the provided ChatCompletionRequestFunctionCall1
-func (t *ChatCompletionRequest_FunctionCall) FromChatCompletionRequestFunctionCall1(v ChatCompletionRequestFunctionCall1) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeChatCompletionRequestFunctionCall1 performs a merge with any union data inside the ChatCompletionRequest_FunctionCall, using the provided ChatCompletionRequestFunctionCall1
-func (t *ChatCompletionRequest_FunctionCall) MergeChatCompletionRequestFunctionCall1(v ChatCompletionRequestFunctionCall1) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t ChatCompletionRequest_FunctionCall) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *ChatCompletionRequest_FunctionCall) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
-
-// AsChatCompletionRequestMaxPromptTokens0 returns the union data inside the ChatCompletionRequest_MaxPromptTokens as a ChatCompletionRequestMaxPromptTokens0
-func (t ChatCompletionRequest_MaxPromptTokens) AsChatCompletionRequestMaxPromptTokens0() (ChatCompletionRequestMaxPromptTokens0, error) {
-	var body ChatCompletionRequestMaxPromptTokens0
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromChatCompletionRequestMaxPromptTokens0 overwrites any union data inside the ChatCompletionRequest_MaxPromptTokens as the provided ChatCompletionRequestMaxPromptTokens0
-func (t *ChatCompletionRequest_MaxPromptTokens) FromChatCompletionRequestMaxPromptTokens0(v ChatCompletionRequestMaxPromptTokens0) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeChatCompletionRequestMaxPromptTokens0 performs a merge with any union data inside the ChatCompletionRequest_MaxPromptTokens, using the provided ChatCompletionRequestMaxPromptTokens0
-func (t *ChatCompletionRequest_MaxPromptTokens) MergeChatCompletionRequestMaxPromptTokens0(v ChatCompletionRequestMaxPromptTokens0) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsChatCompletionRequestMaxPromptTokens1 returns the union data inside the ChatCompletionRequest_MaxPromptTokens as a ChatCompletionRequestMaxPromptTokens1
-func (t ChatCompletionRequest_MaxPromptTokens) AsChatCompletionRequestMaxPromptTokens1() (ChatCompletionRequestMaxPromptTokens1, error) {
-	var body ChatCompletionRequestMaxPromptTokens1
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromChatCompletionRequestMaxPromptTokens1 overwrites any union data inside the ChatCompletionRequest_MaxPromptTokens as the provided ChatCompletionRequestMaxPromptTokens1
-func (t *ChatCompletionRequest_MaxPromptTokens) FromChatCompletionRequestMaxPromptTokens1(v ChatCompletionRequestMaxPromptTokens1) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeChatCompletionRequestMaxPromptTokens1 performs a merge with any union data inside the ChatCompletionRequest_MaxPromptTokens, using the provided ChatCompletionRequestMaxPromptTokens1
-func (t *ChatCompletionRequest_MaxPromptTokens) MergeChatCompletionRequestMaxPromptTokens1(v ChatCompletionRequestMaxPromptTokens1) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t ChatCompletionRequest_MaxPromptTokens) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *ChatCompletionRequest_MaxPromptTokens) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
-
 // AsChatCompletionRequestStop0 returns the union data inside the ChatCompletionRequest_Stop as a ChatCompletionRequestStop0
 func (t ChatCompletionRequest_Stop) AsChatCompletionRequestStop0() (ChatCompletionRequestStop0, error) {
 	var body ChatCompletionRequestStop0
@@ -1356,68 +1235,6 @@ func (t ChatCompletionRequest_Stop) MarshalJSON() ([]byte, error) {
 }
 
 func (t *ChatCompletionRequest_Stop) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
-
-// AsChatCompletionRequestToolChoice0 returns the union data inside the ChatCompletionRequest_ToolChoice as a ChatCompletionRequestToolChoice0
-func (t ChatCompletionRequest_ToolChoice) AsChatCompletionRequestToolChoice0() (ChatCompletionRequestToolChoice0, error) {
-	var body ChatCompletionRequestToolChoice0
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromChatCompletionRequestToolChoice0 overwrites any union data inside the ChatCompletionRequest_ToolChoice as the provided ChatCompletionRequestToolChoice0
-func (t *ChatCompletionRequest_ToolChoice) FromChatCompletionRequestToolChoice0(v ChatCompletionRequestToolChoice0) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeChatCompletionRequestToolChoice0 performs a merge with any union data inside the ChatCompletionRequest_ToolChoice, using the provided ChatCompletionRequestToolChoice0
-func (t *ChatCompletionRequest_ToolChoice) MergeChatCompletionRequestToolChoice0(v ChatCompletionRequestToolChoice0) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsChatCompletionRequestToolChoice1 returns the union data inside the ChatCompletionRequest_ToolChoice as a ChatCompletionRequestToolChoice1
-func (t ChatCompletionRequest_ToolChoice) AsChatCompletionRequestToolChoice1() (ChatCompletionRequestToolChoice1, error) {
-	var body ChatCompletionRequestToolChoice1
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromChatCompletionRequestToolChoice1 overwrites any union data inside the ChatCompletionRequest_ToolChoice as the provided ChatCompletionRequestToolChoice1
-func (t *ChatCompletionRequest_ToolChoice) FromChatCompletionRequestToolChoice1(v ChatCompletionRequestToolChoice1) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeChatCompletionRequestToolChoice1 performs a merge with any union data inside the ChatCompletionRequest_ToolChoice, using the provided ChatCompletionRequestToolChoice1
-func (t *ChatCompletionRequest_ToolChoice) MergeChatCompletionRequestToolChoice1(v ChatCompletionRequestToolChoice1) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t ChatCompletionRequest_ToolChoice) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *ChatCompletionRequest_ToolChoice) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }
@@ -1696,7 +1513,7 @@ type ClientInterface interface {
 	// as is, DIAL Core decodes the id either way.
 	//
 	// Corresponds with GET /openai/applications/{applicationId} (the `GetApplication` operationId).
-	GetApplication(ctx context.Context, applicationId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetApplication(ctx context.Context, applicationID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListDeployments List deployments
 	//
@@ -1710,7 +1527,7 @@ type ClientInterface interface {
 	// Returns one deployment. DIAL Core answers 404 for ids that are not models.
 	//
 	// Corresponds with GET /openai/deployments/{deploymentId} (the `GetDeployment` operationId).
-	GetDeployment(ctx context.Context, deploymentId DeploymentId, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetDeployment(ctx context.Context, deploymentID DeploymentID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateChatCompletionWithBody Create a chat completion
 	//
@@ -1723,7 +1540,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /openai/deployments/{deploymentId}/chat/completions (the `CreateChatCompletion` operationId).
-	CreateChatCompletionWithBody(ctx context.Context, deploymentId DeploymentId, params *CreateChatCompletionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateChatCompletionWithBody(ctx context.Context, deploymentID DeploymentID, params *CreateChatCompletionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateChatCompletion Create a chat completion
 	//
@@ -1736,7 +1553,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /openai/deployments/{deploymentId}/chat/completions (the `CreateChatCompletion` operationId).
-	CreateChatCompletion(ctx context.Context, deploymentId DeploymentId, params *CreateChatCompletionParams, body CreateChatCompletionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateChatCompletion(ctx context.Context, deploymentID DeploymentID, params *CreateChatCompletionParams, body CreateChatCompletionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListModels List models
 	//
@@ -1750,7 +1567,7 @@ type ClientInterface interface {
 	// Returns one model with its capabilities, limits and pricing.
 	//
 	// Corresponds with GET /openai/models/{modelId} (the `GetModel` operationId).
-	GetModel(ctx context.Context, modelId string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetModel(ctx context.Context, modelID string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetBucket Get the caller's bucket
 	//
@@ -1767,7 +1584,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/deployments/{deploymentId}/tokenize (the `Tokenize` operationId).
-	TokenizeWithBody(ctx context.Context, deploymentId DeploymentId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	TokenizeWithBody(ctx context.Context, deploymentID DeploymentID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// Tokenize Count tokens
 	//
@@ -1776,7 +1593,7 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/deployments/{deploymentId}/tokenize (the `Tokenize` operationId).
-	Tokenize(ctx context.Context, deploymentId DeploymentId, body TokenizeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	Tokenize(ctx context.Context, deploymentID DeploymentID, body TokenizeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// TruncatePromptWithBody Truncate prompts
 	//
@@ -1786,7 +1603,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /v1/deployments/{deploymentId}/truncate_prompt (the `TruncatePrompt` operationId).
-	TruncatePromptWithBody(ctx context.Context, deploymentId DeploymentId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	TruncatePromptWithBody(ctx context.Context, deploymentID DeploymentID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// TruncatePrompt Truncate prompts
 	//
@@ -1796,14 +1613,14 @@ type ClientInterface interface {
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /v1/deployments/{deploymentId}/truncate_prompt (the `TruncatePrompt` operationId).
-	TruncatePrompt(ctx context.Context, deploymentId DeploymentId, body TruncatePromptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	TruncatePrompt(ctx context.Context, deploymentID DeploymentID, body TruncatePromptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteFile Delete a file
 	//
 	// Deletes a file. A missing file gives 404; a wrong `If-Match` gives 412.
 	//
 	// Corresponds with DELETE /v1/files/{bucket}/{path} (the `DeleteFile` operationId).
-	DeleteFile(ctx context.Context, bucket BucketId, path FilePath, params *DeleteFileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DeleteFile(ctx context.Context, bucket BucketID, path FilePath, params *DeleteFileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DownloadFile Download a file
 	//
@@ -1812,7 +1629,7 @@ type ClientInterface interface {
 	// gives 400. Newer DIAL Core versions answer 412 for a wrong `If-Match`.
 	//
 	// Corresponds with GET /v1/files/{bucket}/{path} (the `DownloadFile` operationId).
-	DownloadFile(ctx context.Context, bucket BucketId, path FilePath, params *DownloadFileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	DownloadFile(ctx context.Context, bucket BucketID, path FilePath, params *DownloadFileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UploadFileWithBody Upload a file
 	//
@@ -1824,7 +1641,7 @@ type ClientInterface interface {
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /v1/files/{bucket}/{path} (the `UploadFile` operationId).
-	UploadFileWithBody(ctx context.Context, bucket BucketId, path FilePath, params *UploadFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	UploadFileWithBody(ctx context.Context, bucket BucketID, path FilePath, params *UploadFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetBucketRootMetadata List the bucket root
 	//
@@ -1832,7 +1649,7 @@ type ClientInterface interface {
 	// `items: []` when empty, and `name`/`parentPath` are `null`.
 	//
 	// Corresponds with GET /v1/metadata/files/{bucket}/ (the `GetBucketRootMetadata` operationId).
-	GetBucketRootMetadata(ctx context.Context, bucket BucketId, params *GetBucketRootMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetBucketRootMetadata(ctx context.Context, bucket BucketID, params *GetBucketRootMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetFileMetadata Get file or folder metadata
 	//
@@ -1842,7 +1659,7 @@ type ClientInterface interface {
 	// folder path then gives 404, as does a missing or empty non-root folder.
 	//
 	// Corresponds with GET /v1/metadata/files/{bucket}/{path} (the `GetFileMetadata` operationId).
-	GetFileMetadata(ctx context.Context, bucket BucketId, path FilePath, params *GetFileMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetFileMetadata(ctx context.Context, bucket BucketID, path FilePath, params *GetFileMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListApplications List applications
@@ -1869,8 +1686,8 @@ func (c *Client) ListApplications(ctx context.Context, reqEditors ...RequestEdit
 // as is, DIAL Core decodes the id either way.
 //
 // Corresponds with GET /openai/applications/{applicationId} (the `GetApplication` operationId).
-func (c *Client) GetApplication(ctx context.Context, applicationId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetApplicationRequest(c.Server, applicationId)
+func (c *Client) GetApplication(ctx context.Context, applicationID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApplicationRequest(c.Server, applicationID)
 	if err != nil {
 		return nil, err
 	}
@@ -1903,8 +1720,8 @@ func (c *Client) ListDeployments(ctx context.Context, reqEditors ...RequestEdito
 // Returns one deployment. DIAL Core answers 404 for ids that are not models.
 //
 // Corresponds with GET /openai/deployments/{deploymentId} (the `GetDeployment` operationId).
-func (c *Client) GetDeployment(ctx context.Context, deploymentId DeploymentId, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetDeploymentRequest(c.Server, deploymentId)
+func (c *Client) GetDeployment(ctx context.Context, deploymentID DeploymentID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDeploymentRequest(c.Server, deploymentID)
 	if err != nil {
 		return nil, err
 	}
@@ -1926,8 +1743,8 @@ func (c *Client) GetDeployment(ctx context.Context, deploymentId DeploymentId, r
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /openai/deployments/{deploymentId}/chat/completions (the `CreateChatCompletion` operationId).
-func (c *Client) CreateChatCompletionWithBody(ctx context.Context, deploymentId DeploymentId, params *CreateChatCompletionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateChatCompletionRequestWithBody(c.Server, deploymentId, params, contentType, body)
+func (c *Client) CreateChatCompletionWithBody(ctx context.Context, deploymentID DeploymentID, params *CreateChatCompletionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateChatCompletionRequestWithBody(c.Server, deploymentID, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1949,8 +1766,8 @@ func (c *Client) CreateChatCompletionWithBody(ctx context.Context, deploymentId 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /openai/deployments/{deploymentId}/chat/completions (the `CreateChatCompletion` operationId).
-func (c *Client) CreateChatCompletion(ctx context.Context, deploymentId DeploymentId, params *CreateChatCompletionParams, body CreateChatCompletionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateChatCompletionRequest(c.Server, deploymentId, params, body)
+func (c *Client) CreateChatCompletion(ctx context.Context, deploymentID DeploymentID, params *CreateChatCompletionParams, body CreateChatCompletionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateChatCompletionRequest(c.Server, deploymentID, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -1983,8 +1800,8 @@ func (c *Client) ListModels(ctx context.Context, reqEditors ...RequestEditorFn) 
 // Returns one model with its capabilities, limits and pricing.
 //
 // Corresponds with GET /openai/models/{modelId} (the `GetModel` operationId).
-func (c *Client) GetModel(ctx context.Context, modelId string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetModelRequest(c.Server, modelId)
+func (c *Client) GetModel(ctx context.Context, modelID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetModelRequest(c.Server, modelID)
 	if err != nil {
 		return nil, err
 	}
@@ -2020,8 +1837,8 @@ func (c *Client) GetBucket(ctx context.Context, reqEditors ...RequestEditorFn) (
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/deployments/{deploymentId}/tokenize (the `Tokenize` operationId).
-func (c *Client) TokenizeWithBody(ctx context.Context, deploymentId DeploymentId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewTokenizeRequestWithBody(c.Server, deploymentId, contentType, body)
+func (c *Client) TokenizeWithBody(ctx context.Context, deploymentID DeploymentID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTokenizeRequestWithBody(c.Server, deploymentID, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2039,8 +1856,8 @@ func (c *Client) TokenizeWithBody(ctx context.Context, deploymentId DeploymentId
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/deployments/{deploymentId}/tokenize (the `Tokenize` operationId).
-func (c *Client) Tokenize(ctx context.Context, deploymentId DeploymentId, body TokenizeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewTokenizeRequest(c.Server, deploymentId, body)
+func (c *Client) Tokenize(ctx context.Context, deploymentID DeploymentID, body TokenizeJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTokenizeRequest(c.Server, deploymentID, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2059,8 +1876,8 @@ func (c *Client) Tokenize(ctx context.Context, deploymentId DeploymentId, body T
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /v1/deployments/{deploymentId}/truncate_prompt (the `TruncatePrompt` operationId).
-func (c *Client) TruncatePromptWithBody(ctx context.Context, deploymentId DeploymentId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewTruncatePromptRequestWithBody(c.Server, deploymentId, contentType, body)
+func (c *Client) TruncatePromptWithBody(ctx context.Context, deploymentID DeploymentID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTruncatePromptRequestWithBody(c.Server, deploymentID, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2079,8 +1896,8 @@ func (c *Client) TruncatePromptWithBody(ctx context.Context, deploymentId Deploy
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /v1/deployments/{deploymentId}/truncate_prompt (the `TruncatePrompt` operationId).
-func (c *Client) TruncatePrompt(ctx context.Context, deploymentId DeploymentId, body TruncatePromptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewTruncatePromptRequest(c.Server, deploymentId, body)
+func (c *Client) TruncatePrompt(ctx context.Context, deploymentID DeploymentID, body TruncatePromptJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewTruncatePromptRequest(c.Server, deploymentID, body)
 	if err != nil {
 		return nil, err
 	}
@@ -2096,7 +1913,7 @@ func (c *Client) TruncatePrompt(ctx context.Context, deploymentId DeploymentId, 
 // Deletes a file. A missing file gives 404; a wrong `If-Match` gives 412.
 //
 // Corresponds with DELETE /v1/files/{bucket}/{path} (the `DeleteFile` operationId).
-func (c *Client) DeleteFile(ctx context.Context, bucket BucketId, path FilePath, params *DeleteFileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DeleteFile(ctx context.Context, bucket BucketID, path FilePath, params *DeleteFileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDeleteFileRequest(c.Server, bucket, path, params)
 	if err != nil {
 		return nil, err
@@ -2115,7 +1932,7 @@ func (c *Client) DeleteFile(ctx context.Context, bucket BucketId, path FilePath,
 // gives 400. Newer DIAL Core versions answer 412 for a wrong `If-Match`.
 //
 // Corresponds with GET /v1/files/{bucket}/{path} (the `DownloadFile` operationId).
-func (c *Client) DownloadFile(ctx context.Context, bucket BucketId, path FilePath, params *DownloadFileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) DownloadFile(ctx context.Context, bucket BucketID, path FilePath, params *DownloadFileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewDownloadFileRequest(c.Server, bucket, path, params)
 	if err != nil {
 		return nil, err
@@ -2137,7 +1954,7 @@ func (c *Client) DownloadFile(ctx context.Context, bucket BucketId, path FilePat
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /v1/files/{bucket}/{path} (the `UploadFile` operationId).
-func (c *Client) UploadFileWithBody(ctx context.Context, bucket BucketId, path FilePath, params *UploadFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) UploadFileWithBody(ctx context.Context, bucket BucketID, path FilePath, params *UploadFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUploadFileRequestWithBody(c.Server, bucket, path, params, contentType, body)
 	if err != nil {
 		return nil, err
@@ -2155,7 +1972,7 @@ func (c *Client) UploadFileWithBody(ctx context.Context, bucket BucketId, path F
 // `items: []` when empty, and `name`/`parentPath` are `null`.
 //
 // Corresponds with GET /v1/metadata/files/{bucket}/ (the `GetBucketRootMetadata` operationId).
-func (c *Client) GetBucketRootMetadata(ctx context.Context, bucket BucketId, params *GetBucketRootMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetBucketRootMetadata(ctx context.Context, bucket BucketID, params *GetBucketRootMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetBucketRootMetadataRequest(c.Server, bucket, params)
 	if err != nil {
 		return nil, err
@@ -2175,7 +1992,7 @@ func (c *Client) GetBucketRootMetadata(ctx context.Context, bucket BucketId, par
 // folder path then gives 404, as does a missing or empty non-root folder.
 //
 // Corresponds with GET /v1/metadata/files/{bucket}/{path} (the `GetFileMetadata` operationId).
-func (c *Client) GetFileMetadata(ctx context.Context, bucket BucketId, path FilePath, params *GetFileMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+func (c *Client) GetFileMetadata(ctx context.Context, bucket BucketID, path FilePath, params *GetFileMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetFileMetadataRequest(c.Server, bucket, path, params)
 	if err != nil {
 		return nil, err
@@ -2215,12 +2032,12 @@ func NewListApplicationsRequest(server string) (*http.Request, error) {
 }
 
 // NewGetApplicationRequest constructs an http.Request for the GetApplication method
-func NewGetApplicationRequest(server string, applicationId string) (*http.Request, error) {
+func NewGetApplicationRequest(server string, applicationID string) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "applicationId", applicationId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "applicationId", applicationID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -2276,12 +2093,12 @@ func NewListDeploymentsRequest(server string) (*http.Request, error) {
 }
 
 // NewGetDeploymentRequest constructs an http.Request for the GetDeployment method
-func NewGetDeploymentRequest(server string, deploymentId DeploymentId) (*http.Request, error) {
+func NewGetDeploymentRequest(server string, deploymentID DeploymentID) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "deploymentId", deploymentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "deploymentId", deploymentID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -2310,23 +2127,23 @@ func NewGetDeploymentRequest(server string, deploymentId DeploymentId) (*http.Re
 }
 
 // NewCreateChatCompletionRequest calls the generic CreateChatCompletion builder with application/json body
-func NewCreateChatCompletionRequest(server string, deploymentId DeploymentId, params *CreateChatCompletionParams, body CreateChatCompletionJSONRequestBody) (*http.Request, error) {
+func NewCreateChatCompletionRequest(server string, deploymentID DeploymentID, params *CreateChatCompletionParams, body CreateChatCompletionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewCreateChatCompletionRequestWithBody(server, deploymentId, params, "application/json", bodyReader)
+	return NewCreateChatCompletionRequestWithBody(server, deploymentID, params, "application/json", bodyReader)
 }
 
 // NewCreateChatCompletionRequestWithBody constructs an http.Request for the CreateChatCompletion method, with any body, and a specified content type
-func NewCreateChatCompletionRequestWithBody(server string, deploymentId DeploymentId, params *CreateChatCompletionParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateChatCompletionRequestWithBody(server string, deploymentID DeploymentID, params *CreateChatCompletionParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "deploymentId", deploymentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "deploymentId", deploymentID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -2355,9 +2172,9 @@ func NewCreateChatCompletionRequestWithBody(server string, deploymentId Deployme
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
-		if params.ApiVersion != nil {
+		if params.APIVersion != nil {
 
-			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", *params.ApiVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", *params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -2411,12 +2228,12 @@ func NewListModelsRequest(server string) (*http.Request, error) {
 }
 
 // NewGetModelRequest constructs an http.Request for the GetModel method
-func NewGetModelRequest(server string, modelId string) (*http.Request, error) {
+func NewGetModelRequest(server string, modelID string) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "modelId", modelId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "modelId", modelID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -2472,23 +2289,23 @@ func NewGetBucketRequest(server string) (*http.Request, error) {
 }
 
 // NewTokenizeRequest calls the generic Tokenize builder with application/json body
-func NewTokenizeRequest(server string, deploymentId DeploymentId, body TokenizeJSONRequestBody) (*http.Request, error) {
+func NewTokenizeRequest(server string, deploymentID DeploymentID, body TokenizeJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewTokenizeRequestWithBody(server, deploymentId, "application/json", bodyReader)
+	return NewTokenizeRequestWithBody(server, deploymentID, "application/json", bodyReader)
 }
 
 // NewTokenizeRequestWithBody constructs an http.Request for the Tokenize method, with any body, and a specified content type
-func NewTokenizeRequestWithBody(server string, deploymentId DeploymentId, contentType string, body io.Reader) (*http.Request, error) {
+func NewTokenizeRequestWithBody(server string, deploymentID DeploymentID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "deploymentId", deploymentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "deploymentId", deploymentID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -2519,23 +2336,23 @@ func NewTokenizeRequestWithBody(server string, deploymentId DeploymentId, conten
 }
 
 // NewTruncatePromptRequest calls the generic TruncatePrompt builder with application/json body
-func NewTruncatePromptRequest(server string, deploymentId DeploymentId, body TruncatePromptJSONRequestBody) (*http.Request, error) {
+func NewTruncatePromptRequest(server string, deploymentID DeploymentID, body TruncatePromptJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewTruncatePromptRequestWithBody(server, deploymentId, "application/json", bodyReader)
+	return NewTruncatePromptRequestWithBody(server, deploymentID, "application/json", bodyReader)
 }
 
 // NewTruncatePromptRequestWithBody constructs an http.Request for the TruncatePrompt method, with any body, and a specified content type
-func NewTruncatePromptRequestWithBody(server string, deploymentId DeploymentId, contentType string, body io.Reader) (*http.Request, error) {
+func NewTruncatePromptRequestWithBody(server string, deploymentID DeploymentID, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
 
-	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "deploymentId", deploymentId, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "deploymentId", deploymentID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
 	if err != nil {
 		return nil, err
 	}
@@ -2566,7 +2383,7 @@ func NewTruncatePromptRequestWithBody(server string, deploymentId DeploymentId, 
 }
 
 // NewDeleteFileRequest constructs an http.Request for the DeleteFile method
-func NewDeleteFileRequest(server string, bucket BucketId, path FilePath, params *DeleteFileParams) (*http.Request, error) {
+func NewDeleteFileRequest(server string, bucket BucketID, path FilePath, params *DeleteFileParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2622,7 +2439,7 @@ func NewDeleteFileRequest(server string, bucket BucketId, path FilePath, params 
 }
 
 // NewDownloadFileRequest constructs an http.Request for the DownloadFile method
-func NewDownloadFileRequest(server string, bucket BucketId, path FilePath, params *DownloadFileParams) (*http.Request, error) {
+func NewDownloadFileRequest(server string, bucket BucketID, path FilePath, params *DownloadFileParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2678,7 +2495,7 @@ func NewDownloadFileRequest(server string, bucket BucketId, path FilePath, param
 }
 
 // NewUploadFileRequestWithBody constructs an http.Request for the UploadFile method, with any body, and a specified content type
-func NewUploadFileRequestWithBody(server string, bucket BucketId, path FilePath, params *UploadFileParams, contentType string, body io.Reader) (*http.Request, error) {
+func NewUploadFileRequestWithBody(server string, bucket BucketID, path FilePath, params *UploadFileParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2747,7 +2564,7 @@ func NewUploadFileRequestWithBody(server string, bucket BucketId, path FilePath,
 }
 
 // NewGetBucketRootMetadataRequest constructs an http.Request for the GetBucketRootMetadata method
-func NewGetBucketRootMetadataRequest(server string, bucket BucketId, params *GetBucketRootMetadataParams) (*http.Request, error) {
+func NewGetBucketRootMetadataRequest(server string, bucket BucketID, params *GetBucketRootMetadataParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2844,7 +2661,7 @@ func NewGetBucketRootMetadataRequest(server string, bucket BucketId, params *Get
 }
 
 // NewGetFileMetadataRequest constructs an http.Request for the GetFileMetadata method
-func NewGetFileMetadataRequest(server string, bucket BucketId, path FilePath, params *GetFileMetadataParams) (*http.Request, error) {
+func NewGetFileMetadataRequest(server string, bucket BucketID, path FilePath, params *GetFileMetadataParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -3009,7 +2826,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /openai/applications/{applicationId} (the `GetApplication` operationId).
-	GetApplicationWithResponse(ctx context.Context, applicationId string, reqEditors ...RequestEditorFn) (*GetApplicationResponse, error)
+	GetApplicationWithResponse(ctx context.Context, applicationID string, reqEditors ...RequestEditorFn) (*GetApplicationResponse, error)
 
 	// ListDeploymentsWithResponse List deployments
 	//
@@ -3027,7 +2844,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /openai/deployments/{deploymentId} (the `GetDeployment` operationId).
-	GetDeploymentWithResponse(ctx context.Context, deploymentId DeploymentId, reqEditors ...RequestEditorFn) (*GetDeploymentResponse, error)
+	GetDeploymentWithResponse(ctx context.Context, deploymentID DeploymentID, reqEditors ...RequestEditorFn) (*GetDeploymentResponse, error)
 
 	// CreateChatCompletionWithBodyWithResponse Create a chat completion
 	//
@@ -3040,7 +2857,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /openai/deployments/{deploymentId}/chat/completions (the `CreateChatCompletion` operationId).
-	CreateChatCompletionWithBodyWithResponse(ctx context.Context, deploymentId DeploymentId, params *CreateChatCompletionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateChatCompletionResponse, error)
+	CreateChatCompletionWithBodyWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateChatCompletionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateChatCompletionResponse, error)
 
 	// CreateChatCompletionWithResponse Create a chat completion
 	//
@@ -3053,7 +2870,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /openai/deployments/{deploymentId}/chat/completions (the `CreateChatCompletion` operationId).
-	CreateChatCompletionWithResponse(ctx context.Context, deploymentId DeploymentId, params *CreateChatCompletionParams, body CreateChatCompletionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateChatCompletionResponse, error)
+	CreateChatCompletionWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateChatCompletionParams, body CreateChatCompletionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateChatCompletionResponse, error)
 
 	// ListModelsWithResponse List models
 	//
@@ -3071,7 +2888,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /openai/models/{modelId} (the `GetModel` operationId).
-	GetModelWithResponse(ctx context.Context, modelId string, reqEditors ...RequestEditorFn) (*GetModelResponse, error)
+	GetModelWithResponse(ctx context.Context, modelID string, reqEditors ...RequestEditorFn) (*GetModelResponse, error)
 
 	// GetBucketWithResponse Get the caller's bucket
 	//
@@ -3090,7 +2907,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/deployments/{deploymentId}/tokenize (the `Tokenize` operationId).
-	TokenizeWithBodyWithResponse(ctx context.Context, deploymentId DeploymentId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TokenizeResponse, error)
+	TokenizeWithBodyWithResponse(ctx context.Context, deploymentID DeploymentID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TokenizeResponse, error)
 
 	// TokenizeWithResponse Count tokens
 	//
@@ -3099,7 +2916,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/deployments/{deploymentId}/tokenize (the `Tokenize` operationId).
-	TokenizeWithResponse(ctx context.Context, deploymentId DeploymentId, body TokenizeJSONRequestBody, reqEditors ...RequestEditorFn) (*TokenizeResponse, error)
+	TokenizeWithResponse(ctx context.Context, deploymentID DeploymentID, body TokenizeJSONRequestBody, reqEditors ...RequestEditorFn) (*TokenizeResponse, error)
 
 	// TruncatePromptWithBodyWithResponse Truncate prompts
 	//
@@ -3109,7 +2926,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/deployments/{deploymentId}/truncate_prompt (the `TruncatePrompt` operationId).
-	TruncatePromptWithBodyWithResponse(ctx context.Context, deploymentId DeploymentId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TruncatePromptResponse, error)
+	TruncatePromptWithBodyWithResponse(ctx context.Context, deploymentID DeploymentID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TruncatePromptResponse, error)
 
 	// TruncatePromptWithResponse Truncate prompts
 	//
@@ -3119,7 +2936,7 @@ type ClientWithResponsesInterface interface {
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /v1/deployments/{deploymentId}/truncate_prompt (the `TruncatePrompt` operationId).
-	TruncatePromptWithResponse(ctx context.Context, deploymentId DeploymentId, body TruncatePromptJSONRequestBody, reqEditors ...RequestEditorFn) (*TruncatePromptResponse, error)
+	TruncatePromptWithResponse(ctx context.Context, deploymentID DeploymentID, body TruncatePromptJSONRequestBody, reqEditors ...RequestEditorFn) (*TruncatePromptResponse, error)
 
 	// DeleteFileWithResponse Delete a file
 	//
@@ -3128,7 +2945,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with DELETE /v1/files/{bucket}/{path} (the `DeleteFile` operationId).
-	DeleteFileWithResponse(ctx context.Context, bucket BucketId, path FilePath, params *DeleteFileParams, reqEditors ...RequestEditorFn) (*DeleteFileResponse, error)
+	DeleteFileWithResponse(ctx context.Context, bucket BucketID, path FilePath, params *DeleteFileParams, reqEditors ...RequestEditorFn) (*DeleteFileResponse, error)
 
 	// DownloadFileWithResponse Download a file
 	//
@@ -3139,7 +2956,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/files/{bucket}/{path} (the `DownloadFile` operationId).
-	DownloadFileWithResponse(ctx context.Context, bucket BucketId, path FilePath, params *DownloadFileParams, reqEditors ...RequestEditorFn) (*DownloadFileResponse, error)
+	DownloadFileWithResponse(ctx context.Context, bucket BucketID, path FilePath, params *DownloadFileParams, reqEditors ...RequestEditorFn) (*DownloadFileResponse, error)
 
 	// UploadFileWithBodyWithResponse Upload a file
 	//
@@ -3151,7 +2968,7 @@ type ClientWithResponsesInterface interface {
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /v1/files/{bucket}/{path} (the `UploadFile` operationId).
-	UploadFileWithBodyWithResponse(ctx context.Context, bucket BucketId, path FilePath, params *UploadFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileResponse, error)
+	UploadFileWithBodyWithResponse(ctx context.Context, bucket BucketID, path FilePath, params *UploadFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileResponse, error)
 
 	// GetBucketRootMetadataWithResponse List the bucket root
 	//
@@ -3161,7 +2978,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/metadata/files/{bucket}/ (the `GetBucketRootMetadata` operationId).
-	GetBucketRootMetadataWithResponse(ctx context.Context, bucket BucketId, params *GetBucketRootMetadataParams, reqEditors ...RequestEditorFn) (*GetBucketRootMetadataResponse, error)
+	GetBucketRootMetadataWithResponse(ctx context.Context, bucket BucketID, params *GetBucketRootMetadataParams, reqEditors ...RequestEditorFn) (*GetBucketRootMetadataResponse, error)
 
 	// GetFileMetadataWithResponse Get file or folder metadata
 	//
@@ -3173,7 +2990,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /v1/metadata/files/{bucket}/{path} (the `GetFileMetadata` operationId).
-	GetFileMetadataWithResponse(ctx context.Context, bucket BucketId, path FilePath, params *GetFileMetadataParams, reqEditors ...RequestEditorFn) (*GetFileMetadataResponse, error)
+	GetFileMetadataWithResponse(ctx context.Context, bucket BucketID, path FilePath, params *GetFileMetadataParams, reqEditors ...RequestEditorFn) (*GetFileMetadataResponse, error)
 }
 
 type ListApplicationsResponse struct {
@@ -3442,7 +3259,7 @@ type CreateChatCompletionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ChatCompletionResponse
+	JSON200 *ChatCompletion
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -3464,7 +3281,7 @@ type CreateChatCompletionResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r CreateChatCompletionResponse) GetJSON200() *ChatCompletionResponse {
+func (r CreateChatCompletionResponse) GetJSON200() *ChatCompletion {
 	return r.JSON200
 }
 
@@ -4027,7 +3844,7 @@ type UploadFileResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ResourceMetadata
+	JSON200 *Metadata
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -4041,7 +3858,7 @@ type UploadFileResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r UploadFileResponse) GetJSON200() *ResourceMetadata {
+func (r UploadFileResponse) GetJSON200() *Metadata {
 	return r.JSON200
 }
 
@@ -4098,7 +3915,7 @@ type GetBucketRootMetadataResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ResourceMetadata
+	JSON200 *Metadata
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -4108,7 +3925,7 @@ type GetBucketRootMetadataResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetBucketRootMetadataResponse) GetJSON200() *ResourceMetadata {
+func (r GetBucketRootMetadataResponse) GetJSON200() *Metadata {
 	return r.JSON200
 }
 
@@ -4160,7 +3977,7 @@ type GetFileMetadataResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *ResourceMetadata
+	JSON200 *Metadata
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -4172,7 +3989,7 @@ type GetFileMetadataResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetFileMetadataResponse) GetJSON200() *ResourceMetadata {
+func (r GetFileMetadataResponse) GetJSON200() *Metadata {
 	return r.JSON200
 }
 
@@ -4249,8 +4066,8 @@ func (c *ClientWithResponses) ListApplicationsWithResponse(ctx context.Context, 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /openai/applications/{applicationId} (the `GetApplication` operationId).
-func (c *ClientWithResponses) GetApplicationWithResponse(ctx context.Context, applicationId string, reqEditors ...RequestEditorFn) (*GetApplicationResponse, error) {
-	rsp, err := c.GetApplication(ctx, applicationId, reqEditors...)
+func (c *ClientWithResponses) GetApplicationWithResponse(ctx context.Context, applicationID string, reqEditors ...RequestEditorFn) (*GetApplicationResponse, error) {
+	rsp, err := c.GetApplication(ctx, applicationID, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4279,8 +4096,8 @@ func (c *ClientWithResponses) ListDeploymentsWithResponse(ctx context.Context, r
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /openai/deployments/{deploymentId} (the `GetDeployment` operationId).
-func (c *ClientWithResponses) GetDeploymentWithResponse(ctx context.Context, deploymentId DeploymentId, reqEditors ...RequestEditorFn) (*GetDeploymentResponse, error) {
-	rsp, err := c.GetDeployment(ctx, deploymentId, reqEditors...)
+func (c *ClientWithResponses) GetDeploymentWithResponse(ctx context.Context, deploymentID DeploymentID, reqEditors ...RequestEditorFn) (*GetDeploymentResponse, error) {
+	rsp, err := c.GetDeployment(ctx, deploymentID, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4298,8 +4115,8 @@ func (c *ClientWithResponses) GetDeploymentWithResponse(ctx context.Context, dep
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /openai/deployments/{deploymentId}/chat/completions (the `CreateChatCompletion` operationId).
-func (c *ClientWithResponses) CreateChatCompletionWithBodyWithResponse(ctx context.Context, deploymentId DeploymentId, params *CreateChatCompletionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateChatCompletionResponse, error) {
-	rsp, err := c.CreateChatCompletionWithBody(ctx, deploymentId, params, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateChatCompletionWithBodyWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateChatCompletionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateChatCompletionResponse, error) {
+	rsp, err := c.CreateChatCompletionWithBody(ctx, deploymentID, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4317,8 +4134,8 @@ func (c *ClientWithResponses) CreateChatCompletionWithBodyWithResponse(ctx conte
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /openai/deployments/{deploymentId}/chat/completions (the `CreateChatCompletion` operationId).
-func (c *ClientWithResponses) CreateChatCompletionWithResponse(ctx context.Context, deploymentId DeploymentId, params *CreateChatCompletionParams, body CreateChatCompletionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateChatCompletionResponse, error) {
-	rsp, err := c.CreateChatCompletion(ctx, deploymentId, params, body, reqEditors...)
+func (c *ClientWithResponses) CreateChatCompletionWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateChatCompletionParams, body CreateChatCompletionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateChatCompletionResponse, error) {
+	rsp, err := c.CreateChatCompletion(ctx, deploymentID, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4347,8 +4164,8 @@ func (c *ClientWithResponses) ListModelsWithResponse(ctx context.Context, reqEdi
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /openai/models/{modelId} (the `GetModel` operationId).
-func (c *ClientWithResponses) GetModelWithResponse(ctx context.Context, modelId string, reqEditors ...RequestEditorFn) (*GetModelResponse, error) {
-	rsp, err := c.GetModel(ctx, modelId, reqEditors...)
+func (c *ClientWithResponses) GetModelWithResponse(ctx context.Context, modelID string, reqEditors ...RequestEditorFn) (*GetModelResponse, error) {
+	rsp, err := c.GetModel(ctx, modelID, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4378,8 +4195,8 @@ func (c *ClientWithResponses) GetBucketWithResponse(ctx context.Context, reqEdit
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/deployments/{deploymentId}/tokenize (the `Tokenize` operationId).
-func (c *ClientWithResponses) TokenizeWithBodyWithResponse(ctx context.Context, deploymentId DeploymentId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TokenizeResponse, error) {
-	rsp, err := c.TokenizeWithBody(ctx, deploymentId, contentType, body, reqEditors...)
+func (c *ClientWithResponses) TokenizeWithBodyWithResponse(ctx context.Context, deploymentID DeploymentID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TokenizeResponse, error) {
+	rsp, err := c.TokenizeWithBody(ctx, deploymentID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4393,8 +4210,8 @@ func (c *ClientWithResponses) TokenizeWithBodyWithResponse(ctx context.Context, 
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/deployments/{deploymentId}/tokenize (the `Tokenize` operationId).
-func (c *ClientWithResponses) TokenizeWithResponse(ctx context.Context, deploymentId DeploymentId, body TokenizeJSONRequestBody, reqEditors ...RequestEditorFn) (*TokenizeResponse, error) {
-	rsp, err := c.Tokenize(ctx, deploymentId, body, reqEditors...)
+func (c *ClientWithResponses) TokenizeWithResponse(ctx context.Context, deploymentID DeploymentID, body TokenizeJSONRequestBody, reqEditors ...RequestEditorFn) (*TokenizeResponse, error) {
+	rsp, err := c.Tokenize(ctx, deploymentID, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4409,8 +4226,8 @@ func (c *ClientWithResponses) TokenizeWithResponse(ctx context.Context, deployme
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/deployments/{deploymentId}/truncate_prompt (the `TruncatePrompt` operationId).
-func (c *ClientWithResponses) TruncatePromptWithBodyWithResponse(ctx context.Context, deploymentId DeploymentId, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TruncatePromptResponse, error) {
-	rsp, err := c.TruncatePromptWithBody(ctx, deploymentId, contentType, body, reqEditors...)
+func (c *ClientWithResponses) TruncatePromptWithBodyWithResponse(ctx context.Context, deploymentID DeploymentID, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*TruncatePromptResponse, error) {
+	rsp, err := c.TruncatePromptWithBody(ctx, deploymentID, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4425,8 +4242,8 @@ func (c *ClientWithResponses) TruncatePromptWithBodyWithResponse(ctx context.Con
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /v1/deployments/{deploymentId}/truncate_prompt (the `TruncatePrompt` operationId).
-func (c *ClientWithResponses) TruncatePromptWithResponse(ctx context.Context, deploymentId DeploymentId, body TruncatePromptJSONRequestBody, reqEditors ...RequestEditorFn) (*TruncatePromptResponse, error) {
-	rsp, err := c.TruncatePrompt(ctx, deploymentId, body, reqEditors...)
+func (c *ClientWithResponses) TruncatePromptWithResponse(ctx context.Context, deploymentID DeploymentID, body TruncatePromptJSONRequestBody, reqEditors ...RequestEditorFn) (*TruncatePromptResponse, error) {
+	rsp, err := c.TruncatePrompt(ctx, deploymentID, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4440,7 +4257,7 @@ func (c *ClientWithResponses) TruncatePromptWithResponse(ctx context.Context, de
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with DELETE /v1/files/{bucket}/{path} (the `DeleteFile` operationId).
-func (c *ClientWithResponses) DeleteFileWithResponse(ctx context.Context, bucket BucketId, path FilePath, params *DeleteFileParams, reqEditors ...RequestEditorFn) (*DeleteFileResponse, error) {
+func (c *ClientWithResponses) DeleteFileWithResponse(ctx context.Context, bucket BucketID, path FilePath, params *DeleteFileParams, reqEditors ...RequestEditorFn) (*DeleteFileResponse, error) {
 	rsp, err := c.DeleteFile(ctx, bucket, path, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -4457,7 +4274,7 @@ func (c *ClientWithResponses) DeleteFileWithResponse(ctx context.Context, bucket
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/files/{bucket}/{path} (the `DownloadFile` operationId).
-func (c *ClientWithResponses) DownloadFileWithResponse(ctx context.Context, bucket BucketId, path FilePath, params *DownloadFileParams, reqEditors ...RequestEditorFn) (*DownloadFileResponse, error) {
+func (c *ClientWithResponses) DownloadFileWithResponse(ctx context.Context, bucket BucketID, path FilePath, params *DownloadFileParams, reqEditors ...RequestEditorFn) (*DownloadFileResponse, error) {
 	rsp, err := c.DownloadFile(ctx, bucket, path, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -4475,7 +4292,7 @@ func (c *ClientWithResponses) DownloadFileWithResponse(ctx context.Context, buck
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /v1/files/{bucket}/{path} (the `UploadFile` operationId).
-func (c *ClientWithResponses) UploadFileWithBodyWithResponse(ctx context.Context, bucket BucketId, path FilePath, params *UploadFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileResponse, error) {
+func (c *ClientWithResponses) UploadFileWithBodyWithResponse(ctx context.Context, bucket BucketID, path FilePath, params *UploadFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileResponse, error) {
 	rsp, err := c.UploadFileWithBody(ctx, bucket, path, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -4491,7 +4308,7 @@ func (c *ClientWithResponses) UploadFileWithBodyWithResponse(ctx context.Context
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/metadata/files/{bucket}/ (the `GetBucketRootMetadata` operationId).
-func (c *ClientWithResponses) GetBucketRootMetadataWithResponse(ctx context.Context, bucket BucketId, params *GetBucketRootMetadataParams, reqEditors ...RequestEditorFn) (*GetBucketRootMetadataResponse, error) {
+func (c *ClientWithResponses) GetBucketRootMetadataWithResponse(ctx context.Context, bucket BucketID, params *GetBucketRootMetadataParams, reqEditors ...RequestEditorFn) (*GetBucketRootMetadataResponse, error) {
 	rsp, err := c.GetBucketRootMetadata(ctx, bucket, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -4509,7 +4326,7 @@ func (c *ClientWithResponses) GetBucketRootMetadataWithResponse(ctx context.Cont
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /v1/metadata/files/{bucket}/{path} (the `GetFileMetadata` operationId).
-func (c *ClientWithResponses) GetFileMetadataWithResponse(ctx context.Context, bucket BucketId, path FilePath, params *GetFileMetadataParams, reqEditors ...RequestEditorFn) (*GetFileMetadataResponse, error) {
+func (c *ClientWithResponses) GetFileMetadataWithResponse(ctx context.Context, bucket BucketID, path FilePath, params *GetFileMetadataParams, reqEditors ...RequestEditorFn) (*GetFileMetadataResponse, error) {
 	rsp, err := c.GetFileMetadata(ctx, bucket, path, params, reqEditors...)
 	if err != nil {
 		return nil, err
@@ -4776,7 +4593,7 @@ func ParseCreateChatCompletionResponse(rsp *http.Response) (*CreateChatCompletio
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ChatCompletionResponse
+		var dest ChatCompletion
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5359,7 +5176,7 @@ func ParseUploadFileResponse(rsp *http.Response) (*UploadFileResponse, error) {
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ResourceMetadata
+		var dest Metadata
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5438,7 +5255,7 @@ func ParseGetBucketRootMetadataResponse(rsp *http.Response) (*GetBucketRootMetad
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ResourceMetadata
+		var dest Metadata
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5494,7 +5311,7 @@ func ParseGetFileMetadataResponse(rsp *http.Response) (*GetFileMetadataResponse,
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest ResourceMetadata
+		var dest Metadata
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

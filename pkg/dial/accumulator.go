@@ -136,13 +136,13 @@ func indexOr(p *int, def int) int {
 	return *p
 }
 
-func setIfEmpty(dst *string, v string) {
+func setIfEmpty[S ~string](dst *S, v S) {
 	if *dst == "" {
 		*dst = v
 	}
 }
 
-func replaceIfSet(dst *string, v string) {
+func replaceIfSet[S ~string](dst *S, v S) {
 	if v != "" {
 		*dst = v
 	}
@@ -202,7 +202,7 @@ func (a *ChatCompletionAccumulator) mergeChoice(ch ChunkChoice) {
 	}
 	d := ch.Delta
 	setIfEmpty(&c.msg.Role, d.Role)
-	c.msg.Content += d.Content
+	c.msg.Content.Text += d.Content
 	c.msg.Refusal += d.Refusal
 	replaceIfSet(&c.finishReason, ch.FinishReason)
 	c.logprobs.add(ch.Logprobs)

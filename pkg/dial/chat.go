@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"net/http"
-	"sync/atomic"
+	"reflect"
+	"strings"
+	"sync"
 
 	"github.com/aiclients/sdk-go/gen/dialapi"
 	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/internal/core"
 	"github.com/aiclients/sdk-go/pkg/internal/redact"
 	"github.com/aiclients/sdk-go/pkg/option"
 	"github.com/aiclients/sdk-go/pkg/stream"
@@ -26,60 +28,133 @@ type ChatService struct{ c *Client }
 // partial answer must not look complete.
 var ErrIncompleteStream = errors.New("dial: chat stream ended without [DONE]")
 
+type extraFieldsKey struct{}
+
+// WithExtraFields adds fields to the top level of the JSON body of the chat
+// requests of a call (Create, Stream, and each request of TruncatePrompt):
+// fields ChatCompletionRequest does not know, or values its Go types cannot
+// hold (e.g. "max_prompt_tokens": "infinity"). A key that repeats a field
+// which is set in the request, "messages" or "stream" makes the call fail
+// with an *apierror.InputError. Use it on NewClient for every call or on one
+// call; a later WithExtraFields replaces an earlier one, nil clears it.
+func WithExtraFields(fields map[string]any) option.RequestOption {
+	return func(c *option.Config) error {
+		if len(fields) == 0 {
+			c.SetValue(extraFieldsKey{}, nil)
+			return nil
+		}
+		cp := make(map[string]any, len(fields))
+		for k, v := range fields {
+			cp[k] = v
+		}
+		c.SetValue(extraFieldsKey{}, cp)
+		return nil
+	}
+}
+
+func extraFields(cfg *option.Config) map[string]any {
+	m, _ := cfg.Value(extraFieldsKey{}).(map[string]any)
+	return m
+}
+
+// requestFields maps the JSON names of ChatCompletionRequest's fields to
+// their indexes.
+var requestFields = sync.OnceValue(func() map[string]int {
+	m := map[string]int{}
+	t := reflect.TypeFor[ChatCompletionRequest]()
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			m[name] = i
+		}
+	}
+	return m
+})
+
+// encodeRequest writes r in one pass, with extra merged into its top level
+// (and the empty content of tool-calling messages as null: see Content).
+func encodeRequest(r *ChatCompletionRequest, extra map[string]any) ([]byte, error) {
+	if msgs, changed := nullContents(r.Messages); changed {
+		cp := *r
+		cp.Messages = msgs
+		r = &cp
+	}
+	b, err := json.Marshal(r)
+	if err != nil || len(extra) == 0 {
+		return b, err
+	}
+	v := reflect.ValueOf(r).Elem()
+	for k := range extra {
+		if k == "messages" || k == "stream" {
+			return nil, fmt.Errorf("extra fields must not hold %q: the request sets it", k)
+		}
+		i, ok := requestFields()[k]
+		if !ok {
+			continue
+		}
+		f := v.Field(i)
+		set := !f.IsZero()
+		if f.Kind() == reflect.Slice || f.Kind() == reflect.Map {
+			set = f.Len() > 0
+		}
+		if set {
+			return nil, fmt.Errorf("extra fields repeat the request field %q, which is set", k)
+		}
+	}
+	x, err := json.Marshal(extra)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(b)+len(x))
+	out = append(out, b[:len(b)-1]...)
+	out = append(out, ',')
+	return append(out, x[1:]...), nil
+}
+
+func checkRequest(req *ChatCompletionRequest) error {
+	if req == nil {
+		return &apierror.InputError{Service: ServiceName, Field: "chat request", Reason: "must not be nil"}
+	}
+	if len(req.Messages) == 0 {
+		return &apierror.InputError{Service: ServiceName, Field: "chat request", Reason: "messages must not be empty"}
+	}
+	for i, m := range req.Messages {
+		if m.Role == "" {
+			return &apierror.InputError{Service: ServiceName, Field: "chat request", Reason: fmt.Sprintf("messages[%d].role must not be empty", i)}
+		}
+	}
+	return nil
+}
+
+// prepare checks the call, makes its context and encodes the body:
+// the request with Model defaulting to the deployment and "stream" always
+// sent (as aidial-client does).
 func (s *ChatService) prepare(ctx context.Context, deployment string, req *ChatCompletionRequest, streaming bool, opts []option.RequestOption) (context.Context, []byte, *dialapi.CreateChatCompletionParams, error) {
 	if err := checkID("deployment id", deployment); err != nil {
 		return nil, nil, nil, err
 	}
-	if req == nil {
-		return nil, nil, nil, &apierror.InputError{Service: ServiceName, Field: "chat request", Reason: "must not be nil"}
-	}
-	if len(req.Messages) == 0 {
-		return nil, nil, nil, &apierror.InputError{Service: ServiceName, Field: "chat request", Reason: "messages must not be empty"}
-	}
-	for i, m := range req.Messages {
-		if m.Role == "" {
-			return nil, nil, nil, &apierror.InputError{Service: ServiceName, Field: "chat request", Reason: fmt.Sprintf("messages[%d].role must not be empty", i)}
-		}
+	if err := checkRequest(req); err != nil {
+		return nil, nil, nil, err
 	}
 	ctx, err := s.c.core.Context(ctx, opts)
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	cfg := s.c.core.CallConfig(ctx)
 	r := *req
 	if r.Model == "" {
 		r.Model = deployment
 	}
-	body, err := json.Marshal(chatBody{ChatCompletionRequest: r, Stream: streaming})
+	r.Stream = &streaming
+	body, err := encodeRequest(&r, extraFields(cfg))
 	if err != nil {
 		return nil, nil, nil, &apierror.InputError{Service: ServiceName, Field: "chat request", Reason: err.Error()}
 	}
 	params := &dialapi.CreateChatCompletionParams{}
-	if v := apiVersion(s.c.core.CallConfig(ctx)); v != "" {
-		params.ApiVersion = &v
+	if v := apiVersion(cfg); v != "" {
+		params.APIVersion = &v
 	}
 	return ctx, body, params, nil
-}
-
-// chatBody adds "stream" (always sent, as aidial-client does) after the
-// request's own fields.
-type chatBody struct {
-	ChatCompletionRequest
-	Stream bool
-}
-
-func (b chatBody) MarshalJSON() ([]byte, error) {
-	if _, ok := b.Extra["stream"]; ok {
-		return nil, errors.New(`dial: Extra must not hold "stream": Create and Stream set it`)
-	}
-	j, err := json.Marshal(b.ChatCompletionRequest)
-	if err != nil {
-		return nil, err
-	}
-	tail := `,"stream":false}`
-	if b.Stream {
-		tail = `,"stream":true}`
-	}
-	return append(j[:len(j)-1], tail...), nil
 }
 
 // Create sends a chat completion request to deployment (a model or
@@ -89,67 +164,50 @@ func (s *ChatService) Create(ctx context.Context, deployment string, req *ChatCo
 	if err != nil {
 		return nil, err
 	}
-	resp, err := s.c.raw.CreateChatCompletionWithBody(ctx, deployment, params, "application/json", bytes.NewReader(body), acceptJSON)
-	var out ChatCompletion
-	if err := s.c.core.DecodeJSON(resp, err, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return core.Execute[ChatCompletion](ctx, s.c.core, nil, func(ctx context.Context) (*http.Response, error) {
+		return s.c.raw.CreateChatCompletionWithBody(ctx, deployment, params, "application/json", bytes.NewReader(body), acceptJSON)
+	})
 }
 
 // Stream sends a chat completion request with "stream": true and returns the
 // stream of chunks. Iterate it with All (or Next/Current/Err) and Close it
-// when stopping early; All closes it on every exit. A `{"error": …}` event
-// ends the stream with an *apierror.Error (StatusCode 200); an end without
-// "[DONE]" ends it with an error wrapping ErrIncompleteStream.
-func (s *ChatService) Stream(ctx context.Context, deployment string, req *ChatCompletionRequest, opts ...option.RequestOption) (*ChatStream, error) {
+// when stopping early; All closes it on every exit. Heartbeat comments are
+// skipped. A `{"error": …}` event ends the stream with an *apierror.Error
+// (StatusCode 200); an end without "[DONE]" ends it with an error wrapping
+// ErrIncompleteStream. Accumulate folds a stream into one ChatCompletion.
+func (s *ChatService) Stream(ctx context.Context, deployment string, req *ChatCompletionRequest, opts ...option.RequestOption) (*stream.Stream[ChatCompletionChunk], error) {
 	ctx, body, params, err := s.prepare(ctx, deployment, req, true, opts)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := s.c.core.Check(s.c.raw.CreateChatCompletionWithBody(ctx, deployment, params, "application/json", bytes.NewReader(body),
-		func(_ context.Context, r *http.Request) error {
-			r.Header.Set("Accept", "text/event-stream")
-			return nil
-		}))
+	resp, err := s.c.core.Send(ctx, nil, func(ctx context.Context) (*http.Response, error) {
+		return s.c.raw.CreateChatCompletionWithBody(ctx, deployment, params, "application/json", bytes.NewReader(body), acceptEventStream)
+	})
 	if err != nil {
 		return nil, err
 	}
 	return newChatStream(resp), nil
 }
 
-// ChatStream is a stream of chat completion chunks.
-type ChatStream struct {
-	s      *stream.Stream[ChatCompletionChunk]
-	dec    *doneDecoder
-	closed atomic.Bool
-	err    error
-}
+// doneRequired ends a stream whose input ran out before "data: [DONE]" with
+// ErrIncompleteStream. (The Stream stops at [DONE] itself, so any clean end
+// of input it sees here came without one.)
+type doneRequired struct{ stream.Decoder }
 
-// doneDecoder notes whether "data: [DONE]" was seen.
-type doneDecoder struct {
-	stream.Decoder
-	done bool
-}
-
-func (d *doneDecoder) Next() bool {
-	if !d.Decoder.Next() {
-		return false
+func (d doneRequired) Err() error {
+	if err := d.Decoder.Err(); err != nil {
+		return err
 	}
-	if bytes.Equal(bytes.TrimSpace(d.Event().Data), []byte("[DONE]")) {
-		d.done = true
-	}
-	return true
+	return fmt.Errorf("%w: %w", ErrIncompleteStream, io.ErrUnexpectedEOF)
 }
 
 // chunkWire is a chunk or an error event, decoded in one pass.
 type chunkWire struct {
 	ChatCompletionChunk
-	Error *ErrorDetails `json:"error"`
+	Error *errorWire `json:"error"`
 }
 
-func newChatStream(resp *http.Response) *ChatStream {
-	dec := &doneDecoder{Decoder: stream.NewSSEDecoder(resp.Body, 0)}
+func newChatStream(resp *http.Response) *stream.Stream[ChatCompletionChunk] {
 	method, url := "", ""
 	if resp.Request != nil {
 		method, url = resp.Request.Method, redact.URL(resp.Request.URL)
@@ -160,72 +218,28 @@ func newChatStream(resp *http.Response) *ChatStream {
 			return ChatCompletionChunk{}, fmt.Errorf("dial: decoding chat chunk: %w", err)
 		}
 		if w.Error != nil {
-			code := w.Error.Code
-			if code == "" || isNumeric(code) && w.Error.Type != "" {
-				code = w.Error.Type
+			d := w.Error.details()
+			code := d.Code
+			if code == "" || isNumeric(code) && d.Type != "" {
+				code = d.Type
 			}
 			return ChatCompletionChunk{}, &apierror.Error{
-				Service: ServiceName, StatusCode: resp.StatusCode, Code: code, Message: w.Error.Message,
+				Service: ServiceName, StatusCode: resp.StatusCode, Code: code, Message: d.Message,
 				RequestID: apierror.RequestID(resp.Header), Method: method, URL: url,
 				Header: redact.Header(resp.Header), Body: append([]byte(nil), ev.Data...),
 			}
 		}
 		return w.ChatCompletionChunk, nil
 	}
-	return &ChatStream{s: stream.New(resp.Body, dec, decode), dec: dec}
+	return stream.New(resp.Body, doneRequired{stream.NewSSEDecoder(resp.Body, 0)}, decode)
 }
 
-// Next reads the next chunk; it returns false at the end or on error.
-func (cs *ChatStream) Next() bool {
-	if cs.s.Next() {
-		return true
-	}
-	if cs.err == nil && cs.s.Err() == nil && !cs.dec.done && !cs.closed.Load() {
-		cs.err = fmt.Errorf("%w: %w", ErrIncompleteStream, io.ErrUnexpectedEOF)
-	}
-	return false
-}
-
-// Current returns the chunk read by the last successful Next.
-func (cs *ChatStream) Current() ChatCompletionChunk { return cs.s.Current() }
-
-// Err returns the error that ended the stream, nil after a clean end.
-func (cs *ChatStream) Err() error {
-	if err := cs.s.Err(); err != nil {
-		return err
-	}
-	return cs.err
-}
-
-// Close stops the stream and closes the response body. It is safe to call
-// more than once and from another goroutine.
-func (cs *ChatStream) Close() error {
-	cs.closed.Store(true)
-	return cs.s.Close()
-}
-
-// All iterates over the chunks; a final (zero, err) pair reports an error.
-// The stream is closed when the loop ends, breaks or panics.
-func (cs *ChatStream) All() iter.Seq2[ChatCompletionChunk, error] {
-	return func(yield func(ChatCompletionChunk, error) bool) {
-		defer cs.Close()
-		for cs.Next() {
-			if !yield(cs.Current(), nil) {
-				return
-			}
-		}
-		if err := cs.Err(); err != nil {
-			yield(ChatCompletionChunk{}, err)
-		}
-	}
-}
-
-// Accumulate reads the whole stream and folds it into one completion (see
-// ChatCompletionAccumulator). It closes the stream. On error it returns what
-// was accumulated so far together with the error.
-func (cs *ChatStream) Accumulate() (*ChatCompletion, error) {
+// Accumulate reads the whole stream s and folds it into one completion (see
+// ChatCompletionAccumulator). It closes s. On error it returns what was
+// accumulated so far together with the error.
+func Accumulate(s *stream.Stream[ChatCompletionChunk]) (*ChatCompletion, error) {
 	var acc ChatCompletionAccumulator
-	for chunk, err := range cs.All() {
+	for chunk, err := range s.All() {
 		if err != nil {
 			return acc.Completion(), err
 		}
@@ -234,21 +248,10 @@ func (cs *ChatStream) Accumulate() (*ChatCompletion, error) {
 	return acc.Completion(), nil
 }
 
-// TokenizeInput is one input of Tokenize: a request or a string.
-type TokenizeInput struct {
-	Type  string `json:"type"` // "request" or "string"
-	Value any    `json:"value"`
-}
-
-// TokenizeOutput is the token count of one input, or its error.
-type TokenizeOutput struct {
-	Status     string `json:"status"` // "success" or "error"
-	TokenCount int64  `json:"token_count,omitempty"`
-	Error      string `json:"error,omitempty"`
-}
-
 // Tokenize counts the tokens of requests or strings with the deployment's
-// tokenizer (deployments whose Features.Tokenize is true).
+// tokenizer (deployments whose Features.Tokenize is true). An input of type
+// TokenizeRequest takes a ChatCompletionRequest (or *ChatCompletionRequest)
+// as its Value, TokenizeString a string.
 func (s *ChatService) Tokenize(ctx context.Context, deployment string, inputs []TokenizeInput, opts ...option.RequestOption) ([]TokenizeOutput, error) {
 	if err := checkID("deployment id", deployment); err != nil {
 		return nil, err
@@ -256,29 +259,17 @@ func (s *ChatService) Tokenize(ctx context.Context, deployment string, inputs []
 	if len(inputs) == 0 {
 		return nil, &apierror.InputError{Service: ServiceName, Field: "tokenize inputs", Reason: "must not be empty"}
 	}
-	ctx, err := s.c.core.Context(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	body, err := json.Marshal(map[string]any{"inputs": inputs})
+	body, err := json.Marshal(TokenizeInputs{Inputs: inputs})
 	if err != nil {
 		return nil, &apierror.InputError{Service: ServiceName, Field: "tokenize inputs", Reason: err.Error()}
 	}
-	var out struct {
-		Outputs []TokenizeOutput `json:"outputs"`
-	}
-	resp, err := s.c.raw.TokenizeWithBody(ctx, deployment, "application/json", bytes.NewReader(body), acceptJSON)
-	if err := s.c.core.DecodeJSON(resp, err, &out); err != nil {
+	out, err := core.Execute[TokenizeOutputs](ctx, s.c.core, opts, func(ctx context.Context) (*http.Response, error) {
+		return s.c.raw.TokenizeWithBody(ctx, deployment, "application/json", bytes.NewReader(body), acceptJSON)
+	})
+	if err != nil {
 		return nil, err
 	}
 	return out.Outputs, nil
-}
-
-// TruncatePromptOutput says which messages of one request would be dropped.
-type TruncatePromptOutput struct {
-	Status            string `json:"status"` // "success" or "error"
-	DiscardedMessages []int  `json:"discarded_messages,omitempty"`
-	Error             string `json:"error,omitempty"`
 }
 
 // TruncatePrompt computes, for each request, which messages the deployment
@@ -295,16 +286,34 @@ func (s *ChatService) TruncatePrompt(ctx context.Context, deployment string, req
 	if err != nil {
 		return nil, err
 	}
-	body, err := json.Marshal(map[string]any{"inputs": requests})
+	extra := extraFields(s.c.core.CallConfig(ctx))
+	body := []byte(`{"inputs":[`)
+	for i := range requests {
+		b, err := encodeRequest(&requests[i], extra)
+		if err != nil {
+			return nil, &apierror.InputError{Service: ServiceName, Field: "truncate_prompt inputs", Reason: err.Error()}
+		}
+		if i > 0 {
+			body = append(body, ',')
+		}
+		body = append(body, b...)
+	}
+	body = append(body, "]}"...)
+	out, err := core.Execute[TruncatePromptOutputs](ctx, s.c.core, nil, func(ctx context.Context) (*http.Response, error) {
+		return s.c.raw.TruncatePromptWithBody(ctx, deployment, "application/json", bytes.NewReader(body), acceptJSON)
+	})
 	if err != nil {
-		return nil, &apierror.InputError{Service: ServiceName, Field: "truncate_prompt inputs", Reason: err.Error()}
-	}
-	var out struct {
-		Outputs []TruncatePromptOutput `json:"outputs"`
-	}
-	resp, err := s.c.raw.TruncatePromptWithBody(ctx, deployment, "application/json", bytes.NewReader(body), acceptJSON)
-	if err := s.c.core.DecodeJSON(resp, err, &out); err != nil {
 		return nil, err
 	}
 	return out.Outputs, nil
+}
+
+func acceptJSON(_ context.Context, req *http.Request) error {
+	req.Header.Set("Accept", "application/json")
+	return nil
+}
+
+func acceptEventStream(_ context.Context, req *http.Request) error {
+	req.Header.Set("Accept", "text/event-stream")
+	return nil
 }

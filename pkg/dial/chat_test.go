@@ -64,7 +64,7 @@ func TestChatAPIVersion(t *testing.T) {
 	require.NoError(t, err)
 	s, err := c.Chat.Stream(ctx, "gpt-4", ask("hi"), dial.WithAPIVersion("2025-02-02"))
 	require.NoError(t, err)
-	_, err = s.Accumulate()
+	_, err = dial.Accumulate(s)
 	require.NoError(t, err)
 	reqs := srv.Requests()
 	require.Len(t, reqs, 4)
@@ -78,8 +78,8 @@ func TestChatRequestFields(t *testing.T) {
 	srv, c := newClient(t, nil)
 	req := &dial.ChatCompletionRequest{
 		Messages: []dial.Message{
-			{Role: dial.RoleDeveloper, Content: "Be brief", CustomFields: &dial.CacheFields{CacheBreakpoint: &dial.CacheBreakpoint{ExpireAt: "1h"}}},
-			{Role: dial.RoleUser, Parts: []dial.ContentPart{dial.TextPart("What is on the picture?"), dial.ImagePart("http://a.com/b.png", "low")},
+			{Role: dial.RoleDeveloper, Content: dial.Content{Text: "Be brief"}, CustomFields: &dial.CacheFields{CacheBreakpoint: &dial.CacheBreakpoint{ExpireAt: "1h"}}},
+			{Role: dial.RoleUser, Content: dial.Content{Parts: []dial.ContentPart{dial.TextPart("What is on the picture?"), dial.ImagePart("http://a.com/b.png", "low")}},
 				CustomContent: &dial.CustomContent{Attachments: []dial.Attachment{{Type: "image/png", URL: "b.png"}}}},
 		},
 		Tools: []dial.Tool{
@@ -96,9 +96,8 @@ func TestChatRequestFields(t *testing.T) {
 		ResponseFormat:      &dial.ResponseFormat{Type: "json_schema", JSONSchema: &dial.JSONSchema{Name: "res", Schema: json.RawMessage(`{"type":"object"}`)}},
 		StreamOptions:       &dial.StreamOptions{IncludeUsage: true},
 		CustomFields:        &dial.RequestCustomFields{Configuration: json.RawMessage(`{"a":1}`), CacheBreakpoint: &dial.CacheBreakpoint{ExpireAt: "5m"}},
-		Extra:               map[string]any{"custom_flag": "x"},
 	}
-	_, err := c.Chat.Create(context.Background(), "gpt-4o", req)
+	_, err := c.Chat.Create(context.Background(), "gpt-4o", req, dial.WithExtraFields(map[string]any{"custom_flag": "x"}))
 	require.NoError(t, err)
 	var got map[string]any
 	require.NoError(t, json.Unmarshal(srv.Requests()[0].Body, &got))
@@ -132,7 +131,7 @@ func TestChatBadInput(t *testing.T) {
 		{"blank deployment", "  ", ask("hi")},
 		{"nil request", "gpt-4", nil},
 		{"no messages", "gpt-4", &dial.ChatCompletionRequest{}},
-		{"no role", "gpt-4", &dial.ChatCompletionRequest{Messages: []dial.Message{{Content: "x"}}}},
+		{"no role", "gpt-4", &dial.ChatCompletionRequest{Messages: []dial.Message{{Content: dial.Content{Text: "x"}}}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -192,14 +191,14 @@ func TestChatStreamCustomContent(t *testing.T) {
 	ctx := context.Background()
 	s, err := c.Chat.Stream(ctx, "echo", ask("go"))
 	require.NoError(t, err)
-	got, err := s.Accumulate()
+	got, err := dial.Accumulate(s)
 	require.NoError(t, err)
 	full, err := c.Chat.Create(ctx, "echo", ask("go"))
 	require.NoError(t, err)
 
 	for _, cc := range []*dial.ChatCompletion{got, full} {
 		msg := cc.Choices[0].Message
-		require.Equal(t, "Here you go", msg.Content)
+		require.Equal(t, "Here you go", msg.Content.Text)
 		require.Equal(t, "tool_calls", cc.Choices[0].FinishReason)
 		require.Len(t, msg.ToolCalls, 1)
 		require.Equal(t, `{"request":"current weather in Paris"}`, msg.ToolCalls[0].Function.Arguments)
@@ -212,8 +211,8 @@ func TestChatStreamCustomContent(t *testing.T) {
 		require.Len(t, msg.CustomContent.Stages, 2)
 		require.Equal(t, "Thinking", msg.CustomContent.Stages[0].Name)
 		require.Equal(t, "let me see", msg.CustomContent.Stages[0].Content)
-		require.Equal(t, "completed", msg.CustomContent.Stages[0].Status)
-		require.Equal(t, "failed", msg.CustomContent.Stages[1].Status)
+		require.Equal(t, dial.StageCompleted, msg.CustomContent.Stages[0].Status)
+		require.Equal(t, dial.StageFailed, msg.CustomContent.Stages[1].Status)
 		require.JSONEq(t, `{"thread_id":"42","step":2}`, string(msg.CustomContent.State))
 		require.NotNil(t, cc.Usage)
 	}
@@ -227,7 +226,7 @@ func TestChatStreamErrors(t *testing.T) {
 	})
 	s, err := c.Chat.Stream(ctx, "gpt-4", ask("x"))
 	require.NoError(t, err)
-	got, err := s.Accumulate()
+	got, err := dial.Accumulate(s)
 	var ae *apierror.Error
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, 200, ae.StatusCode)
@@ -243,7 +242,7 @@ func TestChatStreamErrors(t *testing.T) {
 	srv.InjectFault(emulatorFault("/openai/deployments/{deploymentId}/chat/completions", 300))
 	s, err = c.Chat.Stream(ctx, "gpt-4", ask("one two three four five six seven eight nine ten eleven twelve"))
 	require.NoError(t, err)
-	_, err = s.Accumulate()
+	_, err = dial.Accumulate(s)
 	require.Error(t, err)
 
 	// Errors before the stream starts are API errors.
@@ -274,7 +273,7 @@ func TestChatStreamIncomplete(t *testing.T) {
 	require.True(t, errors.Is(last, dial.ErrIncompleteStream), "%v", last)
 
 	s = dial.NewChatStreamForTest(body + ": heartbeat\n\nevent: x\ndata: [DONE]\n\n")
-	_, err := s.Accumulate()
+	_, err := dial.Accumulate(s)
 	require.NoError(t, err)
 }
 
@@ -300,8 +299,8 @@ func TestAccumulatorMergeRules(t *testing.T) {
 	require.Equal(t, "chat.completion", got.Object)
 	require.Len(t, got.Choices, 2)
 	m := got.Choices[0].Message
-	require.Equal(t, "A1A2", m.Content)
-	require.Equal(t, "B", got.Choices[1].Message.Content)
+	require.Equal(t, "A1A2", m.Content.Text)
+	require.Equal(t, "B", got.Choices[1].Message.Content.Text)
 	require.Equal(t, "tool_calls", got.Choices[0].FinishReason)
 	require.Equal(t, "stop", got.Choices[1].FinishReason)
 	require.Len(t, m.ToolCalls, 2)
@@ -311,9 +310,9 @@ func TestAccumulatorMergeRules(t *testing.T) {
 	require.Equal(t, "g", m.ToolCalls[1].Function.Name)
 	require.Nil(t, m.ToolCalls[0].Index)
 	require.Equal(t, "abcd", m.CustomContent.Stages[0].Content)
-	require.Equal(t, "completed", m.CustomContent.Stages[0].Status)
+	require.Equal(t, dial.StageCompleted, m.CustomContent.Stages[0].Status)
 	require.Equal(t, "S2", m.CustomContent.Stages[1].Name)
-	require.Equal(t, "", m.CustomContent.Stages[1].Status)
+	require.Equal(t, dial.StageStatus(""), m.CustomContent.Stages[1].Status)
 	require.Equal(t, "files/b/x", m.CustomContent.Attachments[0].URL)
 	require.JSONEq(t, `{"k":2}`, string(m.CustomContent.State))
 	require.Equal(t, int64(13), got.Usage.TotalTokens, "last usage wins")
@@ -407,7 +406,7 @@ func TestChatFailureKnobs(t *testing.T) {
 	req.CustomFields = &dial.RequestCustomFields{Configuration: json.RawMessage(`{"fail_after":2,"fail_message":"knob"}`)}
 	s, err := c.Chat.Stream(ctx, "gpt-4", req)
 	require.NoError(t, err)
-	got, err := s.Accumulate()
+	got, err := dial.Accumulate(s)
 	require.ErrorContains(t, err, "knob")
 	require.Equal(t, "one two ", got.Text())
 
@@ -516,9 +515,9 @@ func TestDotDeploymentIDs(t *testing.T) {
 	require.Empty(t, srv.Requests())
 }
 
-// TestExtraRepeatsField: Extra keys that repeat a field of the request (or
-// "stream", which Create and Stream set) used to produce JSON with duplicate
-// keys; they are refused before any request.
+// TestExtraRepeatsField: extra fields (WithExtraFields) that repeat a field
+// of the request (or "stream", which Create and Stream set) used to produce
+// JSON with duplicate keys; they are refused before any request.
 func TestExtraRepeatsField(t *testing.T) {
 	srv, c := newClient(t, nil)
 	ctx := context.Background()
@@ -528,18 +527,17 @@ func TestExtraRepeatsField(t *testing.T) {
 		if k == "max_prompt_tokens" {
 			req.MaxPromptTokens = dial.Ptr(5)
 		}
-		req.Extra = map[string]any{k: "x"}
+		extra := dial.WithExtraFields(map[string]any{k: "x"})
 		var ie *apierror.InputError
-		_, err := c.Chat.Create(ctx, "gpt-4", req)
+		_, err := c.Chat.Create(ctx, "gpt-4", req, extra)
 		require.ErrorAs(t, err, &ie, k)
 		require.ErrorContains(t, err, k)
 	}
 	require.Empty(t, srv.Requests())
 
-	// A field that is not set may come through Extra (e.g. "infinity").
+	// A field that is not set may come through extra fields (e.g. "infinity").
 	req := ask("hi")
-	req.Extra = map[string]any{"max_prompt_tokens": "infinity"}
-	_, err := c.Chat.Create(ctx, "gpt-4", req)
+	_, err := c.Chat.Create(ctx, "gpt-4", req, dial.WithExtraFields(map[string]any{"max_prompt_tokens": "infinity"}))
 	require.NoError(t, err)
 	var body map[string]any
 	require.NoError(t, json.Unmarshal(srv.Requests()[0].Body, &body))

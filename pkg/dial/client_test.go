@@ -33,14 +33,15 @@ func TestNewClientConfig(t *testing.T) {
 	t.Setenv(dial.EnvBaseURL, "")
 	t.Setenv(dial.EnvAPIKey, "")
 	tests := []struct {
-		name    string
-		env     map[string]string
-		opts    []option.RequestOption
-		wantErr string
+		name     string
+		env      map[string]string
+		opts     []option.RequestOption
+		wantErr  string
+		wantCred bool // a *apierror.CredentialError, else an *apierror.InputError
 	}{
 		{name: "no base URL", opts: []option.RequestOption{option.WithAPIKey("k")}, wantErr: "base URL"},
-		{name: "no credentials", opts: []option.RequestOption{option.WithBaseURL("http://127.0.0.1:1")}, wantErr: "credentials"},
-		{name: "both credentials", opts: []option.RequestOption{option.WithBaseURL("http://127.0.0.1:1"), option.WithAPIKey("k"), option.WithBearerToken("t")}, wantErr: "not both"},
+		{name: "no credentials", opts: []option.RequestOption{option.WithBaseURL("http://127.0.0.1:1")}, wantErr: "credentials", wantCred: true},
+		{name: "both credentials", opts: []option.RequestOption{option.WithBaseURL("http://127.0.0.1:1"), option.WithAPIKey("k"), option.WithBearerToken("t")}, wantErr: "not both", wantCred: true},
 		{name: "env", env: map[string]string{dial.EnvBaseURL: "http://127.0.0.1:1", dial.EnvAPIKey: "k"}},
 		{name: "bad base URL", opts: []option.RequestOption{option.WithBaseURL("ftp://x"), option.WithAPIKey("k")}, wantErr: "base URL"},
 		{name: "bearer", opts: []option.RequestOption{option.WithBaseURL("http://127.0.0.1:1"), option.WithBearerToken("t")}},
@@ -57,6 +58,11 @@ func TestNewClientConfig(t *testing.T) {
 				return
 			}
 			require.ErrorContains(t, err, tt.wantErr)
+			if tt.wantCred {
+				var ce *apierror.CredentialError
+				require.ErrorAs(t, err, &ce)
+				return
+			}
 			var ie *apierror.InputError
 			require.ErrorAs(t, err, &ie)
 		})

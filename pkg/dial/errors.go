@@ -11,36 +11,20 @@ import (
 	"github.com/aiclients/sdk-go/pkg/apierror"
 )
 
-// ErrorDetails is the OpenAI-style error body that DIAL deployments send:
-// {"error": {"message", "type", "param", "code", "display_message"}}.
-type ErrorDetails struct {
-	Message        string `json:"message"`
-	Type           string `json:"type,omitempty"`
-	Param          string `json:"param,omitempty"`
-	Code           string `json:"code,omitempty"`
-	DisplayMessage string `json:"display_message,omitempty"` // meant for end users
+// errorWire is the body of a DIAL error ({"error": ErrorDetails}) as it
+// arrives: deployments send the code as a string or a number, which the
+// generated ErrorDetails (a string, as the spec says) cannot decode.
+type errorWire struct {
+	Message        string          `json:"message"`
+	Type           string          `json:"type"`
+	Param          string          `json:"param"`
+	Code           json.RawMessage `json:"code"`
+	DisplayMessage string          `json:"display_message"`
 }
 
-// UnmarshalJSON accepts a numeric code as well as a string one.
-func (d *ErrorDetails) UnmarshalJSON(b []byte) error {
-	var raw struct {
-		Message        *string         `json:"message"`
-		Type           *string         `json:"type"`
-		Param          *string         `json:"param"`
-		Code           json.RawMessage `json:"code"`
-		DisplayMessage *string         `json:"display_message"`
-	}
-	if err := json.Unmarshal(b, &raw); err != nil {
-		return err
-	}
-	deref := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	}
-	*d = ErrorDetails{Message: deref(raw.Message), Type: deref(raw.Type), Param: deref(raw.Param), DisplayMessage: deref(raw.DisplayMessage)}
-	c := bytes.TrimSpace(raw.Code)
+func (w *errorWire) details() ErrorDetails {
+	d := ErrorDetails{Message: w.Message, Type: w.Type, Param: w.Param, DisplayMessage: w.DisplayMessage}
+	c := bytes.TrimSpace(w.Code)
 	switch {
 	case len(c) == 0 || string(c) == "null":
 	case c[0] == '"':
@@ -48,7 +32,7 @@ func (d *ErrorDetails) UnmarshalJSON(b []byte) error {
 	default:
 		d.Code = string(c)
 	}
-	return nil
+	return d
 }
 
 // ParseError is the apierror.BodyParser for DIAL: the OpenAI-style JSON error
@@ -76,12 +60,12 @@ func ParseError(body []byte) (code, message string) {
 
 func parseDetails(body []byte) (ErrorDetails, bool) {
 	var e struct {
-		Error *ErrorDetails `json:"error"`
+		Error *errorWire `json:"error"`
 	}
 	if json.Unmarshal(body, &e) != nil || e.Error == nil {
 		return ErrorDetails{}, false
 	}
-	return *e.Error, true
+	return e.Error.details(), true
 }
 
 func isNumeric(s string) bool {

@@ -87,6 +87,41 @@ func ExampleChatService_Stream() {
 	// streams arrive word by word / stop / usage: 10
 }
 
+func ExampleAccumulate() {
+	srv, client := startEmulator()
+	defer srv.Close()
+
+	s, err := client.Chat.Stream(context.Background(), "gpt-4", &dial.ChatCompletionRequest{
+		Messages: []dial.Message{dial.UserMessage("one answer from many chunks")},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	reply, err := dial.Accumulate(s) // reads and closes the stream
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(reply.Text())
+	// Output:
+	// one answer from many chunks
+}
+
+func ExampleWithExtraFields() {
+	srv, client := startEmulator()
+	defer srv.Close()
+
+	// A value the Go type of max_prompt_tokens (an int) cannot hold.
+	reply, err := client.Chat.Create(context.Background(), "gpt-4", &dial.ChatCompletionRequest{
+		Messages: []dial.Message{dial.UserMessage("2+3=")},
+	}, dial.WithExtraFields(map[string]any{"max_prompt_tokens": "infinity"}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(reply.Text())
+	// Output:
+	// 5
+}
+
 func ExampleFilesService_Upload() {
 	srv, client := startEmulator()
 	defer srv.Close()

@@ -4,14 +4,16 @@ import (
 	"io"
 	"net/http"
 	"strings"
+
+	"github.com/aiclients/sdk-go/pkg/stream"
 )
 
-// NewChatStreamForTest builds a ChatStream over a recorded SSE body.
-func NewChatStreamForTest(body string) *ChatStream {
+// NewChatStreamForTest builds a chat stream over a recorded SSE body.
+func NewChatStreamForTest(body string) *stream.Stream[ChatCompletionChunk] {
 	return newChatStream(&http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body))})
 }
 
-// NewChatStreamFromReader builds a ChatStream over r (benchmarks).
-func NewChatStreamFromReader(r io.Reader) *ChatStream {
+// NewChatStreamFromReader builds a chat stream over r (benchmarks).
+func NewChatStreamFromReader(r io.Reader) *stream.Stream[ChatCompletionChunk] {
 	return newChatStream(&http.Response{StatusCode: 200, Header: http.Header{}, Body: io.NopCloser(r)})
 }

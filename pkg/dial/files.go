@@ -10,30 +10,21 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/textproto"
-	"net/url"
 	"os"
 	"path/filepath"
 	"reflect"
-	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/aiclients/sdk-go/gen/dialapi"
 	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/internal/core"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
 // FilesService works with DIAL file storage. Every method takes a storage URL
 // in any form FilesService.URL accepts.
 type FilesService struct{ c *Client }
-
-// Bucket is the answer of GET /v1/bucket.
-type Bucket struct {
-	// Bucket is the caller's encrypted bucket id.
-	Bucket string `json:"bucket"`
-	// AppData is "<user bucket>/appdata/<application>", set only for calls
-	// made with a per-request key (by an application).
-	AppData string `json:"appdata,omitempty"`
-}
 
 // AppDataHome returns the folder of the calling application's data,
 // "files/<user bucket>/appdata/<application>/" (DIAL sends AppData only to
@@ -44,31 +35,6 @@ func (b *Bucket) AppDataHome() (FileURL, error) {
 	}
 	return ParseFileURL("files/" + strings.TrimSuffix(b.AppData, "/") + "/")
 }
-
-// Metadata describes a file (NodeType "ITEM") or folder ("FOLDER").
-type Metadata struct {
-	Name          string     `json:"name,omitempty"`       // "" for the bucket root
-	ParentPath    string     `json:"parentPath,omitempty"` // decoded, "/"-joined; "" at top level
-	Bucket        string     `json:"bucket"`
-	URL           string     `json:"url"` // "files/<bucket>/<path>", "/"-terminated for folders
-	NodeType      string     `json:"nodeType"`
-	ResourceType  string     `json:"resourceType"`
-	Permissions   []string   `json:"permissions,omitempty"`
-	CreatedAt     int64      `json:"createdAt,omitempty"` // epoch milliseconds
-	UpdatedAt     int64      `json:"updatedAt,omitempty"` // epoch milliseconds
-	ETag          string     `json:"etag,omitempty"`      // absent in folder listings
-	Author        string     `json:"author,omitempty"`
-	ContentLength int64      `json:"contentLength,omitempty"`
-	ContentType   string     `json:"contentType,omitempty"`
-	Items         []Metadata `json:"items,omitempty"`     // one page of a folder's items
-	NextToken     string     `json:"nextToken,omitempty"` // set when more pages exist
-}
-
-// Node types of Metadata.
-const (
-	NodeItem   = "ITEM"
-	NodeFolder = "FOLDER"
-)
 
 // IsFolder reports whether m describes a folder.
 func (m *Metadata) IsFolder() bool { return m.NodeType == NodeFolder }
@@ -146,15 +112,16 @@ func (c *Client) Bucket(ctx context.Context, opts ...option.RequestOption) (*Buc
 }
 
 func (c *Client) lookupBucket(ctx context.Context) (*Bucket, error) {
-	var got Bucket
-	resp, err := c.raw.GetBucket(ctx)
-	if err := c.core.DecodeJSON(resp, err, &got); err != nil {
+	got, err := core.Execute[Bucket](ctx, c.core, nil, func(ctx context.Context) (*http.Response, error) {
+		return c.raw.GetBucket(ctx, acceptJSON)
+	})
+	if err != nil {
 		return nil, err
 	}
 	if !alnum(got.Bucket) {
 		return nil, fmt.Errorf("dial: GET /v1/bucket returned an invalid bucket id %q", got.Bucket)
 	}
-	return &got, nil
+	return got, nil
 }
 
 // foreignKey marks a call context whose options changed the caller's
@@ -250,35 +217,39 @@ func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reade
 	}
 	mb := newMultipartBody(ctx, body, name, ct)
 	size := mb.length() // seeks the source: before the writer starts reading it
-	req, err := f.c.newRequest(ctx, http.MethodPut, u.apiPath("files/"), nil)
+	params := &dialapi.UploadFileParams{}
+	if p.IfMatch != "" {
+		params.IfMatch = &p.IfMatch
+	}
+	if p.IfNoneMatch {
+		star := dialapi.UploadFileParamsIfNoneMatchAsterisk
+		params.IfNoneMatch = &star
+	}
+	var etag string
+	m, err := core.Execute[Metadata](ctx, f.c.core, nil, func(ctx context.Context) (*http.Response, error) {
+		resp, err := f.c.raw.UploadFileWithBody(ctx, u.Bucket(), u.Path(), params, mb.contentType(), mb.first(),
+			func(_ context.Context, req *http.Request) error {
+				req.Header.Set("Accept", "application/json")
+				req.GetBody = nil
+				if mb.seeker != nil {
+					req.GetBody = mb.next
+				}
+				req.ContentLength = size // -1: unknown, sent chunked
+				return nil
+			})
+		mb.stop()
+		if resp != nil {
+			etag = resp.Header.Get("ETag")
+		}
+		return resp, err
+	})
 	if err != nil {
 		return nil, err
 	}
-	req.Body = mb.first()
-	req.Header.Set("Content-Type", mb.contentType())
-	req.Header.Set("Accept", "application/json")
-	if mb.seeker != nil {
-		req.GetBody = mb.next
+	if m.ETag == "" {
+		m.ETag = etag
 	}
-	if size >= 0 {
-		req.ContentLength = size
-	}
-	if p.IfMatch != "" {
-		req.Header.Set("If-Match", p.IfMatch)
-	}
-	if p.IfNoneMatch {
-		req.Header.Set("If-None-Match", "*")
-	}
-	resp, err := f.c.core.Transport.Do(req)
-	mb.stop()
-	var m Metadata
-	if err := f.c.core.DecodeJSON(resp, err, &m); err != nil {
-		return nil, err
-	}
-	if m.ETag == "" && resp != nil {
-		m.ETag = resp.Header.Get("ETag")
-	}
-	return &m, nil
+	return m, nil
 }
 
 // isNil reports whether r is nil or a nil pointer (a typed nil such as a
@@ -511,14 +482,13 @@ func (f *FilesService) Download(ctx context.Context, fileURL string, p *Download
 	if err != nil {
 		return nil, err
 	}
-	req, err := f.c.newRequest(ctx, http.MethodGet, u.apiPath("files/"), nil)
-	if err != nil {
-		return nil, err
-	}
+	params := &dialapi.DownloadFileParams{}
 	if p.IfMatch != "" {
-		req.Header.Set("If-Match", p.IfMatch)
+		params.IfMatch = &p.IfMatch
 	}
-	resp, err := f.c.core.Check(f.c.core.Transport.Do(req))
+	resp, err := f.c.core.Send(ctx, nil, func(ctx context.Context) (*http.Response, error) {
+		return f.c.raw.DownloadFile(ctx, u.Bucket(), u.Path(), params)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -565,15 +535,13 @@ func (f *FilesService) Delete(ctx context.Context, fileURL string, p *DeletePara
 	if err != nil {
 		return err
 	}
-	req, err := f.c.newRequest(ctx, http.MethodDelete, u.apiPath("files/"), nil)
-	if err != nil {
-		return err
-	}
+	params := &dialapi.DeleteFileParams{}
 	if p.IfMatch != "" {
-		req.Header.Set("If-Match", p.IfMatch)
+		params.IfMatch = &p.IfMatch
 	}
-	resp, err := f.c.core.Transport.Do(req)
-	return f.c.core.DecodeJSON(resp, err, nil)
+	return f.c.core.Call(ctx, nil, func(ctx context.Context) (*http.Response, error) {
+		return f.c.raw.DeleteFile(ctx, u.Bucket(), u.Path(), params)
+	}, nil)
 }
 
 // MetadataParams are the optional parameters of Metadata.
@@ -601,34 +569,30 @@ func (f *FilesService) Metadata(ctx context.Context, fileURL string, p *Metadata
 }
 
 func (f *FilesService) metadata(ctx context.Context, u FileURL, p *MetadataParams) (*Metadata, error) {
-	q := url.Values{}
+	var limit *int32
 	if p.Limit > 0 {
-		q.Set("limit", strconv.Itoa(p.Limit))
+		l := int32(p.Limit)
+		limit = &l
 	}
+	var token *string
 	if p.Token != "" {
-		q.Set("token", p.Token)
+		token = &p.Token
 	}
+	var recursive, permissions *bool
 	if p.Recursive {
-		q.Set("recursive", "true")
+		recursive = &p.Recursive
 	}
 	if p.Permissions {
-		q.Set("permissions", "true")
+		permissions = &p.Permissions
 	}
-	path := u.apiPath("metadata/files/")
-	if len(q) > 0 {
-		path += "?" + q.Encode()
-	}
-	req, err := f.c.newRequest(ctx, http.MethodGet, path, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept", "application/json")
-	var m Metadata
-	resp, err := f.c.core.Transport.Do(req)
-	if err := f.c.core.DecodeJSON(resp, err, &m); err != nil {
-		return nil, err
-	}
-	return &m, nil
+	return core.Execute[Metadata](ctx, f.c.core, nil, func(ctx context.Context) (*http.Response, error) {
+		if u.Path() == "" {
+			return f.c.raw.GetBucketRootMetadata(ctx, u.Bucket(), &dialapi.GetBucketRootMetadataParams{
+				Limit: limit, Token: token, Recursive: recursive, Permissions: permissions}, acceptJSON)
+		}
+		return f.c.raw.GetFileMetadata(ctx, u.Bucket(), u.Path(), &dialapi.GetFileMetadataParams{
+			Limit: limit, Token: token, Recursive: recursive, Permissions: permissions}, acceptJSON)
+	})
 }
 
 // ListParams are the optional parameters of List.
@@ -693,15 +657,4 @@ func (f *FilesService) List(ctx context.Context, folderURL string, p *ListParams
 			mp.Token = m.NextToken
 		}
 	}
-}
-
-// newRequest builds a request for path (below the call's base URL). path
-// is already escaped.
-func (c *Client) newRequest(ctx context.Context, method, path string, body io.Reader) (*http.Request, error) {
-	base := c.core.CallConfig(ctx).BaseURL
-	req, err := http.NewRequestWithContext(ctx, method, base+path, body)
-	if err != nil {
-		return nil, &apierror.InputError{Service: ServiceName, Field: "request", Reason: err.Error()}
-	}
-	return req, nil
 }

@@ -382,8 +382,8 @@ func TestRawNestedPaths(t *testing.T) {
 	parsed, err := dialapi.ParseGetFileMetadataResponse(resp)
 	require.NoError(t, err)
 	require.Equal(t, 200, parsed.StatusCode(), string(parsed.Body))
-	require.Equal(t, "a b[1].txt", *parsed.JSON200.Name)
-	require.Equal(t, "deep/er", *parsed.JSON200.ParentPath)
+	require.Equal(t, "a b[1].txt", parsed.JSON200.Name)
+	require.Equal(t, "deep/er", parsed.JSON200.ParentPath)
 
 	resp, err = c.Raw().GetFileMetadata(ctx, userBucket, "deep/", nil)
 	require.NoError(t, err)

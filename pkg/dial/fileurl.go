@@ -264,11 +264,6 @@ func (u FileURL) Join(rel string) (FileURL, error) {
 	return FileURL{bucket: u.bucket, segs: all, folder: strings.HasSuffix(rel, "/")}, nil
 }
 
-// apiPath is the request path below the base URL: "/v1/<prefix><bucket>/<path>".
-func (u FileURL) apiPath(prefix string) string {
-	return "/v1/" + prefix + u.bucket + "/" + u.encodedPath()
-}
-
 // URL resolves a storage URL in any accepted form:
 //
 //   - "files/<bucket>/<path>", relative to the API root (as DIAL returns them);

@@ -76,6 +76,6 @@ func FuzzChatStream(f *testing.F) {
 				break
 			}
 		}
-		_, _ = dial.NewChatStreamForTest(body).Accumulate()
+		_, _ = dial.Accumulate(dial.NewChatStreamForTest(body))
 	})
 }

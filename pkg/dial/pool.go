@@ -36,13 +36,15 @@ func NewPool(opts ...option.RequestOption) (*Pool, error) {
 
 // Client returns a client using the pool's shared HTTP client, the pool's
 // options and then opts (typically the client's credentials, e.g.
-// option.WithAPIKey(key)).
+// option.WithAPIKey(key)). A pool client may also be made without a
+// credential and given one on each call (option.WithAPIKey as a call
+// option); a call without any fails with an *apierror.CredentialError.
 func (p *Pool) Client(opts ...option.RequestOption) (*Client, error) {
 	all := make([]option.RequestOption, 0, len(p.opts)+len(opts)+1)
 	all = append(all, p.opts...)
 	all = append(all, opts...)
 	all = append(all, option.WithHTTPClient(p.http))
-	return NewClient(all...)
+	return newClient(true, all)
 }
 
 // HTTPClient returns the shared HTTP client.

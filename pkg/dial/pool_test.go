@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/dial"
 	"github.com/aiclients/sdk-go/pkg/dial/dialtest"
 	"github.com/aiclients/sdk-go/pkg/option"
@@ -56,4 +57,23 @@ func TestPoolSharesConnections(t *testing.T) {
 	}
 	wg.Wait()
 	require.Empty(t, srv.Violations())
+}
+
+// A pool client may be made without a credential and given one per call;
+// a call without any fails before sending.
+func TestPoolClientPerCallCredential(t *testing.T) {
+	t.Setenv(dial.EnvAPIKey, "")
+	srv := dialtest.NewServer(t, dialtest.WithAPIKey("ka", "alice"))
+	pool, err := dial.NewPool(option.WithBaseURL(srv.URL))
+	require.NoError(t, err)
+	defer pool.Close()
+	c, err := pool.Client()
+	require.NoError(t, err)
+	_, err = c.Deployments.List(context.Background())
+	var ce *apierror.CredentialError
+	require.ErrorAs(t, err, &ce)
+	require.Empty(t, srv.Requests())
+	b, err := c.Bucket(context.Background(), option.WithAPIKey("ka"))
+	require.NoError(t, err)
+	require.Equal(t, dialtest.BucketOf("alice"), b.Bucket)
 }

@@ -72,7 +72,7 @@ func TestSecretsNotLogged(t *testing.T) {
 	require.NoError(t, err)
 	s, err := c.Chat.Stream(ctx, "gpt-4", ask("a b c"))
 	require.NoError(t, err)
-	_, err = s.Accumulate()
+	_, err = dial.Accumulate(s)
 	require.NoError(t, err)
 	_, err = c.Files.Download(ctx, srv.URL+"/v1/files/"+dialtest.BucketOf("alice")+"/nope.txt?token="+inURL, nil)
 	check(err)
