@@ -3,7 +3,6 @@ package infsh_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log"
 	"strings"
@@ -33,7 +32,7 @@ func ExampleTaskService_Run() {
 	task, err := client.Tasks.Run(context.Background(), infsh.RunParams{
 		App:   "infsh/text-templating@53bk0yzk",
 		Input: map[string]any{"template": "Hello {1}!", "strings": []string{"Go"}},
-	})
+	}, infsh.WaitOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -49,10 +48,9 @@ func ExampleTaskService_Run_failure() {
 	client, stop := emulated()
 	defer stop()
 
-	_, err := client.Tasks.Run(context.Background(), infsh.RunParams{App: "infsh/fail", Input: map[string]any{"message": "out of cheese"}})
-	var te *infsh.TaskError
-	if errors.As(err, &te) {
-		fmt.Println(te.Status(), te.Task.Error, te.Logs())
+	_, err := client.Tasks.Run(context.Background(), infsh.RunParams{App: "infsh/fail", Input: map[string]any{"message": "out of cheese"}}, infsh.WaitOptions{})
+	if te, ok := infsh.FailedTask(err); ok { // err is an *apierror.RunError
+		fmt.Println(te.Status, te.Error, te.LogLines())
 	}
 	// Output: failed out of cheese [about to fail]
 }
@@ -66,7 +64,7 @@ func ExampleTaskService_Updates() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	for u, err := range client.Tasks.Updates(ctx, task.ID) {
+	for u, err := range client.Tasks.Updates(ctx, task.ID).All() {
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -91,7 +89,7 @@ func ExampleFileFromBytes() {
 	task, err := client.Tasks.Run(context.Background(), infsh.RunParams{
 		App:   "infsh/read-file",
 		Input: map[string]any{"file": infsh.FileFromBytes([]byte("hello"), "hello.txt", "")},
-	})
+	}, infsh.WaitOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -121,12 +119,12 @@ func ExampleSessionService_Start() {
 	session, _, err := client.Sessions.Start(ctx, infsh.RunParams{
 		App: "infsh/session-test@latest", Function: "set_value",
 		Input: map[string]any{"key": "greeting", "value": "hi"},
-	})
+	}, infsh.WaitOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer session.End(ctx)
-	task, err := session.Call(ctx, "get_value", map[string]any{"key": "greeting"})
+	task, err := session.Call(ctx, "get_value", map[string]any{"key": "greeting"}, infsh.WaitOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -152,7 +150,7 @@ func ExampleAgent_Send() {
 		}
 		return fmt.Sprint(in.A + in.B), nil
 	})
-	for ev, err := range agent.Send(context.Background(), `add {"a": 2, "b": 3}`) {
+	for ev, err := range agent.Send(context.Background(), `add {"a": 2, "b": 3}`).All() {
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -175,5 +173,5 @@ func ExampleClientTool() {
 		Build()
 	b, _ := json.Marshal(t)
 	fmt.Println(string(b))
-	// Output: {"name":"weather","display_name":"weather","description":"Current weather","type":"client","require_approval":false,"client":{"input_schema":{"type":"object","properties":{"city":{"type":"string","description":"City name"},"unit":{"type":"string","enum":["c","f"]}},"required":["city"]}}}
+	// Output: {"client":{"input_schema":{"type":"object","properties":{"city":{"type":"string","description":"City name"},"unit":{"type":"string","enum":["c","f"]}},"required":["city"]}},"description":"Current weather","display_name":"weather","name":"weather","require_approval":false,"type":"client"}
 }

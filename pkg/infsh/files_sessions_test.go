@@ -5,7 +5,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,11 +18,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/stretchr/testify/require"
-
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/infsh"
 	"github.com/aiclients/sdk-go/pkg/infsh/infshtest"
+	"github.com/aiclients/sdk-go/pkg/option"
+	"github.com/stretchr/testify/require"
 )
 
 func sha(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s[:]) }
@@ -76,7 +81,7 @@ func TestFileValuesInInput(t *testing.T) {
 		{"reader in a pointer", &nested{Doc: infsh.FileFromReader(strings.NewReader("streamed"), "s.txt", "text/plain")}, []byte("streamed")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			task, err := c.Tasks.Run(context.Background(), infsh.RunParams{App: infshtest.AppReadFile, Input: tc.input})
+			task, err := c.Tasks.Run(context.Background(), infsh.RunParams{App: infshtest.AppReadFile, Input: tc.input}, infsh.WaitOptions{})
 			require.NoError(t, err)
 			var out struct {
 				Size   int
@@ -89,7 +94,7 @@ func TestFileValuesInInput(t *testing.T) {
 	}
 	// A plain string that names a local file is sent as it is.
 	srv.ResetRequests()
-	task, err := c.Tasks.Run(context.Background(), infsh.RunParams{App: infshtest.AppEcho, Input: map[string]any{"p": path, "b64": "abcdefghijklmnop"}})
+	task, err := c.Tasks.Run(context.Background(), infsh.RunParams{App: infshtest.AppEcho, Input: map[string]any{"p": path, "b64": "abcdefghijklmnop"}}, infsh.WaitOptions{})
 	require.NoError(t, err)
 	require.JSONEq(t, `{"p":"`+path+`","b64":"abcdefghijklmnop"}`, string(task.Output))
 	for _, r := range srv.Requests() {
@@ -141,18 +146,18 @@ func TestSessions(t *testing.T) {
 	ctx := context.Background()
 
 	h, first, err := c.Sessions.Start(ctx, infsh.RunParams{App: infshtest.AppSessionTest + "@latest", Function: "set_value",
-		Input: map[string]any{"key": "a", "value": "1"}, SessionTimeout: 30 * time.Second})
+		Input: map[string]any{"key": "a", "value": "1"}, SessionTimeout: 30 * time.Second}, infsh.WaitOptions{})
 	require.NoError(t, err)
 	require.NotEqual(t, "new", first.SessionID)
 	require.Equal(t, first.SessionID, h.ID)
 
-	got, err := h.Call(ctx, "get_value", map[string]any{"key": "a"})
+	got, err := h.Call(ctx, "get_value", map[string]any{"key": "a"}, infsh.WaitOptions{})
 	require.NoError(t, err)
 	require.JSONEq(t, `{"key":"a","value":"1"}`, string(got.Output))
 
 	info, err := h.Info(ctx)
 	require.NoError(t, err)
-	require.Equal(t, "active", info.Status)
+	require.Equal(t, infsh.SessionStatusActive, info.Status)
 	require.Equal(t, 2, info.CallCount)
 	require.Equal(t, 30, info.IdleTimeout)
 
@@ -165,11 +170,11 @@ func TestSessions(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, clock.Now().Add(30*time.Second), ka.ExpiresAt)
 	clock.Add(20 * time.Second) // within the renewed timeout
-	_, err = h.Call(ctx, "increment", map[string]any{"key": "n"})
+	_, err = h.Call(ctx, "increment", map[string]any{"key": "n"}, infsh.WaitOptions{})
 	require.NoError(t, err)
 
 	clock.Add(31 * time.Second)
-	_, err = h.Call(ctx, "get_all", nil)
+	_, err = h.Call(ctx, "get_all", nil, infsh.WaitOptions{})
 	require.ErrorIs(t, err, infsh.ErrSessionExpired)
 	_, err = h.Keepalive(ctx)
 	require.ErrorIs(t, err, infsh.ErrSessionExpired)
@@ -187,7 +192,7 @@ func TestSessions(t *testing.T) {
 func TestSessionEndAndLease(t *testing.T) {
 	c, _ := newClient(t)
 	ctx := context.Background()
-	h, _, err := c.Sessions.Start(ctx, infsh.RunParams{App: infshtest.AppSessionTest, Function: "increment", Input: map[string]any{"key": "n"}})
+	h, _, err := c.Sessions.Start(ctx, infsh.RunParams{App: infshtest.AppSessionTest, Function: "increment", Input: map[string]any{"key": "n"}}, infsh.WaitOptions{})
 	require.NoError(t, err)
 
 	// While a call holds the worker, another call is refused.
@@ -195,14 +200,220 @@ func TestSessionEndAndLease(t *testing.T) {
 	require.NoError(t, err)
 	_, err = c.Tasks.Submit(ctx, infsh.RunParams{App: infshtest.AppSessionTest, Function: "get_all", Session: h.ID})
 	require.ErrorIs(t, err, infsh.ErrWorkerLeased)
-	_, err = c.Tasks.Wait(ctx, slow.ID)
+	_, err = c.Tasks.Wait(ctx, slow.ID, infsh.WaitOptions{})
 	require.NoError(t, err)
 
 	require.NoError(t, h.End(ctx))
-	_, err = h.Call(ctx, "get_all", nil)
+	_, err = h.Call(ctx, "get_all", nil, infsh.WaitOptions{})
 	require.ErrorIs(t, err, infsh.ErrSessionEnded)
 	require.ErrorIs(t, h.End(ctx), infsh.ErrSessionEnded)
 	info, err := h.Info(ctx)
 	require.NoError(t, err)
-	require.Equal(t, "ended", info.Status)
+	require.Equal(t, infsh.SessionStatusEnded, info.Status)
+}
+
+// TestSessionCallKeepsOtherErrors: a call in a session that fails for a
+// reason of its own (an unknown app: 404 APP_NOT_FOUND) is not reported as
+// a missing session.
+func TestSessionCallKeepsOtherErrors(t *testing.T) {
+	c, _ := newClient(t)
+	ctx := context.Background()
+	h, _, err := c.Sessions.Start(ctx, infsh.RunParams{App: infshtest.AppSessionTest, Function: "increment", Input: map[string]any{"key": "n"}}, infsh.WaitOptions{})
+	require.NoError(t, err)
+	_, err = c.Sessions.Handle(h.ID, "nobody/nothing@1").Call(ctx, "run", nil, infsh.WaitOptions{})
+	var ae *apierror.Error
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, "APP_NOT_FOUND", ae.Code)
+	require.NotErrorIs(t, err, infsh.ErrSessionNotFound)
+
+	// A session error on a call is typed and names the session.
+	_, err = c.Sessions.Handle("sess_unknown", infshtest.AppSessionTest).Call(ctx, "run", nil, infsh.WaitOptions{})
+	require.ErrorIs(t, err, infsh.ErrSessionNotFound)
+	var se *infsh.SessionError
+	require.ErrorAs(t, err, &se)
+	require.Equal(t, "sess_unknown", se.SessionID)
+}
+
+// TestSessionStartWithoutSessionID: a server whose new-session task names
+// no session is a response error, not an input error (the run was sent).
+func TestSessionStartWithoutSessionID(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"data":{"id":"t1","status":10,"output":{}}}`)
+	}))
+	defer srv.Close()
+	c, err := infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("k"))
+	require.NoError(t, err)
+	_, _, err = c.Sessions.Start(context.Background(), infsh.RunParams{App: "a/b@1"}, infsh.WaitOptions{})
+	require.ErrorContains(t, err, "session_id")
+	var ie *apierror.InputError
+	require.False(t, errors.As(err, &ie), "not an input error: %v", err)
+}
+
+// TestUploadSecretsStayOut: a failed presigned PUT is an error that names
+// neither the URL's signature nor the API key, and the debug log of the
+// whole upload holds none of them; the PUT carries no credentials, even
+// ones set as extra headers.
+func TestUploadSecretsStayOut(t *testing.T) {
+	const apiKey, sig, tok = "inf_SECRET_API_KEY", "SIGSECRET123", "TOKSECRET456"
+	var putHeader http.Header
+	var srvURL string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Method == http.MethodPost && r.URL.Path == "/files":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"data":[{"id":"f1","uri":"inf://files/f1","upload_url":%q}]}`,
+				srvURL+"/bucket/f1?X-Amz-Signature="+sig+"&token="+tok)
+		case r.Method == http.MethodPut:
+			putHeader = r.Header.Clone()
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `{"message":"signature does not match"}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	srvURL = srv.URL
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	c, err := infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey(apiKey), option.WithLogger(logger),
+		option.WithHeader("X-Api-Key", apiKey), option.WithMaxRetries(0))
+	require.NoError(t, err)
+	_, err = c.Files.Upload(context.Background(), strings.NewReader("data"), infsh.UploadOptions{Filename: "a.txt"})
+	var ae *apierror.Error
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, http.StatusForbidden, ae.StatusCode)
+	require.NotNil(t, putHeader)
+	require.Empty(t, putHeader.Get("Authorization"))
+	require.Empty(t, putHeader.Get("X-Api-Key"))
+	require.NotEmpty(t, logs.String())
+	for _, secret := range []string{apiKey, sig, tok} {
+		require.NotContains(t, err.Error(), secret)
+		require.NotContains(t, ae.URL, secret)
+		require.NotContains(t, logs.String(), secret)
+	}
+}
+
+// slowEndless is a reader that never ends, one KiB per millisecond.
+type slowEndless struct{}
+
+func (slowEndless) Read(p []byte) (int, error) {
+	time.Sleep(time.Millisecond)
+	n := min(len(p), 1024)
+	for i := range p[:n] {
+		p[i] = 'x'
+	}
+	return n, nil
+}
+
+// TestUploadOfEndlessReaderStopsWithContext: spooling a reader of unknown
+// size ends when the context does.
+func TestUploadOfEndlessReaderStopsWithContext(t *testing.T) {
+	c, srv := newClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Files.Upload(ctx, io.MultiReader(slowEndless{}), infsh.UploadOptions{Filename: "big.bin"})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the upload ignores its context while spooling")
+	}
+	require.Empty(t, srv.Requests())
+}
+
+// TestSharedFileUploadedOnce: one File value in two concurrent runs is
+// uploaded once, without a data race.
+func TestSharedFileUploadedOnce(t *testing.T) {
+	c, srv := newClient(t)
+	f := infsh.FileFromBytes([]byte("shared"), "s.txt", "")
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = c.Tasks.Submit(context.Background(), infsh.RunParams{App: infshtest.AppEcho, Input: map[string]any{"f": f}})
+		}()
+	}
+	wg.Wait()
+	require.NoError(t, errors.Join(errs...))
+	require.Equal(t, 1, countRequests(srv, "/files"))
+	require.NotEmpty(t, f.URI())
+}
+
+// genReader produces n bytes without holding them, counting what was read.
+type genReader struct {
+	mu      sync.Mutex
+	n, read int
+}
+
+var pattern = bytes.Repeat([]byte("0123456789abcdef"), 4096)
+
+func (g *genReader) Len() int { g.mu.Lock(); defer g.mu.Unlock(); return g.n - g.read }
+
+func (g *genReader) Read(p []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.read >= g.n {
+		return 0, io.EOF
+	}
+	k := copy(p[:min(len(p), g.n-g.read)], pattern)
+	g.read += k
+	return k, nil
+}
+
+func (g *genReader) consumed() int { g.mu.Lock(); defer g.mu.Unlock(); return g.read }
+
+// TestUploadIsStreamed: the presigned PUT sends the bytes while it reads
+// them: when the storage sees the first bytes, most of a 64 MiB body has
+// not been read yet.
+func TestUploadIsStreamed(t *testing.T) {
+	const size = 64 << 20
+	src := &genReader{n: size}
+	var readAtFirstBytes, got int
+	var srvURL string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodPost:
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"data":[{"id":"f1","uri":"inf://files/f1","upload_url":%q}]}`, srvURL+"/put/f1")
+		case http.MethodPut:
+			buf := make([]byte, 1024)
+			n, _ := io.ReadFull(r.Body, buf)
+			readAtFirstBytes = src.consumed()
+			m, _ := io.Copy(io.Discard, r.Body)
+			got = n + int(m)
+		}
+	}))
+	defer srv.Close()
+	srvURL = srv.URL
+	c, err := infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("k"))
+	require.NoError(t, err)
+	_, err = c.Files.Upload(context.Background(), src, infsh.UploadOptions{Filename: "big.bin"})
+	require.NoError(t, err)
+	require.Equal(t, size, got)
+	require.Less(t, readAtFirstBytes, size/2, "the body was read whole before it was sent")
+}
+
+// TestHandBuiltSessionHandle: a SessionHandle built by hand (its fields are
+// exported) answers with an input error instead of a panic.
+func TestHandBuiltSessionHandle(t *testing.T) {
+	ctx := context.Background()
+	h := &infsh.SessionHandle{ID: "sess_1", App: "a/b@1"}
+	var ie *apierror.InputError
+	require.NotPanics(t, func() {
+		_, err := h.Call(ctx, "run", nil, infsh.WaitOptions{})
+		require.ErrorAs(t, err, &ie)
+		_, err = h.Info(ctx)
+		require.ErrorAs(t, err, &ie)
+		_, err = h.Keepalive(ctx)
+		require.ErrorAs(t, err, &ie)
+		require.ErrorAs(t, h.End(ctx), &ie)
+	})
 }

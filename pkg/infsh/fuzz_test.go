@@ -24,14 +24,17 @@ func FuzzDecoders(f *testing.F) {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		_, _, _ = unwrap(b)
+		_, _ = unwrapResponse(nil, b)
 		if p, ok := streamLine(b); ok {
 			_ = taskFromFields(p)
 		}
 		_, _ = parseError(b)
 		var st Status
 		_ = st.UnmarshalJSON(b)
-		var fn ToolFunction
+		_, _ = decodeDelta(b)
+		var task Task
+		_ = task.UnmarshalJSON(b)
+		var fn ToolCallFunction
 		_ = fn.UnmarshalJSON(b)
 		_, _ = merge(map[string]json.RawMessage{}, b)
 	})

@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/aiclients/sdk-go/gen/infshapi"
+	"github.com/aiclients/sdk-go/pkg/infsh"
 )
 
 // AgentTemplate is a template agent the emulator knows by ref.
 type AgentTemplate struct {
-	// Config is the agent's definition (tools, prompt, ...).
-	Config infshapi.AgentConfig
+	// Config is the agent's definition (tools, prompt, ...): the same
+	// generated type the client sends as an ad-hoc agent.
+	Config infsh.AgentConfig
 }
 
 // Built-in template agents.
@@ -27,22 +29,23 @@ const (
 
 func builtinAgents() map[string]AgentTemplate {
 	num := func(d string) map[string]any { return map[string]any{"type": "number", "description": d} }
-	add := infshapi.AgentTool{
-		Name: "add", DisplayName: ptr("add"), Description: ptr("Add two numbers"), Type: "client",
-		Client: &infshapi.ClientToolConfig{InputSchema: &infshapi.JSONSchema{
-			"type": "object", "properties": map[string]any{"a": num("First number"), "b": num("Second number")},
-			"required": []any{"a", "b"},
-		}},
+	schema, _ := json.Marshal(map[string]any{
+		"type": "object", "properties": map[string]any{"a": num("First number"), "b": num("Second number")},
+		"required": []any{"a", "b"},
+	})
+	add := infsh.AgentTool{
+		Name: "add", DisplayName: ptr("add"), Description: ptr("Add two numbers"), Type: infsh.AgentToolTypeClient,
+		Client: &infsh.ClientToolConfig{InputSchema: schema},
 	}
-	del := infshapi.AgentTool{
-		Name: "delete_file", DisplayName: ptr("Delete file"), Description: ptr("Delete a file"), Type: "app",
-		RequireApproval: ptr(true), App: &infshapi.AppToolConfig{Ref: "infsh/echo@latest"},
+	del := infsh.AgentTool{
+		Name: "delete_file", DisplayName: ptr("Delete file"), Description: ptr("Delete a file"), Type: infsh.AgentToolTypeApp,
+		RequireApproval: ptr(true), App: &infsh.AppToolConfig{Ref: "infsh/echo@latest"},
 	}
 	return map[string]AgentTemplate{
-		AgentAssistant: {Config: infshapi.AgentConfig{Name: ptr("Assistant"), SystemPrompt: ptr("You are helpful."),
-			CoreApp: &infshapi.CoreAppConfig{Ref: "infsh/scripted-llm@latest"}}},
-		AgentTools: {Config: infshapi.AgentConfig{Name: ptr("Tool agent"),
-			CoreApp: &infshapi.CoreAppConfig{Ref: "infsh/scripted-llm@latest"}, Tools: []infshapi.AgentTool{add, del}}},
+		AgentAssistant: {Config: infsh.AgentConfig{Name: "Assistant", SystemPrompt: "You are helpful.",
+			CoreApp: infsh.CoreApp{Ref: "infsh/scripted-llm@latest"}}},
+		AgentTools: {Config: infsh.AgentConfig{Name: "Tool agent",
+			CoreApp: infsh.CoreApp{Ref: "infsh/scripted-llm@latest"}, Tools: []infsh.AgentTool{add, del}}},
 	}
 }
 
@@ -59,7 +62,7 @@ type ModelMessage struct {
 
 // ModelTurn is what a Model decides on.
 type ModelTurn struct {
-	Agent    infshapi.AgentConfig
+	Agent    infsh.AgentConfig
 	Messages []ModelMessage
 }
 
@@ -140,7 +143,7 @@ func (v *invocation) dto() map[string]any {
 type message struct {
 	id, chatID, runID, role, status, text string
 	order                                 int
-	attachments                           []infshapi.FileRef
+	attachments                           []infsh.FileRef
 	invocations                           []*invocation
 	deltas                                []chatEvent // token deltas of its text, replayed to late streams
 	created                               time.Time
@@ -153,10 +156,10 @@ func (m *message) dto() map[string]any {
 	}
 	for _, a := range m.attachments {
 		kind := "file"
-		if a.ContentType != nil && strings.HasPrefix(*a.ContentType, "image/") {
+		if strings.HasPrefix(a.ContentType, "image/") {
 			kind = "image"
 		}
-		content = append(content, map[string]any{"type": kind, kind: a.Uri})
+		content = append(content, map[string]any{"type": kind, kind: a.URI})
 	}
 	invs := make([]map[string]any, 0, len(m.invocations))
 	for _, v := range m.invocations {
@@ -176,7 +179,7 @@ type chatEvent struct {
 
 type chat struct {
 	id, name, agentRef string
-	config             infshapi.AgentConfig
+	config             infsh.AgentConfig
 	status             string // idle, busy, awaiting_input
 	runID, runState    string
 	messages           []*message
@@ -247,17 +250,17 @@ type toolRef struct {
 
 // RunAgent implements POST /agents/run.
 func (s *handlers) RunAgent(w http.ResponseWriter, r *http.Request) {
-	var req infshapi.AgentRunRequest
+	var req infsh.AgentRunRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
 	s.mu.Lock()
 	var c *chat
-	if req.ChatId != nil && *req.ChatId != "" {
-		c = s.chats[*req.ChatId]
+	if req.ChatID != nil && *req.ChatID != "" {
+		c = s.chats[*req.ChatID]
 		if c == nil {
 			s.mu.Unlock()
-			s.problem(w, r, http.StatusNotFound, "CHAT_NOT_FOUND", fmt.Sprintf("chat %s not found", *req.ChatId))
+			s.problem(w, r, http.StatusNotFound, "CHAT_NOT_FOUND", fmt.Sprintf("chat %s not found", *req.ChatID))
 			return
 		}
 		if c.active() || c.runState == "input_required" {
@@ -283,9 +286,7 @@ func (s *handlers) RunAgent(w http.ResponseWriter, r *http.Request) {
 			s.problem(w, r, http.StatusBadRequest, "VALIDATION", "agent or agent_config is required")
 			return
 		}
-		if c.config.Name != nil {
-			c.name = *c.config.Name
-		}
+		c.name = c.config.Name
 		if req.AgentName != nil && *req.AgentName != "" {
 			c.name = *req.AgentName
 		}
@@ -370,7 +371,7 @@ func (s *Server) advance(c *chat, asst *message) {
 		s.finishTurn(c, asst, step)
 		return
 	}
-	var def *infshapi.AgentTool
+	var def *infsh.AgentTool
 	for i := range c.config.Tools {
 		if c.config.Tools[i].Name == step.ToolCall.Name {
 			def = &c.config.Tools[i]
