@@ -4,8 +4,9 @@ import (
 	"encoding/json"
 	"testing"
 
-	"github.com/aiclients/sdk-go/pkg/infsh"
 	"github.com/stretchr/testify/require"
+
+	"github.com/aiclients/sdk-go/pkg/infsh"
 )
 
 // TestErrorTextAndJSONForms: the 412 error lists every requirement; a

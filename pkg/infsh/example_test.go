@@ -3,10 +3,13 @@ package infsh_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log"
 	"strings"
+	"time"
 
+	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/infsh"
 	"github.com/aiclients/sdk-go/pkg/infsh/infshtest"
 	"github.com/aiclients/sdk-go/pkg/option"
@@ -53,6 +56,56 @@ func ExampleTaskService_Run_failure() {
 		fmt.Println(te.Status, te.Error, te.LogLines())
 	}
 	// Output: failed out of cheese [about to fail]
+}
+
+// A wait that gives up is an *apierror.TimeoutError naming the task (which
+// may still run); Progress sees every update of the task on the way.
+func ExampleTaskService_Wait() {
+	client, stop := emulated()
+	defer stop()
+	ctx := context.Background()
+
+	task, err := client.Tasks.Submit(ctx, infsh.RunParams{App: "infsh/slow", Input: map[string]any{"steps": 50, "delay_ms": 100}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	seen := 0
+	_, err = client.Tasks.Wait(ctx, task.ID, infsh.WaitOptions{
+		Timeout:  200 * time.Millisecond,
+		Progress: func(n int, t *infsh.Task) { seen = n },
+	})
+	var te *apierror.TimeoutError
+	fmt.Println(errors.As(err, &te), te.ID == task.ID, errors.Is(err, context.DeadlineExceeded), seen > 0)
+	// Output: true true true true
+}
+
+// WithFollowPolicy tunes how tasks and chats are followed, for a client or
+// (as here) for one call.
+func ExampleWithFollowPolicy() {
+	client, stop := emulated()
+	defer stop()
+
+	task, err := client.Tasks.Run(context.Background(), infsh.RunParams{App: "infsh/echo", Input: map[string]any{"x": 1}},
+		infsh.WaitOptions{}, infsh.WithFollowPolicy(infsh.FollowPolicy{IdleTimeout: 20 * time.Second, MaxReconnects: 2}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(task.Status)
+	// Output: completed
+}
+
+// Do reaches an endpoint this package does not wrap, through the same call
+// path (credentials, retries, envelopes, typed errors).
+func ExampleClient_Do() {
+	client, stop := emulated()
+	defer stop()
+
+	var sessions []infsh.Session
+	if err := client.Do(context.Background(), "GET", "/sessions", nil, &sessions); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(sessions))
+	// Output: 0
 }
 
 func ExampleTaskService_Updates() {

@@ -1,11 +1,5 @@
 package infsh
 
-// Status (generated from the spec's TaskStatus) is a task's status. The API
-// sends it as a number (the current numbering, where 10 is completed); a
-// name such as "completed" is accepted too. Unknown values decode as
-// StatusUnknown without error. StatusCompleted, StatusFailed,
-// StatusCancelled and StatusRejected are terminal.
-
 import (
 	"encoding/json"
 	"fmt"
@@ -13,6 +7,12 @@ import (
 	"strings"
 )
 
+// Status is generated from the spec's TaskStatus (models.gen.go); its
+// helpers live here. The API sends it as a number (the current numbering,
+// where 10 is completed); UnmarshalJSON accepts a name such as
+// "completed" too, and unknown values decode as StatusUnknown.
+
+// statusNames are the lower-case names of the statuses, by number.
 var statusNames = [...]string{
 	"unknown", "received", "queued", "dispatched", "preparing", "serving", "setting_up",
 	"running", "cancelling", "uploading", "completed", "failed", "cancelled", "rejected",

@@ -12,12 +12,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/require"
+
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/infsh"
 	"github.com/aiclients/sdk-go/pkg/infsh/infshtest"
 	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 	"github.com/aiclients/sdk-go/pkg/option"
-	"github.com/stretchr/testify/require"
 )
 
 // fastFollow follows tasks and chats with short pauses, for tests.
@@ -559,4 +560,108 @@ func TestCyclicInputFailsFast(t *testing.T) {
 		}
 	}
 	require.Empty(t, srv.Requests())
+}
+
+// TestWaitTimeoutIsTimeoutError: a wait that gives up is the shared
+// *apierror.TimeoutError with the task's id and the last state seen; the
+// task goes on on the server.
+func TestWaitTimeoutIsTimeoutError(t *testing.T) {
+	c, _ := newClient(t)
+	ctx := context.Background()
+	task, err := c.Tasks.Submit(ctx, infsh.RunParams{App: "infsh/slow", Input: map[string]any{"steps": 100, "delay_ms": 20}})
+	require.NoError(t, err)
+	_, err = c.Tasks.Wait(ctx, task.ID, infsh.WaitOptions{Timeout: 100 * time.Millisecond})
+	var te *apierror.TimeoutError
+	require.ErrorAs(t, err, &te)
+	require.Equal(t, "task", te.Kind)
+	require.Equal(t, task.ID, te.ID)
+	require.GreaterOrEqual(t, te.Elapsed, 100*time.Millisecond)
+	last, ok := te.Last.(*infsh.Task)
+	require.True(t, ok, "Last is the last *Task seen")
+	require.Equal(t, task.ID, last.ID)
+	require.False(t, last.Status.IsTerminal())
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	require.Equal(t, 1, strings.Count(err.Error(), task.ID), "the message names the task once: %s", err)
+	_, err = c.Tasks.Cancel(ctx, task.ID)
+	require.NoError(t, err)
+}
+
+// TestWaitProgress: Progress sees every update in order, numbered from 1,
+// the terminal one last; Run reports the same.
+func TestWaitProgress(t *testing.T) {
+	c, _ := newClient(t)
+	var nums []int
+	var statuses []infsh.Status
+	task, err := c.Tasks.Run(context.Background(), infsh.RunParams{App: "infsh/slow", Input: map[string]any{"steps": 2, "delay_ms": 5}},
+		infsh.WaitOptions{Progress: func(n int, t *infsh.Task) { nums = append(nums, n); statuses = append(statuses, t.Status) }})
+	require.NoError(t, err)
+	require.NotEmpty(t, nums)
+	for i, n := range nums {
+		require.Equal(t, i+1, n)
+	}
+	require.Equal(t, task.Status, statuses[len(statuses)-1])
+	require.Equal(t, infsh.StatusCompleted, task.Status)
+}
+
+// TestWaitIntervalDrivesPolling: with the stream given up at once, the
+// polling fallback checks every WaitOptions.Interval (not the policy's).
+func TestWaitIntervalDrivesPolling(t *testing.T) {
+	pol := fastFollow
+	pol.MaxReconnects = -1         // poll at once
+	pol.PollInterval = time.Minute // would time the test out if it were used
+	c, srv := newClientWith(t, pol)
+	srv.DropStreams(0, 100)
+	task, err := c.Tasks.Run(context.Background(), infsh.RunParams{App: "infsh/slow", Input: map[string]any{"steps": 2, "delay_ms": 20}},
+		infsh.WaitOptions{Interval: 5 * time.Millisecond, Timeout: 10 * time.Second})
+	require.NoError(t, err)
+	require.Equal(t, infsh.StatusCompleted, task.Status)
+	require.Greater(t, countRequests(srv, "/status"), 1)
+}
+
+// TestUpdatesIsAStream: Updates has the Stream surface (Next, Current,
+// Err, Close); closing it mid-way stops following.
+func TestUpdatesIsAStream(t *testing.T) {
+	c, srv := newClient(t)
+	ctx := context.Background()
+	task, err := c.Tasks.Submit(ctx, infsh.RunParams{App: "infsh/slow", Input: map[string]any{"steps": 100, "delay_ms": 20}})
+	require.NoError(t, err)
+	st := c.Tasks.Updates(ctx, task.ID)
+	require.True(t, st.Next())
+	require.Equal(t, task.ID, st.Current().Task.ID)
+	require.NotEmpty(t, st.Current().Fields, "every member as received")
+	require.NoError(t, st.Close())
+	require.False(t, st.Next())
+	require.NoError(t, st.Err())
+	streams := countRequests(srv, "/stream")
+	time.Sleep(30 * time.Millisecond)
+	require.Equal(t, streams, countRequests(srv, "/stream"), "nothing is followed after Close")
+	_, err = c.Tasks.Cancel(ctx, task.ID)
+	require.NoError(t, err)
+
+	for _, err := range c.Tasks.Updates(ctx, "").All() {
+		var ie *apierror.InputError
+		require.ErrorAs(t, err, &ie)
+	}
+}
+
+// TestEnvelopeErrorInA200: {"success": false} inside an HTTP 200 is an
+// *apierror.Error whose StatusCode is the envelope's status and whose
+// HTTPStatus is the 200 that carried it.
+func TestEnvelopeErrorInA200(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"success":false,"status":403,"error":{"code":"FORBIDDEN","message":"not yours"}}`)
+	}))
+	defer srv.Close()
+	c, err := infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("k"))
+	require.NoError(t, err)
+	require.Equal(t, srv.URL, c.BaseURL())
+	_, err = c.Tasks.Get(context.Background(), "t1")
+	var ae *apierror.Error
+	require.ErrorAs(t, err, &ae)
+	require.Equal(t, 403, ae.StatusCode)
+	require.Equal(t, 200, ae.HTTPStatus)
+	require.Equal(t, "FORBIDDEN", ae.Code)
+	require.Equal(t, "not yours", ae.Message)
+	require.Equal(t, 1, strings.Count(err.Error(), "not yours"), "the message says it once: %s", err)
 }
