@@ -127,17 +127,14 @@ type invocation struct {
 	created                                           time.Time
 }
 
-func (v *invocation) dto() map[string]any {
-	m := map[string]any{
-		"id": v.id, "chat_message_id": v.messageID, "tool_invocation_id": v.callID, "type": v.typ,
-		"display_name": v.display, "status": v.status,
-		"function":   map[string]any{"name": v.name, "arguments": v.args},
-		"created_at": v.created.Format(time.RFC3339Nano), "updated_at": v.created.Format(time.RFC3339Nano),
+// dto is the invocation as the API answers it: the client's generated type.
+func (v *invocation) dto() infsh.ToolInvocation {
+	args, _ := json.Marshal(v.args)
+	return infsh.ToolInvocation{
+		ID: v.id, ChatMessageID: v.messageID, CallID: v.callID, Type: v.typ, DisplayName: v.display,
+		Status: v.status, Function: infsh.ToolCallFunction{Name: v.name, Arguments: args}, Result: v.result,
+		CreatedAt: v.created, UpdatedAt: v.created,
 	}
-	if v.result != nil {
-		m["result"] = *v.result
-	}
-	return m
 }
 
 type message struct {
@@ -161,7 +158,7 @@ func (m *message) dto() map[string]any {
 		}
 		content = append(content, map[string]any{"type": kind, kind: a.URI})
 	}
-	invs := make([]map[string]any, 0, len(m.invocations))
+	invs := make([]infsh.ToolInvocation, 0, len(m.invocations))
 	for _, v := range m.invocations {
 		invs = append(invs, v.dto())
 	}
