@@ -326,7 +326,7 @@ func (a *Agent) send(ctx context.Context, text string, files []*File) error {
 		return err
 	}
 	var out AgentRunResult
-	err = a.c.call(ctx, nil, func(ctx context.Context) (*http.Response, error) {
+	err = a.c.core.Call(ctx, nil, func(ctx context.Context) (*http.Response, error) {
 		return a.c.raw.RunAgentWithBody(ctx, "application/json", bytes.NewReader(body))
 	}, &out)
 	if err != nil {
@@ -697,7 +697,7 @@ func (a *Agent) act(ctx context.Context, invocationID, from string, opts []optio
 			return err
 		}
 	}
-	err := a.c.call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+	err := a.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
 		if data == nil {
 			return do(ctx, nil)
 		}
@@ -749,7 +749,7 @@ func (s *AgentService) GetChat(ctx context.Context, id string, opts ...option.Re
 		return nil, inputErr("chat id", "must not be empty")
 	}
 	var c Chat
-	err := s.c.call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+	err := s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.GetChat(ctx, id)
 	}, &c)
 	if err != nil {

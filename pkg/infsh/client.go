@@ -96,12 +96,6 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any, opts 
 	return c.core.Do(ctx, method, path, in, out, opts...)
 }
 
-// call sends one JSON call through the core and decodes the unwrapped
-// response into out (which may be nil).
-func (c *Client) call(ctx context.Context, opts []option.RequestOption, send core.SendFunc, out any) error {
-	return c.core.Call(ctx, opts, send, out)
-}
-
 // marshal encodes a request body.
 func marshal(v any) ([]byte, error) {
 	b, err := json.Marshal(v)

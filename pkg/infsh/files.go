@@ -87,7 +87,7 @@ func (s *FileService) Upload(ctx context.Context, r io.Reader, o UploadOptions, 
 		return nil, err
 	}
 	var recs []UploadedFile
-	err = s.c.call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+	err = s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.CreateFilesWithBody(ctx, "application/json", bytes.NewReader(body))
 	}, &recs)
 	if err != nil {

@@ -99,7 +99,7 @@ func (s *SessionService) one(ctx context.Context, id string, opts []option.Reque
 		return nil, inputErr("session id", "must not be empty")
 	}
 	var out Session
-	err := s.c.call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+	err := s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
 		return do(ctx, id)
 	}, &out)
 	if err != nil {
@@ -111,7 +111,7 @@ func (s *SessionService) one(ctx context.Context, id string, opts []option.Reque
 // List reads the caller's sessions.
 func (s *SessionService) List(ctx context.Context, opts ...option.RequestOption) ([]Session, error) {
 	var out []Session
-	err := s.c.call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+	err := s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.ListSessions(ctx)
 	}, &out)
 	return out, err
@@ -127,7 +127,7 @@ func (s *SessionService) End(ctx context.Context, id string, opts ...option.Requ
 	if id == "" {
 		return inputErr("session id", "must not be empty")
 	}
-	err := s.c.call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+	err := s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.EndSession(ctx, id)
 	}, nil)
 	return sessionError(id, err)

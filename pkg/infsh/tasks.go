@@ -300,7 +300,7 @@ func (s *TaskService) submit(ctx context.Context, p RunParams, opts []option.Req
 		return nil, nil, err
 	}
 	var m map[string]json.RawMessage
-	err = s.c.call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+	err = s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.RunAppWithBody(ctx, "application/json", bytes.NewReader(body))
 	}, &m)
 	if err != nil {
@@ -433,7 +433,7 @@ func (s *TaskService) fields(ctx context.Context, id string, opts []option.Reque
 		return nil, inputErr("task id", "must not be empty")
 	}
 	var m map[string]json.RawMessage
-	err := s.c.call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+	err := s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.GetTask(ctx, id)
 	}, &m)
 	return m, err
@@ -445,7 +445,7 @@ func (s *TaskService) Status(ctx context.Context, id string, opts ...option.Requ
 		return StatusUnknown, inputErr("task id", "must not be empty")
 	}
 	var m map[string]json.RawMessage
-	err := s.c.call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+	err := s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.GetTaskStatus(ctx, id)
 	}, &m)
 	var st Status
@@ -462,7 +462,7 @@ func (s *TaskService) Cancel(ctx context.Context, id string, opts ...option.Requ
 		return nil, inputErr("task id", "must not be empty")
 	}
 	var t Task
-	err := s.c.call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+	err := s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.CancelTaskWithBody(ctx, id, "application/json", http.NoBody)
 	}, &t)
 	if err != nil {
