@@ -262,11 +262,14 @@ func (e Status) Valid() bool {
 
 // AgentConfig An ad-hoc agent.
 type AgentConfig struct {
-	CoreApp        CoreApp              `json:"core_app,omitempty"`
-	Description    string               `json:"description,omitempty"`
-	ExamplePrompts []string             `json:"example_prompts,omitempty"`
-	InternalTools  *InternalToolsConfig `json:"internal_tools,omitempty"`
-	Name           string               `json:"name,omitempty"`
+	// CoreApp The model app of an ad-hoc agent.
+	CoreApp        CoreApp  `json:"core_app,omitempty"`
+	Description    string   `json:"description,omitempty"`
+	ExamplePrompts []string `json:"example_prompts,omitempty"`
+
+	// InternalTools Switches for an agent's built-in tools; unset ones keep the server's default.
+	InternalTools *InternalToolsConfig `json:"internal_tools,omitempty"`
+	Name          string               `json:"name,omitempty"`
 
 	// OutputSchema A JSON Schema fragment.
 	OutputSchema JSONSchema  `json:"output_schema,omitempty"`
@@ -283,7 +286,7 @@ type AgentRun struct {
 	State string `json:"state,omitempty"`
 }
 
-// AgentRunRequest defines model for AgentRunRequest.
+// AgentRunRequest The body of `POST /agents/run`: a message to a template or ad-hoc agent.
 type AgentRunRequest struct {
 	// Agent Template agent ref `namespace/name@version`.
 	Agent *string `json:"agent,omitempty"`
@@ -293,12 +296,15 @@ type AgentRunRequest struct {
 	AgentName   *string           `json:"agent_name,omitempty"`
 	ChatID      *string           `json:"chat_id,omitempty"`
 	Context     map[string]string `json:"context,omitempty"`
-	Input       MessageInput      `json:"input"`
-	Stream      *bool             `json:"stream,omitempty"`
+
+	// Input The message of `POST /agents/run`: its text and attachments.
+	Input  MessageInput `json:"input"`
+	Stream *bool        `json:"stream,omitempty"`
 }
 
 // AgentRunResponse defines model for AgentRunResponse.
 type AgentRunResponse struct {
+	// Data What `POST /agents/run` answers: the user message and the assistant message it started.
 	Data     AgentRunResult    `json:"data"`
 	Messages []ResponseMessage `json:"messages,omitempty"`
 
@@ -309,10 +315,13 @@ type AgentRunResponse struct {
 	Success *bool `json:"success,omitempty"`
 }
 
-// AgentRunResult defines model for AgentRunResult.
+// AgentRunResult What `POST /agents/run` answers: the user message and the assistant message it started.
 type AgentRunResult struct {
+	// AssistantMessage A message of an agent chat, as `POST /agents/run` and chat streams carry it.
 	AssistantMessage *ChatMessage `json:"assistant_message,omitempty"`
-	UserMessage      *ChatMessage `json:"user_message,omitempty"`
+
+	// UserMessage A message of an agent chat, as `POST /agents/run` and chat streams carry it.
+	UserMessage *ChatMessage `json:"user_message,omitempty"`
 }
 
 // AgentRunStreamLine One line of a streamed `POST /agents/run` reply.
@@ -322,28 +331,39 @@ type AgentRunStreamLine struct {
 
 // AgentTool A tool definition, as the SDK tool builders produce it.
 type AgentTool struct {
-	Agent           *AgentToolConfig  `json:"agent,omitempty"`
-	App             *AppToolConfig    `json:"app,omitempty"`
-	Client          *ClientToolConfig `json:"client,omitempty"`
-	Description     *string           `json:"description,omitempty"`
-	DisplayName     *string           `json:"display_name,omitempty"`
-	Hook            *HookToolConfig   `json:"hook,omitempty"`
-	HTTP            *HTTPToolConfig   `json:"http,omitempty"`
-	Mcp             *MCPToolConfig    `json:"mcp,omitempty"`
-	Name            string            `json:"name"`
-	RequireApproval *bool             `json:"require_approval,omitempty"`
-	Type            AgentToolType     `json:"type"`
+	// Agent The configuration of an agent tool: the sub-agent it delegates to.
+	Agent *AgentToolConfig `json:"agent,omitempty"`
+
+	// App The configuration of an app tool: the agent runs an inference.sh app.
+	App *AppToolConfig `json:"app,omitempty"`
+
+	// Client The configuration of a client tool: the caller answers its calls.
+	Client      *ClientToolConfig `json:"client,omitempty"`
+	Description *string           `json:"description,omitempty"`
+	DisplayName *string           `json:"display_name,omitempty"`
+
+	// Hook The configuration of a webhook tool (type `hook`).
+	Hook *HookToolConfig `json:"hook,omitempty"`
+
+	// HTTP The configuration of an HTTP tool.
+	HTTP *HTTPToolConfig `json:"http,omitempty"`
+
+	// Mcp The configuration of an MCP tool.
+	Mcp             *MCPToolConfig `json:"mcp,omitempty"`
+	Name            string         `json:"name"`
+	RequireApproval *bool          `json:"require_approval,omitempty"`
+	Type            AgentToolType  `json:"type"`
 }
 
 // AgentToolType defines model for AgentTool.Type.
 type AgentToolType string
 
-// AgentToolConfig defines model for AgentToolConfig.
+// AgentToolConfig The configuration of an agent tool: the sub-agent it delegates to.
 type AgentToolConfig struct {
 	Ref string `json:"ref"`
 }
 
-// AppToolConfig defines model for AppToolConfig.
+// AppToolConfig The configuration of an app tool: the agent runs an inference.sh app.
 type AppToolConfig struct {
 	Function       string                 `json:"function,omitempty"`
 	Input          map[string]interface{} `json:"input,omitempty"`
@@ -352,7 +372,7 @@ type AppToolConfig struct {
 	Setup          map[string]interface{} `json:"setup,omitempty"`
 }
 
-// CancelTaskRequest defines model for CancelTaskRequest.
+// CancelTaskRequest The body of `POST /tasks/{id}/cancel`.
 type CancelTaskRequest struct {
 	Force *bool `json:"force,omitempty"`
 
@@ -360,7 +380,7 @@ type CancelTaskRequest struct {
 	Timeout *int `json:"timeout,omitempty"`
 }
 
-// Chat defines model for Chat.
+// Chat An agent chat (`GET /chats/{id}`).
 type Chat struct {
 	// ActiveRun The chat's current agent run; absent or null when none.
 	ActiveRun    *AgentRun              `json:"active_run,omitempty"`
@@ -381,7 +401,7 @@ type Chat struct {
 	UpdatedAt time.Time `json:"updated_at,omitempty"`
 }
 
-// ChatMessage defines model for ChatMessage.
+// ChatMessage A message of an agent chat, as `POST /agents/run` and chat streams carry it.
 type ChatMessage struct {
 	AgentRunID string           `json:"agent_run_id,omitempty"`
 	ChatID     string           `json:"chat_id,omitempty"`
@@ -403,7 +423,7 @@ type ChatMessage struct {
 	UpdatedAt       time.Time        `json:"updated_at,omitempty"`
 }
 
-// MessageContent defines model for ChatMessageContent.
+// MessageContent One part of a chat message.
 type MessageContent struct {
 	Error     string          `json:"error,omitempty"`
 	File      string          `json:"file,omitempty"`
@@ -417,6 +437,7 @@ type MessageContent struct {
 
 // ChatMessagesEvent defines model for ChatMessagesEvent.
 type ChatMessagesEvent struct {
+	// Data A message of an agent chat, as `POST /agents/run` and chat streams carry it.
 	Data   ChatMessage            `json:"data"`
 	Event  ChatMessagesEventEvent `json:"event"`
 	Fields []string               `json:"fields,omitempty"`
@@ -427,6 +448,7 @@ type ChatMessagesEventEvent string
 
 // ChatResponse defines model for ChatResponse.
 type ChatResponse struct {
+	// Data An agent chat (`GET /chats/{id}`).
 	Data     Chat              `json:"data"`
 	Messages []ResponseMessage `json:"messages,omitempty"`
 
@@ -444,6 +466,7 @@ type ChatStreamLine struct {
 
 // ChatsEvent defines model for ChatsEvent.
 type ChatsEvent struct {
+	// Data An agent chat (`GET /chats/{id}`).
 	Data   Chat            `json:"data"`
 	Event  ChatsEventEvent `json:"event"`
 	Fields []string        `json:"fields,omitempty"`
@@ -452,13 +475,13 @@ type ChatsEvent struct {
 // ChatsEventEvent defines model for ChatsEvent.Event.
 type ChatsEventEvent string
 
-// ClientToolConfig defines model for ClientToolConfig.
+// ClientToolConfig The configuration of a client tool: the caller answers its calls.
 type ClientToolConfig struct {
 	// InputSchema A JSON Schema fragment.
 	InputSchema JSONSchema `json:"input_schema,omitempty"`
 }
 
-// CoreApp defines model for CoreAppConfig.
+// CoreApp The model app of an ad-hoc agent.
 type CoreApp struct {
 	ID string `json:"id,omitempty"`
 
@@ -480,7 +503,7 @@ type EnvelopeMeta struct {
 	Success *bool `json:"success,omitempty"`
 }
 
-// UploadedFile defines model for File.
+// UploadedFile A file record as `POST /files` answers it, with the presigned `upload_url` for the content.
 type UploadedFile struct {
 	Category    string    `json:"category,omitempty"`
 	ContentType string    `json:"content_type,omitempty"`
@@ -496,7 +519,7 @@ type UploadedFile struct {
 	URI         string    `json:"uri"`
 }
 
-// FileCreateRequest defines model for FileCreateRequest.
+// FileCreateRequest The body of `POST /files`.
 type FileCreateRequest struct {
 	Category *FileCreateRequestCategory `json:"category,omitempty"`
 	Files    []PartialFile              `json:"files"`
@@ -517,7 +540,7 @@ type FileListResponse struct {
 	Success *bool `json:"success,omitempty"`
 }
 
-// FileRef defines model for FileRef.
+// FileRef A file attached to a message or a tool result, named by its URI.
 type FileRef struct {
 	ContentType string `json:"content_type,omitempty"`
 	Filename    string `json:"filename,omitempty"`
@@ -526,7 +549,7 @@ type FileRef struct {
 	URI         string `json:"uri"`
 }
 
-// HTTPToolConfig defines model for HTTPToolConfig.
+// HTTPToolConfig The configuration of an HTTP tool.
 type HTTPToolConfig struct {
 	Auth    map[string]interface{} `json:"auth,omitempty"`
 	Headers map[string]string      `json:"headers,omitempty"`
@@ -537,7 +560,7 @@ type HTTPToolConfig struct {
 	URL         string     `json:"url"`
 }
 
-// Heartbeat defines model for Heartbeat.
+// Heartbeat A keep-alive line of a stream (about every 10 seconds).
 type Heartbeat struct {
 	Type HeartbeatType `json:"type"`
 }
@@ -545,7 +568,7 @@ type Heartbeat struct {
 // HeartbeatType defines model for Heartbeat.Type.
 type HeartbeatType string
 
-// HookToolConfig defines model for HookToolConfig.
+// HookToolConfig The configuration of a webhook tool (type `hook`).
 type HookToolConfig struct {
 	// InputSchema A JSON Schema fragment.
 	InputSchema JSONSchema `json:"input_schema,omitempty"`
@@ -553,10 +576,10 @@ type HookToolConfig struct {
 	URL         string     `json:"url"`
 }
 
-// Infra defines model for Infra.
+// Infra Where a task runs.
 type Infra string
 
-// InternalToolsConfig defines model for InternalToolsConfig.
+// InternalToolsConfig Switches for an agent's built-in tools; unset ones keep the server's default.
 type InternalToolsConfig struct {
 	Agent       *bool `json:"agent,omitempty"`
 	Artifact    *bool `json:"artifact,omitempty"`
@@ -571,7 +594,7 @@ type InternalToolsConfig struct {
 	Widget      *bool `json:"widget,omitempty"`
 }
 
-// Interrupt defines model for Interrupt.
+// Interrupt Something a chat waits on, such as a tool approval.
 type Interrupt struct {
 	ChatID string                 `json:"chat_id,omitempty"`
 	ID     string                 `json:"id,omitempty"`
@@ -597,14 +620,14 @@ type LegacyError struct {
 	Suggestions []string `json:"suggestions,omitempty"`
 }
 
-// MCPToolConfig defines model for MCPToolConfig.
+// MCPToolConfig The configuration of an MCP tool.
 type MCPToolConfig struct {
 	IntegrationID *string `json:"integration_id,omitempty"`
 	Server        *string `json:"server,omitempty"`
 	ToolName      *string `json:"tool_name,omitempty"`
 }
 
-// MessageInput defines model for MessageInput.
+// MessageInput The message of `POST /agents/run`: its text and attachments.
 type MessageInput struct {
 	Attachments  []FileRef                `json:"attachments,omitempty"`
 	Context      []map[string]interface{} `json:"context,omitempty"`
@@ -623,7 +646,7 @@ type OtherChatEvent struct {
 // OtherChatEventEvent defines model for OtherChatEvent.Event.
 type OtherChatEventEvent string
 
-// PartialFile defines model for PartialFile.
+// PartialFile One file to create in `POST /files` (the record before its upload).
 type PartialFile struct {
 	ContentType *string `json:"content_type,omitempty"`
 	Filename    *string `json:"filename,omitempty"`
@@ -650,13 +673,14 @@ type Problem struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// RejectToolRequest defines model for RejectToolRequest.
+// RejectToolRequest The body of `POST /tools/{id}/reject`.
 type RejectToolRequest struct {
 	Reason *string `json:"reason,omitempty"`
 }
 
-// Requirement defines model for Requirement.
+// Requirement One unmet requirement of a 412 answer: a secret, integration or scope the caller lacks.
 type Requirement struct {
+	// Action How to satisfy a requirement.
 	Action  *RequirementAction `json:"action,omitempty"`
 	Key     string             `json:"key"`
 	Message string             `json:"message"`
@@ -665,7 +689,7 @@ type Requirement struct {
 	Type string `json:"type"`
 }
 
-// RequirementAction defines model for RequirementAction.
+// RequirementAction How to satisfy a requirement.
 type RequirementAction struct {
 	Provider string   `json:"provider,omitempty"`
 	Scopes   []string `json:"scopes,omitempty"`
@@ -674,13 +698,13 @@ type RequirementAction struct {
 	Type string `json:"type"`
 }
 
-// RequirementsBody defines model for RequirementsError.
+// RequirementsBody The 412 "requirements not met" body (never wrapped in an envelope).
 type RequirementsBody struct {
 	Errors    []Requirement `json:"errors"`
 	Satisfied *bool         `json:"satisfied,omitempty"`
 }
 
-// ResourceStatus defines model for ResourceStatus.
+// ResourceStatus What `GET /tasks/{id}/status` answers: only the status.
 type ResourceStatus struct {
 	ID string `json:"id"`
 
@@ -694,6 +718,7 @@ type ResourceStatus struct {
 
 // ResourceStatusResponse defines model for ResourceStatusResponse.
 type ResourceStatusResponse struct {
+	// Data What `GET /tasks/{id}/status` answers: only the status.
 	Data     ResourceStatus    `json:"data"`
 	Messages []ResponseMessage `json:"messages,omitempty"`
 
@@ -712,7 +737,7 @@ type ResponseMessage struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// RunRequest defines model for RunRequest.
+// RunRequest The body of `POST /apps/run`.
 type RunRequest struct {
 	// App `namespace/name@version`, optionally `:function`.
 	App string `json:"app"`
@@ -721,7 +746,9 @@ type RunRequest struct {
 
 	// Function Function of a multi-function app.
 	Function *string `json:"function,omitempty"`
-	Infra    *Infra  `json:"infra,omitempty"`
+
+	// Infra Where a task runs.
+	Infra *Infra `json:"infra,omitempty"`
 
 	// Input App input (usually an object). File inputs are URIs from `POST /files`.
 	Input    interface{}            `json:"input,omitempty"`
@@ -748,7 +775,7 @@ type RunRequest struct {
 	Workers []string `json:"workers,omitempty"`
 }
 
-// Session defines model for Session.
+// Session An app session (`GET /sessions/{id}`): a worker kept warm between calls.
 type Session struct {
 	AppID        string     `json:"app_id,omitempty"`
 	AppVersionID string     `json:"app_version_id,omitempty"`
@@ -784,6 +811,7 @@ type SessionListResponse struct {
 
 // SessionResponse defines model for SessionResponse.
 type SessionResponse struct {
+	// Data An app session (`GET /sessions/{id}`): a worker kept warm between calls.
 	Data     Session           `json:"data"`
 	Messages []ResponseMessage `json:"messages,omitempty"`
 
@@ -794,7 +822,7 @@ type SessionResponse struct {
 	Success *bool `json:"success,omitempty"`
 }
 
-// Skill defines model for SkillConfig.
+// Skill A skill available to an agent.
 type Skill struct {
 	Content     string `json:"content,omitempty"`
 	Description string `json:"description,omitempty"`
@@ -805,7 +833,7 @@ type Skill struct {
 	VersionID   string `json:"version_id,omitempty"`
 }
 
-// Task defines model for Task.
+// Task A task, the run of an app, as `GET /tasks/{id}` answers it and task stream lines carry it (whole or in part). Every member but `id` may be absent.
 type Task struct {
 	AppID          string          `json:"app_id,omitempty"`
 	AppVariant     string          `json:"app_variant,omitempty"`
@@ -845,7 +873,7 @@ type Task struct {
 	Workers    []string `json:"workers,omitempty"`
 }
 
-// TaskEvent defines model for TaskEvent.
+// TaskEvent A status change of a task (`Task.events`).
 type TaskEvent struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
 	EventTime time.Time `json:"event_time,omitempty"`
@@ -859,7 +887,7 @@ type TaskEvent struct {
 	TaskID string `json:"task_id,omitempty"`
 }
 
-// TaskLog defines model for TaskLog.
+// TaskLog One log entry of a task (`Task.logs`).
 type TaskLog struct {
 	Content   string    `json:"content,omitempty"`
 	CreatedAt time.Time `json:"created_at,omitempty"`
@@ -874,8 +902,9 @@ type TaskLog struct {
 // TaskLogLogType 0 build, 1 run, 2 serve, 3 setup, 4 task.
 type TaskLogLogType int
 
-// TaskPartialUpdate defines model for TaskPartialUpdate.
+// TaskPartialUpdate A task stream line that changes some members of the task.
 type TaskPartialUpdate struct {
+	// Data A task, the run of an app, as `GET /tasks/{id}` answers it and task stream lines carry it (whole or in part). Every member but `id` may be absent.
 	Data  Task    `json:"data"`
 	Event *string `json:"event,omitempty"`
 
@@ -885,6 +914,7 @@ type TaskPartialUpdate struct {
 
 // TaskResponse defines model for TaskResponse.
 type TaskResponse struct {
+	// Data A task, the run of an app, as `GET /tasks/{id}` answers it and task stream lines carry it (whole or in part). Every member but `id` may be absent.
 	Data     Task              `json:"data"`
 	Messages []ResponseMessage `json:"messages,omitempty"`
 
@@ -942,6 +972,7 @@ type TaskStreamLine struct {
 
 // ModelToolCall A tool call in the model's wire format.
 type ModelToolCall struct {
+	// Function The function a tool call invokes, with its arguments.
 	Function ToolCallFunction `json:"function"`
 	ID       string           `json:"id"`
 
@@ -949,22 +980,24 @@ type ModelToolCall struct {
 	Type *string `json:"type,omitempty"`
 }
 
-// ToolCallFunction defines model for ToolCallFunction.
+// ToolCallFunction The function a tool call invokes, with its arguments.
 type ToolCallFunction struct {
 	// Arguments Arguments arrive as an object or, in some model wire formats, as the object JSON-encoded in a string; the SDK keeps them raw (and decodes a string to its object).
 	Arguments json.RawMessage `json:"arguments,omitempty"`
 	Name      string          `json:"name"`
 }
 
-// ToolInvocation defines model for ToolInvocation.
+// ToolInvocation A tool call made by an agent, as chat messages carry it and `POST /tools/{id}` answers it.
 type ToolInvocation struct {
-	ChatMessageID string           `json:"chat_message_id,omitempty"`
-	CreatedAt     time.Time        `json:"created_at,omitempty"`
-	Data          interface{}      `json:"data,omitempty"`
-	DisplayName   string           `json:"display_name,omitempty"`
-	Function      ToolCallFunction `json:"function,omitempty"`
-	ID            string           `json:"id"`
-	Result        *string          `json:"result,omitempty"`
+	ChatMessageID string      `json:"chat_message_id,omitempty"`
+	CreatedAt     time.Time   `json:"created_at,omitempty"`
+	Data          interface{} `json:"data,omitempty"`
+	DisplayName   string      `json:"display_name,omitempty"`
+
+	// Function The function a tool call invokes, with its arguments.
+	Function ToolCallFunction `json:"function,omitempty"`
+	ID       string           `json:"id"`
+	Result   *string          `json:"result,omitempty"`
 
 	// Status pending, in_progress, awaiting_input, awaiting_approval, waiting, completed, failed, cancelled
 	Status string `json:"status,omitempty"`
@@ -979,6 +1012,7 @@ type ToolInvocation struct {
 
 // ToolInvocationResponse defines model for ToolInvocationResponse.
 type ToolInvocationResponse struct {
+	// Data A tool call made by an agent, as chat messages carry it and `POST /tools/{id}` answers it.
 	Data     ToolInvocation    `json:"data"`
 	Messages []ResponseMessage `json:"messages,omitempty"`
 
@@ -989,7 +1023,7 @@ type ToolInvocationResponse struct {
 	Success *bool `json:"success,omitempty"`
 }
 
-// ToolResultRequest defines model for ToolResultRequest.
+// ToolResultRequest The body of `POST /tools/{id}`: a client tool's result.
 type ToolResultRequest struct {
 	Attachments []FileRef `json:"attachments,omitempty"`
 	Result      string    `json:"result"`
@@ -1013,7 +1047,7 @@ type ProblemApplicationJSON = Problem
 // ProblemApplicationProblemPlusJSON RFC 9457 problem details, with the legacy envelope members as extensions.
 type ProblemApplicationProblemPlusJSON = Problem
 
-// RequirementsNotMet defines model for RequirementsNotMet.
+// RequirementsNotMet The 412 "requirements not met" body (never wrapped in an envelope).
 type RequirementsNotMet = RequirementsBody
 
 // Getter for additional properties for Problem. Returns the specified
