@@ -401,8 +401,10 @@ type Chat struct {
 	Name         string                 `json:"name,omitempty"`
 
 	// Output The finish tool's result (structured output).
-	Output            json.RawMessage `json:"output,omitempty"`
-	PendingInterrupts []Interrupt     `json:"pending_interrupts,omitempty"`
+	Output json.RawMessage `json:"output,omitempty"`
+
+	// PendingInterrupts Written even when empty (null), so that a merged partial update clears it.
+	PendingInterrupts []Interrupt `json:"pending_interrupts"`
 
 	// Status busy, idle, awaiting_input, waiting, completed
 	Status    string    `json:"status,omitempty"`
