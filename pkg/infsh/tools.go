@@ -173,14 +173,15 @@ func inputSchema(fields []Field) json.RawMessage {
 	return b
 }
 
-// Tool types, as AgentTool.Type and ToolInvocation.Type carry them (the
-// generated AgentToolType constants name every type the spec lists).
+// Tool types, untyped so that they compare with ToolInvocation.Type (a
+// string) and set AgentTool.Type (the generated AgentToolType, whose
+// constants name every type the spec lists).
 const (
-	ToolTypeClient   = string(AgentToolTypeClient)
-	ToolTypeApp      = string(AgentToolTypeApp)
-	ToolTypeAgent    = string(AgentToolTypeAgent)
-	ToolTypeHook     = string(AgentToolTypeHook)
-	ToolTypeInternal = string(AgentToolTypeInternal)
+	ToolTypeClient   = "client"
+	ToolTypeApp      = "app"
+	ToolTypeAgent    = "agent"
+	ToolTypeHook     = "hook"
+	ToolTypeInternal = "internal"
 )
 
 type toolBase struct {
