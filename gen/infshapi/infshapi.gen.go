@@ -187,27 +187,27 @@ func (e SessionStatus) Valid() bool {
 	}
 }
 
-// Defines values for TaskLogLogType.
+// Defines values for LogType.
 const (
-	TaskLogLogTypeBuild TaskLogLogType = 0
-	TaskLogLogTypeRun   TaskLogLogType = 1
-	TaskLogLogTypeServe TaskLogLogType = 2
-	TaskLogLogTypeSetup TaskLogLogType = 3
-	TaskLogLogTypeTask  TaskLogLogType = 4
+	LogTypeBuild LogType = 0
+	LogTypeRun   LogType = 1
+	LogTypeServe LogType = 2
+	LogTypeSetup LogType = 3
+	LogTypeTask  LogType = 4
 )
 
-// Valid indicates whether the value is a known member of the TaskLogLogType enum.
-func (e TaskLogLogType) Valid() bool {
+// Valid indicates whether the value is a known member of the LogType enum.
+func (e LogType) Valid() bool {
 	switch e {
-	case TaskLogLogTypeBuild:
+	case LogTypeBuild:
 		return true
-	case TaskLogLogTypeRun:
+	case LogTypeRun:
 		return true
-	case TaskLogLogTypeServe:
+	case LogTypeServe:
 		return true
-	case TaskLogLogTypeSetup:
+	case LogTypeSetup:
 		return true
-	case TaskLogLogTypeTask:
+	case LogTypeTask:
 		return true
 	default:
 		return false
@@ -391,14 +391,14 @@ type CancelTaskRequest struct {
 // Chat An agent chat (`GET /chats/{id}`).
 type Chat struct {
 	// ActiveRun The chat's current agent run; absent or null when none.
-	ActiveRun    *AgentRun              `json:"active_run,omitempty"`
-	AgentID      string                 `json:"agent_id,omitempty"`
-	ChatMessages []ChatMessage          `json:"chat_messages,omitempty"`
-	Context      map[string]interface{} `json:"context,omitempty"`
-	CreatedAt    time.Time              `json:"created_at,omitempty"`
-	Description  string                 `json:"description,omitempty"`
-	ID           string                 `json:"id"`
-	Name         string                 `json:"name,omitempty"`
+	ActiveRun   *AgentRun              `json:"active_run,omitempty"`
+	AgentID     string                 `json:"agent_id,omitempty"`
+	Messages    []ChatMessage          `json:"chat_messages,omitempty"`
+	Context     map[string]interface{} `json:"context,omitempty"`
+	CreatedAt   time.Time              `json:"created_at,omitempty"`
+	Description string                 `json:"description,omitempty"`
+	ID          string                 `json:"id"`
+	Name        string                 `json:"name,omitempty"`
 
 	// Output The finish tool's result (structured output).
 	Output json.RawMessage `json:"output,omitempty"`
@@ -496,10 +496,10 @@ type CoreApp struct {
 	ID string `json:"id,omitempty"`
 
 	// Input Default input for the model app (temperature and similar go here).
-	Input     json.RawMessage `json:"input,omitempty"`
-	Ref       string          `json:"ref"`
-	Setup     json.RawMessage `json:"setup,omitempty"`
-	VersionID string          `json:"version_id,omitempty"`
+	Input     interface{} `json:"input,omitempty"`
+	Ref       string      `json:"ref"`
+	Setup     interface{} `json:"setup,omitempty"`
+	VersionID string      `json:"version_id,omitempty"`
 }
 
 // EnvelopeMeta defines model for EnvelopeMeta.
@@ -904,13 +904,13 @@ type TaskLog struct {
 	ID        string    `json:"id,omitempty"`
 
 	// LogType 0 build, 1 run, 2 serve, 3 setup, 4 task.
-	LogType   TaskLogLogType `json:"log_type,omitempty"`
-	TaskID    string         `json:"task_id,omitempty"`
-	UpdatedAt time.Time      `json:"updated_at,omitempty"`
+	LogType   LogType   `json:"log_type,omitempty"`
+	TaskID    string    `json:"task_id,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
 }
 
-// TaskLogLogType 0 build, 1 run, 2 serve, 3 setup, 4 task.
-type TaskLogLogType int
+// LogType 0 build, 1 run, 2 serve, 3 setup, 4 task.
+type LogType int
 
 // TaskPartialUpdate A task stream line that changes some members of the task.
 type TaskPartialUpdate struct {

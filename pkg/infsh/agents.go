@@ -724,7 +724,7 @@ func (a *Agent) History(ctx context.Context, opts ...option.RequestOption) ([]Ch
 	if err != nil {
 		return nil, err
 	}
-	return c.ChatMessages, nil
+	return c.Messages, nil
 }
 
 // Output decodes the chat's structured output (the finish tool's result)

@@ -19,7 +19,7 @@ func TestWireTypesAreGenerated(t *testing.T) {
 		Dir: ".",
 		Generated: []string{
 			// tasks
-			"Task", "TaskLog", "TaskEvent", "Status", "Infra", "RunRequest",
+			"Task", "TaskLog", "LogType", "TaskEvent", "Status", "Infra", "RunRequest",
 			// files
 			"UploadedFile", "PartialFile", "FileCreateRequest", "FileRef",
 			// sessions

@@ -206,9 +206,9 @@ func (c *chat) dto(withMessages bool) infsh.Chat {
 		out.ActiveRun = &infsh.AgentRun{ID: c.runID, State: c.runState}
 	}
 	if withMessages {
-		out.ChatMessages = make([]infsh.ChatMessage, 0, len(c.messages))
+		out.Messages = make([]infsh.ChatMessage, 0, len(c.messages))
 		for _, msg := range c.messages {
-			out.ChatMessages = append(out.ChatMessages, msg.dto())
+			out.Messages = append(out.Messages, msg.dto())
 		}
 	}
 	return out
