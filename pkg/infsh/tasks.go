@@ -59,52 +59,88 @@ type taskFields Task
 // ignored, a status may be a number or a name (or come from status_text
 // alone), and logs may be plain strings as older servers sent them.
 func (t *Task) UnmarshalJSON(b []byte) error {
-	m := members(b)
-	if m == nil {
-		var v map[string]any
-		if err := json.Unmarshal(b, &v); err != nil {
-			return fmt.Errorf("%s: task: %w", ServiceName, err)
-		}
-		*t = Task{}
-		return nil
+	d, err := decodeTask(b)
+	if err != nil {
+		return fmt.Errorf("%s: task: %w", ServiceName, err)
 	}
-	*t = *taskFromFields(m)
+	*t = *d
 	return nil
 }
 
 // taskFromFields builds a task from its members, tolerantly (see
 // Task.UnmarshalJSON).
 func taskFromFields(m map[string]json.RawMessage) *Task {
+	t, _ := decodeTask(objectOf(m))
+	return t
+}
+
+// decodeTask decodes a task at once when every member has its type, else
+// member by member, so that one of a wrong type drops only itself. Only a
+// body that is not a JSON object (nor null) is an error.
+func decodeTask(b []byte) (*Task, error) {
 	var f taskFields
-	logs := m["logs"]
-	if logs != nil {
-		m = cloneFields(m)
-		delete(m, "logs")
-	}
-	if b, err := json.Marshal(m); err != nil || json.Unmarshal(b, &f) != nil {
-		f = taskFields{}
-		for k, v := range m { // member by member: one of a wrong type drops only itself
-			one, err := json.Marshal(map[string]json.RawMessage{k: v})
-			if err == nil {
-				_ = json.Unmarshal(one, &f)
+	if err := json.Unmarshal(b, &f); err != nil {
+		m := members(b)
+		if m == nil {
+			var v map[string]any
+			if err := json.Unmarshal(b, &v); err != nil {
+				return &Task{}, err
 			}
 		}
+		f = taskFields{}
+		for k, v := range m {
+			if k != "logs" {
+				_ = json.Unmarshal(objectOf(map[string]json.RawMessage{k: v}), &f)
+			}
+		}
+		f.Logs = decodeLogs(m["logs"])
 	}
 	t := (*Task)(&f)
-	if _, ok := m["status"]; !ok && t.StatusText != "" {
+	if t.Status == StatusUnknown && t.StatusText != "" {
 		t.Status, _ = ParseStatus(t.StatusText)
 	}
-	if bytes.Equal(t.Input, []byte("null")) {
-		t.Input = nil
+	for _, raw := range []*json.RawMessage{&t.Input, &t.Output, &t.Setup} {
+		if bytes.Equal(*raw, []byte("null")) {
+			*raw = nil
+		}
 	}
-	if bytes.Equal(t.Output, []byte("null")) {
-		t.Output = nil
+	return t, nil
+}
+
+// appendKey appends k as a JSON string.
+func appendKey(b []byte, k string) []byte {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			q, _ := json.Marshal(k)
+			return append(b, q...)
+		}
 	}
-	if bytes.Equal(t.Setup, []byte("null")) {
-		t.Setup = nil
+	b = append(b, '"')
+	b = append(b, k...)
+	return append(b, '"')
+}
+
+// objectOf writes members as a JSON object (their values are JSON already:
+// they were decoded as json.RawMessage).
+func objectOf(m map[string]json.RawMessage) []byte {
+	n := 2
+	for k, v := range m {
+		n += len(k) + len(v) + 4
 	}
-	t.Logs = decodeLogs(logs)
-	return t
+	b := make([]byte, 0, n)
+	b = append(b, '{')
+	for k, v := range m {
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = appendKey(b, k)
+		b = append(b, ':')
+		if len(v) == 0 {
+			v = json.RawMessage("null")
+		}
+		b = append(b, v...)
+	}
+	return append(b, '}')
 }
 
 // decodeLogs reads TaskLog objects, or plain strings as older servers sent.

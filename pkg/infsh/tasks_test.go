@@ -665,3 +665,26 @@ func TestEnvelopeErrorInA200(t *testing.T) {
 	require.Equal(t, "not yours", ae.Message)
 	require.Equal(t, 1, strings.Count(err.Error(), "not yours"), "the message says it once: %s", err)
 }
+
+// TestTaskDecodesTolerantly: a member of a wrong type drops only itself,
+// a status may be a name or come from status_text alone, logs may be plain
+// strings, and odd member names do not spoil the rest.
+func TestTaskDecodesTolerantly(t *testing.T) {
+	var task infsh.Task
+	require.NoError(t, json.Unmarshal([]byte(`{"id":"t1","status":"completed","created_at":5,"error":3,`+
+		`"logs":["plain",{"content":"object","log_type":4}],"we\u0000ird":true,"output":{"ok":1},"input":null}`), &task))
+	require.Equal(t, "t1", task.ID)
+	require.Equal(t, infsh.StatusCompleted, task.Status)
+	require.True(t, task.CreatedAt.IsZero())
+	require.Empty(t, task.Error)
+	require.Equal(t, []string{"plain", "object"}, task.LogLines())
+	require.Equal(t, infsh.LogTypeTask, task.Logs[1].LogType)
+	require.JSONEq(t, `{"ok":1}`, string(task.Output))
+	require.Nil(t, task.Input, "null is no input")
+
+	task = infsh.Task{}
+	require.NoError(t, json.Unmarshal([]byte(`{"id":"t2","status_text":"running"}`), &task))
+	require.Equal(t, infsh.StatusRunning, task.Status)
+	require.Error(t, json.Unmarshal([]byte(`{"id":`), &task))
+	require.Error(t, (&task).UnmarshalJSON([]byte(`[1]`)))
+}
