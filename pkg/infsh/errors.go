@@ -14,8 +14,10 @@ import (
 // RequirementsError is the 412 answer: the run cannot start until the
 // listed requirements are met. It unwraps to the *apierror.Error.
 type RequirementsError struct {
+	// Requirements lists what is missing, as the 412 body does.
 	Requirements []Requirement
-	Err          *apierror.Error
+	// Err is the 412 response.
+	Err *apierror.Error
 }
 
 // Error lists the unmet requirements.
@@ -45,21 +47,41 @@ var (
 // SessionError is a failed call on an app session. errors.Is matches its
 // kind (ErrSessionNotFound, ...); errors.As finds the *apierror.Error.
 type SessionError struct {
+	// SessionID is the session the call was about ("" when not known).
 	SessionID string
-	Kind      error // one of the Err* session errors
-	Err       *apierror.Error
+	// Kind is one of the Err* session errors.
+	Kind error
+	// Err is the API error.
+	Err *apierror.Error
 }
 
-// Error names the session and what went wrong.
+// Error says what went wrong (the kind, then the server's message unless
+// it says the same in its own words) and names the session once.
 func (e *SessionError) Error() string {
-	s := ServiceName + ": " + e.Kind.Error()
-	if e.SessionID != "" {
-		s += " (" + e.SessionID + ")"
-	}
+	msg := e.Kind.Error()
 	if e.Err != nil && e.Err.Message != "" {
-		s += ": " + e.Err.Message
+		if saysAll(e.Err.Message, msg) {
+			msg = e.Err.Message
+		} else {
+			msg += ": " + e.Err.Message
+		}
+	}
+	s := ServiceName + ": " + msg
+	if e.SessionID != "" && !strings.Contains(msg, e.SessionID) {
+		s += " (session " + e.SessionID + ")"
 	}
 	return s
+}
+
+// saysAll reports whether text holds every word of words.
+func saysAll(text, words string) bool {
+	text = strings.ToLower(text)
+	for _, w := range strings.Fields(strings.ToLower(words)) {
+		if !strings.Contains(text, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // Is matches the session error kind.

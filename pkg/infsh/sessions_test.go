@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -155,4 +156,17 @@ func TestHandBuiltSessionHandle(t *testing.T) {
 		require.ErrorAs(t, err, &ie)
 		require.ErrorAs(t, h.End(ctx), &ie)
 	})
+}
+
+// TestSessionErrorSaysItOnce: a session error gives the server's message
+// and names the session once.
+func TestSessionErrorSaysItOnce(t *testing.T) {
+	c, _ := newClient(t)
+	_, err := c.Sessions.Get(context.Background(), "sess_unknown")
+	require.ErrorIs(t, err, infsh.ErrSessionNotFound)
+	require.Equal(t, 1, strings.Count(err.Error(), "sess_unknown"), "%s", err)
+	require.Equal(t, 1, strings.Count(err.Error(), "not found"), "%s", err)
+
+	e := &infsh.SessionError{SessionID: "s1", Kind: infsh.ErrSessionExpired}
+	require.Equal(t, "infsh: session expired (session s1)", e.Error())
 }
