@@ -8,6 +8,7 @@ package sdk
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config specs/codegen/dial.yaml specs/dial.yaml
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config specs/codegen/dial-models.yaml specs/dial.yaml
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config specs/codegen/infsh.yaml specs/infsh.yaml
+//go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config specs/codegen/infsh-models.yaml specs/infsh.yaml
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config specs/codegen/vectorvein.yaml specs/vectorvein.yaml
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config specs/codegen/vectorvein-models.yaml specs/vectorvein.yaml
 //go:generate go run github.com/oapi-codegen/oapi-codegen/v2/cmd/oapi-codegen -config specs/codegen/dragoneye.yaml specs/dragoneye.yaml

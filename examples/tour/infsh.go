@@ -38,7 +38,7 @@ func tourInfsh(ctx context.Context, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "task %s submitted (%s)\n", task.ID, task.Status)
 	last := infsh.StatusUnknown
-	for u, err := range client.Tasks.Updates(ctx, task.ID) {
+	for u, err := range client.Tasks.Updates(ctx, task.ID).All() {
 		if err != nil {
 			return err
 		}
@@ -59,7 +59,7 @@ func tourInfsh(ctx context.Context, w io.Writer) error {
 	read, err := client.Tasks.Run(ctx, infsh.RunParams{
 		App:   infshtest.AppReadFile + "@latest",
 		Input: map[string]any{"file": infsh.FileFromBytes([]byte("Hello from the Go tour!"), "hello.txt", "")},
-	})
+	}, infsh.WaitOptions{})
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func tourInfsh(ctx context.Context, w io.Writer) error {
 		}
 		return fmt.Sprint(in.A + in.B), nil
 	})
-	for ev, err := range agent.Send(ctx, `Please add {"a": 19, "b": 23}`) {
+	for ev, err := range agent.Send(ctx, `Please add {"a": 19, "b": 23}`).All() {
 		if err != nil {
 			return err
 		}

@@ -25,8 +25,8 @@ const (
 	AgentToolTypeApp      AgentToolType = "app"
 	AgentToolTypeCall     AgentToolType = "call"
 	AgentToolTypeClient   AgentToolType = "client"
+	AgentToolTypeHTTP     AgentToolType = "http"
 	AgentToolTypeHook     AgentToolType = "hook"
-	AgentToolTypeHttp     AgentToolType = "http"
 	AgentToolTypeInternal AgentToolType = "internal"
 	AgentToolTypeMcp      AgentToolType = "mcp"
 )
@@ -42,9 +42,9 @@ func (e AgentToolType) Valid() bool {
 		return true
 	case AgentToolTypeClient:
 		return true
-	case AgentToolTypeHook:
+	case AgentToolTypeHTTP:
 		return true
-	case AgentToolTypeHttp:
+	case AgentToolTypeHook:
 		return true
 	case AgentToolTypeInternal:
 		return true
@@ -187,81 +187,81 @@ func (e SessionStatus) Valid() bool {
 	}
 }
 
-// Defines values for TaskLogLogType.
+// Defines values for LogType.
 const (
-	TaskLogLogTypeBuild TaskLogLogType = 0
-	TaskLogLogTypeRun   TaskLogLogType = 1
-	TaskLogLogTypeServe TaskLogLogType = 2
-	TaskLogLogTypeSetup TaskLogLogType = 3
-	TaskLogLogTypeTask  TaskLogLogType = 4
+	LogTypeBuild LogType = 0
+	LogTypeRun   LogType = 1
+	LogTypeServe LogType = 2
+	LogTypeSetup LogType = 3
+	LogTypeTask  LogType = 4
 )
 
-// Valid indicates whether the value is a known member of the TaskLogLogType enum.
-func (e TaskLogLogType) Valid() bool {
+// Valid indicates whether the value is a known member of the LogType enum.
+func (e LogType) Valid() bool {
 	switch e {
-	case TaskLogLogTypeBuild:
+	case LogTypeBuild:
 		return true
-	case TaskLogLogTypeRun:
+	case LogTypeRun:
 		return true
-	case TaskLogLogTypeServe:
+	case LogTypeServe:
 		return true
-	case TaskLogLogTypeSetup:
+	case LogTypeSetup:
 		return true
-	case TaskLogLogTypeTask:
+	case LogTypeTask:
 		return true
 	default:
 		return false
 	}
 }
 
-// Defines values for TaskStatus.
+// Defines values for Status.
 const (
-	TaskStatusCancelled  TaskStatus = 12
-	TaskStatusCancelling TaskStatus = 8
-	TaskStatusCompleted  TaskStatus = 10
-	TaskStatusDispatched TaskStatus = 3
-	TaskStatusFailed     TaskStatus = 11
-	TaskStatusPreparing  TaskStatus = 4
-	TaskStatusQueued     TaskStatus = 2
-	TaskStatusReceived   TaskStatus = 1
-	TaskStatusRejected   TaskStatus = 13
-	TaskStatusRunning    TaskStatus = 7
-	TaskStatusServing    TaskStatus = 5
-	TaskStatusSettingUp  TaskStatus = 6
-	TaskStatusUnknown    TaskStatus = 0
-	TaskStatusUploading  TaskStatus = 9
+	StatusCancelled  Status = 12
+	StatusCancelling Status = 8
+	StatusCompleted  Status = 10
+	StatusDispatched Status = 3
+	StatusFailed     Status = 11
+	StatusPreparing  Status = 4
+	StatusQueued     Status = 2
+	StatusReceived   Status = 1
+	StatusRejected   Status = 13
+	StatusRunning    Status = 7
+	StatusServing    Status = 5
+	StatusSettingUp  Status = 6
+	StatusUnknown    Status = 0
+	StatusUploading  Status = 9
 )
 
-// Valid indicates whether the value is a known member of the TaskStatus enum.
-func (e TaskStatus) Valid() bool {
+// Valid indicates whether the value is a known member of the Status enum.
+func (e Status) Valid() bool {
 	switch e {
-	case TaskStatusCancelled:
+	case StatusCancelled:
 		return true
-	case TaskStatusCancelling:
+	case StatusCancelling:
 		return true
-	case TaskStatusCompleted:
+	case StatusCompleted:
 		return true
-	case TaskStatusDispatched:
+	case StatusDispatched:
 		return true
-	case TaskStatusFailed:
+	case StatusFailed:
 		return true
-	case TaskStatusPreparing:
+	case StatusPreparing:
 		return true
-	case TaskStatusQueued:
+	case StatusQueued:
 		return true
-	case TaskStatusReceived:
+	case StatusReceived:
 		return true
-	case TaskStatusRejected:
+	case StatusRejected:
 		return true
-	case TaskStatusRunning:
+	case StatusRunning:
 		return true
-	case TaskStatusServing:
+	case StatusServing:
 		return true
-	case TaskStatusSettingUp:
+	case StatusSettingUp:
 		return true
-	case TaskStatusUnknown:
+	case StatusUnknown:
 		return true
-	case TaskStatusUploading:
+	case StatusUploading:
 		return true
 	default:
 		return false
@@ -270,28 +270,31 @@ func (e TaskStatus) Valid() bool {
 
 // AgentConfig An ad-hoc agent.
 type AgentConfig struct {
-	CoreApp        *CoreAppConfig       `json:"core_app,omitempty"`
-	Description    *string              `json:"description,omitempty"`
-	ExamplePrompts []string             `json:"example_prompts,omitempty"`
-	InternalTools  *InternalToolsConfig `json:"internal_tools,omitempty"`
-	Name           *string              `json:"name,omitempty"`
+	// CoreApp The model app of an ad-hoc agent.
+	CoreApp        CoreApp  `json:"core_app,omitempty"`
+	Description    string   `json:"description,omitempty"`
+	ExamplePrompts []string `json:"example_prompts,omitempty"`
+
+	// InternalTools Switches for an agent's built-in tools; unset ones keep the server's default.
+	InternalTools *InternalToolsConfig `json:"internal_tools,omitempty"`
+	Name          string               `json:"name,omitempty"`
 
 	// OutputSchema A JSON Schema fragment.
-	OutputSchema *JSONSchema   `json:"output_schema,omitempty"`
-	Skills       []SkillConfig `json:"skills,omitempty"`
-	SystemPrompt *string       `json:"system_prompt,omitempty"`
-	Tools        []AgentTool   `json:"tools,omitempty"`
+	OutputSchema JSONSchema  `json:"output_schema,omitempty"`
+	Skills       []Skill     `json:"skills,omitempty"`
+	SystemPrompt string      `json:"system_prompt,omitempty"`
+	Tools        []AgentTool `json:"tools,omitempty"`
 }
 
 // AgentRun The chat's current agent run; absent or null when none.
 type AgentRun struct {
-	Id *string `json:"id,omitempty"`
+	ID string `json:"id,omitempty"`
 
 	// State submitted, working, input_required, auth_required, completed, failed, canceled, rejected
-	State *string `json:"state,omitempty"`
+	State string `json:"state,omitempty"`
 }
 
-// AgentRunRequest defines model for AgentRunRequest.
+// AgentRunRequest The body of `POST /agents/run`: a message to a template or ad-hoc agent.
 type AgentRunRequest struct {
 	// Agent Template agent ref `namespace/name@version`.
 	Agent *string `json:"agent,omitempty"`
@@ -299,14 +302,17 @@ type AgentRunRequest struct {
 	// AgentConfig An ad-hoc agent.
 	AgentConfig *AgentConfig      `json:"agent_config,omitempty"`
 	AgentName   *string           `json:"agent_name,omitempty"`
-	ChatId      *string           `json:"chat_id,omitempty"`
+	ChatID      *string           `json:"chat_id,omitempty"`
 	Context     map[string]string `json:"context,omitempty"`
-	Input       MessageInput      `json:"input"`
-	Stream      *bool             `json:"stream,omitempty"`
+
+	// Input The message of `POST /agents/run`: its text and attachments.
+	Input  MessageInput `json:"input"`
+	Stream *bool        `json:"stream,omitempty"`
 }
 
 // AgentRunResponse defines model for AgentRunResponse.
 type AgentRunResponse struct {
+	// Data What `POST /agents/run` answers: the user message and the assistant message it started.
 	Data     AgentRunResult    `json:"data"`
 	Messages []ResponseMessage `json:"messages,omitempty"`
 
@@ -317,10 +323,13 @@ type AgentRunResponse struct {
 	Success *bool `json:"success,omitempty"`
 }
 
-// AgentRunResult defines model for AgentRunResult.
+// AgentRunResult What `POST /agents/run` answers: the user message and the assistant message it started.
 type AgentRunResult struct {
+	// AssistantMessage A message of an agent chat, as `POST /agents/run` and chat streams carry it.
 	AssistantMessage *ChatMessage `json:"assistant_message,omitempty"`
-	UserMessage      *ChatMessage `json:"user_message,omitempty"`
+
+	// UserMessage A message of an agent chat, as `POST /agents/run` and chat streams carry it.
+	UserMessage *ChatMessage `json:"user_message,omitempty"`
 }
 
 // AgentRunStreamLine One line of a streamed `POST /agents/run` reply.
@@ -330,37 +339,48 @@ type AgentRunStreamLine struct {
 
 // AgentTool A tool definition, as the SDK tool builders produce it.
 type AgentTool struct {
-	Agent           *AgentToolConfig  `json:"agent,omitempty"`
-	App             *AppToolConfig    `json:"app,omitempty"`
-	Client          *ClientToolConfig `json:"client,omitempty"`
-	Description     *string           `json:"description,omitempty"`
-	DisplayName     *string           `json:"display_name,omitempty"`
-	Hook            *HookToolConfig   `json:"hook,omitempty"`
-	Http            *HTTPToolConfig   `json:"http,omitempty"`
-	Mcp             *MCPToolConfig    `json:"mcp,omitempty"`
-	Name            string            `json:"name"`
-	RequireApproval *bool             `json:"require_approval,omitempty"`
-	Type            AgentToolType     `json:"type"`
+	// Agent The configuration of an agent tool: the sub-agent it delegates to.
+	Agent *AgentToolConfig `json:"agent,omitempty"`
+
+	// App The configuration of an app tool: the agent runs an inference.sh app.
+	App *AppToolConfig `json:"app,omitempty"`
+
+	// Client The configuration of a client tool: the caller answers its calls.
+	Client      *ClientToolConfig `json:"client,omitempty"`
+	Description *string           `json:"description,omitempty"`
+	DisplayName *string           `json:"display_name,omitempty"`
+
+	// Hook The configuration of a webhook tool (type `hook`).
+	Hook *HookToolConfig `json:"hook,omitempty"`
+
+	// HTTP The configuration of an HTTP tool.
+	HTTP *HTTPToolConfig `json:"http,omitempty"`
+
+	// Mcp The configuration of an MCP tool.
+	Mcp             *MCPToolConfig `json:"mcp,omitempty"`
+	Name            string         `json:"name"`
+	RequireApproval *bool          `json:"require_approval,omitempty"`
+	Type            AgentToolType  `json:"type"`
 }
 
 // AgentToolType defines model for AgentTool.Type.
 type AgentToolType string
 
-// AgentToolConfig defines model for AgentToolConfig.
+// AgentToolConfig The configuration of an agent tool: the sub-agent it delegates to.
 type AgentToolConfig struct {
 	Ref string `json:"ref"`
 }
 
-// AppToolConfig defines model for AppToolConfig.
+// AppToolConfig The configuration of an app tool: the agent runs an inference.sh app.
 type AppToolConfig struct {
-	Function       *string                `json:"function,omitempty"`
+	Function       string                 `json:"function,omitempty"`
 	Input          map[string]interface{} `json:"input,omitempty"`
 	Ref            string                 `json:"ref"`
-	SessionEnabled *bool                  `json:"session_enabled,omitempty"`
+	SessionEnabled bool                   `json:"session_enabled,omitempty"`
 	Setup          map[string]interface{} `json:"setup,omitempty"`
 }
 
-// CancelTaskRequest defines model for CancelTaskRequest.
+// CancelTaskRequest The body of `POST /tasks/{id}/cancel`.
 type CancelTaskRequest struct {
 	Force *bool `json:"force,omitempty"`
 
@@ -368,56 +388,58 @@ type CancelTaskRequest struct {
 	Timeout *int `json:"timeout,omitempty"`
 }
 
-// Chat defines model for Chat.
+// Chat An agent chat (`GET /chats/{id}`).
 type Chat struct {
 	// ActiveRun The chat's current agent run; absent or null when none.
-	ActiveRun    *AgentRun              `json:"active_run,omitempty"`
-	AgentId      *string                `json:"agent_id,omitempty"`
-	ChatMessages []ChatMessage          `json:"chat_messages,omitempty"`
-	Context      map[string]interface{} `json:"context,omitempty"`
-	CreatedAt    *time.Time             `json:"created_at,omitempty"`
-	Description  *string                `json:"description,omitempty"`
-	Id           string                 `json:"id"`
-	Name         *string                `json:"name,omitempty"`
+	ActiveRun   *AgentRun              `json:"active_run,omitempty"`
+	AgentID     string                 `json:"agent_id,omitempty"`
+	Messages    []ChatMessage          `json:"chat_messages,omitempty"`
+	Context     map[string]interface{} `json:"context,omitempty"`
+	CreatedAt   time.Time              `json:"created_at,omitempty"`
+	Description string                 `json:"description,omitempty"`
+	ID          string                 `json:"id"`
+	Name        string                 `json:"name,omitempty"`
 
 	// Output The finish tool's result (structured output).
-	Output            interface{} `json:"output,omitempty"`
-	PendingInterrupts []Interrupt `json:"pending_interrupts,omitempty"`
+	Output json.RawMessage `json:"output,omitempty"`
+
+	// PendingInterrupts Written even when empty (null), so that a merged partial update clears it.
+	PendingInterrupts []Interrupt `json:"pending_interrupts"`
 
 	// Status busy, idle, awaiting_input, waiting, completed
-	Status    *string    `json:"status,omitempty"`
-	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	Status    string    `json:"status,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
 }
 
-// ChatMessage defines model for ChatMessage.
+// ChatMessage A message of an agent chat, as `POST /agents/run` and chat streams carry it.
 type ChatMessage struct {
-	AgentRunId *string              `json:"agent_run_id,omitempty"`
-	ChatId     *string              `json:"chat_id,omitempty"`
-	Content    []ChatMessageContent `json:"content,omitempty"`
-	CreatedAt  *time.Time           `json:"created_at,omitempty"`
-	Id         string               `json:"id"`
-	Order      *int                 `json:"order,omitempty"`
+	AgentRunID string           `json:"agent_run_id,omitempty"`
+	ChatID     string           `json:"chat_id,omitempty"`
+	Content    []MessageContent `json:"content,omitempty"`
+	CreatedAt  time.Time        `json:"created_at,omitempty"`
+	ID         string           `json:"id"`
+	Order      int              `json:"order,omitempty"`
 
 	// Role system, user, assistant, tool
-	Role    *string `json:"role,omitempty"`
-	ShortId *string `json:"short_id,omitempty"`
+	Role    string `json:"role,omitempty"`
+	ShortID string `json:"short_id,omitempty"`
 
 	// Status pending, queued, ready, failed, cancelled (open set)
-	Status          *string          `json:"status,omitempty"`
-	TaskId          *string          `json:"task_id,omitempty"`
-	ToolCallId      *string          `json:"tool_call_id,omitempty"`
+	Status          string           `json:"status,omitempty"`
+	TaskID          *string          `json:"task_id,omitempty"`
+	ToolCallID      string           `json:"tool_call_id,omitempty"`
 	ToolInvocations []ToolInvocation `json:"tool_invocations,omitempty"`
 	Tools           []AgentTool      `json:"tools,omitempty"`
-	UpdatedAt       *time.Time       `json:"updated_at,omitempty"`
+	UpdatedAt       time.Time        `json:"updated_at,omitempty"`
 }
 
-// ChatMessageContent defines model for ChatMessageContent.
-type ChatMessageContent struct {
-	Error     *string    `json:"error,omitempty"`
-	File      *string    `json:"file,omitempty"`
-	Image     *string    `json:"image,omitempty"`
-	Text      *string    `json:"text,omitempty"`
-	ToolCalls []ToolCall `json:"tool_calls,omitempty"`
+// MessageContent One part of a chat message.
+type MessageContent struct {
+	Error     string          `json:"error,omitempty"`
+	File      string          `json:"file,omitempty"`
+	Image     string          `json:"image,omitempty"`
+	Text      string          `json:"text,omitempty"`
+	ToolCalls []ModelToolCall `json:"tool_calls,omitempty"`
 
 	// Type text, reasoning, image, file, tool, event
 	Type string `json:"type"`
@@ -425,6 +447,7 @@ type ChatMessageContent struct {
 
 // ChatMessagesEvent defines model for ChatMessagesEvent.
 type ChatMessagesEvent struct {
+	// Data A message of an agent chat, as `POST /agents/run` and chat streams carry it.
 	Data   ChatMessage            `json:"data"`
 	Event  ChatMessagesEventEvent `json:"event"`
 	Fields []string               `json:"fields,omitempty"`
@@ -435,6 +458,7 @@ type ChatMessagesEventEvent string
 
 // ChatResponse defines model for ChatResponse.
 type ChatResponse struct {
+	// Data An agent chat (`GET /chats/{id}`).
 	Data     Chat              `json:"data"`
 	Messages []ResponseMessage `json:"messages,omitempty"`
 
@@ -452,6 +476,7 @@ type ChatStreamLine struct {
 
 // ChatsEvent defines model for ChatsEvent.
 type ChatsEvent struct {
+	// Data An agent chat (`GET /chats/{id}`).
 	Data   Chat            `json:"data"`
 	Event  ChatsEventEvent `json:"event"`
 	Fields []string        `json:"fields,omitempty"`
@@ -460,21 +485,21 @@ type ChatsEvent struct {
 // ChatsEventEvent defines model for ChatsEvent.Event.
 type ChatsEventEvent string
 
-// ClientToolConfig defines model for ClientToolConfig.
+// ClientToolConfig The configuration of a client tool: the caller answers its calls.
 type ClientToolConfig struct {
 	// InputSchema A JSON Schema fragment.
-	InputSchema *JSONSchema `json:"input_schema,omitempty"`
+	InputSchema JSONSchema `json:"input_schema,omitempty"`
 }
 
-// CoreAppConfig defines model for CoreAppConfig.
-type CoreAppConfig struct {
-	Id *string `json:"id,omitempty"`
+// CoreApp The model app of an ad-hoc agent.
+type CoreApp struct {
+	ID string `json:"id,omitempty"`
 
 	// Input Default input for the model app (temperature and similar go here).
 	Input     interface{} `json:"input,omitempty"`
 	Ref       string      `json:"ref"`
 	Setup     interface{} `json:"setup,omitempty"`
-	VersionId *string     `json:"version_id,omitempty"`
+	VersionID string      `json:"version_id,omitempty"`
 }
 
 // EnvelopeMeta defines model for EnvelopeMeta.
@@ -488,23 +513,23 @@ type EnvelopeMeta struct {
 	Success *bool `json:"success,omitempty"`
 }
 
-// File defines model for File.
-type File struct {
-	Category    *string    `json:"category,omitempty"`
-	ContentType *string    `json:"content_type,omitempty"`
-	CreatedAt   *time.Time `json:"created_at,omitempty"`
-	Filename    *string    `json:"filename,omitempty"`
-	Id          string     `json:"id"`
-	Path        *string    `json:"path,omitempty"`
-	Public      *bool      `json:"public,omitempty"`
-	RemotePath  *string    `json:"remote_path,omitempty"`
-	Size        *int64     `json:"size,omitempty"`
-	UpdatedAt   *time.Time `json:"updated_at,omitempty"`
-	UploadUrl   *string    `json:"upload_url,omitempty"`
-	Uri         string     `json:"uri"`
+// UploadedFile A file record as `POST /files` answers it, with the presigned `upload_url` for the content.
+type UploadedFile struct {
+	Category    string    `json:"category,omitempty"`
+	ContentType string    `json:"content_type,omitempty"`
+	CreatedAt   time.Time `json:"created_at,omitempty"`
+	Filename    string    `json:"filename,omitempty"`
+	ID          string    `json:"id"`
+	Path        string    `json:"path,omitempty"`
+	Public      bool      `json:"public,omitempty"`
+	RemotePath  string    `json:"remote_path,omitempty"`
+	Size        int64     `json:"size,omitempty"`
+	UpdatedAt   time.Time `json:"updated_at,omitempty"`
+	UploadURL   string    `json:"upload_url,omitempty"`
+	URI         string    `json:"uri"`
 }
 
-// FileCreateRequest defines model for FileCreateRequest.
+// FileCreateRequest The body of `POST /files`.
 type FileCreateRequest struct {
 	Category *FileCreateRequestCategory `json:"category,omitempty"`
 	Files    []PartialFile              `json:"files"`
@@ -515,7 +540,7 @@ type FileCreateRequestCategory string
 
 // FileListResponse defines model for FileListResponse.
 type FileListResponse struct {
-	Data     []File            `json:"data"`
+	Data     []UploadedFile    `json:"data"`
 	Messages []ResponseMessage `json:"messages,omitempty"`
 
 	// Status Legacy (v1) copy of the HTTP status.
@@ -525,27 +550,27 @@ type FileListResponse struct {
 	Success *bool `json:"success,omitempty"`
 }
 
-// FileRef defines model for FileRef.
+// FileRef A file attached to a message or a tool result, named by its URI.
 type FileRef struct {
-	ContentType *string `json:"content_type,omitempty"`
-	Filename    *string `json:"filename,omitempty"`
-	Id          *string `json:"id,omitempty"`
-	Size        *int64  `json:"size,omitempty"`
-	Uri         string  `json:"uri"`
+	ContentType string `json:"content_type,omitempty"`
+	Filename    string `json:"filename,omitempty"`
+	ID          string `json:"id,omitempty"`
+	Size        int64  `json:"size,omitempty"`
+	URI         string `json:"uri"`
 }
 
-// HTTPToolConfig defines model for HTTPToolConfig.
+// HTTPToolConfig The configuration of an HTTP tool.
 type HTTPToolConfig struct {
 	Auth    map[string]interface{} `json:"auth,omitempty"`
 	Headers map[string]string      `json:"headers,omitempty"`
 
 	// InputSchema A JSON Schema fragment.
-	InputSchema *JSONSchema `json:"input_schema,omitempty"`
-	Method      *string     `json:"method,omitempty"`
-	Url         string      `json:"url"`
+	InputSchema JSONSchema `json:"input_schema,omitempty"`
+	Method      *string    `json:"method,omitempty"`
+	URL         string     `json:"url"`
 }
 
-// Heartbeat defines model for Heartbeat.
+// Heartbeat A keep-alive line of a stream (about every 10 seconds).
 type Heartbeat struct {
 	Type HeartbeatType `json:"type"`
 }
@@ -553,18 +578,18 @@ type Heartbeat struct {
 // HeartbeatType defines model for Heartbeat.Type.
 type HeartbeatType string
 
-// HookToolConfig defines model for HookToolConfig.
+// HookToolConfig The configuration of a webhook tool (type `hook`).
 type HookToolConfig struct {
 	// InputSchema A JSON Schema fragment.
-	InputSchema *JSONSchema `json:"input_schema,omitempty"`
-	Secret      *string     `json:"secret,omitempty"`
-	Url         string      `json:"url"`
+	InputSchema JSONSchema `json:"input_schema,omitempty"`
+	Secret      *string    `json:"secret"`
+	URL         string     `json:"url"`
 }
 
-// Infra defines model for Infra.
+// Infra Where a task runs.
 type Infra string
 
-// InternalToolsConfig defines model for InternalToolsConfig.
+// InternalToolsConfig Switches for an agent's built-in tools; unset ones keep the server's default.
 type InternalToolsConfig struct {
 	Agent       *bool `json:"agent,omitempty"`
 	Artifact    *bool `json:"artifact,omitempty"`
@@ -579,24 +604,24 @@ type InternalToolsConfig struct {
 	Widget      *bool `json:"widget,omitempty"`
 }
 
-// Interrupt defines model for Interrupt.
+// Interrupt Something a chat waits on, such as a tool approval.
 type Interrupt struct {
-	ChatId *string                `json:"chat_id,omitempty"`
-	Id     *string                `json:"id,omitempty"`
+	ChatID string                 `json:"chat_id,omitempty"`
+	ID     string                 `json:"id,omitempty"`
 	Meta   map[string]interface{} `json:"meta,omitempty"`
 
 	// Reason wait, tool_approval, client_tool, widget, auth, confirmation, hook_gate
-	Reason *string `json:"reason,omitempty"`
+	Reason string `json:"reason,omitempty"`
 
-	// ResourceId For tool_approval, the tool invocation id.
-	ResourceId *string `json:"resource_id,omitempty"`
+	// ResourceID For tool_approval, the tool invocation id.
+	ResourceID string `json:"resource_id,omitempty"`
 
 	// Status pending, resolved, expired, cancelled
-	Status *string `json:"status,omitempty"`
+	Status string `json:"status,omitempty"`
 }
 
 // JSONSchema A JSON Schema fragment.
-type JSONSchema map[string]interface{}
+type JSONSchema = json.RawMessage
 
 // LegacyError defines model for LegacyError.
 type LegacyError struct {
@@ -605,14 +630,14 @@ type LegacyError struct {
 	Suggestions []string `json:"suggestions,omitempty"`
 }
 
-// MCPToolConfig defines model for MCPToolConfig.
+// MCPToolConfig The configuration of an MCP tool.
 type MCPToolConfig struct {
-	IntegrationId *string `json:"integration_id,omitempty"`
+	IntegrationID *string `json:"integration_id,omitempty"`
 	Server        *string `json:"server,omitempty"`
 	ToolName      *string `json:"tool_name,omitempty"`
 }
 
-// MessageInput defines model for MessageInput.
+// MessageInput The message of `POST /agents/run`: its text and attachments.
 type MessageInput struct {
 	Attachments  []FileRef                `json:"attachments,omitempty"`
 	Context      []map[string]interface{} `json:"context,omitempty"`
@@ -631,7 +656,7 @@ type OtherChatEvent struct {
 // OtherChatEventEvent defines model for OtherChatEvent.Event.
 type OtherChatEventEvent string
 
-// PartialFile defines model for PartialFile.
+// PartialFile One file to create in `POST /files` (the record before its upload).
 type PartialFile struct {
 	ContentType *string `json:"content_type,omitempty"`
 	Filename    *string `json:"filename,omitempty"`
@@ -639,8 +664,8 @@ type PartialFile struct {
 	Public      *bool   `json:"public,omitempty"`
 	Size        *int64  `json:"size,omitempty"`
 
-	// Uri Always "" when creating.
-	Uri string `json:"uri"`
+	// URI Always "" when creating.
+	URI string `json:"uri"`
 }
 
 // Problem RFC 9457 problem details, with the legacy envelope members as extensions.
@@ -658,13 +683,14 @@ type Problem struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// RejectToolRequest defines model for RejectToolRequest.
+// RejectToolRequest The body of `POST /tools/{id}/reject`.
 type RejectToolRequest struct {
 	Reason *string `json:"reason,omitempty"`
 }
 
-// Requirement defines model for Requirement.
+// Requirement One unmet requirement of a 412 answer: a secret, integration or scope the caller lacks.
 type Requirement struct {
+	// Action How to satisfy a requirement.
 	Action  *RequirementAction `json:"action,omitempty"`
 	Key     string             `json:"key"`
 	Message string             `json:"message"`
@@ -673,35 +699,36 @@ type Requirement struct {
 	Type string `json:"type"`
 }
 
-// RequirementAction defines model for RequirementAction.
+// RequirementAction How to satisfy a requirement.
 type RequirementAction struct {
-	Provider *string  `json:"provider,omitempty"`
+	Provider string   `json:"provider,omitempty"`
 	Scopes   []string `json:"scopes,omitempty"`
 
 	// Type add_secret, connect, add_scopes
 	Type string `json:"type"`
 }
 
-// RequirementsError defines model for RequirementsError.
-type RequirementsError struct {
+// RequirementsBody The 412 "requirements not met" body (never wrapped in an envelope).
+type RequirementsBody struct {
 	Errors    []Requirement `json:"errors"`
 	Satisfied *bool         `json:"satisfied,omitempty"`
 }
 
-// ResourceStatus defines model for ResourceStatus.
+// ResourceStatus What `GET /tasks/{id}/status` answers: only the status.
 type ResourceStatus struct {
-	Id string `json:"id"`
+	ID string `json:"id"`
 
 	// Status 0 unknown, 1 received, 2 queued, 3 dispatched, 4 preparing, 5 serving,
 	// 6 setting_up, 7 running, 8 cancelling, 9 uploading, 10 completed (terminal),
 	// 11 failed (terminal), 12 cancelled (terminal), 13 rejected (terminal: admission
 	// refused, the task never ran).
-	Status    TaskStatus `json:"status"`
-	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	Status    Status    `json:"status"`
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
 }
 
 // ResourceStatusResponse defines model for ResourceStatusResponse.
 type ResourceStatusResponse struct {
+	// Data What `GET /tasks/{id}/status` answers: only the status.
 	Data     ResourceStatus    `json:"data"`
 	Messages []ResponseMessage `json:"messages,omitempty"`
 
@@ -720,16 +747,18 @@ type ResponseMessage struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// RunRequest defines model for RunRequest.
+// RunRequest The body of `POST /apps/run`.
 type RunRequest struct {
 	// App `namespace/name@version`, optionally `:function`.
 	App string `json:"app"`
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	AppId *string `json:"app_id,omitempty"`
+	AppID *string `json:"app_id,omitempty"`
 
 	// Function Function of a multi-function app.
 	Function *string `json:"function,omitempty"`
-	Infra    *Infra  `json:"infra,omitempty"`
+
+	// Infra Where a task runs.
+	Infra *Infra `json:"infra,omitempty"`
 
 	// Input App input (usually an object). File inputs are URIs from `POST /files`.
 	Input    interface{}            `json:"input,omitempty"`
@@ -746,7 +775,7 @@ type RunRequest struct {
 	Setup  interface{} `json:"setup,omitempty"`
 	Stream *bool       `json:"stream,omitempty"`
 	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
-	VersionId *string `json:"version_id,omitempty"`
+	VersionID *string `json:"version_id,omitempty"`
 
 	// Wait Answer only when the task is terminal.
 	Wait *bool `json:"wait,omitempty"`
@@ -756,23 +785,23 @@ type RunRequest struct {
 	Workers []string `json:"workers,omitempty"`
 }
 
-// Session defines model for Session.
+// Session An app session (`GET /sessions/{id}`): a worker kept warm between calls.
 type Session struct {
-	AppId        *string    `json:"app_id,omitempty"`
-	AppVersionId *string    `json:"app_version_id,omitempty"`
-	CallCount    *int       `json:"call_count,omitempty"`
-	CreatedAt    *time.Time `json:"created_at,omitempty"`
+	AppID        string     `json:"app_id,omitempty"`
+	AppVersionID string     `json:"app_version_id,omitempty"`
+	CallCount    int        `json:"call_count,omitempty"`
+	CreatedAt    time.Time  `json:"created_at,omitempty"`
 	EndedAt      *time.Time `json:"ended_at,omitempty"`
-	ExpiresAt    *time.Time `json:"expires_at,omitempty"`
-	Id           string     `json:"id"`
+	ExpiresAt    time.Time  `json:"expires_at,omitempty"`
+	ID           string     `json:"id"`
 
 	// IdleTimeout Seconds.
-	IdleTimeout *int          `json:"idle_timeout,omitempty"`
+	IdleTimeout int           `json:"idle_timeout,omitempty"`
 	LastCallAt  *time.Time    `json:"last_call_at,omitempty"`
 	Status      SessionStatus `json:"status"`
-	TaskId      *string       `json:"task_id,omitempty"`
-	UpdatedAt   *time.Time    `json:"updated_at,omitempty"`
-	WorkerId    *string       `json:"worker_id,omitempty"`
+	TaskID      string        `json:"task_id,omitempty"`
+	UpdatedAt   time.Time     `json:"updated_at,omitempty"`
+	WorkerID    string        `json:"worker_id,omitempty"`
 }
 
 // SessionStatus defines model for Session.Status.
@@ -792,6 +821,7 @@ type SessionListResponse struct {
 
 // SessionResponse defines model for SessionResponse.
 type SessionResponse struct {
+	// Data An app session (`GET /sessions/{id}`): a worker kept warm between calls.
 	Data     Session           `json:"data"`
 	Messages []ResponseMessage `json:"messages,omitempty"`
 
@@ -802,88 +832,89 @@ type SessionResponse struct {
 	Success *bool `json:"success,omitempty"`
 }
 
-// SkillConfig defines model for SkillConfig.
-type SkillConfig struct {
-	Content     *string `json:"content,omitempty"`
-	Description *string `json:"description,omitempty"`
-	Name        string  `json:"name"`
-	Preload     *bool   `json:"preload,omitempty"`
-	SkillId     *string `json:"skill_id,omitempty"`
-	Url         *string `json:"url,omitempty"`
-	VersionId   *string `json:"version_id,omitempty"`
+// Skill A skill available to an agent.
+type Skill struct {
+	Content     string `json:"content,omitempty"`
+	Description string `json:"description,omitempty"`
+	Name        string `json:"name"`
+	Preload     bool   `json:"preload,omitempty"`
+	SkillID     string `json:"skill_id,omitempty"`
+	URL         string `json:"url,omitempty"`
+	VersionID   string `json:"version_id,omitempty"`
 }
 
-// Task defines model for Task.
+// Task A task, the run of an app, as `GET /tasks/{id}` answers it and task stream lines carry it (whole or in part). Every member but `id` may be absent.
 type Task struct {
-	AppId          *string     `json:"app_id,omitempty"`
-	AppVariant     *string     `json:"app_variant,omitempty"`
-	AppVersionId   *string     `json:"app_version_id,omitempty"`
-	ChatId         *string     `json:"chat_id,omitempty"`
-	CreatedAt      *time.Time  `json:"created_at,omitempty"`
-	EngineId       *string     `json:"engine_id,omitempty"`
-	Error          *string     `json:"error,omitempty"`
-	Events         []TaskEvent `json:"events,omitempty"`
-	Function       *string     `json:"function,omitempty"`
-	Id             string      `json:"id"`
-	Infra          *string     `json:"infra,omitempty"`
-	Input          interface{} `json:"input,omitempty"`
-	Logs           []TaskLog   `json:"logs,omitempty"`
-	Output         interface{} `json:"output,omitempty"`
-	Rating         *int        `json:"rating,omitempty"`
-	RunAt          *time.Time  `json:"run_at,omitempty"`
-	SessionId      *string     `json:"session_id,omitempty"`
-	SessionTimeout *int        `json:"session_timeout,omitempty"`
-	Setup          interface{} `json:"setup,omitempty"`
-	ShortId        *string     `json:"short_id,omitempty"`
+	AppID          string          `json:"app_id,omitempty"`
+	AppVariant     string          `json:"app_variant,omitempty"`
+	AppVersionID   string          `json:"app_version_id,omitempty"`
+	ChatID         string          `json:"chat_id,omitempty"`
+	CreatedAt      time.Time       `json:"created_at,omitempty"`
+	EngineID       string          `json:"engine_id,omitempty"`
+	Error          string          `json:"error,omitempty"`
+	Events         []TaskEvent     `json:"events,omitempty"`
+	Function       string          `json:"function,omitempty"`
+	ID             string          `json:"id"`
+	Infra          string          `json:"infra,omitempty"`
+	Input          json.RawMessage `json:"input,omitempty"`
+	Logs           []TaskLog       `json:"logs,omitempty"`
+	Output         json.RawMessage `json:"output,omitempty"`
+	Rating         int             `json:"rating,omitempty"`
+	RunAt          time.Time       `json:"run_at,omitempty"`
+	SessionID      string          `json:"session_id,omitempty"`
+	SessionTimeout int             `json:"session_timeout,omitempty"`
+	Setup          json.RawMessage `json:"setup,omitempty"`
+	ShortID        string          `json:"short_id,omitempty"`
 
 	// Status 0 unknown, 1 received, 2 queued, 3 dispatched, 4 preparing, 5 serving,
 	// 6 setting_up, 7 running, 8 cancelling, 9 uploading, 10 completed (terminal),
 	// 11 failed (terminal), 12 cancelled (terminal), 13 rejected (terminal: admission
 	// refused, the task never ran).
-	Status     *TaskStatus `json:"status,omitempty"`
-	StatusText *string     `json:"status_text,omitempty"`
-	TeamId     *string     `json:"team_id,omitempty"`
-	UpdatedAt  *time.Time  `json:"updated_at,omitempty"`
-	UserId     *string     `json:"user_id,omitempty"`
+	Status     Status    `json:"status,omitempty"`
+	StatusText string    `json:"status_text,omitempty"`
+	TeamID     string    `json:"team_id,omitempty"`
+	UpdatedAt  time.Time `json:"updated_at,omitempty"`
+	UserID     string    `json:"user_id,omitempty"`
 
 	// Visibility private, public, unlisted, team, ... (open set)
-	Visibility *string  `json:"visibility,omitempty"`
-	Webhook    *string  `json:"webhook,omitempty"`
-	WorkerId   *string  `json:"worker_id,omitempty"`
+	Visibility string   `json:"visibility,omitempty"`
+	Webhook    string   `json:"webhook,omitempty"`
+	WorkerID   string   `json:"worker_id,omitempty"`
 	Workers    []string `json:"workers,omitempty"`
 }
 
-// TaskEvent defines model for TaskEvent.
+// TaskEvent A status change of a task (`Task.events`).
 type TaskEvent struct {
-	CreatedAt *time.Time `json:"created_at,omitempty"`
-	EventTime *time.Time `json:"event_time,omitempty"`
-	Id        *string    `json:"id,omitempty"`
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	EventTime time.Time `json:"event_time,omitempty"`
+	ID        string    `json:"id,omitempty"`
 
 	// Status 0 unknown, 1 received, 2 queued, 3 dispatched, 4 preparing, 5 serving,
 	// 6 setting_up, 7 running, 8 cancelling, 9 uploading, 10 completed (terminal),
 	// 11 failed (terminal), 12 cancelled (terminal), 13 rejected (terminal: admission
 	// refused, the task never ran).
-	Status *TaskStatus `json:"status,omitempty"`
-	TaskId *string     `json:"task_id,omitempty"`
+	Status Status `json:"status,omitempty"`
+	TaskID string `json:"task_id,omitempty"`
 }
 
-// TaskLog defines model for TaskLog.
+// TaskLog One log entry of a task (`Task.logs`).
 type TaskLog struct {
-	Content   *string    `json:"content,omitempty"`
-	CreatedAt *time.Time `json:"created_at,omitempty"`
-	Id        *string    `json:"id,omitempty"`
+	Content   string    `json:"content,omitempty"`
+	CreatedAt time.Time `json:"created_at,omitempty"`
+	ID        string    `json:"id,omitempty"`
 
 	// LogType 0 build, 1 run, 2 serve, 3 setup, 4 task.
-	LogType   *TaskLogLogType `json:"log_type,omitempty"`
-	TaskId    *string         `json:"task_id,omitempty"`
-	UpdatedAt *time.Time      `json:"updated_at,omitempty"`
+	LogType   LogType   `json:"log_type,omitempty"`
+	TaskID    string    `json:"task_id,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
 }
 
-// TaskLogLogType 0 build, 1 run, 2 serve, 3 setup, 4 task.
-type TaskLogLogType int
+// LogType 0 build, 1 run, 2 serve, 3 setup, 4 task.
+type LogType int
 
-// TaskPartialUpdate defines model for TaskPartialUpdate.
+// TaskPartialUpdate A task stream line that changes some members of the task.
 type TaskPartialUpdate struct {
+	// Data A task, the run of an app, as `GET /tasks/{id}` answers it and task stream lines carry it (whole or in part). Every member but `id` may be absent.
 	Data  Task    `json:"data"`
 	Event *string `json:"event,omitempty"`
 
@@ -893,6 +924,7 @@ type TaskPartialUpdate struct {
 
 // TaskResponse defines model for TaskResponse.
 type TaskResponse struct {
+	// Data A task, the run of an app, as `GET /tasks/{id}` answers it and task stream lines carry it (whole or in part). Every member but `id` may be absent.
 	Data     Task              `json:"data"`
 	Messages []ResponseMessage `json:"messages,omitempty"`
 
@@ -905,23 +937,23 @@ type TaskResponse struct {
 
 // TaskResult What `POST /apps/run` answers. Every field but `id` may be absent.
 type TaskResult struct {
-	CreatedAt *time.Time  `json:"created_at,omitempty"`
-	Error     *string     `json:"error,omitempty"`
-	Id        string      `json:"id"`
-	Input     interface{} `json:"input,omitempty"`
-	Logs      []TaskLog   `json:"logs,omitempty"`
-	Output    interface{} `json:"output,omitempty"`
-	RunAt     *time.Time  `json:"run_at,omitempty"`
-	SessionId *string     `json:"session_id,omitempty"`
-	ShortId   *string     `json:"short_id,omitempty"`
+	CreatedAt time.Time       `json:"created_at,omitempty"`
+	Error     string          `json:"error,omitempty"`
+	ID        string          `json:"id"`
+	Input     json.RawMessage `json:"input,omitempty"`
+	Logs      []TaskLog       `json:"logs,omitempty"`
+	Output    json.RawMessage `json:"output,omitempty"`
+	RunAt     time.Time       `json:"run_at,omitempty"`
+	SessionID string          `json:"session_id,omitempty"`
+	ShortID   string          `json:"short_id,omitempty"`
 
 	// Status 0 unknown, 1 received, 2 queued, 3 dispatched, 4 preparing, 5 serving,
 	// 6 setting_up, 7 running, 8 cancelling, 9 uploading, 10 completed (terminal),
 	// 11 failed (terminal), 12 cancelled (terminal), 13 rejected (terminal: admission
 	// refused, the task never ran).
-	Status     *TaskStatus `json:"status,omitempty"`
-	StatusText *string     `json:"status_text,omitempty"`
-	UpdatedAt  *time.Time  `json:"updated_at,omitempty"`
+	Status     Status    `json:"status,omitempty"`
+	StatusText string    `json:"status_text,omitempty"`
+	UpdatedAt  time.Time `json:"updated_at,omitempty"`
 }
 
 // TaskResultResponse defines model for TaskResultResponse.
@@ -937,55 +969,60 @@ type TaskResultResponse struct {
 	Success *bool `json:"success,omitempty"`
 }
 
-// TaskStatus 0 unknown, 1 received, 2 queued, 3 dispatched, 4 preparing, 5 serving,
+// Status 0 unknown, 1 received, 2 queued, 3 dispatched, 4 preparing, 5 serving,
 // 6 setting_up, 7 running, 8 cancelling, 9 uploading, 10 completed (terminal),
 // 11 failed (terminal), 12 cancelled (terminal), 13 rejected (terminal: admission
 // refused, the task never ran).
-type TaskStatus int
+type Status int
 
 // TaskStreamLine One line of a task stream.
 type TaskStreamLine struct {
 	union json.RawMessage
 }
 
-// ToolCall A tool call in the model's wire format.
-type ToolCall struct {
+// ModelToolCall A tool call in the model's wire format.
+type ModelToolCall struct {
+	// Function The function a tool call invokes, with its arguments.
 	Function ToolCallFunction `json:"function"`
-	Id       string           `json:"id"`
+	ID       string           `json:"id"`
 
 	// Type Always "function".
 	Type *string `json:"type,omitempty"`
 }
 
-// ToolCallFunction defines model for ToolCallFunction.
+// ToolCallFunction The function a tool call invokes, with its arguments.
 type ToolCallFunction struct {
-	Arguments map[string]interface{} `json:"arguments,omitempty"`
-	Name      string                 `json:"name"`
+	// Arguments Arguments arrive as an object or, in some model wire formats, as the object JSON-encoded in a string; the SDK keeps them raw (and decodes a string to its object).
+	Arguments json.RawMessage `json:"arguments,omitempty"`
+	Name      string          `json:"name"`
 }
 
-// ToolInvocation defines model for ToolInvocation.
+// ToolInvocation A tool call made by an agent, as chat messages carry it and `POST /tools/{id}` answers it.
 type ToolInvocation struct {
-	ChatMessageId *string           `json:"chat_message_id,omitempty"`
-	CreatedAt     *time.Time        `json:"created_at,omitempty"`
-	Data          interface{}       `json:"data,omitempty"`
-	DisplayName   *string           `json:"display_name,omitempty"`
-	Function      *ToolCallFunction `json:"function,omitempty"`
-	Id            string            `json:"id"`
-	Result        *string           `json:"result,omitempty"`
+	ChatMessageID string      `json:"chat_message_id,omitempty"`
+	CreatedAt     time.Time   `json:"created_at,omitempty"`
+	Data          interface{} `json:"data,omitempty"`
+	DisplayName   string      `json:"display_name,omitempty"`
+
+	// Function The function a tool call invokes, with its arguments.
+	Function ToolCallFunction `json:"function,omitempty"`
+	ID       string           `json:"id"`
+	Result   *string          `json:"result,omitempty"`
 
 	// Status pending, in_progress, awaiting_input, awaiting_approval, waiting, completed, failed, cancelled
-	Status *string `json:"status,omitempty"`
+	Status string `json:"status,omitempty"`
 
-	// ToolInvocationId The model's call id; not the id used in `/tools/{id}`.
-	ToolInvocationId *string `json:"tool_invocation_id,omitempty"`
+	// CallID The model's call id; not the id used in `/tools/{id}`.
+	CallID string `json:"tool_invocation_id,omitempty"`
 
 	// Type client, app, agent, hook, http, mcp, internal, ...
-	Type      *string    `json:"type,omitempty"`
-	UpdatedAt *time.Time `json:"updated_at,omitempty"`
+	Type      string    `json:"type,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
 }
 
 // ToolInvocationResponse defines model for ToolInvocationResponse.
 type ToolInvocationResponse struct {
+	// Data A tool call made by an agent, as chat messages carry it and `POST /tools/{id}` answers it.
 	Data     ToolInvocation    `json:"data"`
 	Messages []ResponseMessage `json:"messages,omitempty"`
 
@@ -996,7 +1033,7 @@ type ToolInvocationResponse struct {
 	Success *bool `json:"success,omitempty"`
 }
 
-// ToolResultRequest defines model for ToolResultRequest.
+// ToolResultRequest The body of `POST /tools/{id}`: a client tool's result.
 type ToolResultRequest struct {
 	Attachments []FileRef `json:"attachments,omitempty"`
 	Result      string    `json:"result"`
@@ -1020,8 +1057,8 @@ type ProblemApplicationJSON = Problem
 // ProblemApplicationProblemPlusJSON RFC 9457 problem details, with the legacy envelope members as extensions.
 type ProblemApplicationProblemPlusJSON = Problem
 
-// RequirementsNotMet defines model for RequirementsNotMet.
-type RequirementsNotMet = RequirementsError
+// RequirementsNotMet The 412 "requirements not met" body (never wrapped in an envelope).
+type RequirementsNotMet = RequirementsBody
 
 // RunAgentJSONRequestBody defines body for RunAgent for application/json ContentType.
 type RunAgentJSONRequestBody = AgentRunRequest
@@ -3345,22 +3382,22 @@ type RunAgentResponse struct {
 	JSON200 *AgentRunResponse
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *ProblemApplicationJSON
-	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
-	ApplicationproblemJSON400 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *ProblemApplicationProblemPlusJSON
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ProblemApplicationJSON
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *ProblemApplicationJSON
-	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
-	ApplicationproblemJSON409 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *ProblemApplicationProblemPlusJSON
 	// JSON412 the response for an HTTP 412 `application/json` response
 	JSON412 *RequirementsNotMet
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *ProblemApplicationJSON
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3373,9 +3410,9 @@ func (r RunAgentResponse) GetJSON400() *ProblemApplicationJSON {
 	return r.JSON400
 }
 
-// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r RunAgentResponse) GetApplicationproblemJSON400() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON400
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RunAgentResponse) GetApplicationProblemJSON400() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON400
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -3383,9 +3420,9 @@ func (r RunAgentResponse) GetJSON404() *ProblemApplicationJSON {
 	return r.JSON404
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r RunAgentResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON404
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RunAgentResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
@@ -3393,9 +3430,9 @@ func (r RunAgentResponse) GetJSON409() *ProblemApplicationJSON {
 	return r.JSON409
 }
 
-// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r RunAgentResponse) GetApplicationproblemJSON409() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON409
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RunAgentResponse) GetApplicationProblemJSON409() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON409
 }
 
 // GetJSON412 returns the response for an HTTP 412 `application/json` response
@@ -3408,9 +3445,9 @@ func (r RunAgentResponse) GetJSONDefault() *ProblemApplicationJSON {
 	return r.JSONDefault
 }
 
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r RunAgentResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSONDefault
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RunAgentResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -3449,34 +3486,34 @@ type RunAppResponse struct {
 	JSON200 *TaskResultResponse
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *ProblemApplicationJSON
-	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
-	ApplicationproblemJSON400 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *ProblemApplicationProblemPlusJSON
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *ProblemApplicationJSON
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ProblemApplicationProblemPlusJSON
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ProblemApplicationJSON
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *ProblemApplicationJSON
-	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
-	ApplicationproblemJSON409 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *ProblemApplicationProblemPlusJSON
 	// JSON410 the response for an HTTP 410 `application/json` response
 	JSON410 *ProblemApplicationJSON
-	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
-	ApplicationproblemJSON410 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationProblemJSON410 *ProblemApplicationProblemPlusJSON
 	// JSON412 the response for an HTTP 412 `application/json` response
 	JSON412 *RequirementsNotMet
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *ProblemApplicationJSON
-	// ApplicationproblemJSON422 the response for an HTTP 422 `application/problem+json` response
-	ApplicationproblemJSON422 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON422 the response for an HTTP 422 `application/problem+json` response
+	ApplicationProblemJSON422 *ProblemApplicationProblemPlusJSON
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *ProblemApplicationJSON
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3489,9 +3526,9 @@ func (r RunAppResponse) GetJSON400() *ProblemApplicationJSON {
 	return r.JSON400
 }
 
-// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r RunAppResponse) GetApplicationproblemJSON400() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON400
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r RunAppResponse) GetApplicationProblemJSON400() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -3499,9 +3536,9 @@ func (r RunAppResponse) GetJSON401() *ProblemApplicationJSON {
 	return r.JSON401
 }
 
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r RunAppResponse) GetApplicationproblemJSON401() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON401
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r RunAppResponse) GetApplicationProblemJSON401() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON401
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -3509,9 +3546,9 @@ func (r RunAppResponse) GetJSON404() *ProblemApplicationJSON {
 	return r.JSON404
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r RunAppResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON404
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RunAppResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
@@ -3519,9 +3556,9 @@ func (r RunAppResponse) GetJSON409() *ProblemApplicationJSON {
 	return r.JSON409
 }
 
-// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r RunAppResponse) GetApplicationproblemJSON409() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON409
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RunAppResponse) GetApplicationProblemJSON409() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON409
 }
 
 // GetJSON410 returns the response for an HTTP 410 `application/json` response
@@ -3529,9 +3566,9 @@ func (r RunAppResponse) GetJSON410() *ProblemApplicationJSON {
 	return r.JSON410
 }
 
-// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
-func (r RunAppResponse) GetApplicationproblemJSON410() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON410
+// GetApplicationProblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r RunAppResponse) GetApplicationProblemJSON410() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON410
 }
 
 // GetJSON412 returns the response for an HTTP 412 `application/json` response
@@ -3544,9 +3581,9 @@ func (r RunAppResponse) GetJSON422() *ProblemApplicationJSON {
 	return r.JSON422
 }
 
-// GetApplicationproblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
-func (r RunAppResponse) GetApplicationproblemJSON422() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON422
+// GetApplicationProblemJSON422 returns the response for an HTTP 422 `application/problem+json` response
+func (r RunAppResponse) GetApplicationProblemJSON422() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON422
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3554,9 +3591,9 @@ func (r RunAppResponse) GetJSONDefault() *ProblemApplicationJSON {
 	return r.JSONDefault
 }
 
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r RunAppResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSONDefault
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RunAppResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -3595,12 +3632,12 @@ type GetChatResponse struct {
 	JSON200 *ChatResponse
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ProblemApplicationJSON
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *ProblemApplicationJSON
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3613,9 +3650,9 @@ func (r GetChatResponse) GetJSON404() *ProblemApplicationJSON {
 	return r.JSON404
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r GetChatResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON404
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetChatResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3623,9 +3660,9 @@ func (r GetChatResponse) GetJSONDefault() *ProblemApplicationJSON {
 	return r.JSONDefault
 }
 
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r GetChatResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSONDefault
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetChatResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -3662,12 +3699,12 @@ type StreamChatResponse struct {
 	HTTPResponse *http.Response
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ProblemApplicationJSON
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *ProblemApplicationJSON
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -3675,9 +3712,9 @@ func (r StreamChatResponse) GetJSON404() *ProblemApplicationJSON {
 	return r.JSON404
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r StreamChatResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON404
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r StreamChatResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3685,9 +3722,9 @@ func (r StreamChatResponse) GetJSONDefault() *ProblemApplicationJSON {
 	return r.JSONDefault
 }
 
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r StreamChatResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSONDefault
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r StreamChatResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -3726,12 +3763,12 @@ type CreateFilesResponse struct {
 	JSON200 *FileListResponse
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *ProblemApplicationJSON
-	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
-	ApplicationproblemJSON400 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *ProblemApplicationProblemPlusJSON
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *ProblemApplicationJSON
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3744,9 +3781,9 @@ func (r CreateFilesResponse) GetJSON400() *ProblemApplicationJSON {
 	return r.JSON400
 }
 
-// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r CreateFilesResponse) GetApplicationproblemJSON400() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON400
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r CreateFilesResponse) GetApplicationProblemJSON400() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON400
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3754,9 +3791,9 @@ func (r CreateFilesResponse) GetJSONDefault() *ProblemApplicationJSON {
 	return r.JSONDefault
 }
 
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r CreateFilesResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSONDefault
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CreateFilesResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -3795,12 +3832,12 @@ type ListSessionsResponse struct {
 	JSON200 *SessionListResponse
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *ProblemApplicationJSON
-	// ApplicationproblemJSON401 the response for an HTTP 401 `application/problem+json` response
-	ApplicationproblemJSON401 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON401 the response for an HTTP 401 `application/problem+json` response
+	ApplicationProblemJSON401 *ProblemApplicationProblemPlusJSON
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *ProblemApplicationJSON
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3813,9 +3850,9 @@ func (r ListSessionsResponse) GetJSON401() *ProblemApplicationJSON {
 	return r.JSON401
 }
 
-// GetApplicationproblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
-func (r ListSessionsResponse) GetApplicationproblemJSON401() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON401
+// GetApplicationProblemJSON401 returns the response for an HTTP 401 `application/problem+json` response
+func (r ListSessionsResponse) GetApplicationProblemJSON401() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON401
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3823,9 +3860,9 @@ func (r ListSessionsResponse) GetJSONDefault() *ProblemApplicationJSON {
 	return r.JSONDefault
 }
 
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r ListSessionsResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSONDefault
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListSessionsResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -3862,16 +3899,16 @@ type EndSessionResponse struct {
 	HTTPResponse *http.Response
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ProblemApplicationJSON
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
 	// JSON410 the response for an HTTP 410 `application/json` response
 	JSON410 *ProblemApplicationJSON
-	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
-	ApplicationproblemJSON410 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationProblemJSON410 *ProblemApplicationProblemPlusJSON
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *ProblemApplicationJSON
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -3879,9 +3916,9 @@ func (r EndSessionResponse) GetJSON404() *ProblemApplicationJSON {
 	return r.JSON404
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r EndSessionResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON404
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r EndSessionResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
 }
 
 // GetJSON410 returns the response for an HTTP 410 `application/json` response
@@ -3889,9 +3926,9 @@ func (r EndSessionResponse) GetJSON410() *ProblemApplicationJSON {
 	return r.JSON410
 }
 
-// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
-func (r EndSessionResponse) GetApplicationproblemJSON410() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON410
+// GetApplicationProblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r EndSessionResponse) GetApplicationProblemJSON410() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON410
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3899,9 +3936,9 @@ func (r EndSessionResponse) GetJSONDefault() *ProblemApplicationJSON {
 	return r.JSONDefault
 }
 
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r EndSessionResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSONDefault
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r EndSessionResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -3940,16 +3977,16 @@ type GetSessionResponse struct {
 	JSON200 *SessionResponse
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ProblemApplicationJSON
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
 	// JSON410 the response for an HTTP 410 `application/json` response
 	JSON410 *ProblemApplicationJSON
-	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
-	ApplicationproblemJSON410 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationProblemJSON410 *ProblemApplicationProblemPlusJSON
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *ProblemApplicationJSON
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3962,9 +3999,9 @@ func (r GetSessionResponse) GetJSON404() *ProblemApplicationJSON {
 	return r.JSON404
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r GetSessionResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON404
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetSessionResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
 }
 
 // GetJSON410 returns the response for an HTTP 410 `application/json` response
@@ -3972,9 +4009,9 @@ func (r GetSessionResponse) GetJSON410() *ProblemApplicationJSON {
 	return r.JSON410
 }
 
-// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
-func (r GetSessionResponse) GetApplicationproblemJSON410() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON410
+// GetApplicationProblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r GetSessionResponse) GetApplicationProblemJSON410() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON410
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -3982,9 +4019,9 @@ func (r GetSessionResponse) GetJSONDefault() *ProblemApplicationJSON {
 	return r.JSONDefault
 }
 
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r GetSessionResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSONDefault
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetSessionResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -4023,16 +4060,16 @@ type KeepaliveSessionResponse struct {
 	JSON200 *SessionResponse
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ProblemApplicationJSON
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
 	// JSON410 the response for an HTTP 410 `application/json` response
 	JSON410 *ProblemApplicationJSON
-	// ApplicationproblemJSON410 the response for an HTTP 410 `application/problem+json` response
-	ApplicationproblemJSON410 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON410 the response for an HTTP 410 `application/problem+json` response
+	ApplicationProblemJSON410 *ProblemApplicationProblemPlusJSON
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *ProblemApplicationJSON
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4045,9 +4082,9 @@ func (r KeepaliveSessionResponse) GetJSON404() *ProblemApplicationJSON {
 	return r.JSON404
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r KeepaliveSessionResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON404
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r KeepaliveSessionResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
 }
 
 // GetJSON410 returns the response for an HTTP 410 `application/json` response
@@ -4055,9 +4092,9 @@ func (r KeepaliveSessionResponse) GetJSON410() *ProblemApplicationJSON {
 	return r.JSON410
 }
 
-// GetApplicationproblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
-func (r KeepaliveSessionResponse) GetApplicationproblemJSON410() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON410
+// GetApplicationProblemJSON410 returns the response for an HTTP 410 `application/problem+json` response
+func (r KeepaliveSessionResponse) GetApplicationProblemJSON410() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON410
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -4065,9 +4102,9 @@ func (r KeepaliveSessionResponse) GetJSONDefault() *ProblemApplicationJSON {
 	return r.JSONDefault
 }
 
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r KeepaliveSessionResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSONDefault
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r KeepaliveSessionResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -4106,12 +4143,12 @@ type GetTaskResponse struct {
 	JSON200 *TaskResponse
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ProblemApplicationJSON
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *ProblemApplicationJSON
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4124,9 +4161,9 @@ func (r GetTaskResponse) GetJSON404() *ProblemApplicationJSON {
 	return r.JSON404
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r GetTaskResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON404
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetTaskResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -4134,9 +4171,9 @@ func (r GetTaskResponse) GetJSONDefault() *ProblemApplicationJSON {
 	return r.JSONDefault
 }
 
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r GetTaskResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSONDefault
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetTaskResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -4175,16 +4212,16 @@ type CancelTaskResponse struct {
 	JSON200 *TaskResultResponse
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ProblemApplicationJSON
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *ProblemApplicationJSON
-	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
-	ApplicationproblemJSON409 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *ProblemApplicationProblemPlusJSON
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *ProblemApplicationJSON
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4197,9 +4234,9 @@ func (r CancelTaskResponse) GetJSON404() *ProblemApplicationJSON {
 	return r.JSON404
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r CancelTaskResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON404
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r CancelTaskResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
@@ -4207,9 +4244,9 @@ func (r CancelTaskResponse) GetJSON409() *ProblemApplicationJSON {
 	return r.JSON409
 }
 
-// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r CancelTaskResponse) GetApplicationproblemJSON409() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON409
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r CancelTaskResponse) GetApplicationProblemJSON409() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON409
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -4217,9 +4254,9 @@ func (r CancelTaskResponse) GetJSONDefault() *ProblemApplicationJSON {
 	return r.JSONDefault
 }
 
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r CancelTaskResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSONDefault
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r CancelTaskResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -4258,12 +4295,12 @@ type GetTaskStatusResponse struct {
 	JSON200 *ResourceStatusResponse
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ProblemApplicationJSON
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *ProblemApplicationJSON
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4276,9 +4313,9 @@ func (r GetTaskStatusResponse) GetJSON404() *ProblemApplicationJSON {
 	return r.JSON404
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r GetTaskStatusResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON404
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetTaskStatusResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -4286,9 +4323,9 @@ func (r GetTaskStatusResponse) GetJSONDefault() *ProblemApplicationJSON {
 	return r.JSONDefault
 }
 
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r GetTaskStatusResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSONDefault
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetTaskStatusResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -4325,12 +4362,12 @@ type StreamTaskResponse struct {
 	HTTPResponse *http.Response
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ProblemApplicationJSON
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *ProblemApplicationJSON
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -4338,9 +4375,9 @@ func (r StreamTaskResponse) GetJSON404() *ProblemApplicationJSON {
 	return r.JSON404
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r StreamTaskResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON404
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r StreamTaskResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -4348,9 +4385,9 @@ func (r StreamTaskResponse) GetJSONDefault() *ProblemApplicationJSON {
 	return r.JSONDefault
 }
 
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r StreamTaskResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSONDefault
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r StreamTaskResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -4389,16 +4426,16 @@ type SubmitToolResultResponse struct {
 	JSON200 *ToolInvocationResponse
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ProblemApplicationJSON
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *ProblemApplicationJSON
-	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
-	ApplicationproblemJSON409 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *ProblemApplicationProblemPlusJSON
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *ProblemApplicationJSON
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4411,9 +4448,9 @@ func (r SubmitToolResultResponse) GetJSON404() *ProblemApplicationJSON {
 	return r.JSON404
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r SubmitToolResultResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON404
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r SubmitToolResultResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
@@ -4421,9 +4458,9 @@ func (r SubmitToolResultResponse) GetJSON409() *ProblemApplicationJSON {
 	return r.JSON409
 }
 
-// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r SubmitToolResultResponse) GetApplicationproblemJSON409() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON409
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r SubmitToolResultResponse) GetApplicationProblemJSON409() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON409
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -4431,9 +4468,9 @@ func (r SubmitToolResultResponse) GetJSONDefault() *ProblemApplicationJSON {
 	return r.JSONDefault
 }
 
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r SubmitToolResultResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSONDefault
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r SubmitToolResultResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -4472,20 +4509,20 @@ type ApproveToolResponse struct {
 	JSON200 *ToolInvocationResponse
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *ProblemApplicationJSON
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ProblemApplicationProblemPlusJSON
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ProblemApplicationJSON
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *ProblemApplicationJSON
-	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
-	ApplicationproblemJSON409 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *ProblemApplicationProblemPlusJSON
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *ProblemApplicationJSON
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4498,9 +4535,9 @@ func (r ApproveToolResponse) GetJSON403() *ProblemApplicationJSON {
 	return r.JSON403
 }
 
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r ApproveToolResponse) GetApplicationproblemJSON403() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON403
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r ApproveToolResponse) GetApplicationProblemJSON403() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -4508,9 +4545,9 @@ func (r ApproveToolResponse) GetJSON404() *ProblemApplicationJSON {
 	return r.JSON404
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r ApproveToolResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON404
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ApproveToolResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
@@ -4518,9 +4555,9 @@ func (r ApproveToolResponse) GetJSON409() *ProblemApplicationJSON {
 	return r.JSON409
 }
 
-// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r ApproveToolResponse) GetApplicationproblemJSON409() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON409
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r ApproveToolResponse) GetApplicationProblemJSON409() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON409
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -4528,9 +4565,9 @@ func (r ApproveToolResponse) GetJSONDefault() *ProblemApplicationJSON {
 	return r.JSONDefault
 }
 
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r ApproveToolResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSONDefault
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ApproveToolResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -4569,20 +4606,20 @@ type RejectToolResponse struct {
 	JSON200 *ToolInvocationResponse
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *ProblemApplicationJSON
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ProblemApplicationProblemPlusJSON
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ProblemApplicationJSON
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *ProblemApplicationJSON
-	// ApplicationproblemJSON409 the response for an HTTP 409 `application/problem+json` response
-	ApplicationproblemJSON409 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *ProblemApplicationProblemPlusJSON
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *ProblemApplicationJSON
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -4595,9 +4632,9 @@ func (r RejectToolResponse) GetJSON403() *ProblemApplicationJSON {
 	return r.JSON403
 }
 
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r RejectToolResponse) GetApplicationproblemJSON403() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON403
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r RejectToolResponse) GetApplicationProblemJSON403() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -4605,9 +4642,9 @@ func (r RejectToolResponse) GetJSON404() *ProblemApplicationJSON {
 	return r.JSON404
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r RejectToolResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON404
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r RejectToolResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
 }
 
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
@@ -4615,9 +4652,9 @@ func (r RejectToolResponse) GetJSON409() *ProblemApplicationJSON {
 	return r.JSON409
 }
 
-// GetApplicationproblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
-func (r RejectToolResponse) GetApplicationproblemJSON409() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON409
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r RejectToolResponse) GetApplicationProblemJSON409() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON409
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -4625,9 +4662,9 @@ func (r RejectToolResponse) GetJSONDefault() *ProblemApplicationJSON {
 	return r.JSONDefault
 }
 
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r RejectToolResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSONDefault
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r RejectToolResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -4664,28 +4701,28 @@ type UploadFileContentResponse struct {
 	HTTPResponse *http.Response
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *ProblemApplicationJSON
-	// ApplicationproblemJSON400 the response for an HTTP 400 `application/problem+json` response
-	ApplicationproblemJSON400 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON400 the response for an HTTP 400 `application/problem+json` response
+	ApplicationProblemJSON400 *ProblemApplicationProblemPlusJSON
 	// JSON403 the response for an HTTP 403 `application/json` response
 	JSON403 *ProblemApplicationJSON
-	// ApplicationproblemJSON403 the response for an HTTP 403 `application/problem+json` response
-	ApplicationproblemJSON403 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON403 the response for an HTTP 403 `application/problem+json` response
+	ApplicationProblemJSON403 *ProblemApplicationProblemPlusJSON
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *ProblemApplicationJSON
-	// ApplicationproblemJSON404 the response for an HTTP 404 `application/problem+json` response
-	ApplicationproblemJSON404 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
 	// JSON411 the response for an HTTP 411 `application/json` response
 	JSON411 *ProblemApplicationJSON
-	// ApplicationproblemJSON411 the response for an HTTP 411 `application/problem+json` response
-	ApplicationproblemJSON411 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON411 the response for an HTTP 411 `application/problem+json` response
+	ApplicationProblemJSON411 *ProblemApplicationProblemPlusJSON
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *ProblemApplicationJSON
-	// ApplicationproblemJSON413 the response for an HTTP 413 `application/problem+json` response
-	ApplicationproblemJSON413 *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSON413 the response for an HTTP 413 `application/problem+json` response
+	ApplicationProblemJSON413 *ProblemApplicationProblemPlusJSON
 	// JSONDefault the response for an HTTP default `application/json` response
 	JSONDefault *ProblemApplicationJSON
-	// ApplicationproblemJSONDefault the response for an HTTP default `application/problem+json` response
-	ApplicationproblemJSONDefault *ProblemApplicationProblemPlusJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
@@ -4693,9 +4730,9 @@ func (r UploadFileContentResponse) GetJSON400() *ProblemApplicationJSON {
 	return r.JSON400
 }
 
-// GetApplicationproblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
-func (r UploadFileContentResponse) GetApplicationproblemJSON400() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON400
+// GetApplicationProblemJSON400 returns the response for an HTTP 400 `application/problem+json` response
+func (r UploadFileContentResponse) GetApplicationProblemJSON400() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON400
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
@@ -4703,9 +4740,9 @@ func (r UploadFileContentResponse) GetJSON403() *ProblemApplicationJSON {
 	return r.JSON403
 }
 
-// GetApplicationproblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
-func (r UploadFileContentResponse) GetApplicationproblemJSON403() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON403
+// GetApplicationProblemJSON403 returns the response for an HTTP 403 `application/problem+json` response
+func (r UploadFileContentResponse) GetApplicationProblemJSON403() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -4713,9 +4750,9 @@ func (r UploadFileContentResponse) GetJSON404() *ProblemApplicationJSON {
 	return r.JSON404
 }
 
-// GetApplicationproblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
-func (r UploadFileContentResponse) GetApplicationproblemJSON404() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON404
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r UploadFileContentResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
 }
 
 // GetJSON411 returns the response for an HTTP 411 `application/json` response
@@ -4723,9 +4760,9 @@ func (r UploadFileContentResponse) GetJSON411() *ProblemApplicationJSON {
 	return r.JSON411
 }
 
-// GetApplicationproblemJSON411 returns the response for an HTTP 411 `application/problem+json` response
-func (r UploadFileContentResponse) GetApplicationproblemJSON411() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON411
+// GetApplicationProblemJSON411 returns the response for an HTTP 411 `application/problem+json` response
+func (r UploadFileContentResponse) GetApplicationProblemJSON411() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON411
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -4733,9 +4770,9 @@ func (r UploadFileContentResponse) GetJSON413() *ProblemApplicationJSON {
 	return r.JSON413
 }
 
-// GetApplicationproblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
-func (r UploadFileContentResponse) GetApplicationproblemJSON413() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSON413
+// GetApplicationProblemJSON413 returns the response for an HTTP 413 `application/problem+json` response
+func (r UploadFileContentResponse) GetApplicationProblemJSON413() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON413
 }
 
 // GetJSONDefault returns the response for an HTTP default `application/json` response
@@ -4743,9 +4780,9 @@ func (r UploadFileContentResponse) GetJSONDefault() *ProblemApplicationJSON {
 	return r.JSONDefault
 }
 
-// GetApplicationproblemJSONDefault returns the response for an HTTP default `application/problem+json` response
-func (r UploadFileContentResponse) GetApplicationproblemJSONDefault() *ProblemApplicationProblemPlusJSON {
-	return r.ApplicationproblemJSONDefault
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r UploadFileContentResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
 }
 
 // GetBody returns the raw response body bytes
@@ -5196,7 +5233,7 @@ func ParseRunAgentResponse(rsp *http.Response) (*RunAgentResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON400 = &dest
+		response.ApplicationProblemJSON400 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
 		var dest ProblemApplicationJSON
@@ -5210,7 +5247,7 @@ func ParseRunAgentResponse(rsp *http.Response) (*RunAgentResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationProblemJSON404 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 409:
 		var dest ProblemApplicationJSON
@@ -5224,7 +5261,7 @@ func ParseRunAgentResponse(rsp *http.Response) (*RunAgentResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON409 = &dest
+		response.ApplicationProblemJSON409 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
 		var dest RequirementsNotMet
@@ -5245,7 +5282,7 @@ func ParseRunAgentResponse(rsp *http.Response) (*RunAgentResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSONDefault = &dest
+		response.ApplicationProblemJSONDefault = &dest
 
 	case rsp.StatusCode == 200:
 		// Content-type (application/x-ndjson) unsupported
@@ -5288,7 +5325,7 @@ func ParseRunAppResponse(rsp *http.Response) (*RunAppResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON400 = &dest
+		response.ApplicationProblemJSON400 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 401:
 		var dest ProblemApplicationJSON
@@ -5302,7 +5339,7 @@ func ParseRunAppResponse(rsp *http.Response) (*RunAppResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON401 = &dest
+		response.ApplicationProblemJSON401 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
 		var dest ProblemApplicationJSON
@@ -5316,7 +5353,7 @@ func ParseRunAppResponse(rsp *http.Response) (*RunAppResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationProblemJSON404 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 409:
 		var dest ProblemApplicationJSON
@@ -5330,7 +5367,7 @@ func ParseRunAppResponse(rsp *http.Response) (*RunAppResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON409 = &dest
+		response.ApplicationProblemJSON409 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 410:
 		var dest ProblemApplicationJSON
@@ -5344,7 +5381,7 @@ func ParseRunAppResponse(rsp *http.Response) (*RunAppResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON410 = &dest
+		response.ApplicationProblemJSON410 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
 		var dest RequirementsNotMet
@@ -5365,7 +5402,7 @@ func ParseRunAppResponse(rsp *http.Response) (*RunAppResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON422 = &dest
+		response.ApplicationProblemJSON422 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && true:
 		var dest ProblemApplicationJSON
@@ -5379,7 +5416,7 @@ func ParseRunAppResponse(rsp *http.Response) (*RunAppResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSONDefault = &dest
+		response.ApplicationProblemJSONDefault = &dest
 
 	}
 
@@ -5419,7 +5456,7 @@ func ParseGetChatResponse(rsp *http.Response) (*GetChatResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationProblemJSON404 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && true:
 		var dest ProblemApplicationJSON
@@ -5433,7 +5470,7 @@ func ParseGetChatResponse(rsp *http.Response) (*GetChatResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSONDefault = &dest
+		response.ApplicationProblemJSONDefault = &dest
 
 	}
 
@@ -5466,7 +5503,7 @@ func ParseStreamChatResponse(rsp *http.Response) (*StreamChatResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationProblemJSON404 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && true:
 		var dest ProblemApplicationJSON
@@ -5480,7 +5517,7 @@ func ParseStreamChatResponse(rsp *http.Response) (*StreamChatResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSONDefault = &dest
+		response.ApplicationProblemJSONDefault = &dest
 
 	}
 
@@ -5520,7 +5557,7 @@ func ParseCreateFilesResponse(rsp *http.Response) (*CreateFilesResponse, error) 
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON400 = &dest
+		response.ApplicationProblemJSON400 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && true:
 		var dest ProblemApplicationJSON
@@ -5534,7 +5571,7 @@ func ParseCreateFilesResponse(rsp *http.Response) (*CreateFilesResponse, error) 
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSONDefault = &dest
+		response.ApplicationProblemJSONDefault = &dest
 
 	}
 
@@ -5574,7 +5611,7 @@ func ParseListSessionsResponse(rsp *http.Response) (*ListSessionsResponse, error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON401 = &dest
+		response.ApplicationProblemJSON401 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && true:
 		var dest ProblemApplicationJSON
@@ -5588,7 +5625,7 @@ func ParseListSessionsResponse(rsp *http.Response) (*ListSessionsResponse, error
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSONDefault = &dest
+		response.ApplicationProblemJSONDefault = &dest
 
 	}
 
@@ -5624,7 +5661,7 @@ func ParseEndSessionResponse(rsp *http.Response) (*EndSessionResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationProblemJSON404 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 410:
 		var dest ProblemApplicationJSON
@@ -5638,7 +5675,7 @@ func ParseEndSessionResponse(rsp *http.Response) (*EndSessionResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON410 = &dest
+		response.ApplicationProblemJSON410 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && true:
 		var dest ProblemApplicationJSON
@@ -5652,7 +5689,7 @@ func ParseEndSessionResponse(rsp *http.Response) (*EndSessionResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSONDefault = &dest
+		response.ApplicationProblemJSONDefault = &dest
 
 	}
 
@@ -5692,7 +5729,7 @@ func ParseGetSessionResponse(rsp *http.Response) (*GetSessionResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationProblemJSON404 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 410:
 		var dest ProblemApplicationJSON
@@ -5706,7 +5743,7 @@ func ParseGetSessionResponse(rsp *http.Response) (*GetSessionResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON410 = &dest
+		response.ApplicationProblemJSON410 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && true:
 		var dest ProblemApplicationJSON
@@ -5720,7 +5757,7 @@ func ParseGetSessionResponse(rsp *http.Response) (*GetSessionResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSONDefault = &dest
+		response.ApplicationProblemJSONDefault = &dest
 
 	}
 
@@ -5760,7 +5797,7 @@ func ParseKeepaliveSessionResponse(rsp *http.Response) (*KeepaliveSessionRespons
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationProblemJSON404 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 410:
 		var dest ProblemApplicationJSON
@@ -5774,7 +5811,7 @@ func ParseKeepaliveSessionResponse(rsp *http.Response) (*KeepaliveSessionRespons
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON410 = &dest
+		response.ApplicationProblemJSON410 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && true:
 		var dest ProblemApplicationJSON
@@ -5788,7 +5825,7 @@ func ParseKeepaliveSessionResponse(rsp *http.Response) (*KeepaliveSessionRespons
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSONDefault = &dest
+		response.ApplicationProblemJSONDefault = &dest
 
 	}
 
@@ -5828,7 +5865,7 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationProblemJSON404 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && true:
 		var dest ProblemApplicationJSON
@@ -5842,7 +5879,7 @@ func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSONDefault = &dest
+		response.ApplicationProblemJSONDefault = &dest
 
 	}
 
@@ -5882,7 +5919,7 @@ func ParseCancelTaskResponse(rsp *http.Response) (*CancelTaskResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationProblemJSON404 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 409:
 		var dest ProblemApplicationJSON
@@ -5896,7 +5933,7 @@ func ParseCancelTaskResponse(rsp *http.Response) (*CancelTaskResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON409 = &dest
+		response.ApplicationProblemJSON409 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && true:
 		var dest ProblemApplicationJSON
@@ -5910,7 +5947,7 @@ func ParseCancelTaskResponse(rsp *http.Response) (*CancelTaskResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSONDefault = &dest
+		response.ApplicationProblemJSONDefault = &dest
 
 	}
 
@@ -5950,7 +5987,7 @@ func ParseGetTaskStatusResponse(rsp *http.Response) (*GetTaskStatusResponse, err
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationProblemJSON404 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && true:
 		var dest ProblemApplicationJSON
@@ -5964,7 +6001,7 @@ func ParseGetTaskStatusResponse(rsp *http.Response) (*GetTaskStatusResponse, err
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSONDefault = &dest
+		response.ApplicationProblemJSONDefault = &dest
 
 	}
 
@@ -5997,7 +6034,7 @@ func ParseStreamTaskResponse(rsp *http.Response) (*StreamTaskResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationProblemJSON404 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && true:
 		var dest ProblemApplicationJSON
@@ -6011,7 +6048,7 @@ func ParseStreamTaskResponse(rsp *http.Response) (*StreamTaskResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSONDefault = &dest
+		response.ApplicationProblemJSONDefault = &dest
 
 	}
 
@@ -6051,7 +6088,7 @@ func ParseSubmitToolResultResponse(rsp *http.Response) (*SubmitToolResultRespons
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationProblemJSON404 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 409:
 		var dest ProblemApplicationJSON
@@ -6065,7 +6102,7 @@ func ParseSubmitToolResultResponse(rsp *http.Response) (*SubmitToolResultRespons
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON409 = &dest
+		response.ApplicationProblemJSON409 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && true:
 		var dest ProblemApplicationJSON
@@ -6079,7 +6116,7 @@ func ParseSubmitToolResultResponse(rsp *http.Response) (*SubmitToolResultRespons
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSONDefault = &dest
+		response.ApplicationProblemJSONDefault = &dest
 
 	}
 
@@ -6119,7 +6156,7 @@ func ParseApproveToolResponse(rsp *http.Response) (*ApproveToolResponse, error) 
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON403 = &dest
+		response.ApplicationProblemJSON403 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
 		var dest ProblemApplicationJSON
@@ -6133,7 +6170,7 @@ func ParseApproveToolResponse(rsp *http.Response) (*ApproveToolResponse, error) 
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationProblemJSON404 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 409:
 		var dest ProblemApplicationJSON
@@ -6147,7 +6184,7 @@ func ParseApproveToolResponse(rsp *http.Response) (*ApproveToolResponse, error) 
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON409 = &dest
+		response.ApplicationProblemJSON409 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && true:
 		var dest ProblemApplicationJSON
@@ -6161,7 +6198,7 @@ func ParseApproveToolResponse(rsp *http.Response) (*ApproveToolResponse, error) 
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSONDefault = &dest
+		response.ApplicationProblemJSONDefault = &dest
 
 	}
 
@@ -6201,7 +6238,7 @@ func ParseRejectToolResponse(rsp *http.Response) (*RejectToolResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON403 = &dest
+		response.ApplicationProblemJSON403 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
 		var dest ProblemApplicationJSON
@@ -6215,7 +6252,7 @@ func ParseRejectToolResponse(rsp *http.Response) (*RejectToolResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationProblemJSON404 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 409:
 		var dest ProblemApplicationJSON
@@ -6229,7 +6266,7 @@ func ParseRejectToolResponse(rsp *http.Response) (*RejectToolResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON409 = &dest
+		response.ApplicationProblemJSON409 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && true:
 		var dest ProblemApplicationJSON
@@ -6243,7 +6280,7 @@ func ParseRejectToolResponse(rsp *http.Response) (*RejectToolResponse, error) {
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSONDefault = &dest
+		response.ApplicationProblemJSONDefault = &dest
 
 	}
 
@@ -6279,7 +6316,7 @@ func ParseUploadFileContentResponse(rsp *http.Response) (*UploadFileContentRespo
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON400 = &dest
+		response.ApplicationProblemJSON400 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 403:
 		var dest ProblemApplicationJSON
@@ -6293,7 +6330,7 @@ func ParseUploadFileContentResponse(rsp *http.Response) (*UploadFileContentRespo
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON403 = &dest
+		response.ApplicationProblemJSON403 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
 		var dest ProblemApplicationJSON
@@ -6307,7 +6344,7 @@ func ParseUploadFileContentResponse(rsp *http.Response) (*UploadFileContentRespo
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON404 = &dest
+		response.ApplicationProblemJSON404 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 411:
 		var dest ProblemApplicationJSON
@@ -6321,7 +6358,7 @@ func ParseUploadFileContentResponse(rsp *http.Response) (*UploadFileContentRespo
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON411 = &dest
+		response.ApplicationProblemJSON411 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 413:
 		var dest ProblemApplicationJSON
@@ -6335,7 +6372,7 @@ func ParseUploadFileContentResponse(rsp *http.Response) (*UploadFileContentRespo
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSON413 = &dest
+		response.ApplicationProblemJSON413 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && true:
 		var dest ProblemApplicationJSON
@@ -6349,7 +6386,7 @@ func ParseUploadFileContentResponse(rsp *http.Response) (*UploadFileContentRespo
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.ApplicationproblemJSONDefault = &dest
+		response.ApplicationProblemJSONDefault = &dest
 
 	}
 

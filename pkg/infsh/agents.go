@@ -7,112 +7,35 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/option"
 	"github.com/aiclients/sdk-go/pkg/stream"
 )
 
-// CoreApp is the model app of an ad-hoc agent.
-type CoreApp struct {
-	// Ref is the model app, "namespace/name@version".
-	Ref string `json:"ref"`
-	// Setup holds setup values of the model app.
-	Setup any `json:"setup,omitempty"`
-	// Input holds default input of the model app (temperature and the like).
-	Input any `json:"input,omitempty"`
-}
-
-// Skill is a skill available to an agent.
-type Skill struct {
-	Name        string `json:"name"`
-	Description string `json:"description,omitempty"`
-	SkillID     string `json:"skill_id,omitempty"`
-	VersionID   string `json:"version_id,omitempty"`
-	URL         string `json:"url,omitempty"`
-	Content     string `json:"content,omitempty"`
-	Preload     bool   `json:"preload,omitempty"`
-}
-
-// AgentConfig defines an ad-hoc agent (sent as agent_config).
-type AgentConfig struct {
-	Name           string               `json:"name,omitempty"`
-	Description    string               `json:"description,omitempty"`
-	SystemPrompt   string               `json:"system_prompt,omitempty"`
-	ExamplePrompts []string             `json:"example_prompts,omitempty"`
-	CoreApp        CoreApp              `json:"core_app"`
-	Tools          []AgentTool          `json:"tools,omitempty"`
-	InternalTools  *InternalToolsConfig `json:"internal_tools,omitempty"`
-	Skills         []Skill              `json:"skills,omitempty"`
-	// OutputSchema asks for structured output (the finish tool's result,
-	// read with Agent.Output).
-	OutputSchema map[string]any `json:"output_schema,omitempty"`
-}
-
-// MessageContent is one part of a chat message.
-type MessageContent struct {
-	Type  string `json:"type"` // text, reasoning, image, file, tool, event
-	Text  string `json:"text,omitempty"`
-	Image string `json:"image,omitempty"`
-	File  string `json:"file,omitempty"`
-	Error string `json:"error,omitempty"`
-}
-
-// ToolFunction is the function a tool invocation calls.
-type ToolFunction struct {
-	Name      string          `json:"name"`
-	Arguments json.RawMessage `json:"arguments,omitempty"`
-}
-
 // UnmarshalJSON reads the arguments as an object, also when the object
 // arrives JSON-encoded in a string (as some model wire formats send it).
-func (f *ToolFunction) UnmarshalJSON(b []byte) error {
-	var raw struct {
-		Name      string          `json:"name"`
-		Arguments json.RawMessage `json:"arguments"`
-	}
+func (f *ToolCallFunction) UnmarshalJSON(b []byte) error {
+	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(b, &raw); err != nil {
 		return err
 	}
-	f.Name, f.Arguments = raw.Name, raw.Arguments
+	if n, ok := raw["name"]; ok {
+		if err := json.Unmarshal(n, &f.Name); err != nil {
+			return fmt.Errorf("tool function name: %w", err)
+		}
+	}
+	f.Arguments = raw["arguments"]
 	var s string
-	if bytes.HasPrefix(raw.Arguments, []byte(`"`)) && json.Unmarshal(raw.Arguments, &s) == nil {
+	if bytes.HasPrefix(f.Arguments, []byte(`"`)) && json.Unmarshal(f.Arguments, &s) == nil {
 		if obj := bytes.TrimSpace([]byte(s)); bytes.HasPrefix(obj, []byte("{")) && json.Valid(obj) {
 			f.Arguments = obj
 		}
 	}
 	return nil
-}
-
-// ToolInvocation is a tool call made by an agent.
-type ToolInvocation struct {
-	// ID is the invocation's id, the one tool results and approvals use.
-	ID string `json:"id"`
-	// CallID is the model's own call id (tool_invocation_id).
-	CallID      string       `json:"tool_invocation_id,omitempty"`
-	Type        string       `json:"type,omitempty"`
-	DisplayName string       `json:"display_name,omitempty"`
-	Status      string       `json:"status,omitempty"`
-	Function    ToolFunction `json:"function"`
-	Result      *string      `json:"result,omitempty"`
-}
-
-// ChatMessage is a message of a chat.
-type ChatMessage struct {
-	ID              string           `json:"id"`
-	ChatID          string           `json:"chat_id,omitempty"`
-	Role            string           `json:"role,omitempty"`   // system, user, assistant, tool
-	Status          string           `json:"status,omitempty"` // pending, queued, ready, failed, cancelled
-	Order           int              `json:"order,omitempty"`
-	TaskID          *string          `json:"task_id,omitempty"`
-	Content         []MessageContent `json:"content,omitempty"`
-	ToolInvocations []ToolInvocation `json:"tool_invocations,omitempty"`
-	CreatedAt       time.Time        `json:"created_at,omitempty"`
 }
 
 // Text joins the message's text parts.
@@ -129,32 +52,6 @@ func (m *ChatMessage) Text() string {
 // IsTerminal reports whether the message is final (ready, failed, cancelled).
 func (m *ChatMessage) IsTerminal() bool {
 	return m.Status == "ready" || m.Status == "failed" || m.Status == "cancelled"
-}
-
-// AgentRun is the current run of a chat's agent.
-type AgentRun struct {
-	ID    string `json:"id,omitempty"`
-	State string `json:"state,omitempty"` // submitted, working, input_required, completed, failed, canceled, ...
-}
-
-// Interrupt is something a chat waits on, such as a tool approval.
-type Interrupt struct {
-	ID         string         `json:"id,omitempty"`
-	Reason     string         `json:"reason,omitempty"` // tool_approval, client_tool, ...
-	Status     string         `json:"status,omitempty"`
-	ResourceID string         `json:"resource_id,omitempty"`
-	Meta       map[string]any `json:"meta,omitempty"`
-}
-
-// Chat is a conversation with an agent.
-type Chat struct {
-	ID                string          `json:"id"`
-	Status            string          `json:"status,omitempty"` // busy, idle, awaiting_input, completed
-	Name              string          `json:"name,omitempty"`
-	Output            json.RawMessage `json:"output,omitempty"`
-	ActiveRun         *AgentRun       `json:"active_run,omitempty"`
-	PendingInterrupts []Interrupt     `json:"pending_interrupts,omitempty"`
-	Messages          []ChatMessage   `json:"chat_messages,omitempty"`
 }
 
 // working reports whether the agent is still on it. Without a run the
@@ -322,35 +219,15 @@ func (e AgentEvent) Reject(ctx context.Context, reason string, opts ...option.Re
 	return e.agent.Reject(ctx, e.ToolCall.ID, reason, opts...)
 }
 
-type fileRef struct {
-	ID          string `json:"id,omitempty"`
-	URI         string `json:"uri"`
-	Filename    string `json:"filename,omitempty"`
-	ContentType string `json:"content_type,omitempty"`
-	Size        int64  `json:"size,omitempty"`
-}
-
-type agentRunBody struct {
-	ChatID      *string           `json:"chat_id"`
-	Agent       string            `json:"agent,omitempty"`
-	AgentConfig *AgentConfig      `json:"agent_config,omitempty"`
-	AgentName   string            `json:"agent_name,omitempty"`
-	Input       messageInput      `json:"input"`
-	Context     map[string]string `json:"context,omitempty"`
-}
-
-type messageInput struct {
-	Text        string    `json:"text"`
-	Attachments []fileRef `json:"attachments,omitempty"`
-}
-
 // Send sends a message (with files, uploaded first) and streams the reply:
 // message updates, client tool calls (answered by the registered handlers)
-// and approval requests. The sequence ends when the agent has finished, or
-// waits on an approval the loop did not give; stopping the loop early
+// and approval requests. The message is sent when the stream is first read.
+// The stream ends when the agent has finished, or waits on an approval the
+// loop did not give; closing it early (or stopping a range over All)
 // leaves the agent running.
-func (a *Agent) Send(ctx context.Context, text string, files ...*File) iter.Seq2[AgentEvent, error] {
-	return func(yield func(AgentEvent, error) bool) {
+func (a *Agent) Send(ctx context.Context, text string, files ...*File) *stream.Stream[AgentEvent] {
+	ctx, cancel := context.WithCancel(ctx)
+	return stream.FromSeq(func(yield func(AgentEvent, error) bool) {
 		if err := a.usable(); err != nil {
 			yield(AgentEvent{}, err)
 			return
@@ -360,7 +237,7 @@ func (a *Agent) Send(ctx context.Context, text string, files ...*File) iter.Seq2
 			return
 		}
 		a.follow(ctx, yield)
-	}
+	}, cancel)
 }
 
 // Reply sends a message and waits for the reply, running tool handlers on
@@ -368,7 +245,7 @@ func (a *Agent) Send(ctx context.Context, text string, files ...*File) iter.Seq2
 // rejected unless approve (which may be nil) says yes.
 func (a *Agent) Reply(ctx context.Context, text string, approve func(ToolInvocation) bool, files ...*File) (*ChatMessage, error) {
 	var last *ChatMessage
-	for ev, err := range a.Send(ctx, text, files...) {
+	for ev, err := range a.Send(ctx, text, files...).All() {
 		if err != nil {
 			return last, err
 		}
@@ -394,8 +271,9 @@ func (a *Agent) Reply(ctx context.Context, text string, approve func(ToolInvocat
 
 // Resume streams the current reply again (after approving a call outside
 // a Send loop, for instance).
-func (a *Agent) Resume(ctx context.Context) iter.Seq2[AgentEvent, error] {
-	return func(yield func(AgentEvent, error) bool) {
+func (a *Agent) Resume(ctx context.Context) *stream.Stream[AgentEvent] {
+	ctx, cancel := context.WithCancel(ctx)
+	return stream.FromSeq(func(yield func(AgentEvent, error) bool) {
 		if err := a.usable(); err != nil {
 			yield(AgentEvent{}, err)
 			return
@@ -405,7 +283,7 @@ func (a *Agent) Resume(ctx context.Context) iter.Seq2[AgentEvent, error] {
 			return
 		}
 		a.follow(ctx, yield)
-	}
+	}, cancel)
 }
 
 func (a *Agent) send(ctx context.Context, text string, files []*File) error {
@@ -415,7 +293,7 @@ func (a *Agent) send(ctx context.Context, text string, files []*File) error {
 	if a.cfg != nil && a.cfg.CoreApp.Ref == "" && a.ChatID() == "" {
 		return inputErr("agent_config.core_app.ref", "must not be empty")
 	}
-	in := messageInput{Text: text}
+	in := MessageInput{Text: &text}
 	for i, f := range files {
 		if f == nil {
 			return inputErr(fmt.Sprintf("files[%d]", i), "must not be nil")
@@ -424,30 +302,32 @@ func (a *Agent) send(ctx context.Context, text string, files []*File) error {
 		if err != nil {
 			return err
 		}
-		in.Attachments = append(in.Attachments, fileRef{ID: u.ID, URI: u.URI, Filename: u.Filename, ContentType: u.ContentType, Size: u.Size})
+		in.Attachments = append(in.Attachments, FileRef{ID: u.ID, URI: u.URI, Filename: u.Filename, ContentType: u.ContentType, Size: u.Size})
 	}
 	a.mu.Lock()
-	body := agentRunBody{Input: in, Context: a.context}
+	req := AgentRunRequest{Input: in, Context: a.context}
 	if a.chatID != "" {
 		id := a.chatID
-		body.ChatID = &id
+		req.ChatID = &id
 	}
 	if a.cfg != nil {
-		body.AgentConfig, body.AgentName = a.cfg, a.cfg.Name
+		req.AgentConfig = a.cfg
+		if a.cfg.Name != "" {
+			name := a.cfg.Name
+			req.AgentName = &name
+		}
 	} else {
-		body.Agent = a.ref
+		ref := a.ref
+		req.Agent = &ref
 	}
 	a.mu.Unlock()
-	rd, err := jsonBody(body)
+	body, err := marshal(req)
 	if err != nil {
 		return err
 	}
-	var out struct {
-		UserMessage      *ChatMessage `json:"user_message"`
-		AssistantMessage *ChatMessage `json:"assistant_message"`
-	}
-	err = a.c.send(ctx, nil, func(ctx context.Context) (*http.Response, error) {
-		return a.c.raw.RunAgentWithBody(ctx, "application/json", rd)
+	var out AgentRunResult
+	err = a.c.core.Call(ctx, nil, func(ctx context.Context) (*http.Response, error) {
+		return a.c.raw.RunAgentWithBody(ctx, "application/json", bytes.NewReader(body))
 	}, &out)
 	if err != nil {
 		return err
@@ -495,6 +375,33 @@ func merge(fields map[string]json.RawMessage, part json.RawMessage) (merged []by
 	return merged, err == nil
 }
 
+// decodeDelta reads a delta event's data: {"resource_id", "seq",
+// "delta": {"response", "reasoning"}}. ok is false when it is malformed or
+// names no message.
+func decodeDelta(data json.RawMessage) (d Delta, ok bool) {
+	m := members(data)
+	if m == nil {
+		return d, false
+	}
+	inner := members(m["delta"])
+	if raw, has := m["seq"]; has && json.Unmarshal(raw, &d.Seq) != nil {
+		return d, false
+	}
+	for _, f := range []struct {
+		m   map[string]json.RawMessage
+		k   string
+		dst *string
+	}{{m, "resource_id", &d.MessageID}, {inner, "response", &d.Response}, {inner, "reasoning", &d.Reasoning}} {
+		if raw, has := f.m[f.k]; has && json.Unmarshal(raw, f.dst) != nil {
+			return d, false
+		}
+	}
+	if raw, has := m["delta"]; has && inner == nil && !bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		return d, false
+	}
+	return d, d.MessageID != ""
+}
+
 // chatLine is one line of a chat stream; a heartbeat has no event and no
 // data (it is yielded all the same: it resets the stream's idle timer).
 type chatLine struct {
@@ -513,13 +420,18 @@ func (a *Agent) follow(ctx context.Context, yield func(AgentEvent, error) bool) 
 		st.events++
 		return yield(ev, err)
 	}
+	pol, err := a.c.policy(ctx, nil)
+	if err != nil {
+		yield(AgentEvent{}, err)
+		return
+	}
 	drops := 0
 	for {
 		a.mu.Lock()
 		a.acted = 0
 		a.mu.Unlock()
 		before := st.events
-		done, waiting, stop, err := a.readChat(ctx, st, counted)
+		done, waiting, stop, err := a.readChat(ctx, pol, st, counted)
 		if st.events > before {
 			drops = 0 // the budget counts reconnects that brought nothing new
 		}
@@ -555,7 +467,7 @@ func (a *Agent) follow(ctx context.Context, yield func(AgentEvent, error) bool) 
 			yield(AgentEvent{}, err)
 			return
 		}
-		if err := sleep(ctx, a.c.Tasks.Follow.norm().ReconnectDelay); err != nil {
+		if err := sleep(ctx, pol.ReconnectDelay); err != nil {
 			yield(AgentEvent{}, err)
 			return
 		}
@@ -565,42 +477,37 @@ func (a *Agent) follow(ctx context.Context, yield func(AgentEvent, error) bool) 
 // readChat reads one connection of the chat stream. done: a chat event said
 // the agent is no longer working (waiting: it waits for input, such as an
 // approval); stop: the consumer stopped.
-func (a *Agent) readChat(ctx context.Context, rs *replyState, yield func(AgentEvent, error) bool) (done, waiting, stop bool, err error) {
+func (a *Agent) readChat(ctx context.Context, pol FollowPolicy, rs *replyState, yield func(AgentEvent, error) bool) (done, waiting, stop bool, err error) {
 	id := a.ChatID()
-	cctx, err := a.c.core.Context(ctx, nil)
+	resp, err := a.c.core.Send(ctx, nil, func(ctx context.Context) (*http.Response, error) {
+		return a.c.raw.StreamChat(ctx, id, acceptNDJSON)
+	})
 	if err != nil {
 		return false, false, false, err
 	}
-	resp, err := a.c.core.Check(a.c.raw.StreamChat(cctx, id, acceptNDJSON))
-	if err != nil {
-		return false, false, false, typedError(err)
-	}
 	decode := func(ev stream.Event) (chatLine, error) {
-		var top struct {
-			Type  string          `json:"type"`
-			Event string          `json:"event"`
-			Data  json.RawMessage `json:"data"`
-		}
-		if json.Unmarshal(ev.Data, &top) != nil {
+		top := members(ev.Data)
+		if top == nil {
 			return chatLine{}, stream.ErrSkip
 		}
-		if top.Type == "heartbeat" {
+		if str(top, "type") == "heartbeat" {
 			return chatLine{}, nil
 		}
-		name := top.Event
+		name := str(top, "event")
 		if name == "" {
 			name = ev.Type
 		}
-		if len(top.Data) == 0 {
-			top.Data = ev.Data
+		data := top["data"]
+		if len(data) == 0 {
+			data = ev.Data
 		}
-		return chatLine{event: name, data: top.Data}, nil
+		return chatLine{event: name, data: data}, nil
 	}
 	var st *stream.Stream[chatLine]
 	if isSSE(resp) {
-		st = stream.NewSSE(resp.Body, decode, stream.WithIdleTimeout(a.c.Tasks.Follow.norm().IdleTimeout))
+		st = stream.NewSSE(resp.Body, decode, stream.WithIdleTimeout(pol.IdleTimeout))
 	} else {
-		st = stream.NewNDJSON(resp.Body, decode, stream.WithIdleTimeout(a.c.Tasks.Follow.norm().IdleTimeout))
+		st = stream.NewNDJSON(resp.Body, decode, stream.WithIdleTimeout(pol.IdleTimeout))
 	}
 	defer st.Close()
 	for st.Next() {
@@ -626,24 +533,17 @@ func (a *Agent) readChat(ctx context.Context, rs *replyState, yield func(AgentEv
 				return true, waiting, false, nil
 			}
 		case "delta":
-			var d struct {
-				ResourceID string `json:"resource_id"`
-				Seq        int    `json:"seq"`
-				Delta      struct {
-					Response  string `json:"response"`
-					Reasoning string `json:"reasoning"`
-				} `json:"delta"`
-			}
-			if json.Unmarshal(line.data, &d) != nil || d.ResourceID == "" {
+			d, ok := decodeDelta(line.data)
+			if !ok {
 				continue // a delta that names no message cannot be placed
 			}
-			if d.Seq > 0 && d.Seq <= rs.seq[d.ResourceID] {
+			if d.Seq > 0 && d.Seq <= rs.seq[d.MessageID] {
 				continue // replayed after a reconnect
 			}
-			rs.seq[d.ResourceID] = d.Seq
-			rs.texts[d.ResourceID] += d.Delta.Response
-			ev := &Delta{MessageID: d.ResourceID, Response: d.Delta.Response, Reasoning: d.Delta.Reasoning,
-				Seq: d.Seq, Text: rs.texts[d.ResourceID]}
+			rs.seq[d.MessageID] = d.Seq
+			rs.texts[d.MessageID] += d.Response
+			d.Text = rs.texts[d.MessageID]
+			ev := &d
 			if !yield(AgentEvent{Type: EventDelta, Delta: ev, agent: a}, nil) {
 				return false, false, true, nil
 			}
@@ -759,7 +659,7 @@ func (a *Agent) noteAction(id, from string) {
 
 // SubmitToolResult answers a client tool call (POST /tools/{id}).
 func (a *Agent) SubmitToolResult(ctx context.Context, invocationID, result string, opts ...option.RequestOption) error {
-	return a.act(ctx, invocationID, "awaiting_input", opts, map[string]string{"result": result},
+	return a.act(ctx, invocationID, "awaiting_input", opts, ToolResultRequest{Result: result},
 		func(ctx context.Context, body io.Reader) (*http.Response, error) {
 			return a.c.raw.SubmitToolResultWithBody(ctx, invocationID, "application/json", body)
 		})
@@ -774,7 +674,7 @@ func (a *Agent) Approve(ctx context.Context, invocationID string, opts ...option
 
 // Reject refuses a tool call that requires approval (POST /tools/{id}/reject).
 func (a *Agent) Reject(ctx context.Context, invocationID, reason string, opts ...option.RequestOption) error {
-	return a.act(ctx, invocationID, "awaiting_approval", opts, map[string]string{"reason": reason},
+	return a.act(ctx, invocationID, "awaiting_approval", opts, RejectToolRequest{Reason: &reason},
 		func(ctx context.Context, body io.Reader) (*http.Response, error) {
 			return a.c.raw.RejectToolWithBody(ctx, invocationID, "application/json", body)
 		})
@@ -790,14 +690,19 @@ func (a *Agent) act(ctx context.Context, invocationID, from string, opts []optio
 	if invocationID == "" {
 		return inputErr("tool invocation id", "must not be empty")
 	}
-	var rd io.Reader
+	var data []byte
 	if body != nil {
 		var err error
-		if rd, err = jsonBody(body); err != nil {
+		if data, err = marshal(body); err != nil {
 			return err
 		}
 	}
-	err := a.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) { return do(ctx, rd) }, nil)
+	err := a.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+		if data == nil {
+			return do(ctx, nil)
+		}
+		return do(ctx, bytes.NewReader(data))
+	}, nil)
 	if err == nil {
 		a.noteAction(invocationID, from)
 	}
@@ -843,7 +748,12 @@ func (s *AgentService) GetChat(ctx context.Context, id string, opts ...option.Re
 	if id == "" {
 		return nil, inputErr("chat id", "must not be empty")
 	}
-	return call[Chat](ctx, s.c, opts, func(ctx context.Context) (*http.Response, error) {
+	var c Chat
+	err := s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.GetChat(ctx, id)
-	})
+	}, &c)
+	if err != nil {
+		return nil, err
+	}
+	return &c, nil
 }

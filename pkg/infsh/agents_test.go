@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +17,7 @@ import (
 	"github.com/aiclients/sdk-go/pkg/infsh"
 	"github.com/aiclients/sdk-go/pkg/infsh/infshtest"
 	"github.com/aiclients/sdk-go/pkg/internal/emulator"
+	"github.com/aiclients/sdk-go/pkg/option"
 )
 
 func collect(t *testing.T, seq func(func(infsh.AgentEvent, error) bool)) []infsh.AgentEvent {
@@ -40,7 +44,7 @@ func TestTemplateAgentConversation(t *testing.T) {
 	c, _ := newClient(t)
 	ctx := context.Background()
 	a := c.Agents.Template(infshtest.AgentAssistant + "@latest")
-	evs := collect(t, a.Send(ctx, "Hello there"))
+	evs := collect(t, a.Send(ctx, "Hello there").All())
 	m := lastAssistant(evs)
 	require.NotNil(t, m)
 	require.Equal(t, "ready", m.Status)
@@ -82,7 +86,7 @@ func TestAdHocAgentClientTool(t *testing.T) {
 		}
 		return fmt.Sprint(in.A + in.B), nil
 	})
-	evs := collect(t, a.Send(ctx, `please add {"a": 2, "b": 3}`))
+	evs := collect(t, a.Send(ctx, `please add {"a": 2, "b": 3}`).All())
 	require.Len(t, calls, 1)
 	require.JSONEq(t, `{"a":2,"b":3}`, string(calls[0].Arguments))
 	var toolEv *infsh.AgentEvent
@@ -134,7 +138,7 @@ func TestApproval(t *testing.T) {
 			a := c.Agents.Template(infshtest.AgentTools)
 			var asked []infsh.ToolInvocation
 			var last *infsh.ChatMessage
-			for ev, err := range a.Send(ctx, `please delete_file {"path": "a.txt"}`) {
+			for ev, err := range a.Send(ctx, `please delete_file {"path": "a.txt"}`).All() {
 				require.NoError(t, err)
 				switch ev.Type {
 				case infsh.EventApproval:
@@ -172,7 +176,7 @@ func TestApprovalOutsideTheLoop(t *testing.T) {
 	ctx := context.Background()
 	a := c.Agents.Template(infshtest.AgentTools)
 	var pending *infsh.ToolInvocation
-	for ev, err := range a.Send(ctx, "delete_file now") {
+	for ev, err := range a.Send(ctx, "delete_file now").All() {
 		require.NoError(t, err)
 		if ev.Type == infsh.EventApproval {
 			pending = ev.ToolCall
@@ -185,7 +189,7 @@ func TestApprovalOutsideTheLoop(t *testing.T) {
 	require.Equal(t, pending.ID, chat.PendingInterrupts[0].ResourceID)
 
 	require.NoError(t, a.Approve(ctx, pending.ID))
-	evs := collect(t, a.Resume(ctx))
+	evs := collect(t, a.Resume(ctx).All())
 	require.Contains(t, lastAssistant(evs).Text(), "The tool delete_file returned")
 }
 
@@ -193,7 +197,7 @@ func TestAgentAttachmentsAndOutput(t *testing.T) {
 	c, srv := newClient(t)
 	ctx := context.Background()
 	a := c.Agents.AdHoc(infsh.AgentConfig{CoreApp: infsh.CoreApp{Ref: "infsh/scripted-llm@latest"},
-		OutputSchema: map[string]any{"type": "object"}})
+		OutputSchema: infsh.JSONSchema(`{"type": "object"}`)})
 	_, err := a.Reply(ctx, "look at this", nil, infsh.FileFromBytes([]byte("PNG..."), "cat.png", "image/png"))
 	require.NoError(t, err)
 	hist, err := a.History(ctx)
@@ -228,7 +232,7 @@ func TestAgentTokenDeltas(t *testing.T) {
 	a := c.Agents.Template(infshtest.AgentAssistant)
 	var text string
 	n := 0
-	for ev, err := range a.Send(context.Background(), "stream me please") {
+	for ev, err := range a.Send(context.Background(), "stream me please").All() {
 		require.NoError(t, err)
 		if ev.Type == infsh.EventDelta {
 			n++
@@ -245,7 +249,7 @@ func TestDeltasNotRepeatedAfterApprovalReconnect(t *testing.T) {
 	ctx := context.Background()
 	a := c.Agents.Template(infshtest.AgentTools)
 	texts := map[string]string{}
-	for ev, err := range a.Send(ctx, "delete_file please") {
+	for ev, err := range a.Send(ctx, "delete_file please").All() {
 		require.NoError(t, err)
 		switch ev.Type {
 		case infsh.EventApproval:
@@ -267,4 +271,237 @@ func TestAgentReplySurvivesStreamCut(t *testing.T) {
 	m, err := c.Agents.Template(infshtest.AgentAssistant).Reply(context.Background(), "cut me", nil)
 	require.NoError(t, err)
 	require.Equal(t, "You said: cut me", m.Text())
+}
+
+// TestHeartbeatsKeepChatStreamOpen: the same for an agent that thinks longer
+// than the idle timeout.
+func TestHeartbeatsKeepChatStreamOpen(t *testing.T) {
+	slow := func(turn infshtest.ModelTurn) infshtest.ModelStep {
+		time.Sleep(800 * time.Millisecond)
+		return infshtest.ScriptedModel(turn)
+	}
+	c, srv := newClientWith(t, infsh.FollowPolicy{ReconnectDelay: time.Millisecond, PollInterval: 5 * time.Millisecond,
+		IdleTimeout: 300 * time.Millisecond}, infshtest.WithHeartbeat(10*time.Millisecond), infshtest.WithModel(slow))
+	m, err := c.Agents.Template(infshtest.AgentAssistant).Reply(context.Background(), "take your time", nil)
+	require.NoError(t, err)
+	require.Equal(t, "You said: take your time", m.Text())
+	require.Equal(t, 1, countRequests(srv, "/stream"), "the chat stream was given up although heartbeats arrived")
+}
+
+// chatServer answers POST /agents/run with chat c1 and serves the n-th
+// connection of its stream (1-based) with stream; it takes answers to the
+// tool invocation inv1. It returns a client for it and a counter of the
+// stream connections.
+func chatServer(t *testing.T, stream func(n int, w io.Writer)) (*infsh.Client, func() int) {
+	t.Helper()
+	var streams counter
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/agents/run":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"data":{"user_message":{"id":"m1","chat_id":"c1","role":"user","status":"ready"},`+
+				`"assistant_message":{"id":"m2","chat_id":"c1","role":"assistant","status":"pending"}}}`)
+		case "/chats/c1/stream":
+			n := streams.add()
+			w.Header().Set("Content-Type", "application/x-ndjson")
+			stream(n, w)
+		case "/tools/inv1", "/tools/inv1/invoke", "/tools/inv1/reject":
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"data":{"id":"inv1","status":"completed"}}`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	c, err := infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("k"),
+		infsh.WithFollowPolicy(infsh.FollowPolicy{ReconnectDelay: time.Millisecond}))
+	require.NoError(t, err)
+	return c, streams.get
+}
+
+// TestChatReconnectBudgetResetsOnProgress: a chat stream that is cut many
+// times, but brings something new on every connection, is followed to the
+// end; the reconnect bound counts only connections that bring nothing.
+func TestChatReconnectBudgetResetsOnProgress(t *testing.T) {
+	const cuts = 8
+	c, streams := chatServer(t, func(n int, w io.Writer) {
+		if n <= cuts { // one new step, then the connection is cut
+			fmt.Fprintf(w, `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"pending","content":[{"type":"text","text":"step %d"}]}}`+"\n", n)
+			return
+		}
+		fmt.Fprintln(w, `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"ready","content":[{"type":"text","text":"done"}]}}`)
+		fmt.Fprintln(w, `{"event":"chats","data":{"id":"c1","status":"idle"}}`)
+	})
+	m, err := c.Agents.Template("a/b@1").Reply(context.Background(), "hi", nil)
+	require.NoError(t, err)
+	require.Equal(t, "done", m.Text())
+	require.Equal(t, cuts+1, streams())
+}
+
+// TestChatStreamRepeatingItselfIsBounded: a chat stream that repeats the
+// same state and is cut, again and again, ends the reply with an error
+// after a bounded number of reconnects (repeats are not progress).
+func TestChatStreamRepeatingItselfIsBounded(t *testing.T) {
+	c, streams := chatServer(t, func(_ int, w io.Writer) {
+		fmt.Fprintln(w, `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"pending"}}`)
+		fmt.Fprintln(w, `{"event":"chats","data":{"id":"c1","status":"busy","active_run":{"id":"r1","state":"working"}}}`)
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n := 0
+	var last error
+	for ev, err := range c.Agents.Template("a/b@1").Send(ctx, "hi").All() {
+		if err != nil {
+			last = err
+			continue
+		}
+		if ev.Type == infsh.EventChat {
+			n++
+		}
+	}
+	require.ErrorContains(t, last, "kept ending")
+	require.Equal(t, 1, n, "the repeated chat state is yielded once")
+	require.Equal(t, 6, streams())
+}
+
+// TestToolHandlerPanicIsAnswered: a Go tool handler that panics answers
+// the agent with an error result; the reply goes on.
+func TestToolHandlerPanicIsAnswered(t *testing.T) {
+	c, srv := newClient(t)
+	a := c.Agents.Template(infshtest.AgentTools).HandleTool("add", func(context.Context, infsh.ToolCall) (string, error) {
+		panic("handler bug")
+	})
+	m, err := a.Reply(context.Background(), `add {"a": 1, "b": 2}`, nil)
+	require.NoError(t, err)
+	require.Contains(t, m.Text(), "error: tool handler panicked: handler bug")
+	var answered bool
+	for _, r := range srv.Requests() {
+		answered = answered || strings.HasPrefix(r.Path, "/tools/")
+	}
+	require.True(t, answered)
+}
+
+// TestPartialChatUpdatesAreMerged: a partial chat update that does not
+// touch the status (a rename) does not end the reply; chat and message
+// events carry the merged state.
+func TestPartialChatUpdatesAreMerged(t *testing.T) {
+	c, _ := chatServer(t, func(_ int, w io.Writer) {
+		fmt.Fprintln(w, `{"event":"chats","data":{"id":"c1","status":"busy","name":"Chat"}}`)
+		fmt.Fprintln(w, `{"event":"chats","data":{"id":"c1","name":"Renamed"},"fields":["name"]}`)
+		fmt.Fprintln(w, `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"pending","content":[{"type":"text","text":"done"}]}}`)
+		fmt.Fprintln(w, `{"event":"chat_messages","data":{"id":"m2","status":"ready"},"fields":["status"]}`)
+		fmt.Fprintln(w, `{"event":"chats","data":{"id":"c1","status":"idle"},"fields":["status"]}`)
+	})
+	var chats []infsh.Chat
+	var last *infsh.ChatMessage
+	for ev, err := range c.Agents.Template("a/b@1").Send(context.Background(), "hi").All() {
+		require.NoError(t, err)
+		switch ev.Type {
+		case infsh.EventChat:
+			chats = append(chats, *ev.Chat)
+		case infsh.EventMessage:
+			last = ev.Message
+		}
+	}
+	require.NotNil(t, last, "the reply ended before the message")
+	require.Equal(t, "ready", last.Status)
+	require.Equal(t, "done", last.Text(), "the status update keeps the text")
+	require.Len(t, chats, 3)
+	require.Equal(t, "busy", chats[1].Status, "the rename keeps the status")
+	require.Equal(t, "Renamed", chats[2].Name, "the status change keeps the name")
+}
+
+// TestToolArgumentsAsString: tool arguments that arrive JSON-encoded in a
+// string (as some model wire formats send them) reach the handler as the
+// object.
+func TestToolArgumentsAsString(t *testing.T) {
+	c, _ := chatServer(t, func(n int, w io.Writer) {
+		if n == 1 {
+			fmt.Fprintln(w, `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"pending",`+
+				`"tool_invocations":[{"id":"inv1","type":"client","status":"awaiting_input","function":{"name":"add","arguments":"{\"a\":2,\"b\":3}"}}]}}`)
+			fmt.Fprintln(w, `{"event":"chats","data":{"id":"c1","status":"awaiting_input","active_run":{"id":"r1","state":"input_required"}}}`)
+			return
+		}
+		fmt.Fprintln(w, `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"ready","content":[{"type":"text","text":"5"}]}}`)
+		fmt.Fprintln(w, `{"event":"chats","data":{"id":"c1","status":"idle"}}`)
+	})
+	var got json.RawMessage
+	a := c.Agents.Template("a/b@1").HandleTool("add", func(_ context.Context, call infsh.ToolCall) (string, error) {
+		got = call.Arguments
+		return "5", nil
+	})
+	m, err := a.Reply(context.Background(), "add", nil)
+	require.NoError(t, err)
+	require.Equal(t, "5", m.Text())
+	require.JSONEq(t, `{"a":2,"b":3}`, string(got))
+}
+
+// TestApprovalTakenUpLate: after an approval the chat stream may still show
+// the waiting state for a moment; the reply follows on until the agent has
+// taken the approval up (in the loop and with Resume).
+func TestApprovalTakenUpLate(t *testing.T) {
+	waitingLines := `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"pending",` +
+		`"tool_invocations":[{"id":"inv1","type":"app","status":"awaiting_approval","function":{"name":"delete_file","arguments":{}}}]}}` + "\n" +
+		`{"event":"chats","data":{"id":"c1","status":"awaiting_input","active_run":{"id":"r1","state":"input_required"}}}` + "\n"
+	doneLines := `{"event":"chat_messages","data":{"id":"m2","chat_id":"c1","role":"assistant","status":"ready","content":[{"type":"text","text":"deleted"}]}}` + "\n" +
+		`{"event":"chats","data":{"id":"c1","status":"idle","active_run":{"id":"r1","state":"completed"}}}` + "\n"
+	serve := func(n int, w io.Writer) {
+		if n <= 3 { // the first stream asks, two more still show the old state
+			fmt.Fprint(w, waitingLines)
+			return
+		}
+		fmt.Fprint(w, doneLines)
+	}
+	t.Run("in the loop", func(t *testing.T) {
+		c, streams := chatServer(t, serve)
+		m, err := c.Agents.Template("a/b@1").Reply(context.Background(), "delete it", func(infsh.ToolInvocation) bool { return true })
+		require.NoError(t, err)
+		require.Equal(t, "deleted", m.Text())
+		require.Equal(t, 4, streams())
+	})
+	t.Run("resume", func(t *testing.T) {
+		c, _ := chatServer(t, serve)
+		a := c.Agents.Template("a/b@1")
+		var pending *infsh.ToolInvocation
+		for ev, err := range a.Send(context.Background(), "delete it").All() {
+			require.NoError(t, err)
+			if ev.Type == infsh.EventApproval {
+				pending = ev.ToolCall
+			}
+		}
+		require.NotNil(t, pending)
+		require.NoError(t, a.Approve(context.Background(), pending.ID))
+		var last *infsh.ChatMessage
+		for ev, err := range a.Resume(context.Background()).All() {
+			require.NoError(t, err)
+			if ev.Type == infsh.EventMessage {
+				last = ev.Message
+			}
+		}
+		require.NotNil(t, last)
+		require.Equal(t, "deleted", last.Text())
+	})
+}
+
+// TestZeroAgentIsAnInputError: an Agent not made by Agents.Template or
+// Agents.AdHoc answers every call with an input error instead of a panic.
+func TestZeroAgentIsAnInputError(t *testing.T) {
+	ctx := context.Background()
+	a := &infsh.Agent{}
+	var ie *apierror.InputError
+	require.NotPanics(t, func() {
+		a.HandleTool("x", nil).WithContext(map[string]string{"k": "v"}).Reset()
+		for _, err := range a.Send(ctx, "hi").All() {
+			require.ErrorAs(t, err, &ie)
+		}
+		for _, err := range a.Resume(ctx).All() {
+			require.ErrorAs(t, err, &ie)
+		}
+		require.ErrorAs(t, a.Approve(ctx, "inv"), &ie)
+		require.ErrorAs(t, a.Reject(ctx, "inv", "no"), &ie)
+		require.ErrorAs(t, a.SubmitToolResult(ctx, "inv", "r"), &ie)
+		_, err := a.Chat(ctx)
+		require.ErrorAs(t, err, &ie)
+		require.ErrorAs(t, infsh.AgentEvent{}.Approve(ctx), &ie)
+	})
 }

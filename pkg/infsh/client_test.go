@@ -2,6 +2,7 @@ package infsh_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -32,11 +33,19 @@ func TestNewClientFromEnvironment(t *testing.T) {
 func TestMissingOrWrongKey(t *testing.T) {
 	srv := infshtest.NewServer(t)
 	t.Setenv(infsh.EnvAPIKey, "")
-	c, err := infsh.NewClient(option.WithBaseURL(srv.URL))
+	_, err := infsh.NewClient(option.WithBaseURL(srv.URL))
+	var ce *apierror.CredentialError
+	require.ErrorAs(t, err, &ce, "a client without a key is refused at NewClient")
+	require.Contains(t, err.Error(), infsh.EnvAPIKey)
+	require.Empty(t, srv.Requests(), "nothing sent without a key")
+
+	// A key provider that fails is reported the same way, at the call.
+	c, err := infsh.NewClient(option.WithBaseURL(srv.URL),
+		option.WithAPIKeyFunc(func(context.Context) (string, error) { return "", errors.New("vault sealed") }))
 	require.NoError(t, err)
 	_, err = c.Sessions.List(context.Background())
-	var ce *apierror.CredentialError
 	require.ErrorAs(t, err, &ce)
+	require.Contains(t, err.Error(), "vault sealed")
 	require.Empty(t, srv.Requests(), "nothing sent without a key")
 
 	c, err = infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("inf_wrong_secret"))
@@ -68,7 +77,7 @@ func TestTaskStreamAsSSE(t *testing.T) {
 	defer srv.Close()
 	c, err := infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("k"))
 	require.NoError(t, err)
-	task, err := c.Tasks.Wait(context.Background(), "t1")
+	task, err := c.Tasks.Wait(context.Background(), "t1", infsh.WaitOptions{})
 	require.NoError(t, err)
 	require.JSONEq(t, `{"ok":true}`, string(task.Output))
 }
@@ -76,7 +85,7 @@ func TestTaskStreamAsSSE(t *testing.T) {
 func TestRetriesOnServerErrors(t *testing.T) {
 	c, srv := newClient(t)
 	srv.InjectFault(emulatorFault503())
-	task, err := c.Tasks.Run(context.Background(), infsh.RunParams{App: "infsh/echo", Input: map[string]any{"a": 1}})
+	task, err := c.Tasks.Run(context.Background(), infsh.RunParams{App: "infsh/echo", Input: map[string]any{"a": 1}}, infsh.WaitOptions{})
 	require.NoError(t, err)
 	require.Equal(t, infsh.StatusCompleted, task.Status)
 }

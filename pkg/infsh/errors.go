@@ -1,6 +1,7 @@
 package infsh
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,27 +11,13 @@ import (
 	"github.com/aiclients/sdk-go/pkg/apierror"
 )
 
-// Requirement is one unmet requirement of an app or agent: a secret,
-// integration or scope the caller lacks.
-type Requirement struct {
-	Type    string             `json:"type"` // secret, integration, scope
-	Key     string             `json:"key"`
-	Message string             `json:"message"`
-	Action  *RequirementAction `json:"action,omitempty"`
-}
-
-// RequirementAction tells how to satisfy a Requirement.
-type RequirementAction struct {
-	Type     string   `json:"type"` // add_secret, connect, add_scopes
-	Provider string   `json:"provider,omitempty"`
-	Scopes   []string `json:"scopes,omitempty"`
-}
-
 // RequirementsError is the 412 answer: the run cannot start until the
 // listed requirements are met. It unwraps to the *apierror.Error.
 type RequirementsError struct {
+	// Requirements lists what is missing, as the 412 body does.
 	Requirements []Requirement
-	Err          *apierror.Error
+	// Err is the 412 response.
+	Err *apierror.Error
 }
 
 // Error lists the unmet requirements.
@@ -60,21 +47,41 @@ var (
 // SessionError is a failed call on an app session. errors.Is matches its
 // kind (ErrSessionNotFound, ...); errors.As finds the *apierror.Error.
 type SessionError struct {
+	// SessionID is the session the call was about ("" when not known).
 	SessionID string
-	Kind      error // one of the Err* session errors
-	Err       *apierror.Error
+	// Kind is one of the Err* session errors.
+	Kind error
+	// Err is the API error.
+	Err *apierror.Error
 }
 
-// Error names the session and what went wrong.
+// Error says what went wrong (the kind, then the server's message unless
+// it says the same in its own words) and names the session once.
 func (e *SessionError) Error() string {
-	s := ServiceName + ": " + e.Kind.Error()
-	if e.SessionID != "" {
-		s += " (" + e.SessionID + ")"
-	}
+	msg := e.Kind.Error()
 	if e.Err != nil && e.Err.Message != "" {
-		s += ": " + e.Err.Message
+		if saysAll(e.Err.Message, msg) {
+			msg = e.Err.Message
+		} else {
+			msg += ": " + e.Err.Message
+		}
+	}
+	s := ServiceName + ": " + msg
+	if e.SessionID != "" && !strings.Contains(msg, e.SessionID) {
+		s += " (session " + e.SessionID + ")"
 	}
 	return s
+}
+
+// saysAll reports whether text holds every word of words.
+func saysAll(text, words string) bool {
+	text = strings.ToLower(text)
+	for _, w := range strings.Fields(strings.ToLower(words)) {
+		if !strings.Contains(text, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // Is matches the session error kind.
@@ -83,45 +90,149 @@ func (e *SessionError) Is(target error) bool { return target == e.Kind }
 // Unwrap returns the API error.
 func (e *SessionError) Unwrap() error { return e.Err }
 
-// TaskError is a task that ended without completing: failed, cancelled or
-// rejected. Task holds its last known state (logs included).
-type TaskError struct {
-	Task *Task
-}
-
-// Error names the task, its status and its error message.
-func (e *TaskError) Error() string {
-	st := e.Task.Status
-	msg := ServiceName + ": task " + e.Task.ID + " " + st.String()
-	if e.Task.Error != "" {
-		msg += ": " + e.Task.Error
+// FailedTask returns the task of an error from Run, Wait or a session call
+// when the task ended without completing (the error is then an
+// *apierror.RunError whose Last is the *Task, its logs included).
+func FailedTask(err error) (*Task, bool) {
+	var re *apierror.RunError
+	if !errors.As(err, &re) {
+		return nil, false
 	}
-	return msg
+	t, ok := re.Last.(*Task)
+	return t, ok && t != nil
 }
 
-// Status is the task's terminal status.
-func (e *TaskError) Status() Status { return e.Task.Status }
+// runError is the *apierror.RunError of a task that ended without
+// completing: failed, cancelled or rejected.
+func runError(t *Task) *apierror.RunError {
+	return &apierror.RunError{Service: ServiceName, Kind: "task", ID: t.ID, Status: t.Status.String(),
+		Message: t.Error, Last: t}
+}
 
-// Logs returns the text of the task's logs.
-func (e *TaskError) Logs() []string {
-	out := make([]string, 0, len(e.Task.Logs))
-	for _, l := range e.Task.Logs {
-		out = append(out, l.Content)
+// members reads a JSON object's members; nil when b is not an object.
+func members(b []byte) map[string]json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil {
+		return nil
 	}
-	return out
+	return m
 }
 
-// typedError turns an *apierror.Error into the typed error its status and
-// code call for; other errors pass through.
+// str reads a JSON string member ("" when absent or not a string).
+func str(m map[string]json.RawMessage, k string) string {
+	var s string
+	_ = json.Unmarshal(m[k], &s)
+	return s
+}
+
+// parseError reads the code and message of an error body in any of the
+// API's forms: RFC 9457 problem details (code from a "code" member or the
+// last path segment of "type"), the legacy {"error": {"code", "message"}}
+// (or a plain "error" string), or {"message"}. Members of an unexpected
+// type are ignored.
+func parseError(body []byte) (code, message string) {
+	p := members(body)
+	if p == nil {
+		return "", ""
+	}
+	legacy := members(p["error"])
+	legacyMsg := str(legacy, "message")
+	if legacy == nil {
+		legacyMsg = str(p, "error")
+	}
+	code = str(p, "code")
+	if code == "" {
+		code = str(legacy, "code")
+	}
+	if typ := str(p, "type"); code == "" && typ != "" && typ != "about:blank" {
+		t := strings.TrimRight(typ, "/")
+		code = t[strings.LastIndex(t, "/")+1:]
+	}
+	for _, m := range []string{str(p, "detail"), legacyMsg, str(p, "message"), str(p, "title")} {
+		if m != "" {
+			return code, m
+		}
+	}
+	return code, ""
+}
+
+// envelopeKeys are the members an envelope may have besides "data".
+var envelopeKeys = map[string]bool{"data": true, "messages": true, "success": true, "status": true, "meta": true}
+
+// unwrapResponse is the core's Unwrap hook: it returns the resource of a
+// response body in any of the API's formats: {"success": ..., "data": ...}
+// (v1: success false is an error), {"data": ..., "messages": [...]} (V3),
+// or the bare resource (v2). A body that is a bare resource with its own
+// "data" member (a tool invocation) is not unwrapped, because it has
+// members an envelope has not.
+func unwrapResponse(resp *http.Response, body []byte) ([]byte, error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 || body[0] != '{' {
+		return body, nil
+	}
+	top := members(body)
+	if top == nil {
+		return nil, fmt.Errorf("%s: decoding the response: not a JSON object", ServiceName)
+	}
+	if raw, ok := top["success"]; ok {
+		var success bool
+		if json.Unmarshal(raw, &success) == nil {
+			if !success {
+				return nil, envelopeError(resp, top, body)
+			}
+			return top["data"], nil
+		}
+	}
+	if _, ok := top["data"]; ok {
+		for k := range top {
+			if !envelopeKeys[k] {
+				return body, nil
+			}
+		}
+		return top["data"], nil
+	}
+	return body, nil
+}
+
+// envelopeError is the *apierror.Error of {"success": false} in a 2xx
+// response: its status is the envelope's (HTTPStatus the response's).
+func envelopeError(resp *http.Response, top map[string]json.RawMessage, body []byte) error {
+	code, msg := parseError(body)
+	e := &apierror.Error{Service: ServiceName, StatusCode: http.StatusOK, Code: code, Message: msg, Body: capBody(body)}
+	if resp != nil {
+		e.StatusCode = resp.StatusCode
+		if resp.Request != nil {
+			e.Method = resp.Request.Method
+		}
+	}
+	var st int
+	if json.Unmarshal(top["status"], &st) == nil && st >= 400 && st <= 599 && st != e.StatusCode {
+		e.HTTPStatus, e.StatusCode = e.StatusCode, st
+	}
+	return e
+}
+
+func capBody(b []byte) []byte {
+	if len(b) > apierror.MaxBody {
+		b = b[:apierror.MaxBody]
+	}
+	return append([]byte(nil), b...)
+}
+
+// typedError is the core's MapError hook: it turns an *apierror.Error into
+// the typed error its status and code call for; other errors pass through.
 func typedError(err error) error {
 	var ae *apierror.Error
 	if !errors.As(err, &ae) {
 		return err
 	}
+	var se *SessionError
+	var re *RequirementsError
+	if errors.As(err, &se) || errors.As(err, &re) {
+		return err // mapped already
+	}
 	if ae.StatusCode == http.StatusPreconditionFailed {
-		var body struct {
-			Errors []Requirement `json:"errors"`
-		}
+		var body RequirementsBody
 		if json.Unmarshal(ae.Body, &body) == nil && len(body.Errors) > 0 {
 			if ae.Message == "" {
 				ae.Message = body.Errors[0].Message

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"log"
 	"strings"
+	"time"
 
+	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/infsh"
 	"github.com/aiclients/sdk-go/pkg/infsh/infshtest"
 	"github.com/aiclients/sdk-go/pkg/option"
@@ -33,7 +35,7 @@ func ExampleTaskService_Run() {
 	task, err := client.Tasks.Run(context.Background(), infsh.RunParams{
 		App:   "infsh/text-templating@53bk0yzk",
 		Input: map[string]any{"template": "Hello {1}!", "strings": []string{"Go"}},
-	})
+	}, infsh.WaitOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -49,12 +51,61 @@ func ExampleTaskService_Run_failure() {
 	client, stop := emulated()
 	defer stop()
 
-	_, err := client.Tasks.Run(context.Background(), infsh.RunParams{App: "infsh/fail", Input: map[string]any{"message": "out of cheese"}})
-	var te *infsh.TaskError
-	if errors.As(err, &te) {
-		fmt.Println(te.Status(), te.Task.Error, te.Logs())
+	_, err := client.Tasks.Run(context.Background(), infsh.RunParams{App: "infsh/fail", Input: map[string]any{"message": "out of cheese"}}, infsh.WaitOptions{})
+	if te, ok := infsh.FailedTask(err); ok { // err is an *apierror.RunError
+		fmt.Println(te.Status, te.Error, te.LogLines())
 	}
 	// Output: failed out of cheese [about to fail]
+}
+
+// A wait that gives up is an *apierror.TimeoutError naming the task (which
+// may still run); Progress sees every update of the task on the way.
+func ExampleTaskService_Wait() {
+	client, stop := emulated()
+	defer stop()
+	ctx := context.Background()
+
+	task, err := client.Tasks.Submit(ctx, infsh.RunParams{App: "infsh/slow", Input: map[string]any{"steps": 50, "delay_ms": 100}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	seen := 0
+	_, err = client.Tasks.Wait(ctx, task.ID, infsh.WaitOptions{
+		Timeout:  200 * time.Millisecond,
+		Progress: func(n int, t *infsh.Task) { seen = n },
+	})
+	var te *apierror.TimeoutError
+	fmt.Println(errors.As(err, &te), te.ID == task.ID, errors.Is(err, context.DeadlineExceeded), seen > 0)
+	// Output: true true true true
+}
+
+// WithFollowPolicy tunes how tasks and chats are followed, for a client or
+// (as here) for one call.
+func ExampleWithFollowPolicy() {
+	client, stop := emulated()
+	defer stop()
+
+	task, err := client.Tasks.Run(context.Background(), infsh.RunParams{App: "infsh/echo", Input: map[string]any{"x": 1}},
+		infsh.WaitOptions{}, infsh.WithFollowPolicy(infsh.FollowPolicy{IdleTimeout: 20 * time.Second, MaxReconnects: 2}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(task.Status)
+	// Output: completed
+}
+
+// Do reaches an endpoint this package does not wrap, through the same call
+// path (credentials, retries, envelopes, typed errors).
+func ExampleClient_Do() {
+	client, stop := emulated()
+	defer stop()
+
+	var sessions []infsh.Session
+	if err := client.Do(context.Background(), "GET", "/sessions", nil, &sessions); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(sessions))
+	// Output: 0
 }
 
 func ExampleTaskService_Updates() {
@@ -66,7 +117,7 @@ func ExampleTaskService_Updates() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	for u, err := range client.Tasks.Updates(ctx, task.ID) {
+	for u, err := range client.Tasks.Updates(ctx, task.ID).All() {
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -91,7 +142,7 @@ func ExampleFileFromBytes() {
 	task, err := client.Tasks.Run(context.Background(), infsh.RunParams{
 		App:   "infsh/read-file",
 		Input: map[string]any{"file": infsh.FileFromBytes([]byte("hello"), "hello.txt", "")},
-	})
+	}, infsh.WaitOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -121,12 +172,12 @@ func ExampleSessionService_Start() {
 	session, _, err := client.Sessions.Start(ctx, infsh.RunParams{
 		App: "infsh/session-test@latest", Function: "set_value",
 		Input: map[string]any{"key": "greeting", "value": "hi"},
-	})
+	}, infsh.WaitOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer session.End(ctx)
-	task, err := session.Call(ctx, "get_value", map[string]any{"key": "greeting"})
+	task, err := session.Call(ctx, "get_value", map[string]any{"key": "greeting"}, infsh.WaitOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -152,7 +203,7 @@ func ExampleAgent_Send() {
 		}
 		return fmt.Sprint(in.A + in.B), nil
 	})
-	for ev, err := range agent.Send(context.Background(), `add {"a": 2, "b": 3}`) {
+	for ev, err := range agent.Send(context.Background(), `add {"a": 2, "b": 3}`).All() {
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -175,5 +226,5 @@ func ExampleClientTool() {
 		Build()
 	b, _ := json.Marshal(t)
 	fmt.Println(string(b))
-	// Output: {"name":"weather","display_name":"weather","description":"Current weather","type":"client","require_approval":false,"client":{"input_schema":{"type":"object","properties":{"city":{"type":"string","description":"City name"},"unit":{"type":"string","enum":["c","f"]}},"required":["city"]}}}
+	// Output: {"client":{"input_schema":{"type":"object","properties":{"city":{"type":"string","description":"City name"},"unit":{"type":"string","enum":["c","f"]}},"required":["city"]}},"description":"Current weather","display_name":"weather","name":"weather","require_approval":false,"type":"client"}
 }

@@ -40,37 +40,14 @@ type UploadOptions struct {
 	Public bool
 }
 
-// UploadedFile is a file record after its content was uploaded.
-type UploadedFile struct {
-	ID          string `json:"id"`
-	URI         string `json:"uri"`
-	Filename    string `json:"filename,omitempty"`
-	ContentType string `json:"content_type,omitempty"`
-	Size        int64  `json:"size,omitempty"`
-	Path        string `json:"path,omitempty"`
-}
-
 // FileService uploads files.
 type FileService struct{ c *Client }
-
-type fileRecord struct {
-	UploadedFile
-	UploadURL string `json:"upload_url"`
-}
-
-type partialFile struct {
-	URI         string  `json:"uri"`
-	Filename    *string `json:"filename,omitempty"`
-	ContentType string  `json:"content_type"`
-	Path        *string `json:"path,omitempty"`
-	Size        int64   `json:"size"`
-	Public      *bool   `json:"public,omitempty"`
-}
 
 // Upload stores the content of r in two steps: POST /files creates the
 // record and a presigned URL, then the bytes are PUT there (streamed, with
 // a Content-Length and the declared Content-Type, and without the API key).
-// Use the returned URI as an input value.
+// Use the returned URI as an input value. The record's UploadURL (the
+// presigned URL, a credential of its own) is cleared.
 func (s *FileService) Upload(ctx context.Context, r io.Reader, o UploadOptions, opts ...option.RequestOption) (*UploadedFile, error) {
 	if r == nil {
 		return nil, inputErr("file", "reader must not be nil")
@@ -95,7 +72,7 @@ func (s *FileService) Upload(ctx context.Context, r io.Reader, o UploadOptions, 
 		defer cleanup()
 		r, o.Size = spooled, n
 	}
-	pf := partialFile{URI: "", ContentType: o.ContentType, Size: o.Size}
+	pf := PartialFile{URI: "", ContentType: &o.ContentType, Size: &o.Size}
 	if o.Filename != "" {
 		pf.Filename = &o.Filename
 	}
@@ -105,13 +82,13 @@ func (s *FileService) Upload(ctx context.Context, r io.Reader, o UploadOptions, 
 	if o.Public {
 		pf.Public = &o.Public
 	}
-	rd, err := jsonBody(map[string]any{"files": []partialFile{pf}})
+	body, err := marshal(FileCreateRequest{Files: []PartialFile{pf}})
 	if err != nil {
 		return nil, err
 	}
-	var recs []fileRecord
-	err = s.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) {
-		return s.c.raw.CreateFilesWithBody(ctx, "application/json", rd)
+	var recs []UploadedFile
+	err = s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+		return s.c.raw.CreateFilesWithBody(ctx, "application/json", bytes.NewReader(body))
 	}, &recs)
 	if err != nil {
 		return nil, err
@@ -123,7 +100,8 @@ func (s *FileService) Upload(ctx context.Context, r io.Reader, o UploadOptions, 
 	if err := s.put(ctx, opts, rec.UploadURL, r, o); err != nil {
 		return nil, err
 	}
-	out := rec.UploadedFile
+	out := rec
+	out.UploadURL = ""
 	if out.Filename == "" {
 		out.Filename = o.Filename
 	}

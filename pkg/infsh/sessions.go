@@ -4,27 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/aiclients/sdk-go/gen/infshapi"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
-
-// Session is an app session: a worker kept warm between calls, with state.
-type Session struct {
-	ID           string     `json:"id"`
-	Status       string     `json:"status"` // active, ended, expired
-	AppID        string     `json:"app_id,omitempty"`
-	AppVersionID string     `json:"app_version_id,omitempty"`
-	WorkerID     string     `json:"worker_id,omitempty"`
-	TaskID       string     `json:"task_id,omitempty"`
-	CallCount    int        `json:"call_count"`
-	IdleTimeout  int        `json:"idle_timeout,omitempty"` // seconds
-	ExpiresAt    time.Time  `json:"expires_at"`
-	LastCallAt   *time.Time `json:"last_call_at,omitempty"`
-	EndedAt      *time.Time `json:"ended_at,omitempty"`
-	CreatedAt    time.Time  `json:"created_at"`
-}
 
 // SessionService reads, keeps alive and ends sessions. Start one with a run
 // whose Session is SessionNew (or with Start), continue it with its id.
@@ -40,11 +23,12 @@ type SessionHandle struct {
 	s   *SessionService
 }
 
-// Start runs p in a new session (p.Session is set to SessionNew) and
-// returns a handle on the session with the first call's task.
-func (s *SessionService) Start(ctx context.Context, p RunParams, opts ...option.RequestOption) (*SessionHandle, *Task, error) {
+// Start runs p in a new session (p.Session is set to SessionNew), waiting
+// as Tasks.Run does, and returns a handle on the session with the first
+// call's task.
+func (s *SessionService) Start(ctx context.Context, p RunParams, w WaitOptions, opts ...option.RequestOption) (*SessionHandle, *Task, error) {
 	p.Session = SessionNew
-	t, err := s.c.Tasks.Run(ctx, p, opts...)
+	t, err := s.c.Tasks.Run(ctx, p, w, opts...)
 	if err != nil {
 		return nil, t, err
 	}
@@ -60,12 +44,12 @@ func (s *SessionService) Handle(id, app string) *SessionHandle {
 }
 
 // Call runs function of the session's app with input in the session and
-// waits for the result.
-func (h *SessionHandle) Call(ctx context.Context, function string, input any, opts ...option.RequestOption) (*Task, error) {
+// waits for the result as Tasks.Run does.
+func (h *SessionHandle) Call(ctx context.Context, function string, input any, w WaitOptions, opts ...option.RequestOption) (*Task, error) {
 	if err := h.usable(); err != nil {
 		return nil, err
 	}
-	t, err := h.s.c.Tasks.Run(ctx, RunParams{App: h.App, Function: function, Input: input, Session: h.ID}, opts...)
+	t, err := h.s.c.Tasks.Run(ctx, RunParams{App: h.App, Function: function, Input: input, Session: h.ID}, w, opts...)
 	return t, inSession(h.ID, err)
 }
 
@@ -114,16 +98,20 @@ func (s *SessionService) one(ctx context.Context, id string, opts []option.Reque
 	if id == "" {
 		return nil, inputErr("session id", "must not be empty")
 	}
-	out, err := call[Session](ctx, s.c, opts, func(ctx context.Context) (*http.Response, error) {
+	var out Session
+	err := s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
 		return do(ctx, id)
-	})
-	return out, sessionError(id, err)
+	}, &out)
+	if err != nil {
+		return nil, sessionError(id, err)
+	}
+	return &out, nil
 }
 
 // List reads the caller's sessions.
 func (s *SessionService) List(ctx context.Context, opts ...option.RequestOption) ([]Session, error) {
 	var out []Session
-	err := s.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+	err := s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.ListSessions(ctx)
 	}, &out)
 	return out, err
@@ -139,7 +127,7 @@ func (s *SessionService) End(ctx context.Context, id string, opts ...option.Requ
 	if id == "" {
 		return inputErr("session id", "must not be empty")
 	}
-	err := s.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+	err := s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.EndSession(ctx, id)
 	}, nil)
 	return sessionError(id, err)

@@ -7,32 +7,12 @@ import (
 	"strings"
 )
 
-// Status is a task's status. The API sends it as a number (the current
-// numbering, where 10 is completed); a name such as "completed" is accepted
-// too. Unknown values decode as StatusUnknown without error.
-type Status int
+// Status is generated from the spec's TaskStatus (models.gen.go); its
+// helpers live here. The API sends it as a number (the current numbering,
+// where 10 is completed); UnmarshalJSON accepts a name such as
+// "completed" too, and unknown values decode as StatusUnknown.
 
-// Task statuses. StatusCompleted, StatusFailed, StatusCancelled and
-// StatusRejected are terminal.
-const (
-	StatusUnknown    Status = 0
-	StatusReceived   Status = 1
-	StatusQueued     Status = 2
-	StatusDispatched Status = 3
-	StatusPreparing  Status = 4
-	StatusServing    Status = 5
-	StatusSettingUp  Status = 6
-	StatusRunning    Status = 7
-	StatusCancelling Status = 8
-	StatusUploading  Status = 9
-	StatusCompleted  Status = 10
-	StatusFailed     Status = 11
-	StatusCancelled  Status = 12
-	// StatusRejected: admission was refused (no balance, no payment method);
-	// the task never ran.
-	StatusRejected Status = 13
-)
-
+// statusNames are the lower-case names of the statuses, by number.
 var statusNames = [...]string{
 	"unknown", "received", "queued", "dispatched", "preparing", "serving", "setting_up",
 	"running", "cancelling", "uploading", "completed", "failed", "cancelled", "rejected",
@@ -74,9 +54,6 @@ func ParseStatus(text string) (Status, bool) {
 	}
 	return StatusUnknown, false
 }
-
-// MarshalJSON writes the status as its number.
-func (s Status) MarshalJSON() ([]byte, error) { return []byte(strconv.Itoa(int(s))), nil }
 
 // UnmarshalJSON reads a number or a name; anything else unknown becomes
 // StatusUnknown. Only malformed JSON is an error.

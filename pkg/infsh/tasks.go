@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"iter"
 	"net/http"
 	"sort"
 	"time"
@@ -17,50 +16,9 @@ import (
 	"github.com/aiclients/sdk-go/pkg/stream"
 )
 
-// Task is a run of an app. Every field may be missing from a response (the
-// run response carries only a few); Fields holds all members as received,
-// with partial stream updates merged in.
-type Task struct {
-	ID           string
-	ShortID      string
-	Status       Status
-	StatusText   string
-	AppID        string
-	AppVersionID string
-	Function     string
-	Infra        string
-	Input        json.RawMessage
-	Output       json.RawMessage
-	Error        string
-	SessionID    string
-	Logs         []TaskLog
-	Events       []TaskEvent
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
-	// Fields holds every top-level member of the task as received.
-	Fields map[string]json.RawMessage
-}
-
-// TaskLog is one log entry of a task.
-type TaskLog struct {
-	ID        string    `json:"id"`
-	TaskID    string    `json:"task_id"`
-	LogType   int       `json:"log_type"` // 0 build, 1 run, 2 serve, 3 setup, 4 task
-	Content   string    `json:"content"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
-// TaskEvent records a status change of a task.
-type TaskEvent struct {
-	ID        string    `json:"id"`
-	TaskID    string    `json:"task_id"`
-	Status    Status    `json:"status"`
-	EventTime time.Time `json:"event_time"`
-}
-
 // DecodeOutput decodes the task's output into v.
 func (t *Task) DecodeOutput(v any) error {
-	if len(t.Output) == 0 {
+	if len(t.Output) == 0 || bytes.Equal(t.Output, []byte("null")) {
 		return fmt.Errorf("%s: task %s has no output", ServiceName, t.ID)
 	}
 	if err := json.Unmarshal(t.Output, v); err != nil {
@@ -69,75 +27,120 @@ func (t *Task) DecodeOutput(v any) error {
 	return nil
 }
 
-// UnmarshalJSON reads a task tolerantly: members of an unexpected type are
-// kept in Fields but otherwise ignored.
-func (t *Task) UnmarshalJSON(b []byte) error {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(b, &m); err != nil {
-		return fmt.Errorf("%s: task: %w", ServiceName, err)
+// LogLines returns the text of the task's logs.
+func (t *Task) LogLines() []string {
+	out := make([]string, 0, len(t.Logs))
+	for _, l := range t.Logs {
+		out = append(out, l.Content)
 	}
-	*t = *taskFromFields(m)
-	return nil
+	return out
 }
 
-// MarshalJSON writes the task's members as received (for a Task not read
-// from the API: its main fields).
-func (t *Task) MarshalJSON() ([]byte, error) {
-	if t.Fields != nil {
-		return json.Marshal(t.Fields)
+// MarshalJSON writes the task's members; times that are not set (the
+// zero time) are left out rather than written as year 1.
+func (t Task) MarshalJSON() ([]byte, error) {
+	b, err := json.Marshal(taskFields(t))
+	if err != nil {
+		return nil, err
 	}
-	m := map[string]any{"id": t.ID, "status": t.Status}
-	if len(t.Output) > 0 {
-		m["output"] = t.Output
-	}
-	if len(t.Input) > 0 {
-		m["input"] = t.Input
-	}
-	if t.Error != "" {
-		m["error"] = t.Error
-	}
-	if t.SessionID != "" {
-		m["session_id"] = t.SessionID
+	m := members(b)
+	for k, v := range m {
+		if string(v) == `"0001-01-01T00:00:00Z"` {
+			delete(m, k)
+		}
 	}
 	return json.Marshal(m)
 }
 
+// taskFields is Task without its methods, for decoding and encoding.
+type taskFields Task
+
+// UnmarshalJSON reads a task tolerantly: a member of an unexpected type is
+// ignored, a status may be a number or a name (or come from status_text
+// alone), and logs may be plain strings as older servers sent them.
+func (t *Task) UnmarshalJSON(b []byte) error {
+	d, err := decodeTask(b)
+	if err != nil {
+		return fmt.Errorf("%s: task: %w", ServiceName, err)
+	}
+	*t = *d
+	return nil
+}
+
+// taskFromFields builds a task from its members, tolerantly (see
+// Task.UnmarshalJSON).
 func taskFromFields(m map[string]json.RawMessage) *Task {
-	t := &Task{Fields: m}
-	str := func(k string) string {
-		var s string
-		_ = json.Unmarshal(m[k], &s)
-		return s
+	t, _ := decodeTask(objectOf(m))
+	return t
+}
+
+// decodeTask decodes a task at once when every member has its type, else
+// member by member, so that one of a wrong type drops only itself. Only a
+// body that is not a JSON object (nor null) is an error.
+func decodeTask(b []byte) (*Task, error) {
+	var f taskFields
+	if err := json.Unmarshal(b, &f); err != nil {
+		m := members(b)
+		if m == nil {
+			var v map[string]any
+			if err := json.Unmarshal(b, &v); err != nil {
+				return &Task{}, err
+			}
+		}
+		f = taskFields{}
+		for k, v := range m {
+			if k != "logs" {
+				_ = json.Unmarshal(objectOf(map[string]json.RawMessage{k: v}), &f)
+			}
+		}
+		f.Logs = decodeLogs(m["logs"])
 	}
-	tm := func(k string) time.Time {
-		v, _ := time.Parse(time.RFC3339Nano, str(k))
-		return v
-	}
-	t.ID, t.ShortID, t.StatusText = str("id"), str("short_id"), str("status_text")
-	t.AppID, t.AppVersionID, t.Function, t.Infra = str("app_id"), str("app_version_id"), str("function"), str("infra")
-	t.Error, t.SessionID = str("error"), str("session_id")
-	t.CreatedAt, t.UpdatedAt = tm("created_at"), tm("updated_at")
-	if raw, ok := m["status"]; ok {
-		_ = t.Status.UnmarshalJSON(raw)
-	} else if t.StatusText != "" {
+	t := (*Task)(&f)
+	if t.Status == StatusUnknown && t.StatusText != "" {
 		t.Status, _ = ParseStatus(t.StatusText)
 	}
-	if raw := m["input"]; len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
-		t.Input = raw
-	}
-	if raw := m["output"]; len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
-		t.Output = raw
-	}
-	t.Logs = decodeLogs(m["logs"])
-	var events []json.RawMessage
-	_ = json.Unmarshal(m["events"], &events)
-	for _, raw := range events {
-		var e TaskEvent
-		if json.Unmarshal(raw, &e) == nil {
-			t.Events = append(t.Events, e)
+	for _, raw := range []*json.RawMessage{&t.Input, &t.Output, &t.Setup} {
+		if bytes.Equal(*raw, []byte("null")) {
+			*raw = nil
 		}
 	}
-	return t
+	return t, nil
+}
+
+// appendKey appends k as a JSON string.
+func appendKey(b []byte, k string) []byte {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			q, _ := json.Marshal(k)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, k...)
+	return append(b, '"')
+}
+
+// objectOf writes members as a JSON object (their values are JSON already:
+// they were decoded as json.RawMessage).
+func objectOf(m map[string]json.RawMessage) []byte {
+	n := 2
+	for k, v := range m {
+		n += len(k) + len(v) + 4
+	}
+	b := make([]byte, 0, n)
+	b = append(b, '{')
+	for k, v := range m {
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = appendKey(b, k)
+		b = append(b, ':')
+		if len(v) == 0 {
+			v = json.RawMessage("null")
+		}
+		b = append(b, v...)
+	}
+	return append(b, '}')
 }
 
 // decodeLogs reads TaskLog objects, or plain strings as older servers sent.
@@ -160,16 +163,6 @@ func decodeLogs(raw json.RawMessage) []TaskLog {
 	}
 	return out
 }
-
-// Infra selects where a task runs.
-type Infra string
-
-// Infra values.
-const (
-	InfraCloud        Infra = "cloud"
-	InfraPrivate      Infra = "private"
-	InfraPrivateFirst Infra = "private_first"
-)
 
 // SessionNew, as RunParams.Session, starts a new session.
 const SessionNew = "new"
@@ -203,21 +196,6 @@ type RunParams struct {
 	Metadata map[string]any
 }
 
-type runBody struct {
-	App            string         `json:"app"`
-	Input          any            `json:"input"`
-	Setup          any            `json:"setup,omitempty"`
-	Infra          Infra          `json:"infra,omitempty"`
-	Workers        []string       `json:"workers,omitempty"`
-	Session        string         `json:"session,omitempty"`
-	SessionTimeout int            `json:"session_timeout,omitempty"`
-	Function       string         `json:"function,omitempty"`
-	Webhook        string         `json:"webhook,omitempty"`
-	RunAt          *time.Time     `json:"run_at,omitempty"`
-	Metadata       map[string]any `json:"metadata,omitempty"`
-	Wait           bool           `json:"wait"`
-}
-
 // check validates p before anything is sent.
 func (p *RunParams) check() error {
 	if p.App == "" {
@@ -237,7 +215,45 @@ func (p *RunParams) check() error {
 	return nil
 }
 
-// FollowPolicy tunes how a task is followed to its end.
+// request is the generated RunRequest for p.
+func (p *RunParams) request() RunRequest {
+	opt := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	no := false
+	r := RunRequest{App: p.App, Input: p.Input, Setup: p.Setup, Workers: p.Workers, Session: opt(p.Session),
+		Function: opt(p.Function), Webhook: opt(p.Webhook), Metadata: p.Metadata, Wait: &no}
+	if r.Input == nil {
+		r.Input = map[string]any{}
+	}
+	if p.Infra != "" {
+		infra := p.Infra
+		r.Infra = &infra
+	}
+	if p.SessionTimeout != 0 {
+		n := int(p.SessionTimeout / time.Second)
+		r.SessionTimeout = &n
+	}
+	if !p.RunAt.IsZero() {
+		t := p.RunAt.UTC()
+		r.RunAt = &t
+	}
+	return r
+}
+
+// WaitOptions is the one waiting shape of Run and Wait (and of every
+// "run and wait" of this SDK): Interval is the interval of the polling
+// fallback (default: the follow policy's PollInterval, 2s), Timeout bounds
+// the whole wait (an *apierror.TimeoutError carrying the task id and the
+// last *Task seen), and Progress is called with every update of the task.
+// The zero value follows the task until it ends or ctx does.
+type WaitOptions = poll.WaitOptions[*Task]
+
+// FollowPolicy tunes how tasks and agent chats are followed (reconnects,
+// idle timeout). Set it for a client or one call with WithFollowPolicy.
 type FollowPolicy struct {
 	// MaxReconnects bounds the stream reconnects in a row without a line
 	// (default 5); then the client polls GET /tasks/{id}/status instead.
@@ -249,7 +265,8 @@ type FollowPolicy struct {
 	// It also bounds agent chat streams. On an SSE stream only data events
 	// count: SSE comments never reach the client.
 	IdleTimeout time.Duration
-	// PollInterval is the interval of the polling fallback (default 2s).
+	// PollInterval is the interval of the polling fallback (default 2s);
+	// WaitOptions.Interval, when set, takes its place for Run and Wait.
 	PollInterval time.Duration
 }
 
@@ -272,73 +289,123 @@ func (p FollowPolicy) norm() FollowPolicy {
 	return p
 }
 
+type followKey struct{}
+
+// WithFollowPolicy sets how tasks (Run, Wait, Updates) and agent chats are
+// followed: pass it to NewClient for every call, or to one task call. Zero
+// fields keep their defaults.
+func WithFollowPolicy(p FollowPolicy) option.RequestOption {
+	return func(c *option.Config) error {
+		c.SetValue(followKey{}, p)
+		return nil
+	}
+}
+
+// policy is the follow policy of a call with opts.
+func (c *Client) policy(ctx context.Context, opts []option.RequestOption) (FollowPolicy, error) {
+	cctx, err := c.core.Context(ctx, opts)
+	if err != nil {
+		return FollowPolicy{}, err
+	}
+	p, _ := c.core.CallConfig(cctx).Value(followKey{}).(FollowPolicy)
+	return p.norm(), nil
+}
+
 // TaskService runs apps and follows tasks.
 type TaskService struct {
 	c *Client
-	// Follow tunes Run, Wait and Updates. Set it before the client is shared.
-	Follow FollowPolicy
 }
 
 // Submit starts a run and returns at once with the created task (status
 // received): fire and forget. Files in the input are uploaded first.
 func (s *TaskService) Submit(ctx context.Context, p RunParams, opts ...option.RequestOption) (*Task, error) {
+	t, _, err := s.submit(ctx, p, opts)
+	return t, err
+}
+
+// submit is Submit, also returning the task's members as received.
+func (s *TaskService) submit(ctx context.Context, p RunParams, opts []option.RequestOption) (*Task, map[string]json.RawMessage, error) {
 	if err := p.check(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := s.c.Files.uploadValues(ctx, opts, p.Input, p.Setup); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	body := runBody{
-		App: p.App, Input: p.Input, Setup: p.Setup, Infra: p.Infra, Workers: p.Workers, Session: p.Session,
-		SessionTimeout: int(p.SessionTimeout / time.Second), Function: p.Function, Webhook: p.Webhook, Metadata: p.Metadata,
-	}
-	if body.Input == nil {
-		body.Input = map[string]any{}
-	}
-	if !p.RunAt.IsZero() {
-		t := p.RunAt.UTC()
-		body.RunAt = &t
-	}
-	rd, err := jsonBody(body)
+	body, err := marshal(p.request())
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var t Task
-	err = s.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) {
-		return s.c.raw.RunAppWithBody(ctx, "application/json", rd)
-	}, &t)
+	var m map[string]json.RawMessage
+	err = s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+		return s.c.raw.RunAppWithBody(ctx, "application/json", bytes.NewReader(body))
+	}, &m)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	t := taskFromFields(m)
 	if t.ID == "" {
-		return nil, fmt.Errorf("%s: the run response has no task id", ServiceName)
+		return nil, nil, fmt.Errorf("%s: the run response has no task id", ServiceName)
 	}
-	return &t, nil
+	return t, m, nil
 }
 
 // Run starts a run and waits for the task's end by following its stream
-// (see Wait). A task that fails, is cancelled or rejected gives a
-// *TaskError holding the task, its error message and logs.
-func (s *TaskService) Run(ctx context.Context, p RunParams, opts ...option.RequestOption) (*Task, error) {
-	t, err := s.Submit(ctx, p, opts...)
+// (see Wait). A task that fails, is cancelled or rejected gives an
+// *apierror.RunError whose Last is the *Task (its error message and logs
+// included; FailedTask returns it).
+func (s *TaskService) Run(ctx context.Context, p RunParams, w WaitOptions, opts ...option.RequestOption) (*Task, error) {
+	t, m, err := s.submit(ctx, p, opts)
 	if err != nil {
 		return nil, err
 	}
 	if t.Status.IsTerminal() {
+		if w.Progress != nil {
+			w.Progress(1, t)
+		}
 		return finished(t)
 	}
-	return s.follow(ctx, t.ID, t.Fields, opts, nil)
+	return s.wait(ctx, t.ID, m, w, opts)
 }
 
 // Wait follows a task until it ends: it reads GET /tasks/{id}/stream,
 // merging partial updates and skipping heartbeats; when the stream ends
-// early it re-reads the task and reconnects (up to Follow.MaxReconnects
-// times in a row), then falls back to polling GET /tasks/{id}/status.
-func (s *TaskService) Wait(ctx context.Context, id string, opts ...option.RequestOption) (*Task, error) {
+// early it re-reads the task and reconnects (up to FollowPolicy.MaxReconnects
+// times in a row), then falls back to polling GET /tasks/{id}/status every
+// w.Interval. A task that did not complete gives an *apierror.RunError; a
+// wait that ends first (w.Timeout, or ctx) an *apierror.TimeoutError.
+func (s *TaskService) Wait(ctx context.Context, id string, w WaitOptions, opts ...option.RequestOption) (*Task, error) {
 	if id == "" {
 		return nil, inputErr("task id", "must not be empty")
 	}
-	return s.follow(ctx, id, nil, opts, nil)
+	return s.wait(ctx, id, nil, w, opts)
+}
+
+func (s *TaskService) wait(ctx context.Context, id string, known map[string]json.RawMessage, w WaitOptions, opts []option.RequestOption) (*Task, error) {
+	start := time.Now()
+	if w.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, w.Timeout)
+		defer cancel()
+	}
+	var last *Task
+	n := 0
+	t, err := s.follow(ctx, id, known, opts, w.Interval, func(u Update) bool {
+		last = u.Task
+		n++
+		if w.Progress != nil {
+			w.Progress(n, u.Task)
+		}
+		return true
+	})
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		var lastState any
+		if last != nil {
+			lastState = last
+		}
+		return nil, &apierror.TimeoutError{Service: ServiceName, Kind: "task", ID: id, Elapsed: time.Since(start),
+			Last: lastState, Err: ctx.Err()}
+	}
+	return t, err
 }
 
 // Update is one progress update of a task.
@@ -352,45 +419,60 @@ type Update struct {
 	Changed []string
 	// NewLogs are the log entries this update added.
 	NewLogs []TaskLog
+	// Fields holds every top-level member of the task as received so far,
+	// those the spec does not describe included.
+	Fields map[string]json.RawMessage
 }
 
-// Updates follows a task like Wait and yields every update, the terminal
-// one included; the sequence then ends. A task that fails is not an error
-// here (its last update says so); errors are calls that failed. Stopping
-// the loop early closes the stream.
+// Updates follows a task like Wait and streams every update, the terminal
+// one included; the stream then ends. A task that fails is not an error
+// here (its last update says so); errors are calls that failed. Closing
+// the stream (or stopping a range over All early) stops following.
 //
 // Token deltas that LLM apps stream ({"event":"delta"} lines) are not
 // yielded: they only preview text that the task's own updates carry in its
 // output. Like heartbeats, they keep the stream from going idle.
-func (s *TaskService) Updates(ctx context.Context, id string, opts ...option.RequestOption) iter.Seq2[Update, error] {
-	return func(yield func(Update, error) bool) {
+func (s *TaskService) Updates(ctx context.Context, id string, opts ...option.RequestOption) *stream.Stream[Update] {
+	ctx, cancel := context.WithCancel(ctx)
+	return stream.FromSeq(func(yield func(Update, error) bool) {
 		if id == "" {
 			yield(Update{}, inputErr("task id", "must not be empty"))
 			return
 		}
 		stopped := false
-		_, err := s.follow(ctx, id, nil, opts, func(u Update) bool {
+		_, err := s.follow(ctx, id, nil, opts, 0, func(u Update) bool {
 			if !yield(u, nil) {
 				stopped = true
 				return false
 			}
 			return true
 		})
-		var te *TaskError
-		if err != nil && !stopped && !errors.As(err, &te) && !errors.Is(err, errStopped) {
+		var re *apierror.RunError
+		if err != nil && !stopped && !errors.As(err, &re) && !errors.Is(err, errStopped) {
 			yield(Update{}, err)
 		}
-	}
+	}, cancel)
 }
 
 // Get reads a task.
 func (s *TaskService) Get(ctx context.Context, id string, opts ...option.RequestOption) (*Task, error) {
+	m, err := s.fields(ctx, id, opts)
+	if err != nil {
+		return nil, err
+	}
+	return taskFromFields(m), nil
+}
+
+// fields reads a task's members as received.
+func (s *TaskService) fields(ctx context.Context, id string, opts []option.RequestOption) (map[string]json.RawMessage, error) {
 	if id == "" {
 		return nil, inputErr("task id", "must not be empty")
 	}
-	return call[Task](ctx, s.c, opts, func(ctx context.Context) (*http.Response, error) {
+	var m map[string]json.RawMessage
+	err := s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.GetTask(ctx, id)
-	})
+	}, &m)
+	return m, err
 }
 
 // Status reads only a task's status (cheap; for polling).
@@ -398,13 +480,15 @@ func (s *TaskService) Status(ctx context.Context, id string, opts ...option.Requ
 	if id == "" {
 		return StatusUnknown, inputErr("task id", "must not be empty")
 	}
-	var st struct {
-		Status Status `json:"status"`
-	}
-	err := s.c.send(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+	var m map[string]json.RawMessage
+	err := s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.GetTaskStatus(ctx, id)
-	}, &st)
-	return st.Status, err
+	}, &m)
+	var st Status
+	if raw, ok := m["status"]; ok {
+		_ = st.UnmarshalJSON(raw)
+	}
+	return st, err
 }
 
 // Cancel asks for a task to be cancelled; it passes through cancelling to
@@ -413,17 +497,22 @@ func (s *TaskService) Cancel(ctx context.Context, id string, opts ...option.Requ
 	if id == "" {
 		return nil, inputErr("task id", "must not be empty")
 	}
-	return call[Task](ctx, s.c, opts, func(ctx context.Context) (*http.Response, error) {
+	var t Task
+	err := s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.CancelTaskWithBody(ctx, id, "application/json", http.NoBody)
-	})
+	}, &t)
+	if err != nil {
+		return nil, err
+	}
+	return &t, nil
 }
 
-// finished returns t, or a *TaskError when it did not complete.
+// finished returns t, or an *apierror.RunError when it did not complete.
 func finished(t *Task) (*Task, error) {
 	if t.Status == StatusCompleted {
 		return t, nil
 	}
-	return t, &TaskError{Task: t}
+	return t, runError(t)
 }
 
 var errStopped = errors.New("stopped")
@@ -468,7 +557,8 @@ func (f *follower) apply(payload map[string]json.RawMessage, replace bool) (Stat
 	}
 	f.progressed = true
 	f.yielded = true
-	t := taskFromFields(cloneFields(f.fields))
+	fields := cloneFields(f.fields)
+	t := taskFromFields(fields)
 	var newLogs []TaskLog
 	if len(t.Logs) > f.logs {
 		newLogs = t.Logs[f.logs:]
@@ -476,7 +566,7 @@ func (f *follower) apply(payload map[string]json.RawMessage, replace bool) (Stat
 	}
 	more := true
 	if f.onUp != nil {
-		more = f.onUp(Update{Task: t, Status: t.Status, Changed: changed, NewLogs: newLogs})
+		more = f.onUp(Update{Task: t, Status: t.Status, Changed: changed, NewLogs: newLogs, Fields: fields})
 	}
 	return st, hasStatus, more
 }
@@ -494,19 +584,16 @@ func cloneFields(m map[string]json.RawMessage) map[string]json.RawMessage {
 // that is not a task update gives a nil payload with ok true: the server is
 // alive, but there is nothing to merge.
 func streamLine(data []byte) (payload map[string]json.RawMessage, ok bool) {
-	var top map[string]json.RawMessage
-	if json.Unmarshal(data, &top) != nil || top == nil {
+	top := members(data)
+	if top == nil {
 		return nil, false
 	}
-	var typ, event string
-	_ = json.Unmarshal(top["type"], &typ)
-	_ = json.Unmarshal(top["event"], &event)
-	if typ == "heartbeat" || event == "delta" || top["delta"] != nil {
+	if str(top, "type") == "heartbeat" || str(top, "event") == "delta" || top["delta"] != nil {
 		return nil, true
 	}
 	if raw, ok := top["data"]; ok && top["id"] == nil && top["status"] == nil {
-		var inner map[string]json.RawMessage
-		if json.Unmarshal(raw, &inner) != nil {
+		inner := members(raw)
+		if inner == nil {
 			return nil, true
 		}
 		return inner, true
@@ -521,9 +608,17 @@ type lineItem struct {
 	payload map[string]json.RawMessage
 }
 
-// follow is the engine of Run, Wait and Updates.
-func (s *TaskService) follow(ctx context.Context, id string, known map[string]json.RawMessage, opts []option.RequestOption, onUp func(Update) bool) (*Task, error) {
-	pol := s.Follow.norm()
+// follow is the engine of Run, Wait and Updates. interval, when not 0,
+// replaces the policy's PollInterval.
+func (s *TaskService) follow(ctx context.Context, id string, known map[string]json.RawMessage, opts []option.RequestOption,
+	interval time.Duration, onUp func(Update) bool) (*Task, error) {
+	pol, err := s.c.policy(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	if interval > 0 {
+		pol.PollInterval = interval
+	}
 	f := &follower{fields: map[string]json.RawMessage{}, onUp: onUp}
 	for k, v := range known {
 		f.fields[k] = v
@@ -547,12 +642,12 @@ func (s *TaskService) follow(ctx context.Context, id string, known map[string]js
 		}
 		var ae *apierror.Error
 		if errors.As(err, &ae) && !ae.Retryable() {
-			return nil, typedError(err)
+			return nil, err
 		}
 		// The stream ended early: re-sync with the task itself.
-		t, gerr := s.Get(ctx, id, opts...)
+		m, gerr := s.fields(ctx, id, opts)
 		if gerr == nil {
-			st, _, more := f.apply(t.Fields, true)
+			st, _, more := f.apply(m, true)
 			if !more {
 				return nil, errStopped
 			}
@@ -576,15 +671,14 @@ func (s *TaskService) follow(ctx context.Context, id string, known map[string]js
 // task ended (or the consumer stopped, or a fatal error happened: then err
 // is set).
 func (s *TaskService) readStream(ctx context.Context, id string, opts []option.RequestOption, pol FollowPolicy, f *follower) (end bool, err error) {
-	cctx, err := s.c.core.Context(ctx, opts)
-	if err != nil {
-		return true, err
-	}
-	resp, err := s.c.core.Check(s.c.raw.StreamTask(cctx, id, acceptNDJSON))
+	resp, err := s.c.core.Send(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+		return s.c.raw.StreamTask(ctx, id, acceptNDJSON)
+	})
 	if err != nil {
 		var ae *apierror.Error
-		if errors.As(err, &ae) && !ae.Retryable() {
-			return true, typedError(err)
+		var ie *apierror.InputError
+		if errors.As(err, &ae) && !ae.Retryable() || errors.As(err, &ie) {
+			return true, err
 		}
 		return false, err
 	}
@@ -618,11 +712,6 @@ func (s *TaskService) readStream(ctx context.Context, id string, opts []option.R
 	return false, st.Err()
 }
 
-func isSSE(resp *http.Response) bool {
-	ct := resp.Header.Get("Content-Type")
-	return len(ct) >= 17 && ct[:17] == "text/event-stream"
-}
-
 // pollToEnd polls the status endpoint until the task is terminal, then
 // reads the whole task.
 func (s *TaskService) pollToEnd(ctx context.Context, id string, opts []option.RequestOption, pol FollowPolicy, f *follower) (*Task, error) {
@@ -634,11 +723,11 @@ func (s *TaskService) pollToEnd(ctx context.Context, id string, opts []option.Re
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.Get(ctx, id, opts...)
+	m, err := s.fields(ctx, id, opts)
 	if err != nil {
 		return nil, err
 	}
-	if _, _, more := f.apply(t.Fields, true); !more {
+	if _, _, more := f.apply(m, true); !more {
 		return nil, errStopped
 	}
 	return finished(taskFromFields(cloneFields(f.fields)))

@@ -173,7 +173,9 @@ func inputSchema(fields []Field) json.RawMessage {
 	return b
 }
 
-// Tool types.
+// Tool types, untyped so that they compare with ToolInvocation.Type (a
+// string) and set AgentTool.Type (the generated AgentToolType, whose
+// constants name every type the spec lists).
 const (
 	ToolTypeClient   = "client"
 	ToolTypeApp      = "app"
@@ -182,60 +184,21 @@ const (
 	ToolTypeInternal = "internal"
 )
 
-// AgentTool is a tool definition as sent in an agent's config. Build one
-// with ClientTool, AppTool, SubAgentTool or WebhookTool; its JSON equals the
-// official builders' output.
-type AgentTool struct {
-	Name            string          `json:"name"`
-	DisplayName     string          `json:"display_name"`
-	Description     string          `json:"description"`
-	Type            string          `json:"type"`
-	RequireApproval bool            `json:"require_approval"`
-	Client          *ClientConfig   `json:"client,omitempty"`
-	App             *AppToolConfig  `json:"app,omitempty"`
-	Agent           *AgentRefConfig `json:"agent,omitempty"`
-	Hook            *HookConfig     `json:"hook,omitempty"`
-}
-
-// ClientConfig is the configuration of a client tool.
-type ClientConfig struct {
-	InputSchema json.RawMessage `json:"input_schema"`
-}
-
-// AppToolConfig is the configuration of an app tool. The app's own input
-// schema is used; parameters are not sent.
-type AppToolConfig struct {
-	Ref            string         `json:"ref"`
-	Function       string         `json:"function,omitempty"`
-	SessionEnabled bool           `json:"session_enabled,omitempty"`
-	Setup          map[string]any `json:"setup,omitempty"`
-	Input          map[string]any `json:"input,omitempty"`
-}
-
-// AgentRefConfig names the sub-agent of an agent tool.
-type AgentRefConfig struct {
-	Ref string `json:"ref"`
-}
-
-// HookConfig is the configuration of a webhook tool.
-type HookConfig struct {
-	URL         string          `json:"url"`
-	Secret      *string         `json:"secret"`
-	InputSchema json.RawMessage `json:"input_schema"`
-}
-
 type toolBase struct {
 	name, display, description string
 	fields                     []Field
 	approval                   bool
 }
 
-func (b *toolBase) common(typ string) AgentTool {
+// common is the tool definition with the members every tool has, each
+// written (as the official builders do) even when empty or false.
+func (b *toolBase) common(typ AgentToolType) AgentTool {
 	d := b.display
 	if d == "" {
 		d = b.name
 	}
-	return AgentTool{Name: b.name, DisplayName: d, Description: b.description, Type: typ, RequireApproval: b.approval}
+	desc, approval := b.description, b.approval
+	return AgentTool{Name: b.name, DisplayName: &d, Description: &desc, Type: typ, RequireApproval: &approval}
 }
 
 // ClientToolBuilder builds a client tool: the agent calls it, and the
@@ -262,8 +225,8 @@ func (t *ClientToolBuilder) RequireApproval() *ClientToolBuilder { t.b.approval 
 
 // Build returns the definition.
 func (t *ClientToolBuilder) Build() AgentTool {
-	a := t.b.common(ToolTypeClient)
-	a.Client = &ClientConfig{InputSchema: inputSchema(t.b.fields)}
+	a := t.b.common(AgentToolTypeClient)
+	a.Client = &ClientToolConfig{InputSchema: inputSchema(t.b.fields)}
 	return a
 }
 
@@ -301,7 +264,7 @@ func (t *AppToolBuilder) Input(v map[string]any) *AppToolBuilder { t.cfg.Input =
 
 // Build returns the definition.
 func (t *AppToolBuilder) Build() AgentTool {
-	a := t.b.common(ToolTypeApp)
+	a := t.b.common(AgentToolTypeApp)
 	cfg := t.cfg
 	a.App = &cfg
 	return a
@@ -329,8 +292,8 @@ func (t *SubAgentToolBuilder) RequireApproval() *SubAgentToolBuilder { t.b.appro
 
 // Build returns the definition.
 func (t *SubAgentToolBuilder) Build() AgentTool {
-	a := t.b.common(ToolTypeAgent)
-	a.Agent = &AgentRefConfig{Ref: t.ref}
+	a := t.b.common(AgentToolTypeAgent)
+	a.Agent = &AgentToolConfig{Ref: t.ref}
 	return a
 }
 
@@ -367,24 +330,9 @@ func (t *WebhookToolBuilder) Secret(key string) *WebhookToolBuilder { t.secret =
 
 // Build returns the definition.
 func (t *WebhookToolBuilder) Build() AgentTool {
-	a := t.b.common(ToolTypeHook)
-	a.Hook = &HookConfig{URL: t.url, Secret: t.secret, InputSchema: inputSchema(t.b.fields)}
+	a := t.b.common(AgentToolTypeHook)
+	a.Hook = &HookToolConfig{URL: t.url, Secret: t.secret, InputSchema: inputSchema(t.b.fields)}
 	return a
-}
-
-// InternalToolsConfig switches an agent's built-in tools; unset ones keep
-// the server's default.
-type InternalToolsConfig struct {
-	Plan      *bool `json:"plan,omitempty"`
-	Memory    *bool `json:"memory,omitempty"`
-	Widget    *bool `json:"widget,omitempty"`
-	Finish    *bool `json:"finish,omitempty"`
-	Skills    *bool `json:"skills,omitempty"`
-	Meta      *bool `json:"meta,omitempty"`
-	Artifact  *bool `json:"artifact,omitempty"`
-	Agent     *bool `json:"agent,omitempty"`
-	Remote    *bool `json:"remote,omitempty"`
-	Knowledge *bool `json:"knowledge,omitempty"`
 }
 
 // InternalToolsBuilder builds an InternalToolsConfig.

@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/aiclients/sdk-go/gen/infshapi"
+	"github.com/aiclients/sdk-go/pkg/infsh"
 )
 
 // AgentTemplate is a template agent the emulator knows by ref.
 type AgentTemplate struct {
-	// Config is the agent's definition (tools, prompt, ...).
-	Config infshapi.AgentConfig
+	// Config is the agent's definition (tools, prompt, ...): the same
+	// generated type the client sends as an ad-hoc agent.
+	Config infsh.AgentConfig
 }
 
 // Built-in template agents.
@@ -27,22 +29,23 @@ const (
 
 func builtinAgents() map[string]AgentTemplate {
 	num := func(d string) map[string]any { return map[string]any{"type": "number", "description": d} }
-	add := infshapi.AgentTool{
-		Name: "add", DisplayName: ptr("add"), Description: ptr("Add two numbers"), Type: "client",
-		Client: &infshapi.ClientToolConfig{InputSchema: &infshapi.JSONSchema{
-			"type": "object", "properties": map[string]any{"a": num("First number"), "b": num("Second number")},
-			"required": []any{"a", "b"},
-		}},
+	schema, _ := json.Marshal(map[string]any{
+		"type": "object", "properties": map[string]any{"a": num("First number"), "b": num("Second number")},
+		"required": []any{"a", "b"},
+	})
+	add := infsh.AgentTool{
+		Name: "add", DisplayName: ptr("add"), Description: ptr("Add two numbers"), Type: infsh.AgentToolTypeClient,
+		Client: &infsh.ClientToolConfig{InputSchema: schema},
 	}
-	del := infshapi.AgentTool{
-		Name: "delete_file", DisplayName: ptr("Delete file"), Description: ptr("Delete a file"), Type: "app",
-		RequireApproval: ptr(true), App: &infshapi.AppToolConfig{Ref: "infsh/echo@latest"},
+	del := infsh.AgentTool{
+		Name: "delete_file", DisplayName: ptr("Delete file"), Description: ptr("Delete a file"), Type: infsh.AgentToolTypeApp,
+		RequireApproval: ptr(true), App: &infsh.AppToolConfig{Ref: "infsh/echo@latest"},
 	}
 	return map[string]AgentTemplate{
-		AgentAssistant: {Config: infshapi.AgentConfig{Name: ptr("Assistant"), SystemPrompt: ptr("You are helpful."),
-			CoreApp: &infshapi.CoreAppConfig{Ref: "infsh/scripted-llm@latest"}}},
-		AgentTools: {Config: infshapi.AgentConfig{Name: ptr("Tool agent"),
-			CoreApp: &infshapi.CoreAppConfig{Ref: "infsh/scripted-llm@latest"}, Tools: []infshapi.AgentTool{add, del}}},
+		AgentAssistant: {Config: infsh.AgentConfig{Name: "Assistant", SystemPrompt: "You are helpful.",
+			CoreApp: infsh.CoreApp{Ref: "infsh/scripted-llm@latest"}}},
+		AgentTools: {Config: infsh.AgentConfig{Name: "Tool agent",
+			CoreApp: infsh.CoreApp{Ref: "infsh/scripted-llm@latest"}, Tools: []infsh.AgentTool{add, del}}},
 	}
 }
 
@@ -59,7 +62,7 @@ type ModelMessage struct {
 
 // ModelTurn is what a Model decides on.
 type ModelTurn struct {
-	Agent    infshapi.AgentConfig
+	Agent    infsh.AgentConfig
 	Messages []ModelMessage
 }
 
@@ -124,104 +127,91 @@ type invocation struct {
 	created                                           time.Time
 }
 
-func (v *invocation) dto() map[string]any {
-	m := map[string]any{
-		"id": v.id, "chat_message_id": v.messageID, "tool_invocation_id": v.callID, "type": v.typ,
-		"display_name": v.display, "status": v.status,
-		"function":   map[string]any{"name": v.name, "arguments": v.args},
-		"created_at": v.created.Format(time.RFC3339Nano), "updated_at": v.created.Format(time.RFC3339Nano),
+// dto is the invocation as the API answers it: the client's generated type.
+func (v *invocation) dto() infsh.ToolInvocation {
+	args, _ := json.Marshal(v.args)
+	return infsh.ToolInvocation{
+		ID: v.id, ChatMessageID: v.messageID, CallID: v.callID, Type: v.typ, DisplayName: v.display,
+		Status: v.status, Function: infsh.ToolCallFunction{Name: v.name, Arguments: args}, Result: v.result,
+		CreatedAt: v.created, UpdatedAt: v.created,
 	}
-	if v.result != nil {
-		m["result"] = *v.result
-	}
-	return m
 }
 
 type message struct {
 	id, chatID, runID, role, status, text string
 	order                                 int
-	attachments                           []infshapi.FileRef
+	attachments                           []infsh.FileRef
 	invocations                           []*invocation
 	deltas                                []chatEvent // token deltas of its text, replayed to late streams
 	created                               time.Time
 }
 
-func (m *message) dto() map[string]any {
-	content := []map[string]any{}
+// dto is the message as the API answers it: the client's generated type.
+func (m *message) dto() infsh.ChatMessage {
+	var content []infsh.MessageContent
 	if m.text != "" {
-		content = append(content, map[string]any{"type": "text", "text": m.text})
+		content = append(content, infsh.MessageContent{Type: "text", Text: m.text})
 	}
 	for _, a := range m.attachments {
-		kind := "file"
-		if a.ContentType != nil && strings.HasPrefix(*a.ContentType, "image/") {
-			kind = "image"
+		part := infsh.MessageContent{Type: "file", File: a.URI}
+		if strings.HasPrefix(a.ContentType, "image/") {
+			part = infsh.MessageContent{Type: "image", Image: a.URI}
 		}
-		content = append(content, map[string]any{"type": kind, kind: a.Uri})
+		content = append(content, part)
 	}
-	invs := make([]map[string]any, 0, len(m.invocations))
+	invs := make([]infsh.ToolInvocation, 0, len(m.invocations))
 	for _, v := range m.invocations {
 		invs = append(invs, v.dto())
 	}
-	return map[string]any{
-		"id": m.id, "short_id": m.id[:8], "chat_id": m.chatID, "agent_run_id": m.runID, "order": m.order,
-		"status": m.status, "role": m.role, "content": content, "tool_invocations": invs,
-		"created_at": m.created.Format(time.RFC3339Nano), "updated_at": m.created.Format(time.RFC3339Nano),
+	return infsh.ChatMessage{
+		ID: m.id, ShortID: m.id[:8], ChatID: m.chatID, AgentRunID: m.runID, Order: m.order,
+		Status: m.status, Role: m.role, Content: content, ToolInvocations: invs,
+		CreatedAt: m.created, UpdatedAt: m.created,
 	}
 }
 
+// chatEvent is one event of a chat stream: data is an infsh.ChatMessage
+// (chat_messages), an infsh.Chat (chats) or a delta's map.
 type chatEvent struct {
 	event string
-	data  map[string]any
+	data  any
 }
 
 type chat struct {
 	id, name, agentRef string
-	config             infshapi.AgentConfig
+	config             infsh.AgentConfig
 	status             string // idle, busy, awaiting_input
 	runID, runState    string
 	messages           []*message
-	interrupts         []map[string]any
+	interrupts         []infsh.Interrupt
 	output             any
 	created, updated   time.Time
 	changes            []chatEvent
 	notify             chan struct{}
 }
 
-// copyMaps copies the maps (events keep values that later change).
-func copyMaps(in []map[string]any) []map[string]any {
-	out := make([]map[string]any, 0, len(in))
-	for _, m := range in {
-		c := make(map[string]any, len(m))
-		for k, v := range m {
-			c[k] = v
-		}
-		out = append(out, c)
-	}
-	return out
-}
-
 func (c *chat) active() bool { return c.runState == "working" || c.runState == "submitted" }
 
-func (c *chat) dto(withMessages bool) map[string]any {
-	m := map[string]any{
-		"id": c.id, "status": c.status, "name": c.name, "output": c.output,
-		"pending_interrupts": copyMaps(c.interrupts),
-		"created_at":         c.created.Format(time.RFC3339Nano), "updated_at": c.updated.Format(time.RFC3339Nano),
+// dto is the chat as the API answers it: the client's generated type.
+func (c *chat) dto(withMessages bool) infsh.Chat {
+	out := infsh.Chat{
+		ID: c.id, Status: c.status, Name: c.name, AgentID: c.agentRef,
+		PendingInterrupts: append([]infsh.Interrupt{}, c.interrupts...),
+		CreatedAt:         c.created, UpdatedAt: c.updated,
+	}
+	if c.output != nil {
+		out.Output, _ = json.Marshal(c.output)
 	}
 	if c.runID != "" {
-		m["active_run"] = map[string]any{"id": c.runID, "state": c.runState}
-	}
-	if c.agentRef != "" {
-		m["agent_id"] = c.agentRef
+		out.ActiveRun = &infsh.AgentRun{ID: c.runID, State: c.runState}
 	}
 	if withMessages {
-		msgs := make([]map[string]any, 0, len(c.messages))
+		out.Messages = make([]infsh.ChatMessage, 0, len(c.messages))
 		for _, msg := range c.messages {
-			msgs = append(msgs, msg.dto())
+			out.Messages = append(out.Messages, msg.dto())
 		}
-		m["chat_messages"] = msgs
 	}
-	return m
+	return out
 }
 
 // changeLog returns the chat's events and the channel closed at the next
@@ -247,17 +237,17 @@ type toolRef struct {
 
 // RunAgent implements POST /agents/run.
 func (s *handlers) RunAgent(w http.ResponseWriter, r *http.Request) {
-	var req infshapi.AgentRunRequest
+	var req infsh.AgentRunRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
 	s.mu.Lock()
 	var c *chat
-	if req.ChatId != nil && *req.ChatId != "" {
-		c = s.chats[*req.ChatId]
+	if req.ChatID != nil && *req.ChatID != "" {
+		c = s.chats[*req.ChatID]
 		if c == nil {
 			s.mu.Unlock()
-			s.problem(w, r, http.StatusNotFound, "CHAT_NOT_FOUND", fmt.Sprintf("chat %s not found", *req.ChatId))
+			s.problem(w, r, http.StatusNotFound, "CHAT_NOT_FOUND", fmt.Sprintf("chat %s not found", *req.ChatID))
 			return
 		}
 		if c.active() || c.runState == "input_required" {
@@ -283,9 +273,7 @@ func (s *handlers) RunAgent(w http.ResponseWriter, r *http.Request) {
 			s.problem(w, r, http.StatusBadRequest, "VALIDATION", "agent or agent_config is required")
 			return
 		}
-		if c.config.Name != nil {
-			c.name = *c.config.Name
-		}
+		c.name = c.config.Name
 		if req.AgentName != nil && *req.AgentName != "" {
 			c.name = *req.AgentName
 		}
@@ -304,7 +292,8 @@ func (s *handlers) RunAgent(w http.ResponseWriter, r *http.Request) {
 		order: len(c.messages) + 1, created: now}
 	c.messages = append(c.messages, user, asst)
 	s.emit(c, user, asst)
-	body := map[string]any{"user_message": user.dto(), "assistant_message": asst.dto()}
+	u, a := user.dto(), asst.dto()
+	body := infsh.AgentRunResult{UserMessage: &u, AssistantMessage: &a}
 	next := len(c.changes)
 	s.mu.Unlock()
 
@@ -326,14 +315,14 @@ func (s *Server) streamRun(w http.ResponseWriter, r *http.Request, c *chat, asst
 		return
 	}
 	tail(s, r, lw, c.changeLog, next, func(e chatEvent) bool {
-		if e.event != "chat_messages" || e.data["id"] != asst.id {
+		m, ok := e.data.(infsh.ChatMessage)
+		if e.event != "chat_messages" || !ok || m.ID != asst.id {
 			return true
 		}
-		if lw.item("", e.data) != nil {
+		if lw.item("", m) != nil {
 			return false
 		}
-		st := e.data["status"]
-		return st != "ready" && st != "failed" && st != "cancelled"
+		return !m.IsTerminal()
 	})
 }
 
@@ -370,7 +359,7 @@ func (s *Server) advance(c *chat, asst *message) {
 		s.finishTurn(c, asst, step)
 		return
 	}
-	var def *infshapi.AgentTool
+	var def *infsh.AgentTool
 	for i := range c.config.Tools {
 		if c.config.Tools[i].Name == step.ToolCall.Name {
 			def = &c.config.Tools[i]
@@ -396,9 +385,9 @@ func (s *Server) advance(c *chat, asst *message) {
 	case def.RequireApproval != nil && *def.RequireApproval:
 		inv.status = "awaiting_approval"
 		c.runState, c.status = "input_required", "awaiting_input"
-		c.interrupts = append(c.interrupts, map[string]any{
-			"id": s.newID(), "chat_id": c.id, "reason": "tool_approval", "status": "pending", "resource_id": inv.id,
-			"meta": map[string]any{"tool_invocation_id": inv.id, "tool_name": inv.name, "arguments": inv.args},
+		c.interrupts = append(c.interrupts, infsh.Interrupt{
+			ID: s.newID(), ChatID: c.id, Reason: "tool_approval", Status: "pending", ResourceID: inv.id,
+			Meta: map[string]any{"tool_invocation_id": inv.id, "tool_name": inv.name, "arguments": inv.args},
 		})
 		s.emit(c, asst)
 	case def.Type == "client":
@@ -467,7 +456,7 @@ func chunks(text string) []string {
 func (s *handlers) GetChat(w http.ResponseWriter, r *http.Request, id infshapi.ChatID) {
 	s.mu.Lock()
 	c := s.chats[id]
-	var dto map[string]any
+	var dto infsh.Chat
 	if c != nil {
 		dto = c.dto(true)
 	}
@@ -519,8 +508,9 @@ func (s *handlers) StreamChat(w http.ResponseWriter, r *http.Request, id infshap
 		if e.event != "chats" {
 			return true
 		}
-		run, _ := e.data["active_run"].(map[string]any)
-		return run != nil && (run["state"] == "working" || run["state"] == "submitted")
+		ch, _ := e.data.(infsh.Chat)
+		run := ch.ActiveRun
+		return run != nil && (run.State == "working" || run.State == "submitted")
 	})
 }
 
@@ -566,14 +556,9 @@ func (s *Server) resolveApproval(ref *toolRef) bool {
 	if ref.inv.status != "awaiting_approval" {
 		return false
 	}
+	var kept []infsh.Interrupt // a new slice: events already sent keep theirs
 	for _, it := range ref.chat.interrupts {
-		if it["resource_id"] == ref.inv.id {
-			it["status"] = "resolved"
-		}
-	}
-	kept := ref.chat.interrupts[:0]
-	for _, it := range ref.chat.interrupts {
-		if it["status"] == "pending" {
+		if it.ResourceID != ref.inv.id && it.Status == "pending" {
 			kept = append(kept, it)
 		}
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/aiclients/sdk-go/gen/infshapi"
+	"github.com/aiclients/sdk-go/pkg/infsh"
 )
 
 // App is an app the emulator can run.
@@ -26,11 +26,11 @@ type App struct {
 
 // Requirement is one unmet requirement of a 412 answer (type secret,
 // integration or scope), as the spec defines it.
-type Requirement = infshapi.Requirement
+type Requirement = infsh.Requirement
 
 // RequirementAction tells the user how to satisfy a Requirement (type
 // add_secret, connect or add_scopes).
-type RequirementAction = infshapi.RequirementAction
+type RequirementAction = infsh.RequirementAction
 
 // Run is one execution of an App.
 type Run struct {

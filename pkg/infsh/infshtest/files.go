@@ -2,6 +2,7 @@ package infshtest
 
 import (
 	"fmt"
+	"github.com/aiclients/sdk-go/pkg/infsh"
 	"io"
 	"mime"
 	"net/http"
@@ -23,19 +24,17 @@ type file struct {
 	content                                     []byte
 }
 
-func (f *file) dto(base string) map[string]any {
-	m := map[string]any{
-		"id": f.id, "uri": f.uri, "upload_url": base + "/uploads/" + f.token,
-		"filename": f.filename, "content_type": f.contentType, "category": "uploads",
-		"public": f.public, "created_at": f.created.Format(time.RFC3339Nano), "updated_at": f.created.Format(time.RFC3339Nano),
+// dto is the file record as the API answers it: the client's generated type.
+func (f *file) dto(base string) infsh.UploadedFile {
+	out := infsh.UploadedFile{
+		ID: f.id, URI: f.uri, UploadURL: base + "/uploads/" + f.token, Filename: f.filename,
+		ContentType: f.contentType, Category: "uploads", Public: f.public, Path: f.path,
+		CreatedAt: f.created, UpdatedAt: f.created,
 	}
 	if f.size >= 0 {
-		m["size"] = f.size
+		out.Size = f.size
 	}
-	if f.path != "" {
-		m["path"] = f.path
-	}
-	return m
+	return out
 }
 
 // CreateFiles implements POST /files: one record per requested file, each
@@ -45,7 +44,7 @@ func (s *handlers) CreateFiles(w http.ResponseWriter, r *http.Request) {
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
-	out := make([]map[string]any, 0, len(req.Files))
+	out := make([]infsh.UploadedFile, 0, len(req.Files))
 	s.mu.Lock()
 	for _, pf := range req.Files {
 		f := &file{id: s.newID(), token: s.newID() + s.newID(), size: -1, created: s.now()}

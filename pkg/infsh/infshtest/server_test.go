@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/aiclients/sdk-go/pkg/infsh"
 	"github.com/aiclients/sdk-go/pkg/infsh/infshtest"
 	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 )
@@ -195,5 +196,40 @@ func TestChatStreamSSE(t *testing.T) {
 	require.Equal(t, "text/event-stream", resp.Header.Get("Content-Type"))
 	require.Contains(t, string(b), "event: chats\n")
 	require.Contains(t, string(b), "You said: hi")
+	require.Empty(t, srv.Violations())
+}
+
+// TestKeysAppsAndSessionDefaults: WithAPIKey and WithAnyAPIKey choose the
+// accepted keys; WithoutBuiltinApps leaves only the apps and agents given;
+// WithDefaultSessionTimeout sets the idle timeout of new sessions.
+func TestKeysAppsAndSessionDefaults(t *testing.T) {
+	srv := infshtest.NewServer(t, infshtest.WithAPIKey("inf_other"))
+	require.Equal(t, "inf_other", srv.APIKey)
+	resp, _ := do(t, srv, "GET", "/sessions", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	resp, _ = do(t, srv, "GET", "/sessions", "", "Authorization", "Bearer inf_test_key")
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+
+	srv = infshtest.NewServer(t, infshtest.WithAnyAPIKey())
+	resp, _ = do(t, srv, "GET", "/sessions", "", "Authorization", "Bearer anything")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	resp, _ = do(t, srv, "GET", "/sessions", "", "Authorization", "Bearer ")
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+
+	srv = infshtest.NewServer(t, infshtest.WithoutBuiltinApps(),
+		infshtest.WithApp(infshtest.AppSessionTest, infshtest.App{}),
+		infshtest.WithAgent("me/agent", infshtest.AgentTemplate{Config: infsh.AgentConfig{
+			CoreApp: infsh.CoreApp{Ref: "x/llm@1"}}}),
+		infshtest.WithDefaultSessionTimeout(7*time.Second))
+	resp, b := do(t, srv, "POST", "/apps/run", `{"app":"infsh/echo","input":{}}`)
+	require.Equal(t, http.StatusNotFound, resp.StatusCode, string(b))
+	resp, b = do(t, srv, "POST", "/agents/run", `{"chat_id":null,"agent":"infsh/assistant","input":{"text":"hi"}}`)
+	require.Equal(t, http.StatusNotFound, resp.StatusCode, string(b))
+	resp, b = do(t, srv, "POST", "/agents/run", `{"chat_id":null,"agent":"me/agent@1","input":{"text":"hi"}}`)
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(b))
+	resp, b = do(t, srv, "POST", "/apps/run", `{"app":"infsh/session-test","input":{},"session":"new"}`)
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(b))
+	_, b = do(t, srv, "GET", "/sessions", "")
+	require.Contains(t, string(b), `"idle_timeout":7`)
 	require.Empty(t, srv.Violations())
 }

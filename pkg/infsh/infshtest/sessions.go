@@ -2,6 +2,7 @@ package infshtest
 
 import (
 	"fmt"
+	"github.com/aiclients/sdk-go/pkg/infsh"
 	"net/http"
 	"sort"
 	"time"
@@ -36,21 +37,19 @@ func (s *Server) refresh(ss *session) {
 	}
 }
 
-func (ss *session) dto() map[string]any {
-	m := map[string]any{
-		"id": ss.id, "status": ss.status, "app_id": ss.app, "worker_id": ss.workerID,
-		"call_count": ss.calls, "idle_timeout": int(ss.idle / time.Second),
-		"expires_at": ss.expires.Format(time.RFC3339Nano),
-		"created_at": ss.created.Format(time.RFC3339Nano), "updated_at": ss.lastCall.Format(time.RFC3339Nano),
-		"last_call_at": ss.lastCall.Format(time.RFC3339Nano),
-	}
-	if ss.firstTask != "" {
-		m["task_id"] = ss.firstTask
+// dto is the session as the API answers it: the client's generated type.
+func (ss *session) dto() infsh.Session {
+	last := ss.lastCall
+	out := infsh.Session{
+		ID: ss.id, Status: infsh.SessionStatus(ss.status), AppID: ss.app, WorkerID: ss.workerID,
+		CallCount: ss.calls, IdleTimeout: int(ss.idle / time.Second), ExpiresAt: ss.expires,
+		CreatedAt: ss.created, UpdatedAt: ss.lastCall, LastCallAt: &last, TaskID: ss.firstTask,
 	}
 	if !ss.ended.IsZero() {
-		m["ended_at"] = ss.ended.Format(time.RFC3339Nano)
+		ended := ss.ended
+		out.EndedAt = &ended
 	}
-	return m
+	return out
 }
 
 func sessionMessage(code, id string) string {
@@ -124,7 +123,7 @@ func (s *Server) releaseSession(ss *session, t *task) {
 }
 
 // lookupSession finds a session and applies expiry; on failure it answers.
-func (s *Server) lookupSession(w http.ResponseWriter, r *http.Request, id string) (map[string]any, *session) {
+func (s *Server) lookupSession(w http.ResponseWriter, r *http.Request, id string) (*infsh.Session, *session) {
 	s.mu.Lock()
 	ss := s.sessions[id]
 	if ss == nil {
@@ -135,19 +134,19 @@ func (s *Server) lookupSession(w http.ResponseWriter, r *http.Request, id string
 	s.refresh(ss)
 	dto := ss.dto()
 	s.mu.Unlock()
-	return dto, ss
+	return &dto, ss
 }
 
 // ListSessions implements GET /sessions.
 func (s *handlers) ListSessions(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
-	out := make([]map[string]any, 0, len(s.sessions))
+	out := make([]infsh.Session, 0, len(s.sessions))
 	for _, ss := range s.sessions {
 		s.refresh(ss)
 		out = append(out, ss.dto())
 	}
 	s.mu.Unlock()
-	sort.Slice(out, func(i, j int) bool { return out[i]["created_at"].(string) < out[j]["created_at"].(string) })
+	sort.Slice(out, func(i, j int) bool { return out[i].CreatedAt.Before(out[j].CreatedAt) })
 	s.ok(w, r, out)
 }
 
@@ -176,7 +175,7 @@ func (s *handlers) EndSession(w http.ResponseWriter, r *http.Request, id infshap
 // changeActive applies change (under s.mu) to session id if it is active and
 // returns the changed session; otherwise it answers 404 or 410 and reports
 // false.
-func (s *Server) changeActive(w http.ResponseWriter, r *http.Request, id string, change func(*session)) (map[string]any, bool) {
+func (s *Server) changeActive(w http.ResponseWriter, r *http.Request, id string, change func(*session)) (*infsh.Session, bool) {
 	dto, ss := s.lookupSession(w, r, id)
 	if dto == nil {
 		return nil, false
@@ -185,7 +184,8 @@ func (s *Server) changeActive(w http.ResponseWriter, r *http.Request, id string,
 	status := ss.status
 	if status == "active" {
 		change(ss)
-		dto = ss.dto()
+		changed := ss.dto()
+		dto = &changed
 	}
 	s.mu.Unlock()
 	return dto, !s.gone(w, r, id, status)

@@ -6,11 +6,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/aiclients/sdk-go/gen/infshapi"
 	"github.com/aiclients/sdk-go/pkg/infsh/infshtest"
 )
 
@@ -67,40 +65,5 @@ func TestUploadRules(t *testing.T) {
 	url := uploadURL(t, srv, rec)
 	require.Equal(t, http.StatusOK, put(t, url, "text/plain", "hello", 5))
 	require.Equal(t, http.StatusNotFound, put(t, url, "text/plain", "hello", 5), "a URL is used once")
-	require.Empty(t, srv.Violations())
-}
-
-// TestKeysAppsAndSessionDefaults: WithAPIKey and WithAnyAPIKey choose the
-// accepted keys; WithoutBuiltinApps leaves only the apps and agents given;
-// WithDefaultSessionTimeout sets the idle timeout of new sessions.
-func TestKeysAppsAndSessionDefaults(t *testing.T) {
-	srv := infshtest.NewServer(t, infshtest.WithAPIKey("inf_other"))
-	require.Equal(t, "inf_other", srv.APIKey)
-	resp, _ := do(t, srv, "GET", "/sessions", "")
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	resp, _ = do(t, srv, "GET", "/sessions", "", "Authorization", "Bearer inf_test_key")
-	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
-
-	srv = infshtest.NewServer(t, infshtest.WithAnyAPIKey())
-	resp, _ = do(t, srv, "GET", "/sessions", "", "Authorization", "Bearer anything")
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	resp, _ = do(t, srv, "GET", "/sessions", "", "Authorization", "Bearer ")
-	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
-
-	srv = infshtest.NewServer(t, infshtest.WithoutBuiltinApps(),
-		infshtest.WithApp(infshtest.AppSessionTest, infshtest.App{}),
-		infshtest.WithAgent("me/agent", infshtest.AgentTemplate{Config: infshapi.AgentConfig{
-			CoreApp: &infshapi.CoreAppConfig{Ref: "x/llm@1"}}}),
-		infshtest.WithDefaultSessionTimeout(7*time.Second))
-	resp, b := do(t, srv, "POST", "/apps/run", `{"app":"infsh/echo","input":{}}`)
-	require.Equal(t, http.StatusNotFound, resp.StatusCode, string(b))
-	resp, b = do(t, srv, "POST", "/agents/run", `{"chat_id":null,"agent":"infsh/assistant","input":{"text":"hi"}}`)
-	require.Equal(t, http.StatusNotFound, resp.StatusCode, string(b))
-	resp, b = do(t, srv, "POST", "/agents/run", `{"chat_id":null,"agent":"me/agent@1","input":{"text":"hi"}}`)
-	require.Equal(t, http.StatusOK, resp.StatusCode, string(b))
-	resp, b = do(t, srv, "POST", "/apps/run", `{"app":"infsh/session-test","input":{},"session":"new"}`)
-	require.Equal(t, http.StatusOK, resp.StatusCode, string(b))
-	_, b = do(t, srv, "GET", "/sessions", "")
-	require.Contains(t, string(b), `"idle_timeout":7`)
 	require.Empty(t, srv.Violations())
 }
