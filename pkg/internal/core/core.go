@@ -6,13 +6,14 @@
 // A service package describes itself with a Service and calls New:
 //
 //	c, err := core.New(core.Service{Name: "dial", EnvAPIKey: "DIAL_API_KEY",
-//		EnvBaseURL: "DIAL_URL", Auth: auth, ParseError: parse}, opts)
+//		EnvBaseURL: "DIAL_URL", Credentials: &core.Auth{...}, ParseError: parse}, opts)
+//	raw, err := dialapi.NewClient(c.Config.BaseURL, dialapi.WithHTTPClient(c.Doer()))
 //
-// and in every method:
+// and in every method, the one call path:
 //
-//	ctx, err := c.Context(ctx, opts)   // call options travel in ctx to the transport
-//	resp, err := c.raw.SomeOperation(ctx, ...)
-//	err = c.DecodeJSON(resp, err, &out)
+//	out, err := core.Execute[Deployment](ctx, c, opts, func(ctx context.Context) (*http.Response, error) {
+//		return raw.GetDeployment(ctx, id)
+//	})
 package core
 
 import (
@@ -45,14 +46,10 @@ type Service struct {
 	// DefaultBaseURL is used when neither the option nor the environment
 	// variable gives a base URL. "" means a base URL is required.
 	DefaultBaseURL string
-	// Credentials says how the service authenticates (preferred over Auth;
-	// the two must not both be set). New fails with an
-	// *apierror.CredentialError when none is configured.
+	// Credentials says how the service authenticates. New fails with an
+	// *apierror.CredentialError when none is configured (unless
+	// Credentials.Optional). nil: the service takes no credential.
 	Credentials *Auth
-	// Auth applies the credentials on every attempt. nil: none.
-	//
-	// Deprecated: kept while services move to Credentials.
-	Auth transport.AuthFunc
 	// ParseError extracts the service's error code and message from an error
 	// body. nil: apierror.ParseJSON.
 	ParseError apierror.BodyParser
@@ -113,7 +110,7 @@ func New(svc Service, opts []option.RequestOption) (*Client, error) {
 	if cfg.UserAgent == "" && cfg.Header.Get("User-Agent") == "" {
 		cfg.UserAgent = UserAgent(svc.Name)
 	}
-	auth := svc.Auth
+	var auth transport.AuthFunc
 	if a := svc.Credentials; a != nil {
 		if !a.Optional {
 			if err := a.check(svc, cfg); err != nil {

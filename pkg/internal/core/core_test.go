@@ -22,25 +22,14 @@ import (
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
-// apiKeyAuth is a typical service AuthFunc: the API key in an api-key header.
-func apiKeyAuth(req *http.Request, cfg *option.Config) error {
-	if cfg.APIKey == nil {
-		return nil
-	}
-	k, err := cfg.APIKey(req.Context())
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Api-Key", k)
-	return nil
-}
-
 func testService() core.Service {
 	return core.Service{
 		Name:       "dial",
 		EnvAPIKey:  "DIAL_API_KEY",
 		EnvBaseURL: "DIAL_URL",
-		Auth:       apiKeyAuth,
+		// Optional: several tests build clients without a key to check
+		// options and environment handling.
+		Credentials: &core.Auth{APIKey: &core.Credential{Name: "API key", Header: "Api-Key"}, Optional: true},
 		ParseError: func(body []byte) (string, string) {
 			var e struct {
 				Error struct{ Code, Message string }
@@ -177,11 +166,14 @@ func status(code int, header map[string]string, body string) http.HandlerFunc {
 func newClient(t *testing.T, url string, opts ...option.RequestOption) *core.Client {
 	t.Helper()
 	clearEnv(t)
-	c, err := core.New(testService(), append([]option.RequestOption{option.WithBaseURL(url), fast}, opts...))
+	c, err := core.New(testService(), append([]option.RequestOption{option.WithBaseURL(url), option.WithAPIKey(testKey), fast}, opts...))
 	require.NoError(t, err)
 	t.Cleanup(c.Transport.CloseIdleConnections)
 	return c
 }
+
+// testKey is the API key newClient gives its clients (options may replace it).
+const testKey = "test-key-1234"
 
 func TestDo(t *testing.T) {
 	type out struct {

@@ -14,7 +14,7 @@ import (
 )
 
 // A service package describes itself with a core.Service, builds its client
-// with core.New and sends every call through the client's transport.
+// with core.New and sends every call through the one call path (here Do).
 func Example() {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("X-Api-Key") != "k-1" {
@@ -31,17 +31,8 @@ func Example() {
 		Name:       "demo",
 		EnvAPIKey:  "DEMO_API_KEY",
 		EnvBaseURL: "DEMO_URL",
-		Auth: func(req *http.Request, cfg *option.Config) error {
-			if cfg.APIKey == nil {
-				return &apierror.InputError{Service: "demo", Field: "API key", Reason: "not set"}
-			}
-			key, err := cfg.APIKey(req.Context())
-			if err != nil {
-				return err
-			}
-			req.Header.Set("X-Api-Key", key)
-			return nil
-		},
+		// Where the credential goes; New refuses a client without one.
+		Credentials: &core.Auth{APIKey: &core.Credential{Name: "API key", Header: "X-Api-Key"}},
 	}
 	c, err := core.New(svc, []option.RequestOption{option.WithBaseURL(srv.URL), option.WithAPIKey("k-1")})
 	if err != nil {
