@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/internal/transport"
 	"github.com/aiclients/sdk-go/pkg/option"
 	"github.com/aiclients/sdk-go/pkg/stream"
 )
@@ -467,7 +468,7 @@ func (a *Agent) follow(ctx context.Context, yield func(AgentEvent, error) bool) 
 			yield(AgentEvent{}, err)
 			return
 		}
-		if err := sleep(ctx, pol.ReconnectDelay); err != nil {
+		if err := transport.Sleep(ctx, pol.ReconnectDelay); err != nil {
 			yield(AgentEvent{}, err)
 			return
 		}

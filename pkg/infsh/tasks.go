@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/internal/transport"
 	"github.com/aiclients/sdk-go/pkg/option"
 	"github.com/aiclients/sdk-go/pkg/poll"
 	"github.com/aiclients/sdk-go/pkg/stream"
@@ -661,7 +662,7 @@ func (s *TaskService) follow(ctx context.Context, id string, known map[string]js
 		if reconnects > pol.MaxReconnects {
 			return s.pollToEnd(ctx, id, opts, pol, f)
 		}
-		if err := sleep(ctx, pol.ReconnectDelay); err != nil {
+		if err := transport.Sleep(ctx, pol.ReconnectDelay); err != nil {
 			return nil, err
 		}
 	}
@@ -731,15 +732,4 @@ func (s *TaskService) pollToEnd(ctx context.Context, id string, opts []option.Re
 		return nil, errStopped
 	}
 	return finished(taskFromFields(cloneFields(f.fields)))
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

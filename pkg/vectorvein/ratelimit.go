@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/aiclients/sdk-go/pkg/internal/transport"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
@@ -69,13 +70,9 @@ func (l *limiter) wait(ctx context.Context) error {
 	if d <= 0 {
 		return nil
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
+	if err := transport.Sleep(ctx, d); err != nil {
 		l.cancel()
-		return fmt.Errorf("vectorvein: waiting for the client-side rate limit: %w", ctx.Err())
+		return fmt.Errorf("vectorvein: waiting for the client-side rate limit: %w", err)
 	}
+	return nil
 }

@@ -271,7 +271,7 @@ func (l *loop) run() (*http.Response, error) {
 		}
 		cancel()
 		l.log(ctx, "retrying", slog.Int("attempt", attempt), slog.Duration("wait", delay), slog.String("reason", reason))
-		if err := wait(ctx, delay); err != nil {
+		if err := Sleep(ctx, delay); err != nil {
 			return nil, l.failure(attempt+1, &url.Error{Op: opName(l.req.Method), URL: redact.URL(l.target()), Err: err})
 		}
 	}
@@ -514,8 +514,10 @@ func Backoff(attempt int, base, maxDelay time.Duration, jitter, r float64) time.
 	return time.Duration(float64(d) * (1 - jitter*r))
 }
 
-// wait sleeps for d or until ctx is done, whichever comes first.
-func wait(ctx context.Context, d time.Duration) error {
+// Sleep waits for d, or until ctx is done (then it returns ctx.Err() at
+// once). It is the one cancellable pause of the SDK: retry backoff,
+// reconnect delays, client-side rate limits.
+func Sleep(ctx context.Context, d time.Duration) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
