@@ -10,10 +10,12 @@ import (
 
 // CredentialError reports that a call could not be authenticated before it
 // was sent: no credential is configured (reported by NewClient when the
-// client has no credential at all), a configured credential has an invalid
-// form (empty, or a line break), or a credential provider
-// (option.WithAPIKeyFunc, option.WithBearerTokenFunc) returned an error,
-// which Err then holds. Every service reports these cases with this type.
+// client has no credential at all), two credentials that the service will
+// not take together are, or a credential provider (option.WithAPIKeyFunc,
+// option.WithBearerTokenFunc) failed or returned an empty or multi-line
+// value (a provider's error is in Err). Every service reports these cases
+// with this type. A static credential that is empty or multi-line is
+// refused earlier, by the option itself, as an *InputError.
 //
 // A credential the server rejects is not a CredentialError: that is an
 // *Error with StatusCode 401 (or 403).
@@ -60,10 +62,9 @@ func (e *CredentialError) Unwrap() error { return e.Err }
 
 // TimeoutError reports that waiting for a task, run or prediction ended
 // before it finished: the wait's Timeout elapsed or ctx ended. The work may
-// still be running on the server; ID says which. Err is the underlying
-// *poll.TimeoutError or context error, so errors.Is(err,
-// context.DeadlineExceeded) and errors.Is(err, context.Canceled) tell the
-// cases apart.
+// still be running on the server; ID says which. Err is the context error,
+// so errors.Is(err, context.DeadlineExceeded) (the Timeout or a ctx
+// deadline) and errors.Is(err, context.Canceled) tell the cases apart.
 type TimeoutError struct {
 	// Service is the short service name.
 	Service string

@@ -290,7 +290,7 @@ func (s *WorkflowService) Wait(ctx context.Context, req CheckStatusRequest, wait
 	}
 	var pt *poll.TimeoutError
 	if errors.As(err, &pt) {
-		te := &apierror.TimeoutError{Service: ServiceName, Kind: "workflow run", ID: req.RunID, Elapsed: pt.Elapsed, Err: pt}
+		te := &apierror.TimeoutError{Service: ServiceName, Kind: "workflow run", ID: req.RunID, Elapsed: pt.Elapsed, Err: pt.Err}
 		if last, ok := pt.Last.(*RunResult); ok {
 			te.Last = last
 		}
@@ -300,7 +300,7 @@ func (s *WorkflowService) Wait(ctx context.Context, req CheckStatusRequest, wait
 	var re *apierror.RunError
 	if ctxErr := ctx.Err(); ctxErr != nil && !errors.As(err, &ae) && !errors.As(err, &re) {
 		// The wait's ctx ended during a check.
-		return nil, &apierror.TimeoutError{Service: ServiceName, Kind: "workflow run", ID: req.RunID, Elapsed: time.Since(start), Err: &poll.TimeoutError{Elapsed: time.Since(start), Err: ctxErr}}
+		return nil, &apierror.TimeoutError{Service: ServiceName, Kind: "workflow run", ID: req.RunID, Elapsed: time.Since(start), Err: ctxErr}
 	}
 	return nil, err
 }
