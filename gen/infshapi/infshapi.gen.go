@@ -28,7 +28,7 @@ const (
 	AgentToolTypeHTTP     AgentToolType = "http"
 	AgentToolTypeHook     AgentToolType = "hook"
 	AgentToolTypeInternal AgentToolType = "internal"
-	AgentToolTypeMcp      AgentToolType = "mcp"
+	AgentToolTypeMCP      AgentToolType = "mcp"
 )
 
 // Valid indicates whether the value is a known member of the AgentToolType enum.
@@ -48,7 +48,7 @@ func (e AgentToolType) Valid() bool {
 		return true
 	case AgentToolTypeInternal:
 		return true
-	case AgentToolTypeMcp:
+	case AgentToolTypeMCP:
 		return true
 	default:
 		return false
@@ -356,8 +356,8 @@ type AgentTool struct {
 	// HTTP The configuration of an HTTP tool.
 	HTTP *HTTPToolConfig `json:"http,omitempty"`
 
-	// Mcp The configuration of an MCP tool.
-	Mcp             *MCPToolConfig `json:"mcp,omitempty"`
+	// MCP The configuration of an MCP tool.
+	MCP             *MCPToolConfig `json:"mcp,omitempty"`
 	Name            string         `json:"name"`
 	RequireApproval *bool          `json:"require_approval,omitempty"`
 	Type            AgentToolType  `json:"type"`
