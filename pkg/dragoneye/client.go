@@ -6,7 +6,6 @@ import (
 
 	"github.com/aiclients/sdk-go/gen/dragoneyeapi"
 	"github.com/aiclients/sdk-go/pkg/internal/core"
-	"github.com/aiclients/sdk-go/pkg/internal/transport"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
@@ -83,7 +82,7 @@ func NewClient(opts ...option.RequestOption) (*Client, error) {
 		raw:  raw,
 		// The presigned upload goes to storage and must not carry the API
 		// key: it has a transport of its own, without credentials.
-		Predictions: &PredictionService{core: c, raw: raw, upload: transport.New(ServiceName, c.Config, nil)},
+		Predictions: &PredictionService{core: c, raw: raw},
 	}, nil
 }
 

@@ -18,7 +18,6 @@ import (
 	"github.com/aiclients/sdk-go/gen/dragoneyeapi"
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/internal/core"
-	"github.com/aiclients/sdk-go/pkg/internal/transport"
 	"github.com/aiclients/sdk-go/pkg/internal/upload"
 	"github.com/aiclients/sdk-go/pkg/option"
 	"github.com/aiclients/sdk-go/pkg/poll"
@@ -26,9 +25,8 @@ import (
 
 // PredictionService runs Dragoneye predictions: Client.Predictions.
 type PredictionService struct {
-	core   *core.Client
-	raw    *dragoneyeapi.Client
-	upload *transport.Transport // no credentials: presigned uploads carry no API key
+	core *core.Client
+	raw  *dragoneyeapi.Client
 }
 
 // DefaultPollInterval is the wait between status checks when
@@ -289,18 +287,14 @@ func (p *PredictionService) uploadMedia(ctx context.Context, target PresignedPos
 	}
 	body := io.MultiReader(bytes.NewReader(prefix), rc, bytes.NewReader(suffix))
 
-	cfg := p.core.CallConfig(ctx).Clone()
-	cfg.Header = http.Header{}
-	cfg.MaxRetries = 0
-	cfg.APIKey, cfg.BearerToken, cfg.ResponseInto = nil, nil, nil
-	uctx := option.NewContext(ctx, cfg)
-	req, err := http.NewRequestWithContext(uctx, http.MethodPost, u.String(), io.NopCloser(body))
+	// The body cannot be rewound (GetBody is nil), so it is never retried.
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), io.NopCloser(body))
 	if err != nil {
 		return err
 	}
 	req.ContentLength = int64(len(prefix)) + size + int64(len(suffix))
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := p.upload.Do(req)
+	resp, err := p.core.SendPresigned(req)
 	if err != nil {
 		return err
 	}

@@ -15,8 +15,6 @@ import (
 	"sync"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
-	"github.com/aiclients/sdk-go/pkg/internal/redact"
-	"github.com/aiclients/sdk-go/pkg/internal/transport"
 	"github.com/aiclients/sdk-go/pkg/internal/upload"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
@@ -114,21 +112,13 @@ func (s *FileService) Upload(ctx context.Context, r io.Reader, o UploadOptions, 
 	return &out, nil
 }
 
-// put sends the bytes to the presigned URL through a transport that has no
-// credentials and no sensitive extra headers.
+// put sends the bytes to the presigned URL, without credentials (see
+// core.Client.SendPresigned).
 func (s *FileService) put(ctx context.Context, opts []option.RequestOption, url string, r io.Reader, o UploadOptions) error {
-	cfg := s.c.core.CallConfig(ctx).Clone()
-	if err := cfg.Apply(opts...); err != nil {
+	ctx, err := s.c.core.Context(ctx, opts)
+	if err != nil {
 		return err
 	}
-	cfg.APIKey, cfg.BearerToken = nil, nil
-	for k := range cfg.Header {
-		if redact.SensitiveHeader(k) {
-			cfg.Header.Del(k)
-		}
-	}
-	tr := transport.New(ServiceName, cfg, nil)
-	ctx = option.NewContext(ctx, cfg)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, io.NopCloser(r))
 	if err != nil {
 		return &apierror.InputError{Service: ServiceName, Field: "upload URL", Reason: err.Error()}
@@ -149,7 +139,7 @@ func (s *FileService) put(ctx context.Context, opts []option.RequestOption, url 
 		}
 	}
 	req.Header.Set("Content-Type", o.ContentType)
-	resp, err := tr.Do(req)
+	resp, err := s.c.core.SendPresigned(req)
 	if err != nil {
 		return fmt.Errorf("%s: uploading the file content: %w", ServiceName, err)
 	}

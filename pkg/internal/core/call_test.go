@@ -249,3 +249,38 @@ func TestGreedyPaths(t *testing.T) {
 
 // escapeAll escapes s as one segment, "/" included, as the generated client does.
 func escapeAll(s string) string { return core.EscapeSegment(s) }
+
+func TestSendPresignedCarriesNoCredentialAndReusesConnections(t *testing.T) {
+	var mu sync.Mutex
+	conns := map[string]bool{}
+	var headers []http.Header
+	storage := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		conns[r.RemoteAddr] = true
+		headers = append(headers, r.Header.Clone())
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(storage.Close)
+	c := newCore(t, core.Service{Credentials: keyAuth}, option.WithBaseURL("http://127.0.0.1:1"),
+		option.WithAPIKey("k-secret"), option.WithHeader("X-Custom", "for the API"))
+	var into *http.Response
+	for i := 0; i < 5; i++ {
+		ctx, err := c.Context(context.Background(), []option.RequestOption{option.WithBearerToken("t-secret"), option.WithResponseInto(&into)})
+		require.NoError(t, err)
+		req, err := http.NewRequestWithContext(ctx, http.MethodPut, storage.URL+"/bucket/obj", strings.NewReader("bytes"))
+		require.NoError(t, err)
+		resp, err := c.SendPresigned(req)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, resp.Body)
+		require.NoError(t, resp.Body.Close())
+	}
+	require.Len(t, headers, 5)
+	for _, h := range headers {
+		require.Empty(t, h.Get("X-Key"))
+		require.Empty(t, h.Get("Authorization"))
+		require.Empty(t, h.Get("X-Custom"), "the API's extra headers stay with the API")
+	}
+	require.Nil(t, into, "the presigned response does not land in the call's WithResponseInto")
+	require.Len(t, conns, 1, "every upload goes through one connection pool")
+}

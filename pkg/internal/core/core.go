@@ -27,6 +27,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/internal/transport"
@@ -78,6 +79,9 @@ type Client struct {
 	// MaxBody is the most DecodeJSON reads into a *[]byte; 0 means
 	// DefaultMaxBody.
 	MaxBody int64
+
+	presignedOnce sync.Once
+	presigned     *transport.Transport // no credentials; see SendPresigned
 }
 
 // DefaultMaxBody is the most of a response body DecodeJSON reads into a

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,7 +16,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-	_ "embed"
 
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
