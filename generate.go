@@ -1,5 +1,5 @@
-// Package sdk is the root of the aiclients Go SDK module. It holds no code of
-// its own: the importable packages live under pkg/ and gen/.
+// Package sdk is the root of the aiclients Go SDK module. It holds only the
+// SDK's Version; the importable packages live under pkg/ and gen/.
 //
 // `go generate ./...` (or `make generate`) regenerates gen/ from specs/ with the
 // oapi-codegen version pinned in tools.go and go.mod.

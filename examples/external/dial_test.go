@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	sdk "github.com/aiclients/sdk-go"
+
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/dial"
 	"github.com/aiclients/sdk-go/pkg/dial/dialtest"
@@ -23,6 +25,8 @@ func TestDial(t *testing.T) {
 	reply, err := client.Chat.Create(ctx, "gpt-4", &dial.ChatCompletionRequest{Messages: []dial.Message{dial.UserMessage("2+3=")}})
 	require.NoError(t, err)
 	require.Equal(t, "5", reply.Text())
+	ua := srv.Requests()[0].Header.Get("User-Agent")
+	require.True(t, strings.HasPrefix(ua, "aiclients-sdk-go/"+sdk.Version+" (dial) go/"), "User-Agent %q names the SDK version", ua)
 
 	s, err := client.Chat.Stream(ctx, "gpt-4", &dial.ChatCompletionRequest{Messages: []dial.Message{dial.UserMessage("say hello world")}})
 	require.NoError(t, err)

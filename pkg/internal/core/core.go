@@ -26,9 +26,11 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 
+	sdk "github.com/aiclients/sdk-go"
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/internal/transport"
 	"github.com/aiclients/sdk-go/pkg/option"
@@ -129,7 +131,7 @@ func New(svc Service, opts []option.RequestOption) (*Client, error) {
 // UserAgent is the User-Agent a client of service sends unless
 // option.WithUserAgent (or a User-Agent header option) says otherwise.
 func UserAgent(service string) string {
-	return "aiclients-sdk-go (" + service + ")"
+	return "aiclients-sdk-go/" + sdk.Version + " (" + service + ") go/" + strings.TrimPrefix(runtime.Version(), "go")
 }
 
 func applyEnvBaseURL(svc Service, cfg *option.Config) error {

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	sdk "github.com/aiclients/sdk-go"
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/internal/core"
 	"github.com/aiclients/sdk-go/pkg/option"
@@ -438,7 +440,7 @@ func TestUserAgent(t *testing.T) {
 		opts []option.RequestOption
 		want string
 	}{
-		{"default", nil, "aiclients-sdk-go (dial)"},
+		{"default", nil, "aiclients-sdk-go/" + sdk.Version + " (dial) go/" + strings.TrimPrefix(runtime.Version(), "go")},
 		{"option", []option.RequestOption{option.WithUserAgent("app/2")}, "app/2"},
 		{"header option", []option.RequestOption{option.WithHeader("User-Agent", "hdr/3")}, "hdr/3"},
 	}
