@@ -2,7 +2,7 @@
 // of this SDK. The same options configure a client and a single call:
 //
 //	client, err := dial.NewClient(option.WithBaseURL(u), option.WithAPIKey(k))
-//	resp, err := client.Chat(ctx, params, option.WithMaxRetries(5))
+//	reply, err := client.Chat.Create(ctx, "gpt-4o", req, option.WithMaxRetries(5))
 //
 // Options are applied in order, so a later option wins; per-call options are
 // applied on top of a copy of the client's Config and never change the client.
