@@ -62,7 +62,9 @@ bench:
 
 ## demo: the tour — emulators in-process, each service's headline flow with the real clients
 demo:
-	$(GO) run ./examples/tour
+	@echo "demo: building examples/tour (the first build compiles the SDK and its dependencies; later builds are cached)"
+	@mkdir -p bin && $(GO) build -o bin/tour ./examples/tour
+	@./bin/tour
 
 -include conformance/conformance.mk
 -include crosslang/crosslang.mk

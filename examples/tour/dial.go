@@ -19,6 +19,7 @@ func tourDial(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	defer srv.Close()
+	fmt.Fprintf(w, "emulator: %s\n", srv.URL)
 
 	client, err := dial.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey(dialtest.APIKey),
 		dial.WithAPIVersion("2024-02-15-preview"))
