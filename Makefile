@@ -4,7 +4,7 @@
 GO      ?= go
 GOFILES  = $(shell git ls-files -co --exclude-standard '*.go' | grep -v '^gen/' | grep -v '\.gen\.go$$')
 
-.PHONY: all generate check-generate vet fmt-check lint gotest external test bench demo
+.PHONY: all generate check-generate vet fmt-check lint gotest external spec-diff spec-release test bench demo
 
 all: test
 
@@ -53,8 +53,18 @@ gotest:
 external:
 	cd examples/external && $(GO) vet ./... && $(GO) test -race -count=1 ./...
 
+## spec-diff: each specs/<svc>.yaml against the bundle of the last release (crosslang/released/):
+## lists breaking changes and fails when one comes without a version bump and a changelog entry
+## in crosslang/release.json (tools/specdiff, a module of its own so oasdiff stays out of the SDK's)
+spec-diff:
+	cd tools/specdiff && $(GO) vet ./... && $(GO) test -count=1 ./... && $(GO) run . -repo ../.. dial infsh vectorvein dragoneye
+
+## spec-release: once a version is released, keep its bundles as the base spec-diff compares with
+spec-release: specs
+	mkdir -p crosslang/released && cp $(foreach s,dial infsh vectorvein dragoneye,dist/$(s).yaml) crosslang/released/
+
 ## test: everything CI checks
-test: vet fmt-check check-generate gotest external conformance crosslang
+test: vet fmt-check check-generate gotest external spec-diff conformance crosslang
 
 ## bench: benchmarks (speed and memory targets)
 bench:
