@@ -115,6 +115,7 @@ var knownImports = map[string]string{
 	"vectorveintest": "github.com/aiclients/sdk-go/pkg/vectorvein/vectorveintest",
 	"dragoneye":      "github.com/aiclients/sdk-go/pkg/dragoneye",
 	"dragoneyetest":  "github.com/aiclients/sdk-go/pkg/dragoneye/dragoneyetest",
+	"emulator":       "github.com/aiclients/sdk-go/pkg/emulator",
 }
 
 var (

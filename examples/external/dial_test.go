@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -13,12 +14,14 @@ import (
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/dial"
 	"github.com/aiclients/sdk-go/pkg/dial/dialtest"
+	"github.com/aiclients/sdk-go/pkg/emulator"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
 func TestDial(t *testing.T) {
 	ctx := context.Background()
-	srv := dialtest.NewServer(t)
+	var violations atomic.Int32
+	srv := dialtest.NewServer(t, dialtest.WithEmulatorOptions(emulator.WithViolationHook(func(emulator.Violation) { violations.Add(1) })))
 	client, err := dial.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey(dialtest.APIKey))
 	require.NoError(t, err)
 
@@ -41,6 +44,17 @@ func TestDial(t *testing.T) {
 	b, err := d.Bytes()
 	require.NoError(t, err)
 	require.Equal(t, "hello", string(b))
+
+	// The public emulator kit: a fault injected from this module, the
+	// recorded requests, no spec violation.
+	srv.InjectFault(emulator.Fault{Method: "GET", Path: "/openai/deployments", Nth: 1, Status: 503, RetryAfter: "0"})
+	before := len(srv.Requests())
+	deployments, err := client.Deployments.List(ctx)
+	require.NoError(t, err, "the 503 is retried")
+	require.NotEmpty(t, deployments)
+	require.Len(t, srv.Requests(), before+2, "one failed and one retried request")
+	require.Empty(t, srv.Violations())
+	require.Zero(t, violations.Load())
 
 	_, err = client.Files.Download(ctx, "docs/missing.txt", nil)
 	apiErr := as[*apierror.Error](t, err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aiclients/sdk-go/pkg/dial"
 	"github.com/aiclients/sdk-go/pkg/dial/dialtest"
+	emukit "github.com/aiclients/sdk-go/pkg/emulator"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
@@ -82,7 +83,7 @@ func BenchmarkChatStream(b *testing.B) {
 // BenchmarkChatStreamEmulator streams 10,000 chunks from the emulator over
 // loopback HTTP (emulator and its spec validation included in the time).
 func BenchmarkChatStreamEmulator(b *testing.B) {
-	srv := dialtest.NewServer(b, dialtest.WithValidateResponses(false))
+	srv := dialtest.NewServer(b, dialtest.WithEmulatorOptions(emukit.WithValidateResponses(false)))
 	text := strings.TrimSpace(strings.Repeat("word ", benchChunks-2))
 	srv.SetResponder(func(dialtest.Request) dialtest.Reply { return dialtest.Reply{Content: text} })
 	c, err := dial.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey(dialtest.APIKey))

@@ -13,6 +13,7 @@ import (
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/dial"
 	"github.com/aiclients/sdk-go/pkg/dial/dialtest"
+	emukit "github.com/aiclients/sdk-go/pkg/emulator"
 	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
@@ -547,7 +548,7 @@ func TestExtraRepeatsField(t *testing.T) {
 // TestChatStreamCloseFromOtherGoroutine: Close may be called while another
 // goroutine iterates; the loop ends promptly, without ErrIncompleteStream.
 func TestChatStreamCloseFromOtherGoroutine(t *testing.T) {
-	srv, c := newClient(t, []dialtest.Option{dialtest.WithValidateResponses(false)})
+	srv, c := newClient(t, []dialtest.Option{dialtest.WithEmulatorOptions(emukit.WithValidateResponses(false))})
 	srv.InjectFault(emulator.Fault{Path: "/openai/deployments/{deploymentId}/chat/completions", Trickle: 20 * time.Millisecond, TrickleSize: 16})
 	s, err := c.Chat.Stream(context.Background(), "gpt-4", ask(strings.Repeat("word ", 100)))
 	require.NoError(t, err)

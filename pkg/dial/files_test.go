@@ -20,6 +20,7 @@ import (
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/dial"
 	"github.com/aiclients/sdk-go/pkg/dial/dialtest"
+	emukit "github.com/aiclients/sdk-go/pkg/emulator"
 	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
@@ -602,7 +603,7 @@ func TestJoinEncodesReserved(t *testing.T) {
 // WriteToFile (which removes the partial file); a listing whose server
 // repeats a page token stops with an error instead of looping.
 func TestDownloadAndListFailures(t *testing.T) {
-	srv, c := newClient(t, []dialtest.Option{dialtest.WithValidateResponses(false)}, option.WithMaxRetries(0))
+	srv, c := newClient(t, []dialtest.Option{dialtest.WithEmulatorOptions(emukit.WithValidateResponses(false))}, option.WithMaxRetries(0))
 	ctx := context.Background()
 	srv.PutPatternFile(dialtest.DefaultUser, "cut/big.bin", "application/octet-stream", 1<<20)
 	srv.InjectFault(emulator.Fault{Path: "/v1/files/{bucket}/{path}", Times: 2, DropAfter: 1000})

@@ -18,6 +18,7 @@ import (
 
 	"github.com/aiclients/sdk-go/pkg/dial"
 	"github.com/aiclients/sdk-go/pkg/dial/dialtest"
+	emukit "github.com/aiclients/sdk-go/pkg/emulator"
 )
 
 const bigSize = 256 << 20
@@ -73,7 +74,7 @@ func TestLargeFileHeap(t *testing.T) {
 	if testing.Short() {
 		t.Skip("moves 512 MiB")
 	}
-	srv, c := newClient(t, []dialtest.Option{dialtest.WithMaxStoredSize(1 << 20), dialtest.WithValidateResponses(false)})
+	srv, c := newClient(t, []dialtest.Option{dialtest.WithMaxStoredSize(1 << 20), dialtest.WithEmulatorOptions(emukit.WithValidateResponses(false))})
 	ctx := context.Background()
 	_, err := c.Home(ctx)
 	require.NoError(t, err)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/aiclients/sdk-go/pkg/dial"
 	"github.com/aiclients/sdk-go/pkg/dial/dialtest"
+	emukit "github.com/aiclients/sdk-go/pkg/emulator"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
@@ -27,7 +28,7 @@ var serverSide = goleak.IgnoreAnyFunction("net/http.(*conn).serve")
 // few bytes, a listing left after one item) and checks that, once the idle
 // connections are closed, no goroutine is left behind.
 func TestNoGoroutineLeaks(t *testing.T) {
-	srv := dialtest.NewServer(t, dialtest.WithValidateResponses(false))
+	srv := dialtest.NewServer(t, dialtest.WithEmulatorOptions(emukit.WithValidateResponses(false)))
 	hc := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
 	c, err := dial.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey(dialtest.APIKey),
 		option.WithHTTPClient(hc), option.WithMaxRetries(0))

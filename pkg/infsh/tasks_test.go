@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
+	emukit "github.com/aiclients/sdk-go/pkg/emulator"
 	"github.com/aiclients/sdk-go/pkg/infsh"
 	"github.com/aiclients/sdk-go/pkg/infsh/infshtest"
 	"github.com/aiclients/sdk-go/pkg/internal/emulator"
@@ -49,7 +50,7 @@ func TestRunFormats(t *testing.T) {
 		{"v3", []infshtest.Option{infshtest.WithFormat(infshtest.FormatV3)}},
 		{"bare", []infshtest.Option{infshtest.WithFormat(infshtest.FormatBare),
 			// The bare (legacy v2) form is outside the published spec.
-			infshtest.WithEmulatorOptions(emulator.WithValidateResponses(false))}},
+			infshtest.WithEmulatorOptions(emukit.WithValidateResponses(false))}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, _ := newClient(t, tc.opts...)

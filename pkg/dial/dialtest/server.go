@@ -32,6 +32,7 @@ import (
 	"testing"
 	"time"
 
+	emukit "github.com/aiclients/sdk-go/pkg/emulator"
 	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 )
 
@@ -85,19 +86,11 @@ type config struct {
 // Option configures NewServer and Start.
 type Option func(*config)
 
-// WithAddr sets the listen address (default 127.0.0.1:0).
-func WithAddr(addr string) Option {
-	return func(c *config) { c.emu = append(c.emu, emulator.WithAddr(addr)) }
-}
-
-// WithValidateResponses turns response validation off or on (default on).
-func WithValidateResponses(on bool) Option {
-	return func(c *config) { c.emu = append(c.emu, emulator.WithValidateResponses(on)) }
-}
-
-// WithViolationHook calls f for every spec violation as it is recorded.
-func WithViolationHook(f func(emulator.Violation)) Option {
-	return func(c *config) { c.emu = append(c.emu, emulator.WithViolationHook(f)) }
+// WithEmulatorOptions passes options of the shared emulator kit (package
+// github.com/aiclients/sdk-go/pkg/emulator): the listen address, request and
+// response validation, the violation hook, how many requests are recorded.
+func WithEmulatorOptions(opts ...emukit.Option) Option {
+	return func(c *config) { c.emu = append(c.emu, emulator.Public(opts...)) }
 }
 
 // WithAPIKey accepts key as the API key of user. The first WithAPIKey or

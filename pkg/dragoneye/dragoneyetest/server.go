@@ -23,6 +23,7 @@ import (
 	"testing"
 
 	"github.com/aiclients/sdk-go/pkg/dragoneye"
+	emukit "github.com/aiclients/sdk-go/pkg/emulator"
 	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 )
 
@@ -122,14 +123,11 @@ type config struct {
 // Option configures NewServer and Start.
 type Option func(*config)
 
-// WithAddr sets the listen address (default 127.0.0.1:0).
-func WithAddr(addr string) Option {
-	return func(c *config) { c.emu = append(c.emu, emulator.WithAddr(addr)) }
-}
-
-// WithValidateResponses turns response validation off or on (default on).
-func WithValidateResponses(on bool) Option {
-	return func(c *config) { c.emu = append(c.emu, emulator.WithValidateResponses(on)) }
+// WithEmulatorOptions passes options of the shared emulator kit (package
+// github.com/aiclients/sdk-go/pkg/emulator): the listen address, request and
+// response validation, the violation hook, how many requests are recorded.
+func WithEmulatorOptions(opts ...emukit.Option) Option {
+	return func(c *config) { c.emu = append(c.emu, emulator.Public(opts...)) }
 }
 
 // WithAPIKey sets the accepted API key (default APIKey).

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"github.com/aiclients/sdk-go/gen/infshapi"
+	emukit "github.com/aiclients/sdk-go/pkg/emulator"
 	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 )
 
@@ -44,7 +45,7 @@ const (
 	// FormatBare is the resource itself (the legacy v2 form, also chosen per
 	// request with the header X-API-Version: 2). It is outside the published
 	// spec, so response validation flags it: use it with
-	// WithEmulatorOptions(emulator.WithValidateResponses(false)).
+	// WithEmulatorOptions(emukit.WithValidateResponses(false)).
 	FormatBare
 )
 
@@ -112,15 +113,11 @@ func WithDefaultSessionTimeout(d time.Duration) Option {
 	return func(c *config) { c.defaultIdle = d }
 }
 
-// WithAddr sets the listen address (default 127.0.0.1:0).
-func WithAddr(addr string) Option {
-	return func(c *config) { c.emulatorOpts = append(c.emulatorOpts, emulator.WithAddr(addr)) }
-}
-
-// WithEmulatorOptions passes options to the shared emulator kit (address,
-// validation switches, ...).
-func WithEmulatorOptions(opts ...emulator.Option) Option {
-	return func(c *config) { c.emulatorOpts = append(c.emulatorOpts, opts...) }
+// WithEmulatorOptions passes options of the shared emulator kit (package
+// github.com/aiclients/sdk-go/pkg/emulator): the listen address, request and
+// response validation, the violation hook, how many requests are recorded.
+func WithEmulatorOptions(opts ...emukit.Option) Option {
+	return func(c *config) { c.emulatorOpts = append(c.emulatorOpts, emulator.Public(opts...)) }
 }
 
 // Server is a running inference.sh emulator.

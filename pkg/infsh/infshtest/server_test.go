@@ -12,9 +12,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	emukit "github.com/aiclients/sdk-go/pkg/emulator"
 	"github.com/aiclients/sdk-go/pkg/infsh"
 	"github.com/aiclients/sdk-go/pkg/infsh/infshtest"
-	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 )
 
 func do(t *testing.T, srv *infshtest.Server, method, path, body string, hdr ...string) (*http.Response, []byte) {
@@ -149,7 +149,7 @@ func TestCustomAppAndWait(t *testing.T) {
 
 func TestAuthAndFormats(t *testing.T) {
 	srv := infshtest.NewServer(t, infshtest.WithFormat(infshtest.FormatV3),
-		infshtest.WithEmulatorOptions(emulator.WithValidateResponses(false)))
+		infshtest.WithEmulatorOptions(emukit.WithValidateResponses(false)))
 	req, _ := http.NewRequest("GET", srv.URL+"/sessions", nil)
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(t, err)

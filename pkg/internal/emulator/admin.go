@@ -51,7 +51,7 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		dec.DisallowUnknownFields()
 		err := dec.Decode(&f)
 		if err == nil {
-			err = f.check()
+			err = f.Validate()
 		}
 		if err != nil {
 			writeJSONError(w, http.StatusBadRequest, "invalid_request", "emulator: fault: "+err.Error())

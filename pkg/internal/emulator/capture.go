@@ -70,7 +70,7 @@ func (c *capture) Write(p []byte) (int, error) {
 		}
 	}
 	f := c.fault
-	if f == nil || (!f.drops() && f.Trickle <= 0) {
+	if f == nil || (!drops(f) && f.Trickle <= 0) {
 		n, err := c.w.Write(p)
 		c.written += int64(n)
 		return n, err
@@ -85,7 +85,7 @@ func (c *capture) Write(p []byte) (int, error) {
 			}
 			piece = p[:min(size, len(p))]
 		}
-		if f.drops() {
+		if drops(f) {
 			room := int64(max(f.DropAfter, 0)) - c.written
 			if int64(len(piece)) >= room {
 				n, _ := c.w.Write(piece[:room])

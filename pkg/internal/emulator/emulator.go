@@ -65,16 +65,17 @@ import (
 	"mime"
 	"net"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	pub "github.com/aiclients/sdk-go/pkg/emulator"
 )
 
 // Limits of the kit.
 const (
 	// MaxRecordedBody is how much of each request body is recorded.
-	MaxRecordedBody = 1 << 20
+	MaxRecordedBody = pub.MaxRecordedBody
 	// MaxValidatedBinaryBody is the largest binary, multipart or other
 	// non-JSON request body, and the largest response body, that is validated.
 	MaxValidatedBinaryBody = 8 << 20
@@ -82,16 +83,11 @@ const (
 	MaxValidatedJSONBody = 32 << 20
 	// DefaultMaxRecorded is how many requests are kept by default (oldest
 	// dropped first).
-	DefaultMaxRecorded = 10000
+	DefaultMaxRecorded = pub.DefaultMaxRecorded
 )
 
-// TB is the part of testing.TB the kit uses; *testing.T and *testing.B fit.
-type TB interface {
-	Helper()
-	Errorf(format string, args ...any)
-	Cleanup(func())
-	Logf(format string, args ...any)
-}
+// TB is the part of testing.TB the kit uses (see package pkg/emulator).
+type TB = pub.TB
 
 // Option configures Start.
 type Option func(*config)
@@ -131,6 +127,29 @@ func WithSpec(doc []byte) Option {
 // DefaultMaxRecorded; oldest dropped first). n <= 0 keeps the default.
 func WithMaxRecorded(n int) Option { return func(c *config) { c.maxRecorded = n } }
 
+// Public applies the public kit's options (package pkg/emulator), which
+// users pass to a service emulator's WithEmulatorOptions.
+func Public(opts ...pub.Option) Option {
+	p := pub.Apply(opts...)
+	return func(c *config) {
+		if p.Addr != "" {
+			c.addr = p.Addr
+		}
+		if p.ValidateResponses != nil {
+			c.validateResponses = p.ValidateResponses
+		}
+		if p.SkipRequestValidation {
+			c.validateRequests = false
+		}
+		if p.MaxRecorded != 0 {
+			c.maxRecorded = p.MaxRecorded
+		}
+		if p.ViolationHook != nil {
+			c.onViolation = p.ViolationHook
+		}
+	}
+}
+
 // WithViolationHook calls f for every violation as it is recorded (from the
 // serving goroutine; f must be quick and safe for concurrent use).
 // cmd/emulator uses it to print violations as they happen.
@@ -153,33 +172,11 @@ func WithViolationResponse(f ViolationResponseFunc) Option {
 	return func(c *config) { c.violationResponse = f }
 }
 
-// Request is one recorded request.
-type Request struct {
-	Method        string            `json:"method"`                // request method
-	Path          string            `json:"path"`                  // unescaped URL path
-	Query         url.Values        `json:"query,omitempty"`       // parsed query
-	Header        http.Header       `json:"header,omitempty"`      // as received, credentials included (GET /_emulator/requests redacts them unless ?raw=1)
-	Body          []byte            `json:"body,omitempty"`        // at most MaxRecordedBody bytes
-	BodyTruncated bool              `json:"body_truncated"`        // the body was longer than Body
-	Operation     string            `json:"operation"`             // operationId ("" when no route)
-	Template      string            `json:"template,omitempty"`    // spec path template
-	PathParams    map[string]string `json:"path_params,omitempty"` // unescaped path parameters
-	Time          time.Time         `json:"time"`                  // when it arrived
-}
+// Request is one recorded request (see package pkg/emulator).
+type Request = pub.Request
 
-// Violation is one request or response that broke the spec.
-type Violation struct {
-	Direction string `json:"direction"`        // "request" or "response"
-	Operation string `json:"operation"`        // operationId, or "METHOD /template" without one
-	Method    string `json:"method"`           // request method
-	Path      string `json:"path"`             // unescaped request path
-	Status    int    `json:"status,omitempty"` // response status (responses only)
-	Field     string `json:"field"`            // the first offending field, e.g. `request body /messages/0/role`
-	Message   string `json:"message"`          // "<operation>: <field>: <reason>[; <field>: <reason>...]"
-}
-
-// String returns the violation's message.
-func (v Violation) String() string { return v.Direction + " violation: " + v.Message }
+// Violation is one request or response that broke the spec (see package pkg/emulator).
+type Violation = pub.Violation
 
 // Emulator is what a running emulator offers to cmd/emulator and to
 // examples: every service's Server (which embeds *Server) satisfies it.
@@ -479,7 +476,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, operationName(m)))
 
 	cw := &capture{w: w, ctx: r.Context(), keep: s.validateRes}
-	if f != nil && f.passThrough() {
+	if f != nil && passThrough(f) {
 		cw.fault = f
 	}
 	if h == nil {
