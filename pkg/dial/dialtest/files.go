@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 )
 
 // maxPathBytes is DIAL Core's limit on a storage path, in UTF-8 bytes.
@@ -307,11 +309,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, user string) {
 		return
 	}
 	var f *file
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	for part, err := range emulator.Parts(mr) {
 		if err != nil {
 			writeText(w, http.StatusBadRequest, "Invalid multipart body: "+err.Error())
 			return

@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -426,11 +425,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, id string) {
 	var size int64
 	var fileType string
 	sawFile := false
-	for {
-		p, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
-		}
+	for p, err := range emulator.Parts(mr) {
 		if err != nil {
 			detail(w, http.StatusBadRequest, "bad multipart body: "+err.Error())
 			return

@@ -1288,3 +1288,21 @@ components:
 		}
 	}
 }
+
+func TestParts(t *testing.T) {
+	body := "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n1\r\n--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"x\"\r\n\r\nxyz\r\n--b--\r\n"
+	var names []string
+	for p, err := range Parts(multipart.NewReader(strings.NewReader(body), "b")) {
+		require.NoError(t, err)
+		names = append(names, p.FormName())
+	}
+	require.Equal(t, []string{"a", "f"}, names)
+
+	var errs int
+	for p, err := range Parts(multipart.NewReader(strings.NewReader("--b\r\nbroken"), "b")) {
+		require.Nil(t, p)
+		require.Error(t, err)
+		errs++
+	}
+	require.Equal(t, 1, errs, "a broken body ends with one error")
+}
