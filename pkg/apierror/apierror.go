@@ -163,14 +163,14 @@ func FromResponse(service string, resp *http.Response, parse BodyParser) *Error 
 		return e
 	}
 	e.StatusCode = resp.StatusCode
-	e.Header = redact.Header(resp.Header)
 	e.RequestID = RequestID(resp.Header)
 	var secrets []string
 	if req := resp.Request; req != nil {
 		e.Method = req.Method
 		e.URL = redact.URL(req.URL)
-		secrets = append(redact.Secrets(req.Header), redact.QuerySecrets(req.URL)...)
+		secrets = redact.RequestSecrets(req)
 	}
+	e.Header = redact.ScrubHeader(resp.Header, secrets)
 	if resp.Body != nil {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
 		_ = resp.Body.Close()
@@ -184,6 +184,22 @@ func FromResponse(service string, resp *http.Response, parse BodyParser) *Error 
 	e.Message = redact.Scrub(msg, secrets)
 	e.RequestID = redact.Scrub(e.RequestID, secrets)
 	return e
+}
+
+// ScrubSecrets replaces every secret (and its JSON-escaped and URL-encoded
+// forms, see the redact package) in the text e holds from the server: Code,
+// Message, RequestID, URL, Header values and Body. The SDK calls it on every
+// error it returns, with the credentials the call sent.
+func (e *Error) ScrubSecrets(secrets []string) {
+	if e == nil || len(secrets) == 0 {
+		return
+	}
+	e.Code = redact.Scrub(e.Code, secrets)
+	e.Message = redact.Scrub(e.Message, secrets)
+	e.RequestID = redact.Scrub(e.RequestID, secrets)
+	e.URL = redact.Scrub(e.URL, secrets)
+	e.Header = redact.ScrubHeader(e.Header, secrets)
+	e.Body = redact.ScrubBytes(e.Body, secrets)
 }
 
 func safeParse(parse BodyParser, body []byte) (code, msg string) {

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/internal/redact"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
@@ -48,15 +50,45 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 // when no response came, an *apierror.CredentialError when no credential
 // could be applied.
 func (c *Client) Send(ctx context.Context, opts []option.RequestOption, send SendFunc) (*http.Response, error) {
+	resp, _, err := c.send(ctx, opts, send)
+	return resp, err
+}
+
+// send is Send that also returns the collector of the credentials the call
+// sent, for scrubbing the errors of decoding the response.
+func (c *Client) send(ctx context.Context, opts []option.RequestOption, send SendFunc) (*http.Response, *redact.Collector, error) {
 	ctx, err := c.Context(ctx, opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	ctx, col := redact.WithCollector(ctx)
 	resp, err := c.Check(send(ctx))
 	if err != nil {
-		return nil, c.mapError(err)
+		return nil, col, c.fail(col, resp, err)
 	}
-	return resp, nil
+	return resp, col, nil
+}
+
+// fail is the one step every error of a call passes before it is returned:
+// the credentials the call sent (every attempt's, as the transport collected
+// them, and those of the response's request chain) are scrubbed out of the
+// error and everything it wraps (see redact.ScrubError), then the service's
+// MapError builds its typed error from the scrubbed one, which is scrubbed
+// again (it may have copied text the first pass could not reach).
+func (c *Client) fail(col *redact.Collector, resp *http.Response, err error) error {
+	if err == nil {
+		return nil
+	}
+	secrets := col.Secrets()
+	if resp != nil && resp.Request != nil {
+		for _, s := range redact.RequestSecrets(resp.Request) {
+			if !slices.Contains(secrets, s) {
+				secrets = append(secrets, s)
+			}
+		}
+	}
+	err = redact.ScrubError(err, secrets)
+	return redact.ScrubError(c.mapError(err), secrets)
 }
 
 // Call is Send followed by decoding: the 2xx body is read, unwrapped by
@@ -65,22 +97,22 @@ func (c *Client) Send(ctx context.Context, opts []option.RequestOption, send Sen
 // unwrapped body; see DecodeJSON for the size limit). An empty body, or an
 // envelope without data, leaves out unchanged.
 func (c *Client) Call(ctx context.Context, opts []option.RequestOption, send SendFunc, out any) error {
-	resp, err := c.Send(ctx, opts, send)
+	resp, col, err := c.send(ctx, opts, send)
 	if err != nil {
 		return err
 	}
 	if c.Service.Unwrap == nil {
-		return c.mapError(c.DecodeJSON(resp, nil, out))
+		return c.fail(col, resp, c.DecodeJSON(resp, nil, out))
 	}
 	var body []byte
 	if err := c.DecodeJSON(resp, nil, &body); err != nil {
-		return c.mapError(err)
+		return c.fail(col, resp, err)
 	}
 	data, err := c.Service.Unwrap(resp, body)
 	if err != nil {
-		return c.mapError(err)
+		return c.fail(col, resp, err)
 	}
-	return c.decodeBytes(resp, data, out)
+	return c.fail(col, resp, c.decodeBytes(resp, data, out))
 }
 
 // Execute is Call for a response that decodes into a T.
@@ -122,7 +154,7 @@ func (c *Client) decodeBytes(resp *http.Response, data []byte, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return c.mapError(fmt.Errorf("%s: decoding %s response: %w", c.Service.Name, requestName(resp), err))
+		return fmt.Errorf("%s: decoding %s response: %w", c.Service.Name, requestName(resp), err)
 	}
 	return nil
 }
