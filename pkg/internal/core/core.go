@@ -26,10 +26,12 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/internal/redact"
 	"github.com/aiclients/sdk-go/pkg/internal/transport"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
@@ -285,7 +287,7 @@ func (c *Client) DecodeJSON(resp *http.Response, err error, v any) error {
 		}
 		b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 		if err != nil {
-			return fmt.Errorf("%s: reading response: %w", c.Service.Name, err)
+			return c.readError(resp, err)
 		}
 		if int64(len(b)) > limit {
 			return tooLarge
@@ -293,13 +295,49 @@ func (c *Client) DecodeJSON(resp *http.Response, err error, v any) error {
 		*dst = b
 		return nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+	body := &readTracker{r: resp.Body}
+	if err := json.NewDecoder(body).Decode(v); err != nil {
+		if body.err != nil {
+			return c.readError(resp, body.err) // the body was cut, or its read failed
+		}
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		return fmt.Errorf("%s: decoding %s response: %w", c.Service.Name, requestName(resp), err)
 	}
 	return nil
+}
+
+// readTracker remembers the first error other than io.EOF its reader
+// returned, telling a body cut mid-way (the connection's error) from one
+// that arrived whole but is not valid JSON (the decoder's error).
+type readTracker struct {
+	r   io.Reader
+	err error
+}
+
+func (t *readTracker) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if err != nil && err != io.EOF && t.err == nil {
+		t.err = err
+	}
+	return n, err
+}
+
+// readError is the *apierror.TransportError of a response whose body could
+// not be read to its end (the connection was reset or closed mid-way, or
+// the call's context ended): the status arrived, the body did not.
+func (c *Client) readError(resp *http.Response, err error) error {
+	e := &apierror.TransportError{Service: c.Service.Name, Attempts: 1, LastStatus: resp.StatusCode,
+		Err: fmt.Errorf("reading the response body: %w", err)}
+	if req := resp.Request; req != nil {
+		e.Method = req.Method
+		e.URL = redact.URL(req.URL)
+		if n, perr := strconv.Atoi(req.Header.Get(transport.RetryCountHeader)); perr == nil && n >= 0 {
+			e.Attempts = n + 1
+		}
+	}
+	return e
 }
 
 func requestName(resp *http.Response) string {

@@ -221,18 +221,37 @@ func scrubEncoded(s string, secrets []string) string {
 // matchAt returns how many bytes of s, from its start, spell sec with any of
 // its bytes possibly encoded; 0 when s does not start with sec.
 func matchAt(s, sec string) int {
-	j := 0
-	for k := 0; k < len(sec); k++ {
-		c := sec[k]
-		if j < len(s) && s[j] == c {
-			j++
-			continue
-		}
-		n := encodedByte(s[j:], c)
-		if n == 0 {
+	budget := 256 // bounds the backtracking over ambiguous bytes (\, %, +)
+	return matchFrom(s, 0, sec, 0, &budget)
+}
+
+// matchFrom matches sec[k:] against s[j:]; it returns the end in s, or 0.
+// A byte of s such as "\\" may be the secret's own backslash or start an
+// escape, so both readings are tried.
+func matchFrom(s string, j int, sec string, k int, budget *int) int {
+	for ; k < len(sec); k++ {
+		if *budget--; *budget < 0 {
 			return 0
 		}
-		j += n
+		c := sec[k]
+		literal := j < len(s) && s[j] == c
+		n := 0
+		if j < len(s) && (s[j] == '\\' || s[j] == '%' || s[j] == '+') {
+			n = encodedByte(s[j:], c)
+		}
+		switch {
+		case n > 0 && literal:
+			if end := matchFrom(s, j+n, sec, k+1, budget); end > 0 {
+				return end
+			}
+			j++
+		case n > 0:
+			j += n
+		case literal:
+			j++
+		default:
+			return 0
+		}
 	}
 	return j
 }

@@ -222,7 +222,7 @@ func (l *loop) run() (*http.Response, error) {
 		if attempt > 0 && body != nil && body != http.NoBody {
 			b, err := l.req.GetBody()
 			if err != nil {
-				return nil, fmt.Errorf("%s: rewinding request body for retry: %w", l.t.service, err)
+				return nil, l.failure(attempt, fmt.Errorf("rewinding the request body for a retry: %w", err))
 			}
 			body = b
 		}
