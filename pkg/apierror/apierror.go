@@ -7,9 +7,12 @@
 //	var apiErr *apierror.Error
 //	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests { ... }
 //
-// Neither type ever includes a credential in its Error() text: URLs and
-// headers are redacted, and values of the credential headers that were sent
-// are scrubbed from the server's message and body.
+// No error of this package ever includes a credential: URLs and sensitive
+// headers are redacted, and the credentials the call sent are scrubbed from
+// the server's message, code, request id, body and the other response
+// headers, also where the server echoed them JSON-escaped ("\/", "\u002f")
+// or URL-encoded. The SDK applies this to every error a call returns (see
+// the ScrubSecrets methods).
 package apierror
 
 import (
@@ -53,7 +56,8 @@ type Error struct {
 	// URL is the request URL without secrets: userinfo dropped, sensitive
 	// query values replaced by "REDACTED".
 	URL string
-	// Header holds the response headers, sensitive ones redacted.
+	// Header holds the response headers, sensitive ones redacted and the
+	// credentials sent scrubbed from the others.
 	Header http.Header
 	// Body holds at most MaxBody bytes of the raw response body, with the
 	// credentials that were sent scrubbed out.

@@ -10,7 +10,8 @@
 // date read against the response's Date header, clamped to
 // Config.MaxRetryAfter; MaxRetryAfter 0 ignores these hints),
 // else an exponential backoff with jitter; it ends at once when the context is
-// done. A request whose body
+// done. A wait that would end after the context's deadline is not taken: the
+// attempt's outcome (a 429 response, say) is returned at once. A request whose body
 // cannot be rewound (no GetBody) is sent once. Non-2xx responses are returned
 // as responses, not errors: the caller turns them into *apierror.Error.
 //
@@ -21,6 +22,20 @@
 // the context ends, the body is closed if it is an io.Closer, and otherwise
 // abandoned: its blocked Read is left to return on its own, and the goroutine
 // ends then. Nothing is buffered beyond the piece being handed over.
+//
+// Redirects: a redirect to another origin (scheme, host or port differ from
+// the attempt's first request; https to http always does) is followed
+// without credentials: the headers the credential step set, every header
+// whose name looks like a credential and Referer are removed (see
+// checkRedirect). Redirects within the origin keep them. This holds for the
+// default HTTP client and for one given with option.WithHTTPClient, which is
+// used through a copy whose CheckRedirect applies the policy before the
+// client's own.
+//
+// Secrets: every attempt's credentials are added to the call's
+// redact.Collector (when its context has one), so the caller can scrub them
+// from whatever error it builds; debug log lines have them scrubbed from
+// error texts and response headers.
 package transport
 
 import (
