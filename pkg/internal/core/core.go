@@ -349,7 +349,8 @@ func requestName(resp *http.Response) string {
 
 // Do is the escape hatch for endpoints the service package does not cover
 // yet. It sends method to path (relative to the call's base URL; a query is
-// allowed; an absolute http(s) URL is used as it is) through the same call
+// allowed; an absolute http(s) URL is used as it is, and gets the
+// credentials only when it is on the base URL's origin) through the same call
 // path as every other call: credentials, retries, error mapping and the
 // service's envelope unwrapping. in is the body: nil for none, []byte or
 // io.Reader sent as is (application/octet-stream), anything else encoded as

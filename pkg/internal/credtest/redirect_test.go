@@ -27,7 +27,13 @@ type service struct {
 	name string
 	// header is where the client sends the key.
 	header string
-	do     func(t *testing.T, base string, opts ...option.RequestOption) error
+	// doPath sends a GET to path (relative or absolute) with Do.
+	doPath func(t *testing.T, base, path string, opts ...option.RequestOption) error
+}
+
+// do sends a GET to /start with Do.
+func (s service) do(t *testing.T, base string, opts ...option.RequestOption) error {
+	return s.doPath(t, base, "/start", opts...)
 }
 
 // okBody is a success reply every service accepts (VectorVein wants its
@@ -35,25 +41,25 @@ type service struct {
 const okBody = `{"status":200,"msg":"ok","data":{}}`
 
 var services = []service{
-	{name: "dial", header: "Api-Key", do: func(t *testing.T, base string, opts ...option.RequestOption) error {
+	{name: "dial", header: "Api-Key", doPath: func(t *testing.T, base, path string, opts ...option.RequestOption) error {
 		c, err := dial.NewClient(append([]option.RequestOption{option.WithBaseURL(base), option.WithAPIKey(key)}, opts...)...)
 		require.NoError(t, err)
-		return c.Do(context.Background(), http.MethodGet, "/start", nil, nil)
+		return c.Do(context.Background(), http.MethodGet, path, nil, nil)
 	}},
-	{name: "infsh", header: "Authorization", do: func(t *testing.T, base string, opts ...option.RequestOption) error {
+	{name: "infsh", header: "Authorization", doPath: func(t *testing.T, base, path string, opts ...option.RequestOption) error {
 		c, err := infsh.NewClient(append([]option.RequestOption{option.WithBaseURL(base), option.WithAPIKey(key)}, opts...)...)
 		require.NoError(t, err)
-		return c.Do(context.Background(), http.MethodGet, "/start", nil, nil)
+		return c.Do(context.Background(), http.MethodGet, path, nil, nil)
 	}},
-	{name: "vectorvein", header: "Vectorvein-Api-Key", do: func(t *testing.T, base string, opts ...option.RequestOption) error {
+	{name: "vectorvein", header: "Vectorvein-Api-Key", doPath: func(t *testing.T, base, path string, opts ...option.RequestOption) error {
 		c, err := vectorvein.NewClient(append([]option.RequestOption{option.WithBaseURL(base), option.WithAPIKey(key)}, opts...)...)
 		require.NoError(t, err)
-		return c.Do(context.Background(), http.MethodGet, "/start", nil, nil)
+		return c.Do(context.Background(), http.MethodGet, path, nil, nil)
 	}},
-	{name: "dragoneye", header: "X-Api-Key", do: func(t *testing.T, base string, opts ...option.RequestOption) error {
+	{name: "dragoneye", header: "X-Api-Key", doPath: func(t *testing.T, base, path string, opts ...option.RequestOption) error {
 		c, err := dragoneye.NewClient(append([]option.RequestOption{option.WithBaseURL(base), option.WithAPIKey(key)}, opts...)...)
 		require.NoError(t, err)
-		return c.Do(context.Background(), http.MethodGet, "/start", nil, nil)
+		return c.Do(context.Background(), http.MethodGet, path, nil, nil)
 	}},
 }
 
@@ -179,4 +185,24 @@ func TestRedirectBackToTheAPIAfterAnotherHost(t *testing.T) {
 	requireNoKey(t, other.headers()[0])
 	require.Len(t, api.headers(), 2)
 	require.Contains(t, api.headers()[1].Get(svc.header), key)
+}
+
+// An absolute URL given to Do is sent as it is, but the credentials go only
+// to the base URL's origin: another host:port gets none.
+func TestAbsoluteURLOnAnotherHostCarriesNoCredential(t *testing.T) {
+	for _, svc := range services {
+		t.Run(svc.name, func(t *testing.T) {
+			other := newRecorder(t, ok)
+			api := newRecorder(t, ok)
+			err := svc.doPath(t, api.srv.URL, other.srv.URL+"/elsewhere")
+			require.NoError(t, err)
+			require.Len(t, other.headers(), 1)
+			require.Empty(t, other.headers()[0].Values(svc.header))
+			requireNoKey(t, other.headers()[0])
+
+			require.NoError(t, svc.doPath(t, api.srv.URL, api.srv.URL+"/same"))
+			require.Len(t, api.headers(), 1)
+			require.Contains(t, api.headers()[0].Get(svc.header), key)
+		})
+	}
 }

@@ -341,7 +341,7 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 	}
 	r.Header.Set(RetryCountHeader, strconv.Itoa(n))
 	var before http.Header
-	if l.t.auth != nil {
+	if l.t.auth != nil && l.ownOrigin(r.URL) {
 		before = r.Header.Clone()
 		if err := l.t.auth(r, l.cfg); err != nil {
 			cancel()
@@ -633,6 +633,20 @@ func (b *cancelOnClose) Close() error {
 	err := b.ReadCloser.Close()
 	b.once.Do(b.cancel)
 	return err
+}
+
+// ownOrigin reports whether u is on the origin (scheme, host, port) of the
+// call's base URL, the only one credentials are sent to. With no base URL
+// configured every URL is.
+func (l *loop) ownOrigin(u *url.URL) bool {
+	if l.cfg.BaseURL == "" {
+		return true
+	}
+	base, err := url.Parse(l.cfg.BaseURL)
+	if err != nil {
+		return false
+	}
+	return sameOrigin(base, u)
 }
 
 // credKey keys the names of the headers the credential step set on an
