@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"slices"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/internal/redact"
+	"github.com/aiclients/sdk-go/pkg/internal/transport"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
@@ -96,8 +98,40 @@ func (c *Client) fail(col *redact.Collector, resp *http.Response, err error) err
 // be nil (the body is discarded) or a *[]byte (it receives the raw,
 // unwrapped body; see DecodeJSON for the size limit). An empty body, or an
 // envelope without data, leaves out unchanged.
+//
+// A GET or HEAD whose response body is cut mid-way (the connection reset or
+// closed early) is sent again, up to the call's MaxRetries times, after the
+// usual backoff; the *apierror.TransportError of the last one counts every
+// attempt. Other methods are not: the server may have acted on them.
 func (c *Client) Call(ctx context.Context, opts []option.RequestOption, send SendFunc, out any) error {
-	resp, col, err := c.send(ctx, opts, send)
+	ctx, err := c.Context(ctx, opts)
+	if err != nil {
+		return err
+	}
+	cfg := c.CallConfig(ctx)
+	attempts := 0
+	for retry := 0; ; retry++ {
+		err := c.call(ctx, send, out)
+		var te *apierror.TransportError
+		var cut *bodyCutError
+		if !errors.As(err, &te) || !errors.As(err, &cut) {
+			return err
+		}
+		attempts += te.Attempts
+		te.Attempts = attempts
+		if (te.Method != http.MethodGet && te.Method != http.MethodHead) || retry >= cfg.MaxRetries || ctx.Err() != nil {
+			return err
+		}
+		wait := transport.Backoff(retry, cfg.RetryBaseDelay, cfg.RetryMaxDelay, cfg.RetryJitter, rand.Float64())
+		if transport.Sleep(ctx, wait) != nil {
+			return err
+		}
+	}
+}
+
+// call is one round of Call.
+func (c *Client) call(ctx context.Context, send SendFunc, out any) error {
+	resp, col, err := c.send(ctx, nil, send)
 	if err != nil {
 		return err
 	}

@@ -324,12 +324,22 @@ func (t *readTracker) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// bodyCutError is the cause of a readError: the body of a response could not
+// be read to its end.
+type bodyCutError struct{ err error }
+
+// Error says what failed and why.
+func (e *bodyCutError) Error() string { return "reading the response body: " + e.err.Error() }
+
+// Unwrap returns the read error.
+func (e *bodyCutError) Unwrap() error { return e.err }
+
 // readError is the *apierror.TransportError of a response whose body could
 // not be read to its end (the connection was reset or closed mid-way, or
 // the call's context ended): the status arrived, the body did not.
 func (c *Client) readError(resp *http.Response, err error) error {
 	e := &apierror.TransportError{Service: c.Service.Name, Attempts: 1, LastStatus: resp.StatusCode,
-		Err: fmt.Errorf("reading the response body: %w", err)}
+		Err: &bodyCutError{err: err}}
 	if req := resp.Request; req != nil {
 		e.Method = req.Method
 		e.URL = redact.URL(req.URL)

@@ -7,7 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -115,4 +117,59 @@ func TestEveryCallErrorIsScrubbed(t *testing.T) {
 	require.NotContains(t, re.Message, "42")
 	require.NotContains(t, re.ID, "42")
 	require.Contains(t, re.Message, "refused")
+}
+
+// A GET whose body is cut is sent again (up to MaxRetries times); a POST is
+// not (the server may have acted on it). The error of the last cut counts
+// every attempt.
+func TestCutBodyOfAGetIsRetried(t *testing.T) {
+	var mu sync.Mutex
+	hits := map[string]int{}
+	cuts := 1 // how many answers per method are cut before a whole one
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.Method]++
+		n := hits[r.Method]
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		if n <= cuts {
+			w.Header().Set("Content-Length", "1000")
+			_, _ = w.Write([]byte(`{"id":"r-`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"id":"r-1"}`))
+	}))
+	t.Cleanup(srv.Close)
+	count := func(method string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return hits[method]
+	}
+	c := newCore(t, core.Service{}, option.WithBaseURL(srv.URL), option.WithMaxRetries(2),
+		option.WithRetryBackoff(time.Millisecond, time.Millisecond, 0))
+	send := func(method string) core.SendFunc {
+		return c.SendRequest(func(ctx context.Context, base string) (*http.Request, error) {
+			return http.NewRequestWithContext(ctx, method, base+"/r", nil)
+		})
+	}
+
+	var out struct{ ID string }
+	require.NoError(t, c.Call(context.Background(), nil, send(http.MethodGet), &out))
+	require.Equal(t, "r-1", out.ID)
+	require.Equal(t, 2, count(http.MethodGet))
+
+	err := c.Call(context.Background(), nil, send(http.MethodPost), &out)
+	var te *apierror.TransportError
+	require.ErrorAs(t, err, &te)
+	require.Equal(t, 1, count(http.MethodPost), "a POST is not sent again")
+
+	// Every GET cut: MaxRetries+1 sends, all counted.
+	mu.Lock()
+	cuts, hits = 100, map[string]int{}
+	mu.Unlock()
+	err = c.Call(context.Background(), nil, send(http.MethodGet), &out)
+	require.ErrorAs(t, err, &te)
+	require.Equal(t, 3, te.Attempts)
+	require.Equal(t, 3, count(http.MethodGet))
+	require.Contains(t, err.Error(), "failed after 3 attempts (last status 200): reading the response body")
 }
