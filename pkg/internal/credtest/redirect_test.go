@@ -2,6 +2,7 @@ package credtest_test
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -205,4 +206,30 @@ func TestAbsoluteURLOnAnotherHostCarriesNoCredential(t *testing.T) {
 			require.Contains(t, api.headers()[0].Get(svc.header), key)
 		})
 	}
+}
+
+// A 307 keeps the method and body: a POST redirected to another host gets
+// its body again, and no credential.
+func TestRedirectedPostKeepsItsBodyNotTheKey(t *testing.T) {
+	var mu sync.Mutex
+	var gotBody string
+	other := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		b := new(strings.Builder)
+		_, _ = io.Copy(b, r.Body)
+		mu.Lock()
+		gotBody = r.Method + " " + b.String()
+		mu.Unlock()
+		ok(w, r)
+	})
+	api := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.srv.URL+"/landed", http.StatusTemporaryRedirect)
+	})
+	c, err := dial.NewClient(option.WithBaseURL(api.srv.URL), option.WithAPIKey(key))
+	require.NoError(t, err)
+	require.NoError(t, c.Do(context.Background(), http.MethodPost, "/start", map[string]string{"a": "b"}, nil))
+	mu.Lock()
+	require.Equal(t, `POST {"a":"b"}`, gotBody)
+	mu.Unlock()
+	require.Len(t, other.headers(), 1)
+	requireNoKey(t, other.headers()[0])
 }
