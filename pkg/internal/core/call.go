@@ -65,6 +65,7 @@ func (c *Client) send(ctx context.Context, opts []option.RequestOption, send Sen
 	}
 	ctx, col := redact.WithCollector(ctx)
 	resp, err := c.Check(send(ctx))
+	c.remember(col.Secrets())
 	if err != nil {
 		return nil, col, c.fail(col, resp, err)
 	}
@@ -198,4 +199,42 @@ func (c *Client) mapError(err error) error {
 		return err
 	}
 	return c.Service.MapError(err)
+}
+
+// maxRemembered bounds how many recently sent credentials a Client keeps
+// for ScrubError.
+const maxRemembered = 16
+
+// remember keeps the credentials a call sent (the most recent
+// maxRemembered), for ScrubError.
+func (c *Client) remember(secrets []string) {
+	if len(secrets) == 0 {
+		return
+	}
+	c.secretsMu.Lock()
+	defer c.secretsMu.Unlock()
+	for _, s := range secrets {
+		if i := slices.Index(c.recent, s); i >= 0 {
+			c.recent = slices.Delete(c.recent, i, i+1)
+		}
+		c.recent = append(c.recent, s)
+	}
+	if n := len(c.recent) - maxRemembered; n > 0 {
+		c.recent = slices.Delete(c.recent, 0, n)
+	}
+}
+
+// ScrubError is the scrubbing step of Call for an error a service package
+// builds from server text outside a call (the final state of a task it
+// polled, the answer of a presigned upload target): the credentials the
+// client's calls sent recently are scrubbed out of err and its chain (see
+// redact.ScrubError). A nil err gives nil.
+func (c *Client) ScrubError(err error) error {
+	if err == nil {
+		return nil
+	}
+	c.secretsMu.Lock()
+	secrets := slices.Clone(c.recent)
+	c.secretsMu.Unlock()
+	return redact.ScrubError(err, secrets)
 }

@@ -84,6 +84,9 @@ type Client struct {
 
 	presignedOnce sync.Once
 	presigned     *transport.Transport // no credentials; see SendPresigned
+
+	secretsMu sync.Mutex
+	recent    []string // credentials recent calls sent; see ScrubError
 }
 
 // DefaultMaxBody is the most of a response body DecodeJSON reads into a

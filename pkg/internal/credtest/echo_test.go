@@ -15,6 +15,7 @@ import (
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/dial"
+	"github.com/aiclients/sdk-go/pkg/dragoneye"
 	"github.com/aiclients/sdk-go/pkg/infsh"
 	"github.com/aiclients/sdk-go/pkg/option"
 	"github.com/aiclients/sdk-go/pkg/vectorvein"
@@ -194,4 +195,44 @@ func TestDialBucketEchoingTheKey(t *testing.T) {
 	require.Error(t, err)
 	requireClean(t, err.Error())
 	require.False(t, errors.Is(err, context.Canceled))
+}
+
+// inference.sh: a task that ends failed with an error text echoing the key
+// gives a RunError without it (built outside a call, from the task's state).
+func TestInfshFailedTaskEchoingTheKey(t *testing.T) {
+	for form, echoed := range echoForms {
+		t.Run(form, func(t *testing.T) {
+			srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprintf(w, `{"id":"t-1","status":11,"error":"auth with %s failed"}`, echoed)
+			})
+			c, err := infsh.NewClient(option.WithBaseURL(srv.srv.URL), option.WithAPIKey(key))
+			require.NoError(t, err)
+			_, err = c.Tasks.Run(context.Background(), infsh.RunParams{App: "ns/app@1"}, infsh.WaitOptions{})
+			var re *apierror.RunError
+			require.ErrorAs(t, err, &re)
+			require.Contains(t, re.Message, "failed")
+			requireClean(t, err.Error(), re.Message)
+		})
+	}
+}
+
+// Dragoneye: a prediction whose failed status echoes the key gives a
+// RunError without it (built from the polled status, outside a call).
+func TestDragoneyeFailedStatusEchoingTheKey(t *testing.T) {
+	for form, echoed := range echoForms {
+		t.Run(form, func(t *testing.T) {
+			srv := newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				fmt.Fprintf(w, `{"prediction_task_uuid":"p-1","prediction_type":"image","status":"failed_key_%s"}`, echoed)
+			})
+			c, err := dragoneye.NewClient(option.WithBaseURL(srv.srv.URL), option.WithAPIKey(key))
+			require.NoError(t, err)
+			_, err = c.Predictions.Wait(context.Background(), "p-1", dragoneye.WaitOptions{})
+			var re *apierror.RunError
+			require.ErrorAs(t, err, &re)
+			require.Contains(t, re.Status, "failed_key_")
+			requireClean(t, err.Error(), re.Status)
+		})
+	}
 }
