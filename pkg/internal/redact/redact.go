@@ -188,9 +188,21 @@ func Scrub(s string, secrets []string) string {
 
 // scrubEncoded replaces the encoded occurrences of secrets (see Scrub).
 func scrubEncoded(s string, secrets []string) string {
+	// Only a secret's first byte, or the start of an encoding, can begin a match.
+	var starts [256]bool
+	starts['\\'], starts['%'], starts['+'] = true, true, true
+	for _, sec := range secrets {
+		if sec != "" {
+			starts[sec[0]] = true
+		}
+	}
 	var b strings.Builder
 	last := 0 // s[last:i] is still to be copied
 	for i := 0; i < len(s); {
+		if !starts[s[i]] {
+			i++
+			continue
+		}
 		n := 0
 		for _, sec := range secrets {
 			if sec != "" {

@@ -188,3 +188,31 @@ func TestCollectorAndRequestSecrets(t *testing.T) {
 	second.Response = &http.Response{Request: first}
 	require.Equal(t, []string{"first-hop-key"}, redact.RequestSecrets(second))
 }
+
+// BenchmarkScrubJSONBody scrubs a 64 KiB JSON error body full of escapes
+// (the worst common case: every "\\" and "%" is a candidate) for two secrets.
+func BenchmarkScrubJSONBody(b *testing.B) {
+	body := strings.Repeat(`{"msg":"path a\/b\/c %2F \u00e9 done","n":1},`, 64<<10/44)
+	secrets := []string{"Bearer sk-Ab/cd+ef/0123456789", "sk-Ab/cd+ef/0123456789"}
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		_ = redact.Scrub(body, secrets)
+	}
+}
+
+// FuzzScrub: any text and secret; Scrub never panics, and the secret never
+// survives in plain form (unless Placeholder itself spells it).
+func FuzzScrub(f *testing.F) {
+	f.Add(`key sk-Ab\/cd%2B\u0065f end`, "sk-Ab/cd+ef")
+	f.Add(`\\\\\\\\\\`, `\\\\\\`)
+	f.Add("%%%+++", "% +")
+	f.Fuzz(func(t *testing.T, text, secret string) {
+		if len(secret) < 6 || strings.Contains(redact.Placeholder, secret) || strings.Contains(secret, redact.Placeholder) {
+			return
+		}
+		got := redact.Scrub(text, []string{secret})
+		if strings.Contains(got, secret) && !strings.Contains(text, redact.Placeholder) {
+			t.Fatalf("secret %q survives in %q (from %q)", secret, got, text)
+		}
+	})
+}
