@@ -236,3 +236,33 @@ func TestDragoneyeFailedStatusEchoingTheKey(t *testing.T) {
 		})
 	}
 }
+
+// inference.sh: the presigned upload target (the API's choice of host)
+// answers an error quoting the key: the error does not hold it.
+func TestInfshUploadTargetEchoingTheKey(t *testing.T) {
+	for form, echoed := range echoForms {
+		t.Run(form, func(t *testing.T) {
+			var srv *recorder
+			srv = newRecorder(t, func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "application/json")
+				if r.Method == http.MethodPut {
+					w.Header().Set("X-Request-Id", echoed)
+					w.WriteHeader(http.StatusForbidden)
+					fmt.Fprintf(w, `{"message":"signature for %s does not match"}`, echoed)
+					return
+				}
+				fmt.Fprintf(w, `[{"id":"f-1","uri":"inf://f-1","upload_url":"%s/upload"}]`, srv.srv.URL)
+			})
+			c, err := infsh.NewClient(option.WithBaseURL(srv.srv.URL), option.WithAPIKey(key))
+			require.NoError(t, err)
+			_, err = c.Files.Upload(context.Background(), strings.NewReader("data"), infsh.UploadOptions{Filename: "a.txt"})
+			require.Error(t, err)
+			texts := apiErrorTexts(t, err)
+			require.Contains(t, texts[2], "does not match")
+			requireClean(t, texts...)
+			for _, h := range srv.headers()[1:] {
+				requireNoKey(t, h) // the target never got the key itself
+			}
+		})
+	}
+}
