@@ -7,9 +7,12 @@
 //	var apiErr *apierror.Error
 //	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusTooManyRequests { ... }
 //
-// Neither type ever includes a credential in its Error() text: URLs and
-// headers are redacted, and values of the credential headers that were sent
-// are scrubbed from the server's message and body.
+// No error of this package ever includes a credential: URLs and sensitive
+// headers are redacted, and the credentials the call sent are scrubbed from
+// the server's message, code, request id, body and the other response
+// headers, also where the server echoed them JSON-escaped ("\/", "\u002f")
+// or URL-encoded. The SDK applies this to every error a call returns (see
+// the ScrubSecrets methods).
 package apierror
 
 import (
@@ -53,7 +56,8 @@ type Error struct {
 	// URL is the request URL without secrets: userinfo dropped, sensitive
 	// query values replaced by "REDACTED".
 	URL string
-	// Header holds the response headers, sensitive ones redacted.
+	// Header holds the response headers, sensitive ones redacted and the
+	// credentials sent scrubbed from the others.
 	Header http.Header
 	// Body holds at most MaxBody bytes of the raw response body, with the
 	// credentials that were sent scrubbed out.
@@ -163,14 +167,14 @@ func FromResponse(service string, resp *http.Response, parse BodyParser) *Error 
 		return e
 	}
 	e.StatusCode = resp.StatusCode
-	e.Header = redact.Header(resp.Header)
 	e.RequestID = RequestID(resp.Header)
 	var secrets []string
 	if req := resp.Request; req != nil {
 		e.Method = req.Method
 		e.URL = redact.URL(req.URL)
-		secrets = append(redact.Secrets(req.Header), redact.QuerySecrets(req.URL)...)
+		secrets = redact.RequestSecrets(req)
 	}
+	e.Header = redact.ScrubHeader(resp.Header, secrets)
 	if resp.Body != nil {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
 		_ = resp.Body.Close()
@@ -184,6 +188,22 @@ func FromResponse(service string, resp *http.Response, parse BodyParser) *Error 
 	e.Message = redact.Scrub(msg, secrets)
 	e.RequestID = redact.Scrub(e.RequestID, secrets)
 	return e
+}
+
+// ScrubSecrets replaces every secret (and its JSON-escaped and URL-encoded
+// forms, see the redact package) in the text e holds from the server: Code,
+// Message, RequestID, URL, Header values and Body. The SDK calls it on every
+// error it returns, with the credentials the call sent.
+func (e *Error) ScrubSecrets(secrets []string) {
+	if e == nil || len(secrets) == 0 {
+		return
+	}
+	e.Code = redact.Scrub(e.Code, secrets)
+	e.Message = redact.Scrub(e.Message, secrets)
+	e.RequestID = redact.Scrub(e.RequestID, secrets)
+	e.URL = redact.Scrub(e.URL, secrets)
+	e.Header = redact.ScrubHeader(e.Header, secrets)
+	e.Body = redact.ScrubBytes(e.Body, secrets)
 }
 
 func safeParse(parse BodyParser, body []byte) (code, msg string) {

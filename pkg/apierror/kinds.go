@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/aiclients/sdk-go/pkg/internal/redact"
 )
 
 // CredentialError reports that a call could not be authenticated before it
@@ -155,6 +157,18 @@ func (e *RunError) Error() string {
 // Unwrap returns Err.
 func (e *RunError) Unwrap() error { return e.Err }
 
+// ScrubSecrets replaces every secret in the text e holds from the server
+// (ID, Status, Message); Err is scrubbed on its own along the chain. See
+// (*Error).ScrubSecrets.
+func (e *RunError) ScrubSecrets(secrets []string) {
+	if e == nil || len(secrets) == 0 {
+		return
+	}
+	e.ID = redact.Scrub(e.ID, secrets)
+	e.Status = redact.Scrub(e.Status, secrets)
+	e.Message = redact.Scrub(e.Message, secrets)
+}
+
 // TransportError reports a call that got no usable HTTP response: the
 // connection failed, was reset, or ctx ended, after Attempts attempts. It
 // names the operation so a log line says what failed; Err is the last
@@ -203,6 +217,13 @@ func (e *TransportError) Error() string {
 
 // Unwrap returns Err.
 func (e *TransportError) Unwrap() error { return e.Err }
+
+// ScrubSecrets replaces every secret in URL. See (*Error).ScrubSecrets.
+func (e *TransportError) ScrubSecrets(secrets []string) {
+	if e != nil && len(secrets) > 0 {
+		e.URL = redact.Scrub(e.URL, secrets)
+	}
+}
 
 func prefix(b *strings.Builder, service string) {
 	if service != "" {

@@ -209,8 +209,10 @@ type chunkWire struct {
 
 func newChatStream(resp *http.Response) *stream.Stream[ChatCompletionChunk] {
 	method, url := "", ""
+	var secrets []string // the credentials sent, scrubbed from error events
 	if resp.Request != nil {
 		method, url = resp.Request.Method, redact.URL(resp.Request.URL)
+		secrets = redact.RequestSecrets(resp.Request)
 	}
 	decode := func(ev stream.Event) (ChatCompletionChunk, error) {
 		var w chunkWire
@@ -223,11 +225,12 @@ func newChatStream(resp *http.Response) *stream.Stream[ChatCompletionChunk] {
 			if code == "" || isNumeric(code) && d.Type != "" {
 				code = d.Type
 			}
-			return ChatCompletionChunk{}, &apierror.Error{
+			e := &apierror.Error{
 				Service: ServiceName, StatusCode: resp.StatusCode, Code: code, Message: d.Message,
 				RequestID: apierror.RequestID(resp.Header), Method: method, URL: url,
 				Header: redact.Header(resp.Header), Body: append([]byte(nil), ev.Data...),
 			}
+			return ChatCompletionChunk{}, redact.ScrubError(e, secrets)
 		}
 		return w.ChatCompletionChunk, nil
 	}

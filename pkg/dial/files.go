@@ -119,7 +119,8 @@ func (c *Client) lookupBucket(ctx context.Context) (*Bucket, error) {
 		return nil, err
 	}
 	if !alnum(got.Bucket) {
-		return nil, fmt.Errorf("dial: GET /v1/bucket returned an invalid bucket id %q", got.Bucket)
+		// The id is not quoted: a hostile server could echo the key in it.
+		return nil, fmt.Errorf("dial: GET /v1/bucket returned an invalid bucket id (%d bytes, not alphanumeric)", len(got.Bucket))
 	}
 	return got, nil
 }

@@ -299,7 +299,9 @@ func (p *PredictionService) uploadMedia(ctx context.Context, target PresignedPos
 		return err
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return apierror.FromResponse(ServiceName, resp, nil)
+		// The target got no credential, but its answer may quote one the
+		// API handed it (it is the API's choice of host).
+		return p.core.ScrubError(apierror.FromResponse(ServiceName, resp, nil))
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	return resp.Body.Close()
@@ -363,7 +365,7 @@ func (p *PredictionService) Wait(ctx context.Context, taskID string, w WaitOptio
 		}
 		return nil, &StepError{Step: StepStatus, TaskID: taskID, Err: err}
 	case st.Failed():
-		return nil, &apierror.RunError{Service: ServiceName, Kind: taskKind, ID: taskID, Status: st.Status, Last: &st}
+		return nil, p.core.ScrubError(&apierror.RunError{Service: ServiceName, Kind: taskKind, ID: taskID, Status: st.Status, Last: &st})
 	}
 	return &st, nil
 }

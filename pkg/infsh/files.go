@@ -144,7 +144,9 @@ func (s *FileService) put(ctx context.Context, opts []option.RequestOption, url 
 		return fmt.Errorf("%s: uploading the file content: %w", ServiceName, err)
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return apierror.FromResponse(ServiceName, resp, parseError)
+		// The target got no credential, but its answer may quote one the
+		// API handed it (it is the API's choice of host).
+		return s.c.core.ScrubError(apierror.FromResponse(ServiceName, resp, parseError))
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	return resp.Body.Close()

@@ -363,7 +363,7 @@ func (s *TaskService) Run(ctx context.Context, p RunParams, w WaitOptions, opts 
 		if w.Progress != nil {
 			w.Progress(1, t)
 		}
-		return finished(t)
+		return s.finished(t)
 	}
 	return s.wait(ctx, t.ID, m, w, opts)
 }
@@ -508,12 +508,13 @@ func (s *TaskService) Cancel(ctx context.Context, id string, opts ...option.Requ
 	return &t, nil
 }
 
-// finished returns t, or an *apierror.RunError when it did not complete.
-func finished(t *Task) (*Task, error) {
+// finished returns t, or an *apierror.RunError when it did not complete
+// (its message scrubbed of the credentials the client sent).
+func (s *TaskService) finished(t *Task) (*Task, error) {
 	if t.Status == StatusCompleted {
 		return t, nil
 	}
-	return t, runError(t)
+	return t, s.c.core.ScrubError(runError(t))
 }
 
 var errStopped = errors.New("stopped")
@@ -624,7 +625,7 @@ func (s *TaskService) follow(ctx context.Context, id string, known map[string]js
 	for k, v := range known {
 		f.fields[k] = v
 	}
-	done := func() (*Task, error) { return finished(taskFromFields(cloneFields(f.fields))) }
+	done := func() (*Task, error) { return s.finished(taskFromFields(cloneFields(f.fields))) }
 	reconnects := 0
 	for {
 		f.progressed = false
@@ -731,5 +732,5 @@ func (s *TaskService) pollToEnd(ctx context.Context, id string, opts []option.Re
 	if _, _, more := f.apply(m, true); !more {
 		return nil, errStopped
 	}
-	return finished(taskFromFields(cloneFields(f.fields)))
+	return s.finished(taskFromFields(cloneFields(f.fields)))
 }

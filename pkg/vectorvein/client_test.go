@@ -400,9 +400,11 @@ func TestRequestErrors(t *testing.T) {
 	srv.InjectFault(emulator.Fault{Path: "/api/v1/open-api/workflow/check-status", DropAfter: 1})
 	_, err = c.Workflows.Status(ctx, vectorvein.CheckStatusRequest{RunID: "r"})
 	require.ErrorIs(t, err, io.ErrUnexpectedEOF)
-	require.ErrorContains(t, err, "vectorvein: reading response")
-
 	var te *apierror.TransportError
+	require.ErrorAs(t, err, &te)
+	require.Equal(t, 200, te.LastStatus)
+	require.ErrorContains(t, err, "vectorvein: POST ")
+	require.ErrorContains(t, err, "reading the response body")
 
 	// Nothing listening.
 	dead := newClient(t, srv, option.WithBaseURL("http://127.0.0.1:1"), option.WithMaxRetries(0))

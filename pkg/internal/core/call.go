@@ -6,9 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
+	"slices"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/internal/redact"
+	"github.com/aiclients/sdk-go/pkg/internal/transport"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
@@ -48,15 +52,46 @@ func (d doer) Do(req *http.Request) (*http.Response, error) {
 // when no response came, an *apierror.CredentialError when no credential
 // could be applied.
 func (c *Client) Send(ctx context.Context, opts []option.RequestOption, send SendFunc) (*http.Response, error) {
+	resp, _, err := c.send(ctx, opts, send)
+	return resp, err
+}
+
+// send is Send that also returns the collector of the credentials the call
+// sent, for scrubbing the errors of decoding the response.
+func (c *Client) send(ctx context.Context, opts []option.RequestOption, send SendFunc) (*http.Response, *redact.Collector, error) {
 	ctx, err := c.Context(ctx, opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	ctx, col := redact.WithCollector(ctx)
 	resp, err := c.Check(send(ctx))
+	c.remember(col.Secrets())
 	if err != nil {
-		return nil, c.mapError(err)
+		return nil, col, c.fail(col, resp, err)
 	}
-	return resp, nil
+	return resp, col, nil
+}
+
+// fail is the one step every error of a call passes before it is returned:
+// the credentials the call sent (every attempt's, as the transport collected
+// them, and those of the response's request chain) are scrubbed out of the
+// error and everything it wraps (see redact.ScrubError), then the service's
+// MapError builds its typed error from the scrubbed one, which is scrubbed
+// again (it may have copied text the first pass could not reach).
+func (c *Client) fail(col *redact.Collector, resp *http.Response, err error) error {
+	if err == nil {
+		return nil
+	}
+	secrets := col.Secrets()
+	if resp != nil && resp.Request != nil {
+		for _, s := range redact.RequestSecrets(resp.Request) {
+			if !slices.Contains(secrets, s) {
+				secrets = append(secrets, s)
+			}
+		}
+	}
+	err = redact.ScrubError(err, secrets)
+	return redact.ScrubError(c.mapError(err), secrets)
 }
 
 // Call is Send followed by decoding: the 2xx body is read, unwrapped by
@@ -64,23 +99,55 @@ func (c *Client) Send(ctx context.Context, opts []option.RequestOption, send Sen
 // be nil (the body is discarded) or a *[]byte (it receives the raw,
 // unwrapped body; see DecodeJSON for the size limit). An empty body, or an
 // envelope without data, leaves out unchanged.
+//
+// A GET or HEAD whose response body is cut mid-way (the connection reset or
+// closed early) is sent again, up to the call's MaxRetries times, after the
+// usual backoff; the *apierror.TransportError of the last one counts every
+// attempt. Other methods are not: the server may have acted on them.
 func (c *Client) Call(ctx context.Context, opts []option.RequestOption, send SendFunc, out any) error {
-	resp, err := c.Send(ctx, opts, send)
+	ctx, err := c.Context(ctx, opts)
+	if err != nil {
+		return err
+	}
+	cfg := c.CallConfig(ctx)
+	attempts := 0
+	for retry := 0; ; retry++ {
+		err := c.call(ctx, send, out)
+		var te *apierror.TransportError
+		var cut *bodyCutError
+		if !errors.As(err, &te) || !errors.As(err, &cut) {
+			return err
+		}
+		attempts += te.Attempts
+		te.Attempts = attempts
+		if (te.Method != http.MethodGet && te.Method != http.MethodHead) || retry >= cfg.MaxRetries || ctx.Err() != nil {
+			return err
+		}
+		wait := transport.Backoff(retry, cfg.RetryBaseDelay, cfg.RetryMaxDelay, cfg.RetryJitter, rand.Float64())
+		if transport.Sleep(ctx, wait) != nil {
+			return err
+		}
+	}
+}
+
+// call is one round of Call.
+func (c *Client) call(ctx context.Context, send SendFunc, out any) error {
+	resp, col, err := c.send(ctx, nil, send)
 	if err != nil {
 		return err
 	}
 	if c.Service.Unwrap == nil {
-		return c.mapError(c.DecodeJSON(resp, nil, out))
+		return c.fail(col, resp, c.DecodeJSON(resp, nil, out))
 	}
 	var body []byte
 	if err := c.DecodeJSON(resp, nil, &body); err != nil {
-		return c.mapError(err)
+		return c.fail(col, resp, err)
 	}
 	data, err := c.Service.Unwrap(resp, body)
 	if err != nil {
-		return c.mapError(err)
+		return c.fail(col, resp, err)
 	}
-	return c.decodeBytes(resp, data, out)
+	return c.fail(col, resp, c.decodeBytes(resp, data, out))
 }
 
 // Execute is Call for a response that decodes into a T.
@@ -122,7 +189,7 @@ func (c *Client) decodeBytes(resp *http.Response, data []byte, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return c.mapError(fmt.Errorf("%s: decoding %s response: %w", c.Service.Name, requestName(resp), err))
+		return fmt.Errorf("%s: decoding %s response: %w", c.Service.Name, requestName(resp), err)
 	}
 	return nil
 }
@@ -132,4 +199,42 @@ func (c *Client) mapError(err error) error {
 		return err
 	}
 	return c.Service.MapError(err)
+}
+
+// maxRemembered bounds how many recently sent credentials a Client keeps
+// for ScrubError.
+const maxRemembered = 16
+
+// remember keeps the credentials a call sent (the most recent
+// maxRemembered), for ScrubError.
+func (c *Client) remember(secrets []string) {
+	if len(secrets) == 0 {
+		return
+	}
+	c.secretsMu.Lock()
+	defer c.secretsMu.Unlock()
+	for _, s := range secrets {
+		if i := slices.Index(c.recent, s); i >= 0 {
+			c.recent = slices.Delete(c.recent, i, i+1)
+		}
+		c.recent = append(c.recent, s)
+	}
+	if n := len(c.recent) - maxRemembered; n > 0 {
+		c.recent = slices.Delete(c.recent, 0, n)
+	}
+}
+
+// ScrubError is the scrubbing step of Call for an error a service package
+// builds from server text outside a call (the final state of a task it
+// polled, the answer of a presigned upload target): the credentials the
+// client's calls sent recently are scrubbed out of err and its chain (see
+// redact.ScrubError). A nil err gives nil.
+func (c *Client) ScrubError(err error) error {
+	if err == nil {
+		return nil
+	}
+	c.secretsMu.Lock()
+	secrets := slices.Clone(c.recent)
+	c.secretsMu.Unlock()
+	return redact.ScrubError(err, secrets)
 }

@@ -27,11 +27,13 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
 	sdk "github.com/aiclients/sdk-go"
 	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/internal/redact"
 	"github.com/aiclients/sdk-go/pkg/internal/transport"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
@@ -84,6 +86,9 @@ type Client struct {
 
 	presignedOnce sync.Once
 	presigned     *transport.Transport // no credentials; see SendPresigned
+
+	secretsMu sync.Mutex
+	recent    []string // credentials recent calls sent; see ScrubError
 }
 
 // DefaultMaxBody is the most of a response body DecodeJSON reads into a
@@ -287,7 +292,7 @@ func (c *Client) DecodeJSON(resp *http.Response, err error, v any) error {
 		}
 		b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 		if err != nil {
-			return fmt.Errorf("%s: reading response: %w", c.Service.Name, err)
+			return c.readError(resp, err)
 		}
 		if int64(len(b)) > limit {
 			return tooLarge
@@ -295,13 +300,59 @@ func (c *Client) DecodeJSON(resp *http.Response, err error, v any) error {
 		*dst = b
 		return nil
 	}
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+	body := &readTracker{r: resp.Body}
+	if err := json.NewDecoder(body).Decode(v); err != nil {
+		if body.err != nil {
+			return c.readError(resp, body.err) // the body was cut, or its read failed
+		}
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		return fmt.Errorf("%s: decoding %s response: %w", c.Service.Name, requestName(resp), err)
 	}
 	return nil
+}
+
+// readTracker remembers the first error other than io.EOF its reader
+// returned, telling a body cut mid-way (the connection's error) from one
+// that arrived whole but is not valid JSON (the decoder's error).
+type readTracker struct {
+	r   io.Reader
+	err error
+}
+
+func (t *readTracker) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if err != nil && err != io.EOF && t.err == nil {
+		t.err = err
+	}
+	return n, err
+}
+
+// bodyCutError is the cause of a readError: the body of a response could not
+// be read to its end.
+type bodyCutError struct{ err error }
+
+// Error says what failed and why.
+func (e *bodyCutError) Error() string { return "reading the response body: " + e.err.Error() }
+
+// Unwrap returns the read error.
+func (e *bodyCutError) Unwrap() error { return e.err }
+
+// readError is the *apierror.TransportError of a response whose body could
+// not be read to its end (the connection was reset or closed mid-way, or
+// the call's context ended): the status arrived, the body did not.
+func (c *Client) readError(resp *http.Response, err error) error {
+	e := &apierror.TransportError{Service: c.Service.Name, Attempts: 1, LastStatus: resp.StatusCode,
+		Err: &bodyCutError{err: err}}
+	if req := resp.Request; req != nil {
+		e.Method = req.Method
+		e.URL = redact.URL(req.URL)
+		if n, perr := strconv.Atoi(req.Header.Get(transport.RetryCountHeader)); perr == nil && n >= 0 {
+			e.Attempts = n + 1
+		}
+	}
+	return e
 }
 
 func requestName(resp *http.Response) string {
@@ -313,7 +364,8 @@ func requestName(resp *http.Response) string {
 
 // Do is the escape hatch for endpoints the service package does not cover
 // yet. It sends method to path (relative to the call's base URL; a query is
-// allowed; an absolute http(s) URL is used as it is) through the same call
+// allowed; an absolute http(s) URL is used as it is, and gets the
+// credentials only when it is on the base URL's origin) through the same call
 // path as every other call: credentials, retries, error mapping and the
 // service's envelope unwrapping. in is the body: nil for none, []byte or
 // io.Reader sent as is (application/octet-stream), anything else encoded as

@@ -6,10 +6,12 @@
 package redact
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Placeholder replaces every redacted value.
@@ -165,6 +167,10 @@ func longestFirst(a, b string) int { return len(b) - len(a) }
 // Scrub replaces every occurrence of each secret in s by Placeholder. Longer
 // secrets are replaced first, whatever their order in secrets, so that a
 // secret containing another (or joined lists of them) is replaced whole.
+//
+// A secret is also found when a server echoed it encoded: any of its bytes
+// may appear JSON-escaped ("\/", "\u002f", "\u002F", "\"", "\\") or
+// percent-encoded ("%2F", "%2f", "+" for a space), in any mix.
 func Scrub(s string, secrets []string) string {
 	if !slices.IsSortedFunc(secrets, longestFirst) {
 		secrets = slices.SortedFunc(slices.Values(secrets), longestFirst)
@@ -174,23 +180,302 @@ func Scrub(s string, secrets []string) string {
 			s = strings.ReplaceAll(s, sec, Placeholder)
 		}
 	}
-	return s
+	if !strings.ContainsAny(s, "\\%+") {
+		return s
+	}
+	return scrubEncoded(s, secrets)
+}
+
+// scrubEncoded replaces the encoded occurrences of secrets (see Scrub).
+func scrubEncoded(s string, secrets []string) string {
+	// Only a secret's first byte, or the start of an encoding, can begin a match.
+	var starts [256]bool
+	starts['\\'], starts['%'], starts['+'] = true, true, true
+	for _, sec := range secrets {
+		if sec != "" {
+			starts[sec[0]] = true
+		}
+	}
+	var b strings.Builder
+	last := 0 // s[last:i] is still to be copied
+	for i := 0; i < len(s); {
+		if !starts[s[i]] {
+			i++
+			continue
+		}
+		n := 0
+		for _, sec := range secrets {
+			if sec != "" {
+				if n = matchAt(s[i:], sec); n > 0 {
+					break
+				}
+			}
+		}
+		if n == 0 {
+			i++
+			continue
+		}
+		if b.Len() == 0 && last == 0 {
+			b.Grow(len(s))
+		}
+		b.WriteString(s[last:i])
+		b.WriteString(Placeholder)
+		i += n
+		last = i
+	}
+	if last == 0 {
+		return s
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+// matchAt returns how many bytes of s, from its start, spell sec with any of
+// its bytes possibly encoded; 0 when s does not start with sec.
+func matchAt(s, sec string) int {
+	budget := 256 // bounds the backtracking over ambiguous bytes (\, %, +)
+	return matchFrom(s, 0, sec, 0, &budget)
+}
+
+// matchFrom matches sec[k:] against s[j:]; it returns the end in s, or 0.
+// A byte of s such as "\\" may be the secret's own backslash or start an
+// escape, so both readings are tried.
+func matchFrom(s string, j int, sec string, k int, budget *int) int {
+	for ; k < len(sec); k++ {
+		if *budget--; *budget < 0 {
+			return 0
+		}
+		c := sec[k]
+		literal := j < len(s) && s[j] == c
+		n := 0
+		if j < len(s) && (s[j] == '\\' || s[j] == '%' || s[j] == '+') {
+			n = encodedByte(s[j:], c)
+		}
+		switch {
+		case n > 0 && literal:
+			if end := matchFrom(s, j+n, sec, k+1, budget); end > 0 {
+				return end
+			}
+			j++
+		case n > 0:
+			j += n
+		case literal:
+			j++
+		default:
+			return 0
+		}
+	}
+	return j
+}
+
+// encodedByte returns the length of an encoding of c at the start of s: a
+// JSON escape (\/, \", \\, \b, \f, \n, \r, \t, \uXXXX for ASCII),
+// a percent-encoding (%XX) or "+" for a space; 0 when there is none.
+func encodedByte(s string, c byte) int {
+	if len(s) == 0 {
+		return 0
+	}
+	switch s[0] {
+	case '\\':
+		if len(s) < 2 {
+			return 0
+		}
+		switch s[1] {
+		case '/', '"', '\\':
+			if s[1] == c {
+				return 2
+			}
+		case 'b', 'f', 'n', 'r', 't':
+			if jsonShort[s[1]] == c {
+				return 2
+			}
+		case 'u':
+			if len(s) >= 6 && c < 0x80 {
+				if v, ok := hexValue(s[2:6]); ok && v == int(c) {
+					return 6
+				}
+			}
+		}
+	case '%':
+		if len(s) >= 3 {
+			if v, ok := hexValue(s[1:3]); ok && v == int(c) {
+				return 3
+			}
+		}
+	case '+':
+		if c == ' ' {
+			return 1
+		}
+	}
+	return 0
+}
+
+var jsonShort = map[byte]byte{'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
+
+// hexValue decodes a short run of hex digits (either case).
+func hexValue(h string) (int, bool) {
+	v := 0
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		switch {
+		case '0' <= c && c <= '9':
+			v = v<<4 | int(c-'0')
+		case 'a' <= c && c <= 'f':
+			v = v<<4 | int(c-'a'+10)
+		case 'A' <= c && c <= 'F':
+			v = v<<4 | int(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return v, true
 }
 
 // ScrubBytes is Scrub for a byte slice. It returns b itself when nothing
 // needed replacing.
 func ScrubBytes(b []byte, secrets []string) []byte {
-	changed := false
-	for _, sec := range secrets {
-		if sec != "" && strings.Contains(string(b), sec) {
-			changed = true
-			break
-		}
-	}
-	if !changed {
+	if len(b) == 0 || len(secrets) == 0 {
 		return b
 	}
-	return []byte(Scrub(string(b), secrets))
+	s := Scrub(string(b), secrets)
+	if s == string(b) {
+		return b
+	}
+	return []byte(s)
+}
+
+// ScrubHeader returns a copy of h in which sensitive headers are redacted
+// (see Header) and every other value has secrets scrubbed out (a server may
+// echo a credential in X-Request-Id, say). A nil h gives nil.
+func ScrubHeader(h http.Header, secrets []string) http.Header {
+	out := Header(h)
+	if len(secrets) == 0 {
+		return out
+	}
+	for k, vs := range out {
+		for i, v := range vs {
+			vs[i] = Scrub(v, secrets)
+		}
+		out[k] = vs
+	}
+	return out
+}
+
+// RequestSecrets collects the secrets (see Secrets and QuerySecrets) of req
+// and of every request before it in its redirect chain (req.Response.Request).
+func RequestSecrets(req *http.Request) []string {
+	var out []string
+	for i := 0; req != nil && i < 32; i++ {
+		for _, s := range append(Secrets(req.Header), QuerySecrets(req.URL)...) {
+			if !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+		if req.Response == nil {
+			break
+		}
+		req = req.Response.Request
+	}
+	slices.SortFunc(out, longestFirst)
+	return out
+}
+
+// SecretScrubber is implemented by error types that hold text a server sent
+// (a message, a body, headers): ScrubSecrets replaces every secret in that
+// text, in place, as Scrub does. ScrubError calls it along an error chain.
+type SecretScrubber interface {
+	ScrubSecrets(secrets []string)
+}
+
+// ScrubError scrubs secrets out of err and every error it wraps (Unwrap()
+// error and Unwrap() []error) that implements SecretScrubber. It then
+// checks the text of err: when it still holds a secret (an untyped error
+// quoting server text), the result is an error with the scrubbed text that
+// wraps err, so errors.Is and errors.As keep working.
+func ScrubError(err error, secrets []string) error {
+	if err == nil || len(secrets) == 0 {
+		return err
+	}
+	scrubChain(err, secrets, 0)
+	text := err.Error()
+	if clean := Scrub(text, secrets); clean != text {
+		return &scrubbedError{text: clean, err: err}
+	}
+	return err
+}
+
+func scrubChain(err error, secrets []string, depth int) {
+	if err == nil || depth > 64 {
+		return
+	}
+	if s, ok := err.(SecretScrubber); ok {
+		s.ScrubSecrets(secrets)
+	}
+	switch u := err.(type) {
+	case interface{ Unwrap() error }:
+		scrubChain(u.Unwrap(), secrets, depth+1)
+	case interface{ Unwrap() []error }:
+		for _, e := range u.Unwrap() {
+			scrubChain(e, secrets, depth+1)
+		}
+	}
+}
+
+// scrubbedError is an error whose text had secrets scrubbed out; it wraps
+// the original so that errors.Is and errors.As still find its chain.
+type scrubbedError struct {
+	text string
+	err  error
+}
+
+// Error returns the scrubbed text.
+func (e *scrubbedError) Error() string { return e.text }
+
+// Unwrap returns the original error.
+func (e *scrubbedError) Unwrap() error { return e.err }
+
+// Collector gathers the secrets a call sent (every attempt's credentials),
+// so that whoever turns the call's outcome into an error can scrub them,
+// whatever middleware or redirects did to the request. See WithCollector.
+type Collector struct {
+	mu      sync.Mutex
+	secrets []string
+}
+
+type collectorKey struct{}
+
+// WithCollector returns a context carrying a new Collector, and it.
+func WithCollector(ctx context.Context) (context.Context, *Collector) {
+	c := &Collector{}
+	return context.WithValue(ctx, collectorKey{}, c), c
+}
+
+// Collect adds the secrets of h and u (see Secrets, QuerySecrets) to the
+// Collector of ctx, if it has one.
+func Collect(ctx context.Context, h http.Header, u *url.URL) {
+	c, _ := ctx.Value(collectorKey{}).(*Collector)
+	if c == nil {
+		return
+	}
+	found := append(Secrets(h), QuerySecrets(u)...)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range found {
+		if !slices.Contains(c.secrets, s) {
+			c.secrets = append(c.secrets, s)
+		}
+	}
+}
+
+// Secrets returns the secrets collected so far, longest first. A nil
+// Collector has none.
+func (c *Collector) Secrets() []string {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.SortedFunc(slices.Values(c.secrets), longestFirst)
 }
 
 // QuerySecrets collects the values of the sensitive query parameters (as

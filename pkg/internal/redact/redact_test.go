@@ -1,8 +1,13 @@
 package redact_test
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -109,4 +114,105 @@ func TestQuerySecretsEscapedForm(t *testing.T) {
 	require.Contains(t, secrets, "ab+cd/ef==")
 	msg := "bad token " + u.RawQuery
 	require.NotContains(t, redact.Scrub(msg, secrets), "ab")
+}
+
+func TestScrubEncodedForms(t *testing.T) {
+	const sec = "sk-Ab/cd+ef gh\"ij\\kl"
+	secrets := []string{sec}
+	tests := map[string]string{
+		"plain":            "key " + sec + " end",
+		"json \\/":         `key sk-Ab\/cd+ef gh\"ij\\kl end`,
+		"json \\u002f":     `key sk-Ab\u002fcd\u002Bef\u0020gh\u0022ij\u005ckl end`,
+		"percent":          "key sk-Ab%2Fcd%2Bef%20gh%22ij%5Ckl end",
+		"percent lower":    "key sk-Ab%2fcd%2bef+gh%22ij%5ckl end",
+		"mixed":            `key sk-Ab%2Fcd\u002bef+gh\"ij%5ckl end`,
+		"twice":            "key " + sec + "," + `sk-Ab\/cd+ef gh\"ij\\kl end`,
+		"at the very end":  "key " + `sk-Ab\/cd+ef gh\"ij\\kl`,
+		"url.QueryEscape":  "key " + url.QueryEscape(sec) + " end",
+		"url.PathEscape":   "key " + url.PathEscape(sec) + " end",
+		"json.Marshal-ish": `key sk-Ab/cd+ef gh\"ij\\kl end`,
+	}
+	for name, text := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := redact.Scrub(text, secrets)
+			require.NotContains(t, got, "ij")
+			require.True(t, strings.HasPrefix(got, "key "+redact.Placeholder), got)
+		})
+	}
+	// Near misses are left alone.
+	for _, text := range []string{`sk-Ab\/cd+ef gh\"ij\\k`, "sk-Ab%2Gcd", `sk-Ab\u00`, "plain text", `\`, "%", "+"} {
+		require.Equal(t, text, redact.Scrub(text, secrets))
+	}
+}
+
+func TestScrubHeader(t *testing.T) {
+	h := http.Header{"X-Request-Id": {"req-sk-secret\\/value"}, "Api-Key": {"x"}, "Content-Type": {"application/json"}}
+	got := redact.ScrubHeader(h, []string{"sk-secret/value"})
+	require.Equal(t, []string{"req-" + redact.Placeholder}, got["X-Request-Id"])
+	require.Equal(t, []string{redact.Placeholder}, got["Api-Key"])
+	require.Equal(t, []string{"application/json"}, got["Content-Type"])
+	require.Equal(t, []string{"req-sk-secret\\/value"}, h["X-Request-Id"], "the input is not changed")
+}
+
+type textErr struct{ text string }
+
+func (e *textErr) Error() string                 { return e.text }
+func (e *textErr) ScrubSecrets(secrets []string) { e.text = redact.Scrub(e.text, secrets) }
+
+func TestScrubError(t *testing.T) {
+	secrets := []string{"secret-value-1"}
+	typed := &textErr{text: "typed secret-value-1"}
+	err := fmt.Errorf("outer secret-value-1: %w", errors.Join(typed, io.EOF))
+	got := redact.ScrubError(err, secrets)
+	require.NotContains(t, got.Error(), "secret-value-1")
+	require.Equal(t, "typed "+redact.Placeholder, typed.text, "scrubbed in place along the chain")
+	require.ErrorIs(t, got, io.EOF)
+	var te *textErr
+	require.ErrorAs(t, got, &te)
+	clean := errors.New("nothing here")
+	require.Same(t, clean, redact.ScrubError(clean, secrets))
+	require.NoError(t, redact.ScrubError(nil, secrets))
+}
+
+func TestCollectorAndRequestSecrets(t *testing.T) {
+	ctx, col := redact.WithCollector(context.Background())
+	redact.Collect(ctx, http.Header{"Authorization": {"Bearer token-abcdef"}}, nil)
+	redact.Collect(ctx, http.Header{"Api-Key": {"key-123456"}}, nil)
+	redact.Collect(context.Background(), http.Header{"Api-Key": {"elsewhere-1"}}, nil) // no collector: ignored
+	require.ElementsMatch(t, []string{"Bearer token-abcdef", "token-abcdef", "key-123456"}, col.Secrets())
+	require.Nil(t, (*redact.Collector)(nil).Secrets())
+
+	first, _ := http.NewRequest(http.MethodGet, "http://a/x", nil)
+	first.Header.Set("X-Api-Key", "first-hop-key")
+	second, _ := http.NewRequest(http.MethodGet, "http://b/y", nil)
+	second.Response = &http.Response{Request: first}
+	require.Equal(t, []string{"first-hop-key"}, redact.RequestSecrets(second))
+}
+
+// BenchmarkScrubJSONBody scrubs a 64 KiB JSON error body full of escapes
+// (the worst common case: every "\\" and "%" is a candidate) for two secrets.
+func BenchmarkScrubJSONBody(b *testing.B) {
+	body := strings.Repeat(`{"msg":"path a\/b\/c %2F \u00e9 done","n":1},`, 64<<10/44)
+	secrets := []string{"Bearer sk-Ab/cd+ef/0123456789", "sk-Ab/cd+ef/0123456789"}
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		_ = redact.Scrub(body, secrets)
+	}
+}
+
+// FuzzScrub: any text and secret; Scrub never panics, and the secret never
+// survives in plain form (unless Placeholder itself spells it).
+func FuzzScrub(f *testing.F) {
+	f.Add(`key sk-Ab\/cd%2B\u0065f end`, "sk-Ab/cd+ef")
+	f.Add(`\\\\\\\\\\`, `\\\\\\`)
+	f.Add("%%%+++", "% +")
+	f.Fuzz(func(t *testing.T, text, secret string) {
+		if len(secret) < 6 || strings.Contains(redact.Placeholder, secret) || strings.Contains(secret, redact.Placeholder) {
+			return
+		}
+		got := redact.Scrub(text, []string{secret})
+		if strings.Contains(got, secret) && !strings.Contains(text, redact.Placeholder) {
+			t.Fatalf("secret %q survives in %q (from %q)", secret, got, text)
+		}
+	})
 }

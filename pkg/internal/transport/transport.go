@@ -10,7 +10,8 @@
 // date read against the response's Date header, clamped to
 // Config.MaxRetryAfter; MaxRetryAfter 0 ignores these hints),
 // else an exponential backoff with jitter; it ends at once when the context is
-// done. A request whose body
+// done. A wait that would end after the context's deadline is not taken: the
+// attempt's outcome (a 429 response, say) is returned at once. A request whose body
 // cannot be rewound (no GetBody) is sent once. Non-2xx responses are returned
 // as responses, not errors: the caller turns them into *apierror.Error.
 //
@@ -21,6 +22,20 @@
 // the context ends, the body is closed if it is an io.Closer, and otherwise
 // abandoned: its blocked Read is left to return on its own, and the goroutine
 // ends then. Nothing is buffered beyond the piece being handed over.
+//
+// Redirects: a redirect to another origin (scheme, host or port differ from
+// the attempt's first request; https to http always does) is followed
+// without credentials: the headers the credential step set, every header
+// whose name looks like a credential and Referer are removed (see
+// checkRedirect). Redirects within the origin keep them. This holds for the
+// default HTTP client and for one given with option.WithHTTPClient, which is
+// used through a copy whose CheckRedirect applies the policy before the
+// client's own.
+//
+// Secrets: every attempt's credentials are added to the call's
+// redact.Collector (when its context has one), so the caller can scrub them
+// from whatever error it builds; debug log lines have them scrubbed from
+// error texts and response headers.
 package transport
 
 import (
@@ -35,6 +50,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -118,7 +134,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, fmt.Errorf("%s: request has no URL", t.service)
 	}
-	l := &loop{t: t, cfg: cfg, req: req, client: t.client(cfg), url: rebase(req.URL, t.cfg.BaseURL, cfg.BaseURL)}
+	l := &loop{t: t, cfg: cfg, req: req, client: t.guardedClient(cfg), url: rebase(req.URL, t.cfg.BaseURL, cfg.BaseURL)}
 	resp, err := l.run()
 	if err == nil && cfg.ResponseInto != nil {
 		*cfg.ResponseInto = resp
@@ -161,7 +177,7 @@ func (t *Transport) client(cfg *option.Config) *http.Client {
 	t.once.Do(func() {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.ResponseHeaderTimeout = 10 * time.Minute
-		t.defaultClient = &http.Client{Transport: tr}
+		t.defaultClient = &http.Client{Transport: tr, CheckRedirect: checkRedirect(nil)}
 	})
 	return t.defaultClient
 }
@@ -221,7 +237,7 @@ func (l *loop) run() (*http.Response, error) {
 		if attempt > 0 && body != nil && body != http.NoBody {
 			b, err := l.req.GetBody()
 			if err != nil {
-				return nil, fmt.Errorf("%s: rewinding request body for retry: %w", l.t.service, err)
+				return nil, l.failure(attempt, fmt.Errorf("rewinding the request body for a retry: %w", err))
 			}
 			body = b
 		}
@@ -246,6 +262,11 @@ func (l *loop) run() (*http.Response, error) {
 			delay = l.delay(resp, attempt)
 			if b := l.cfg.MaxRetryTime; b > 0 && time.Since(l.start)+delay > b {
 				retry, reason = false, "retry time budget exhausted"
+			} else if dl, ok := ctx.Deadline(); ok && delay > 0 && time.Now().Add(delay).After(dl) {
+				// Waiting would outlive the context: return this attempt's
+				// outcome (a 429 and its Retry-After, say) now rather than
+				// a bare deadline error later.
+				retry, reason = false, "retry wait "+delay.String()+" ends after the context deadline"
 			}
 		}
 		if !retry {
@@ -319,7 +340,9 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 		r.Header[k] = append([]string(nil), vs...)
 	}
 	r.Header.Set(RetryCountHeader, strconv.Itoa(n))
-	if l.t.auth != nil {
+	var before http.Header
+	if l.t.auth != nil && l.ownOrigin(r.URL) {
+		before = r.Header.Clone()
 		if err := l.t.auth(r, l.cfg); err != nil {
 			cancel()
 			if body != nil && n > 0 {
@@ -328,6 +351,11 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 			return nil, cancel, &notSentError{credentialError(l.t.service, err)}
 		}
 	}
+
+	// The redirect policy (checkRedirect) must know which headers carry the
+	// credentials of this attempt; the call's collector, what to scrub.
+	r = r.WithContext(context.WithValue(r.Context(), credKey{}, changedHeaders(before, r.Header)))
+	redact.Collect(actx, r.Header, r.URL)
 
 	// A caller's body that may block in Read must not hold the attempt past
 	// its context (see guardBody).
@@ -348,12 +376,12 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 			slog.Any("request_header", redact.Header(r.Header)),
 			slog.Duration("duration", time.Since(began)),
 		}
+		// A server or middleware may echo a credential it was given.
+		secrets := append(redact.Secrets(r.Header), redact.QuerySecrets(r.URL)...)
 		if resp != nil {
-			attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.Any("response_header", redact.Header(resp.Header)))
+			attrs = append(attrs, slog.Int("status", resp.StatusCode), slog.Any("response_header", redact.ScrubHeader(resp.Header, secrets)))
 		}
 		if err != nil {
-			// A middleware's error text might echo a credential it was given.
-			secrets := append(redact.Secrets(r.Header), redact.QuerySecrets(r.URL)...)
 			attrs = append(attrs, slog.String("error", redact.Scrub(err.Error(), secrets)))
 		}
 		lg.LogAttrs(ctx, slog.LevelDebug, "http attempt", attrs...)
@@ -369,6 +397,7 @@ func (l *loop) send(r *http.Request) (*http.Response, error) {
 	next = func(i int, r *http.Request) (*http.Response, error) {
 		if i == len(mws) {
 			sent = true
+			redact.Collect(r.Context(), r.Header, r.URL) // what a middleware added too
 			return l.client.Do(r)
 		}
 		return mws[i](r, func(r *http.Request) (*http.Response, error) { return next(i+1, r) })
@@ -604,4 +633,115 @@ func (b *cancelOnClose) Close() error {
 	err := b.ReadCloser.Close()
 	b.once.Do(b.cancel)
 	return err
+}
+
+// ownOrigin reports whether u is on the origin (scheme, host, port) of the
+// call's base URL, the only one credentials are sent to. With no base URL
+// configured every URL is.
+func (l *loop) ownOrigin(u *url.URL) bool {
+	if l.cfg.BaseURL == "" {
+		return true
+	}
+	base, err := url.Parse(l.cfg.BaseURL)
+	if err != nil {
+		return false
+	}
+	return sameOrigin(base, u)
+}
+
+// credKey keys the names of the headers the credential step set on an
+// attempt (a []string) in the attempt's request context.
+type credKey struct{}
+
+// changedHeaders lists the headers that after has and before had not, or
+// had with other values (before nil: none).
+func changedHeaders(before, after http.Header) []string {
+	if before == nil {
+		return nil
+	}
+	var out []string
+	for k, vs := range after {
+		if !slices.Equal(before[k], vs) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// maxRedirects is how many redirects one attempt follows (net/http's own
+// default).
+const maxRedirects = 10
+
+// guardedClient returns the HTTP client for cfg (see client) with the
+// credential redirect policy: the SDK's default client has it built in; a
+// client from option.WithHTTPClient is used through a shallow copy whose
+// CheckRedirect applies the policy and then the client's own CheckRedirect
+// (the copy shares the client's Transport, Jar and Timeout; the client itself
+// is not modified).
+func (t *Transport) guardedClient(cfg *option.Config) *http.Client {
+	c := t.client(cfg)
+	if c == t.defaultClient {
+		return c
+	}
+	cp := *c
+	cp.CheckRedirect = checkRedirect(c.CheckRedirect)
+	return &cp
+}
+
+// checkRedirect is the redirect policy of every client the transport sends
+// through. A redirect to another origin than the attempt's first request
+// (scheme, host and port: so another host, another port, and https to http
+// all count) is followed without any credential: the headers the credential
+// step set, every header whose name looks like a credential (see
+// redact.SensitiveHeader: Authorization, Api-Key, X-Api-Key,
+// VECTORVEIN-API-KEY, Cookie, ...) and the Referer are removed. net/http
+// copies the first request's headers onto every hop before calling this, so
+// each hop is checked against the origin afresh; a redirect back to the
+// origin carries the credentials again. next, when non-nil, is the user's
+// own policy and decides after that; nil stops after maxRedirects.
+func checkRedirect(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
+	return func(req *http.Request, via []*http.Request) error {
+		if len(via) > 0 && !sameOrigin(via[0].URL, req.URL) {
+			names, _ := via[0].Context().Value(credKey{}).([]string)
+			for _, k := range names {
+				req.Header.Del(k)
+			}
+			for k := range req.Header {
+				if redact.SensitiveHeader(k) || strings.EqualFold(k, "Referer") {
+					delete(req.Header, k)
+				}
+			}
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("stopped after %d redirects", maxRedirects)
+		}
+		return nil
+	}
+}
+
+// sameOrigin reports whether a and b have the same scheme, host and port
+// (a missing port is the scheme's default).
+func sameOrigin(a, b *url.URL) bool {
+	if a == nil || b == nil {
+		return false
+	}
+	return strings.EqualFold(a.Scheme, b.Scheme) &&
+		strings.EqualFold(a.Hostname(), b.Hostname()) &&
+		port(a) == port(b)
+}
+
+func port(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "https":
+		return "443"
+	case "http":
+		return "80"
+	}
+	return ""
 }
