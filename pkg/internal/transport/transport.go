@@ -168,6 +168,10 @@ func under(s, base string) bool {
 	return s == base || strings.HasPrefix(s, base+"/") || strings.HasPrefix(s, base+"?")
 }
 
+// DefaultMaxIdleConnsPerHost is how many idle connections to the API host the
+// default HTTP client keeps for reuse (net/http's own default is 2).
+const DefaultMaxIdleConnsPerHost = 100
+
 // client returns the HTTP client for cfg: the configured one, else the
 // transport's default client (created once).
 func (t *Transport) client(cfg *option.Config) *http.Client {
@@ -177,6 +181,14 @@ func (t *Transport) client(cfg *option.Config) *http.Client {
 	t.once.Do(func() {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.ResponseHeaderTimeout = 10 * time.Minute
+		// One client talks to one API host: keep as many idle connections
+		// for it as for all hosts together (net/http keeps 2 per host by
+		// default, so a burst of concurrent calls reconnected almost every
+		// time the next burst came).
+		tr.MaxIdleConnsPerHost = DefaultMaxIdleConnsPerHost
+		if tr.MaxIdleConns < DefaultMaxIdleConnsPerHost {
+			tr.MaxIdleConns = DefaultMaxIdleConnsPerHost
+		}
 		t.defaultClient = &http.Client{Transport: tr, CheckRedirect: checkRedirect(nil)}
 	})
 	return t.defaultClient

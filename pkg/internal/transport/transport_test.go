@@ -995,3 +995,49 @@ func TestRetryAfterDateUsesServerDate(t *testing.T) {
 	require.GreaterOrEqual(t, elapsed, 900*time.Millisecond)
 	require.Less(t, elapsed, 3*time.Second, "waited by the client's clock (clamped to MaxRetryAfter)")
 }
+
+// A burst of concurrent calls, then another: the second reuses the first's
+// connections instead of opening new ones (net/http keeps 2 idle per host
+// unless told otherwise).
+func TestConcurrentBurstsReuseConnections(t *testing.T) {
+	var opened atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(20 * time.Millisecond) // keep the burst's calls in flight together
+		_, _ = io.WriteString(w, "ok")
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			opened.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	tr := newTransport(t, nil)
+	burst := func() {
+		var wg sync.WaitGroup
+		for range 40 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				req, err := http.NewRequest(http.MethodGet, srv.URL, nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				resp, err := tr.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				_ = resp.Body.Close()
+			}()
+		}
+		wg.Wait()
+	}
+	burst()
+	first := opened.Load()
+	burst()
+	second := opened.Load() - first
+	require.LessOrEqual(t, second, int32(4), "the second burst opened %d new connections (the first %d)", second, first)
+}
