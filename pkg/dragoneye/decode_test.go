@@ -219,7 +219,7 @@ func TestDecodeBadInput(t *testing.T) {
 		{"truncated zip", string(good[:len(good)/2]), "results archive"},
 		{"no predictions member", string(zipOf(t, zip.Store, map[string][]byte{"frame_timestamps.parquet": nil})), "missing predictions.parquet"},
 		{"too many entries", string(zipOf(t, zip.Store, many)), "more than the limit"},
-		{"zip bomb", string(bomb), "more than the limit"},
+		{"zip bomb", string(bomb), "over the limit"},
 		{"truncated parquet", string(pred[:len(pred)-10]), "predictions.parquet"},
 		{"corrupt parquet", string(append([]byte("PAR1"), bytes.Repeat([]byte{0xff}, 64)...)), "predictions.parquet"},
 		{"garbage member", string(zipOf(t, zip.Store, map[string][]byte{"predictions.parquet": []byte("PAR1garbagePAR1")})), "predictions.parquet"},

@@ -58,9 +58,10 @@ func (e *StepError) Error() string {
 func (e *StepError) Unwrap() error { return e.Err }
 
 // ResultsError reports a results body that could not be decoded: not a ZIP
-// or Parquet file, a corrupt archive or Parquet file, a member over the size
-// limit, a missing predictions.parquet or a missing X-Frames-Per-Second
-// header on a video. No shared error kind describes a bad Parquet payload.
+// or Parquet file, a corrupt archive or Parquet file, a body or archive over
+// its size limit (then Err is or wraps ErrResultsTooLarge), a missing
+// predictions.parquet or a missing X-Frames-Per-Second header on a video.
+// No shared error kind describes a bad Parquet payload.
 type ResultsError struct {
 	TaskID string
 	Reason string

@@ -161,7 +161,14 @@ func MediaFromBytes(data []byte, name string, opts ...MediaOption) (*Media, erro
 // be "" (none is sent); the MIME type comes from name's extension, else from
 // the first bytes of r. If r has a Len or Size method, or is an *os.File,
 // the size is known; otherwise the upload spools it to a temporary file
-// first, since storage services want a Content-Length.
+// first, since storage services want a Content-Length. MediaFromReader
+// itself reads up to 512 bytes of r to sniff the type.
+//
+// A prediction returns ctx's error once ctx is done, even while a Read of r
+// is blocked. Such a Read is abandoned, not interrupted: it keeps running in
+// a goroutine until it returns, its bytes are dropped and r is not read
+// again. A reader whose Read never returns (a stalled io.Pipe) keeps that
+// goroutine until the caller unblocks it, e.g. by closing the pipe.
 func MediaFromReader(r io.Reader, name string, opts ...MediaOption) (*Media, error) {
 	if r == nil {
 		return nil, inputErr("media", "reader is nil")

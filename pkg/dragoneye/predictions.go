@@ -387,7 +387,7 @@ func (p *PredictionService) ImageResults(ctx context.Context, taskID string, opt
 	if err != nil {
 		return nil, err
 	}
-	objs, err := decodeImageObjects(body, limit)
+	objs, err := decodeImageBody(body, limit)
 	if err != nil {
 		return nil, withTask(err, taskID)
 	}
@@ -409,7 +409,7 @@ func (p *PredictionService) VideoResults(ctx context.Context, taskID string, opt
 	if err != nil {
 		return nil, &ResultsError{TaskID: taskID, Reason: fmt.Sprintf("X-Frames-Per-Second %q is not an integer", fpsText), Err: err}
 	}
-	objs, ts, err := decodeVideoObjects(body, limit)
+	objs, ts, err := decodeVideoBody(body, limit)
 	if err != nil {
 		return nil, withTask(err, taskID)
 	}
@@ -427,9 +427,13 @@ func withTask(err error, taskID string) error {
 
 type maxResultsKey struct{}
 
-// WithMaxResultsSize limits the size of a results body, and of each file in
-// its archive (default DefaultMaxResultsBytes). Use it on the client or on
-// one call.
+// WithMaxResultsSize limits the size of a results body, and the total size
+// its archive's files inflate to (default DefaultMaxResultsBytes). Whatever
+// the limit, an archive inflates to at most MaxResultsInflateRatio times its
+// body (at least MinResultsInflateBytes). A body or archive over a limit is
+// a *ResultsError wrapping ErrResultsTooLarge, refused while it is read:
+// reading it allocates at most a few MiB more than the limit. Use it on the
+// client or on one call.
 func WithMaxResultsSize(n int64) option.RequestOption {
 	return func(c *option.Config) error {
 		if n <= 0 {
@@ -448,7 +452,7 @@ func (p *PredictionService) maxResults(ctx context.Context) int64 {
 }
 
 // results fetches the results body, bounded by WithMaxResultsSize.
-func (p *PredictionService) results(ctx context.Context, taskID string, opts []option.RequestOption) ([]byte, http.Header, int64, error) {
+func (p *PredictionService) results(ctx context.Context, taskID string, opts []option.RequestOption) (*resultsBody, http.Header, int64, error) {
 	if strings.TrimSpace(taskID) == "" {
 		return nil, nil, 0, inputErr("prediction task id", "must not be empty")
 	}
@@ -467,20 +471,18 @@ func (p *PredictionService) results(ctx context.Context, taskID string, opts []o
 	defer resp.Body.Close()
 	limit := p.maxResults(ctx)
 	if resp.ContentLength > limit {
-		return nil, nil, 0, &ResultsError{TaskID: taskID, Reason: fmt.Sprintf("results body of %d bytes is over the limit of %d", resp.ContentLength, limit)}
+		re := tooLarge(fmt.Sprintf("results body of %d bytes is over the limit of %d", resp.ContentLength, limit))
+		re.TaskID = taskID
+		return nil, nil, 0, re
 	}
-	var buf bytes.Buffer
-	if resp.ContentLength > 0 {
-		// A length is a claim until the bytes arrive: reserve at most
-		// 16 MiB for it up front; the buffer grows with what is read.
-		buf.Grow(int(min(resp.ContentLength, 16<<20)))
-	}
-	n, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
+	body, err := readResultsBody(resp.Body, limit)
 	if err != nil {
+		var re *ResultsError
+		if errors.As(err, &re) {
+			re.TaskID = taskID
+			return nil, nil, 0, re
+		}
 		return nil, nil, 0, &StepError{Step: StepResults, TaskID: taskID, Err: err}
 	}
-	if n > limit {
-		return nil, nil, 0, &ResultsError{TaskID: taskID, Reason: fmt.Sprintf("results body is over the limit of %d bytes", limit)}
-	}
-	return buf.Bytes(), resp.Header, limit, nil
+	return body, resp.Header, limit, nil
 }

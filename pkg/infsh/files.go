@@ -46,6 +46,12 @@ type FileService struct{ c *Client }
 // a Content-Length and the declared Content-Type, and without the API key).
 // Use the returned URI as an input value. The record's UploadURL (the
 // presigned URL, a credential of its own) is cleared.
+//
+// Upload returns ctx's error once ctx is done, even while a Read of r is
+// blocked. Such a Read is abandoned, not interrupted: it keeps running in a
+// goroutine until it returns, its bytes are dropped and r is not read
+// again. A reader whose Read never returns (a stalled io.Pipe) keeps that
+// goroutine until the caller unblocks it, e.g. by closing the pipe.
 func (s *FileService) Upload(ctx context.Context, r io.Reader, o UploadOptions, opts ...option.RequestOption) (*UploadedFile, error) {
 	if r == nil {
 		return nil, inputErr("file", "reader must not be nil")

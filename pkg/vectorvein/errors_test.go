@@ -29,7 +29,7 @@ func TestErrorTexts(t *testing.T) {
 		{&vectorvein.AccessKeyError{Reason: "no permission to create access keys", Err: api},
 			"vectorvein: access key error: no permission to create access keys: HTTP 200 with error status 404: Access key does not exist"},
 		{&vectorvein.KeyLengthError{Length: 5}, "vectorvein: API key is 5 bytes; VApp signing needs an API key of 16, 24 or 32 bytes"},
-		{&vectorvein.TokenError{Kind: vectorvein.ErrTokenBadPadding}, "vectorvein: bad padding in VApp token"},
+		{&vectorvein.TokenError{Kind: vectorvein.ErrTokenInvalid}, "vectorvein: invalid VApp token"},
 	}
 	for _, tc := range tests {
 		require.Equal(t, tc.want, tc.err.Error())

@@ -6,6 +6,7 @@ import (
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -67,33 +68,46 @@ func (e *KeyLengthError) Error() string {
 
 // Sentinel kinds of TokenError, for errors.Is.
 var (
-	// ErrTokenMalformed: not base64, wrong length, or not "app_id:access_key:seconds:timeout".
-	ErrTokenMalformed = errors.New("malformed VApp token")
-	// ErrTokenBadPadding: the PKCS#7 padding did not check out (usually the wrong API key).
-	ErrTokenBadPadding = errors.New("bad padding in VApp token")
-	// ErrTokenExpired: the token's timeout has passed.
+	// ErrTokenInvalid: the token does not decrypt to a VApp token with this API key. Every
+	// such failure (not base64, a length that is not an IV plus whole AES blocks, bad
+	// PKCS#7 padding, a message that is not "app_id:access_key:seconds:timeout") is this
+	// one kind with one message, so that an answer built from it cannot serve as a padding
+	// oracle: the scheme is unauthenticated AES-CBC.
+	ErrTokenInvalid = errors.New("invalid VApp token")
+	// ErrTokenExpired: the token decrypted, but its timeout has passed.
 	ErrTokenExpired = errors.New("VApp token expired")
 )
 
-// TokenError is returned by VerifyVAppToken and DecryptVAppToken. Kind is one of
-// ErrTokenMalformed, ErrTokenBadPadding or ErrTokenExpired, and errors.Is matches it.
+// TokenError is returned by VerifyVAppToken and DecryptVAppToken. Kind is ErrTokenInvalid
+// or ErrTokenExpired, and errors.Is matches it. Its message depends on Kind only.
+//
+// A server verifying links should answer every failure, expired or not, with the same
+// response (say, one generic 403) and keep the specifics for its own logs: telling the
+// visitor which check failed lets anyone decrypt tokens by trial.
 type TokenError struct {
-	// Kind is ErrTokenMalformed, ErrTokenBadPadding or ErrTokenExpired.
-	Kind   error
-	Detail string     // what exactly was wrong; never holds key material
-	Token  *VAppToken // the decrypted token, set when Kind is ErrTokenExpired
+	// Kind is ErrTokenInvalid or ErrTokenExpired.
+	Kind error
+	// Token is the decrypted token, set when Kind is ErrTokenExpired.
+	Token *VAppToken
+	// detail says which check failed; see Detail.
+	detail string
 }
 
-// Error names the kind of problem and its detail.
-func (e *TokenError) Error() string {
-	if e.Detail == "" {
-		return "vectorvein: " + e.Kind.Error()
-	}
-	return "vectorvein: " + e.Kind.Error() + ": " + e.Detail
-}
+// Error names the kind of problem, and nothing more specific.
+func (e *TokenError) Error() string { return "vectorvein: " + e.Kind.Error() }
+
+// Detail says which check failed (e.g. "bad padding", "not standard base64") or when an
+// expired token expired. It never holds key material, but it is for the verifying
+// server's own logs only: never put it in a response to whoever presented the token.
+func (e *TokenError) Detail() string { return e.detail }
 
 // Unwrap returns Kind.
 func (e *TokenError) Unwrap() error { return e.Kind }
+
+// invalidToken is the one error of every decryption failure; detail is for logs.
+func invalidToken(detail string) *TokenError {
+	return &TokenError{Kind: ErrTokenInvalid, detail: detail}
+}
 
 func vappCipher(apiKey string) (cipher.Block, error) {
 	switch len(apiKey) {
@@ -137,7 +151,8 @@ func SignVAppToken(apiKey string, t VAppToken, random io.Reader) (string, error)
 
 // DecryptVAppToken is the server side of a VApp link: it decodes and decrypts token (as
 // found in the link's query, already URL-decoded) with the API key and returns its parts.
-// It does not check expiry; VerifyVAppToken does.
+// It does not check expiry; VerifyVAppToken does. Every failure to decrypt is a
+// *TokenError of kind ErrTokenInvalid with the same message.
 func DecryptVAppToken(apiKey, token string) (*VAppToken, error) {
 	block, err := vappCipher(apiKey)
 	if err != nil {
@@ -145,30 +160,40 @@ func DecryptVAppToken(apiKey, token string) (*VAppToken, error) {
 	}
 	raw, err := base64.StdEncoding.DecodeString(token)
 	if err != nil {
-		return nil, &TokenError{Kind: ErrTokenMalformed, Detail: "not standard base64"}
+		return nil, invalidToken("not standard base64")
 	}
 	if len(raw) < 2*aes.BlockSize || len(raw)%aes.BlockSize != 0 {
-		return nil, &TokenError{Kind: ErrTokenMalformed, Detail: fmt.Sprintf("%d bytes is not an IV plus whole AES blocks", len(raw))}
+		return nil, invalidToken(fmt.Sprintf("%d bytes is not an IV plus whole AES blocks", len(raw)))
 	}
 	body := bytes.Clone(raw[aes.BlockSize:])
 	cipher.NewCBCDecrypter(block, raw[:aes.BlockSize]).CryptBlocks(body, body)
-	n := int(body[len(body)-1])
-	if n < 1 || n > aes.BlockSize {
-		return nil, &TokenError{Kind: ErrTokenBadPadding}
-	}
-	for _, b := range body[len(body)-n:] {
-		if int(b) != n {
-			return nil, &TokenError{Kind: ErrTokenBadPadding}
-		}
+	n, ok := pkcs7Pad(body)
+	if !ok {
+		return nil, invalidToken("bad padding")
 	}
 	return parseVAppMessage(string(body[:len(body)-n]))
+}
+
+// pkcs7Pad returns the length of the PKCS#7 padding that ends body (whole AES blocks),
+// and whether it is valid. It takes the same time whatever the padding's bytes are.
+func pkcs7Pad(body []byte) (int, bool) {
+	last := body[len(body)-aes.BlockSize:]
+	n := int(last[aes.BlockSize-1])
+	good := subtle.ConstantTimeLessOrEq(1, n) & subtle.ConstantTimeLessOrEq(n, aes.BlockSize)
+	for i := range aes.BlockSize {
+		// inPad is 1 for the last n bytes of the block.
+		inPad := subtle.ConstantTimeLessOrEq(aes.BlockSize-i, n)
+		same := subtle.ConstantTimeByteEq(last[i], byte(n))
+		good &= same | (inPad ^ 1)
+	}
+	return n, good == 1
 }
 
 // parseVAppMessage splits "app_id:access_key:seconds:timeout". The last two parts are
 // integers; the app id is everything before the first colon, the access key the rest.
 func parseVAppMessage(msg string) (*VAppToken, error) {
 	bad := func(detail string) (*VAppToken, error) {
-		return nil, &TokenError{Kind: ErrTokenMalformed, Detail: detail}
+		return nil, invalidToken(detail)
 	}
 	i := strings.LastIndexByte(msg, ':')
 	if i < 0 {
@@ -195,15 +220,17 @@ func parseVAppMessage(msg string) (*VAppToken, error) {
 }
 
 // VerifyVAppToken decrypts token with the API key and checks that it has not expired at
-// now (it is valid while now <= IssuedAt + Timeout). An expired token gives a *TokenError
-// of kind ErrTokenExpired that still carries the decrypted parts.
+// now (it is valid while now <= IssuedAt + Timeout). A token that does not decrypt gives a
+// *TokenError of kind ErrTokenInvalid, whatever was wrong with it; an expired one a
+// *TokenError of kind ErrTokenExpired that still carries the decrypted parts. Answer both
+// alike to the visitor (see TokenError).
 func VerifyVAppToken(apiKey, token string, now time.Time) (*VAppToken, error) {
 	t, err := DecryptVAppToken(apiKey, token)
 	if err != nil {
 		return nil, err
 	}
 	if now.After(t.ExpiresAt()) {
-		return nil, &TokenError{Kind: ErrTokenExpired, Detail: "expired at " + t.ExpiresAt().UTC().Format(time.RFC3339), Token: t}
+		return nil, &TokenError{Kind: ErrTokenExpired, Token: t, detail: "expired at " + t.ExpiresAt().UTC().Format(time.RFC3339)}
 	}
 	return t, nil
 }

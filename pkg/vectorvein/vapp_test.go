@@ -167,18 +167,21 @@ func TestVerifyVAppTokenErrors(t *testing.T) {
 		now   time.Time
 		kind  error
 	}{
-		{"not base64", key, "%%%", time.Unix(1000, 0), ErrTokenMalformed},
-		{"url-safe base64", key, strings.NewReplacer("+", "-", "/", "_").Replace(good) + "-_", time.Unix(1000, 0), ErrTokenMalformed},
-		{"too short", key, base64.StdEncoding.EncodeToString(make([]byte, 16)), time.Unix(1000, 0), ErrTokenMalformed},
-		{"not whole blocks", key, base64.StdEncoding.EncodeToString(make([]byte, 40)), time.Unix(1000, 0), ErrTokenMalformed},
-		{"wrong key", strings.Repeat("y", 32), good, time.Unix(1000, 0), ErrTokenBadPadding},
+		{"not base64", key, "%%%", time.Unix(1000, 0), ErrTokenInvalid},
+		{"url-safe base64", key, strings.NewReplacer("+", "-", "/", "_").Replace(good) + "-_", time.Unix(1000, 0), ErrTokenInvalid},
+		{"too short", key, base64.StdEncoding.EncodeToString(make([]byte, 16)), time.Unix(1000, 0), ErrTokenInvalid},
+		{"not whole blocks", key, base64.StdEncoding.EncodeToString(make([]byte, 40)), time.Unix(1000, 0), ErrTokenInvalid},
+		{"wrong key", strings.Repeat("y", 32), good, time.Unix(1000, 0), ErrTokenInvalid},
 		{"expired", key, good, time.Unix(1061, 0), ErrTokenExpired},
-		{"three parts", key, sign("app:1000:60"), time.Unix(1000, 0), ErrTokenMalformed},
-		{"no colon", key, sign("garbage"), time.Unix(1000, 0), ErrTokenMalformed},
-		{"bad timestamp", key, sign("app:ak:x:60"), time.Unix(1000, 0), ErrTokenMalformed},
-		{"bad timeout", key, sign("app:ak:1000:-1"), time.Unix(1000, 0), ErrTokenMalformed},
-		{"huge timeout", key, sign("app:ak:1000:99999999999999999"), time.Unix(1000, 0), ErrTokenMalformed},
+		{"three parts", key, sign("app:1000:60"), time.Unix(1000, 0), ErrTokenInvalid},
+		{"no colon", key, sign("garbage"), time.Unix(1000, 0), ErrTokenInvalid},
+		{"bad timestamp", key, sign("app:ak:x:60"), time.Unix(1000, 0), ErrTokenInvalid},
+		{"bad timeout", key, sign("app:ak:1000:-1"), time.Unix(1000, 0), ErrTokenInvalid},
+		{"huge timeout", key, sign("app:ak:1000:99999999999999999"), time.Unix(1000, 0), ErrTokenInvalid},
 	}
+	// One message for every token that does not decrypt (no padding oracle), the
+	// specifics only in Detail, for logs.
+	details := map[string]bool{}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := VerifyVAppToken(tc.key, tc.token, tc.now)
@@ -186,8 +189,17 @@ func TestVerifyVAppTokenErrors(t *testing.T) {
 			require.ErrorAs(t, err, &te)
 			require.ErrorIs(t, err, tc.kind)
 			require.NotContains(t, err.Error(), tc.key)
+			require.NotContains(t, te.Detail(), tc.key)
+			require.NotEmpty(t, te.Detail())
+			if tc.kind == ErrTokenInvalid {
+				require.Equal(t, "vectorvein: invalid VApp token", err.Error())
+				require.NotErrorIs(t, err, ErrTokenExpired)
+				details[te.Detail()] = true
+			}
 		})
 	}
+	require.Contains(t, details, "bad padding")
+	require.Contains(t, details, "not standard base64")
 
 	// Still valid on the last second; the access key may contain colons.
 	tok, err := VerifyVAppToken(key, good, time.Unix(1060, 0))
@@ -207,6 +219,63 @@ func TestVerifyVAppTokenErrors(t *testing.T) {
 
 // Round trip over random inputs: whatever is signed verifies to the same parts, and the
 // URL form decodes back to the token.
+func TestVAppTokenPaddingIsOneKind(t *testing.T) {
+	// Flip each value of the IV's last byte: the last plaintext byte of a one-block
+	// token runs through all 256 values, so some give valid padding and a bad message,
+	// most bad padding. The caller sees one error whatever happened.
+	key := strings.Repeat("k", 16)
+	tok, err := SignVAppToken(key, VAppToken{AppID: "a", AccessKey: "b", IssuedAt: time.Unix(1, 0)}, seqIV())
+	require.NoError(t, err)
+	raw, err := base64.StdEncoding.DecodeString(tok)
+	require.NoError(t, err)
+	require.Len(t, raw, 32, "a one-block token")
+	kinds := map[string]int{}
+	for v := range 256 {
+		mod := bytes.Clone(raw)
+		mod[15] ^= byte(v)
+		_, err := DecryptVAppToken(key, base64.StdEncoding.EncodeToString(mod))
+		if v == 0 {
+			require.NoError(t, err)
+			continue
+		}
+		var te *TokenError
+		require.ErrorAs(t, err, &te)
+		require.Equal(t, ErrTokenInvalid, te.Kind)
+		kinds[err.Error()]++
+		if te.Detail() != "bad padding" {
+			kinds["detail: not padding"]++
+		}
+	}
+	require.Len(t, kinds, 2, "one message; both padding and message failures occurred: %v", kinds)
+}
+
+func TestPKCS7Pad(t *testing.T) {
+	block := func(tail ...byte) []byte {
+		b := bytes.Repeat([]byte{'x'}, aes.BlockSize-len(tail))
+		return append(b, tail...)
+	}
+	for _, tc := range []struct {
+		body []byte
+		n    int
+		ok   bool
+	}{
+		{block(1), 1, true},
+		{block(2, 2), 2, true},
+		{block(1, 2), 0, false},
+		{block(0), 0, false},
+		{block(17), 0, false},
+		{bytes.Repeat([]byte{16}, 16), 16, true},
+		{append(bytes.Repeat([]byte{15}, 15), 16), 0, false},
+		{append(block(), bytes.Repeat([]byte{16}, 16)...), 16, true},
+	} {
+		n, ok := pkcs7Pad(tc.body)
+		require.Equal(t, tc.ok, ok, "%v", tc.body)
+		if ok {
+			require.Equal(t, tc.n, n)
+		}
+	}
+}
+
 func TestVAppRoundTripRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	alphabet := []rune("abcXYZ019-_.~/+= %&?#中文é")

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"html"
+	"io"
 	"net/http"
 	"sort"
 	"strings"
@@ -439,13 +440,21 @@ func (s *Server) stopRun(w http.ResponseWriter, r *http.Request) {
 
 // ---- the VApp page ----
 
+// ForbiddenPage is the body of the VApp page's one 403, the answer to every link
+// it refuses (unknown key_id, a token that does not decrypt or has expired, a
+// token for another app, an access key that does not open the app).
+const ForbiddenPage = "<!doctype html><title>Forbidden</title><p>This link is not valid.</p>\n"
+
 func (s *Server) openVApp(w http.ResponseWriter, r *http.Request) {
 	appID := r.PathValue("app_id")
 	q := r.URL.Query()
-	deny := func(why string) {
+	// Every refusal is the same page, whatever failed: a page that told bad
+	// padding from a malformed token would be a padding oracle on the
+	// unauthenticated AES-CBC tokens. The reason is not sent.
+	deny := func(string) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusForbidden)
-		_, _ = fmt.Fprintf(w, "<!doctype html><title>Forbidden</title><p>%s</p>\n", html.EscapeString(why))
+		_, _ = io.WriteString(w, ForbiddenPage)
 	}
 	apiKey, ok := s.keys[q.Get("key_id")]
 	if !ok {

@@ -1,14 +1,20 @@
 package vectorveintest_test
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/aiclients/sdk-go/pkg/vectorvein"
 	"github.com/aiclients/sdk-go/pkg/vectorvein/vectorveintest"
 )
 
@@ -110,4 +116,62 @@ func TestStartOutsideTests(t *testing.T) {
 	require.Equal(t, 404, code)
 	require.JSONEq(t, `{"status":404,"msg":"Record not found","data":{}}`, body)
 	require.Empty(t, srv.Violations())
+}
+
+// TestVAppPageOneForbidden: the VApp page refuses every bad link with the same
+// 403 page, so that it tells no bad padding from a malformed or expired token
+// (no padding oracle).
+func TestVAppPageOneForbidden(t *testing.T) {
+	srv := vectorveintest.NewServer(t)
+	valid, err := vectorvein.SignVAppToken(vectorveintest.APIKey, vectorvein.VAppToken{
+		AppID: vectorveintest.DefaultAppID, AccessKey: "AKx", IssuedAt: time.Now(), Timeout: time.Hour}, nil)
+	require.NoError(t, err)
+	expired, err := vectorvein.SignVAppToken(vectorveintest.APIKey, vectorvein.VAppToken{
+		AppID: vectorveintest.DefaultAppID, AccessKey: "AKx", IssuedAt: time.Unix(1000, 0), Timeout: time.Minute}, nil)
+	require.NoError(t, err)
+	otherApp, err := vectorvein.SignVAppToken(vectorveintest.APIKey, vectorvein.VAppToken{
+		AppID: vectorveintest.SecondAppID, AccessKey: "AKx", IssuedAt: time.Now(), Timeout: time.Hour}, nil)
+	require.NoError(t, err)
+
+	// Tamper with the last byte of the next-to-last cipher block (which flips
+	// the last plaintext byte, the padding) until both a padding failure and a
+	// failure of the message after good padding turn up.
+	raw, err := base64.StdEncoding.DecodeString(valid)
+	require.NoError(t, err)
+	tampered := map[string]string{}
+	for v := 1; v < 256; v++ {
+		mod := bytes.Clone(raw)
+		mod[len(mod)-17] ^= byte(v)
+		tok := base64.StdEncoding.EncodeToString(mod)
+		_, err := vectorvein.DecryptVAppToken(vectorveintest.APIKey, tok)
+		var te *vectorvein.TokenError
+		if errors.As(err, &te) {
+			tampered[te.Detail()] = tok
+		}
+	}
+	require.Contains(t, tampered, "bad padding")
+	require.Greater(t, len(tampered), 1, "some tampered token has good padding and a bad message")
+
+	cases := map[string]url.Values{
+		"unknown key_id":     {"token": {valid}, "key_id": {"nope"}},
+		"not base64":         {"token": {"%%%"}, "key_id": {vectorveintest.KeyID}},
+		"bad length":         {"token": {base64.StdEncoding.EncodeToString(make([]byte, 40))}, "key_id": {vectorveintest.KeyID}},
+		"expired":            {"token": {expired}, "key_id": {vectorveintest.KeyID}},
+		"for another app":    {"token": {otherApp}, "key_id": {vectorveintest.KeyID}},
+		"no such access key": {"token": {valid}, "key_id": {vectorveintest.KeyID}},
+	}
+	for detail, tok := range tampered {
+		cases["tampered: "+detail] = url.Values{"token": {tok}, "key_id": {vectorveintest.KeyID}}
+	}
+	for name, q := range cases {
+		t.Run(name, func(t *testing.T) {
+			resp, err := http.Get(srv.URL + "/public/v-app/" + vectorveintest.DefaultAppID + "?" + q.Encode())
+			require.NoError(t, err)
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			require.NoError(t, err)
+			require.Equal(t, http.StatusForbidden, resp.StatusCode)
+			require.Equal(t, vectorveintest.ForbiddenPage, string(b))
+		})
+	}
 }
