@@ -85,8 +85,9 @@ func connectError(err error) bool {
 	if errors.As(err, &rec) || errors.As(err, &alert) {
 		return true
 	}
-	// net/http's handshake timeout has no exported type.
-	return strings.Contains(err.Error(), "TLS handshake timeout")
+	// net/http reports these handshake failures without an exported type.
+	msg := err.Error()
+	return strings.Contains(msg, "TLS handshake timeout") || strings.Contains(msg, "server gave HTTP response to HTTPS client")
 }
 
 // unsafeReason is logged when a RetryUnsafe call is not retried.
