@@ -85,6 +85,7 @@ type Client struct {
 func service(optional bool) core.Service {
 	return core.Service{
 		Name:       ServiceName,
+		Spec:       "dial.yaml", // x-retry: which operations create work
 		EnvAPIKey:  EnvAPIKey,
 		EnvBaseURL: EnvBaseURL,
 		Credentials: &core.Auth{

@@ -432,14 +432,16 @@ func TestUploadRetry(t *testing.T) {
 	_, err := c.Home(ctx)
 	require.NoError(t, err)
 	srv.InjectFault(emulator.Fault{Method: "PUT", Nth: 1, Status: 503})
-	m, err := c.Files.Upload(ctx, "r/seek.txt", strings.NewReader("seekable"), nil)
+	// An unconditional upload creates work (x-retry: unsafe-unless-precondition):
+	// its 503 is retried only with the opt-in.
+	m, err := c.Files.Upload(ctx, "r/seek.txt", strings.NewReader("seekable"), nil, option.WithRetryUnsafe())
 	require.NoError(t, err)
 	data, _, _ := srv.File(dialtest.DefaultUser, "r/seek.txt")
 	require.Equal(t, "seekable", string(data))
 	require.NotEmpty(t, m.ETag)
 
 	srv.InjectFault(emulator.Fault{Method: "PUT", Nth: 1, Status: 503})
-	_, err = c.Files.Upload(ctx, "r/once.txt", io.MultiReader(strings.NewReader("once")), nil)
+	_, err = c.Files.Upload(ctx, "r/once.txt", io.MultiReader(strings.NewReader("once")), nil, option.WithRetryUnsafe())
 	var ae *apierror.Error
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, 503, ae.StatusCode)

@@ -57,6 +57,10 @@ type Client struct {
 // option.WithMaxRetries, WithRetryBackoff and WithMaxRetryTime change it.
 // Besides 429, the shared transport also retries 408, 5xx and connection
 // errors, and honours Retry-After (capped by option.WithMaxRetryAfter).
+// Beginning a prediction task and starting a prediction create work
+// (x-retry: unsafe in the spec): they are retried only when the request
+// surely never reached the server, unless the call passes
+// option.WithRetryUnsafe.
 func NewClient(opts ...option.RequestOption) (*Client, error) {
 	defaults := []option.RequestOption{
 		option.WithMaxRetries(DefaultMaxRetries),
@@ -65,6 +69,7 @@ func NewClient(opts ...option.RequestOption) (*Client, error) {
 	}
 	c, err := core.New(core.Service{
 		Name:           ServiceName,
+		Spec:           "dragoneye.yaml", // x-retry: which operations create work
 		EnvAPIKey:      EnvAPIKey,
 		EnvBaseURL:     EnvBaseURL,
 		DefaultBaseURL: DefaultBaseURL,

@@ -31,7 +31,8 @@ func count(srv *dragoneyetest.Server, method, path string) int {
 }
 
 // The default policy retries a 429 ten times (as the official SDK), then
-// gives up with the 429; the presigned upload is never retried; a
+// gives up with the 429, except on begin (x-retry: unsafe), retried so only
+// with option.WithRetryUnsafe; the presigned upload is never retried; a
 // Retry-After is waited for.
 func TestRetryPolicy(t *testing.T) {
 	srv := dragoneyetest.NewServer(t)
@@ -41,19 +42,46 @@ func TestRetryPolicy(t *testing.T) {
 
 	t.Run("ten retries by default", func(t *testing.T) {
 		srv.ResetRequests()
-		srv.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/prediction-task/begin", Status: 429})
+		srv.InjectFault(emulator.Fault{Method: http.MethodGet, Path: "/prediction-task/status", Status: 429})
 		defer srv.ClearFaults()
 		c := newClient(t, srv) // default retry count, millisecond backoff
 		_, err := c.Predictions.Image(ctx, image, fast)
 		var se *dragoneye.StepError
 		require.ErrorAs(t, err, &se)
-		require.Equal(t, dragoneye.StepBegin, se.Step)
 		var ae *apierror.Error
 		require.ErrorAs(t, err, &ae)
 		require.Equal(t, http.StatusTooManyRequests, ae.StatusCode)
-		require.Equal(t, 1+dragoneye.DefaultMaxRetries, count(srv, http.MethodPost, "/prediction-task/begin"))
+		require.Equal(t, 1+dragoneye.DefaultMaxRetries, count(srv, http.MethodGet, "/prediction-task/status"))
 		require.Equal(t, 10, dragoneye.DefaultMaxRetries)
 		require.Equal(t, 120*time.Second, dragoneye.DefaultMaxRetryTime)
+	})
+
+	t.Run("begin retried on 429 as the official SDK, on 503 only with the opt-in", func(t *testing.T) {
+		// A 429 says the server did not take the request on: retrying cannot
+		// begin two tasks, so it is retried like the official SDK does.
+		srv.ResetRequests()
+		srv.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/prediction-task/begin", Status: 429})
+		c := newClient(t, srv)
+		_, err := c.Predictions.Image(ctx, image, fast)
+		var se *dragoneye.StepError
+		require.ErrorAs(t, err, &se)
+		require.Equal(t, dragoneye.StepBegin, se.Step)
+		require.Equal(t, 1+dragoneye.DefaultMaxRetries, count(srv, http.MethodPost, "/prediction-task/begin"))
+		srv.ClearFaults()
+
+		// A 503 may come after the server began the task: not retried...
+		srv.ResetRequests()
+		srv.InjectFault(emulator.Fault{Method: http.MethodPost, Path: "/prediction-task/begin", Status: 503})
+		defer srv.ClearFaults()
+		_, err = c.Predictions.Image(ctx, image, fast)
+		require.ErrorAs(t, err, &se)
+		require.Equal(t, 1, count(srv, http.MethodPost, "/prediction-task/begin"))
+
+		// ...unless the call opts in.
+		srv.ResetRequests()
+		_, err = c.Predictions.Image(ctx, image, fast, option.WithRetryUnsafe())
+		require.ErrorAs(t, err, &se)
+		require.Equal(t, 1+dragoneye.DefaultMaxRetries, count(srv, http.MethodPost, "/prediction-task/begin"))
 	})
 
 	t.Run("upload not retried", func(t *testing.T) {

@@ -46,6 +46,7 @@ func service() core.Service {
 	bearer := &core.Credential{Name: "API key", Header: "Authorization", Scheme: "Bearer "}
 	return core.Service{
 		Name:           ServiceName,
+		Spec:           "infsh.yaml", // x-retry: which operations create work
 		EnvAPIKey:      EnvAPIKey,
 		EnvBaseURL:     EnvBaseURL,
 		DefaultBaseURL: DefaultBaseURL,

@@ -82,10 +82,12 @@ func TestTaskStreamAsSSE(t *testing.T) {
 	require.JSONEq(t, `{"ok":true}`, string(task.Output))
 }
 
+// TestRetriesOnServerErrors: apps/run creates work (x-retry: unsafe), so its
+// 503 is retried only with option.WithRetryUnsafe.
 func TestRetriesOnServerErrors(t *testing.T) {
 	c, srv := newClient(t)
 	srv.InjectFault(emulatorFault503())
-	task, err := c.Tasks.Run(context.Background(), infsh.RunParams{App: "infsh/echo", Input: map[string]any{"a": 1}}, infsh.WaitOptions{})
+	task, err := c.Tasks.Run(context.Background(), infsh.RunParams{App: "infsh/echo", Input: map[string]any{"a": 1}}, infsh.WaitOptions{}, option.WithRetryUnsafe())
 	require.NoError(t, err)
 	require.Equal(t, infsh.StatusCompleted, task.Status)
 }

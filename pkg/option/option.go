@@ -78,6 +78,12 @@ type Config struct {
 	// from the start of the first attempt: a retry whose wait would end
 	// later than that is not made. 0 = unlimited.
 	MaxRetryTime time.Duration
+	// RetryUnsafe lets the request loop retry an operation the service's
+	// spec marks as creating work (x-retry: unsafe) like any other: after
+	// an error status or a connection failure once the request was sent.
+	// false (the default): such an operation is retried only when the
+	// request surely never reached the server. See WithRetryUnsafe.
+	RetryUnsafe bool
 	// RequestTimeout bounds each attempt (0 = none). For a streamed body it
 	// lasts until the body is closed.
 	RequestTimeout time.Duration
@@ -286,6 +292,22 @@ func WithMaxRetryTime(d time.Duration) RequestOption {
 			return inputErr("max retry time", "must not be negative, got %s", d)
 		}
 		c.MaxRetryTime = d
+		return nil
+	}
+}
+
+// WithRetryUnsafe lets the call retry an operation that creates work (one
+// the service's spec marks "x-retry: unsafe": starting a task, a run, a
+// prediction, an unconditional upload) on the same failures as any other
+// call: 408, 429, 5xx and connection errors after the request was sent.
+// Without it such an operation is retried only when the request surely never
+// reached the server (connection refused, DNS or TLS handshake failure), since
+// a server that acted before the failure would act again: a duplicate task,
+// run or message, billed twice. Use it per call, when a duplicate is harmless
+// or the caller can detect one. Other operations are not affected.
+func WithRetryUnsafe() RequestOption {
+	return func(c *Config) error {
+		c.RetryUnsafe = true
 		return nil
 	}
 }

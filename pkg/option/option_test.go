@@ -24,6 +24,7 @@ func TestDefaults(t *testing.T) {
 	require.Equal(t, 0.25, c.RetryJitter)
 	require.Equal(t, 60*time.Second, c.MaxRetryAfter)
 	require.Zero(t, c.MaxRetryTime)
+	require.False(t, c.RetryUnsafe)
 	require.Zero(t, c.RequestTimeout)
 	require.Empty(t, c.BaseURL)
 	require.Nil(t, c.HTTPClient)
@@ -119,6 +120,7 @@ func TestOptionsApply(t *testing.T) {
 		option.WithRetryBackoff(time.Millisecond, time.Second, 1),
 		option.WithMaxRetryAfter(5*time.Second),
 		option.WithMaxRetryTime(2*time.Minute),
+		option.WithRetryUnsafe(),
 		option.WithRequestTimeout(30*time.Second),
 		option.WithHeader("x-extra", "1"),
 		option.WithHeader("X-Gone", "1"),
@@ -139,6 +141,7 @@ func TestOptionsApply(t *testing.T) {
 	require.Equal(t, 1.0, c.RetryJitter)
 	require.Equal(t, 5*time.Second, c.MaxRetryAfter)
 	require.Equal(t, 2*time.Minute, c.MaxRetryTime)
+	require.True(t, c.RetryUnsafe)
 	require.Equal(t, 30*time.Second, c.RequestTimeout)
 	require.Equal(t, "1", c.Header.Get("X-Extra"))
 	require.NotContains(t, c.Header, "X-Gone")

@@ -58,6 +58,7 @@ func NewClient(opts ...option.RequestOption) (*Client, error) {
 	version.Set(HeaderAPIVersion, string(APIVersion20240508))
 	c, err := core.New(core.Service{
 		Name:           ServiceName,
+		Spec:           "vectorvein.yaml", // x-retry: which operations create work
 		EnvAPIKey:      EnvAPIKey,
 		EnvBaseURL:     EnvBaseURL,
 		DefaultBaseURL: DefaultBaseURL,

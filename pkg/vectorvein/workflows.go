@@ -74,8 +74,9 @@ type WorkflowService struct{ c *Client }
 // Run starts a run and returns its id at once (fire and forget); follow it with Status,
 // Wait or Stop. req.WaitForCompletion is ignored (use RunAndWait); an empty OutputScope
 // means OutputFieldsOnly. A run the server reports failed at once is an *apierror.RunError.
-// workflow/run is sent without retries (a retry could start the workflow twice); pass
-// option.WithMaxRetries to this call to allow them.
+// workflow/run creates work (x-retry: unsafe in the spec): it is retried only when the
+// request surely never reached the server (a retry could start the workflow twice); pass
+// option.WithRetryUnsafe to this call to retry it like any other call.
 func (s *WorkflowService) Run(ctx context.Context, req RunWorkflowRequest, opts ...option.RequestOption) (string, error) {
 	req.WaitForCompletion = false
 	res, err := s.start(ctx, req, opts)
@@ -102,9 +103,6 @@ func (s *WorkflowService) start(ctx context.Context, req RunWorkflowRequest, opt
 	if err != nil {
 		return nil, inputErr("input fields", err.Error())
 	}
-	// Starting a run is not idempotent: a retried workflow/run could start the workflow
-	// twice, so retries are off unless the caller's options turn them back on.
-	opts = append([]option.RequestOption{option.WithMaxRetries(0)}, opts...)
 	var env RunWorkflowEnvelope
 	err = s.c.core.Call(wholeEnvelope(ctx), opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.RunWorkflowWithBody(ctx, &vectorveinapi.RunWorkflowParams{APIVersion: vectorveinapi.APIVersion20240508}, "application/json", bytes.NewReader(body))

@@ -69,6 +69,14 @@ type Service struct {
 	// GreedyPaths lists the operations whose last path parameter may hold
 	// "/" (a file path): see GreedyPath.
 	GreedyPaths []GreedyPath
+	// Spec names the service's OpenAPI document in specs.FS ("dial.yaml").
+	// New reads its x-retry extensions (once per process): an operation
+	// marked "unsafe" creates work and is retried only when the request
+	// surely never reached the server, unless the call passes
+	// option.WithRetryUnsafe; "unsafe-unless-precondition" is the same
+	// unless the request carries If-Match or If-None-Match. "" : every
+	// operation is retried on every retryable failure.
+	Spec string
 }
 
 // Client is the shared part of every service client.
@@ -83,6 +91,8 @@ type Client struct {
 	// MaxBody is the most DecodeJSON reads into a *[]byte; 0 means
 	// DefaultMaxBody.
 	MaxBody int64
+
+	retries []retryRule // from Service.Spec; see retryPolicy
 
 	presignedOnce sync.Once
 	presigned     *transport.Transport // no credentials; see SendPresigned
@@ -130,7 +140,13 @@ func New(svc Service, opts []option.RequestOption) (*Client, error) {
 		}
 		auth = a.apply(svc)
 	}
-	return &Client{Service: svc, Config: cfg, Transport: transport.New(svc.Name, cfg, auth)}, nil
+	rules, err := retryRules(svc)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{Service: svc, Config: cfg, Transport: transport.New(svc.Name, cfg, auth), retries: rules}
+	c.Transport.SetRetryPolicy(c.retryPolicy)
+	return c, nil
 }
 
 // UserAgent is the User-Agent a client of service sends unless

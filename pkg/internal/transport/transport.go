@@ -11,7 +11,10 @@
 // Config.MaxRetryAfter; MaxRetryAfter 0 ignores these hints),
 // else an exponential backoff with jitter; it ends at once when the context is
 // done. A wait that would end after the context's deadline is not taken: the
-// attempt's outcome (a 429 response, say) is returned at once. A request whose body
+// attempt's outcome (a 429 response, say) is returned at once. An operation
+// that creates work (RetryUnsafe, see SetRetryPolicy) is retried only when
+// the request surely never reached the server or was refused with 429,
+// unless the call sets option.Config.RetryUnsafe. A request whose body
 // cannot be rewound (no GetBody) is sent once. Non-2xx responses are returned
 // as responses, not errors: the caller turns them into *apierror.Error.
 //
@@ -54,6 +57,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
@@ -82,6 +86,7 @@ type Transport struct {
 	service string
 	cfg     *option.Config
 	auth    AuthFunc
+	policy  PolicyFunc // see SetRetryPolicy
 
 	once          sync.Once
 	defaultClient *http.Client
@@ -134,7 +139,8 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		closeBody(req)
 		return nil, fmt.Errorf("%s: request has no URL", t.service)
 	}
-	l := &loop{t: t, cfg: cfg, req: req, client: t.guardedClient(cfg), url: rebase(req.URL, t.cfg.BaseURL, cfg.BaseURL)}
+	l := &loop{t: t, cfg: cfg, req: req, client: t.guardedClient(cfg), url: rebase(req.URL, t.cfg.BaseURL, cfg.BaseURL),
+		unsafe: t.unsafeCall(req, cfg.RetryUnsafe)}
 	resp, err := l.run()
 	if err == nil && cfg.ResponseInto != nil {
 		*cfg.ResponseInto = resp
@@ -210,6 +216,10 @@ type loop struct {
 	start  time.Time
 	// lastStatus is the status of the last attempt that got a response.
 	lastStatus int
+	// unsafe: the call follows RetryUnsafe (see policy.go); connected
+	// records whether its current attempt obtained a connection.
+	unsafe    bool
+	connected *atomic.Bool
 }
 
 // failure wraps the error of a call that got no usable response after
@@ -333,7 +343,7 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 	if l.cfg.RequestTimeout > 0 {
 		actx, cancel = context.WithTimeout(ctx, l.cfg.RequestTimeout)
 	}
-	r := l.req.Clone(actx)
+	r := l.req.Clone(l.traceConnection(actx))
 	r.Body = body
 	if r.Header == nil { // a hand-built request; http.NewRequest always sets one
 		r.Header = http.Header{}
@@ -434,8 +444,26 @@ func (l *loop) send(r *http.Request) (*http.Response, error) {
 }
 
 // shouldRetry decides on one attempt's outcome; reason explains the decision
-// for the log.
+// for the log. A RetryUnsafe call is retried only on a failure that surely
+// never reached the server (see RetryUnsafe).
 func (l *loop) shouldRetry(ctx context.Context, resp *http.Response, err error) (bool, string) {
+	retry, reason := l.retryable(ctx, resp, err)
+	if retry && l.unsafe && !refused(resp, err) && (err == nil || !l.neverSent(err)) {
+		return false, unsafeReason
+	}
+	return retry, reason
+}
+
+// refused reports a 429: the server says it did not take the request on, so
+// repeating even an operation that creates work cannot do it twice (the
+// official Dragoneye SDK retries its begin call on 429 for that reason).
+func refused(resp *http.Response, err error) bool {
+	return err == nil && resp != nil && resp.StatusCode == http.StatusTooManyRequests
+}
+
+// retryable decides whether the outcome is a failure worth retrying, for an
+// operation that may be repeated (RetrySafe).
+func (l *loop) retryable(ctx context.Context, resp *http.Response, err error) (bool, string) {
 	if err != nil {
 		if ctx.Err() != nil {
 			return false, "context done"
