@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -232,6 +233,24 @@ const (
 func (e TaskDeltaLineEvent) Valid() bool {
 	switch e {
 	case TaskDeltaLineEventDelta:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TaskFileRole.
+const (
+	TaskFileRoleInput  TaskFileRole = "input"
+	TaskFileRoleOutput TaskFileRole = "output"
+)
+
+// Valid indicates whether the value is a known member of the TaskFileRole enum.
+func (e TaskFileRole) Valid() bool {
+	switch e {
+	case TaskFileRoleInput:
+		return true
+	case TaskFileRoleOutput:
 		return true
 	default:
 		return false
@@ -583,6 +602,40 @@ type CoreApp struct {
 	Ref       string      `json:"ref"`
 	Setup     interface{} `json:"setup,omitempty"`
 	VersionID string      `json:"version_id,omitempty"`
+}
+
+// DeletedTaskFiles What `DELETE /tasks/{id}/files` did.
+type DeletedTaskFiles struct {
+	// Deleted Ids of the deleted files.
+	Deleted []string `json:"deleted,omitempty"`
+
+	// Skipped Files left in place, with the reason.
+	Skipped []SkippedTaskFile `json:"skipped,omitempty"`
+}
+
+// DeletedTaskFilesResponse defines model for DeletedTaskFilesResponse.
+type DeletedTaskFilesResponse struct {
+	// Data What `DELETE /tasks/{id}/files` did.
+	Data     DeletedTaskFiles  `json:"data"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
+}
+
+// EmptyResponse An envelope whose `data` no SDK reads; it may be null or any value.
+type EmptyResponse struct {
+	Data     json.RawMessage   `json:"data,omitempty"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
 }
 
 // EnvelopeMeta defines model for EnvelopeMeta.
@@ -969,6 +1022,12 @@ type Skill struct {
 	VersionID   string `json:"version_id,omitempty"`
 }
 
+// SkippedTaskFile A file `DELETE /tasks/{id}/files` left in place (`TaskFileSkipped`).
+type SkippedTaskFile struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason,omitempty"`
+}
+
 // Task A task, the run of an app, as `GET /tasks/{id}` answers it and task stream lines carry it (whole or in part). Every member but `id` may be absent.
 type Task struct {
 	AppID        string          `json:"app_id,omitempty"`
@@ -1055,6 +1114,34 @@ type TaskEvent struct {
 	Status Status `json:"status,omitempty"`
 	TaskID string `json:"task_id,omitempty"`
 }
+
+// TaskFile One file of a task, as `GET /tasks/{id}/files` lists it.
+type TaskFile struct {
+	ContentType string    `json:"content_type,omitempty"`
+	CreatedAt   time.Time `json:"created_at,omitempty"`
+	Filename    string    `json:"filename,omitempty"`
+	ID          string    `json:"id"`
+
+	// Role Which side of a task a file is on (`TaskFileRole` in inferencesh 0.36.0 `inferencesh/types.py`).
+	Role TaskFileRole `json:"role,omitempty"`
+	Size int64        `json:"size,omitempty"`
+	URI  string       `json:"uri"`
+}
+
+// TaskFileListResponse defines model for TaskFileListResponse.
+type TaskFileListResponse struct {
+	Data     []TaskFile        `json:"data"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
+}
+
+// TaskFileRole Which side of a task a file is on (`TaskFileRole` in inferencesh 0.36.0 `inferencesh/types.py`).
+type TaskFileRole string
 
 // TaskLog One log entry of a task (`Task.logs`).
 type TaskLog struct {
@@ -1204,6 +1291,9 @@ type ChatID = string
 // SessionID defines model for SessionID.
 type SessionID = string
 
+// TaskFileRoleQuery defines model for TaskFileRoleQuery.
+type TaskFileRoleQuery = TaskFileRole
+
 // TaskID defines model for TaskID.
 type TaskID = string
 
@@ -1218,6 +1308,24 @@ type ProblemApplicationProblemPlusJSON = Problem
 
 // RequirementsNotMet The 412 "requirements not met" body (never wrapped in an envelope).
 type RequirementsNotMet = RequirementsBody
+
+// DeleteTaskParams defines parameters for DeleteTask.
+type DeleteTaskParams struct {
+	// Files Also delete the task's input and output files.
+	Files *bool `form:"files,omitempty" json:"files,omitempty"`
+}
+
+// DeleteTaskFilesParams defines parameters for DeleteTaskFiles.
+type DeleteTaskFilesParams struct {
+	// Role Only the files of one side (`TaskFileRole`); both when absent.
+	Role *TaskFileRoleQuery `form:"role,omitempty" json:"role,omitempty"`
+}
+
+// ListTaskFilesParams defines parameters for ListTaskFiles.
+type ListTaskFilesParams struct {
+	// Role Only the files of one side (`TaskFileRole`); both when absent.
+	Role *TaskFileRoleQuery `form:"role,omitempty" json:"role,omitempty"`
+}
 
 // RunAgentJSONRequestBody defines body for RunAgent for application/json ContentType.
 type RunAgentJSONRequestBody = AgentRunRequest
@@ -2019,6 +2127,19 @@ type ClientInterface interface {
 	// Corresponds with GET /chats/{id} (the `GetChat` operationId).
 	GetChat(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// StopChat Stop a chat's current generation
+	//
+	// Stops the agent's current run in the chat. The SDKs send no body. Source:
+	// inferencesh 0.36.0 `inferencesh/agent.py` (`Agent.stop_chat`) and
+	// @inferencesh/sdk 0.6.54 `dist/api/chats.js` (`stop`) and `dist/api/agents.js`.
+	// The Python SDK's agent calls require the v1 envelope (`"success": true`), so
+	// the answer is an enveloped 200; no SDK reads its `data`, and no source shows
+	// what it holds (the emulator sends the chat). Stopping a chat with no active
+	// run is not an error in the emulator; no source decides it.
+	//
+	// Corresponds with POST /chats/{id}/stop (the `StopChat` operationId).
+	StopChat(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// StreamChat Stream a chat's events
 	//
 	// Typed events `{"event": "chats" | "chat_messages", "data": <dto>}` plus
@@ -2081,6 +2202,20 @@ type ClientInterface interface {
 	// Corresponds with POST /sessions/{id}/keepalive (the `KeepaliveSession` operationId).
 	KeepaliveSession(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DeleteTask Delete a finished task
+	//
+	// Deletes a task that has ended. Its input and output files stay unless
+	// `files=true`, which deletes them too, even when something else still uses
+	// them. Source: inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.delete`)
+	// and @inferencesh/sdk 0.6.54 `dist/api/tasks.js` (`delete`). Neither SDK reads
+	// the answer (Python takes a 204 or any JSON body, JS a 204 or an empty body
+	// or JSON), so no source decides between 204 and an enveloped 200: both are
+	// described, and the client accepts both. No source shows the status for a
+	// task that has not ended; the emulator answers 409.
+	//
+	// Corresponds with DELETE /tasks/{id} (the `DeleteTask` operationId).
+	DeleteTask(ctx context.Context, id TaskID, params *DeleteTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetTask Get a task
 	//
 	// The full task: status (and `status_text`), input, output, error, logs and
@@ -2106,6 +2241,27 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /tasks/{id}/cancel (the `CancelTask` operationId).
 	CancelTask(ctx context.Context, id TaskID, body CancelTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DeleteTaskFiles Delete a task's files
+	//
+	// Deletes a finished task's files (one side with `role`) and keeps the task;
+	// a file is deleted even when something else still uses it. Answers which
+	// files were deleted and which were left in place, and why. Source:
+	// inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.delete_files`) and
+	// `DeleteTaskFilesResponse` in `inferencesh/types.py`. No source shows the
+	// status for a task that has not ended; the emulator answers 409.
+	//
+	// Corresponds with DELETE /tasks/{id}/files (the `DeleteTaskFiles` operationId).
+	DeleteTaskFiles(ctx context.Context, id TaskID, params *DeleteTaskFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListTaskFiles List a task's files
+	//
+	// The files a task consumed (`role: input`) and produced (`role: output`).
+	// Source: inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.files`) and
+	// `TaskFileDTO` in `inferencesh/types.py`.
+	//
+	// Corresponds with GET /tasks/{id}/files (the `ListTaskFiles` operationId).
+	ListTaskFiles(ctx context.Context, id TaskID, params *ListTaskFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetTaskStatus Get a task's status (cheap, for polling)
 	//
@@ -2301,6 +2457,29 @@ func (c *Client) GetChat(ctx context.Context, id ChatID, reqEditors ...RequestEd
 	return c.Client.Do(req)
 }
 
+// StopChat Stop a chat's current generation
+//
+// Stops the agent's current run in the chat. The SDKs send no body. Source:
+// inferencesh 0.36.0 `inferencesh/agent.py` (`Agent.stop_chat`) and
+// @inferencesh/sdk 0.6.54 `dist/api/chats.js` (`stop`) and `dist/api/agents.js`.
+// The Python SDK's agent calls require the v1 envelope (`"success": true`), so
+// the answer is an enveloped 200; no SDK reads its `data`, and no source shows
+// what it holds (the emulator sends the chat). Stopping a chat with no active
+// run is not an error in the emulator; no source decides it.
+//
+// Corresponds with POST /chats/{id}/stop (the `StopChat` operationId).
+func (c *Client) StopChat(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStopChatRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // StreamChat Stream a chat's events
 //
 // Typed events `{"event": "chats" | "chat_messages", "data": <dto>}` plus
@@ -2433,6 +2612,30 @@ func (c *Client) KeepaliveSession(ctx context.Context, id SessionID, reqEditors 
 	return c.Client.Do(req)
 }
 
+// DeleteTask Delete a finished task
+//
+// Deletes a task that has ended. Its input and output files stay unless
+// `files=true`, which deletes them too, even when something else still uses
+// them. Source: inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.delete`)
+// and @inferencesh/sdk 0.6.54 `dist/api/tasks.js` (`delete`). Neither SDK reads
+// the answer (Python takes a 204 or any JSON body, JS a 204 or an empty body
+// or JSON), so no source decides between 204 and an enveloped 200: both are
+// described, and the client accepts both. No source shows the status for a
+// task that has not ended; the emulator answers 409.
+//
+// Corresponds with DELETE /tasks/{id} (the `DeleteTask` operationId).
+func (c *Client) DeleteTask(ctx context.Context, id TaskID, params *DeleteTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteTaskRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetTask Get a task
 //
 // The full task: status (and `status_text`), input, output, error, logs and
@@ -2479,6 +2682,47 @@ func (c *Client) CancelTaskWithBody(ctx context.Context, id TaskID, contentType 
 // Corresponds with POST /tasks/{id}/cancel (the `CancelTask` operationId).
 func (c *Client) CancelTask(ctx context.Context, id TaskID, body CancelTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCancelTaskRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DeleteTaskFiles Delete a task's files
+//
+// Deletes a finished task's files (one side with `role`) and keeps the task;
+// a file is deleted even when something else still uses it. Answers which
+// files were deleted and which were left in place, and why. Source:
+// inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.delete_files`) and
+// `DeleteTaskFilesResponse` in `inferencesh/types.py`. No source shows the
+// status for a task that has not ended; the emulator answers 409.
+//
+// Corresponds with DELETE /tasks/{id}/files (the `DeleteTaskFiles` operationId).
+func (c *Client) DeleteTaskFiles(ctx context.Context, id TaskID, params *DeleteTaskFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteTaskFilesRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListTaskFiles List a task's files
+//
+// The files a task consumed (`role: input`) and produced (`role: output`).
+// Source: inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.files`) and
+// `TaskFileDTO` in `inferencesh/types.py`.
+//
+// Corresponds with GET /tasks/{id}/files (the `ListTaskFiles` operationId).
+func (c *Client) ListTaskFiles(ctx context.Context, id TaskID, params *ListTaskFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListTaskFilesRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2766,6 +3010,40 @@ func NewGetChatRequest(server string, id ChatID) (*http.Request, error) {
 	return req, nil
 }
 
+// NewStopChatRequest constructs an http.Request for the StopChat method
+func NewStopChatRequest(server string, id ChatID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/chats/%s/stop", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewStreamChatRequest constructs an http.Request for the StreamChat method
 func NewStreamChatRequest(server string, id ChatID) (*http.Request, error) {
 	var err error
@@ -2969,6 +3247,67 @@ func NewKeepaliveSessionRequest(server string, id SessionID) (*http.Request, err
 	return req, nil
 }
 
+// NewDeleteTaskRequest constructs an http.Request for the DeleteTask method
+func NewDeleteTaskRequest(server string, id TaskID, params *DeleteTaskParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tasks/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Files != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "files", *params.Files, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetTaskRequest constructs an http.Request for the GetTask method
 func NewGetTaskRequest(server string, id TaskID) (*http.Request, error) {
 	var err error
@@ -3046,6 +3385,128 @@ func NewCancelTaskRequestWithBody(server string, id TaskID, contentType string, 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteTaskFilesRequest constructs an http.Request for the DeleteTaskFiles method
+func NewDeleteTaskFilesRequest(server string, id TaskID, params *DeleteTaskFilesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tasks/%s/files", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Role != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "role", *params.Role, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListTaskFilesRequest constructs an http.Request for the ListTaskFiles method
+func NewListTaskFilesRequest(server string, id TaskID, params *ListTaskFilesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tasks/%s/files", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Role != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "role", *params.Role, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -3388,6 +3849,21 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /chats/{id} (the `GetChat` operationId).
 	GetChatWithResponse(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*GetChatResponse, error)
 
+	// StopChatWithResponse Stop a chat's current generation
+	//
+	// Stops the agent's current run in the chat. The SDKs send no body. Source:
+	// inferencesh 0.36.0 `inferencesh/agent.py` (`Agent.stop_chat`) and
+	// @inferencesh/sdk 0.6.54 `dist/api/chats.js` (`stop`) and `dist/api/agents.js`.
+	// The Python SDK's agent calls require the v1 envelope (`"success": true`), so
+	// the answer is an enveloped 200; no SDK reads its `data`, and no source shows
+	// what it holds (the emulator sends the chat). Stopping a chat with no active
+	// run is not an error in the emulator; no source decides it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /chats/{id}/stop (the `StopChat` operationId).
+	StopChatWithResponse(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*StopChatResponse, error)
+
 	// StreamChatWithResponse Stream a chat's events
 	//
 	// Typed events `{"event": "chats" | "chat_messages", "data": <dto>}` plus
@@ -3460,6 +3936,22 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /sessions/{id}/keepalive (the `KeepaliveSession` operationId).
 	KeepaliveSessionWithResponse(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*KeepaliveSessionResponse, error)
 
+	// DeleteTaskWithResponse Delete a finished task
+	//
+	// Deletes a task that has ended. Its input and output files stay unless
+	// `files=true`, which deletes them too, even when something else still uses
+	// them. Source: inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.delete`)
+	// and @inferencesh/sdk 0.6.54 `dist/api/tasks.js` (`delete`). Neither SDK reads
+	// the answer (Python takes a 204 or any JSON body, JS a 204 or an empty body
+	// or JSON), so no source decides between 204 and an enveloped 200: both are
+	// described, and the client accepts both. No source shows the status for a
+	// task that has not ended; the emulator answers 409.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /tasks/{id} (the `DeleteTask` operationId).
+	DeleteTaskWithResponse(ctx context.Context, id TaskID, params *DeleteTaskParams, reqEditors ...RequestEditorFn) (*DeleteTaskResponse, error)
+
 	// GetTaskWithResponse Get a task
 	//
 	// The full task: status (and `status_text`), input, output, error, logs and
@@ -3487,6 +3979,31 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /tasks/{id}/cancel (the `CancelTask` operationId).
 	CancelTaskWithResponse(ctx context.Context, id TaskID, body CancelTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelTaskResponse, error)
+
+	// DeleteTaskFilesWithResponse Delete a task's files
+	//
+	// Deletes a finished task's files (one side with `role`) and keeps the task;
+	// a file is deleted even when something else still uses it. Answers which
+	// files were deleted and which were left in place, and why. Source:
+	// inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.delete_files`) and
+	// `DeleteTaskFilesResponse` in `inferencesh/types.py`. No source shows the
+	// status for a task that has not ended; the emulator answers 409.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /tasks/{id}/files (the `DeleteTaskFiles` operationId).
+	DeleteTaskFilesWithResponse(ctx context.Context, id TaskID, params *DeleteTaskFilesParams, reqEditors ...RequestEditorFn) (*DeleteTaskFilesResponse, error)
+
+	// ListTaskFilesWithResponse List a task's files
+	//
+	// The files a task consumed (`role: input`) and produced (`role: output`).
+	// Source: inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.files`) and
+	// `TaskFileDTO` in `inferencesh/types.py`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tasks/{id}/files (the `ListTaskFiles` operationId).
+	ListTaskFilesWithResponse(ctx context.Context, id TaskID, params *ListTaskFilesParams, reqEditors ...RequestEditorFn) (*ListTaskFilesResponse, error)
 
 	// GetTaskStatusWithResponse Get a task's status (cheap, for polling)
 	//
@@ -3891,6 +4408,75 @@ func (r GetChatResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetChatResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type StopChatResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EmptyResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r StopChatResponse) GetJSON200() *EmptyResponse {
+	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r StopChatResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r StopChatResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r StopChatResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r StopChatResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r StopChatResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StopChatResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StopChatResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StopChatResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4339,6 +4925,89 @@ func (r KeepaliveSessionResponse) ContentType() string {
 	return ""
 }
 
+type DeleteTaskResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EmptyResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *ProblemApplicationJSON
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteTaskResponse) GetJSON200() *EmptyResponse {
+	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteTaskResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteTaskResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteTaskResponse) GetJSON409() *ProblemApplicationJSON {
+	return r.JSON409
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteTaskResponse) GetApplicationProblemJSON409() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON409
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DeleteTaskResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DeleteTaskResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteTaskResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteTaskResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteTaskResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteTaskResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetTaskResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4485,6 +5154,158 @@ func (r CancelTaskResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CancelTaskResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteTaskFilesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeletedTaskFilesResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *ProblemApplicationJSON
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteTaskFilesResponse) GetJSON200() *DeletedTaskFilesResponse {
+	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteTaskFilesResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteTaskFilesResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteTaskFilesResponse) GetJSON409() *ProblemApplicationJSON {
+	return r.JSON409
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteTaskFilesResponse) GetApplicationProblemJSON409() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON409
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DeleteTaskFilesResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DeleteTaskFilesResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteTaskFilesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteTaskFilesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteTaskFilesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteTaskFilesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListTaskFilesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TaskFileListResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListTaskFilesResponse) GetJSON200() *TaskFileListResponse {
+	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListTaskFilesResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListTaskFilesResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListTaskFilesResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListTaskFilesResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListTaskFilesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListTaskFilesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListTaskFilesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListTaskFilesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5109,6 +5930,27 @@ func (c *ClientWithResponses) GetChatWithResponse(ctx context.Context, id ChatID
 	return ParseGetChatResponse(rsp)
 }
 
+// StopChatWithResponse Stop a chat's current generation
+//
+// Stops the agent's current run in the chat. The SDKs send no body. Source:
+// inferencesh 0.36.0 `inferencesh/agent.py` (`Agent.stop_chat`) and
+// @inferencesh/sdk 0.6.54 `dist/api/chats.js` (`stop`) and `dist/api/agents.js`.
+// The Python SDK's agent calls require the v1 envelope (`"success": true`), so
+// the answer is an enveloped 200; no SDK reads its `data`, and no source shows
+// what it holds (the emulator sends the chat). Stopping a chat with no active
+// run is not an error in the emulator; no source decides it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /chats/{id}/stop (the `StopChat` operationId).
+func (c *ClientWithResponses) StopChatWithResponse(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*StopChatResponse, error) {
+	rsp, err := c.StopChat(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStopChatResponse(rsp)
+}
+
 // StreamChatWithResponse Stream a chat's events
 //
 // Typed events `{"event": "chats" | "chat_messages", "data": <dto>}` plus
@@ -5223,6 +6065,28 @@ func (c *ClientWithResponses) KeepaliveSessionWithResponse(ctx context.Context, 
 	return ParseKeepaliveSessionResponse(rsp)
 }
 
+// DeleteTaskWithResponse Delete a finished task
+//
+// Deletes a task that has ended. Its input and output files stay unless
+// `files=true`, which deletes them too, even when something else still uses
+// them. Source: inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.delete`)
+// and @inferencesh/sdk 0.6.54 `dist/api/tasks.js` (`delete`). Neither SDK reads
+// the answer (Python takes a 204 or any JSON body, JS a 204 or an empty body
+// or JSON), so no source decides between 204 and an enveloped 200: both are
+// described, and the client accepts both. No source shows the status for a
+// task that has not ended; the emulator answers 409.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /tasks/{id} (the `DeleteTask` operationId).
+func (c *ClientWithResponses) DeleteTaskWithResponse(ctx context.Context, id TaskID, params *DeleteTaskParams, reqEditors ...RequestEditorFn) (*DeleteTaskResponse, error) {
+	rsp, err := c.DeleteTask(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteTaskResponse(rsp)
+}
+
 // GetTaskWithResponse Get a task
 //
 // The full task: status (and `status_text`), input, output, error, logs and
@@ -5267,6 +6131,43 @@ func (c *ClientWithResponses) CancelTaskWithResponse(ctx context.Context, id Tas
 		return nil, err
 	}
 	return ParseCancelTaskResponse(rsp)
+}
+
+// DeleteTaskFilesWithResponse Delete a task's files
+//
+// Deletes a finished task's files (one side with `role`) and keeps the task;
+// a file is deleted even when something else still uses it. Answers which
+// files were deleted and which were left in place, and why. Source:
+// inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.delete_files`) and
+// `DeleteTaskFilesResponse` in `inferencesh/types.py`. No source shows the
+// status for a task that has not ended; the emulator answers 409.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /tasks/{id}/files (the `DeleteTaskFiles` operationId).
+func (c *ClientWithResponses) DeleteTaskFilesWithResponse(ctx context.Context, id TaskID, params *DeleteTaskFilesParams, reqEditors ...RequestEditorFn) (*DeleteTaskFilesResponse, error) {
+	rsp, err := c.DeleteTaskFiles(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteTaskFilesResponse(rsp)
+}
+
+// ListTaskFilesWithResponse List a task's files
+//
+// The files a task consumed (`role: input`) and produced (`role: output`).
+// Source: inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.files`) and
+// `TaskFileDTO` in `inferencesh/types.py`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tasks/{id}/files (the `ListTaskFiles` operationId).
+func (c *ClientWithResponses) ListTaskFilesWithResponse(ctx context.Context, id TaskID, params *ListTaskFilesParams, reqEditors ...RequestEditorFn) (*ListTaskFilesResponse, error) {
+	rsp, err := c.ListTaskFiles(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListTaskFilesResponse(rsp)
 }
 
 // GetTaskStatusWithResponse Get a task's status (cheap, for polling)
@@ -5683,6 +6584,60 @@ func ParseGetChatResponse(rsp *http.Response) (*GetChatResponse, error) {
 	return response, nil
 }
 
+// ParseStopChatResponse parses an HTTP response from a StopChatWithResponse call
+func ParseStopChatResponse(rsp *http.Response) (*StopChatResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StopChatResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EmptyResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseStreamChatResponse parses an HTTP response from a StreamChatWithResponse call
 func ParseStreamChatResponse(rsp *http.Response) (*StreamChatResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -6038,6 +6993,77 @@ func ParseKeepaliveSessionResponse(rsp *http.Response) (*KeepaliveSessionRespons
 	return response, nil
 }
 
+// ParseDeleteTaskResponse parses an HTTP response from a DeleteTaskWithResponse call
+func ParseDeleteTaskResponse(rsp *http.Response) (*DeleteTaskResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteTaskResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EmptyResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 409:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 409:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetTaskResponse parses an HTTP response from a GetTaskWithResponse call
 func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -6140,6 +7166,128 @@ func ParseCancelTaskResponse(rsp *http.Response) (*CancelTaskResponse, error) {
 			return nil, err
 		}
 		response.ApplicationProblemJSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteTaskFilesResponse parses an HTTP response from a DeleteTaskFilesWithResponse call
+func ParseDeleteTaskFilesResponse(rsp *http.Response) (*DeleteTaskFilesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteTaskFilesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeletedTaskFilesResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 409:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 409:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListTaskFilesResponse parses an HTTP response from a ListTaskFilesWithResponse call
+func ParseListTaskFilesResponse(rsp *http.Response) (*ListTaskFilesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListTaskFilesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TaskFileListResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && true:
 		var dest ProblemApplicationJSON
@@ -6610,6 +7758,9 @@ type ServerInterface interface {
 	// GetChat Get a chat with its messages
 	// (GET /chats/{id})
 	GetChat(w http.ResponseWriter, r *http.Request, id ChatID)
+	// StopChat Stop a chat's current generation
+	// (POST /chats/{id}/stop)
+	StopChat(w http.ResponseWriter, r *http.Request, id ChatID)
 	// StreamChat Stream a chat's events
 	// (GET /chats/{id}/stream)
 	StreamChat(w http.ResponseWriter, r *http.Request, id ChatID)
@@ -6628,12 +7779,21 @@ type ServerInterface interface {
 	// KeepaliveSession Reset a session's idle timer
 	// (POST /sessions/{id}/keepalive)
 	KeepaliveSession(w http.ResponseWriter, r *http.Request, id SessionID)
+	// DeleteTask Delete a finished task
+	// (DELETE /tasks/{id})
+	DeleteTask(w http.ResponseWriter, r *http.Request, id TaskID, params DeleteTaskParams)
 	// GetTask Get a task
 	// (GET /tasks/{id})
 	GetTask(w http.ResponseWriter, r *http.Request, id TaskID)
 	// CancelTask Cancel a task
 	// (POST /tasks/{id}/cancel)
 	CancelTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	// DeleteTaskFiles Delete a task's files
+	// (DELETE /tasks/{id}/files)
+	DeleteTaskFiles(w http.ResponseWriter, r *http.Request, id TaskID, params DeleteTaskFilesParams)
+	// ListTaskFiles List a task's files
+	// (GET /tasks/{id}/files)
+	ListTaskFiles(w http.ResponseWriter, r *http.Request, id TaskID, params ListTaskFilesParams)
 	// GetTaskStatus Get a task's status (cheap, for polling)
 	// (GET /tasks/{id}/status)
 	GetTaskStatus(w http.ResponseWriter, r *http.Request, id TaskID)
@@ -6708,6 +7868,32 @@ func (siw *ServerInterfaceWrapper) GetChat(w http.ResponseWriter, r *http.Reques
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetChat(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// StopChat operation middleware
+func (siw *ServerInterfaceWrapper) StopChat(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ChatID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.StopChat(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6849,6 +8035,48 @@ func (siw *ServerInterfaceWrapper) KeepaliveSession(w http.ResponseWriter, r *ht
 	handler.ServeHTTP(w, r)
 }
 
+// DeleteTask operation middleware
+func (siw *ServerInterfaceWrapper) DeleteTask(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteTaskParams
+
+	// ------------- Optional query parameter "files" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "files", r.URL.Query(), &params.Files, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "files"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "files", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteTask(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetTask operation middleware
 func (siw *ServerInterfaceWrapper) GetTask(w http.ResponseWriter, r *http.Request) {
 
@@ -6892,6 +8120,90 @@ func (siw *ServerInterfaceWrapper) CancelTask(w http.ResponseWriter, r *http.Req
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.CancelTask(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteTaskFiles operation middleware
+func (siw *ServerInterfaceWrapper) DeleteTaskFiles(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteTaskFilesParams
+
+	// ------------- Optional query parameter "role" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "role", r.URL.Query(), &params.Role, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "role"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "role", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteTaskFiles(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListTaskFiles operation middleware
+func (siw *ServerInterfaceWrapper) ListTaskFiles(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListTaskFilesParams
+
+	// ------------- Optional query parameter "role" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "role", r.URL.Query(), &params.Role, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "role"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "role", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListTaskFiles(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -7178,7 +8490,10 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	}
 
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/apps/run", wrapper.RunApp)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/tasks/{id}", wrapper.DeleteTask)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/tasks/{id}", wrapper.GetTask)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/tasks/{id}/files", wrapper.DeleteTaskFiles)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/tasks/{id}/files", wrapper.ListTaskFiles)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/tasks/{id}/status", wrapper.GetTaskStatus)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/tasks/{id}/stream", wrapper.StreamTask)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/tasks/{id}/cancel", wrapper.CancelTask)
@@ -7191,6 +8506,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/agents/run", wrapper.RunAgent)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/chats/{id}", wrapper.GetChat)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/chats/{id}/stream", wrapper.StreamChat)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/chats/{id}/stop", wrapper.StopChat)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/tools/{id}", wrapper.SubmitToolResult)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/tools/{id}/invoke", wrapper.ApproveTool)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/tools/{id}/reject", wrapper.RejectTool)

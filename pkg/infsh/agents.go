@@ -758,3 +758,27 @@ func (s *AgentService) GetChat(ctx context.Context, id string, opts ...option.Re
 	}
 	return &c, nil
 }
+
+// StopChat stops the current run of chat id (POST /chats/{id}/stop): its
+// pending reply and tool calls end as cancelled.
+func (s *AgentService) StopChat(ctx context.Context, id string, opts ...option.RequestOption) error {
+	if id == "" {
+		return inputErr("chat id", "must not be empty")
+	}
+	return s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+		return s.c.raw.StopChat(ctx, id)
+	}, nil)
+}
+
+// Stop stops the agent's current reply in its conversation; before the
+// first message there is nothing to stop and it does nothing.
+func (a *Agent) Stop(ctx context.Context, opts ...option.RequestOption) error {
+	if err := a.usable(); err != nil {
+		return err
+	}
+	id := a.ChatID()
+	if id == "" {
+		return nil
+	}
+	return a.c.Agents.StopChat(ctx, id, opts...)
+}

@@ -230,6 +230,24 @@ func (e TaskDeltaLineEvent) Valid() bool {
 	}
 }
 
+// Defines values for TaskFileRole.
+const (
+	TaskFileRoleInput  TaskFileRole = "input"
+	TaskFileRoleOutput TaskFileRole = "output"
+)
+
+// Valid indicates whether the value is a known member of the TaskFileRole enum.
+func (e TaskFileRole) Valid() bool {
+	switch e {
+	case TaskFileRoleInput:
+		return true
+	case TaskFileRoleOutput:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for LogType.
 const (
 	LogTypeBuild LogType = 0
@@ -575,6 +593,40 @@ type CoreApp struct {
 	Ref       string      `json:"ref"`
 	Setup     interface{} `json:"setup,omitempty"`
 	VersionID string      `json:"version_id,omitempty"`
+}
+
+// DeletedTaskFiles What `DELETE /tasks/{id}/files` did.
+type DeletedTaskFiles struct {
+	// Deleted Ids of the deleted files.
+	Deleted []string `json:"deleted,omitempty"`
+
+	// Skipped Files left in place, with the reason.
+	Skipped []SkippedTaskFile `json:"skipped,omitempty"`
+}
+
+// DeletedTaskFilesResponse defines model for DeletedTaskFilesResponse.
+type DeletedTaskFilesResponse struct {
+	// Data What `DELETE /tasks/{id}/files` did.
+	Data     DeletedTaskFiles  `json:"data"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
+}
+
+// EmptyResponse An envelope whose `data` no SDK reads; it may be null or any value.
+type EmptyResponse struct {
+	Data     json.RawMessage   `json:"data,omitempty"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
 }
 
 // EnvelopeMeta defines model for EnvelopeMeta.
@@ -961,6 +1013,12 @@ type Skill struct {
 	VersionID   string `json:"version_id,omitempty"`
 }
 
+// SkippedTaskFile A file `DELETE /tasks/{id}/files` left in place (`TaskFileSkipped`).
+type SkippedTaskFile struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason,omitempty"`
+}
+
 // Task A task, the run of an app, as `GET /tasks/{id}` answers it and task stream lines carry it (whole or in part). Every member but `id` may be absent.
 type Task struct {
 	AppID        string          `json:"app_id,omitempty"`
@@ -1047,6 +1105,34 @@ type TaskEvent struct {
 	Status Status `json:"status,omitempty"`
 	TaskID string `json:"task_id,omitempty"`
 }
+
+// TaskFile One file of a task, as `GET /tasks/{id}/files` lists it.
+type TaskFile struct {
+	ContentType string    `json:"content_type,omitempty"`
+	CreatedAt   time.Time `json:"created_at,omitempty"`
+	Filename    string    `json:"filename,omitempty"`
+	ID          string    `json:"id"`
+
+	// Role Which side of a task a file is on (`TaskFileRole` in inferencesh 0.36.0 `inferencesh/types.py`).
+	Role TaskFileRole `json:"role,omitempty"`
+	Size int64        `json:"size,omitempty"`
+	URI  string       `json:"uri"`
+}
+
+// TaskFileListResponse defines model for TaskFileListResponse.
+type TaskFileListResponse struct {
+	Data     []TaskFile        `json:"data"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
+}
+
+// TaskFileRole Which side of a task a file is on (`TaskFileRole` in inferencesh 0.36.0 `inferencesh/types.py`).
+type TaskFileRole string
 
 // TaskLog One log entry of a task (`Task.logs`).
 type TaskLog struct {
@@ -1195,6 +1281,9 @@ type ChatID = string
 
 // SessionID defines model for SessionID.
 type SessionID = string
+
+// TaskFileRoleQuery defines model for TaskFileRoleQuery.
+type TaskFileRoleQuery = TaskFileRole
 
 // TaskID defines model for TaskID.
 type TaskID = string

@@ -355,6 +355,9 @@ func (s *Server) advance(c *chat, asst *message) {
 	step := s.callModel(turn)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if asst.status == "cancelled" { // the chat was stopped meanwhile
+		return
+	}
 	if step.ToolCall == nil {
 		s.finishTurn(c, asst, step)
 		return
@@ -465,6 +468,39 @@ func (s *handlers) GetChat(w http.ResponseWriter, r *http.Request, id infshapi.C
 		s.problem(w, r, http.StatusNotFound, "CHAT_NOT_FOUND", fmt.Sprintf("chat %s not found", id))
 		return
 	}
+	s.ok(w, r, dto)
+}
+
+// StopChat implements POST /chats/{id}/stop: the current run ends as
+// cancelled, with its pending assistant message and tool calls. A chat with
+// no active run is left as it is.
+func (s *handlers) StopChat(w http.ResponseWriter, r *http.Request, id infshapi.ChatID) {
+	s.mu.Lock()
+	c := s.chats[id]
+	if c == nil {
+		s.mu.Unlock()
+		s.problem(w, r, http.StatusNotFound, "CHAT_NOT_FOUND", fmt.Sprintf("chat %s not found", id))
+		return
+	}
+	if c.active() || c.runState == "input_required" {
+		var stopped []*message
+		for _, m := range c.messages {
+			if m.runID != c.runID || m.role != "assistant" || m.status != "pending" {
+				continue
+			}
+			m.status = "cancelled"
+			for _, v := range m.invocations {
+				if v.status == "awaiting_input" || v.status == "awaiting_approval" || v.status == "in_progress" {
+					v.status = "cancelled"
+				}
+			}
+			stopped = append(stopped, m)
+		}
+		c.runState, c.status, c.interrupts = "canceled", "idle", nil // AgentRunState spells it so
+		s.emit(c, stopped...)
+	}
+	dto := c.dto(false)
+	s.mu.Unlock()
 	s.ok(w, r, dto)
 }
 
