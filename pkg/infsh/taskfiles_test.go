@@ -2,6 +2,7 @@ package infsh_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"testing"
 
@@ -143,5 +144,29 @@ func TestAgentStop(t *testing.T) {
 
 	var ae *apierror.Error
 	require.True(t, errors.As(c.Agents.StopChat(ctx, "nope"), &ae))
+	require.Equal(t, 404, ae.StatusCode)
+}
+
+// ApiAgentRunRequest (inferencesh 0.36.0 types.py) names a stored agent by
+// agent_id, optionally pinned with agent_version_id.
+func TestAgentByID(t *testing.T) {
+	c, srv := newClient(t)
+	ctx := context.Background()
+	m, err := c.Agents.ByID(infshtest.AgentAssistantID, "3k6j9h2g").Reply(ctx, "hi by id", nil)
+	require.NoError(t, err)
+	require.Equal(t, "You said: hi by id", m.Text())
+	var body map[string]any
+	for _, r := range srv.Requests() {
+		if r.Operation == "runAgent" {
+			require.NoError(t, json.Unmarshal(r.Body, &body))
+		}
+	}
+	require.Equal(t, infshtest.AgentAssistantID, body["agent_id"])
+	require.Equal(t, "3k6j9h2g", body["agent_version_id"])
+	require.NotContains(t, body, "agent")
+
+	_, err = c.Agents.ByID("unknown", "").Reply(ctx, "hi", nil)
+	var ae *apierror.Error
+	require.True(t, errors.As(err, &ae))
 	require.Equal(t, 404, ae.StatusCode)
 }

@@ -1,0 +1,33 @@
+package infshtest_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aiclients/sdk-go/pkg/infsh/infshtest"
+)
+
+// MessageInput (inferencesh 0.36.0 types.py) still takes the deprecated
+// images and files URI lists, read only when attachments is empty.
+func TestRunAgentDeprecatedImagesAndFiles(t *testing.T) {
+	srv := infshtest.NewServer(t)
+	resp, b := do(t, srv, "POST", "/agents/run", `{"agent":"infsh/assistant@latest",
+		"input":{"text":"look","images":["https://cdn/i.png"],"files":["https://cdn/f.pdf"]}}`)
+	require.Equal(t, 200, resp.StatusCode, string(b))
+	var env struct {
+		Data struct {
+			UserMessage struct {
+				Content []map[string]any `json:"content"`
+			} `json:"user_message"`
+		}
+	}
+	require.NoError(t, json.Unmarshal(b, &env))
+	require.Equal(t, []map[string]any{
+		{"type": "text", "text": "look"},
+		{"type": "image", "image": "https://cdn/i.png"},
+		{"type": "file", "file": "https://cdn/f.pdf"},
+	}, env.Data.UserMessage.Content)
+	require.Empty(t, srv.Violations())
+}
