@@ -104,17 +104,17 @@ func (s *AgentService) AdHoc(cfg AgentConfig) *Agent {
 // tools with HandleTool, then Send messages. An Agent is not safe for
 // concurrent Sends.
 type Agent struct {
-	c        *Client
-	ref      string
-	cfg      *AgentConfig
+	c   *Client
+	ref string
+	cfg *AgentConfig
 	// agentID and versionID name a stored agent (Agents.ByID).
 	agentID, versionID string
-	context  map[string]string
-	mu       sync.Mutex
-	chatID   string
-	handlers map[string]ToolHandler
-	handled  map[string]bool // invocation ids answered, approved or rejected
-	acted    int             // answers sent since the stream was opened
+	context            map[string]string
+	mu                 sync.Mutex
+	chatID             string
+	handlers           map[string]ToolHandler
+	handled            map[string]bool // invocation ids answered, approved or rejected
+	acted              int             // answers sent since the stream was opened
 	// pending maps invocations answered to the status the answer ends
 	// (awaiting_input, awaiting_approval), until a stream shows another.
 	pending map[string]string
