@@ -626,8 +626,9 @@ type DeletedTaskFilesResponse struct {
 	Success *bool `json:"success,omitempty"`
 }
 
-// EmptyResponse An envelope whose `data` no SDK reads; it may be null or any value.
+// EmptyResponse An envelope whose `data` no SDK reads; it may be absent or any value.
 type EmptyResponse struct {
+	// Data Not read by any SDK; no source shows what it holds.
 	Data     json.RawMessage   `json:"data,omitempty"`
 	Messages []ResponseMessage `json:"messages,omitempty"`
 
