@@ -153,20 +153,23 @@ func (s *handlers) StreamTask(w http.ResponseWriter, r *http.Request, id infshap
 	first := t.snapshot()
 	next := len(t.changes)
 	done := terminal(t.status)
-	var deltas []map[string]any // replayed to a late stream, as the chat stream does
+	// The task's deltas so far are replayed to a late stream (as the chat
+	// stream does), before the snapshot: a stream that opens on a task that
+	// has just ended still carries them.
+	var deltas []map[string]any
 	for _, c := range t.changes {
 		if c.delta != nil {
 			deltas = append(deltas, c.delta)
 		}
 	}
 	s.mu.Unlock()
-	if err := lw.item("", first); err != nil || done {
-		return
-	}
 	for _, d := range deltas {
 		if lw.item("delta", map[string]any{"event": "delta", "data": d}) != nil {
 			return
 		}
+	}
+	if err := lw.item("", first); err != nil || done {
+		return
 	}
 	lines := 1
 	cut := func() bool { return dropping && lines >= drop.afterLines }
