@@ -72,3 +72,22 @@ func TestDecodeSessionNullIdleTimeout(t *testing.T) {
 	require.Equal(t, 0, s.IdleTimeout)
 	require.Equal(t, 1, s.CallCount)
 }
+
+// AgentTool (inferencesh 0.36.0 types.py): type harness, the call (HTTP)
+// and internal configurations, and approval_timeout.
+func TestDecodeAgentToolShapes(t *testing.T) {
+	const tools = `[
+		{"name":"notify","type":"call","require_approval":true,"approval_timeout":60,"call":{"url":"https://example.com/n","method":"POST"}},
+		{"name":"plan","type":"internal","internal":{"category":"plan","operation":"update"}},
+		{"name":"edit","type":"harness"}]`
+	var got []infsh.AgentTool
+	require.NoError(t, json.Unmarshal([]byte(tools), &got))
+	require.Len(t, got, 3)
+	require.Equal(t, 60, got[0].ApprovalTimeout)
+	require.NotNil(t, got[0].Call)
+	require.Equal(t, "https://example.com/n", got[0].Call.URL)
+	require.NotNil(t, got[1].Internal)
+	require.Equal(t, "update", got[1].Internal.Operation)
+	require.Equal(t, infsh.AgentToolTypeHarness, got[2].Type)
+	require.True(t, got[2].Type.Valid())
+}

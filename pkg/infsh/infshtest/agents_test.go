@@ -31,3 +31,17 @@ func TestRunAgentDeprecatedImagesAndFiles(t *testing.T) {
 	}, env.Data.UserMessage.Content)
 	require.Empty(t, srv.Violations())
 }
+
+// AgentTool.type takes harness (ToolType in inferencesh 0.36.0 types.py),
+// and a tool carries approval_timeout and the call and internal configs:
+// the request validates against the spec.
+func TestRunAgentToolTypes(t *testing.T) {
+	srv := infshtest.NewServer(t)
+	resp, b := do(t, srv, "POST", "/agents/run", `{"agent_config":{"name":"a","core_app":{"ref":"infsh/scripted-llm@latest"},
+		"tools":[{"name":"edit","type":"harness"},
+		{"name":"notify","type":"call","approval_timeout":60,"call":{"url":"https://example.com/n"}},
+		{"name":"plan","type":"internal","internal":{"category":"plan","operation":"update"}}]},
+		"input":{"text":"hi"}}`)
+	require.Equal(t, 200, resp.StatusCode, string(b))
+	require.Empty(t, srv.Violations())
+}
