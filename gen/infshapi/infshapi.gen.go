@@ -386,7 +386,16 @@ type AgentRunRequest struct {
 
 	// Input The message of `POST /agents/run`: its text and the files sent with it. The
 	// model, its settings, the system prompt, the tools and the history come from
-	// the agent and the chat, not from the message.
+	// the agent and the chat, not from the message (`MessageInput` in inferencesh
+	// 0.36.0 `inferencesh/types.py`: "Every endpoint that takes a message decodes
+	// this type").
+	//
+	// The newest JS SDK, @inferencesh/sdk 0.6.54, still types this member as the
+	// older `LLMInput` (`dist/types.d.ts` `ApiAgentRunRequest`) and sends
+	// `{"text", "images", "files", "role": "user", "context": [], "system_prompt": "",
+	// "context_size": 0}` (`dist/api/agents.js`). Those extra members are not part
+	// of the message the server decodes now; no source says whether it ignores or
+	// refuses them, so they are not described here, and unknown members are allowed.
 	Input  MessageInput `json:"input"`
 	Stream *bool        `json:"stream,omitempty"`
 }
@@ -807,7 +816,16 @@ type MCPToolConfig struct {
 
 // MessageInput The message of `POST /agents/run`: its text and the files sent with it. The
 // model, its settings, the system prompt, the tools and the history come from
-// the agent and the chat, not from the message.
+// the agent and the chat, not from the message (`MessageInput` in inferencesh
+// 0.36.0 `inferencesh/types.py`: "Every endpoint that takes a message decodes
+// this type").
+//
+// The newest JS SDK, @inferencesh/sdk 0.6.54, still types this member as the
+// older `LLMInput` (`dist/types.d.ts` `ApiAgentRunRequest`) and sends
+// `{"text", "images", "files", "role": "user", "context": [], "system_prompt": "",
+// "context_size": 0}` (`dist/api/agents.js`). Those extra members are not part
+// of the message the server decodes now; no source says whether it ignores or
+// refuses them, so they are not described here, and unknown members are allowed.
 type MessageInput struct {
 	// Attachments Files uploaded with `POST /files`; images reach the model as image input.
 	Attachments []FileRef `json:"attachments,omitempty"`

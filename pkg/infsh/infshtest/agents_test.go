@@ -29,6 +29,12 @@ func TestRunAgentDeprecatedImagesAndFiles(t *testing.T) {
 		{"type": "image", "image": "https://cdn/i.png"},
 		{"type": "file", "file": "https://cdn/f.pdf"},
 	}, env.Data.UserMessage.Content)
+
+	// @inferencesh/sdk 0.6.54 (dist/api/agents.js) still sends the older
+	// LLMInput members; the spec does not describe them but lets them pass.
+	resp, b = do(t, srv, "POST", "/agents/run", `{"chat_id":null,"agent":"infsh/assistant@latest","input":{"text":"js",
+		"images":[],"files":[],"role":"user","context":[],"system_prompt":"","context_size":0}}`)
+	require.Equal(t, 200, resp.StatusCode, string(b))
 	require.Empty(t, srv.Violations())
 }
 
