@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,6 +27,7 @@ const (
 	AgentToolTypeCall     AgentToolType = "call"
 	AgentToolTypeClient   AgentToolType = "client"
 	AgentToolTypeHTTP     AgentToolType = "http"
+	AgentToolTypeHarness  AgentToolType = "harness"
 	AgentToolTypeHook     AgentToolType = "hook"
 	AgentToolTypeInternal AgentToolType = "internal"
 	AgentToolTypeMCP      AgentToolType = "mcp"
@@ -43,6 +45,8 @@ func (e AgentToolType) Valid() bool {
 	case AgentToolTypeClient:
 		return true
 	case AgentToolTypeHTTP:
+		return true
+	case AgentToolTypeHarness:
 		return true
 	case AgentToolTypeHook:
 		return true
@@ -79,6 +83,39 @@ const (
 func (e ChatsEventEvent) Valid() bool {
 	switch e {
 	case ChatsEventEventChats:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContentRating.
+const (
+	ContentRatingGore               ContentRating = "gore"
+	ContentRatingSafe               ContentRating = "safe"
+	ContentRatingSexualExplicit     ContentRating = "sexual_explicit"
+	ContentRatingSexualSuggestive   ContentRating = "sexual_suggestive"
+	ContentRatingUnrated            ContentRating = "unrated"
+	ContentRatingViolenceGraphic    ContentRating = "violence_graphic"
+	ContentRatingViolenceNonGraphic ContentRating = "violence_non_graphic"
+)
+
+// Valid indicates whether the value is a known member of the ContentRating enum.
+func (e ContentRating) Valid() bool {
+	switch e {
+	case ContentRatingGore:
+		return true
+	case ContentRatingSafe:
+		return true
+	case ContentRatingSexualExplicit:
+		return true
+	case ContentRatingSexualSuggestive:
+		return true
+	case ContentRatingUnrated:
+		return true
+	case ContentRatingViolenceGraphic:
+		return true
+	case ContentRatingViolenceNonGraphic:
 		return true
 	default:
 		return false
@@ -181,6 +218,39 @@ func (e SessionStatus) Valid() bool {
 	case SessionStatusEnded:
 		return true
 	case SessionStatusExpired:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TaskDeltaLineEvent.
+const (
+	TaskDeltaLineEventDelta TaskDeltaLineEvent = "delta"
+)
+
+// Valid indicates whether the value is a known member of the TaskDeltaLineEvent enum.
+func (e TaskDeltaLineEvent) Valid() bool {
+	switch e {
+	case TaskDeltaLineEventDelta:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TaskFileRole.
+const (
+	TaskFileRoleInput  TaskFileRole = "input"
+	TaskFileRoleOutput TaskFileRole = "output"
+)
+
+// Valid indicates whether the value is a known member of the TaskFileRole enum.
+func (e TaskFileRole) Valid() bool {
+	switch e {
+	case TaskFileRoleInput:
+		return true
+	case TaskFileRoleOutput:
 		return true
 	default:
 		return false
@@ -294,18 +364,38 @@ type AgentRun struct {
 	State string `json:"state,omitempty"`
 }
 
-// AgentRunRequest The body of `POST /agents/run`: a message to a template or ad-hoc agent.
+// AgentRunRequest The body of `POST /agents/run`: a message to an agent named once, by ref
+// (`agent`), by id (`agent_id`, optionally `agent_version_id`) or by an ad-hoc
+// `agent_config`; or to no agent, into `chat_id`'s chat.
 type AgentRunRequest struct {
 	// Agent Template agent ref `namespace/name@version`.
 	Agent *string `json:"agent,omitempty"`
 
 	// AgentConfig An ad-hoc agent.
-	AgentConfig *AgentConfig      `json:"agent_config,omitempty"`
-	AgentName   *string           `json:"agent_name,omitempty"`
-	ChatID      *string           `json:"chat_id,omitempty"`
-	Context     map[string]string `json:"context,omitempty"`
+	AgentConfig *AgentConfig `json:"agent_config,omitempty"`
 
-	// Input The message of `POST /agents/run`: its text and attachments.
+	// AgentID A stored agent by id (instead of `agent`). Source: `ApiAgentRunRequest` in
+	// inferencesh 0.36.0 `inferencesh/types.py`.
+	AgentID   *string `json:"agent_id,omitempty"`
+	AgentName *string `json:"agent_name,omitempty"`
+
+	// AgentVersionID Pins a version of `agent_id` (full or short id); else its current version runs.
+	AgentVersionID *string           `json:"agent_version_id,omitempty"`
+	ChatID         *string           `json:"chat_id,omitempty"`
+	Context        map[string]string `json:"context,omitempty"`
+
+	// Input The message of `POST /agents/run`: its text and the files sent with it. The
+	// model, its settings, the system prompt, the tools and the history come from
+	// the agent and the chat, not from the message (`MessageInput` in inferencesh
+	// 0.36.0 `inferencesh/types.py`: "Every endpoint that takes a message decodes
+	// this type").
+	//
+	// The newest JS SDK, @inferencesh/sdk 0.6.54, still types this member as the
+	// older `LLMInput` (`dist/types.d.ts` `ApiAgentRunRequest`) and sends
+	// `{"text", "images", "files", "role": "user", "context": [], "system_prompt": "",
+	// "context_size": 0}` (`dist/api/agents.js`). Those extra members are not part
+	// of the message the server decodes now; no source says whether it ignores or
+	// refuses them, so they are not described here, and unknown members are allowed.
 	Input  MessageInput `json:"input"`
 	Stream *bool        `json:"stream,omitempty"`
 }
@@ -337,13 +427,21 @@ type AgentRunStreamLine struct {
 	union json.RawMessage
 }
 
-// AgentTool A tool definition, as the SDK tool builders produce it.
+// AgentTool A tool definition of an agent, as the SDK tool builders produce it. `call`
+// holds the same configuration as `http`; `harness` tools belong to an
+// external harness and no source shows a configuration member for them.
 type AgentTool struct {
 	// Agent The configuration of an agent tool: the sub-agent it delegates to.
 	Agent *AgentToolConfig `json:"agent,omitempty"`
 
 	// App The configuration of an app tool: the agent runs an inference.sh app.
 	App *AppToolConfig `json:"app,omitempty"`
+
+	// ApprovalTimeout Seconds a call of this tool waits for its approval before it is refused; 0 waits until someone answers.
+	ApprovalTimeout int `json:"approval_timeout,omitempty"`
+
+	// Call The configuration of an HTTP tool.
+	Call *HTTPToolConfig `json:"call,omitempty"`
 
 	// Client The configuration of a client tool: the caller answers its calls.
 	Client      *ClientToolConfig `json:"client,omitempty"`
@@ -355,6 +453,9 @@ type AgentTool struct {
 
 	// HTTP The configuration of an HTTP tool.
 	HTTP *HTTPToolConfig `json:"http,omitempty"`
+
+	// Internal The configuration of an internal (built-in) tool.
+	Internal *InternalToolConfig `json:"internal,omitempty"`
 
 	// MCP The configuration of an MCP tool.
 	MCP             *MCPToolConfig `json:"mcp,omitempty"`
@@ -429,8 +530,12 @@ type ChatMessage struct {
 	TaskID          *string          `json:"task_id,omitempty"`
 	ToolCallID      string           `json:"tool_call_id,omitempty"`
 	ToolInvocations []ToolInvocation `json:"tool_invocations,omitempty"`
-	Tools           []AgentTool      `json:"tools,omitempty"`
-	UpdatedAt       time.Time        `json:"updated_at,omitempty"`
+
+	// Tools The tools offered to the model with this message, in the LLM function-calling
+	// format (`ChatMessageDTO.tools: Optional[List[Tool]]` in inferencesh 0.36.0
+	// `inferencesh/types.py`), not agent tool definitions.
+	Tools     []LLMTool `json:"tools,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
 }
 
 // MessageContent One part of a chat message.
@@ -491,6 +596,12 @@ type ClientToolConfig struct {
 	InputSchema JSONSchema `json:"input_schema,omitempty"`
 }
 
+// ContentRating The content rating of a task's output (`Task.rating`; also on file records).
+// A string, not a number. Source: the server's generated types, `ContentRating`
+// in inferencesh 0.36.0 (PyPI) `inferencesh/types.py` and @inferencesh/sdk 0.6.54
+// (npm) `dist/types.d.ts`. The client keeps a value outside this list as it is.
+type ContentRating string
+
 // CoreApp The model app of an ad-hoc agent.
 type CoreApp struct {
 	ID string `json:"id,omitempty"`
@@ -500,6 +611,41 @@ type CoreApp struct {
 	Ref       string      `json:"ref"`
 	Setup     interface{} `json:"setup,omitempty"`
 	VersionID string      `json:"version_id,omitempty"`
+}
+
+// DeletedTaskFiles What `DELETE /tasks/{id}/files` did.
+type DeletedTaskFiles struct {
+	// Deleted Ids of the deleted files.
+	Deleted []string `json:"deleted,omitempty"`
+
+	// Skipped Files left in place, with the reason.
+	Skipped []SkippedTaskFile `json:"skipped,omitempty"`
+}
+
+// DeletedTaskFilesResponse defines model for DeletedTaskFilesResponse.
+type DeletedTaskFilesResponse struct {
+	// Data What `DELETE /tasks/{id}/files` did.
+	Data     DeletedTaskFiles  `json:"data"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
+}
+
+// EmptyResponse An envelope whose `data` no SDK reads; it may be absent or any value.
+type EmptyResponse struct {
+	// Data Not read by any SDK; no source shows what it holds.
+	Data     json.RawMessage   `json:"data,omitempty"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
 }
 
 // EnvelopeMeta defines model for EnvelopeMeta.
@@ -522,11 +668,17 @@ type UploadedFile struct {
 	ID          string    `json:"id"`
 	Path        string    `json:"path,omitempty"`
 	Public      bool      `json:"public,omitempty"`
-	RemotePath  string    `json:"remote_path,omitempty"`
-	Size        int64     `json:"size,omitempty"`
-	UpdatedAt   time.Time `json:"updated_at,omitempty"`
-	UploadURL   string    `json:"upload_url,omitempty"`
-	URI         string    `json:"uri"`
+
+	// Rating The content rating of a task's output (`Task.rating`; also on file records).
+	// A string, not a number. Source: the server's generated types, `ContentRating`
+	// in inferencesh 0.36.0 (PyPI) `inferencesh/types.py` and @inferencesh/sdk 0.6.54
+	// (npm) `dist/types.d.ts`. The client keeps a value outside this list as it is.
+	Rating     ContentRating `json:"rating,omitempty"`
+	RemotePath string        `json:"remote_path,omitempty"`
+	Size       int64         `json:"size,omitempty"`
+	UpdatedAt  time.Time     `json:"updated_at,omitempty"`
+	UploadURL  string        `json:"upload_url,omitempty"`
+	URI        string        `json:"uri"`
 }
 
 // FileCreateRequest The body of `POST /files`.
@@ -589,6 +741,12 @@ type HookToolConfig struct {
 // Infra Where a task runs.
 type Infra string
 
+// InternalToolConfig The configuration of an internal (built-in) tool.
+type InternalToolConfig struct {
+	Category  string `json:"category,omitempty"`
+	Operation string `json:"operation,omitempty"`
+}
+
 // InternalToolsConfig Switches for an agent's built-in tools; unset ones keep the server's default.
 type InternalToolsConfig struct {
 	Agent       *bool `json:"agent,omitempty"`
@@ -623,6 +781,25 @@ type Interrupt struct {
 // JSONSchema A JSON Schema fragment.
 type JSONSchema = json.RawMessage
 
+// LLMTool A tool as a model sees it: `{type: "function", function: {name, description, parameters}}`.
+type LLMTool struct {
+	// Function The function of an `LLMTool`.
+	Function *LLMToolFunction `json:"function,omitempty"`
+
+	// Type Always "function" in the sources (`ToolCallType`); kept open.
+	Type string `json:"type,omitempty"`
+}
+
+// LLMToolFunction The function of an `LLMTool`.
+type LLMToolFunction struct {
+	Description string `json:"description,omitempty"`
+	Name        string `json:"name,omitempty"`
+
+	// Parameters A JSON Schema fragment.
+	Parameters JSONSchema `json:"parameters,omitempty"`
+	Required   []string   `json:"required,omitempty"`
+}
+
 // LegacyError defines model for LegacyError.
 type LegacyError struct {
 	Code        *string  `json:"code,omitempty"`
@@ -637,14 +814,30 @@ type MCPToolConfig struct {
 	ToolName      *string `json:"tool_name,omitempty"`
 }
 
-// MessageInput The message of `POST /agents/run`: its text and attachments.
+// MessageInput The message of `POST /agents/run`: its text and the files sent with it. The
+// model, its settings, the system prompt, the tools and the history come from
+// the agent and the chat, not from the message (`MessageInput` in inferencesh
+// 0.36.0 `inferencesh/types.py`: "Every endpoint that takes a message decodes
+// this type").
+//
+// The newest JS SDK, @inferencesh/sdk 0.6.54, still types this member as the
+// older `LLMInput` (`dist/types.d.ts` `ApiAgentRunRequest`) and sends
+// `{"text", "images", "files", "role": "user", "context": [], "system_prompt": "",
+// "context_size": 0}` (`dist/api/agents.js`). Those extra members are not part
+// of the message the server decodes now; no source says whether it ignores or
+// refuses them, so they are not described here, and unknown members are allowed.
 type MessageInput struct {
-	Attachments  []FileRef                `json:"attachments,omitempty"`
-	Context      []map[string]interface{} `json:"context,omitempty"`
-	ContextSize  *int                     `json:"context_size,omitempty"`
-	Role         *string                  `json:"role,omitempty"`
-	SystemPrompt *string                  `json:"system_prompt,omitempty"`
-	Text         *string                  `json:"text,omitempty"`
+	// Attachments Files uploaded with `POST /files`; images reach the model as image input.
+	Attachments []FileRef `json:"attachments,omitempty"`
+
+	// Files Deprecated (send `attachments`). File URIs, read only when `attachments` is empty.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Files []string `json:"files,omitempty"`
+
+	// Images Deprecated (send `attachments`). Image URIs, read only when `attachments` is empty.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Images []string `json:"images,omitempty"`
+	Text   *string  `json:"text,omitempty"`
 }
 
 // OtherChatEvent agent_runs, delta and future events.
@@ -739,11 +932,14 @@ type ResourceStatusResponse struct {
 	Success *bool `json:"success,omitempty"`
 }
 
-// ResponseMessage A server notice or warning carried next to `data`.
+// ResponseMessage A non-error notice (a warning, an info) carried next to `data`.
 type ResponseMessage struct {
-	Code                 *string                `json:"code,omitempty"`
-	Message              *string                `json:"message,omitempty"`
-	Type                 *string                `json:"type,omitempty"`
+	Code string `json:"code,omitempty"`
+
+	// Level How serious the notice is (warning, info, ...; an open set).
+	Level                string                 `json:"level,omitempty"`
+	Message              string                 `json:"message,omitempty"`
+	Meta                 map[string]interface{} `json:"meta,omitempty"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -795,7 +991,9 @@ type Session struct {
 	ExpiresAt    time.Time  `json:"expires_at,omitempty"`
 	ID           string     `json:"id"`
 
-	// IdleTimeout Seconds.
+	// IdleTimeout Seconds; may be null (0 in Go). Source: `AppSessionDTO.idle_timeout: Optional[int]` in
+	// inferencesh 0.36.0 `inferencesh/types.py` (`idle_timeout?: number` in
+	// @inferencesh/sdk 0.6.54 `dist/types.d.ts`).
 	IdleTimeout int           `json:"idle_timeout,omitempty"`
 	LastCallAt  *time.Time    `json:"last_call_at,omitempty"`
 	Status      SessionStatus `json:"status"`
@@ -843,23 +1041,34 @@ type Skill struct {
 	VersionID   string `json:"version_id,omitempty"`
 }
 
+// SkippedTaskFile A file `DELETE /tasks/{id}/files` left in place (`TaskFileSkipped`).
+type SkippedTaskFile struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason,omitempty"`
+}
+
 // Task A task, the run of an app, as `GET /tasks/{id}` answers it and task stream lines carry it (whole or in part). Every member but `id` may be absent.
 type Task struct {
-	AppID          string          `json:"app_id,omitempty"`
-	AppVariant     string          `json:"app_variant,omitempty"`
-	AppVersionID   string          `json:"app_version_id,omitempty"`
-	ChatID         string          `json:"chat_id,omitempty"`
-	CreatedAt      time.Time       `json:"created_at,omitempty"`
-	EngineID       string          `json:"engine_id,omitempty"`
-	Error          string          `json:"error,omitempty"`
-	Events         []TaskEvent     `json:"events,omitempty"`
-	Function       string          `json:"function,omitempty"`
-	ID             string          `json:"id"`
-	Infra          string          `json:"infra,omitempty"`
-	Input          json.RawMessage `json:"input,omitempty"`
-	Logs           []TaskLog       `json:"logs,omitempty"`
-	Output         json.RawMessage `json:"output,omitempty"`
-	Rating         int             `json:"rating,omitempty"`
+	AppID        string          `json:"app_id,omitempty"`
+	AppVariant   string          `json:"app_variant,omitempty"`
+	AppVersionID string          `json:"app_version_id,omitempty"`
+	ChatID       string          `json:"chat_id,omitempty"`
+	CreatedAt    time.Time       `json:"created_at,omitempty"`
+	EngineID     string          `json:"engine_id,omitempty"`
+	Error        string          `json:"error,omitempty"`
+	Events       []TaskEvent     `json:"events,omitempty"`
+	Function     string          `json:"function,omitempty"`
+	ID           string          `json:"id"`
+	Infra        string          `json:"infra,omitempty"`
+	Input        json.RawMessage `json:"input,omitempty"`
+	Logs         []TaskLog       `json:"logs,omitempty"`
+	Output       json.RawMessage `json:"output,omitempty"`
+
+	// Rating The content rating of a task's output (`Task.rating`; also on file records).
+	// A string, not a number. Source: the server's generated types, `ContentRating`
+	// in inferencesh 0.36.0 (PyPI) `inferencesh/types.py` and @inferencesh/sdk 0.6.54
+	// (npm) `dist/types.d.ts`. The client keeps a value outside this list as it is.
+	Rating         ContentRating   `json:"rating,omitempty"`
 	RunAt          time.Time       `json:"run_at,omitempty"`
 	SessionID      string          `json:"session_id,omitempty"`
 	SessionTimeout int             `json:"session_timeout,omitempty"`
@@ -883,6 +1092,34 @@ type Task struct {
 	Workers    []string `json:"workers,omitempty"`
 }
 
+// TaskDelta The `data` of a delta line (`DeltaEvent` in inferencesh 0.36.0 `llm_types_gen.py`).
+type TaskDelta struct {
+	// Delta What changed, e.g. an `LLMDelta` `{response, reasoning, tool_calls, usage}`; its shape depends on the app.
+	Delta json.RawMessage `json:"delta"`
+
+	// ResourceID What the delta belongs to (the assistant message being generated); empty for a plain app run.
+	ResourceID string `json:"resource_id,omitempty"`
+
+	// Seq Order of the delta within its resource.
+	Seq int64 `json:"seq,omitempty"`
+}
+
+// TaskDeltaLine A task stream line that carries a piece of an LLM app's output while it is
+// generated: `{"event": "delta", "data": {"delta": {...}, "seq": n}}`. The delta
+// (for an LLM app, `response` and `reasoning` text to append, `tool_calls` to
+// merge by index, `usage` to replace) previews output the task's own updates
+// carry later. Source: inferencesh 0.36.0 `inferencesh/delta.py` (`DELTA_EVENT`,
+// `is_delta_event`), `inferencesh/llm_types_gen.py` (`DeltaEvent`, `LLMDelta`),
+// and `inferencesh/client.py` (`_stream_updates`).
+type TaskDeltaLine struct {
+	// Data The `data` of a delta line (`DeltaEvent` in inferencesh 0.36.0 `llm_types_gen.py`).
+	Data  TaskDelta          `json:"data"`
+	Event TaskDeltaLineEvent `json:"event"`
+}
+
+// TaskDeltaLineEvent defines model for TaskDeltaLine.Event.
+type TaskDeltaLineEvent string
+
 // TaskEvent A status change of a task (`Task.events`).
 type TaskEvent struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
@@ -896,6 +1133,34 @@ type TaskEvent struct {
 	Status Status `json:"status,omitempty"`
 	TaskID string `json:"task_id,omitempty"`
 }
+
+// TaskFile One file of a task, as `GET /tasks/{id}/files` lists it.
+type TaskFile struct {
+	ContentType string    `json:"content_type,omitempty"`
+	CreatedAt   time.Time `json:"created_at,omitempty"`
+	Filename    string    `json:"filename,omitempty"`
+	ID          string    `json:"id"`
+
+	// Role Which side of a task a file is on (`TaskFileRole` in inferencesh 0.36.0 `inferencesh/types.py`).
+	Role TaskFileRole `json:"role,omitempty"`
+	Size int64        `json:"size,omitempty"`
+	URI  string       `json:"uri"`
+}
+
+// TaskFileListResponse defines model for TaskFileListResponse.
+type TaskFileListResponse struct {
+	Data     []TaskFile        `json:"data"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
+}
+
+// TaskFileRole Which side of a task a file is on (`TaskFileRole` in inferencesh 0.36.0 `inferencesh/types.py`).
+type TaskFileRole string
 
 // TaskLog One log entry of a task (`Task.logs`).
 type TaskLog struct {
@@ -1045,6 +1310,9 @@ type ChatID = string
 // SessionID defines model for SessionID.
 type SessionID = string
 
+// TaskFileRoleQuery defines model for TaskFileRoleQuery.
+type TaskFileRoleQuery = TaskFileRole
+
 // TaskID defines model for TaskID.
 type TaskID = string
 
@@ -1059,6 +1327,24 @@ type ProblemApplicationProblemPlusJSON = Problem
 
 // RequirementsNotMet The 412 "requirements not met" body (never wrapped in an envelope).
 type RequirementsNotMet = RequirementsBody
+
+// DeleteTaskParams defines parameters for DeleteTask.
+type DeleteTaskParams struct {
+	// Files Also delete the task's input and output files.
+	Files *bool `form:"files,omitempty" json:"files,omitempty"`
+}
+
+// DeleteTaskFilesParams defines parameters for DeleteTaskFiles.
+type DeleteTaskFilesParams struct {
+	// Role Only the files of one side (`TaskFileRole`); both when absent.
+	Role *TaskFileRoleQuery `form:"role,omitempty" json:"role,omitempty"`
+}
+
+// ListTaskFilesParams defines parameters for ListTaskFiles.
+type ListTaskFilesParams struct {
+	// Role Only the files of one side (`TaskFileRole`); both when absent.
+	Role *TaskFileRoleQuery `form:"role,omitempty" json:"role,omitempty"`
+}
 
 // RunAgentJSONRequestBody defines body for RunAgent for application/json ContentType.
 type RunAgentJSONRequestBody = AgentRunRequest
@@ -1284,6 +1570,14 @@ func (a *ResponseMessage) UnmarshalJSON(b []byte) error {
 		delete(object, "code")
 	}
 
+	if raw, found := object["level"]; found {
+		err = json.Unmarshal(raw, &a.Level)
+		if err != nil {
+			return fmt.Errorf("error reading 'level': %w", err)
+		}
+		delete(object, "level")
+	}
+
 	if raw, found := object["message"]; found {
 		err = json.Unmarshal(raw, &a.Message)
 		if err != nil {
@@ -1292,12 +1586,12 @@ func (a *ResponseMessage) UnmarshalJSON(b []byte) error {
 		delete(object, "message")
 	}
 
-	if raw, found := object["type"]; found {
-		err = json.Unmarshal(raw, &a.Type)
+	if raw, found := object["meta"]; found {
+		err = json.Unmarshal(raw, &a.Meta)
 		if err != nil {
-			return fmt.Errorf("error reading 'type': %w", err)
+			return fmt.Errorf("error reading 'meta': %w", err)
 		}
-		delete(object, "type")
+		delete(object, "meta")
 	}
 
 	if len(object) != 0 {
@@ -1319,24 +1613,25 @@ func (a ResponseMessage) MarshalJSON() ([]byte, error) {
 	var err error
 	object := make(map[string]json.RawMessage)
 
-	if a.Code != nil {
-		object["code"], err = json.Marshal(a.Code)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'code': %w", err)
-		}
+	object["code"], err = json.Marshal(a.Code)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'code': %w", err)
 	}
 
-	if a.Message != nil {
-		object["message"], err = json.Marshal(a.Message)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'message': %w", err)
-		}
+	object["level"], err = json.Marshal(a.Level)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'level': %w", err)
 	}
 
-	if a.Type != nil {
-		object["type"], err = json.Marshal(a.Type)
+	object["message"], err = json.Marshal(a.Message)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'message': %w", err)
+	}
+
+	if a.Meta != nil {
+		object["meta"], err = json.Marshal(a.Meta)
 		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'type': %w", err)
+			return nil, fmt.Errorf("error marshaling 'meta': %w", err)
 		}
 	}
 
@@ -1629,6 +1924,32 @@ func (t *TaskStreamLine) MergeHeartbeat(v Heartbeat) error {
 	return err
 }
 
+// AsTaskDeltaLine returns the union data inside the TaskStreamLine as a TaskDeltaLine
+func (t TaskStreamLine) AsTaskDeltaLine() (TaskDeltaLine, error) {
+	var body TaskDeltaLine
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTaskDeltaLine overwrites any union data inside the TaskStreamLine as the provided TaskDeltaLine
+func (t *TaskStreamLine) FromTaskDeltaLine(v TaskDeltaLine) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTaskDeltaLine performs a merge with any union data inside the TaskStreamLine, using the provided TaskDeltaLine
+func (t *TaskStreamLine) MergeTaskDeltaLine(v TaskDeltaLine) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
 // AsTaskPartialUpdate returns the union data inside the TaskStreamLine as a TaskPartialUpdate
 func (t TaskStreamLine) AsTaskPartialUpdate() (TaskPartialUpdate, error) {
 	var body TaskPartialUpdate
@@ -1767,7 +2088,8 @@ type ClientInterface interface {
 
 	// RunAgentWithBody Send a message to an agent
 	//
-	// Either `agent` (a template ref) or `agent_config` (an ad-hoc agent); `chat_id`
+	// Names the agent once: `agent` (a template ref), `agent_id` (optionally with
+	// `agent_version_id`) or `agent_config` (an ad-hoc agent); `chat_id`
 	// is null for the first message and the returned chat's id afterwards. With
 	// `"stream": true` and `Accept: application/x-ndjson` the reply streams as bare
 	// chat-message snapshots until the assistant message is terminal.
@@ -1779,7 +2101,8 @@ type ClientInterface interface {
 
 	// RunAgent Send a message to an agent
 	//
-	// Either `agent` (a template ref) or `agent_config` (an ad-hoc agent); `chat_id`
+	// Names the agent once: `agent` (a template ref), `agent_id` (optionally with
+	// `agent_version_id`) or `agent_config` (an ad-hoc agent); `chat_id`
 	// is null for the first message and the returned chat's id afterwards. With
 	// `"stream": true` and `Accept: application/x-ndjson` the reply streams as bare
 	// chat-message snapshots until the assistant message is terminal.
@@ -1822,6 +2145,19 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /chats/{id} (the `GetChat` operationId).
 	GetChat(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// StopChat Stop a chat's current generation
+	//
+	// Stops the agent's current run in the chat. The SDKs send no body. Source:
+	// inferencesh 0.36.0 `inferencesh/agent.py` (`Agent.stop_chat`) and
+	// @inferencesh/sdk 0.6.54 `dist/api/chats.js` (`stop`) and `dist/api/agents.js`.
+	// The Python SDK's agent calls require the v1 envelope (`"success": true`), so
+	// the answer is an enveloped 200; no SDK reads its `data`, and no source shows
+	// what it holds (the emulator sends the chat). Stopping a chat with no active
+	// run is not an error in the emulator; no source decides it.
+	//
+	// Corresponds with POST /chats/{id}/stop (the `StopChat` operationId).
+	StopChat(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// StreamChat Stream a chat's events
 	//
@@ -1885,6 +2221,20 @@ type ClientInterface interface {
 	// Corresponds with POST /sessions/{id}/keepalive (the `KeepaliveSession` operationId).
 	KeepaliveSession(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DeleteTask Delete a finished task
+	//
+	// Deletes a task that has ended. Its input and output files stay unless
+	// `files=true`, which deletes them too, even when something else still uses
+	// them. Source: inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.delete`)
+	// and @inferencesh/sdk 0.6.54 `dist/api/tasks.js` (`delete`). Neither SDK reads
+	// the answer (Python takes a 204 or any JSON body, JS a 204 or an empty body
+	// or JSON), so no source decides between 204 and an enveloped 200: both are
+	// described, and the client accepts both. No source shows the status for a
+	// task that has not ended; the emulator answers 409.
+	//
+	// Corresponds with DELETE /tasks/{id} (the `DeleteTask` operationId).
+	DeleteTask(ctx context.Context, id TaskID, params *DeleteTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetTask Get a task
 	//
 	// The full task: status (and `status_text`), input, output, error, logs and
@@ -1911,6 +2261,27 @@ type ClientInterface interface {
 	// Corresponds with POST /tasks/{id}/cancel (the `CancelTask` operationId).
 	CancelTask(ctx context.Context, id TaskID, body CancelTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// DeleteTaskFiles Delete a task's files
+	//
+	// Deletes a finished task's files (one side with `role`) and keeps the task;
+	// a file is deleted even when something else still uses it. Answers which
+	// files were deleted and which were left in place, and why. Source:
+	// inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.delete_files`) and
+	// `DeleteTaskFilesResponse` in `inferencesh/types.py`. No source shows the
+	// status for a task that has not ended; the emulator answers 409.
+	//
+	// Corresponds with DELETE /tasks/{id}/files (the `DeleteTaskFiles` operationId).
+	DeleteTaskFiles(ctx context.Context, id TaskID, params *DeleteTaskFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListTaskFiles List a task's files
+	//
+	// The files a task consumed (`role: input`) and produced (`role: output`).
+	// Source: inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.files`) and
+	// `TaskFileDTO` in `inferencesh/types.py`.
+	//
+	// Corresponds with GET /tasks/{id}/files (the `ListTaskFiles` operationId).
+	ListTaskFiles(ctx context.Context, id TaskID, params *ListTaskFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetTaskStatus Get a task's status (cheap, for polling)
 	//
 	// Only the status, for clients that poll instead of streaming (the SDKs'
@@ -1923,8 +2294,9 @@ type ClientInterface interface {
 	//
 	// NDJSON (`Accept: application/x-ndjson`) or SSE (`Accept: text/event-stream`).
 	// Each line is a heartbeat, a partial update `{"data": {...}, "fields": [...]}`
-	// (only the listed fields changed; merge them into what you have), or a task
-	// snapshot. The stream may end without a terminal status: re-read the task
+	// (only the listed fields changed; merge them into what you have), a delta of
+	// an LLM app's output `{"event": "delta", "data": {"delta": {...}, "seq": n}}`
+	// (see `TaskDeltaLine`), or a task snapshot. The stream may end without a terminal status: re-read the task
 	// with `GET /tasks/{id}` and reconnect.
 	//
 	// Corresponds with GET /tasks/{id}/stream (the `StreamTask` operationId).
@@ -1996,7 +2368,8 @@ type ClientInterface interface {
 
 // RunAgentWithBody Send a message to an agent
 //
-// Either `agent` (a template ref) or `agent_config` (an ad-hoc agent); `chat_id`
+// Names the agent once: `agent` (a template ref), `agent_id` (optionally with
+// `agent_version_id`) or `agent_config` (an ad-hoc agent); `chat_id`
 // is null for the first message and the returned chat's id afterwards. With
 // `"stream": true` and `Accept: application/x-ndjson` the reply streams as bare
 // chat-message snapshots until the assistant message is terminal.
@@ -2018,7 +2391,8 @@ func (c *Client) RunAgentWithBody(ctx context.Context, contentType string, body 
 
 // RunAgent Send a message to an agent
 //
-// Either `agent` (a template ref) or `agent_config` (an ad-hoc agent); `chat_id`
+// Names the agent once: `agent` (a template ref), `agent_id` (optionally with
+// `agent_version_id`) or `agent_config` (an ad-hoc agent); `chat_id`
 // is null for the first message and the returned chat's id afterwards. With
 // `"stream": true` and `Accept: application/x-ndjson` the reply streams as bare
 // chat-message snapshots until the assistant message is terminal.
@@ -2092,6 +2466,29 @@ func (c *Client) RunApp(ctx context.Context, body RunAppJSONRequestBody, reqEdit
 // Corresponds with GET /chats/{id} (the `GetChat` operationId).
 func (c *Client) GetChat(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetChatRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// StopChat Stop a chat's current generation
+//
+// Stops the agent's current run in the chat. The SDKs send no body. Source:
+// inferencesh 0.36.0 `inferencesh/agent.py` (`Agent.stop_chat`) and
+// @inferencesh/sdk 0.6.54 `dist/api/chats.js` (`stop`) and `dist/api/agents.js`.
+// The Python SDK's agent calls require the v1 envelope (`"success": true`), so
+// the answer is an enveloped 200; no SDK reads its `data`, and no source shows
+// what it holds (the emulator sends the chat). Stopping a chat with no active
+// run is not an error in the emulator; no source decides it.
+//
+// Corresponds with POST /chats/{id}/stop (the `StopChat` operationId).
+func (c *Client) StopChat(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewStopChatRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -2234,6 +2631,30 @@ func (c *Client) KeepaliveSession(ctx context.Context, id SessionID, reqEditors 
 	return c.Client.Do(req)
 }
 
+// DeleteTask Delete a finished task
+//
+// Deletes a task that has ended. Its input and output files stay unless
+// `files=true`, which deletes them too, even when something else still uses
+// them. Source: inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.delete`)
+// and @inferencesh/sdk 0.6.54 `dist/api/tasks.js` (`delete`). Neither SDK reads
+// the answer (Python takes a 204 or any JSON body, JS a 204 or an empty body
+// or JSON), so no source decides between 204 and an enveloped 200: both are
+// described, and the client accepts both. No source shows the status for a
+// task that has not ended; the emulator answers 409.
+//
+// Corresponds with DELETE /tasks/{id} (the `DeleteTask` operationId).
+func (c *Client) DeleteTask(ctx context.Context, id TaskID, params *DeleteTaskParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteTaskRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetTask Get a task
 //
 // The full task: status (and `status_text`), input, output, error, logs and
@@ -2290,6 +2711,47 @@ func (c *Client) CancelTask(ctx context.Context, id TaskID, body CancelTaskJSONR
 	return c.Client.Do(req)
 }
 
+// DeleteTaskFiles Delete a task's files
+//
+// Deletes a finished task's files (one side with `role`) and keeps the task;
+// a file is deleted even when something else still uses it. Answers which
+// files were deleted and which were left in place, and why. Source:
+// inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.delete_files`) and
+// `DeleteTaskFilesResponse` in `inferencesh/types.py`. No source shows the
+// status for a task that has not ended; the emulator answers 409.
+//
+// Corresponds with DELETE /tasks/{id}/files (the `DeleteTaskFiles` operationId).
+func (c *Client) DeleteTaskFiles(ctx context.Context, id TaskID, params *DeleteTaskFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDeleteTaskFilesRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListTaskFiles List a task's files
+//
+// The files a task consumed (`role: input`) and produced (`role: output`).
+// Source: inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.files`) and
+// `TaskFileDTO` in `inferencesh/types.py`.
+//
+// Corresponds with GET /tasks/{id}/files (the `ListTaskFiles` operationId).
+func (c *Client) ListTaskFiles(ctx context.Context, id TaskID, params *ListTaskFilesParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListTaskFilesRequest(c.Server, id, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetTaskStatus Get a task's status (cheap, for polling)
 //
 // Only the status, for clients that poll instead of streaming (the SDKs'
@@ -2312,8 +2774,9 @@ func (c *Client) GetTaskStatus(ctx context.Context, id TaskID, reqEditors ...Req
 //
 // NDJSON (`Accept: application/x-ndjson`) or SSE (`Accept: text/event-stream`).
 // Each line is a heartbeat, a partial update `{"data": {...}, "fields": [...]}`
-// (only the listed fields changed; merge them into what you have), or a task
-// snapshot. The stream may end without a terminal status: re-read the task
+// (only the listed fields changed; merge them into what you have), a delta of
+// an LLM app's output `{"event": "delta", "data": {"delta": {...}, "seq": n}}`
+// (see `TaskDeltaLine`), or a task snapshot. The stream may end without a terminal status: re-read the task
 // with `GET /tasks/{id}` and reconnect.
 //
 // Corresponds with GET /tasks/{id}/stream (the `StreamTask` operationId).
@@ -2566,6 +3029,40 @@ func NewGetChatRequest(server string, id ChatID) (*http.Request, error) {
 	return req, nil
 }
 
+// NewStopChatRequest constructs an http.Request for the StopChat method
+func NewStopChatRequest(server string, id ChatID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/chats/%s/stop", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewStreamChatRequest constructs an http.Request for the StreamChat method
 func NewStreamChatRequest(server string, id ChatID) (*http.Request, error) {
 	var err error
@@ -2769,6 +3266,67 @@ func NewKeepaliveSessionRequest(server string, id SessionID) (*http.Request, err
 	return req, nil
 }
 
+// NewDeleteTaskRequest constructs an http.Request for the DeleteTask method
+func NewDeleteTaskRequest(server string, id TaskID, params *DeleteTaskParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tasks/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Files != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "files", *params.Files, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetTaskRequest constructs an http.Request for the GetTask method
 func NewGetTaskRequest(server string, id TaskID) (*http.Request, error) {
 	var err error
@@ -2846,6 +3404,128 @@ func NewCancelTaskRequestWithBody(server string, id TaskID, contentType string, 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewDeleteTaskFilesRequest constructs an http.Request for the DeleteTaskFiles method
+func NewDeleteTaskFilesRequest(server string, id TaskID, params *DeleteTaskFilesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tasks/%s/files", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Role != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "role", *params.Role, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListTaskFilesRequest constructs an http.Request for the ListTaskFiles method
+func NewListTaskFilesRequest(server string, id TaskID, params *ListTaskFilesParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/tasks/%s/files", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Role != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "role", *params.Role, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
 
 	return req, nil
 }
@@ -3128,7 +3808,8 @@ type ClientWithResponsesInterface interface {
 
 	// RunAgentWithBodyWithResponse Send a message to an agent
 	//
-	// Either `agent` (a template ref) or `agent_config` (an ad-hoc agent); `chat_id`
+	// Names the agent once: `agent` (a template ref), `agent_id` (optionally with
+	// `agent_version_id`) or `agent_config` (an ad-hoc agent); `chat_id`
 	// is null for the first message and the returned chat's id afterwards. With
 	// `"stream": true` and `Accept: application/x-ndjson` the reply streams as bare
 	// chat-message snapshots until the assistant message is terminal.
@@ -3140,7 +3821,8 @@ type ClientWithResponsesInterface interface {
 
 	// RunAgentWithResponse Send a message to an agent
 	//
-	// Either `agent` (a template ref) or `agent_config` (an ad-hoc agent); `chat_id`
+	// Names the agent once: `agent` (a template ref), `agent_id` (optionally with
+	// `agent_version_id`) or `agent_config` (an ad-hoc agent); `chat_id`
 	// is null for the first message and the returned chat's id afterwards. With
 	// `"stream": true` and `Accept: application/x-ndjson` the reply streams as bare
 	// chat-message snapshots until the assistant message is terminal.
@@ -3185,6 +3867,21 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /chats/{id} (the `GetChat` operationId).
 	GetChatWithResponse(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*GetChatResponse, error)
+
+	// StopChatWithResponse Stop a chat's current generation
+	//
+	// Stops the agent's current run in the chat. The SDKs send no body. Source:
+	// inferencesh 0.36.0 `inferencesh/agent.py` (`Agent.stop_chat`) and
+	// @inferencesh/sdk 0.6.54 `dist/api/chats.js` (`stop`) and `dist/api/agents.js`.
+	// The Python SDK's agent calls require the v1 envelope (`"success": true`), so
+	// the answer is an enveloped 200; no SDK reads its `data`, and no source shows
+	// what it holds (the emulator sends the chat). Stopping a chat with no active
+	// run is not an error in the emulator; no source decides it.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /chats/{id}/stop (the `StopChat` operationId).
+	StopChatWithResponse(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*StopChatResponse, error)
 
 	// StreamChatWithResponse Stream a chat's events
 	//
@@ -3258,6 +3955,22 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /sessions/{id}/keepalive (the `KeepaliveSession` operationId).
 	KeepaliveSessionWithResponse(ctx context.Context, id SessionID, reqEditors ...RequestEditorFn) (*KeepaliveSessionResponse, error)
 
+	// DeleteTaskWithResponse Delete a finished task
+	//
+	// Deletes a task that has ended. Its input and output files stay unless
+	// `files=true`, which deletes them too, even when something else still uses
+	// them. Source: inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.delete`)
+	// and @inferencesh/sdk 0.6.54 `dist/api/tasks.js` (`delete`). Neither SDK reads
+	// the answer (Python takes a 204 or any JSON body, JS a 204 or an empty body
+	// or JSON), so no source decides between 204 and an enveloped 200: both are
+	// described, and the client accepts both. No source shows the status for a
+	// task that has not ended; the emulator answers 409.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /tasks/{id} (the `DeleteTask` operationId).
+	DeleteTaskWithResponse(ctx context.Context, id TaskID, params *DeleteTaskParams, reqEditors ...RequestEditorFn) (*DeleteTaskResponse, error)
+
 	// GetTaskWithResponse Get a task
 	//
 	// The full task: status (and `status_text`), input, output, error, logs and
@@ -3286,6 +3999,31 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /tasks/{id}/cancel (the `CancelTask` operationId).
 	CancelTaskWithResponse(ctx context.Context, id TaskID, body CancelTaskJSONRequestBody, reqEditors ...RequestEditorFn) (*CancelTaskResponse, error)
 
+	// DeleteTaskFilesWithResponse Delete a task's files
+	//
+	// Deletes a finished task's files (one side with `role`) and keeps the task;
+	// a file is deleted even when something else still uses it. Answers which
+	// files were deleted and which were left in place, and why. Source:
+	// inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.delete_files`) and
+	// `DeleteTaskFilesResponse` in `inferencesh/types.py`. No source shows the
+	// status for a task that has not ended; the emulator answers 409.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /tasks/{id}/files (the `DeleteTaskFiles` operationId).
+	DeleteTaskFilesWithResponse(ctx context.Context, id TaskID, params *DeleteTaskFilesParams, reqEditors ...RequestEditorFn) (*DeleteTaskFilesResponse, error)
+
+	// ListTaskFilesWithResponse List a task's files
+	//
+	// The files a task consumed (`role: input`) and produced (`role: output`).
+	// Source: inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.files`) and
+	// `TaskFileDTO` in `inferencesh/types.py`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /tasks/{id}/files (the `ListTaskFiles` operationId).
+	ListTaskFilesWithResponse(ctx context.Context, id TaskID, params *ListTaskFilesParams, reqEditors ...RequestEditorFn) (*ListTaskFilesResponse, error)
+
 	// GetTaskStatusWithResponse Get a task's status (cheap, for polling)
 	//
 	// Only the status, for clients that poll instead of streaming (the SDKs'
@@ -3300,8 +4038,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// NDJSON (`Accept: application/x-ndjson`) or SSE (`Accept: text/event-stream`).
 	// Each line is a heartbeat, a partial update `{"data": {...}, "fields": [...]}`
-	// (only the listed fields changed; merge them into what you have), or a task
-	// snapshot. The stream may end without a terminal status: re-read the task
+	// (only the listed fields changed; merge them into what you have), a delta of
+	// an LLM app's output `{"event": "delta", "data": {"delta": {...}, "seq": n}}`
+	// (see `TaskDeltaLine`), or a task snapshot. The stream may end without a terminal status: re-read the task
 	// with `GET /tasks/{id}` and reconnect.
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -3688,6 +4427,75 @@ func (r GetChatResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetChatResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type StopChatResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EmptyResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r StopChatResponse) GetJSON200() *EmptyResponse {
+	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r StopChatResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r StopChatResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r StopChatResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r StopChatResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r StopChatResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r StopChatResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r StopChatResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r StopChatResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4136,6 +4944,89 @@ func (r KeepaliveSessionResponse) ContentType() string {
 	return ""
 }
 
+type DeleteTaskResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EmptyResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *ProblemApplicationJSON
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteTaskResponse) GetJSON200() *EmptyResponse {
+	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteTaskResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteTaskResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteTaskResponse) GetJSON409() *ProblemApplicationJSON {
+	return r.JSON409
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteTaskResponse) GetApplicationProblemJSON409() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON409
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DeleteTaskResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DeleteTaskResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteTaskResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteTaskResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteTaskResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteTaskResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetTaskResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -4282,6 +5173,158 @@ func (r CancelTaskResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CancelTaskResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DeleteTaskFilesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DeletedTaskFilesResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *ProblemApplicationJSON
+	// ApplicationProblemJSON409 the response for an HTTP 409 `application/problem+json` response
+	ApplicationProblemJSON409 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DeleteTaskFilesResponse) GetJSON200() *DeletedTaskFilesResponse {
+	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DeleteTaskFilesResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r DeleteTaskFilesResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r DeleteTaskFilesResponse) GetJSON409() *ProblemApplicationJSON {
+	return r.JSON409
+}
+
+// GetApplicationProblemJSON409 returns the response for an HTTP 409 `application/problem+json` response
+func (r DeleteTaskFilesResponse) GetApplicationProblemJSON409() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON409
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r DeleteTaskFilesResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r DeleteTaskFilesResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r DeleteTaskFilesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DeleteTaskFilesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DeleteTaskFilesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DeleteTaskFilesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListTaskFilesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TaskFileListResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListTaskFilesResponse) GetJSON200() *TaskFileListResponse {
+	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListTaskFilesResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r ListTaskFilesResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r ListTaskFilesResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r ListTaskFilesResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r ListTaskFilesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListTaskFilesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListTaskFilesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListTaskFilesResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -4816,7 +5859,8 @@ func (r UploadFileContentResponse) ContentType() string {
 
 // RunAgentWithBodyWithResponse Send a message to an agent
 //
-// Either `agent` (a template ref) or `agent_config` (an ad-hoc agent); `chat_id`
+// Names the agent once: `agent` (a template ref), `agent_id` (optionally with
+// `agent_version_id`) or `agent_config` (an ad-hoc agent); `chat_id`
 // is null for the first message and the returned chat's id afterwards. With
 // `"stream": true` and `Accept: application/x-ndjson` the reply streams as bare
 // chat-message snapshots until the assistant message is terminal.
@@ -4834,7 +5878,8 @@ func (c *ClientWithResponses) RunAgentWithBodyWithResponse(ctx context.Context, 
 
 // RunAgentWithResponse Send a message to an agent
 //
-// Either `agent` (a template ref) or `agent_config` (an ad-hoc agent); `chat_id`
+// Names the agent once: `agent` (a template ref), `agent_id` (optionally with
+// `agent_version_id`) or `agent_config` (an ad-hoc agent); `chat_id`
 // is null for the first message and the returned chat's id afterwards. With
 // `"stream": true` and `Accept: application/x-ndjson` the reply streams as bare
 // chat-message snapshots until the assistant message is terminal.
@@ -4902,6 +5947,27 @@ func (c *ClientWithResponses) GetChatWithResponse(ctx context.Context, id ChatID
 		return nil, err
 	}
 	return ParseGetChatResponse(rsp)
+}
+
+// StopChatWithResponse Stop a chat's current generation
+//
+// Stops the agent's current run in the chat. The SDKs send no body. Source:
+// inferencesh 0.36.0 `inferencesh/agent.py` (`Agent.stop_chat`) and
+// @inferencesh/sdk 0.6.54 `dist/api/chats.js` (`stop`) and `dist/api/agents.js`.
+// The Python SDK's agent calls require the v1 envelope (`"success": true`), so
+// the answer is an enveloped 200; no SDK reads its `data`, and no source shows
+// what it holds (the emulator sends the chat). Stopping a chat with no active
+// run is not an error in the emulator; no source decides it.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /chats/{id}/stop (the `StopChat` operationId).
+func (c *ClientWithResponses) StopChatWithResponse(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*StopChatResponse, error) {
+	rsp, err := c.StopChat(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseStopChatResponse(rsp)
 }
 
 // StreamChatWithResponse Stream a chat's events
@@ -5018,6 +6084,28 @@ func (c *ClientWithResponses) KeepaliveSessionWithResponse(ctx context.Context, 
 	return ParseKeepaliveSessionResponse(rsp)
 }
 
+// DeleteTaskWithResponse Delete a finished task
+//
+// Deletes a task that has ended. Its input and output files stay unless
+// `files=true`, which deletes them too, even when something else still uses
+// them. Source: inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.delete`)
+// and @inferencesh/sdk 0.6.54 `dist/api/tasks.js` (`delete`). Neither SDK reads
+// the answer (Python takes a 204 or any JSON body, JS a 204 or an empty body
+// or JSON), so no source decides between 204 and an enveloped 200: both are
+// described, and the client accepts both. No source shows the status for a
+// task that has not ended; the emulator answers 409.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /tasks/{id} (the `DeleteTask` operationId).
+func (c *ClientWithResponses) DeleteTaskWithResponse(ctx context.Context, id TaskID, params *DeleteTaskParams, reqEditors ...RequestEditorFn) (*DeleteTaskResponse, error) {
+	rsp, err := c.DeleteTask(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteTaskResponse(rsp)
+}
+
 // GetTaskWithResponse Get a task
 //
 // The full task: status (and `status_text`), input, output, error, logs and
@@ -5064,6 +6152,43 @@ func (c *ClientWithResponses) CancelTaskWithResponse(ctx context.Context, id Tas
 	return ParseCancelTaskResponse(rsp)
 }
 
+// DeleteTaskFilesWithResponse Delete a task's files
+//
+// Deletes a finished task's files (one side with `role`) and keeps the task;
+// a file is deleted even when something else still uses it. Answers which
+// files were deleted and which were left in place, and why. Source:
+// inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.delete_files`) and
+// `DeleteTaskFilesResponse` in `inferencesh/types.py`. No source shows the
+// status for a task that has not ended; the emulator answers 409.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /tasks/{id}/files (the `DeleteTaskFiles` operationId).
+func (c *ClientWithResponses) DeleteTaskFilesWithResponse(ctx context.Context, id TaskID, params *DeleteTaskFilesParams, reqEditors ...RequestEditorFn) (*DeleteTaskFilesResponse, error) {
+	rsp, err := c.DeleteTaskFiles(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDeleteTaskFilesResponse(rsp)
+}
+
+// ListTaskFilesWithResponse List a task's files
+//
+// The files a task consumed (`role: input`) and produced (`role: output`).
+// Source: inferencesh 0.36.0 `inferencesh/api/tasks.py` (`TasksAPI.files`) and
+// `TaskFileDTO` in `inferencesh/types.py`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /tasks/{id}/files (the `ListTaskFiles` operationId).
+func (c *ClientWithResponses) ListTaskFilesWithResponse(ctx context.Context, id TaskID, params *ListTaskFilesParams, reqEditors ...RequestEditorFn) (*ListTaskFilesResponse, error) {
+	rsp, err := c.ListTaskFiles(ctx, id, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListTaskFilesResponse(rsp)
+}
+
 // GetTaskStatusWithResponse Get a task's status (cheap, for polling)
 //
 // Only the status, for clients that poll instead of streaming (the SDKs'
@@ -5084,8 +6209,9 @@ func (c *ClientWithResponses) GetTaskStatusWithResponse(ctx context.Context, id 
 //
 // NDJSON (`Accept: application/x-ndjson`) or SSE (`Accept: text/event-stream`).
 // Each line is a heartbeat, a partial update `{"data": {...}, "fields": [...]}`
-// (only the listed fields changed; merge them into what you have), or a task
-// snapshot. The stream may end without a terminal status: re-read the task
+// (only the listed fields changed; merge them into what you have), a delta of
+// an LLM app's output `{"event": "delta", "data": {"delta": {...}, "seq": n}}`
+// (see `TaskDeltaLine`), or a task snapshot. The stream may end without a terminal status: re-read the task
 // with `GET /tasks/{id}` and reconnect.
 //
 // Returns a wrapper object for the known response body format(s).
@@ -5439,6 +6565,60 @@ func ParseGetChatResponse(rsp *http.Response) (*GetChatResponse, error) {
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest ChatResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseStopChatResponse parses an HTTP response from a StopChatWithResponse call
+func ParseStopChatResponse(rsp *http.Response) (*StopChatResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &StopChatResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EmptyResponse
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -5832,6 +7012,77 @@ func ParseKeepaliveSessionResponse(rsp *http.Response) (*KeepaliveSessionRespons
 	return response, nil
 }
 
+// ParseDeleteTaskResponse parses an HTTP response from a DeleteTaskWithResponse call
+func ParseDeleteTaskResponse(rsp *http.Response) (*DeleteTaskResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteTaskResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EmptyResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 409:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 409:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetTaskResponse parses an HTTP response from a GetTaskWithResponse call
 func ParseGetTaskResponse(rsp *http.Response) (*GetTaskResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -5934,6 +7185,128 @@ func ParseCancelTaskResponse(rsp *http.Response) (*CancelTaskResponse, error) {
 			return nil, err
 		}
 		response.ApplicationProblemJSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDeleteTaskFilesResponse parses an HTTP response from a DeleteTaskFilesWithResponse call
+func ParseDeleteTaskFilesResponse(rsp *http.Response) (*DeleteTaskFilesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DeleteTaskFilesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DeletedTaskFilesResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 409:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 409:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON409 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListTaskFilesResponse parses an HTTP response from a ListTaskFilesWithResponse call
+func ParseListTaskFilesResponse(rsp *http.Response) (*ListTaskFilesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListTaskFilesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TaskFileListResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
 
 	case rsp.Header.Get("Content-Type") == "application/json" && true:
 		var dest ProblemApplicationJSON
@@ -6404,6 +7777,9 @@ type ServerInterface interface {
 	// GetChat Get a chat with its messages
 	// (GET /chats/{id})
 	GetChat(w http.ResponseWriter, r *http.Request, id ChatID)
+	// StopChat Stop a chat's current generation
+	// (POST /chats/{id}/stop)
+	StopChat(w http.ResponseWriter, r *http.Request, id ChatID)
 	// StreamChat Stream a chat's events
 	// (GET /chats/{id}/stream)
 	StreamChat(w http.ResponseWriter, r *http.Request, id ChatID)
@@ -6422,12 +7798,21 @@ type ServerInterface interface {
 	// KeepaliveSession Reset a session's idle timer
 	// (POST /sessions/{id}/keepalive)
 	KeepaliveSession(w http.ResponseWriter, r *http.Request, id SessionID)
+	// DeleteTask Delete a finished task
+	// (DELETE /tasks/{id})
+	DeleteTask(w http.ResponseWriter, r *http.Request, id TaskID, params DeleteTaskParams)
 	// GetTask Get a task
 	// (GET /tasks/{id})
 	GetTask(w http.ResponseWriter, r *http.Request, id TaskID)
 	// CancelTask Cancel a task
 	// (POST /tasks/{id}/cancel)
 	CancelTask(w http.ResponseWriter, r *http.Request, id TaskID)
+	// DeleteTaskFiles Delete a task's files
+	// (DELETE /tasks/{id}/files)
+	DeleteTaskFiles(w http.ResponseWriter, r *http.Request, id TaskID, params DeleteTaskFilesParams)
+	// ListTaskFiles List a task's files
+	// (GET /tasks/{id}/files)
+	ListTaskFiles(w http.ResponseWriter, r *http.Request, id TaskID, params ListTaskFilesParams)
 	// GetTaskStatus Get a task's status (cheap, for polling)
 	// (GET /tasks/{id}/status)
 	GetTaskStatus(w http.ResponseWriter, r *http.Request, id TaskID)
@@ -6502,6 +7887,32 @@ func (siw *ServerInterfaceWrapper) GetChat(w http.ResponseWriter, r *http.Reques
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.GetChat(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// StopChat operation middleware
+func (siw *ServerInterfaceWrapper) StopChat(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id ChatID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.StopChat(w, r, id)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6643,6 +8054,48 @@ func (siw *ServerInterfaceWrapper) KeepaliveSession(w http.ResponseWriter, r *ht
 	handler.ServeHTTP(w, r)
 }
 
+// DeleteTask operation middleware
+func (siw *ServerInterfaceWrapper) DeleteTask(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteTaskParams
+
+	// ------------- Optional query parameter "files" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "files", r.URL.Query(), &params.Files, runtime.BindQueryParameterOptions{Type: "boolean", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "files"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "files", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteTask(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
 // GetTask operation middleware
 func (siw *ServerInterfaceWrapper) GetTask(w http.ResponseWriter, r *http.Request) {
 
@@ -6686,6 +8139,90 @@ func (siw *ServerInterfaceWrapper) CancelTask(w http.ResponseWriter, r *http.Req
 
 	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		siw.Handler.CancelTask(w, r, id)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// DeleteTaskFiles operation middleware
+func (siw *ServerInterfaceWrapper) DeleteTaskFiles(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params DeleteTaskFilesParams
+
+	// ------------- Optional query parameter "role" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "role", r.URL.Query(), &params.Role, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "role"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "role", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.DeleteTaskFiles(w, r, id, params)
+	}))
+
+	for _, middleware := range siw.HandlerMiddlewares {
+		handler = middleware(handler)
+	}
+
+	handler.ServeHTTP(w, r)
+}
+
+// ListTaskFiles operation middleware
+func (siw *ServerInterfaceWrapper) ListTaskFiles(w http.ResponseWriter, r *http.Request) {
+
+	var err error
+	_ = err
+
+	// ------------- Path parameter "id" -------------
+	var id TaskID
+
+	err = runtime.BindStyledParameterWithOptions("simple", "id", r.PathValue("id"), &id, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationPath, Explode: false, Required: true, Type: "string", Format: "", ValueIsUnescaped: true})
+	if err != nil {
+		siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "id", Err: err})
+		return
+	}
+
+	// Parameter object where we will unmarshal all parameters from the context
+	var params ListTaskFilesParams
+
+	// ------------- Optional query parameter "role" -------------
+
+	err = runtime.BindQueryParameterWithOptions("form", true, false, "role", r.URL.Query(), &params.Role, runtime.BindQueryParameterOptions{Type: "string", Format: ""})
+	if err != nil {
+		var requiredError *runtime.RequiredParameterError
+		if errors.As(err, &requiredError) {
+			siw.ErrorHandlerFunc(w, r, &RequiredParamError{ParamName: "role"})
+		} else {
+			siw.ErrorHandlerFunc(w, r, &InvalidParamFormatError{ParamName: "role", Err: err})
+		}
+		return
+	}
+
+	handler := http.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		siw.Handler.ListTaskFiles(w, r, id, params)
 	}))
 
 	for _, middleware := range siw.HandlerMiddlewares {
@@ -6972,7 +8509,10 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	}
 
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/apps/run", wrapper.RunApp)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/tasks/{id}", wrapper.DeleteTask)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/tasks/{id}", wrapper.GetTask)
+	m.HandleFunc(http.MethodDelete+" "+options.BaseURL+"/tasks/{id}/files", wrapper.DeleteTaskFiles)
+	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/tasks/{id}/files", wrapper.ListTaskFiles)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/tasks/{id}/status", wrapper.GetTaskStatus)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/tasks/{id}/stream", wrapper.StreamTask)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/tasks/{id}/cancel", wrapper.CancelTask)
@@ -6985,6 +8525,7 @@ func HandlerWithOptions(si ServerInterface, options StdHTTPServerOptions) http.H
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/agents/run", wrapper.RunAgent)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/chats/{id}", wrapper.GetChat)
 	m.HandleFunc(http.MethodGet+" "+options.BaseURL+"/chats/{id}/stream", wrapper.StreamChat)
+	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/chats/{id}/stop", wrapper.StopChat)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/tools/{id}", wrapper.SubmitToolResult)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/tools/{id}/invoke", wrapper.ApproveTool)
 	m.HandleFunc(http.MethodPost+" "+options.BaseURL+"/tools/{id}/reject", wrapper.RejectTool)

@@ -86,6 +86,13 @@ func (s *AgentService) Template(ref string) *Agent {
 	return &Agent{c: s.c, ref: ref, handlers: map[string]ToolHandler{}, handled: map[string]bool{}}
 }
 
+// ByID is a conversation with the stored agent id, pinned to its version
+// versionID (a full or short id), or at its current version when
+// versionID is "". Nothing is sent before the first message.
+func (s *AgentService) ByID(id, versionID string) *Agent {
+	return &Agent{c: s.c, agentID: id, versionID: versionID, handlers: map[string]ToolHandler{}, handled: map[string]bool{}}
+}
+
 // AdHoc is a conversation with an agent defined by cfg. Nothing is sent
 // before the first message.
 func (s *AgentService) AdHoc(cfg AgentConfig) *Agent {
@@ -97,15 +104,17 @@ func (s *AgentService) AdHoc(cfg AgentConfig) *Agent {
 // tools with HandleTool, then Send messages. An Agent is not safe for
 // concurrent Sends.
 type Agent struct {
-	c        *Client
-	ref      string
-	cfg      *AgentConfig
-	context  map[string]string
-	mu       sync.Mutex
-	chatID   string
-	handlers map[string]ToolHandler
-	handled  map[string]bool // invocation ids answered, approved or rejected
-	acted    int             // answers sent since the stream was opened
+	c   *Client
+	ref string
+	cfg *AgentConfig
+	// agentID and versionID name a stored agent (Agents.ByID).
+	agentID, versionID string
+	context            map[string]string
+	mu                 sync.Mutex
+	chatID             string
+	handlers           map[string]ToolHandler
+	handled            map[string]bool // invocation ids answered, approved or rejected
+	acted              int             // answers sent since the stream was opened
 	// pending maps invocations answered to the status the answer ends
 	// (awaiting_input, awaiting_approval), until a stream shows another.
 	pending map[string]string
@@ -122,7 +131,7 @@ func (a *Agent) HandleTool(name string, h ToolHandler) *Agent {
 	return a
 }
 
-// usable tells an Agent made by Agents.Template or Agents.AdHoc from a zero
+// usable tells an Agent made by Agents.Template, ByID or AdHoc from a zero
 // one.
 func (a *Agent) usable() error {
 	if a == nil || a.c == nil || a.handled == nil {
@@ -288,8 +297,8 @@ func (a *Agent) Resume(ctx context.Context) *stream.Stream[AgentEvent] {
 }
 
 func (a *Agent) send(ctx context.Context, text string, files []*File) error {
-	if a.ref == "" && a.cfg == nil {
-		return inputErr("agent", "use Agents.Template or Agents.AdHoc")
+	if a.ref == "" && a.cfg == nil && a.agentID == "" {
+		return inputErr("agent", "use Agents.Template, Agents.ByID or Agents.AdHoc")
 	}
 	if a.cfg != nil && a.cfg.CoreApp.Ref == "" && a.ChatID() == "" {
 		return inputErr("agent_config.core_app.ref", "must not be empty")
@@ -316,6 +325,13 @@ func (a *Agent) send(ctx context.Context, text string, files []*File) error {
 		if a.cfg.Name != "" {
 			name := a.cfg.Name
 			req.AgentName = &name
+		}
+	} else if a.agentID != "" {
+		id := a.agentID
+		req.AgentID = &id
+		if a.versionID != "" {
+			v := a.versionID
+			req.AgentVersionID = &v
 		}
 	} else {
 		ref := a.ref
@@ -757,4 +773,28 @@ func (s *AgentService) GetChat(ctx context.Context, id string, opts ...option.Re
 		return nil, err
 	}
 	return &c, nil
+}
+
+// StopChat stops the current run of chat id (POST /chats/{id}/stop): its
+// pending reply and tool calls end as cancelled.
+func (s *AgentService) StopChat(ctx context.Context, id string, opts ...option.RequestOption) error {
+	if id == "" {
+		return inputErr("chat id", "must not be empty")
+	}
+	return s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
+		return s.c.raw.StopChat(ctx, id)
+	}, nil)
+}
+
+// Stop stops the agent's current reply in its conversation; before the
+// first message there is nothing to stop and it does nothing.
+func (a *Agent) Stop(ctx context.Context, opts ...option.RequestOption) error {
+	if err := a.usable(); err != nil {
+		return err
+	}
+	id := a.ChatID()
+	if id == "" {
+		return nil
+	}
+	return a.c.Agents.StopChat(ctx, id, opts...)
 }

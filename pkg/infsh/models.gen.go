@@ -18,6 +18,7 @@ const (
 	AgentToolTypeCall     AgentToolType = "call"
 	AgentToolTypeClient   AgentToolType = "client"
 	AgentToolTypeHTTP     AgentToolType = "http"
+	AgentToolTypeHarness  AgentToolType = "harness"
 	AgentToolTypeHook     AgentToolType = "hook"
 	AgentToolTypeInternal AgentToolType = "internal"
 	AgentToolTypeMCP      AgentToolType = "mcp"
@@ -35,6 +36,8 @@ func (e AgentToolType) Valid() bool {
 	case AgentToolTypeClient:
 		return true
 	case AgentToolTypeHTTP:
+		return true
+	case AgentToolTypeHarness:
 		return true
 	case AgentToolTypeHook:
 		return true
@@ -71,6 +74,39 @@ const (
 func (e ChatsEventEvent) Valid() bool {
 	switch e {
 	case ChatsEventEventChats:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ContentRating.
+const (
+	ContentRatingGore               ContentRating = "gore"
+	ContentRatingSafe               ContentRating = "safe"
+	ContentRatingSexualExplicit     ContentRating = "sexual_explicit"
+	ContentRatingSexualSuggestive   ContentRating = "sexual_suggestive"
+	ContentRatingUnrated            ContentRating = "unrated"
+	ContentRatingViolenceGraphic    ContentRating = "violence_graphic"
+	ContentRatingViolenceNonGraphic ContentRating = "violence_non_graphic"
+)
+
+// Valid indicates whether the value is a known member of the ContentRating enum.
+func (e ContentRating) Valid() bool {
+	switch e {
+	case ContentRatingGore:
+		return true
+	case ContentRatingSafe:
+		return true
+	case ContentRatingSexualExplicit:
+		return true
+	case ContentRatingSexualSuggestive:
+		return true
+	case ContentRatingUnrated:
+		return true
+	case ContentRatingViolenceGraphic:
+		return true
+	case ContentRatingViolenceNonGraphic:
 		return true
 	default:
 		return false
@@ -173,6 +209,39 @@ func (e SessionStatus) Valid() bool {
 	case SessionStatusEnded:
 		return true
 	case SessionStatusExpired:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TaskDeltaLineEvent.
+const (
+	TaskDeltaLineEventDelta TaskDeltaLineEvent = "delta"
+)
+
+// Valid indicates whether the value is a known member of the TaskDeltaLineEvent enum.
+func (e TaskDeltaLineEvent) Valid() bool {
+	switch e {
+	case TaskDeltaLineEventDelta:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TaskFileRole.
+const (
+	TaskFileRoleInput  TaskFileRole = "input"
+	TaskFileRoleOutput TaskFileRole = "output"
+)
+
+// Valid indicates whether the value is a known member of the TaskFileRole enum.
+func (e TaskFileRole) Valid() bool {
+	switch e {
+	case TaskFileRoleInput:
+		return true
+	case TaskFileRoleOutput:
 		return true
 	default:
 		return false
@@ -286,18 +355,38 @@ type AgentRun struct {
 	State string `json:"state,omitempty"`
 }
 
-// AgentRunRequest The body of `POST /agents/run`: a message to a template or ad-hoc agent.
+// AgentRunRequest The body of `POST /agents/run`: a message to an agent named once, by ref
+// (`agent`), by id (`agent_id`, optionally `agent_version_id`) or by an ad-hoc
+// `agent_config`; or to no agent, into `chat_id`'s chat.
 type AgentRunRequest struct {
 	// Agent Template agent ref `namespace/name@version`.
 	Agent *string `json:"agent,omitempty"`
 
 	// AgentConfig An ad-hoc agent.
-	AgentConfig *AgentConfig      `json:"agent_config,omitempty"`
-	AgentName   *string           `json:"agent_name,omitempty"`
-	ChatID      *string           `json:"chat_id,omitempty"`
-	Context     map[string]string `json:"context,omitempty"`
+	AgentConfig *AgentConfig `json:"agent_config,omitempty"`
 
-	// Input The message of `POST /agents/run`: its text and attachments.
+	// AgentID A stored agent by id (instead of `agent`). Source: `ApiAgentRunRequest` in
+	// inferencesh 0.36.0 `inferencesh/types.py`.
+	AgentID   *string `json:"agent_id,omitempty"`
+	AgentName *string `json:"agent_name,omitempty"`
+
+	// AgentVersionID Pins a version of `agent_id` (full or short id); else its current version runs.
+	AgentVersionID *string           `json:"agent_version_id,omitempty"`
+	ChatID         *string           `json:"chat_id,omitempty"`
+	Context        map[string]string `json:"context,omitempty"`
+
+	// Input The message of `POST /agents/run`: its text and the files sent with it. The
+	// model, its settings, the system prompt, the tools and the history come from
+	// the agent and the chat, not from the message (`MessageInput` in inferencesh
+	// 0.36.0 `inferencesh/types.py`: "Every endpoint that takes a message decodes
+	// this type").
+	//
+	// The newest JS SDK, @inferencesh/sdk 0.6.54, still types this member as the
+	// older `LLMInput` (`dist/types.d.ts` `ApiAgentRunRequest`) and sends
+	// `{"text", "images", "files", "role": "user", "context": [], "system_prompt": "",
+	// "context_size": 0}` (`dist/api/agents.js`). Those extra members are not part
+	// of the message the server decodes now; no source says whether it ignores or
+	// refuses them, so they are not described here, and unknown members are allowed.
 	Input  MessageInput `json:"input"`
 	Stream *bool        `json:"stream,omitempty"`
 }
@@ -329,13 +418,21 @@ type AgentRunStreamLine struct {
 	union json.RawMessage
 }
 
-// AgentTool A tool definition, as the SDK tool builders produce it.
+// AgentTool A tool definition of an agent, as the SDK tool builders produce it. `call`
+// holds the same configuration as `http`; `harness` tools belong to an
+// external harness and no source shows a configuration member for them.
 type AgentTool struct {
 	// Agent The configuration of an agent tool: the sub-agent it delegates to.
 	Agent *AgentToolConfig `json:"agent,omitempty"`
 
 	// App The configuration of an app tool: the agent runs an inference.sh app.
 	App *AppToolConfig `json:"app,omitempty"`
+
+	// ApprovalTimeout Seconds a call of this tool waits for its approval before it is refused; 0 waits until someone answers.
+	ApprovalTimeout int `json:"approval_timeout,omitempty"`
+
+	// Call The configuration of an HTTP tool.
+	Call *HTTPToolConfig `json:"call,omitempty"`
 
 	// Client The configuration of a client tool: the caller answers its calls.
 	Client      *ClientToolConfig `json:"client,omitempty"`
@@ -347,6 +444,9 @@ type AgentTool struct {
 
 	// HTTP The configuration of an HTTP tool.
 	HTTP *HTTPToolConfig `json:"http,omitempty"`
+
+	// Internal The configuration of an internal (built-in) tool.
+	Internal *InternalToolConfig `json:"internal,omitempty"`
 
 	// MCP The configuration of an MCP tool.
 	MCP             *MCPToolConfig `json:"mcp,omitempty"`
@@ -421,8 +521,12 @@ type ChatMessage struct {
 	TaskID          *string          `json:"task_id,omitempty"`
 	ToolCallID      string           `json:"tool_call_id,omitempty"`
 	ToolInvocations []ToolInvocation `json:"tool_invocations,omitempty"`
-	Tools           []AgentTool      `json:"tools,omitempty"`
-	UpdatedAt       time.Time        `json:"updated_at,omitempty"`
+
+	// Tools The tools offered to the model with this message, in the LLM function-calling
+	// format (`ChatMessageDTO.tools: Optional[List[Tool]]` in inferencesh 0.36.0
+	// `inferencesh/types.py`), not agent tool definitions.
+	Tools     []LLMTool `json:"tools,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitempty"`
 }
 
 // MessageContent One part of a chat message.
@@ -483,6 +587,12 @@ type ClientToolConfig struct {
 	InputSchema JSONSchema `json:"input_schema,omitempty"`
 }
 
+// ContentRating The content rating of a task's output (`Task.rating`; also on file records).
+// A string, not a number. Source: the server's generated types, `ContentRating`
+// in inferencesh 0.36.0 (PyPI) `inferencesh/types.py` and @inferencesh/sdk 0.6.54
+// (npm) `dist/types.d.ts`. The client keeps a value outside this list as it is.
+type ContentRating string
+
 // CoreApp The model app of an ad-hoc agent.
 type CoreApp struct {
 	ID string `json:"id,omitempty"`
@@ -492,6 +602,41 @@ type CoreApp struct {
 	Ref       string      `json:"ref"`
 	Setup     interface{} `json:"setup,omitempty"`
 	VersionID string      `json:"version_id,omitempty"`
+}
+
+// DeletedTaskFiles What `DELETE /tasks/{id}/files` did.
+type DeletedTaskFiles struct {
+	// Deleted Ids of the deleted files.
+	Deleted []string `json:"deleted,omitempty"`
+
+	// Skipped Files left in place, with the reason.
+	Skipped []SkippedTaskFile `json:"skipped,omitempty"`
+}
+
+// DeletedTaskFilesResponse defines model for DeletedTaskFilesResponse.
+type DeletedTaskFilesResponse struct {
+	// Data What `DELETE /tasks/{id}/files` did.
+	Data     DeletedTaskFiles  `json:"data"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
+}
+
+// EmptyResponse An envelope whose `data` no SDK reads; it may be absent or any value.
+type EmptyResponse struct {
+	// Data Not read by any SDK; no source shows what it holds.
+	Data     json.RawMessage   `json:"data,omitempty"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
 }
 
 // EnvelopeMeta defines model for EnvelopeMeta.
@@ -514,11 +659,17 @@ type UploadedFile struct {
 	ID          string    `json:"id"`
 	Path        string    `json:"path,omitempty"`
 	Public      bool      `json:"public,omitempty"`
-	RemotePath  string    `json:"remote_path,omitempty"`
-	Size        int64     `json:"size,omitempty"`
-	UpdatedAt   time.Time `json:"updated_at,omitempty"`
-	UploadURL   string    `json:"upload_url,omitempty"`
-	URI         string    `json:"uri"`
+
+	// Rating The content rating of a task's output (`Task.rating`; also on file records).
+	// A string, not a number. Source: the server's generated types, `ContentRating`
+	// in inferencesh 0.36.0 (PyPI) `inferencesh/types.py` and @inferencesh/sdk 0.6.54
+	// (npm) `dist/types.d.ts`. The client keeps a value outside this list as it is.
+	Rating     ContentRating `json:"rating,omitempty"`
+	RemotePath string        `json:"remote_path,omitempty"`
+	Size       int64         `json:"size,omitempty"`
+	UpdatedAt  time.Time     `json:"updated_at,omitempty"`
+	UploadURL  string        `json:"upload_url,omitempty"`
+	URI        string        `json:"uri"`
 }
 
 // FileCreateRequest The body of `POST /files`.
@@ -581,6 +732,12 @@ type HookToolConfig struct {
 // Infra Where a task runs.
 type Infra string
 
+// InternalToolConfig The configuration of an internal (built-in) tool.
+type InternalToolConfig struct {
+	Category  string `json:"category,omitempty"`
+	Operation string `json:"operation,omitempty"`
+}
+
 // InternalToolsConfig Switches for an agent's built-in tools; unset ones keep the server's default.
 type InternalToolsConfig struct {
 	Agent       *bool `json:"agent,omitempty"`
@@ -615,6 +772,25 @@ type Interrupt struct {
 // JSONSchema A JSON Schema fragment.
 type JSONSchema = json.RawMessage
 
+// LLMTool A tool as a model sees it: `{type: "function", function: {name, description, parameters}}`.
+type LLMTool struct {
+	// Function The function of an `LLMTool`.
+	Function *LLMToolFunction `json:"function,omitempty"`
+
+	// Type Always "function" in the sources (`ToolCallType`); kept open.
+	Type string `json:"type,omitempty"`
+}
+
+// LLMToolFunction The function of an `LLMTool`.
+type LLMToolFunction struct {
+	Description string `json:"description,omitempty"`
+	Name        string `json:"name,omitempty"`
+
+	// Parameters A JSON Schema fragment.
+	Parameters JSONSchema `json:"parameters,omitempty"`
+	Required   []string   `json:"required,omitempty"`
+}
+
 // LegacyError defines model for LegacyError.
 type LegacyError struct {
 	Code        *string  `json:"code,omitempty"`
@@ -629,14 +805,30 @@ type MCPToolConfig struct {
 	ToolName      *string `json:"tool_name,omitempty"`
 }
 
-// MessageInput The message of `POST /agents/run`: its text and attachments.
+// MessageInput The message of `POST /agents/run`: its text and the files sent with it. The
+// model, its settings, the system prompt, the tools and the history come from
+// the agent and the chat, not from the message (`MessageInput` in inferencesh
+// 0.36.0 `inferencesh/types.py`: "Every endpoint that takes a message decodes
+// this type").
+//
+// The newest JS SDK, @inferencesh/sdk 0.6.54, still types this member as the
+// older `LLMInput` (`dist/types.d.ts` `ApiAgentRunRequest`) and sends
+// `{"text", "images", "files", "role": "user", "context": [], "system_prompt": "",
+// "context_size": 0}` (`dist/api/agents.js`). Those extra members are not part
+// of the message the server decodes now; no source says whether it ignores or
+// refuses them, so they are not described here, and unknown members are allowed.
 type MessageInput struct {
-	Attachments  []FileRef                `json:"attachments,omitempty"`
-	Context      []map[string]interface{} `json:"context,omitempty"`
-	ContextSize  *int                     `json:"context_size,omitempty"`
-	Role         *string                  `json:"role,omitempty"`
-	SystemPrompt *string                  `json:"system_prompt,omitempty"`
-	Text         *string                  `json:"text,omitempty"`
+	// Attachments Files uploaded with `POST /files`; images reach the model as image input.
+	Attachments []FileRef `json:"attachments,omitempty"`
+
+	// Files Deprecated (send `attachments`). File URIs, read only when `attachments` is empty.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Files []string `json:"files,omitempty"`
+
+	// Images Deprecated (send `attachments`). Image URIs, read only when `attachments` is empty.
+	// Deprecated: this property has been marked as deprecated upstream, but no `x-deprecated-reason` was set
+	Images []string `json:"images,omitempty"`
+	Text   *string  `json:"text,omitempty"`
 }
 
 // OtherChatEvent agent_runs, delta and future events.
@@ -731,11 +923,14 @@ type ResourceStatusResponse struct {
 	Success *bool `json:"success,omitempty"`
 }
 
-// ResponseMessage A server notice or warning carried next to `data`.
+// ResponseMessage A non-error notice (a warning, an info) carried next to `data`.
 type ResponseMessage struct {
-	Code                 *string                `json:"code,omitempty"`
-	Message              *string                `json:"message,omitempty"`
-	Type                 *string                `json:"type,omitempty"`
+	Code string `json:"code,omitempty"`
+
+	// Level How serious the notice is (warning, info, ...; an open set).
+	Level                string                 `json:"level,omitempty"`
+	Message              string                 `json:"message,omitempty"`
+	Meta                 map[string]interface{} `json:"meta,omitempty"`
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
@@ -787,7 +982,9 @@ type Session struct {
 	ExpiresAt    time.Time  `json:"expires_at,omitempty"`
 	ID           string     `json:"id"`
 
-	// IdleTimeout Seconds.
+	// IdleTimeout Seconds; may be null (0 in Go). Source: `AppSessionDTO.idle_timeout: Optional[int]` in
+	// inferencesh 0.36.0 `inferencesh/types.py` (`idle_timeout?: number` in
+	// @inferencesh/sdk 0.6.54 `dist/types.d.ts`).
 	IdleTimeout int           `json:"idle_timeout,omitempty"`
 	LastCallAt  *time.Time    `json:"last_call_at,omitempty"`
 	Status      SessionStatus `json:"status"`
@@ -835,23 +1032,34 @@ type Skill struct {
 	VersionID   string `json:"version_id,omitempty"`
 }
 
+// SkippedTaskFile A file `DELETE /tasks/{id}/files` left in place (`TaskFileSkipped`).
+type SkippedTaskFile struct {
+	ID     string `json:"id"`
+	Reason string `json:"reason,omitempty"`
+}
+
 // Task A task, the run of an app, as `GET /tasks/{id}` answers it and task stream lines carry it (whole or in part). Every member but `id` may be absent.
 type Task struct {
-	AppID          string          `json:"app_id,omitempty"`
-	AppVariant     string          `json:"app_variant,omitempty"`
-	AppVersionID   string          `json:"app_version_id,omitempty"`
-	ChatID         string          `json:"chat_id,omitempty"`
-	CreatedAt      time.Time       `json:"created_at,omitempty"`
-	EngineID       string          `json:"engine_id,omitempty"`
-	Error          string          `json:"error,omitempty"`
-	Events         []TaskEvent     `json:"events,omitempty"`
-	Function       string          `json:"function,omitempty"`
-	ID             string          `json:"id"`
-	Infra          string          `json:"infra,omitempty"`
-	Input          json.RawMessage `json:"input,omitempty"`
-	Logs           []TaskLog       `json:"logs,omitempty"`
-	Output         json.RawMessage `json:"output,omitempty"`
-	Rating         int             `json:"rating,omitempty"`
+	AppID        string          `json:"app_id,omitempty"`
+	AppVariant   string          `json:"app_variant,omitempty"`
+	AppVersionID string          `json:"app_version_id,omitempty"`
+	ChatID       string          `json:"chat_id,omitempty"`
+	CreatedAt    time.Time       `json:"created_at,omitempty"`
+	EngineID     string          `json:"engine_id,omitempty"`
+	Error        string          `json:"error,omitempty"`
+	Events       []TaskEvent     `json:"events,omitempty"`
+	Function     string          `json:"function,omitempty"`
+	ID           string          `json:"id"`
+	Infra        string          `json:"infra,omitempty"`
+	Input        json.RawMessage `json:"input,omitempty"`
+	Logs         []TaskLog       `json:"logs,omitempty"`
+	Output       json.RawMessage `json:"output,omitempty"`
+
+	// Rating The content rating of a task's output (`Task.rating`; also on file records).
+	// A string, not a number. Source: the server's generated types, `ContentRating`
+	// in inferencesh 0.36.0 (PyPI) `inferencesh/types.py` and @inferencesh/sdk 0.6.54
+	// (npm) `dist/types.d.ts`. The client keeps a value outside this list as it is.
+	Rating         ContentRating   `json:"rating,omitempty"`
 	RunAt          time.Time       `json:"run_at,omitempty"`
 	SessionID      string          `json:"session_id,omitempty"`
 	SessionTimeout int             `json:"session_timeout,omitempty"`
@@ -875,6 +1083,34 @@ type Task struct {
 	Workers    []string `json:"workers,omitempty"`
 }
 
+// TaskDelta The `data` of a delta line (`DeltaEvent` in inferencesh 0.36.0 `llm_types_gen.py`).
+type TaskDelta struct {
+	// Delta What changed, e.g. an `LLMDelta` `{response, reasoning, tool_calls, usage}`; its shape depends on the app.
+	Delta json.RawMessage `json:"delta"`
+
+	// ResourceID What the delta belongs to (the assistant message being generated); empty for a plain app run.
+	ResourceID string `json:"resource_id,omitempty"`
+
+	// Seq Order of the delta within its resource.
+	Seq int64 `json:"seq,omitempty"`
+}
+
+// TaskDeltaLine A task stream line that carries a piece of an LLM app's output while it is
+// generated: `{"event": "delta", "data": {"delta": {...}, "seq": n}}`. The delta
+// (for an LLM app, `response` and `reasoning` text to append, `tool_calls` to
+// merge by index, `usage` to replace) previews output the task's own updates
+// carry later. Source: inferencesh 0.36.0 `inferencesh/delta.py` (`DELTA_EVENT`,
+// `is_delta_event`), `inferencesh/llm_types_gen.py` (`DeltaEvent`, `LLMDelta`),
+// and `inferencesh/client.py` (`_stream_updates`).
+type TaskDeltaLine struct {
+	// Data The `data` of a delta line (`DeltaEvent` in inferencesh 0.36.0 `llm_types_gen.py`).
+	Data  TaskDelta          `json:"data"`
+	Event TaskDeltaLineEvent `json:"event"`
+}
+
+// TaskDeltaLineEvent defines model for TaskDeltaLine.Event.
+type TaskDeltaLineEvent string
+
 // TaskEvent A status change of a task (`Task.events`).
 type TaskEvent struct {
 	CreatedAt time.Time `json:"created_at,omitempty"`
@@ -888,6 +1124,34 @@ type TaskEvent struct {
 	Status Status `json:"status,omitempty"`
 	TaskID string `json:"task_id,omitempty"`
 }
+
+// TaskFile One file of a task, as `GET /tasks/{id}/files` lists it.
+type TaskFile struct {
+	ContentType string    `json:"content_type,omitempty"`
+	CreatedAt   time.Time `json:"created_at,omitempty"`
+	Filename    string    `json:"filename,omitempty"`
+	ID          string    `json:"id"`
+
+	// Role Which side of a task a file is on (`TaskFileRole` in inferencesh 0.36.0 `inferencesh/types.py`).
+	Role TaskFileRole `json:"role,omitempty"`
+	Size int64        `json:"size,omitempty"`
+	URI  string       `json:"uri"`
+}
+
+// TaskFileListResponse defines model for TaskFileListResponse.
+type TaskFileListResponse struct {
+	Data     []TaskFile        `json:"data"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
+}
+
+// TaskFileRole Which side of a task a file is on (`TaskFileRole` in inferencesh 0.36.0 `inferencesh/types.py`).
+type TaskFileRole string
 
 // TaskLog One log entry of a task (`Task.logs`).
 type TaskLog struct {
@@ -1036,6 +1300,9 @@ type ChatID = string
 
 // SessionID defines model for SessionID.
 type SessionID = string
+
+// TaskFileRoleQuery defines model for TaskFileRoleQuery.
+type TaskFileRoleQuery = TaskFileRole
 
 // TaskID defines model for TaskID.
 type TaskID = string
@@ -1258,6 +1525,14 @@ func (a *ResponseMessage) UnmarshalJSON(b []byte) error {
 		delete(object, "code")
 	}
 
+	if raw, found := object["level"]; found {
+		err = json.Unmarshal(raw, &a.Level)
+		if err != nil {
+			return fmt.Errorf("error reading 'level': %w", err)
+		}
+		delete(object, "level")
+	}
+
 	if raw, found := object["message"]; found {
 		err = json.Unmarshal(raw, &a.Message)
 		if err != nil {
@@ -1266,12 +1541,12 @@ func (a *ResponseMessage) UnmarshalJSON(b []byte) error {
 		delete(object, "message")
 	}
 
-	if raw, found := object["type"]; found {
-		err = json.Unmarshal(raw, &a.Type)
+	if raw, found := object["meta"]; found {
+		err = json.Unmarshal(raw, &a.Meta)
 		if err != nil {
-			return fmt.Errorf("error reading 'type': %w", err)
+			return fmt.Errorf("error reading 'meta': %w", err)
 		}
-		delete(object, "type")
+		delete(object, "meta")
 	}
 
 	if len(object) != 0 {
@@ -1293,24 +1568,25 @@ func (a ResponseMessage) MarshalJSON() ([]byte, error) {
 	var err error
 	object := make(map[string]json.RawMessage)
 
-	if a.Code != nil {
-		object["code"], err = json.Marshal(a.Code)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'code': %w", err)
-		}
+	object["code"], err = json.Marshal(a.Code)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'code': %w", err)
 	}
 
-	if a.Message != nil {
-		object["message"], err = json.Marshal(a.Message)
-		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'message': %w", err)
-		}
+	object["level"], err = json.Marshal(a.Level)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'level': %w", err)
 	}
 
-	if a.Type != nil {
-		object["type"], err = json.Marshal(a.Type)
+	object["message"], err = json.Marshal(a.Message)
+	if err != nil {
+		return nil, fmt.Errorf("error marshaling 'message': %w", err)
+	}
+
+	if a.Meta != nil {
+		object["meta"], err = json.Marshal(a.Meta)
 		if err != nil {
-			return nil, fmt.Errorf("error marshaling 'type': %w", err)
+			return nil, fmt.Errorf("error marshaling 'meta': %w", err)
 		}
 	}
 
@@ -1593,6 +1869,32 @@ func (t *TaskStreamLine) FromHeartbeat(v Heartbeat) error {
 
 // MergeHeartbeat performs a merge with any union data inside the TaskStreamLine, using the provided Heartbeat
 func (t *TaskStreamLine) MergeHeartbeat(v Heartbeat) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTaskDeltaLine returns the union data inside the TaskStreamLine as a TaskDeltaLine
+func (t TaskStreamLine) AsTaskDeltaLine() (TaskDeltaLine, error) {
+	var body TaskDeltaLine
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTaskDeltaLine overwrites any union data inside the TaskStreamLine as the provided TaskDeltaLine
+func (t *TaskStreamLine) FromTaskDeltaLine(v TaskDeltaLine) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTaskDeltaLine performs a merge with any union data inside the TaskStreamLine, using the provided TaskDeltaLine
+func (t *TaskStreamLine) MergeTaskDeltaLine(v TaskDeltaLine) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err

@@ -390,7 +390,7 @@ func (s *TaskService) wait(ctx context.Context, id string, known map[string]json
 	}
 	var last *Task
 	n := 0
-	t, err := s.follow(ctx, id, known, opts, w.Interval, func(u Update) bool {
+	t, err := s.follow(ctx, id, known, opts, w.Interval, nil, func(u Update) bool {
 		last = u.Task
 		n++
 		if w.Progress != nil {
@@ -423,6 +423,12 @@ type Update struct {
 	// Fields holds every top-level member of the task as received so far,
 	// those the spec does not describe included.
 	Fields map[string]json.RawMessage
+	// Delta is set on an update made of a delta line
+	// ({"event":"delta","data":{"delta":{...},"seq":n}}): a piece of an LLM
+	// app's output (for LLM apps, text to append to output.response). Task,
+	// Status and Fields are then as before it, and Changed is empty. A delta
+	// a reconnected stream sends again (same seq) is not repeated.
+	Delta *TaskDelta
 }
 
 // Updates follows a task like Wait and streams every update, the terminal
@@ -430,9 +436,10 @@ type Update struct {
 // here (its last update says so); errors are calls that failed. Closing
 // the stream (or stopping a range over All early) stops following.
 //
-// Token deltas that LLM apps stream ({"event":"delta"} lines) are not
-// yielded: they only preview text that the task's own updates carry in its
-// output. Like heartbeats, they keep the stream from going idle.
+// Token deltas that LLM apps stream ({"event":"delta"} lines) are yielded
+// as updates with Delta set (and Task as known so far, unchanged): they
+// preview output that the task's own updates carry later. Wait and Run
+// skip them; like heartbeats, they keep the stream from going idle.
 func (s *TaskService) Updates(ctx context.Context, id string, opts ...option.RequestOption) *stream.Stream[Update] {
 	ctx, cancel := context.WithCancel(ctx)
 	return stream.FromSeq(func(yield func(Update, error) bool) {
@@ -441,13 +448,14 @@ func (s *TaskService) Updates(ctx context.Context, id string, opts ...option.Req
 			return
 		}
 		stopped := false
-		_, err := s.follow(ctx, id, nil, opts, 0, func(u Update) bool {
+		each := func(u Update) bool {
 			if !yield(u, nil) {
 				stopped = true
 				return false
 			}
 			return true
-		})
+		}
+		_, err := s.follow(ctx, id, nil, opts, 0, each, each)
 		var re *apierror.RunError
 		if err != nil && !stopped && !errors.As(err, &re) && !errors.Is(err, errStopped) {
 			yield(Update{}, err)
@@ -528,6 +536,44 @@ type follower struct {
 	progressed bool
 	// yielded is set once an update was passed on.
 	yielded bool
+	// onDelta, when set, receives delta lines.
+	onDelta func(Update) bool
+	// seen is the highest delta seq passed on, per resource: a stream that
+	// reconnects may send the deltas again.
+	seen map[string]int64
+}
+
+// delta passes a delta line on; it reports whether the consumer wants more.
+func (f *follower) delta(d *TaskDelta) bool {
+	if f.onDelta == nil {
+		return true
+	}
+	if d.Seq > 0 {
+		if d.Seq <= f.seen[d.ResourceID] {
+			return true
+		}
+		if f.seen == nil {
+			f.seen = map[string]int64{}
+		}
+		f.seen[d.ResourceID] = d.Seq
+	}
+	fields := cloneFields(f.fields)
+	t := taskFromFields(fields)
+	return f.onDelta(Update{Task: t, Status: t.Status, Fields: fields, Delta: d})
+}
+
+// deltaLine reads a delta line ({"event":"delta","data":{"delta":...}}); nil
+// for any other line.
+func deltaLine(data []byte) *TaskDelta {
+	top := members(data)
+	if str(top, "event") != "delta" {
+		return nil
+	}
+	var d TaskDelta
+	if json.Unmarshal(top["data"], &d) != nil || len(d.Delta) == 0 {
+		return nil
+	}
+	return &d
 }
 
 // apply merges payload; it reports the incoming status (if the payload has
@@ -608,12 +654,13 @@ func streamLine(data []byte) (payload map[string]json.RawMessage, ok bool) {
 // stream (not skipped), because they count as activity for its idle timeout.
 type lineItem struct {
 	payload map[string]json.RawMessage
+	delta   *TaskDelta
 }
 
 // follow is the engine of Run, Wait and Updates. interval, when not 0,
 // replaces the policy's PollInterval.
 func (s *TaskService) follow(ctx context.Context, id string, known map[string]json.RawMessage, opts []option.RequestOption,
-	interval time.Duration, onUp func(Update) bool) (*Task, error) {
+	interval time.Duration, onDelta, onUp func(Update) bool) (*Task, error) {
 	pol, err := s.c.policy(ctx, opts)
 	if err != nil {
 		return nil, err
@@ -621,7 +668,7 @@ func (s *TaskService) follow(ctx context.Context, id string, known map[string]js
 	if interval > 0 {
 		pol.PollInterval = interval
 	}
-	f := &follower{fields: map[string]json.RawMessage{}, onUp: onUp}
+	f := &follower{fields: map[string]json.RawMessage{}, onUp: onUp, onDelta: onDelta}
 	for k, v := range known {
 		f.fields[k] = v
 	}
@@ -685,6 +732,9 @@ func (s *TaskService) readStream(ctx context.Context, id string, opts []option.R
 		return false, err
 	}
 	decode := func(ev stream.Event) (lineItem, error) {
+		if d := deltaLine(ev.Data); d != nil {
+			return lineItem{delta: d}, nil
+		}
 		p, ok := streamLine(ev.Data)
 		if !ok {
 			return lineItem{}, stream.ErrSkip
@@ -699,6 +749,12 @@ func (s *TaskService) readStream(ctx context.Context, id string, opts []option.R
 	}
 	defer st.Close()
 	for st.Next() {
+		if d := st.Current().delta; d != nil {
+			if !f.delta(d) {
+				return true, errStopped
+			}
+			continue
+		}
 		payload := st.Current().payload
 		if len(payload) == 0 {
 			continue // a heartbeat: the idle timer was reset, nothing changed

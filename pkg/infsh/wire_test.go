@@ -19,14 +19,16 @@ func TestWireTypesAreGenerated(t *testing.T) {
 		Dir: ".",
 		Generated: []string{
 			// tasks
-			"Task", "TaskLog", "LogType", "TaskEvent", "Status", "Infra", "RunRequest",
+			"Task", "TaskLog", "LogType", "TaskEvent", "Status", "Infra", "RunRequest", "ContentRating", "TaskDelta",
+			"TaskFile", "TaskFileRole", "DeletedTaskFiles", "SkippedTaskFile",
 			// files
 			"UploadedFile", "PartialFile", "FileCreateRequest", "FileRef",
 			// sessions
 			"Session", "SessionStatus",
 			// agents and tools
 			"AgentConfig", "CoreApp", "Skill", "AgentTool", "AgentToolType", "ClientToolConfig", "AppToolConfig",
-			"AgentToolConfig", "HookToolConfig", "InternalToolsConfig", "JSONSchema", "AgentRunRequest",
+			"AgentToolConfig", "HookToolConfig", "InternalToolsConfig", "InternalToolConfig", "HTTPToolConfig",
+			"LLMTool", "LLMToolFunction", "JSONSchema", "AgentRunRequest",
 			"AgentRunResult", "MessageInput", "Chat", "AgentRun", "Interrupt", "ChatMessage", "MessageContent",
 			"ToolInvocation", "ToolCallFunction", "ModelToolCall", "ToolResultRequest", "RejectToolRequest",
 			// errors

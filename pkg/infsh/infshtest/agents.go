@@ -16,6 +16,9 @@ type AgentTemplate struct {
 	// Config is the agent's definition (tools, prompt, ...): the same
 	// generated type the client sends as an ad-hoc agent.
 	Config infsh.AgentConfig
+	// ID, when set, also names the agent in POST /agents/run's agent_id.
+	// The emulator keeps one version per agent: any agent_version_id runs it.
+	ID string
 }
 
 // Built-in template agents.
@@ -25,6 +28,8 @@ const (
 	// AgentTools has a client tool "add" (numbers a, b) and an app tool
 	// "delete_file" (string path) that requires approval.
 	AgentTools = "infsh/tool-agent"
+	// AgentAssistantID is AgentAssistant's id (for agent_id).
+	AgentAssistantID = "0e5tassistant0000000000000"
 )
 
 func builtinAgents() map[string]AgentTemplate {
@@ -42,7 +47,7 @@ func builtinAgents() map[string]AgentTemplate {
 		RequireApproval: ptr(true), App: &infsh.AppToolConfig{Ref: "infsh/echo@latest"},
 	}
 	return map[string]AgentTemplate{
-		AgentAssistant: {Config: infsh.AgentConfig{Name: "Assistant", SystemPrompt: "You are helpful.",
+		AgentAssistant: {ID: AgentAssistantID, Config: infsh.AgentConfig{Name: "Assistant", SystemPrompt: "You are helpful.",
 			CoreApp: infsh.CoreApp{Ref: "infsh/scripted-llm@latest"}}},
 		AgentTools: {Config: infsh.AgentConfig{Name: "Tool agent",
 			CoreApp: infsh.CoreApp{Ref: "infsh/scripted-llm@latest"}, Tools: []infsh.AgentTool{add, del}}},
@@ -235,6 +240,16 @@ type toolRef struct {
 	inv  *invocation
 }
 
+// agentByID finds the template agent whose ID is id.
+func (s *Server) agentByID(id string) (string, AgentTemplate, bool) {
+	for ref, tpl := range s.cfg.agents {
+		if tpl.ID == id {
+			return ref, tpl, true
+		}
+	}
+	return "", AgentTemplate{}, false
+}
+
 // RunAgent implements POST /agents/run.
 func (s *handlers) RunAgent(w http.ResponseWriter, r *http.Request) {
 	var req infsh.AgentRunRequest
@@ -266,11 +281,19 @@ func (s *handlers) RunAgent(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			c.agentRef, c.config = *req.Agent, tpl.Config
+		case req.AgentID != nil && *req.AgentID != "":
+			ref, tpl, ok := s.agentByID(*req.AgentID)
+			if !ok {
+				s.mu.Unlock()
+				s.problem(w, r, http.StatusNotFound, "AGENT_NOT_FOUND", fmt.Sprintf("agent %s not found", *req.AgentID))
+				return
+			}
+			c.agentRef, c.config = ref, tpl.Config
 		case req.AgentConfig != nil:
 			c.config = *req.AgentConfig
 		default:
 			s.mu.Unlock()
-			s.problem(w, r, http.StatusBadRequest, "VALIDATION", "agent or agent_config is required")
+			s.problem(w, r, http.StatusBadRequest, "VALIDATION", "agent, agent_id or agent_config is required")
 			return
 		}
 		c.name = c.config.Name
@@ -288,6 +311,14 @@ func (s *handlers) RunAgent(w http.ResponseWriter, r *http.Request) {
 		user.text = *req.Input.Text
 	}
 	user.attachments = req.Input.Attachments
+	if len(user.attachments) == 0 { // the deprecated forms, read only without attachments
+		for _, u := range req.Input.Images {
+			user.attachments = append(user.attachments, infsh.FileRef{URI: u, ContentType: "image/*"})
+		}
+		for _, u := range req.Input.Files {
+			user.attachments = append(user.attachments, infsh.FileRef{URI: u})
+		}
+	}
 	asst := &message{id: s.newID(), chatID: c.id, runID: c.runID, role: "assistant", status: "pending",
 		order: len(c.messages) + 1, created: now}
 	c.messages = append(c.messages, user, asst)
@@ -355,6 +386,9 @@ func (s *Server) advance(c *chat, asst *message) {
 	step := s.callModel(turn)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if asst.status == "cancelled" { // the chat was stopped meanwhile
+		return
+	}
 	if step.ToolCall == nil {
 		s.finishTurn(c, asst, step)
 		return
@@ -465,6 +499,39 @@ func (s *handlers) GetChat(w http.ResponseWriter, r *http.Request, id infshapi.C
 		s.problem(w, r, http.StatusNotFound, "CHAT_NOT_FOUND", fmt.Sprintf("chat %s not found", id))
 		return
 	}
+	s.ok(w, r, dto)
+}
+
+// StopChat implements POST /chats/{id}/stop: the current run ends as
+// cancelled, with its pending assistant message and tool calls. A chat with
+// no active run is left as it is.
+func (s *handlers) StopChat(w http.ResponseWriter, r *http.Request, id infshapi.ChatID) {
+	s.mu.Lock()
+	c := s.chats[id]
+	if c == nil {
+		s.mu.Unlock()
+		s.problem(w, r, http.StatusNotFound, "CHAT_NOT_FOUND", fmt.Sprintf("chat %s not found", id))
+		return
+	}
+	if c.active() || c.runState == "input_required" {
+		var stopped []*message
+		for _, m := range c.messages {
+			if m.runID != c.runID || m.role != "assistant" || m.status != "pending" {
+				continue
+			}
+			m.status = "cancelled"
+			for _, v := range m.invocations {
+				if v.status == "awaiting_input" || v.status == "awaiting_approval" || v.status == "in_progress" {
+					v.status = "cancelled"
+				}
+			}
+			stopped = append(stopped, m)
+		}
+		c.runState, c.status, c.interrupts = "canceled", "idle", nil // AgentRunState spells it so
+		s.emit(c, stopped...)
+	}
+	dto := c.dto(false)
+	s.mu.Unlock()
 	s.ok(w, r, dto)
 }
 

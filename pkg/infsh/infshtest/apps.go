@@ -59,6 +59,11 @@ func (r *Run) Log(format string, args ...any) {
 	r.srv.appendLog(r.task, fmt.Sprintf(format, args...))
 }
 
+// Delta publishes a piece of the output while the task runs, as a delta
+// stream line {"event":"delta","data":{"delta":d,"seq":n}}; for an LLM app d
+// is like {"response": "text to append"}. It does not change the output.
+func (r *Run) Delta(d any) { r.srv.addDelta(r.task, d) }
+
 // Progress publishes a partial output while the task runs.
 func (r *Run) Progress(output any) { r.srv.setOutput(r.task, output) }
 
@@ -83,6 +88,7 @@ const (
 	AppNeedsSecret = "infsh/needs-secret"    // answers 412: secret OPENAI_API_KEY missing
 	AppReadFile    = "infsh/read-file"       // {"file": uri}: reads an uploaded file
 	AppSessionTest = "infsh/session-test"    // functions set_value, get_value, get_all, increment
+	AppLLMEcho     = "infsh/llm-echo"        // {"text":T}: streams "You said: T" as delta lines -> {"response":...}
 )
 
 func builtinApps() map[string]App {
@@ -99,6 +105,19 @@ func builtinApps() map[string]App {
 				tpl = strings.ReplaceAll(tpl, fmt.Sprintf("{%d}", i+1), fmt.Sprint(s))
 			}
 			return map[string]any{"text": tpl}, nil
+		}},
+		AppLLMEcho: {Run: func(ctx context.Context, r *Run) (any, error) {
+			text, _ := r.InputMap()["text"].(string)
+			reply := "You said: " + text
+			for _, c := range chunks(reply) {
+				select {
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				case <-time.After(time.Millisecond):
+				}
+				r.Delta(map[string]any{"response": c})
+			}
+			return map[string]any{"response": reply}, nil
 		}},
 		AppSlow: {Run: func(ctx context.Context, r *Run) (any, error) {
 			in := r.InputMap()

@@ -153,7 +153,21 @@ func (s *handlers) StreamTask(w http.ResponseWriter, r *http.Request, id infshap
 	first := t.snapshot()
 	next := len(t.changes)
 	done := terminal(t.status)
+	// The task's deltas so far are replayed to a late stream (as the chat
+	// stream does), before the snapshot: a stream that opens on a task that
+	// has just ended still carries them.
+	var deltas []map[string]any
+	for _, c := range t.changes {
+		if c.delta != nil {
+			deltas = append(deltas, c.delta)
+		}
+	}
 	s.mu.Unlock()
+	for _, d := range deltas {
+		if lw.item("delta", map[string]any{"event": "delta", "data": d}) != nil {
+			return
+		}
+	}
 	if err := lw.item("", first); err != nil || done {
 		return
 	}
@@ -164,7 +178,9 @@ func (s *handlers) StreamTask(w http.ResponseWriter, r *http.Request, id infshap
 	}
 	tail(s.Server, r, lw, t.changeLog, next, func(c change) bool {
 		var err error
-		if c.full != nil {
+		if c.delta != nil {
+			err = lw.item("delta", map[string]any{"event": "delta", "data": c.delta})
+		} else if c.full != nil {
 			err = lw.item("", c.full)
 		} else {
 			err = lw.item("", map[string]any{"event": "tasks", "data": c.data, "fields": c.fields})

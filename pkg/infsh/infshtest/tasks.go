@@ -42,6 +42,7 @@ type change struct {
 	fields []string
 	data   map[string]any // id, status and the changed fields
 	full   map[string]any // the whole task, for terminal changes
+	delta  map[string]any // the data of a delta line ({"delta", "seq"}); nothing else is set
 }
 
 type task struct {
@@ -55,6 +56,7 @@ type task struct {
 	sessionID                                  string
 	sessionTimeout                             int
 	created, updated                           time.Time
+	deltaSeq                                   int
 
 	changes []change
 	notify  chan struct{} // closed and replaced on every change
@@ -162,6 +164,19 @@ func (s *Server) appendLog(t *task, line string) {
 		"id": s.newID(), "task_id": t.id, "log_type": 1, "content": line, "created_at": now, "updated_at": now,
 	})
 	s.record(t, "logs")
+}
+
+// addDelta records a delta line of t's output.
+func (s *Server) addDelta(t *task, d any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if terminal(t.status) {
+		return
+	}
+	t.deltaSeq++
+	t.changes = append(t.changes, change{delta: map[string]any{"delta": d, "seq": t.deltaSeq}})
+	close(t.notify)
+	t.notify = make(chan struct{})
 }
 
 func (s *Server) setOutput(t *task, out any) {
