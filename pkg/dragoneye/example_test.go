@@ -172,3 +172,17 @@ func ExampleClient_Do() {
 	}
 	// Output: 404 Prediction task not found
 }
+
+// Image and Video check the kind of a media where it is made, as the
+// official SDK's Image and Video classes do.
+func ExampleVideo() {
+	mp4 := append([]byte{0, 0, 0, 0x18, 'f', 't', 'y', 'p', 'm', 'p', '4', '2', 0, 0, 0, 0, 'm', 'p', '4', '2', 'i', 's', 'o', 'm'}, make([]byte, 64)...)
+	if _, err := dragoneye.Image(dragoneye.MediaFromBytes(mp4, "street.mp4")); err != nil {
+		fmt.Println(err)
+	}
+	video, err := dragoneye.Video(dragoneye.MediaFromBytes(mp4, "street.mp4"))
+	fmt.Println(video.MIMEType(), err)
+	// Output:
+	// dragoneye: invalid media: Predictions.Image requires a MIME type starting with image/; got "video/mp4"
+	// video/mp4 <nil>
+}

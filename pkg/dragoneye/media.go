@@ -208,7 +208,32 @@ func (m *Media) check(family string) error {
 
 func predictName(family string) string {
 	if family == "image" {
-		return "PredictImage"
+		return "Predictions.Image"
 	}
-	return "PredictVideo"
+	return "Predictions.Video"
+}
+
+// Image checks at construction that the media is an image (its MIME type is
+// image/*), as the official SDK's Image class does, so a wrong file fails
+// where it is chosen rather than at Predictions.Image. It takes a
+// constructor's results as they are:
+//
+//	img, err := dragoneye.Image(dragoneye.MediaFromPath("house.jpg"))
+//
+// A non-nil err is returned unchanged; a media of another kind is an
+// *apierror.InputError naming its MIME type.
+func Image(m *Media, err error) (*Media, error) { return kind(m, err, "image") }
+
+// Video is Image for videos (video/*): dragoneye.Video(dragoneye.MediaFromPath("street.mp4")).
+// The sampling rate is a prediction parameter (PredictParams.FramesPerSecond).
+func Video(m *Media, err error) (*Media, error) { return kind(m, err, "video") }
+
+func kind(m *Media, err error, family string) (*Media, error) {
+	if err != nil {
+		return nil, err
+	}
+	if err := m.check(family); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

@@ -63,3 +63,26 @@ func TestMediaTypes(t *testing.T) {
 	require.Equal(t, dragoneye.StepUpload, se.Step)
 	require.ErrorAs(t, err, &ie)
 }
+
+func TestImageAndVideoCheckTheKindAtConstruction(t *testing.T) {
+	jpeg := append([]byte{0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 'J', 'F', 'I', 'F', 0}, make([]byte, 64)...)
+	mp4 := append([]byte{0, 0, 0, 0x18, 'f', 't', 'y', 'p', 'm', 'p', '4', '2', 0, 0, 0, 0, 'm', 'p', '4', '2', 'i', 's', 'o', 'm'}, make([]byte, 64)...)
+
+	img, err := dragoneye.Image(dragoneye.MediaFromBytes(jpeg, "a.jpg"))
+	require.NoError(t, err)
+	require.Equal(t, "image/jpeg", img.MIMEType())
+	vid, err := dragoneye.Video(dragoneye.MediaFromBytes(mp4, "a.mp4"))
+	require.NoError(t, err)
+	require.Equal(t, "video/mp4", vid.MIMEType())
+
+	_, err = dragoneye.Video(dragoneye.MediaFromBytes(jpeg, "a.jpg"))
+	var ie *apierror.InputError
+	require.ErrorAs(t, err, &ie)
+	require.Contains(t, err.Error(), `Predictions.Video requires a MIME type starting with video/; got "image/jpeg"`)
+	_, err = dragoneye.Image(dragoneye.MediaFromBytes(mp4, "a.mp4"))
+	require.ErrorAs(t, err, &ie)
+
+	_, err = dragoneye.Image(dragoneye.MediaFromPath("does/not/exist.jpg"))
+	require.Error(t, err, "the constructor's own error passes through")
+	require.NotErrorAs(t, err, new(*dragoneye.StepError))
+}
