@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -162,6 +164,27 @@ func ExampleFileService_Upload() {
 	}
 	fmt.Println(f.ContentType, f.Size, strings.HasPrefix(f.URI, "inf://"))
 	// Output: text/csv; charset=utf-8 8 true
+}
+
+// UploadFile streams a file from disk; name and content type come from it.
+func ExampleFileService_UploadFile() {
+	client, stop := emulated()
+	defer stop()
+	dir, err := os.MkdirTemp("", "infsh-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "data.csv")
+	if err := os.WriteFile(path, []byte("a,b\n1,2\n"), 0o600); err != nil {
+		log.Fatal(err)
+	}
+	f, err := client.Files.UploadFile(context.Background(), path, infsh.UploadOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(f.Filename, f.ContentType, f.Size)
+	// Output: data.csv text/csv; charset=utf-8 8
 }
 
 func ExampleSessionService_Start() {

@@ -118,6 +118,36 @@ func (s *FileService) Upload(ctx context.Context, r io.Reader, o UploadOptions, 
 	return &out, nil
 }
 
+// UploadFile uploads the file at path, streamed from disk with its size as
+// Content-Length (so it can also be retried). Unless o says otherwise, the
+// file name is the path's base name and the content type comes from its
+// extension, else from what its first 512 bytes look like. A path that
+// cannot be opened is an *apierror.InputError naming it.
+func (s *FileService) UploadFile(ctx context.Context, path string, o UploadOptions, opts ...option.RequestOption) (*UploadedFile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &apierror.InputError{Service: ServiceName, Field: "file path", Reason: err.Error()}
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, &apierror.InputError{Service: ServiceName, Field: "file path", Reason: fmt.Sprintf("%q is not a regular file", path)}
+	}
+	if o.Filename == "" {
+		o.Filename = filepath.Base(path)
+	}
+	if o.ContentType == "" {
+		o.ContentType = contentTypeOf(o.Filename)
+		if o.ContentType == "application/octet-stream" {
+			head := make([]byte, 512)
+			n, _ := f.ReadAt(head, 0)
+			if n > 0 {
+				o.ContentType = http.DetectContentType(head[:n])
+			}
+		}
+	}
+	return s.Upload(ctx, f, o, opts...)
+}
+
 // put sends the bytes to the presigned URL, without credentials (see
 // core.Client.SendPresigned).
 func (s *FileService) put(ctx context.Context, opts []option.RequestOption, url string, r io.Reader, o UploadOptions) error {

@@ -334,3 +334,37 @@ func (s *stallAfter) Read(p []byte) (int, error) {
 	s.got += n
 	return n, err
 }
+
+func TestUploadFileFromPath(t *testing.T) {
+	c, srv := newClient(t)
+	dir := t.TempDir()
+	png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 100)...)
+	for _, tc := range []struct {
+		name, file string
+		content    []byte
+		wantType   string
+	}{
+		{"type from the extension", "notes.md", []byte("# notes"), "text/markdown; charset=utf-8"},
+		{"type from the content", "image.bin", png, "image/png"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, tc.file)
+			require.NoError(t, os.WriteFile(path, tc.content, 0o600))
+			up, err := c.Files.UploadFile(context.Background(), path, infsh.UploadOptions{})
+			require.NoError(t, err)
+			require.Equal(t, tc.file, up.Filename)
+			require.Equal(t, tc.wantType, up.ContentType)
+			require.EqualValues(t, len(tc.content), up.Size)
+			got, err := srv.FileContent(up.URI)
+			require.NoError(t, err)
+			require.Equal(t, tc.content, got)
+		})
+	}
+
+	_, err := c.Files.UploadFile(context.Background(), filepath.Join(dir, "missing.txt"), infsh.UploadOptions{})
+	var ie *apierror.InputError
+	require.ErrorAs(t, err, &ie)
+	require.Equal(t, "file path", ie.Field)
+	_, err = c.Files.UploadFile(context.Background(), dir, infsh.UploadOptions{})
+	require.ErrorAs(t, err, &ie, "a directory is refused before any request")
+}
