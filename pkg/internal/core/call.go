@@ -65,29 +65,49 @@ func (c *Client) Send(ctx context.Context, opts []option.RequestOption, send Sen
 // unwrapped body; see DecodeJSON for the size limit). An empty body, or an
 // envelope without data, leaves out unchanged.
 func (c *Client) Call(ctx context.Context, opts []option.RequestOption, send SendFunc, out any) error {
+	_, err := c.call(ctx, opts, send, out)
+	return err
+}
+
+// call is Call, also returning the response (its body closed) for error
+// messages.
+func (c *Client) call(ctx context.Context, opts []option.RequestOption, send SendFunc, out any) (*http.Response, error) {
 	resp, err := c.Send(ctx, opts, send)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if c.Service.Unwrap == nil {
-		return c.mapError(c.DecodeJSON(resp, nil, out))
+		return resp, c.mapError(c.DecodeJSON(resp, nil, out))
 	}
 	var body []byte
 	if err := c.DecodeJSON(resp, nil, &body); err != nil {
-		return c.mapError(err)
+		return resp, c.mapError(err)
 	}
 	data, err := c.Service.Unwrap(resp, body)
 	if err != nil {
-		return c.mapError(err)
+		return resp, c.mapError(err)
 	}
-	return c.decodeBytes(resp, data, out)
+	return resp, c.decodeBytes(resp, data, out)
 }
 
-// Execute is Call for a response that decodes into a T.
+// Execute is Call for a response that decodes into a T, with one check
+// more: when T is a struct whose JSON fields include required ones (see
+// requiredFields), a body that is empty, null, or an object lacking one of
+// them (absent or null) is an *apierror.ResponseError, not a zero T. The
+// body is read whole (bounded by MaxBody) before decoding.
 func Execute[T any](ctx context.Context, c *Client, opts []option.RequestOption, send SendFunc) (*T, error) {
-	var out T
-	if err := c.Call(ctx, opts, send, &out); err != nil {
+	var raw []byte
+	resp, err := c.call(ctx, opts, send, &raw)
+	if err != nil {
 		return nil, err
+	}
+	var out T
+	if err := c.decodeBytes(resp, raw, &out); err != nil {
+		return nil, err
+	}
+	if err := checkRequired(resp, raw, &out); err != nil {
+		err.Service = c.Service.Name
+		return nil, c.mapError(err)
 	}
 	return &out, nil
 }

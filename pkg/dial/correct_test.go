@@ -1,0 +1,55 @@
+package dial_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/dial"
+	"github.com/aiclients/sdk-go/pkg/option"
+)
+
+// fixedServer answers every request with 200 and body.
+func fixedServer(t *testing.T, body string) *dial.Client {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, body)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := dial.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("k"), option.WithMaxRetries(0))
+	require.NoError(t, err)
+	return c
+}
+
+// TestGetRejectsEmptyBodies: a 200 whose body is empty, null or {} is not a
+// deployment, model or application (the spec requires "id"): each Get
+// returns an *apierror.ResponseError, never a zero value.
+func TestGetRejectsEmptyBodies(t *testing.T) {
+	ctx := context.Background()
+	for _, body := range []string{``, `null`, `{}`, `{"id":null}`} {
+		c := fixedServer(t, body)
+		gets := map[string]func() (any, error){
+			"deployment":  func() (any, error) { return c.Deployments.Get(ctx, "gpt") },
+			"model":       func() (any, error) { return c.Models.Get(ctx, "gpt") },
+			"application": func() (any, error) { return c.Applications.Get(ctx, "app") },
+		}
+		for name, get := range gets {
+			got, err := get()
+			var re *apierror.ResponseError
+			require.ErrorAs(t, err, &re, "%s, body %q", name, body)
+			require.Equal(t, dial.ServiceName, re.Service)
+			require.Contains(t, err.Error(), "unusable 200 response")
+			require.Nil(t, got)
+		}
+	}
+	c := fixedServer(t, `{"id":"gpt"}`)
+	d, err := c.Deployments.Get(ctx, "gpt")
+	require.NoError(t, err)
+	require.Equal(t, "gpt", d.ID)
+}
