@@ -2,9 +2,11 @@ package dial_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -52,4 +54,36 @@ func TestGetRejectsEmptyBodies(t *testing.T) {
 	d, err := c.Deployments.Get(ctx, "gpt")
 	require.NoError(t, err)
 	require.Equal(t, "gpt", d.ID)
+}
+
+// TestListStopsOnEmptyPages: a server that answers empty pages, each with a
+// fresh next token, is asked MaxEmptyPages times and the listing ends with
+// an *apierror.ResponseError (before the fix it was asked for ever).
+func TestListStopsOnEmptyPages(t *testing.T) {
+	var pages atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		n := pages.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = fmt.Fprintf(w, `{"bucket":"b1","url":"files/b1/d/","nodeType":"FOLDER","resourceType":"FILE","items":[],"nextToken":"t%d"}`, n)
+	}))
+	defer srv.Close()
+	c, err := dial.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("k"), option.WithMaxRetries(0))
+	require.NoError(t, err)
+	items, errs := 0, 0
+	var last error
+	for _, err := range c.Files.List(context.Background(), "files/b1/d/", nil) {
+		if err != nil {
+			last = err
+			errs++
+			continue
+		}
+		items++
+		break
+	}
+	require.Equal(t, 0, items)
+	require.Equal(t, 1, errs)
+	var re *apierror.ResponseError
+	require.ErrorAs(t, last, &re)
+	require.Contains(t, last.Error(), "empty")
+	require.Equal(t, int64(dial.MaxEmptyPages), pages.Load())
 }

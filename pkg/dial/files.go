@@ -595,6 +595,19 @@ func (f *FilesService) metadata(ctx context.Context, u FileURL, p *MetadataParam
 	})
 }
 
+// MaxEmptyPages is how many pages in a row List accepts that have no items
+// but a next page token before it stops with an *apierror.ResponseError: a
+// server that keeps answering so would otherwise be asked for ever, and the
+// caller's loop body, never run, could not break out.
+const MaxEmptyPages = 32
+
+// listError is the *apierror.ResponseError that ends a listing whose pages
+// go nowhere (the token itself is not shown: it is opaque server text).
+func listError(u FileURL, reason string) error {
+	return &apierror.ResponseError{Service: ServiceName, Request: "GET metadata of " + u.String(),
+		StatusCode: http.StatusOK, Reason: "listing stopped: " + reason}
+}
+
 // ListParams are the optional parameters of List.
 type ListParams struct {
 	PageSize  int  // items per request (1..1000; 0 = server default 100)
@@ -604,7 +617,9 @@ type ListParams struct {
 // List iterates over the items of the folder at url (it must end in "/";
 // "" is the home folder), requesting page after page while the server
 // returns a nextToken. Breaking out of the loop stops requesting. An error
-// is yielded once, as the last pair.
+// is yielded once, as the last pair. A server that repeats a page token, or
+// answers MaxEmptyPages empty pages in a row that each name a next one,
+// ends the listing with an *apierror.ResponseError.
 func (f *FilesService) List(ctx context.Context, folderURL string, p *ListParams, opts ...option.RequestOption) iter.Seq2[Metadata, error] {
 	return func(yield func(Metadata, error) bool) {
 		if p == nil {
@@ -635,6 +650,7 @@ func (f *FilesService) List(ctx context.Context, folderURL string, p *ListParams
 		}
 		mp := &MetadataParams{Limit: p.PageSize, Recursive: p.Recursive}
 		seen := map[string]bool{}
+		empty := 0
 		for {
 			m, err := f.metadata(cctx, u, mp)
 			if err != nil {
@@ -649,8 +665,17 @@ func (f *FilesService) List(ctx context.Context, folderURL string, p *ListParams
 			if m.NextToken == "" {
 				return
 			}
-			if seen[m.NextToken] {
-				yield(Metadata{}, fmt.Errorf("dial: listing %s: the server repeated page token %q", u, m.NextToken))
+			if len(m.Items) == 0 {
+				empty++
+			} else {
+				empty = 0
+			}
+			switch {
+			case seen[m.NextToken]:
+				yield(Metadata{}, listError(u, "the server repeated a page token"))
+				return
+			case empty >= MaxEmptyPages:
+				yield(Metadata{}, listError(u, fmt.Sprintf("%d pages in a row were empty but had a next page token", empty)))
 				return
 			}
 			seen[m.NextToken] = true
