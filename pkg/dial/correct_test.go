@@ -1,6 +1,7 @@
 package dial_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -86,4 +88,69 @@ func TestListStopsOnEmptyPages(t *testing.T) {
 	require.ErrorAs(t, last, &re)
 	require.Contains(t, last.Error(), "empty")
 	require.Equal(t, int64(dial.MaxEmptyPages), pages.Load())
+}
+
+// createOnlyServer stores the first upload it reads whole, then answers
+// that attempt with firstStatus (or drops the connection when firstStatus is
+// 0); any later upload with If-None-Match: * gets 412, as DIAL does.
+func createOnlyServer(t *testing.T, firstStatus int, stored bool) (*dial.Client, *atomic.Int32) {
+	t.Helper()
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := calls.Add(1)
+		_, _ = io.Copy(io.Discard, r.Body)
+		if n == 1 && !stored {
+			switch firstStatus {
+			case 0:
+				conn, _, err := w.(http.Hijacker).Hijack()
+				if err == nil {
+					_ = conn.Close()
+				}
+			default:
+				w.WriteHeader(firstStatus)
+			}
+			return
+		}
+		if r.Header.Get("If-None-Match") == "*" {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusPreconditionFailed)
+			_, _ = io.WriteString(w, `{"error":{"message":"File already exists"}}`)
+			return
+		}
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := dial.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("k"),
+		option.WithRetryBackoff(time.Millisecond, time.Millisecond, 0))
+	require.NoError(t, err)
+	return c, &calls
+}
+
+// TestCreateOnlyUploadRetryIsUncertain: a create-only upload whose first
+// attempt was stored but answered 502 (or had its connection dropped) is
+// retried and meets 412; that is reported as an *UploadUncertainError
+// (errors.Is ErrUploadUncertain, IsETagMismatch false), not as "the file
+// already existed". A 412 on the first attempt still is IsETagMismatch.
+func TestCreateOnlyUploadRetryIsUncertain(t *testing.T) {
+	ctx := context.Background()
+	for _, first := range []int{http.StatusBadGateway, 0} {
+		c, calls := createOnlyServer(t, first, false)
+		_, err := c.Files.Upload(ctx, "files/b1/a.txt", bytes.NewReader([]byte("hello")), &dial.UploadParams{IfNoneMatch: true})
+		require.Equal(t, int32(2), calls.Load(), "first status %d", first)
+		var ue *dial.UploadUncertainError
+		require.ErrorAs(t, err, &ue, "first status %d", first)
+		require.ErrorIs(t, err, dial.ErrUploadUncertain)
+		require.False(t, dial.IsETagMismatch(err))
+		require.Equal(t, 2, ue.Attempts)
+		var ae *apierror.Error
+		require.ErrorAs(t, err, &ae)
+		require.Equal(t, http.StatusPreconditionFailed, ae.StatusCode)
+		require.Contains(t, err.Error(), "Metadata")
+	}
+
+	c, calls := createOnlyServer(t, 0, true)
+	_, err := c.Files.Upload(ctx, "files/b1/a.txt", bytes.NewReader([]byte("hello")), &dial.UploadParams{IfNoneMatch: true})
+	require.Equal(t, int32(1), calls.Load())
+	require.True(t, dial.IsETagMismatch(err))
+	require.NotErrorIs(t, err, dial.ErrUploadUncertain)
 }

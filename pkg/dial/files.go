@@ -13,12 +13,14 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/aiclients/sdk-go/gen/dialapi"
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/internal/core"
+	"github.com/aiclients/sdk-go/pkg/internal/transport"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
@@ -180,6 +182,10 @@ type UploadParams struct {
 	// not exist.
 	IfMatch string
 	// IfNoneMatch makes the upload create-only: 412 if the file exists.
+	// When an attempt failed (a 5xx or a reset) and a retry got the 412,
+	// the first attempt may have created the file: Upload then returns an
+	// *UploadUncertainError (errors.Is ErrUploadUncertain), not a 412 that
+	// IsETagMismatch would call "already exists".
 	IfNoneMatch bool
 }
 
@@ -226,6 +232,7 @@ func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reade
 		params.IfNoneMatch = &star
 	}
 	var etag string
+	attempt := 0 // of the last response: 0 for the first attempt
 	m, err := core.Execute[Metadata](ctx, f.c.core, nil, func(ctx context.Context) (*http.Response, error) {
 		resp, err := f.c.raw.UploadFileWithBody(ctx, u.Bucket(), u.Path(), params, mb.contentType(), mb.first(),
 			func(_ context.Context, req *http.Request) error {
@@ -240,10 +247,16 @@ func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reade
 		mb.stop()
 		if resp != nil {
 			etag = resp.Header.Get("ETag")
+			if resp.Request != nil {
+				attempt, _ = strconv.Atoi(resp.Request.Header.Get(transport.RetryCountHeader))
+			}
 		}
 		return resp, err
 	})
 	if err != nil {
+		if p.IfNoneMatch && attempt > 0 && hasStatus(err, http.StatusPreconditionFailed) {
+			return nil, &UploadUncertainError{URL: u.String(), Attempts: attempt + 1, Err: err}
+		}
 		return nil, err
 	}
 	if m.ETag == "" {
