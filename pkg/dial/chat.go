@@ -175,6 +175,8 @@ func (s *ChatService) Create(ctx context.Context, deployment string, req *ChatCo
 // skipped. A `{"error": …}` event ends the stream with an *apierror.Error
 // (StatusCode 200); an end without "[DONE]" ends it with an error wrapping
 // ErrIncompleteStream. Accumulate folds a stream into one ChatCompletion.
+// WithStreamIdleTimeout and WithStreamMaxEventSize bound the wait for a
+// chunk and the size of one event.
 func (s *ChatService) Stream(ctx context.Context, deployment string, req *ChatCompletionRequest, opts ...option.RequestOption) (*stream.Stream[ChatCompletionChunk], error) {
 	ctx, body, params, err := s.prepare(ctx, deployment, req, true, opts)
 	if err != nil {
@@ -186,7 +188,7 @@ func (s *ChatService) Stream(ctx context.Context, deployment string, req *ChatCo
 	if err != nil {
 		return nil, err
 	}
-	return newChatStream(resp), nil
+	return newConfiguredChatStream(resp, s.c.core.CallConfig(ctx)), nil
 }
 
 // doneRequired ends a stream whose input ran out before "data: [DONE]" with
@@ -207,7 +209,9 @@ type chunkWire struct {
 	Error *errorWire `json:"error"`
 }
 
-func newChatStream(resp *http.Response) *stream.Stream[ChatCompletionChunk] {
+// newChatStream decodes resp's SSE body into chunks; maxEvent bounds one
+// event (0: the default).
+func newChatStream(resp *http.Response, maxEvent int, opts ...stream.Option) *stream.Stream[ChatCompletionChunk] {
 	method, url := "", ""
 	var secrets []string // the credentials sent, scrubbed from error events
 	if resp.Request != nil {
@@ -234,7 +238,7 @@ func newChatStream(resp *http.Response) *stream.Stream[ChatCompletionChunk] {
 		}
 		return w.ChatCompletionChunk, nil
 	}
-	return stream.New(resp.Body, doneRequired{stream.NewSSEDecoder(resp.Body, 0)}, decode)
+	return stream.New(resp.Body, doneRequired{stream.NewSSEDecoder(resp.Body, maxEvent)}, decode, opts...)
 }
 
 // Accumulate reads the whole stream s and folds it into one completion (see

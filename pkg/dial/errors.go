@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -97,8 +98,44 @@ func Details(err error) (*ErrorDetails, bool) {
 func IsNotFound(err error) bool { return hasStatus(err, http.StatusNotFound) }
 
 // IsETagMismatch reports whether err is an API error with status 412: an
-// If-Match or If-None-Match condition failed.
-func IsETagMismatch(err error) bool { return hasStatus(err, http.StatusPreconditionFailed) }
+// If-Match or If-None-Match condition failed. It is false for an
+// *UploadUncertainError, whose 412 may have been caused by the same call.
+func IsETagMismatch(err error) bool {
+	var ue *UploadUncertainError
+	return hasStatus(err, http.StatusPreconditionFailed) && !errors.As(err, &ue)
+}
+
+// ErrUploadUncertain is matched (errors.Is) by every *UploadUncertainError.
+var ErrUploadUncertain = errors.New("dial: create-only upload: outcome uncertain")
+
+// UploadUncertainError reports a create-only upload (UploadParams.IfNoneMatch)
+// whose outcome is unknown: an attempt failed after it may have reached the
+// server (a 5xx or a dropped connection), the retry got 412 because the file
+// exists, and that file may be the one the failed attempt stored. To find
+// out, read the file's Metadata (or Download it) and compare its ETag,
+// content length or content with what was sent. Err is the retry's 412
+// *apierror.Error (errors.As still finds it); IsETagMismatch is false.
+type UploadUncertainError struct {
+	// URL is the file's storage URL.
+	URL string
+	// Attempts is the number of attempts sent (at least 2).
+	Attempts int
+	// Err is the final attempt's error (a 412 *apierror.Error).
+	Err error
+}
+
+// Error says what happened and how to check.
+func (e *UploadUncertainError) Error() string {
+	return fmt.Sprintf("dial: create-only upload of %s: outcome uncertain: a retry (attempt %d) got 412 because the file exists, "+
+		"but an earlier attempt that failed may have created it; compare the file's Metadata (ETag, size) with what was sent",
+		e.URL, e.Attempts)
+}
+
+// Unwrap returns Err.
+func (e *UploadUncertainError) Unwrap() error { return e.Err }
+
+// Is reports whether target is ErrUploadUncertain.
+func (e *UploadUncertainError) Is(target error) bool { return target == ErrUploadUncertain }
 
 func hasStatus(err error, status int) bool {
 	var ae *apierror.Error

@@ -13,12 +13,14 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/aiclients/sdk-go/gen/dialapi"
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/internal/core"
+	"github.com/aiclients/sdk-go/pkg/internal/transport"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
@@ -181,6 +183,10 @@ type UploadParams struct {
 	// not exist.
 	IfMatch string
 	// IfNoneMatch makes the upload create-only: 412 if the file exists.
+	// When an attempt failed (a 5xx or a reset) and a retry got the 412,
+	// the first attempt may have created the file: Upload then returns an
+	// *UploadUncertainError (errors.Is ErrUploadUncertain), not a 412 that
+	// IsETagMismatch would call "already exists".
 	IfNoneMatch bool
 }
 
@@ -227,6 +233,7 @@ func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reade
 		params.IfNoneMatch = &star
 	}
 	var etag string
+	attempt := 0 // of the last response: 0 for the first attempt
 	m, err := core.Execute[Metadata](ctx, f.c.core, nil, func(ctx context.Context) (*http.Response, error) {
 		resp, err := f.c.raw.UploadFileWithBody(ctx, u.Bucket(), u.Path(), params, mb.contentType(), mb.first(),
 			func(_ context.Context, req *http.Request) error {
@@ -241,10 +248,16 @@ func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reade
 		mb.stop()
 		if resp != nil {
 			etag = resp.Header.Get("ETag")
+			if resp.Request != nil {
+				attempt, _ = strconv.Atoi(resp.Request.Header.Get(transport.RetryCountHeader))
+			}
 		}
 		return resp, err
 	})
 	if err != nil {
+		if p.IfNoneMatch && attempt > 0 && hasStatus(err, http.StatusPreconditionFailed) {
+			return nil, &UploadUncertainError{URL: u.String(), Attempts: attempt + 1, Err: err}
+		}
 		return nil, err
 	}
 	if m.ETag == "" {
@@ -596,6 +609,19 @@ func (f *FilesService) metadata(ctx context.Context, u FileURL, p *MetadataParam
 	})
 }
 
+// MaxEmptyPages is how many pages in a row List accepts that have no items
+// but a next page token before it stops with an *apierror.ResponseError: a
+// server that keeps answering so would otherwise be asked for ever, and the
+// caller's loop body, never run, could not break out.
+const MaxEmptyPages = 32
+
+// listError is the *apierror.ResponseError that ends a listing whose pages
+// go nowhere (the token itself is not shown: it is opaque server text).
+func listError(u FileURL, reason string) error {
+	return &apierror.ResponseError{Service: ServiceName, Request: "GET metadata of " + u.String(),
+		StatusCode: http.StatusOK, Reason: "listing stopped: " + reason}
+}
+
 // ListParams are the optional parameters of List.
 type ListParams struct {
 	PageSize  int  // items per request (1..1000; 0 = server default 100)
@@ -605,7 +631,9 @@ type ListParams struct {
 // List iterates over the items of the folder at url (it must end in "/";
 // "" is the home folder), requesting page after page while the server
 // returns a nextToken. Breaking out of the loop stops requesting. An error
-// is yielded once, as the last pair.
+// is yielded once, as the last pair. A server that repeats a page token, or
+// answers MaxEmptyPages empty pages in a row that each name a next one,
+// ends the listing with an *apierror.ResponseError.
 func (f *FilesService) List(ctx context.Context, folderURL string, p *ListParams, opts ...option.RequestOption) iter.Seq2[Metadata, error] {
 	return func(yield func(Metadata, error) bool) {
 		if p == nil {
@@ -636,6 +664,7 @@ func (f *FilesService) List(ctx context.Context, folderURL string, p *ListParams
 		}
 		mp := &MetadataParams{Limit: p.PageSize, Recursive: p.Recursive}
 		seen := map[string]bool{}
+		empty := 0
 		for {
 			m, err := f.metadata(cctx, u, mp)
 			if err != nil {
@@ -650,8 +679,17 @@ func (f *FilesService) List(ctx context.Context, folderURL string, p *ListParams
 			if m.NextToken == "" {
 				return
 			}
-			if seen[m.NextToken] {
-				yield(Metadata{}, fmt.Errorf("dial: listing %s: the server repeated page token %q", u, m.NextToken))
+			if len(m.Items) == 0 {
+				empty++
+			} else {
+				empty = 0
+			}
+			switch {
+			case seen[m.NextToken]:
+				yield(Metadata{}, listError(u, "the server repeated a page token"))
+				return
+			case empty >= MaxEmptyPages:
+				yield(Metadata{}, listError(u, fmt.Sprintf("%d pages in a row were empty but had a next page token", empty)))
 				return
 			}
 			seen[m.NextToken] = true

@@ -639,7 +639,7 @@ func TestDownloadAndListFailures(t *testing.T) {
 		}
 		n++
 	}
-	require.ErrorContains(t, last, "repeated page token")
+	require.ErrorContains(t, last, "repeated a page token")
 	require.Equal(t, 2, pages)
 	require.Equal(t, 2, n)
 }

@@ -308,14 +308,24 @@ func (p *PredictionService) uploadMedia(ctx context.Context, target PresignedPos
 }
 
 // Status returns the status of a prediction task once. A failed call is an
-// *apierror.Error.
+// *apierror.Error; a 200 whose body is empty, null, or lacks a non-empty
+// "status" is an *apierror.ResponseError (a status that says nothing would
+// keep Wait polling until its timeout).
 func (p *PredictionService) Status(ctx context.Context, taskID string, opts ...option.RequestOption) (*TaskStatus, error) {
 	if strings.TrimSpace(taskID) == "" {
 		return nil, inputErr("prediction task id", "must not be empty")
 	}
-	return core.Execute[TaskStatus](ctx, p.core, opts, func(ctx context.Context) (*http.Response, error) {
+	st, err := core.Execute[TaskStatus](ctx, p.core, opts, func(ctx context.Context) (*http.Response, error) {
 		return p.raw.GetPredictionTaskStatus(ctx, &dragoneyeapi.GetPredictionTaskStatusParams{PredictionTaskUUID: taskID})
 	})
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(st.Status) == "" {
+		return nil, &apierror.ResponseError{Service: ServiceName, Request: "GET /prediction-task/status",
+			StatusCode: http.StatusOK, Missing: []string{"status"}, Reason: `"status" is empty`}
+	}
+	return st, nil
 }
 
 func checkWait(w WaitOptions) error {

@@ -469,6 +469,10 @@ func (s *TaskService) Get(ctx context.Context, id string, opts ...option.Request
 	if err != nil {
 		return nil, err
 	}
+	// An empty, null or {} body is not a task: the spec requires its id.
+	if err := s.c.core.CheckMembers("GET /tasks/"+id, m, &Task{}); err != nil {
+		return nil, err
+	}
 	return taskFromFields(m), nil
 }
 

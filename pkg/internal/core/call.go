@@ -105,56 +105,76 @@ func (c *Client) fail(col *redact.Collector, resp *http.Response, err error) err
 // usual backoff; the *apierror.TransportError of the last one counts every
 // attempt. Other methods are not: the server may have acted on them.
 func (c *Client) Call(ctx context.Context, opts []option.RequestOption, send SendFunc, out any) error {
+	_, err := c.callRetrying(ctx, opts, send, out)
+	return err
+}
+
+// callRetrying is Call, also returning the last response (its body closed)
+// for error messages.
+func (c *Client) callRetrying(ctx context.Context, opts []option.RequestOption, send SendFunc, out any) (*http.Response, error) {
 	ctx, err := c.Context(ctx, opts)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	cfg := c.CallConfig(ctx)
 	attempts := 0
 	for retry := 0; ; retry++ {
-		err := c.call(ctx, send, out)
+		resp, err := c.call(ctx, send, out)
 		var te *apierror.TransportError
 		var cut *bodyCutError
 		if !errors.As(err, &te) || !errors.As(err, &cut) {
-			return err
+			return resp, err
 		}
 		attempts += te.Attempts
 		te.Attempts = attempts
 		if (te.Method != http.MethodGet && te.Method != http.MethodHead) || retry >= cfg.MaxRetries || ctx.Err() != nil {
-			return err
+			return resp, err
 		}
 		wait := transport.Backoff(retry, cfg.RetryBaseDelay, cfg.RetryMaxDelay, cfg.RetryJitter, rand.Float64())
 		if transport.Sleep(ctx, wait) != nil {
-			return err
+			return resp, err
 		}
 	}
 }
 
 // call is one round of Call.
-func (c *Client) call(ctx context.Context, send SendFunc, out any) error {
+func (c *Client) call(ctx context.Context, send SendFunc, out any) (*http.Response, error) {
 	resp, col, err := c.send(ctx, nil, send)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if c.Service.Unwrap == nil {
-		return c.fail(col, resp, c.DecodeJSON(resp, nil, out))
+		return resp, c.fail(col, resp, c.DecodeJSON(resp, nil, out))
 	}
 	var body []byte
 	if err := c.DecodeJSON(resp, nil, &body); err != nil {
-		return c.fail(col, resp, err)
+		return resp, c.fail(col, resp, err)
 	}
 	data, err := c.Service.Unwrap(resp, body)
 	if err != nil {
-		return c.fail(col, resp, err)
+		return resp, c.fail(col, resp, err)
 	}
-	return c.fail(col, resp, c.decodeBytes(resp, data, out))
+	return resp, c.fail(col, resp, c.decodeBytes(resp, data, out))
 }
 
-// Execute is Call for a response that decodes into a T.
+// Execute is Call for a response that decodes into a T, with one check
+// more: when T is a struct whose JSON fields include required ones (see
+// requiredFields), a body that is empty, null, or an object lacking one of
+// them (absent or null) is an *apierror.ResponseError, not a zero T. The
+// body is read whole (bounded by MaxBody) before decoding.
 func Execute[T any](ctx context.Context, c *Client, opts []option.RequestOption, send SendFunc) (*T, error) {
-	var out T
-	if err := c.Call(ctx, opts, send, &out); err != nil {
+	var raw []byte
+	resp, err := c.callRetrying(ctx, opts, send, &raw)
+	if err != nil {
 		return nil, err
+	}
+	var out T
+	if err := c.decodeBytes(resp, raw, &out); err != nil {
+		return nil, c.ScrubError(c.mapError(err))
+	}
+	if err := checkRequired(resp, raw, &out); err != nil {
+		err.Service = c.Service.Name
+		return nil, c.ScrubError(c.mapError(err))
 	}
 	return &out, nil
 }
