@@ -68,17 +68,7 @@ func requiredFields(t reflect.Type) []requiredField {
 // scanned again, to tell "present with a zero value" (fine: 0, false, "")
 // from "absent or null" (an error).
 func checkRequired(resp *http.Response, raw []byte, out any) *apierror.ResponseError {
-	v := reflect.ValueOf(out)
-	for v.Kind() == reflect.Pointer {
-		if v.IsNil() {
-			return nil
-		}
-		v = v.Elem()
-	}
-	if v.Kind() != reflect.Struct {
-		return nil
-	}
-	req := requiredFields(v.Type())
+	v, req := structRequired(out)
 	if len(req) == 0 {
 		return nil
 	}
@@ -109,6 +99,22 @@ func checkRequired(resp *http.Response, raw []byte, out any) *apierror.ResponseE
 	return nil
 }
 
+// structRequired returns the struct out points to and its required
+// fields; none when out is not a non-nil pointer to a struct.
+func structRequired(out any) (reflect.Value, []requiredField) {
+	v := reflect.ValueOf(out)
+	for v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			return v, nil
+		}
+		v = v.Elem()
+	}
+	if v.Kind() != reflect.Struct {
+		return v, nil
+	}
+	return v, requiredFields(v.Type())
+}
+
 func allNonZero(v reflect.Value, req []requiredField) bool {
 	for _, f := range req {
 		if v.Field(f.index).IsZero() {
@@ -135,17 +141,7 @@ func missingFields(fields map[string]json.RawMessage, req []requiredField) []str
 // when members is nil or lacks (or has null for) one of out's required
 // fields. request names the call, e.g. "GET /tasks/t-1".
 func (c *Client) CheckMembers(request string, members map[string]json.RawMessage, out any) error {
-	v := reflect.ValueOf(out)
-	for v.Kind() == reflect.Pointer {
-		if v.IsNil() {
-			return nil
-		}
-		v = v.Elem()
-	}
-	if v.Kind() != reflect.Struct {
-		return nil
-	}
-	req := requiredFields(v.Type())
+	_, req := structRequired(out)
 	if len(req) == 0 {
 		return nil
 	}
