@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/aiclients/sdk-go/pkg/dragoneye"
 	"github.com/aiclients/sdk-go/pkg/dragoneye/dragoneyetest"
 	"github.com/aiclients/sdk-go/pkg/internal/emulator"
+	"github.com/aiclients/sdk-go/pkg/internal/stalltest"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
@@ -374,52 +374,11 @@ func (zeroReader) Read(p []byte) (int, error) {
 func TestPredictImageReturnsWhileReaderStalls(t *testing.T) {
 	srv := dragoneyetest.NewServer(t, dragoneyetest.WithModel("m", dragoneyetest.Prediction{}))
 	c := newClient(t, srv)
-	r := newStallAfter(t, jpegBytes)
+	r := stalltest.New(t, jpegBytes)
 	m, err := dragoneye.MediaFromReader(r, "stalled.jpg")
 	require.NoError(t, err)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
+	stalltest.ReturnsOnCancel(t, r, "Predictions.Image", func(ctx context.Context) error {
 		_, err := c.Predictions.Image(ctx, m, dragoneye.PredictParams{ModelName: "m"})
-		done <- err
-	}()
-	<-r.stalled
-	cancel()
-	select {
-	case err := <-done:
-		require.ErrorIs(t, err, context.Canceled)
-	case <-time.After(10 * time.Second): // a watchdog, not a timing assertion
-		_ = r.pw.Close()
-		<-done
-		t.Fatal("Predictions.Image stayed blocked in a Read after its context ended")
-	}
-}
-
-// stallAfter is a reader that returns data and then blocks in Read until
-// closed; stalled is closed when a Read starts with all of data consumed
-// (that Read blocks).
-type stallAfter struct {
-	pr      *io.PipeReader
-	pw      *io.PipeWriter
-	want    int
-	got     int
-	once    sync.Once
-	stalled chan struct{}
-}
-
-func newStallAfter(t *testing.T, data []byte) *stallAfter {
-	pr, pw := io.Pipe()
-	s := &stallAfter{pr: pr, pw: pw, want: len(data), stalled: make(chan struct{})}
-	go func() { _, _ = pw.Write(data) }()
-	t.Cleanup(func() { _ = pw.Close() })
-	return s
-}
-
-func (s *stallAfter) Read(p []byte) (int, error) {
-	if s.got >= s.want {
-		s.once.Do(func() { close(s.stalled) })
-	}
-	n, err := s.pr.Read(p)
-	s.got += n
-	return n, err
+		return err
+	})
 }

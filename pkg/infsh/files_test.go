@@ -23,6 +23,7 @@ import (
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/infsh"
 	"github.com/aiclients/sdk-go/pkg/infsh/infshtest"
+	"github.com/aiclients/sdk-go/pkg/internal/stalltest"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
@@ -286,53 +287,12 @@ func TestUploadIsStreamed(t *testing.T) {
 // closed (goleak checks it).
 func TestUploadReturnsWhileReaderStalls(t *testing.T) {
 	c, srv := newClient(t)
-	r := newStallAfter(t, []byte("head"))
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() {
+	r := stalltest.New(t, []byte("head"))
+	stalltest.ReturnsOnCancel(t, r, "Upload", func(ctx context.Context) error {
 		_, err := c.Files.Upload(ctx, r, infsh.UploadOptions{Filename: "stalled.bin"})
-		done <- err
-	}()
-	<-r.stalled
-	cancel()
-	select {
-	case err := <-done:
-		require.ErrorIs(t, err, context.Canceled)
-	case <-time.After(10 * time.Second): // a watchdog, not a timing assertion
-		_ = r.pw.Close()
-		<-done
-		t.Fatal("Upload stayed blocked in a Read after its context ended")
-	}
+		return err
+	})
 	require.Empty(t, srv.Requests())
-}
-
-// stallAfter is a reader that returns data and then blocks in Read until
-// closed; stalled is closed when a Read starts with all of data consumed
-// (that Read blocks).
-type stallAfter struct {
-	pr      *io.PipeReader
-	pw      *io.PipeWriter
-	want    int
-	got     int
-	once    sync.Once
-	stalled chan struct{}
-}
-
-func newStallAfter(t *testing.T, data []byte) *stallAfter {
-	pr, pw := io.Pipe()
-	s := &stallAfter{pr: pr, pw: pw, want: len(data), stalled: make(chan struct{})}
-	go func() { _, _ = pw.Write(data) }()
-	t.Cleanup(func() { _ = pw.Close() })
-	return s
-}
-
-func (s *stallAfter) Read(p []byte) (int, error) {
-	if s.got >= s.want {
-		s.once.Do(func() { close(s.stalled) })
-	}
-	n, err := s.pr.Read(p)
-	s.got += n
-	return n, err
 }
 
 func TestUploadFileFromPath(t *testing.T) {

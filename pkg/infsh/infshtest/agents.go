@@ -262,7 +262,7 @@ func (s *handlers) RunAgent(w http.ResponseWriter, r *http.Request) {
 		c = s.chats[*req.ChatID]
 		if c == nil {
 			s.mu.Unlock()
-			s.problem(w, r, http.StatusNotFound, "CHAT_NOT_FOUND", fmt.Sprintf("chat %s not found", *req.ChatID))
+			s.chatNotFound(w, r, *req.ChatID)
 			return
 		}
 		if c.active() || c.runState == "input_required" {
@@ -496,21 +496,35 @@ func (s *handlers) GetChat(w http.ResponseWriter, r *http.Request, id infshapi.C
 	}
 	s.mu.Unlock()
 	if c == nil {
-		s.problem(w, r, http.StatusNotFound, "CHAT_NOT_FOUND", fmt.Sprintf("chat %s not found", id))
+		s.chatNotFound(w, r, id)
 		return
 	}
 	s.ok(w, r, dto)
+}
+
+// chatNotFound answers the 404 of an unknown chat.
+func (s *handlers) chatNotFound(w http.ResponseWriter, r *http.Request, id string) {
+	s.problem(w, r, http.StatusNotFound, "CHAT_NOT_FOUND", fmt.Sprintf("chat %s not found", id))
+}
+
+// lockChat takes s.mu and returns chat id with it held; an unknown chat is
+// answered 404, s.mu released and nil returned.
+func (s *handlers) lockChat(w http.ResponseWriter, r *http.Request, id string) *chat {
+	s.mu.Lock()
+	if c := s.chats[id]; c != nil {
+		return c
+	}
+	s.mu.Unlock()
+	s.chatNotFound(w, r, id)
+	return nil
 }
 
 // StopChat implements POST /chats/{id}/stop: the current run ends as
 // cancelled, with its pending assistant message and tool calls. A chat with
 // no active run is left as it is.
 func (s *handlers) StopChat(w http.ResponseWriter, r *http.Request, id infshapi.ChatID) {
-	s.mu.Lock()
-	c := s.chats[id]
+	c := s.lockChat(w, r, id)
 	if c == nil {
-		s.mu.Unlock()
-		s.problem(w, r, http.StatusNotFound, "CHAT_NOT_FOUND", fmt.Sprintf("chat %s not found", id))
 		return
 	}
 	if c.active() || c.runState == "input_required" {
@@ -538,11 +552,8 @@ func (s *handlers) StopChat(w http.ResponseWriter, r *http.Request, id infshapi.
 // StreamChat implements GET /chats/{id}/stream: the current run's messages
 // and the chat first, then every change, until the chat has no active run.
 func (s *handlers) StreamChat(w http.ResponseWriter, r *http.Request, id infshapi.ChatID) {
-	s.mu.Lock()
-	c := s.chats[id]
+	c := s.lockChat(w, r, id)
 	if c == nil {
-		s.mu.Unlock()
-		s.problem(w, r, http.StatusNotFound, "CHAT_NOT_FOUND", fmt.Sprintf("chat %s not found", id))
 		return
 	}
 	var first []chatEvent
