@@ -3,12 +3,15 @@ package dialtest
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"mime"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/aiclients/sdk-go/pkg/dial"
 )
 
 // Request is what the chat model sees of one chat completion request.
@@ -31,53 +34,72 @@ type Message struct {
 	Text string
 }
 
-// Reply is what the chat model answers.
+// Reply is what the chat model answers: a Responder returns one, and
+// ScriptReplies (or POST /_emulator/replies, whose JSON names are the tags
+// below) queues them. The same reply is rendered as one JSON completion or
+// as a stream, as the request asks.
 type Reply struct {
 	// Content is the answer text; a stream sends it word by word.
-	Content string
+	Content string `json:"content,omitempty"`
 	// Attachments are sent in the message's custom_content (as one delta
-	// after the text when streaming).
-	Attachments []Attachment
+	// after the text when streaming). Each needs Data or URL.
+	Attachments []Attachment `json:"attachments,omitempty"`
 	// Stages are sent in custom_content: when streaming, each opens with its
-	// name, sends its content and closes with its status.
-	Stages []Stage
-	// State, when non-nil, is sent as custom_content.state.
-	State any
+	// name, sends its content and attachments and closes with its status.
+	// Stages stream before the content.
+	Stages []Stage `json:"stages,omitempty"`
+	// State, when non-nil, is sent as custom_content.state (any JSON).
+	State any `json:"state,omitempty"`
 	// ToolCalls are sent as the message's tool_calls; the finish reason
 	// becomes "tool_calls". Arguments stream in two halves.
-	ToolCalls []ToolCall
+	ToolCalls []ToolCall `json:"tool_calls,omitempty"`
 	// FinishReason overrides the finish reason ("stop" by default).
-	FinishReason string
-	// FailAfter > 0 makes a stream send that many content chunks, then a
-	// `data: {"error": …}` event with FailMessage, then [DONE].
-	FailAfter   int
-	FailMessage string
+	FinishReason string `json:"finish_reason,omitempty"`
+	// Usage, when set, is sent as the usage instead of the emulator's count
+	// (one token per whitespace-separated word).
+	Usage *dial.Usage `json:"usage,omitempty"`
+	// FailAfter > 0 makes a stream send that many content chunks (after the
+	// stages), then a `data: {"error": …}` event with FailMessage, then
+	// [DONE]. A JSON (non-streamed) answer ignores it.
+	FailAfter   int    `json:"fail_after,omitempty"`
+	FailMessage string `json:"fail_message,omitempty"`
 	// Error, when set, fails the request before any output (JSON error).
-	Error *Error
+	Error *Error `json:"error,omitempty"`
 }
 
 // Attachment is a custom_content attachment.
 type Attachment struct {
-	Type, Title, Data, URL string
+	Type          string `json:"type,omitempty"`
+	Title         string `json:"title,omitempty"`
+	Data          string `json:"data,omitempty"`
+	URL           string `json:"url,omitempty"`
+	ReferenceType string `json:"reference_type,omitempty"`
+	ReferenceURL  string `json:"reference_url,omitempty"`
 }
 
-// Stage is a custom_content stage.
+// Stage is a custom_content stage. A stage ends "completed", or "failed"
+// when Failed is set.
 type Stage struct {
-	Name, Content string
-	Failed        bool
+	Name        string       `json:"name"`
+	Content     string       `json:"content,omitempty"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+	Failed      bool         `json:"failed,omitempty"`
 }
 
-// ToolCall is one tool call of the answer.
+// ToolCall is one tool call of the answer. An empty ID is sent as
+// "call_<n>" (n counts from 1 within the reply).
 type ToolCall struct {
-	ID, Name, Arguments string
+	ID        string `json:"id,omitempty"`
+	Name      string `json:"name"`
+	Arguments string `json:"arguments,omitempty"`
 }
 
 // Error is an error the chat model answers with.
 type Error struct {
-	Status  int    // HTTP status (default 500)
-	Type    string // error.type (default "runtime_error")
-	Code    string // error.code (default the status)
-	Message string
+	Status  int    `json:"status,omitempty"`  // HTTP status (default 500)
+	Type    string `json:"type,omitempty"`    // error.type (default "runtime_error")
+	Code    string `json:"code,omitempty"`    // error.code (default the status)
+	Message string `json:"message,omitempty"` // error.message
 }
 
 // Responder is the chat model: it turns a request into a reply.
@@ -137,22 +159,19 @@ func isSpace(c byte) bool { return c == ' ' || c == '\n' || c == '\t' || c == '\
 
 func countTokens(s string) int64 { return int64(len(strings.Fields(s))) }
 
-func textOf(content any) string {
-	switch c := content.(type) {
-	case string:
-		return c
-	case []any:
-		var parts []string
-		for _, p := range c {
-			if m, ok := p.(map[string]any); ok {
-				if t, ok := m["text"].(string); ok {
-					parts = append(parts, t)
-				}
-			}
-		}
-		return strings.Join(parts, " ")
+// textOf is the readable text of a message content: the text, or its text
+// parts joined with spaces.
+func textOf(c dial.Content) string {
+	if c.Parts == nil {
+		return c.Text
 	}
-	return ""
+	var parts []string
+	for _, p := range c.Parts {
+		if p.Type == dial.PartText {
+			parts = append(parts, p.Text)
+		}
+	}
+	return strings.Join(parts, " ")
 }
 
 func (s *Server) chat(w http.ResponseWriter, r *http.Request, user string) {
@@ -167,34 +186,53 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, user string) {
 		writeError(w, http.StatusNotFound, "invalid_request_error", "DeploymentNotFound", "The API deployment for this resource does not exist.")
 		return
 	}
+	raw, err := io.ReadAll(r.Body)
 	var body map[string]any
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+	if err == nil {
+		err = json.Unmarshal(raw, &body)
+	}
+	if err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "Your request contained invalid JSON: "+err.Error())
 		return
 	}
-	req := Request{Deployment: id, APIVersion: r.URL.Query().Get("api-version"), User: user, Body: body}
-	req.Stream, _ = body["stream"].(bool)
-	msgs, _ := body["messages"].([]any)
-	if len(msgs) == 0 {
+	// Only the members the emulator reads are decoded; a member of another
+	// shape (the spec allows more than the Go types, e.g. max_prompt_tokens
+	// "infinity" sent as an extra field) is left zero, as json does.
+	var creq struct {
+		Messages     []dial.Message            `json:"messages"`
+		Stream       *bool                     `json:"stream"`
+		CustomFields *dial.RequestCustomFields `json:"custom_fields"`
+	}
+	_ = json.Unmarshal(raw, &creq)
+	// DIAL Core checks the attached files before the deployment sees the
+	// request (CollectRequestAttachmentsFn).
+	if denied := s.deniedAttachment(user, creq.Messages); denied != "" {
+		writeText(w, http.StatusForbidden, "Access denied to the file "+denied)
+		return
+	}
+	if len(creq.Messages) == 0 {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "Your request contained invalid structure on path messages. List should have at least 1 item")
 		return
 	}
+	req := Request{Deployment: id, APIVersion: r.URL.Query().Get("api-version"), User: user, Body: body,
+		Stream: creq.Stream != nil && *creq.Stream}
 	var promptTokens int64
-	for _, m := range msgs {
-		mm, _ := m.(map[string]any)
-		role, _ := mm["role"].(string)
-		text := textOf(mm["content"])
+	for _, m := range creq.Messages {
+		text := textOf(m.Content)
 		promptTokens += countTokens(text)
-		req.Messages = append(req.Messages, Message{Role: role, Text: text})
-		if role == "user" {
+		req.Messages = append(req.Messages, Message{Role: string(m.Role), Text: text})
+		if m.Role == dial.RoleUser {
 			req.Prompt = text
 		}
 	}
-	s.mu.Lock()
-	responder := s.responder
-	s.mu.Unlock()
-	reply := responder(req)
-	applyConfiguration(body, &reply)
+	reply, scripted := s.script.next(id)
+	if !scripted {
+		s.mu.Lock()
+		responder := s.responder
+		s.mu.Unlock()
+		reply = responder(req)
+	}
+	applyConfiguration(creq.CustomFields, &reply)
 	if e := reply.Error; e != nil {
 		status := e.Status
 		if status == 0 {
@@ -207,25 +245,30 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, user string) {
 		writeError(w, status, typ, e.Code, e.Message)
 		return
 	}
-	usage := map[string]any{
-		"prompt_tokens":     promptTokens,
-		"completion_tokens": countTokens(reply.Content),
-		"total_tokens":      promptTokens + countTokens(reply.Content),
-	}
-	finish := reply.FinishReason
-	if finish == "" {
-		finish = "stop"
-		if len(reply.ToolCalls) > 0 {
-			finish = "tool_calls"
-		}
-	}
-	respID := fmt.Sprintf("chatcmpl-%d", s.nextID())
-	created := s.now().Unix()
-	if !req.Stream {
-		s.chatJSON(w, reply, respID, created, id, finish, usage)
+	state, err := reply.state()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, "runtime_error", "", "dialtest: reply state: "+err.Error())
 		return
 	}
-	s.chatStream(w, reply, respID, created, id, finish, usage)
+	usage := fullUsage{PromptTokens: promptTokens, CompletionTokens: countTokens(reply.Content)}
+	if reply.Usage != nil {
+		usage = newFullUsage(*reply.Usage)
+	} else {
+		usage.TotalTokens = usage.PromptTokens + usage.CompletionTokens
+	}
+	c := completion{reply: reply, state: state, id: fmt.Sprintf("chatcmpl-%d", s.nextID()), created: s.now().Unix(),
+		model: id, finish: reply.FinishReason, usage: usage}
+	if c.finish == "" {
+		c.finish = "stop"
+		if len(reply.ToolCalls) > 0 {
+			c.finish = "tool_calls"
+		}
+	}
+	if !req.Stream {
+		c.writeJSON(w)
+		return
+	}
+	c.writeStream(w)
 }
 
 // applyConfiguration honours the emulator's knobs in
@@ -233,22 +276,27 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, user string) {
 // failure: {"fail_after": n, "fail_message": "…"} makes a stream send n
 // content chunks and then an error event; {"fail_status": 503} fails the
 // request before any output.
-func applyConfiguration(body map[string]any, reply *Reply) {
-	cf, _ := body["custom_fields"].(map[string]any)
-	conf, _ := cf["configuration"].(map[string]any)
-	if conf == nil {
+func applyConfiguration(cf *dial.RequestCustomFields, reply *Reply) {
+	if cf == nil || len(cf.Configuration) == 0 {
 		return
 	}
-	if n, ok := conf["fail_after"].(float64); ok && n > 0 && reply.FailAfter == 0 {
-		reply.FailAfter = int(n)
-		reply.FailMessage, _ = conf["fail_message"].(string)
+	var conf struct {
+		FailAfter   float64 `json:"fail_after"`
+		FailMessage string  `json:"fail_message"`
+		FailStatus  float64 `json:"fail_status"`
 	}
-	if st, ok := conf["fail_status"].(float64); ok && documentedChatStatus[int(st)] && reply.Error == nil {
-		msg, _ := conf["fail_message"].(string)
+	// A knob of another type is ignored; the others still apply.
+	_ = json.Unmarshal(cf.Configuration, &conf)
+	if conf.FailAfter > 0 && reply.FailAfter == 0 {
+		reply.FailAfter = int(conf.FailAfter)
+		reply.FailMessage = conf.FailMessage
+	}
+	if st := int(conf.FailStatus); documentedChatStatus[st] && reply.Error == nil {
+		msg := conf.FailMessage
 		if msg == "" {
 			msg = "Failure requested by fail_status"
 		}
-		reply.Error = &Error{Status: int(st), Message: msg}
+		reply.Error = &Error{Status: st, Message: msg}
 	}
 }
 
@@ -263,143 +311,174 @@ func (s *Server) nextID() int64 {
 	return s.seq
 }
 
-func attachmentJSON(a Attachment, index int, withIndex bool) map[string]any {
-	m := map[string]any{}
-	if withIndex {
-		m["index"] = index
+// state is the reply's State as JSON (nil when unset).
+func (r Reply) state() (json.RawMessage, error) {
+	if r.State == nil {
+		return nil, nil
 	}
-	if a.Type != "" {
-		m["type"] = a.Type
+	if raw, ok := r.State.(json.RawMessage); ok {
+		return raw, nil
 	}
-	if a.Title != "" {
-		m["title"] = a.Title
-	}
-	if a.Data != "" {
-		m["data"] = a.Data
-	}
-	if a.URL != "" {
-		m["url"] = a.URL
-	}
-	return m
+	return json.Marshal(r.State)
 }
 
-func stageStatus(st Stage) string {
+// fullUsage is dial.Usage with its three counts always sent: the generated
+// type omits zeros, and clients (aidial-client's CompletionUsage) require
+// all three.
+type fullUsage struct {
+	dial.Usage
+	PromptTokens     int64 `json:"prompt_tokens"`
+	CompletionTokens int64 `json:"completion_tokens"`
+	TotalTokens      int64 `json:"total_tokens"`
+}
+
+func newFullUsage(u dial.Usage) fullUsage {
+	return fullUsage{Usage: u, PromptTokens: u.PromptTokens, CompletionTokens: u.CompletionTokens, TotalTokens: u.TotalTokens}
+}
+
+// completion is one answer being rendered.
+type completion struct {
+	reply         Reply
+	state         json.RawMessage
+	id, model     string
+	created       int64
+	finish        string
+	usage         fullUsage
+	chunk, header []byte // stream: the buffer of one event, and the members every chunk shares
+	w             http.ResponseWriter
+	flusher       http.Flusher
+}
+
+func wireAttachments(as []Attachment, indexed bool) []dial.Attachment {
+	if len(as) == 0 {
+		return nil
+	}
+	out := make([]dial.Attachment, len(as))
+	for i, a := range as {
+		out[i] = dial.Attachment{Type: a.Type, Title: a.Title, Data: a.Data, URL: a.URL, ReferenceType: a.ReferenceType, ReferenceURL: a.ReferenceURL}
+		if indexed {
+			out[i].Index = dial.Ptr(i)
+		}
+	}
+	return out
+}
+
+func stageStatus(st Stage) dial.StageStatus {
 	if st.Failed {
-		return "failed"
+		return dial.StageFailed
 	}
-	return "completed"
+	return dial.StageCompleted
 }
 
-func (s *Server) chatJSON(w http.ResponseWriter, reply Reply, id string, created int64, model, finish string, usage map[string]any) {
-	msg := map[string]any{"role": "assistant", "content": reply.Content}
-	cc := map[string]any{}
-	if len(reply.Attachments) > 0 {
-		var as []any
-		for i, a := range reply.Attachments {
-			as = append(as, attachmentJSON(a, i, false))
-		}
-		cc["attachments"] = as
+func toolCallID(tc ToolCall, i int) string {
+	if tc.ID != "" {
+		return tc.ID
 	}
-	if len(reply.Stages) > 0 {
-		var ss []any
-		for _, st := range reply.Stages {
-			ss = append(ss, map[string]any{"name": st.Name, "content": st.Content, "status": stageStatus(st)})
-		}
-		cc["stages"] = ss
-	}
-	if reply.State != nil {
-		cc["state"] = reply.State
-	}
-	if len(cc) > 0 {
-		msg["custom_content"] = cc
-	}
-	if len(reply.ToolCalls) > 0 {
-		var tcs []any
-		for _, tc := range reply.ToolCalls {
-			tcs = append(tcs, map[string]any{"id": tc.ID, "type": "function", "function": map[string]any{"name": tc.Name, "arguments": tc.Arguments}})
-		}
-		msg["tool_calls"] = tcs
-	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"id": id, "object": "chat.completion", "created": created, "model": model,
-		"choices": []any{map[string]any{"index": 0, "message": msg, "finish_reason": finish}},
-		"usage":   usage,
-	})
+	return "call_" + strconv.Itoa(i+1)
 }
 
-// chunkWriter writes SSE chunks of one completion.
-type chunkWriter struct {
-	w       http.ResponseWriter
-	flusher http.Flusher
-	head    string // the JSON members shared by every chunk, without braces
-	buf     []byte
+// writeJSON answers with one chat.completion.
+func (c *completion) writeJSON(w http.ResponseWriter) {
+	msg := dial.Message{Role: dial.RoleAssistant, Content: dial.Content{Text: c.reply.Content}}
+	cc := dial.CustomContent{Attachments: wireAttachments(c.reply.Attachments, false), State: c.state}
+	for _, st := range c.reply.Stages {
+		cc.Stages = append(cc.Stages, dial.Stage{Name: st.Name, Content: st.Content, Status: stageStatus(st),
+			Attachments: wireAttachments(st.Attachments, false)})
+	}
+	if cc.Attachments != nil || cc.Stages != nil || cc.State != nil {
+		msg.CustomContent = &cc
+	}
+	for i, tc := range c.reply.ToolCalls {
+		msg.ToolCalls = append(msg.ToolCalls, dial.ToolCall{ID: toolCallID(tc, i), Type: "function",
+			Function: dial.FunctionCall{Name: tc.Name, Arguments: tc.Arguments}})
+	}
+	writeJSON(w, http.StatusOK, struct {
+		dial.ChatCompletion
+		Usage *fullUsage `json:"usage"`
+	}{dial.ChatCompletion{ID: c.id, Object: "chat.completion", Created: c.created, Model: c.model,
+		Choices: []dial.Choice{{Index: 0, Message: msg, FinishReason: c.finish}}}, &c.usage})
 }
 
-func (c *chunkWriter) write(delta map[string]any, finish any, extra map[string]any) {
-	d, _ := json.Marshal(delta)
-	f, _ := json.Marshal(finish)
-	c.buf = append(c.buf[:0], `data: {"choices":[{"index":0,"delta":`...)
-	c.buf = append(c.buf, d...)
-	c.buf = append(c.buf, `,"finish_reason":`...)
-	c.buf = append(c.buf, f...)
-	c.buf = append(c.buf, "}],"...)
-	for k, v := range extra {
-		b, _ := json.Marshal(v)
-		c.buf = strconv.AppendQuote(c.buf, k)
-		c.buf = append(c.buf, ':')
-		c.buf = append(c.buf, b...)
-		c.buf = append(c.buf, ',')
+// event writes one chunk with delta (finish_reason null unless finish is
+// set; usage only on the last chunk).
+func (c *completion) event(delta dial.Delta, finish string, usage *fullUsage) {
+	d, _ := json.Marshal(delta) // a Delta of strings, ints and raw JSON cannot fail
+	c.chunk = append(c.chunk[:0], `data: {"choices":[{"index":0,"delta":`...)
+	c.chunk = append(c.chunk, d...)
+	c.chunk = append(c.chunk, `,"finish_reason":`...)
+	if finish == "" {
+		c.chunk = append(c.chunk, "null"...)
+	} else {
+		c.chunk = strconv.AppendQuote(c.chunk, finish)
 	}
-	c.buf = append(c.buf, c.head...)
-	c.buf = append(c.buf, "}\n\n"...)
-	_, _ = c.w.Write(c.buf)
+	c.chunk = append(c.chunk, "}]"...)
+	if usage != nil {
+		u, _ := json.Marshal(usage)
+		c.chunk = append(c.chunk, `,"usage":`...)
+		c.chunk = append(c.chunk, u...)
+	}
+	c.chunk = append(c.chunk, c.header...)
+	c.chunk = append(c.chunk, "}\n\n"...)
+	c.send(c.chunk)
+}
+
+func (c *completion) send(b []byte) {
+	_, _ = c.w.Write(b)
 	if c.flusher != nil {
 		c.flusher.Flush()
 	}
 }
 
-func (c *chunkWriter) raw(line string) {
-	_, _ = c.w.Write([]byte("data: " + line + "\n\n"))
-	if c.flusher != nil {
-		c.flusher.Flush()
-	}
+func (c *completion) raw(v any) {
+	b, _ := json.Marshal(v)
+	c.send([]byte("data: " + string(b) + "\n\n"))
 }
 
-func (s *Server) chatStream(w http.ResponseWriter, reply Reply, id string, created int64, model, finish string, usage map[string]any) {
+func stageDelta(st dial.Stage) dial.Delta {
+	return dial.Delta{CustomContent: &dial.CustomContent{Stages: []dial.Stage{st}}}
+}
+
+// writeStream answers with server-sent chat.completion.chunk events.
+func (c *completion) writeStream(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-cache")
 	w.WriteHeader(http.StatusOK)
-	head, _ := json.Marshal(map[string]any{"id": id, "object": "chat.completion.chunk", "created": created, "model": model})
-	c := &chunkWriter{w: w, head: string(head[1 : len(head)-1])}
+	c.w = w
 	c.flusher, _ = w.(http.Flusher)
+	id, _ := json.Marshal(c.id)
+	model, _ := json.Marshal(c.model)
+	c.header = fmt.Appendf(nil, `,"id":%s,"object":"chat.completion.chunk","created":%d,"model":%s`, id, c.created, model)
 
-	c.write(map[string]any{"role": "assistant"}, nil, nil)
+	reply := c.reply
+	c.event(dial.Delta{Role: dial.RoleAssistant}, "", nil)
+	for i, st := range reply.Stages {
+		c.event(stageDelta(dial.Stage{Index: dial.Ptr(i), Name: st.Name}), "", nil)
+		for _, piece := range words(st.Content) {
+			c.event(stageDelta(dial.Stage{Index: dial.Ptr(i), Content: piece}), "", nil)
+		}
+		if st.Attachments != nil {
+			c.event(stageDelta(dial.Stage{Index: dial.Ptr(i), Attachments: wireAttachments(st.Attachments, true)}), "", nil)
+		}
+		c.event(stageDelta(dial.Stage{Index: dial.Ptr(i), Status: stageStatus(st)}), "", nil)
+	}
 	sent := 0
 	fail := func() bool {
-		if reply.FailAfter > 0 && sent >= reply.FailAfter {
-			msg := reply.FailMessage
-			if msg == "" {
-				msg = "Error during processing the request"
-			}
-			b, _ := json.Marshal(map[string]any{"error": map[string]any{"message": msg, "type": "runtime_error", "code": "500"}})
-			c.raw(string(b))
-			c.raw("[DONE]")
-			return true
+		if reply.FailAfter == 0 || sent < reply.FailAfter {
+			return false
 		}
-		return false
-	}
-	for i, st := range reply.Stages {
-		c.write(map[string]any{"custom_content": map[string]any{"stages": []any{map[string]any{"index": i, "name": st.Name, "status": nil}}}}, nil, nil)
-		for _, piece := range words(st.Content) {
-			c.write(map[string]any{"custom_content": map[string]any{"stages": []any{map[string]any{"index": i, "content": piece}}}}, nil, nil)
+		msg := reply.FailMessage
+		if msg == "" {
+			msg = "Error during processing the request"
 		}
-		c.write(map[string]any{"custom_content": map[string]any{"stages": []any{map[string]any{"index": i, "status": stageStatus(st)}}}}, nil, nil)
+		c.raw(dial.Error{Error: dial.ErrorDetails{Message: msg, Type: "runtime_error", Code: "500"}})
+		c.send([]byte("data: [DONE]\n\n"))
+		return true
 	}
 	for _, piece := range words(reply.Content) {
 		if fail() {
 			return
 		}
-		c.write(map[string]any{"content": piece}, nil, nil)
+		c.event(dial.Delta{Content: piece}, "", nil)
 		sent++
 	}
 	if fail() {
@@ -407,22 +486,24 @@ func (s *Server) chatStream(w http.ResponseWriter, reply Reply, id string, creat
 	}
 	for i, tc := range reply.ToolCalls {
 		half := len(tc.Arguments) / 2
-		c.write(map[string]any{"tool_calls": []any{map[string]any{"index": i, "id": tc.ID, "type": "function",
-			"function": map[string]any{"name": tc.Name, "arguments": tc.Arguments[:half]}}}}, nil, nil)
-		c.write(map[string]any{"tool_calls": []any{map[string]any{"index": i, "function": map[string]any{"arguments": tc.Arguments[half:]}}}}, nil, nil)
+		c.event(dial.Delta{ToolCalls: []dial.ToolCall{{Index: dial.Ptr(i), ID: toolCallID(tc, i), Type: "function",
+			Function: dial.FunctionCall{Name: tc.Name, Arguments: tc.Arguments[:half]}}}}, "", nil)
+		c.event(dial.Delta{ToolCalls: []dial.ToolCall{{Index: dial.Ptr(i), Function: dial.FunctionCall{Arguments: tc.Arguments[half:]}}}}, "", nil)
 	}
 	if len(reply.Attachments) > 0 {
-		var as []any
-		for i, a := range reply.Attachments {
-			as = append(as, attachmentJSON(a, i, true))
-		}
-		c.write(map[string]any{"custom_content": map[string]any{"attachments": as}}, nil, nil)
+		c.event(dial.Delta{CustomContent: &dial.CustomContent{Attachments: wireAttachments(reply.Attachments, true)}}, "", nil)
 	}
-	if reply.State != nil {
-		c.write(map[string]any{"custom_content": map[string]any{"state": reply.State}}, nil, nil)
+	if c.state != nil {
+		c.event(dial.Delta{CustomContent: &dial.CustomContent{State: c.state}}, "", nil)
 	}
-	c.write(map[string]any{}, finish, map[string]any{"usage": usage})
-	c.raw("[DONE]")
+	c.event(dial.Delta{}, c.finish, &c.usage)
+	c.send([]byte("data: [DONE]\n\n"))
+}
+
+// tokenizeOutput is dial.TokenizeOutput with a zero token_count still sent.
+type tokenizeOutput struct {
+	dial.TokenizeOutput
+	TokenCount *int64 `json:"token_count,omitempty"`
 }
 
 func (s *Server) tokenize(w http.ResponseWriter, r *http.Request) {
@@ -432,39 +513,48 @@ func (s *Server) tokenize(w http.ResponseWriter, r *http.Request) {
 	}
 	var body struct {
 		Inputs []struct {
-			Type  string          `json:"type"`
-			Value json.RawMessage `json:"value"`
+			Type  dial.TokenizeInputType `json:"type"`
+			Value json.RawMessage        `json:"value"`
 		} `json:"inputs"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "", err.Error())
 		return
 	}
-	outs := make([]any, 0, len(body.Inputs))
+	outs := make([]tokenizeOutput, 0, len(body.Inputs))
 	for _, in := range body.Inputs {
+		var n int64
 		switch in.Type {
-		case "string":
+		case dial.TokenizeString:
 			var s string
 			_ = json.Unmarshal(in.Value, &s)
-			outs = append(outs, map[string]any{"status": "success", "token_count": countTokens(s)})
+			n = countTokens(s)
 		default:
 			var req struct {
 				Messages []struct {
-					Content any `json:"content"`
+					Content dial.Content `json:"content"`
 				} `json:"messages"`
 			}
 			if err := json.Unmarshal(in.Value, &req); err != nil {
-				outs = append(outs, map[string]any{"status": "error", "error": err.Error()})
+				outs = append(outs, tokenizeOutput{TokenizeOutput: dial.TokenizeOutput{Status: dial.TokenizeError, Error: err.Error()}})
 				continue
 			}
-			var n int64
 			for _, m := range req.Messages {
 				n += countTokens(textOf(m.Content))
 			}
-			outs = append(outs, map[string]any{"status": "success", "token_count": n})
 		}
+		outs = append(outs, tokenizeOutput{TokenizeOutput: dial.TokenizeOutput{Status: dial.TokenizeSuccess}, TokenCount: &n})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"outputs": outs})
+	writeJSON(w, http.StatusOK, struct {
+		Outputs []tokenizeOutput `json:"outputs"`
+	}{outs})
+}
+
+// truncateOutput is dial.TruncatePromptOutput with an empty
+// discarded_messages still sent.
+type truncateOutput struct {
+	dial.TruncatePromptOutput
+	DiscardedMessages *[]int `json:"discarded_messages,omitempty"`
 }
 
 func (s *Server) truncatePrompt(w http.ResponseWriter, r *http.Request) {
@@ -475,23 +565,26 @@ func (s *Server) truncatePrompt(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Inputs []struct {
 			Messages []struct {
-				Role    string `json:"role"`
-				Content any    `json:"content"`
+				Role    string       `json:"role"`
+				Content dial.Content `json:"content"`
 			} `json:"messages"`
-			MaxPromptTokens any `json:"max_prompt_tokens"`
+			MaxPromptTokens *float64 `json:"max_prompt_tokens"`
 		} `json:"inputs"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "", err.Error())
 		return
 	}
-	outs := make([]any, 0, len(body.Inputs))
+	outs := make([]truncateOutput, 0, len(body.Inputs))
+	success := func(discarded []int) truncateOutput {
+		return truncateOutput{TruncatePromptOutput: dial.TruncatePromptOutput{Status: dial.TruncatePromptSuccess}, DiscardedMessages: &discarded}
+	}
 	for _, in := range body.Inputs {
-		limit, ok := in.MaxPromptTokens.(float64)
-		if !ok {
-			outs = append(outs, map[string]any{"status": "success", "discarded_messages": []int{}})
+		if in.MaxPromptTokens == nil {
+			outs = append(outs, success([]int{}))
 			continue
 		}
+		limit := *in.MaxPromptTokens
 		var total int64
 		counts := make([]int64, len(in.Messages))
 		for i, m := range in.Messages {
@@ -508,11 +601,13 @@ func (s *Server) truncatePrompt(w http.ResponseWriter, r *http.Request) {
 			total -= counts[i]
 		}
 		if float64(total) > limit {
-			outs = append(outs, map[string]any{"status": "error",
-				"error": fmt.Sprintf("The requested maximum prompt tokens is %d. However, the system messages and the last user message resulted in %d tokens.", int64(limit), total)})
+			outs = append(outs, truncateOutput{TruncatePromptOutput: dial.TruncatePromptOutput{Status: dial.TruncatePromptError,
+				Error: fmt.Sprintf("The requested maximum prompt tokens is %d. However, the system messages and the last user message resulted in %d tokens.", int64(limit), total)}})
 			continue
 		}
-		outs = append(outs, map[string]any{"status": "success", "discarded_messages": discarded})
+		outs = append(outs, success(discarded))
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"outputs": outs})
+	writeJSON(w, http.StatusOK, struct {
+		Outputs []truncateOutput `json:"outputs"`
+	}{outs})
 }

@@ -17,6 +17,28 @@
 // stream after n content chunks with a `data: {"error": …}` event, and
 // {"fail_status": 503} fails the request with that status (JSON error).
 //
+// The next chat replies of a deployment can be scripted: text, tool calls,
+// custom_content attachments, stages (with attachments) and state, usage, a
+// mid-stream error or an error status. From Go, srv.ScriptReplies(deployment,
+// replies...) queues Reply values; over HTTP, POST /_emulator/replies
+// (AdminRepliesPath) takes the same replies as JSON (ScriptedReplies):
+//
+//	{"deployment": "echo", "replies": [
+//	  {"content": "…", "attachments": [{"type", "title", "data" or "url"}],
+//	   "stages": [{"name", "content", "attachments", "failed": bool}],
+//	   "state": any JSON, "usage": {"prompt_tokens", "completion_tokens", "total_tokens"},
+//	   "tool_calls": [{"id", "name", "arguments"}], "finish_reason": "stop",
+//	   "fail_after": n, "fail_message": "…",
+//	   "error": {"status", "type", "code", "message"}}]}
+//
+// Each chat completion of that deployment takes the next reply, streamed or
+// not as it asks; then the Responder answers again. GET /_emulator/replies
+// lists what is left per deployment, DELETE drops it.
+//
+// Like DIAL Core, a chat request that attaches a resource in another user's
+// bucket (custom_content attachments, stage attachments or image_url parts)
+// is refused with 403 "Access denied to the file <url>".
+//
 //	srv := dialtest.NewServer(t)
 //	client, _ := dial.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey(dialtest.APIKey))
 package dialtest
@@ -164,6 +186,7 @@ type Server struct {
 	deployments  []Deployment
 	applications []Application
 	responder    Responder
+	script       replyScript        // ScriptReplies, /_emulator/replies
 	buckets      map[string]*bucket // bucket id -> files
 	seq          int64
 	now          func() time.Time
@@ -223,7 +246,7 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 		buckets:      map[string]*bucket{},
 		now:          time.Now,
 	}
-	es, err := emulator.Start(t, "dial", http.HandlerFunc(s.serve), cfg.emu...)
+	es, err := emulator.Start(t, "dial", http.HandlerFunc(s.serve), append(cfg.emu, emulator.WithAdmin(http.HandlerFunc(s.serveAdmin)))...)
 	if err != nil {
 		return nil, err
 	}

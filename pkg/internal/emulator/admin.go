@@ -22,6 +22,9 @@ import (
 //	DELETE /_emulator/requests    forget them (204)
 //	POST   /_emulator/faults      inject a Fault given as JSON (204)
 //	DELETE /_emulator/faults      remove every fault (204)
+//
+// Any other path under /_emulator/ goes to the service's WithAdmin handler,
+// or answers 404.
 const adminPrefix = "/_emulator/"
 
 func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
@@ -63,6 +66,10 @@ func (s *Server) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		s.ClearFaults()
 		w.WriteHeader(http.StatusNoContent)
 	default:
+		if s.cfg.admin != nil {
+			s.cfg.admin.ServeHTTP(w, r)
+			return
+		}
 		writeJSONError(w, http.StatusNotFound, "not_found", "emulator: no admin endpoint "+r.Method+" "+r.URL.Path)
 	}
 }

@@ -100,6 +100,7 @@ type config struct {
 	maxRecorded       int
 	onViolation       func(Violation)
 	violationResponse ViolationResponseFunc
+	admin             http.Handler
 }
 
 // WithAddr sets the listen address (default "127.0.0.1:0").
@@ -171,6 +172,12 @@ type ViolationResponseFunc func(w http.ResponseWriter, r *http.Request, operatio
 func WithViolationResponse(f ViolationResponseFunc) Option {
 	return func(c *config) { c.violationResponse = f }
 }
+
+// WithAdmin serves the service's own admin endpoints: a request under
+// /_emulator/ that is none of the kit's endpoints goes to h (with the full
+// path), instead of the kit's 404. Like the kit's, they are not validated
+// and not recorded.
+func WithAdmin(h http.Handler) Option { return func(c *config) { c.admin = h } }
 
 // Request is one recorded request (see package pkg/emulator).
 type Request = pub.Request
