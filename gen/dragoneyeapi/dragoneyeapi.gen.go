@@ -66,6 +66,10 @@ type BeginPredictionTaskForm struct {
 	FileName *string `json:"file_name,omitempty"`
 
 	// FramesPerSecond Video only; the sampling rate for prediction. Never sent for images.
+	// dragoneye-python 2.0.0 sends 1 unless told; 2.0.1 omits it unless
+	// told, and the service then uses a default that no source states
+	// (the emulator uses 1). `minimum: 1` is not confirmed by any source.
+	//
 	//
 	// Example: 1
 	FramesPerSecond *int32 `json:"frames_per_second,omitempty"`
@@ -85,7 +89,9 @@ type BeginPredictionTaskForm struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// ErrorResponse FastAPI-style error; `detail` is a string, or a list of validation errors.
+// ErrorResponse FastAPI-style error; `detail` is a string (the 400 of begin and
+// results, read by both SDKs), or a list of validation errors (not
+// confirmed by any source).
 type ErrorResponse struct {
 	// Detail A message, or a list of validation problems.
 	Detail               interface{}            `json:"detail,omitempty"`
@@ -111,7 +117,9 @@ type PredictForm struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// PredictStarted Not specified by the service; the SDKs ignore it.
+// PredictStarted The body of a 200 from POST /predict. Not confirmed by any source: the
+// SDKs never read it. The emulator sends the task id and its status;
+// clients must ignore it.
 type PredictStarted map[string]interface{}
 
 // PredictionTaskBegin The answer of POST /prediction-task/begin: the new task and its upload target.
@@ -119,7 +127,10 @@ type PredictionTaskBegin struct {
 	// PredictionTaskUUID Example: 6f1c2e4a-8d1b-4c55-9a57-0e2f7c3b9d10
 	PredictionTaskUUID string `json:"prediction_task_uuid"`
 
-	// PredictionType Decided by the server from the media's MIME type.
+	// PredictionType Decided by the server from the media's MIME type. The python SDK
+	// validates it as one of these two values (pydantic Literal); the Go
+	// client accepts any string.
+	//
 	//
 	// Example: image
 	PredictionType PredictionType `json:"prediction_type"`
@@ -132,20 +143,29 @@ type PredictionTaskBegin struct {
 type TaskStatus struct {
 	PredictionTaskUUID string `json:"prediction_task_uuid"`
 
-	// PredictionType Decided by the server from the media's MIME type.
+	// PredictionType Decided by the server from the media's MIME type. The python SDK
+	// validates it as one of these two values (pydantic Literal); the Go
+	// client accepts any string.
+	//
 	//
 	// Example: image
 	PredictionType PredictionType `json:"prediction_type"`
 
 	// Status An open set of values. `predicted` means done; any value starting
-	// with `failed` means failed; anything else means still running.
+	// with `failed` means failed; anything else means still running
+	// (constants.py PREDICTED_STATUS, FAILED_STATUS_PREFIX). No other
+	// value is confirmed by any source; the emulator walks through
+	// `queued` and `predicting`, and its failing model ends in
+	// `failed_prediction`.
 	//
 	//
 	// Example: predicted
 	Status string `json:"status"`
 }
 
-// PredictionType Decided by the server from the media's MIME type.
+// PredictionType Decided by the server from the media's MIME type. The python SDK
+// validates it as one of these two values (pydantic Literal); the Go
+// client accepts any string.
 //
 // Example: image
 type PredictionType string
@@ -179,22 +199,34 @@ type ResponseVersion string
 // PredictionTaskUUID defines model for PredictionTaskUuid.
 type PredictionTaskUUID = string
 
-// BadRequest FastAPI-style error; `detail` is a string, or a list of validation errors.
+// BadRequest FastAPI-style error; `detail` is a string (the 400 of begin and
+// results, read by both SDKs), or a list of validation errors (not
+// confirmed by any source).
 type BadRequest = ErrorResponse
 
-// DefaultError FastAPI-style error; `detail` is a string, or a list of validation errors.
+// DefaultError FastAPI-style error; `detail` is a string (the 400 of begin and
+// results, read by both SDKs), or a list of validation errors (not
+// confirmed by any source).
 type DefaultError = ErrorResponse
 
-// NotFound FastAPI-style error; `detail` is a string, or a list of validation errors.
+// NotFound FastAPI-style error; `detail` is a string (the 400 of begin and
+// results, read by both SDKs), or a list of validation errors (not
+// confirmed by any source).
 type NotFound = ErrorResponse
 
-// TooManyRequests FastAPI-style error; `detail` is a string, or a list of validation errors.
+// TooManyRequests FastAPI-style error; `detail` is a string (the 400 of begin and
+// results, read by both SDKs), or a list of validation errors (not
+// confirmed by any source).
 type TooManyRequests = ErrorResponse
 
-// Unauthorized FastAPI-style error; `detail` is a string, or a list of validation errors.
+// Unauthorized FastAPI-style error; `detail` is a string (the 400 of begin and
+// results, read by both SDKs), or a list of validation errors (not
+// confirmed by any source).
 type Unauthorized = ErrorResponse
 
-// UnprocessableEntity FastAPI-style error; `detail` is a string, or a list of validation errors.
+// UnprocessableEntity FastAPI-style error; `detail` is a string (the 400 of begin and
+// results, read by both SDKs), or a list of validation errors (not
+// confirmed by any source).
 type UnprocessableEntity = ErrorResponse
 
 // GetPredictionTaskResultsParams defines parameters for GetPredictionTaskResults.
@@ -627,7 +659,9 @@ type ClientInterface interface {
 	//
 	// Starts the prediction with `model_name` for the uploaded media of
 	// `prediction_task_uuid`. Extra string fields are passed through (e.g.
-	// `molecule_backend_override`). The SDKs only check the status code.
+	// `molecule_backend_override`). The SDKs only check the status code:
+	// no error body and no success body of this call is confirmed by any
+	// source.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -638,7 +672,9 @@ type ClientInterface interface {
 	//
 	// Starts the prediction with `model_name` for the uploaded media of
 	// `prediction_task_uuid`. Extra string fields are passed through (e.g.
-	// `molecule_backend_override`). The SDKs only check the status code.
+	// `molecule_backend_override`). The SDKs only check the status code:
+	// no error body and no success body of this call is confirmed by any
+	// source.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -651,7 +687,9 @@ type ClientInterface interface {
 	// presigned POST to upload the media to. The server decides
 	// `prediction_type` from `mimetype`. The python SDK sends this form as
 	// `application/x-www-form-urlencoded`, the node SDK as
-	// `multipart/form-data`; both are accepted.
+	// `multipart/form-data`; both are accepted. A 400 carries
+	// `{"detail": "<message>"}` (both SDKs read it); the bodies of the other
+	// errors are not confirmed by any source.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -664,7 +702,9 @@ type ClientInterface interface {
 	// presigned POST to upload the media to. The server decides
 	// `prediction_type` from `mimetype`. The python SDK sends this form as
 	// `application/x-www-form-urlencoded`, the node SDK as
-	// `multipart/form-data`; both are accepted.
+	// `multipart/form-data`; both are accepted. A 400 carries
+	// `{"detail": "<message>"}` (both SDKs read it); the bodies of the other
+	// errors are not confirmed by any source.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type.
 	//
@@ -687,12 +727,33 @@ type ClientInterface interface {
 	// (a null box is a gap frame), and
 	// `categories: List(Struct{category_id: Int64, name: String, score: Float32, attributes: List(Struct{attribute_id: Int64, attribute_name: String, option_id: Int64, option_name: String, timestamp_ranges: List(Struct{timestamp_start_us_inclusive: Int64, timestamp_end_us_inclusive: Int64, score: Float32})})})`.
 	// Images use the same schema with every timestamp 0.
-	// `frame_timestamps.parquet`: `timestamp_microseconds: Int64`, `image_id: String`.
+	// `frame_timestamps.parquet`: `timestamp_microseconds: Int64` (the only
+	// column the SDKs read) and `image_id` (ignored; its type is not
+	// confirmed by any source).
+	//
+	// The same call serves image and video tasks: nothing in the request
+	// says which kind the caller expects, and the answer is the same. The
+	// SDKs decode by the task's `prediction_type` (begin or status); a video
+	// answer carries `X-Frames-Per-Second`, which the SDKs require for
+	// videos. Calling the video decoder on an image task fails on that
+	// missing header; calling the image decoder on a video task reads the
+	// first frame of every track. A client should tell the caller which
+	// kind the task is.
 	//
 	// Corresponds with GET /prediction-task/results (the `GetPredictionTaskResults` operationId).
 	GetPredictionTaskResults(ctx context.Context, params *GetPredictionTaskResultsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetPredictionTaskStatus Get the status of a prediction task
+	//
+	// The task's status, polled (the SDKs poll every second) until it is
+	// `predicted` or starts with `failed`. Status is an open string: the
+	// SDKs know only `predicted` and the prefix `failed` ("Avoid enum to
+	// allow additional states", `_is_task_complete`); any other value means
+	// the task is still running. The names of the in-progress and failed
+	// states are not confirmed by any source (the examples are the
+	// emulator's). Errors of this call are not read by the SDKs (python
+	// raises aiohttp's error unwrapped; node reports status and status
+	// text): their bodies are not confirmed by any source.
 	//
 	// Corresponds with GET /prediction-task/status (the `GetPredictionTaskStatus` operationId).
 	GetPredictionTaskStatus(ctx context.Context, params *GetPredictionTaskStatusParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -717,7 +778,9 @@ type ClientInterface interface {
 //
 // Starts the prediction with `model_name` for the uploaded media of
 // `prediction_task_uuid`. Extra string fields are passed through (e.g.
-// `molecule_backend_override`). The SDKs only check the status code.
+// `molecule_backend_override`). The SDKs only check the status code:
+// no error body and no success body of this call is confirmed by any
+// source.
 //
 // Takes any type of body and a specified content type.
 //
@@ -738,7 +801,9 @@ func (c *Client) PredictWithBody(ctx context.Context, contentType string, body i
 //
 // Starts the prediction with `model_name` for the uploaded media of
 // `prediction_task_uuid`. Extra string fields are passed through (e.g.
-// `molecule_backend_override`). The SDKs only check the status code.
+// `molecule_backend_override`). The SDKs only check the status code:
+// no error body and no success body of this call is confirmed by any
+// source.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -761,7 +826,9 @@ func (c *Client) PredictWithFormdataBody(ctx context.Context, body PredictFormda
 // presigned POST to upload the media to. The server decides
 // `prediction_type` from `mimetype`. The python SDK sends this form as
 // `application/x-www-form-urlencoded`, the node SDK as
-// `multipart/form-data`; both are accepted.
+// `multipart/form-data`; both are accepted. A 400 carries
+// `{"detail": "<message>"}` (both SDKs read it); the bodies of the other
+// errors are not confirmed by any source.
 //
 // Takes any type of body and a specified content type.
 //
@@ -784,7 +851,9 @@ func (c *Client) BeginPredictionTaskWithBody(ctx context.Context, contentType st
 // presigned POST to upload the media to. The server decides
 // `prediction_type` from `mimetype`. The python SDK sends this form as
 // `application/x-www-form-urlencoded`, the node SDK as
-// `multipart/form-data`; both are accepted.
+// `multipart/form-data`; both are accepted. A 400 carries
+// `{"detail": "<message>"}` (both SDKs read it); the bodies of the other
+// errors are not confirmed by any source.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type.
 //
@@ -817,7 +886,18 @@ func (c *Client) BeginPredictionTaskWithFormdataBody(ctx context.Context, body B
 // (a null box is a gap frame), and
 // `categories: List(Struct{category_id: Int64, name: String, score: Float32, attributes: List(Struct{attribute_id: Int64, attribute_name: String, option_id: Int64, option_name: String, timestamp_ranges: List(Struct{timestamp_start_us_inclusive: Int64, timestamp_end_us_inclusive: Int64, score: Float32})})})`.
 // Images use the same schema with every timestamp 0.
-// `frame_timestamps.parquet`: `timestamp_microseconds: Int64`, `image_id: String`.
+// `frame_timestamps.parquet`: `timestamp_microseconds: Int64` (the only
+// column the SDKs read) and `image_id` (ignored; its type is not
+// confirmed by any source).
+//
+// The same call serves image and video tasks: nothing in the request
+// says which kind the caller expects, and the answer is the same. The
+// SDKs decode by the task's `prediction_type` (begin or status); a video
+// answer carries `X-Frames-Per-Second`, which the SDKs require for
+// videos. Calling the video decoder on an image task fails on that
+// missing header; calling the image decoder on a video task reads the
+// first frame of every track. A client should tell the caller which
+// kind the task is.
 //
 // Corresponds with GET /prediction-task/results (the `GetPredictionTaskResults` operationId).
 func (c *Client) GetPredictionTaskResults(ctx context.Context, params *GetPredictionTaskResultsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -833,6 +913,16 @@ func (c *Client) GetPredictionTaskResults(ctx context.Context, params *GetPredic
 }
 
 // GetPredictionTaskStatus Get the status of a prediction task
+//
+// The task's status, polled (the SDKs poll every second) until it is
+// `predicted` or starts with `failed`. Status is an open string: the
+// SDKs know only `predicted` and the prefix `failed` ("Avoid enum to
+// allow additional states", `_is_task_complete`); any other value means
+// the task is still running. The names of the in-progress and failed
+// states are not confirmed by any source (the examples are the
+// emulator's). Errors of this call are not read by the SDKs (python
+// raises aiohttp's error unwrapped; node reports status and status
+// text): their bodies are not confirmed by any source.
 //
 // Corresponds with GET /prediction-task/status (the `GetPredictionTaskStatus` operationId).
 func (c *Client) GetPredictionTaskStatus(ctx context.Context, params *GetPredictionTaskStatusParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1148,7 +1238,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Starts the prediction with `model_name` for the uploaded media of
 	// `prediction_task_uuid`. Extra string fields are passed through (e.g.
-	// `molecule_backend_override`). The SDKs only check the status code.
+	// `molecule_backend_override`). The SDKs only check the status code:
+	// no error body and no success body of this call is confirmed by any
+	// source.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1159,7 +1251,9 @@ type ClientWithResponsesInterface interface {
 	//
 	// Starts the prediction with `model_name` for the uploaded media of
 	// `prediction_task_uuid`. Extra string fields are passed through (e.g.
-	// `molecule_backend_override`). The SDKs only check the status code.
+	// `molecule_backend_override`). The SDKs only check the status code:
+	// no error body and no success body of this call is confirmed by any
+	// source.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1172,7 +1266,9 @@ type ClientWithResponsesInterface interface {
 	// presigned POST to upload the media to. The server decides
 	// `prediction_type` from `mimetype`. The python SDK sends this form as
 	// `application/x-www-form-urlencoded`, the node SDK as
-	// `multipart/form-data`; both are accepted.
+	// `multipart/form-data`; both are accepted. A 400 carries
+	// `{"detail": "<message>"}` (both SDKs read it); the bodies of the other
+	// errors are not confirmed by any source.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1185,7 +1281,9 @@ type ClientWithResponsesInterface interface {
 	// presigned POST to upload the media to. The server decides
 	// `prediction_type` from `mimetype`. The python SDK sends this form as
 	// `application/x-www-form-urlencoded`, the node SDK as
-	// `multipart/form-data`; both are accepted.
+	// `multipart/form-data`; both are accepted. A 400 carries
+	// `{"detail": "<message>"}` (both SDKs read it); the bodies of the other
+	// errors are not confirmed by any source.
 	//
 	// Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -1208,7 +1306,18 @@ type ClientWithResponsesInterface interface {
 	// (a null box is a gap frame), and
 	// `categories: List(Struct{category_id: Int64, name: String, score: Float32, attributes: List(Struct{attribute_id: Int64, attribute_name: String, option_id: Int64, option_name: String, timestamp_ranges: List(Struct{timestamp_start_us_inclusive: Int64, timestamp_end_us_inclusive: Int64, score: Float32})})})`.
 	// Images use the same schema with every timestamp 0.
-	// `frame_timestamps.parquet`: `timestamp_microseconds: Int64`, `image_id: String`.
+	// `frame_timestamps.parquet`: `timestamp_microseconds: Int64` (the only
+	// column the SDKs read) and `image_id` (ignored; its type is not
+	// confirmed by any source).
+	//
+	// The same call serves image and video tasks: nothing in the request
+	// says which kind the caller expects, and the answer is the same. The
+	// SDKs decode by the task's `prediction_type` (begin or status); a video
+	// answer carries `X-Frames-Per-Second`, which the SDKs require for
+	// videos. Calling the video decoder on an image task fails on that
+	// missing header; calling the image decoder on a video task reads the
+	// first frame of every track. A client should tell the caller which
+	// kind the task is.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1216,6 +1325,16 @@ type ClientWithResponsesInterface interface {
 	GetPredictionTaskResultsWithResponse(ctx context.Context, params *GetPredictionTaskResultsParams, reqEditors ...RequestEditorFn) (*GetPredictionTaskResultsResponse, error)
 
 	// GetPredictionTaskStatusWithResponse Get the status of a prediction task
+	//
+	// The task's status, polled (the SDKs poll every second) until it is
+	// `predicted` or starts with `failed`. Status is an open string: the
+	// SDKs know only `predicted` and the prefix `failed` ("Avoid enum to
+	// allow additional states", `_is_task_complete`); any other value means
+	// the task is still running. The names of the in-progress and failed
+	// states are not confirmed by any source (the examples are the
+	// emulator's). Errors of this call are not read by the SDKs (python
+	// raises aiohttp's error unwrapped; node reports status and status
+	// text): their bodies are not confirmed by any source.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -1644,7 +1763,9 @@ func (r UploadMediaResponse) ContentType() string {
 //
 // Starts the prediction with `model_name` for the uploaded media of
 // `prediction_task_uuid`. Extra string fields are passed through (e.g.
-// `molecule_backend_override`). The SDKs only check the status code.
+// `molecule_backend_override`). The SDKs only check the status code:
+// no error body and no success body of this call is confirmed by any
+// source.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -1661,7 +1782,9 @@ func (c *ClientWithResponses) PredictWithBodyWithResponse(ctx context.Context, c
 //
 // Starts the prediction with `model_name` for the uploaded media of
 // `prediction_task_uuid`. Extra string fields are passed through (e.g.
-// `molecule_backend_override`). The SDKs only check the status code.
+// `molecule_backend_override`). The SDKs only check the status code:
+// no error body and no success body of this call is confirmed by any
+// source.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -1680,7 +1803,9 @@ func (c *ClientWithResponses) PredictWithFormdataBodyWithResponse(ctx context.Co
 // presigned POST to upload the media to. The server decides
 // `prediction_type` from `mimetype`. The python SDK sends this form as
 // `application/x-www-form-urlencoded`, the node SDK as
-// `multipart/form-data`; both are accepted.
+// `multipart/form-data`; both are accepted. A 400 carries
+// `{"detail": "<message>"}` (both SDKs read it); the bodies of the other
+// errors are not confirmed by any source.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -1699,7 +1824,9 @@ func (c *ClientWithResponses) BeginPredictionTaskWithBodyWithResponse(ctx contex
 // presigned POST to upload the media to. The server decides
 // `prediction_type` from `mimetype`. The python SDK sends this form as
 // `application/x-www-form-urlencoded`, the node SDK as
-// `multipart/form-data`; both are accepted.
+// `multipart/form-data`; both are accepted. A 400 carries
+// `{"detail": "<message>"}` (both SDKs read it); the bodies of the other
+// errors are not confirmed by any source.
 //
 // Takes a body of the `application/x-www-form-urlencoded` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -1728,7 +1855,18 @@ func (c *ClientWithResponses) BeginPredictionTaskWithFormdataBodyWithResponse(ct
 // (a null box is a gap frame), and
 // `categories: List(Struct{category_id: Int64, name: String, score: Float32, attributes: List(Struct{attribute_id: Int64, attribute_name: String, option_id: Int64, option_name: String, timestamp_ranges: List(Struct{timestamp_start_us_inclusive: Int64, timestamp_end_us_inclusive: Int64, score: Float32})})})`.
 // Images use the same schema with every timestamp 0.
-// `frame_timestamps.parquet`: `timestamp_microseconds: Int64`, `image_id: String`.
+// `frame_timestamps.parquet`: `timestamp_microseconds: Int64` (the only
+// column the SDKs read) and `image_id` (ignored; its type is not
+// confirmed by any source).
+//
+// The same call serves image and video tasks: nothing in the request
+// says which kind the caller expects, and the answer is the same. The
+// SDKs decode by the task's `prediction_type` (begin or status); a video
+// answer carries `X-Frames-Per-Second`, which the SDKs require for
+// videos. Calling the video decoder on an image task fails on that
+// missing header; calling the image decoder on a video task reads the
+// first frame of every track. A client should tell the caller which
+// kind the task is.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -1742,6 +1880,16 @@ func (c *ClientWithResponses) GetPredictionTaskResultsWithResponse(ctx context.C
 }
 
 // GetPredictionTaskStatusWithResponse Get the status of a prediction task
+//
+// The task's status, polled (the SDKs poll every second) until it is
+// `predicted` or starts with `failed`. Status is an open string: the
+// SDKs know only `predicted` and the prefix `failed` ("Avoid enum to
+// allow additional states", `_is_task_complete`); any other value means
+// the task is still running. The names of the in-progress and failed
+// states are not confirmed by any source (the examples are the
+// emulator's). Errors of this call are not read by the SDKs (python
+// raises aiohttp's error unwrapped; node reports status and status
+// text): their bodies are not confirmed by any source.
 //
 // Returns a wrapper object for the known response body format(s).
 //
