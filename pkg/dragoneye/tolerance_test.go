@@ -82,7 +82,7 @@ func (u *unconfirmed) serve(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(map[string]string{"prediction_task_uuid": "t-1", "prediction_type": "image", "status": st})
 	case "results":
-		body, err := dragoneyetest.EncodeImageResults(dragoneyetest.DefaultPrediction().ImageObjects)
+		body, err := dragoneyetest.EncodeImageResults(dragoneyetest.DefaultPrediction().Image())
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
@@ -179,7 +179,7 @@ func TestPredictBodyIsIgnored(t *testing.T) {
 		})
 		res, err := predictImage(t, u.client(t))
 		require.NoError(t, err, "predict body %q", b.body)
-		require.Equal(t, dragoneyetest.DefaultPrediction().ImageObjects, res.Objects)
+		require.Equal(t, dragoneyetest.DefaultPrediction().Image(), res.Objects)
 	}
 }
 
