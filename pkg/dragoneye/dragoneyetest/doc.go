@@ -64,5 +64,7 @@
 // The results call is the same for image and video tasks, as in the real
 // service: the request does not say which kind the caller expects. A video
 // task's answer carries X-Frames-Per-Second and frame_timestamps.parquet,
-// an image task's neither.
+// an image task's neither; the dragoneye client turns a call of the wrong
+// kind into a *dragoneye.KindError naming the task's kind and the call to
+// make instead.
 package dragoneyetest

@@ -1,6 +1,8 @@
 package dragoneyetest_test
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -212,4 +214,53 @@ func TestDispatchOnOperation(t *testing.T) {
 	}
 	require.Equal(t, []string{"", "", "getPredictionTaskStatus"}, ops)
 	require.Empty(t, srv.Violations())
+}
+
+// TestResultsSameRequestForBothKinds: as the service, the emulator answers
+// one results request for both kinds; only a video's answer carries
+// X-Frames-Per-Second and frame_timestamps.parquet. A video begun without
+// frames_per_second (dragoneye-python 2.0.1 omits it) is sampled at 1.
+func TestResultsSameRequestForBothKinds(t *testing.T) {
+	srv := dragoneyetest.NewServer(t, dragoneyetest.WithModel("m", dragoneyetest.Prediction{Polls: -1, Objects: dragoneyetest.DefaultPrediction().Objects}))
+	finish := func(mimeType string) string {
+		br := beginMultipart(t, srv, mimeType)
+		f := br.SignedURLs[0].PresignedPostRequest.Fields
+		ct, body := uploadBody(t, []part{{"key", f["key"]}, {"policy", f["policy"]}, {"x-amz-signature", f["x-amz-signature"]}, {"file", "x"}})
+		code, _, _ := do(t, http.MethodPost, br.SignedURLs[0].PresignedPostRequest.URL, ct, body, "")
+		require.Equal(t, http.StatusNoContent, code)
+		code, _, _ = do(t, http.MethodPost, srv.URL+"/predict", "application/x-www-form-urlencoded",
+			strings.NewReader("model_name=m&prediction_task_uuid="+br.PredictionTaskUUID), dragoneyetest.APIKey)
+		require.Equal(t, http.StatusOK, code)
+		return br.PredictionTaskUUID
+	}
+	results := func(id string) (int, []byte, http.Header) {
+		return do(t, http.MethodGet, srv.URL+"/prediction-task/results?response_version=parquet_object&predictionTaskUuid="+id, "", nil, dragoneyetest.APIKey)
+	}
+	members := func(b []byte) []string {
+		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+		require.NoError(t, err)
+		var names []string
+		for _, f := range zr.File {
+			names = append(names, f.Name)
+		}
+		return names
+	}
+	code, body, hdr := results(finish("image/png"))
+	require.Equal(t, http.StatusOK, code)
+	require.Empty(t, hdr.Values("X-Frames-Per-Second"))
+	require.Equal(t, []string{"predictions.parquet"}, members(body))
+
+	video := finish("video/mp4")
+	code, body, hdr = results(video)
+	require.Equal(t, http.StatusOK, code)
+	require.Equal(t, "1", hdr.Get("X-Frames-Per-Second"))
+	require.ElementsMatch(t, []string{"predictions.parquet", "frame_timestamps.parquet"}, members(body))
+	task, _ := srv.Task(video)
+	require.Equal(t, 1, task.FramesPerSecond)
+
+	// The request has no way to say which kind is expected: a parameter
+	// the spec does not declare is refused.
+	code, _, _ = do(t, http.MethodGet, srv.URL+"/prediction-task/results?prediction_type=image&predictionTaskUuid="+video, "", nil, dragoneyetest.APIKey)
+	require.Equal(t, http.StatusBadRequest, code)
+	require.Len(t, srv.Violations(), 1)
 }
