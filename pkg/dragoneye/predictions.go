@@ -44,7 +44,8 @@ type PredictParams struct {
 	// "recognize_anything/<your_model_name>". Required.
 	ModelName string
 	// FramesPerSecond is the video sampling rate (Video only; 0 means 1, as
-	// the official SDK sends). Never sent for images.
+	// dragoneye-python 2.0.0 sends; 2.0.1 omits the field and gets the
+	// service's default, which no source states). Never sent for images.
 	FramesPerSecond int
 	// Fields are extra form fields sent with the begin and predict calls
 	// (the official SDK's **kwargs, e.g. "molecule_backend_override").
