@@ -241,8 +241,12 @@ func framesOf(objs []dragoneye.VideoDetectedObject, fps int) []int64 {
 	if fps > 0 && len(seen) > 0 {
 		// At least 1 µs apart, and at most maxRateFrames of them: a rate
 		// over 1,000,000/s or a very long video must not loop for ever.
-		for i := 0; i < maxRateFrames && FrameTimestampUs(i, fps) <= last; i++ {
-			seen[FrameTimestampUs(i, fps)] = true
+		for i := 0; i < maxRateFrames; i++ {
+			ts := FrameTimestampUs(i, fps)
+			if ts > last {
+				break
+			}
+			seen[ts] = true
 		}
 	}
 	out := make([]int64, 0, len(seen))

@@ -264,3 +264,27 @@ func TestResultsSameRequestForBothKinds(t *testing.T) {
 	require.Equal(t, http.StatusBadRequest, code)
 	require.Len(t, srv.Violations(), 1)
 }
+
+// TestRequestViolationsAnswerInTheServiceShape: a request that breaks the
+// spec is answered {"detail": ...} (the shape the SDKs read from a 400),
+// not the kit's own error shape; without the API key it is a 401 first.
+func TestRequestViolationsAnswerInTheServiceShape(t *testing.T) {
+	srv := dragoneyetest.NewServer(t)
+	code, body, hdr := do(t, http.MethodPost, srv.URL+"/prediction-task/begin", "application/x-www-form-urlencoded",
+		strings.NewReader("file_name=a.jpg"), dragoneyetest.APIKey)
+	require.Equal(t, http.StatusBadRequest, code)
+	require.Equal(t, "application/json", hdr.Get("Content-Type"))
+	var e struct {
+		Detail string `json:"detail"`
+	}
+	require.NoError(t, json.Unmarshal(body, &e), string(body))
+	require.Contains(t, e.Detail, "mimetype")
+	require.Len(t, srv.Violations(), 1)
+
+	code, body, _ = do(t, http.MethodGet, srv.URL+"/prediction-task/status", "", nil, "")
+	require.Equal(t, http.StatusUnauthorized, code)
+	require.JSONEq(t, `{"detail":"Invalid API key"}`, string(body))
+	for _, v := range srv.Violations() {
+		require.Equal(t, "request", v.Direction, v.Message)
+	}
+}

@@ -147,7 +147,8 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 		}
 	}
 	s.scripts = append(s.scripts, cfg.scripts...)
-	emu := append([]emulator.Option{emulator.WithAdmin(http.HandlerFunc(s.serveAdmin))}, cfg.emu...)
+	emu := append([]emulator.Option{emulator.WithAdmin(http.HandlerFunc(s.serveAdmin)),
+		emulator.WithViolationResponse(s.violation)}, cfg.emu...)
 	es, err := emulator.Start(t, dragoneye.ServiceName, http.HandlerFunc(s.serve), emu...)
 	if err != nil {
 		return nil, err
@@ -229,6 +230,24 @@ func handle[In, Out any](w http.ResponseWriter, r *http.Request, read func(*http
 	reply(w, out, e)
 }
 
+// violation answers a request that breaks the spec in the service's error
+// shape, {"detail": "..."} with 400 (the shape both SDKs read from a 400;
+// the status the service gives a malformed request is not confirmed by any
+// source), instead of the kit's own. Without the API key it is a 401 first,
+// as for a valid request.
+func (s *Server) violation(w http.ResponseWriter, r *http.Request, op, msg string) {
+	if op != opUpload && !s.authorized(r) {
+		refuse(http.StatusUnauthorized, "Invalid API key").write(w)
+		return
+	}
+	refuse(http.StatusBadRequest, "%s", msg).write(w)
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	key := r.Header.Get(dragoneye.HeaderAPIKey)
+	return key != "" && hmac.Equal([]byte(key), []byte(s.apiKey))
+}
+
 // The operations of specs/dragoneye.yaml the emulator serves.
 const (
 	opBegin   = "beginPredictionTask"
@@ -243,12 +262,9 @@ const (
 // operation needs the API key; the presigned upload must come without it.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	op := emulator.OperationID(r)
-	if op != opUpload {
-		key := r.Header.Get(dragoneye.HeaderAPIKey)
-		if key == "" || !hmac.Equal([]byte(key), []byte(s.apiKey)) {
-			refuse(http.StatusUnauthorized, "Invalid API key").write(w)
-			return
-		}
+	if op != opUpload && !s.authorized(r) {
+		refuse(http.StatusUnauthorized, "Invalid API key").write(w)
+		return
 	}
 	switch op {
 	case opBegin:
