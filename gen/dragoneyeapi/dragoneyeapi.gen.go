@@ -114,7 +114,7 @@ type PredictForm struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// PredictStarted The body of a 200 from POST /predict. Not confirmed by any source: the
+// PredictStarted The body of a 200 from POST /predict, not confirmed by any source: the
 // SDKs never read it. The emulator sends the task id and its status;
 // clients must ignore it.
 type PredictStarted map[string]interface{}
