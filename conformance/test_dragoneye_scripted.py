@@ -92,3 +92,21 @@ def test_scripted_image_and_refused_script(scripted, dragoneye_url: str) -> None
         scripted.script_dragoneye_prediction({"objects": [{"boxes": []}]})
     assert err.value.code == 400
     assert "boxes must not be empty" in err.value.read().decode()
+
+
+def test_results_call_is_the_same_for_both_kinds(scripted, dragoneye_url: str) -> None:
+    """The results request does not say which kind is expected, and the service answers alike:
+    dragoneye-python's get_video_results on an image task fails on the missing
+    X-Frames-Per-Second header, get_image_results on a video task reads the first frames (our
+    Go client says which kind the task is instead: TestResultsOfTheWrongKind)."""
+    from dragoneye.types.exception import PredictionTaskResultsUnavailableError
+
+    c = client(dragoneye_url).classification
+    img = asyncio.run(c.predict_image(Image.from_bytes(JPEG, "image/jpeg", name="a.jpg"),
+                                      model_name="recognize_anything/demo"))
+    with pytest.raises(PredictionTaskResultsUnavailableError, match="X-Frames-Per-Second"):
+        asyncio.run(c.get_video_results(img.prediction_task_uuid))
+    vid = asyncio.run(c.predict_video(Video.from_bytes(MP4, "video/mp4", name="v.mp4"),
+                                      model_name="recognize_anything/demo", frames_per_second=2))
+    as_image = asyncio.run(c.get_image_results(vid.prediction_task_uuid))
+    assert [o.object_id for o in as_image.objects] == [o.object_id for o in vid.objects]
