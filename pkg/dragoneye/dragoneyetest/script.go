@@ -2,7 +2,6 @@ package dragoneyetest
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -110,12 +109,14 @@ func (sc Script) Validate() error {
 			return fmt.Errorf("objects[%d]: boxes must not be empty", i)
 		case o.FirstFrame < 0:
 			return fmt.Errorf("objects[%d]: first_frame must not be negative", i)
+		case o.FirstFrame > maxRateFrames-len(o.Boxes):
+			return fmt.Errorf("objects[%d]: its frames (first_frame + len(boxes)) go past %d, the most a video has here", i, maxRateFrames)
 		case o.Boxes[0] == nil && sc.Kind != "video":
 			return fmt.Errorf("objects[%d]: boxes[0] is a gap frame, but an image needs a box (set kind \"video\" or give a box)", i)
 		}
 	}
-	if sc.Prediction.Frames < 0 {
-		return errors.New("frames must not be negative")
+	if sc.Prediction.Frames < 0 || sc.Prediction.Frames > maxRateFrames {
+		return fmt.Errorf("frames must be between 0 and %d", maxRateFrames)
 	}
 	return nil
 }

@@ -126,7 +126,9 @@ func TestScriptValidation(t *testing.T) {
 		{dragoneyetest.Script{Kind: "audio"}, `kind "audio"`},
 		{dragoneyetest.Script{Prediction: dragoneyetest.Prediction{Objects: []dragoneyetest.Object{{}}}}, "objects[0]: boxes must not be empty"},
 		{dragoneyetest.Script{Prediction: dragoneyetest.Prediction{Objects: []dragoneyetest.Object{{Boxes: []*dragoneye.BboxObservation{nil}}}}}, "gap frame"},
-		{dragoneyetest.Script{Prediction: dragoneyetest.Prediction{Frames: -1}}, "frames must not be negative"},
+		{dragoneyetest.Script{Prediction: dragoneyetest.Prediction{Frames: -1}}, "frames must be between 0 and 100000"},
+		{dragoneyetest.Script{Prediction: dragoneyetest.Prediction{Frames: 1 << 40}}, "frames must be between 0 and 100000"},
+		{dragoneyetest.Script{Prediction: dragoneyetest.Prediction{Objects: []dragoneyetest.Object{{FirstFrame: 1 << 62, Boxes: []*dragoneye.BboxObservation{box(0)}}}}}, "go past 100000"},
 	} {
 		err := srv.AddScript(tc.sc)
 		require.ErrorContains(t, err, tc.want)
