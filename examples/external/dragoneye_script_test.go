@@ -9,6 +9,7 @@ import (
 
 	"github.com/aiclients/sdk-go/pkg/dragoneye"
 	"github.com/aiclients/sdk-go/pkg/dragoneye/dragoneyetest"
+	"github.com/aiclients/sdk-go/pkg/emulator"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
@@ -31,7 +32,11 @@ func TestDragoneyeScriptedPrediction(t *testing.T) {
 		Prediction: dragoneyetest.Prediction{Polls: -1, Objects: []dragoneyetest.Object{bike}},
 	}))
 
-	client, err := dragoneye.NewClient(option.WithAPIKey(dragoneyetest.APIKey), option.WithBaseURL(srv.URL))
+	// The first status check is rate limited; the client retries it.
+	srv.InjectFault(emulator.Fault{Method: "GET", Path: "/prediction-task/status", Nth: 1, Status: 429, RetryAfter: "0"})
+
+	client, err := dragoneye.NewClient(option.WithAPIKey(dragoneyetest.APIKey), option.WithBaseURL(srv.URL),
+		option.WithRetryBackoff(time.Millisecond, 10*time.Millisecond, 1))
 	require.NoError(t, err)
 	video, err := dragoneye.MediaFromBytes([]byte("\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom"), "ride.mp4")
 	require.NoError(t, err)
@@ -55,5 +60,11 @@ func TestDragoneyeScriptedPrediction(t *testing.T) {
 	task, ok := srv.Task(res.PredictionTaskUUID)
 	require.True(t, ok)
 	require.Equal(t, 2, task.FramesPerSecond)
+	var ops []string
+	for _, r := range srv.Requests() {
+		ops = append(ops, r.Operation)
+	}
+	require.Equal(t, []string{"beginPredictionTask", "uploadMedia", "predict",
+		"getPredictionTaskStatus", "getPredictionTaskStatus", "getPredictionTaskResults"}, ops)
 	require.Empty(t, srv.Violations())
 }
