@@ -274,3 +274,30 @@ func TestRetryAfterIsOptional(t *testing.T) {
 		require.Equal(t, 2, n)
 	}
 }
+
+// TestUndecodableSuccessBodies: a 200 whose body is not what the SDKs read
+// (a proxy's HTML page, an empty body) is a typed error at that step.
+func TestUndecodableSuccessBodies(t *testing.T) {
+	for _, body := range []string{"<html>hello</html>", "", "null", `{"prediction_task_uuid":`} {
+		u := newUnconfirmed(t)
+		u.set("begin", func(w http.ResponseWriter, r *http.Request) {
+			_, _ = io.Copy(io.Discard, r.Body)
+			_, _ = io.WriteString(w, body)
+		})
+		_, err := predictImage(t, u.client(t))
+		var se *dragoneye.StepError
+		require.ErrorAs(t, err, &se, "begin body %q: %v", body, err)
+		require.Equal(t, dragoneye.StepBegin, se.Step)
+	}
+	for _, body := range []string{"<html>hello</html>", "", `{"objects":[]}`} {
+		u := newUnconfirmed(t)
+		u.set("results", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/zip")
+			_, _ = io.WriteString(w, body)
+		})
+		_, err := predictImage(t, u.client(t))
+		var re *dragoneye.ResultsError
+		require.ErrorAs(t, err, &re, "results body %q: %v", body, err)
+		require.Equal(t, "t-1", re.TaskID)
+	}
+}
