@@ -96,7 +96,9 @@ func (sc Script) matches(model, fileName, kind string) bool {
 }
 
 // Validate reports what is wrong with a script: an unknown kind, an object
-// without boxes, or an image box (Boxes[0]) that is a gap.
+// without boxes or with frames past 100,000, a Frames count past that, or
+// a first box that is a gap in a script that may serve images (Kind not
+// "video"): an image needs a box.
 func (sc Script) Validate() error {
 	switch sc.Kind {
 	case "", "image", "video":
