@@ -104,6 +104,40 @@ class Emulator:
     def clear_faults(self, service: str) -> None:
         _admin("DELETE", self.urls[service] + "/_emulator/faults")
 
+    # --- Dragoneye predictions (see `go doc ./pkg/dragoneye/dragoneyetest`) ---
+
+    def script_dragoneye_prediction(
+        self,
+        prediction: Dict[str, Any],
+        *,
+        model: Optional[str] = None,
+        file_name: Optional[str] = None,
+        kind: Optional[str] = None,
+    ) -> None:
+        """Script what matching Dragoneye tasks return (POST /_emulator/predictions).
+
+        ``prediction`` is the JSON form of dragoneyetest.Prediction, e.g.
+        ``{"objects": [{"boxes": [box, None, box], "categories": [...]}], "polls": -1}``;
+        a box is ``{"normalized_bbox": [x1, y1, x2, y2], "bbox_score": s}`` and ``None`` a
+        gap frame. Frame i of a video is at i * 1e6 / frames_per_second microseconds.
+        ``model``, ``file_name`` (the media's name) and ``kind`` ("image"/"video") choose
+        the tasks; unset matches any. The newest matching script wins. A script the
+        emulator refuses raises urllib.error.HTTPError (400, the message says why).
+        """
+        script: Dict[str, Any] = {"prediction": prediction}
+        for key, value in (("model", model), ("file_name", file_name), ("kind", kind)):
+            if value is not None:
+                script[key] = value
+        _admin("POST", self.urls["dragoneye"] + "/_emulator/predictions", json.dumps(script).encode())
+
+    def dragoneye_scripts(self) -> List[Dict[str, Any]]:
+        """The Dragoneye scripts in force, oldest first (the built-in models first)."""
+        return _admin("GET", self.urls["dragoneye"] + "/_emulator/predictions") or []
+
+    def clear_dragoneye_scripts(self) -> None:
+        """Forget every scripted Dragoneye prediction (the built-in models stay)."""
+        _admin("DELETE", self.urls["dragoneye"] + "/_emulator/predictions")
+
     # --- the process ---
 
     def stderr_tail(self, limit: int = 4000) -> str:

@@ -4,6 +4,35 @@ import (
 	"strings"
 )
 
+// KindError reports results asked for with the wrong call: ImageResults on
+// a video task, or VideoResults on an image task. The service answers both
+// calls alike (the results request does not say which kind is expected),
+// so the client asks the task's status which kind it is, and says what to
+// call instead.
+type KindError struct {
+	// TaskID is the prediction task.
+	TaskID string
+	// Kind is what the task is: PredictionTypeImage or PredictionTypeVideo.
+	Kind PredictionType
+	// Called is the method that was called ("ImageResults" or
+	// "VideoResults"); Use is the one to call instead.
+	Called, Use string
+}
+
+// Error renders e.g. "dragoneye: prediction task t-1 is a video task:
+// read its results with VideoResults, not ImageResults".
+func (e *KindError) Error() string {
+	return ServiceName + ": prediction task " + e.TaskID + " is " + article(string(e.Kind)) + " task: read its results with " +
+		e.Use + ", not " + e.Called
+}
+
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an " + word
+	}
+	return "a " + word
+}
+
 // The steps of a prediction, named in StepError.Step.
 const (
 	// StepBegin is POST /prediction-task/begin (no task exists yet).

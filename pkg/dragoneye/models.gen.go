@@ -57,6 +57,10 @@ type BeginPredictionTaskForm struct {
 	FileName *string `json:"file_name,omitempty"`
 
 	// FramesPerSecond Video only; the sampling rate for prediction. Never sent for images.
+	// dragoneye-python 2.0.0 sends 1 unless told; 2.0.1 omits it unless
+	// told, and the service then uses a default that no source states
+	// (the emulator uses 1). `minimum: 1` is not confirmed by any source.
+	//
 	//
 	// Example: 1
 	FramesPerSecond *int32 `json:"frames_per_second,omitempty"`
@@ -76,7 +80,9 @@ type BeginPredictionTaskForm struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// ErrorResponse FastAPI-style error; `detail` is a string, or a list of validation errors.
+// ErrorResponse FastAPI-style error; `detail` is a string (the 400 of begin and
+// results, read by both SDKs), or a list of validation errors (not
+// confirmed by any source).
 type ErrorResponse struct {
 	// Detail A message, or a list of validation problems.
 	Detail               interface{}            `json:"detail,omitempty"`
@@ -102,7 +108,9 @@ type PredictForm struct {
 	AdditionalProperties map[string]interface{} `json:"-"`
 }
 
-// PredictStarted Not specified by the service; the SDKs ignore it.
+// PredictStarted The body of a 200 from POST /predict, not confirmed by any source: the
+// SDKs never read it. The emulator sends the task id and its status;
+// clients must ignore it.
 type PredictStarted map[string]interface{}
 
 // PredictionTaskBegin The answer of POST /prediction-task/begin: the new task and its upload target.
@@ -110,7 +118,10 @@ type PredictionTaskBegin struct {
 	// PredictionTaskUUID Example: 6f1c2e4a-8d1b-4c55-9a57-0e2f7c3b9d10
 	PredictionTaskUUID string `json:"prediction_task_uuid"`
 
-	// PredictionType Decided by the server from the media's MIME type.
+	// PredictionType Decided by the server from the media's MIME type. The python SDK
+	// validates it as one of these two values (pydantic Literal); the Go
+	// client accepts any string.
+	//
 	//
 	// Example: image
 	PredictionType PredictionType `json:"prediction_type"`
@@ -123,20 +134,29 @@ type PredictionTaskBegin struct {
 type TaskStatus struct {
 	PredictionTaskUUID string `json:"prediction_task_uuid"`
 
-	// PredictionType Decided by the server from the media's MIME type.
+	// PredictionType Decided by the server from the media's MIME type. The python SDK
+	// validates it as one of these two values (pydantic Literal); the Go
+	// client accepts any string.
+	//
 	//
 	// Example: image
 	PredictionType PredictionType `json:"prediction_type"`
 
 	// Status An open set of values. `predicted` means done; any value starting
-	// with `failed` means failed; anything else means still running.
+	// with `failed` means failed; anything else means still running
+	// (constants.py PREDICTED_STATUS, FAILED_STATUS_PREFIX). No other
+	// value is confirmed by any source; the emulator walks through
+	// `queued` and `predicting`, and its failing model ends in
+	// `failed_prediction`.
 	//
 	//
 	// Example: predicted
 	Status string `json:"status"`
 }
 
-// PredictionType Decided by the server from the media's MIME type.
+// PredictionType Decided by the server from the media's MIME type. The python SDK
+// validates it as one of these two values (pydantic Literal); the Go
+// client accepts any string.
 //
 // Example: image
 type PredictionType string
@@ -170,22 +190,34 @@ type ResponseVersion string
 // PredictionTaskUUID defines model for PredictionTaskUuid.
 type PredictionTaskUUID = string
 
-// BadRequest FastAPI-style error; `detail` is a string, or a list of validation errors.
+// BadRequest FastAPI-style error; `detail` is a string (the 400 of begin and
+// results, read by both SDKs), or a list of validation errors (not
+// confirmed by any source).
 type BadRequest = ErrorResponse
 
-// DefaultError FastAPI-style error; `detail` is a string, or a list of validation errors.
+// DefaultError FastAPI-style error; `detail` is a string (the 400 of begin and
+// results, read by both SDKs), or a list of validation errors (not
+// confirmed by any source).
 type DefaultError = ErrorResponse
 
-// NotFound FastAPI-style error; `detail` is a string, or a list of validation errors.
+// NotFound FastAPI-style error; `detail` is a string (the 400 of begin and
+// results, read by both SDKs), or a list of validation errors (not
+// confirmed by any source).
 type NotFound = ErrorResponse
 
-// TooManyRequests FastAPI-style error; `detail` is a string, or a list of validation errors.
+// TooManyRequests FastAPI-style error; `detail` is a string (the 400 of begin and
+// results, read by both SDKs), or a list of validation errors (not
+// confirmed by any source).
 type TooManyRequests = ErrorResponse
 
-// Unauthorized FastAPI-style error; `detail` is a string, or a list of validation errors.
+// Unauthorized FastAPI-style error; `detail` is a string (the 400 of begin and
+// results, read by both SDKs), or a list of validation errors (not
+// confirmed by any source).
 type Unauthorized = ErrorResponse
 
-// UnprocessableEntity FastAPI-style error; `detail` is a string, or a list of validation errors.
+// UnprocessableEntity FastAPI-style error; `detail` is a string (the 400 of begin and
+// results, read by both SDKs), or a list of validation errors (not
+// confirmed by any source).
 type UnprocessableEntity = ErrorResponse
 
 // Getter for additional properties for BeginPredictionTaskForm. Returns the specified

@@ -44,7 +44,8 @@ type PredictParams struct {
 	// "recognize_anything/<your_model_name>". Required.
 	ModelName string
 	// FramesPerSecond is the video sampling rate (Video only; 0 means 1, as
-	// the official SDK sends). Never sent for images.
+	// dragoneye-python 2.0.0 sends; 2.0.1 omits the field and gets the
+	// service's default, which no source states). Never sent for images.
 	FramesPerSecond int
 	// Fields are extra form fields sent with the begin and predict calls
 	// (the official SDK's **kwargs, e.g. "molecule_backend_override").
@@ -392,10 +393,18 @@ func timeoutErr(taskID string, elapsed time.Duration, last *TaskStatus, err erro
 }
 
 // ImageResults downloads and decodes the results of a finished image task.
+// Called on a video task, it returns a *KindError that says to call
+// VideoResults (the results of a video carry X-Frames-Per-Second; the
+// client then asks the task's status for its kind).
 func (p *PredictionService) ImageResults(ctx context.Context, taskID string, opts ...option.RequestOption) (*ImageResult, error) {
 	body, hdr, limit, err := p.results(ctx, taskID, opts)
 	if err != nil {
 		return nil, err
+	}
+	if hdr.Get(headerFramesPerSecond) != "" {
+		if err := p.checkKind(ctx, taskID, PredictionTypeImage, opts); err != nil {
+			return nil, err
+		}
 	}
 	objs, err := decodeImageBody(body, limit)
 	if err != nil {
@@ -405,14 +414,20 @@ func (p *PredictionService) ImageResults(ctx context.Context, taskID string, opt
 }
 
 // VideoResults downloads and decodes the results of a finished video task.
-// A response without a valid X-Frames-Per-Second header is a *ResultsError.
+// Called on an image task, it returns a *KindError that says to call
+// ImageResults (image results carry no X-Frames-Per-Second; the client then
+// asks the task's status for its kind). Any other response without a valid
+// X-Frames-Per-Second header is a *ResultsError.
 func (p *PredictionService) VideoResults(ctx context.Context, taskID string, opts ...option.RequestOption) (*VideoResult, error) {
 	body, hdr, limit, err := p.results(ctx, taskID, opts)
 	if err != nil {
 		return nil, err
 	}
-	fpsText := strings.TrimSpace(hdr.Get("X-Frames-Per-Second"))
+	fpsText := strings.TrimSpace(hdr.Get(headerFramesPerSecond))
 	if fpsText == "" {
+		if err := p.checkKind(ctx, taskID, PredictionTypeVideo, opts); err != nil {
+			return nil, err
+		}
 		return nil, &ResultsError{TaskID: taskID, Reason: "missing X-Frames-Per-Second header on video results"}
 	}
 	fps, err := strconv.Atoi(fpsText)
@@ -425,6 +440,22 @@ func (p *PredictionService) VideoResults(ctx context.Context, taskID string, opt
 	}
 	return &VideoResult{Objects: objs, FramesPerSecond: fps, FrameTimestampsUs: ts, PredictionTaskUUID: taskID,
 		OriginalFileName: hdr.Get("X-Original-File-Name")}, nil
+}
+
+// headerFramesPerSecond carries the sampling rate of video results.
+const headerFramesPerSecond = "X-Frames-Per-Second"
+
+// checkKind asks the task's status whether it is of kind want; a task of
+// the other kind is a *KindError. When the status cannot be read, or names
+// no known kind, it returns nil and the caller goes on as it would have.
+func (p *PredictionService) checkKind(ctx context.Context, taskID string, want PredictionType, opts []option.RequestOption) error {
+	st, err := p.Status(ctx, taskID, opts...)
+	if err != nil || st.PredictionType == want ||
+		(st.PredictionType != PredictionTypeImage && st.PredictionType != PredictionTypeVideo) {
+		return nil
+	}
+	calls := map[PredictionType]string{PredictionTypeImage: "ImageResults", PredictionTypeVideo: "VideoResults"}
+	return &KindError{TaskID: taskID, Kind: st.PredictionType, Called: calls[want], Use: calls[st.PredictionType]}
 }
 
 func withTask(err error, taskID string) error {

@@ -36,7 +36,7 @@ func TestPredictImage(t *testing.T) {
 	p.Wait.Progress = func(_ int, s dragoneye.TaskStatus) { seen = append(seen, s.Status) }
 	res, err := c.Predictions.Image(context.Background(), media, p)
 	require.NoError(t, err)
-	require.Equal(t, dragoneyetest.DefaultPrediction().ImageObjects, res.Objects)
+	require.Equal(t, dragoneyetest.DefaultPrediction().Image(), res.Objects)
 	require.Equal(t, "house.jpg", res.OriginalFileName)
 	require.Equal(t, []string{"queued", "predicting", "predicted"}, seen)
 

@@ -10,12 +10,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"math"
 	"mime"
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -50,73 +49,10 @@ const (
 // "failed…").
 var inProgress = []string{"queued", "predicting"}
 
-// Prediction scripts what a task predicted with a model returns.
-type Prediction struct {
-	// Polls is how many status checks answer an in-progress status after
-	// /predict before the task ends; 0 means DefaultPolls, -1 none (the
-	// first check already says "predicted").
-	Polls int
-	// Fail, when set, ends the task with this status instead of
-	// "predicted" (use a value starting with "failed", e.g.
-	// "failed_prediction").
-	Fail string
-	// ImageObjects are the results of an image task.
-	ImageObjects []dragoneye.ImageDetectedObject
-	// VideoObjects are the results of a video task.
-	VideoObjects []dragoneye.VideoDetectedObject
-	// FrameTimestampsUs lists the processed frames of a video (written to
-	// frame_timestamps.parquet). nil: every observation's timestamp, and
-	// the frames at the task's frames_per_second up to the last one (at
-	// most 100,000 of those).
-	FrameTimestampsUs []int64
-}
-
-// DefaultPrediction is what a model without a scripted Prediction returns:
-// the README examples of the official SDKs (a detached house with a white
-// exterior; in a video tracked over four frames with a gap frame).
-func DefaultPrediction() Prediction {
-	house := dragoneye.ImageCategoryPrediction{
-		CategoryID: 2084323334, Name: "House (detached)", Score: 0.92,
-		Attributes: []dragoneye.ImageAttributePrediction{{
-			AttributeID: 1371766615, AttributeName: "Building Exterior Color",
-			OptionID: 3498033303, OptionName: "White / Off-white", Score: 0.85,
-		}},
-	}
-	box := func(x float32) *dragoneye.BboxObservation {
-		return &dragoneye.BboxObservation{NormalizedBbox: dragoneye.NormalizedBbox{x, 0.25, x + 0.43, 0.78}, BboxScore: 0.94}
-	}
-	return Prediction{
-		ImageObjects: []dragoneye.ImageDetectedObject{{
-			ObjectID:        1,
-			BboxObservation: *box(0.12),
-			Categories:      []dragoneye.ImageCategoryPrediction{house},
-		}},
-		VideoObjects: []dragoneye.VideoDetectedObject{{
-			ObjectID:        1,
-			TimestampRanges: []dragoneye.TimestampRange{{StartUs: 0, EndUs: 3_000_000}},
-			BboxObservations: []dragoneye.VideoBboxObservation{
-				{TimestampUs: 0, Observation: box(0.12)},
-				{TimestampUs: 1_000_000, Observation: box(0.14)},
-				{TimestampUs: 2_000_000}, // gap frame
-				{TimestampUs: 3_000_000, Observation: box(0.18)},
-			},
-			Categories: []dragoneye.VideoCategoryPrediction{{
-				CategoryID: house.CategoryID, Name: house.Name, Score: house.Score,
-				Attributes: []dragoneye.VideoAttributePrediction{{
-					AttributeID: 1371766615, AttributeName: "Building Exterior Color",
-					OptionID: 3498033303, OptionName: "White / Off-white",
-					TimestampRanges: []dragoneye.ScoredTimestampRange{{StartUs: 0, EndUs: 3_000_000, Score: 0.85}},
-				}},
-			}},
-		}},
-		FrameTimestampsUs: []int64{0, 1_000_000, 2_000_000, 3_000_000},
-	}
-}
-
 type config struct {
-	emu    []emulator.Option
-	apiKey string
-	models map[string]Prediction
+	emu     []emulator.Option
+	apiKey  string
+	scripts []Script
 }
 
 // Option configures NewServer and Start.
@@ -132,16 +68,6 @@ func WithEmulatorOptions(opts ...emukit.Option) Option {
 // WithAPIKey sets the accepted API key (default APIKey).
 func WithAPIKey(key string) Option { return func(c *config) { c.apiKey = key } }
 
-// WithModel scripts what tasks predicted with model return.
-func WithModel(model string, p Prediction) Option {
-	return func(c *config) {
-		if c.models == nil {
-			c.models = map[string]Prediction{}
-		}
-		c.models[model] = p
-	}
-}
-
 // Server is a running Dragoneye emulator. It embeds the kit's server: URL,
 // Requests, Violations, InjectFault and Close come from there.
 type Server struct {
@@ -150,9 +76,9 @@ type Server struct {
 	apiKey string
 	secret []byte // signs the upload policies
 
-	mu     sync.Mutex
-	models map[string]Prediction
-	tasks  map[string]*task
+	mu      sync.Mutex
+	scripts []Script // oldest first; the newest match wins
+	tasks   map[string]*task
 }
 
 type task struct {
@@ -213,26 +139,22 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 			o(&cfg)
 		}
 	}
-	s := &Server{apiKey: cfg.apiKey, secret: make([]byte, 32), models: map[string]Prediction{}, tasks: map[string]*task{}}
+	s := &Server{apiKey: cfg.apiKey, secret: make([]byte, 32), scripts: builtinScripts(), tasks: map[string]*task{}}
 	_, _ = rand.Read(s.secret)
-	s.models[FailModel] = Prediction{Polls: 1, Fail: "failed_prediction"}
-	s.models[SlowModel] = Prediction{Polls: math.MaxInt32}
-	for k, v := range cfg.models {
-		s.models[k] = v
+	for _, sc := range cfg.scripts {
+		if err := sc.Validate(); err != nil {
+			return nil, fmt.Errorf("script: %w", err)
+		}
 	}
-	es, err := emulator.Start(t, dragoneye.ServiceName, http.HandlerFunc(s.serve), cfg.emu...)
+	s.scripts = append(s.scripts, cfg.scripts...)
+	emu := append([]emulator.Option{emulator.WithAdmin(http.HandlerFunc(s.serveAdmin)),
+		emulator.WithViolationResponse(s.violation)}, cfg.emu...)
+	es, err := emulator.Start(t, dragoneye.ServiceName, http.HandlerFunc(s.serve), emu...)
 	if err != nil {
 		return nil, err
 	}
 	s.Server = es
 	return s, nil
-}
-
-// SetModel scripts (or re-scripts) a model on a running server.
-func (s *Server) SetModel(model string, p Prediction) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.models[model] = p
 }
 
 // Task returns what the emulator knows about a task.
@@ -268,52 +190,162 @@ func (t *task) status() string {
 	return dragoneye.StatusPredicted
 }
 
+// refusal is an error answer of the API: a status and the `detail`.
+type refusal struct {
+	status int
+	detail string
+}
+
+func refuse(status int, format string, args ...any) *refusal {
+	return &refusal{status: status, detail: fmt.Sprintf(format, args...)}
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-func detail(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, dragoneye.ErrorResponse{Detail: msg})
+func (e *refusal) write(w http.ResponseWriter) {
+	writeJSON(w, e.status, dragoneye.ErrorResponse{Detail: e.detail})
 }
 
+// reply writes a handler's answer: v as JSON with 200, or the refusal.
+func reply[T any](w http.ResponseWriter, v T, e *refusal) {
+	if e != nil {
+		e.write(w)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+// handle reads a form with read, runs h on it and writes its answer.
+func handle[In, Out any](w http.ResponseWriter, r *http.Request, read func(*http.Request) (In, *refusal), h func(In) (Out, *refusal)) {
+	in, e := read(r)
+	if e != nil {
+		e.write(w)
+		return
+	}
+	out, e := h(in)
+	reply(w, out, e)
+}
+
+// violation answers a request that breaks the spec in the service's error
+// shape, {"detail": "..."} with 400 (the shape both SDKs read from a 400;
+// the status the service gives a malformed request is not confirmed by any
+// source), instead of the kit's own. Without the API key it is a 401 first,
+// as for a valid request.
+func (s *Server) violation(w http.ResponseWriter, r *http.Request, op, msg string) {
+	if op != opUpload && !s.authorized(r) {
+		refuse(http.StatusUnauthorized, "Invalid API key").write(w)
+		return
+	}
+	refuse(http.StatusBadRequest, "%s", msg).write(w)
+}
+
+func (s *Server) authorized(r *http.Request) bool {
+	key := r.Header.Get(dragoneye.HeaderAPIKey)
+	return key != "" && hmac.Equal([]byte(key), []byte(s.apiKey))
+}
+
+// The operations of specs/dragoneye.yaml the emulator serves.
+const (
+	opBegin   = "beginPredictionTask"
+	opUpload  = "uploadMedia"
+	opPredict = "predict"
+	opStatus  = "getPredictionTaskStatus"
+	opResults = "getPredictionTaskResults"
+)
+
+// serve dispatches on the operation the kit routed the request to (the kit
+// answers 404/405 for requests the spec has no operation for). Every API
+// operation needs the API key; the presigned upload must come without it.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, UploadPath+"/") {
-		s.upload(w, r, strings.TrimPrefix(r.URL.Path, UploadPath+"/"))
+	op := emulator.OperationID(r)
+	if op != opUpload && !s.authorized(r) {
+		refuse(http.StatusUnauthorized, "Invalid API key").write(w)
 		return
 	}
-	if r.Header.Get(dragoneye.HeaderAPIKey) == "" || !hmac.Equal([]byte(r.Header.Get(dragoneye.HeaderAPIKey)), []byte(s.apiKey)) {
-		detail(w, http.StatusUnauthorized, "Invalid API key")
-		return
-	}
-	switch {
-	case r.Method == http.MethodPost && r.URL.Path == "/prediction-task/begin":
-		s.begin(w, r)
-	case r.Method == http.MethodPost && r.URL.Path == "/predict":
-		s.predict(w, r)
-	case r.Method == http.MethodGet && r.URL.Path == "/prediction-task/status":
-		s.status(w, r)
-	case r.Method == http.MethodGet && r.URL.Path == "/prediction-task/results":
-		s.results(w, r)
+	switch op {
+	case opBegin:
+		handle(w, r, beginForm, s.begin)
+	case opUpload:
+		s.upload(w, r, r.PathValue("prediction_task_uuid"))
+	case opPredict:
+		handle(w, r, predictForm, s.predict)
+	case opStatus:
+		v, e := s.status(r.URL.Query().Get("predictionTaskUuid"))
+		reply(w, v, e)
+	case opResults:
+		s.results(w, r.URL.Query().Get("predictionTaskUuid"), r.URL.Query().Get("response_version"))
 	default:
-		detail(w, http.StatusNotFound, "Not Found")
+		refuse(http.StatusNotFound, "Not Found").write(w)
 	}
 }
 
 // form reads an urlencoded or multipart form (text fields only).
-func form(r *http.Request) (url.Values, error) {
+func form(r *http.Request) (url.Values, *refusal) {
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt == "multipart/form-data" {
 		if err := r.ParseMultipartForm(1 << 20); err != nil {
-			return nil, err
+			return nil, refuse(http.StatusBadRequest, "bad form: %v", err)
 		}
 		return r.MultipartForm.Value, nil
 	}
 	if err := r.ParseForm(); err != nil {
-		return nil, err
+		return nil, refuse(http.StatusBadRequest, "bad form: %v", err)
 	}
 	return r.PostForm, nil
+}
+
+// extras are the form's fields other than the named ones.
+func extras(f url.Values, known ...string) map[string]interface{} {
+	out := map[string]interface{}{}
+	for k := range f {
+		if !slices.Contains(known, k) {
+			out[k] = f.Get(k)
+		}
+	}
+	return out
+}
+
+func optional(f url.Values, name string) *string {
+	if !f.Has(name) {
+		return nil
+	}
+	v := f.Get(name)
+	return &v
+}
+
+func beginForm(r *http.Request) (dragoneye.BeginPredictionTaskForm, *refusal) {
+	f, e := form(r)
+	if e != nil {
+		return dragoneye.BeginPredictionTaskForm{}, e
+	}
+	out := dragoneye.BeginPredictionTaskForm{Mimetype: f.Get("mimetype"), FileName: optional(f, "file_name"),
+		AdditionalProperties: extras(f, "mimetype", "file_name", "frames_per_second", "response_version")}
+	if v := optional(f, "response_version"); v != nil {
+		rv := dragoneye.ResponseVersion(*v)
+		out.ResponseVersion = &rv
+	}
+	if v := optional(f, "frames_per_second"); v != nil {
+		n, err := strconv.ParseInt(*v, 10, 32)
+		if err != nil || n < 1 {
+			return out, refuse(http.StatusBadRequest, "frames_per_second must be a positive integer")
+		}
+		fps := int32(n)
+		out.FramesPerSecond = &fps
+	}
+	return out, nil
+}
+
+func predictForm(r *http.Request) (dragoneye.PredictForm, *refusal) {
+	f, e := form(r)
+	if e != nil {
+		return dragoneye.PredictForm{}, e
+	}
+	return dragoneye.PredictForm{ModelName: f.Get("model_name"), PredictionTaskUUID: f.Get("prediction_task_uuid"),
+		AdditionalProperties: extras(f, "model_name", "prediction_task_uuid")}, nil
 }
 
 func newID() string {
@@ -325,40 +357,34 @@ func newID() string {
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
 
-func (s *Server) begin(w http.ResponseWriter, r *http.Request) {
-	f, err := form(r)
-	if err != nil {
-		detail(w, http.StatusBadRequest, "bad form: "+err.Error())
-		return
-	}
-	mt := strings.ToLower(strings.TrimSpace(f.Get("mimetype")))
-	var kind string
+func (s *Server) begin(f dragoneye.BeginPredictionTaskForm) (dragoneye.PredictionTaskBegin, *refusal) {
+	mt := strings.ToLower(strings.TrimSpace(f.Mimetype))
+	var kind dragoneye.PredictionType
 	switch {
 	case strings.HasPrefix(mt, "image/"):
-		kind = "image"
+		kind = dragoneye.PredictionTypeImage
 	case strings.HasPrefix(mt, "video/"):
-		kind = "video"
+		kind = dragoneye.PredictionTypeVideo
 	default:
-		detail(w, http.StatusBadRequest, fmt.Sprintf("Unsupported mimetype %q", mt))
-		return
+		return dragoneye.PredictionTaskBegin{}, refuse(http.StatusBadRequest, "Unsupported mimetype %q", mt)
 	}
-	if v := f.Get("response_version"); v != "" && v != string(dragoneye.ResponseVersionParquetObject) {
-		detail(w, http.StatusBadRequest, fmt.Sprintf("response_version %q is not served by this emulator (only %s)", v, dragoneye.ResponseVersionParquetObject))
-		return
+	if v := f.ResponseVersion; v != nil && *v != "" && *v != dragoneye.ResponseVersionParquetObject {
+		return dragoneye.PredictionTaskBegin{}, refuse(http.StatusBadRequest,
+			"response_version %q is not served by this emulator (only %s)", *v, dragoneye.ResponseVersionParquetObject)
 	}
 	fps := 0
-	if kind == "video" {
+	if kind == dragoneye.PredictionTypeVideo {
+		// Without frames_per_second (dragoneye-python 2.0.1) the service
+		// uses a default no source states; the emulator uses 1.
 		fps = 1
-		if v := f.Get("frames_per_second"); v != "" {
-			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				detail(w, http.StatusBadRequest, "frames_per_second must be a positive integer")
-				return
-			}
-			fps = n
+		if f.FramesPerSecond != nil {
+			fps = int(*f.FramesPerSecond)
 		}
 	}
-	t := &task{id: newID(), kind: kind, mimeType: mt, fileName: f.Get("file_name"), fps: fps}
+	t := &task{id: newID(), kind: string(kind), mimeType: mt, fps: fps}
+	if f.FileName != nil {
+		t.fileName = *f.FileName
+	}
 	blob := "uploads/" + t.id + "/media"
 	policy := base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf(
 		`{"conditions":[{"bucket":"dragoneyetest"},{"key":%q},["content-length-range",0,1073741824]]}`, blob)))
@@ -383,9 +409,9 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request) {
 		fields.Write(v)
 	}
 	fields.WriteByte('}')
-	writeJSON(w, http.StatusOK, dragoneye.PredictionTaskBegin{
+	return dragoneye.PredictionTaskBegin{
 		PredictionTaskUUID: t.id,
-		PredictionType:     dragoneye.PredictionType(kind),
+		PredictionType:     kind,
 		SignedURLs: []dragoneye.MediaUploadURL{{
 			BlobPath: blob,
 			PresignedPostRequest: dragoneye.PresignedPostRequest{
@@ -393,15 +419,16 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request) {
 				Fields: fields.Bytes(),
 			},
 		}},
-	})
+	}, nil
 }
 
 // upload checks a presigned POST as a storage service would: no API key,
 // multipart/form-data, every policy field present with its value before the
-// file, and the file ("file") the last part.
+// file, and the file ("file") the last part. It reads the multipart body
+// itself (streamed: the media may be large), so it takes the request.
 func (s *Server) upload(w http.ResponseWriter, r *http.Request, id string) {
 	if r.Header.Get(dragoneye.HeaderAPIKey) != "" || r.Header.Get("Authorization") != "" {
-		detail(w, http.StatusForbidden, "presigned uploads take no API key or Authorization header")
+		refuse(http.StatusForbidden, "presigned uploads take no API key or Authorization header").write(w)
 		return
 	}
 	s.mu.Lock()
@@ -412,12 +439,12 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, id string) {
 	}
 	s.mu.Unlock()
 	if !ok {
-		detail(w, http.StatusForbidden, "Invalid according to Policy: unknown upload")
+		refuse(http.StatusForbidden, "Invalid according to Policy: unknown upload").write(w)
 		return
 	}
 	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		detail(w, http.StatusBadRequest, "the upload must be multipart/form-data")
+		refuse(http.StatusBadRequest, "the upload must be multipart/form-data").write(w)
 		return
 	}
 	mr := multipart.NewReader(r.Body, params["boundary"])
@@ -427,11 +454,11 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, id string) {
 	sawFile := false
 	for p, err := range emulator.Parts(mr) {
 		if err != nil {
-			detail(w, http.StatusBadRequest, "bad multipart body: "+err.Error())
+			refuse(http.StatusBadRequest, "bad multipart body: %v", err).write(w)
 			return
 		}
 		if sawFile {
-			detail(w, http.StatusBadRequest, fmt.Sprintf("Invalid according to Policy: the file must be the last part (found %q after it)", p.FormName()))
+			refuse(http.StatusBadRequest, "Invalid according to Policy: the file must be the last part (found %q after it)", p.FormName()).write(w)
 			return
 		}
 		if p.FormName() == "file" {
@@ -439,26 +466,26 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, id string) {
 			fileType = p.Header.Get("Content-Type")
 			size, err = io.Copy(io.Discard, p)
 			if err != nil {
-				detail(w, http.StatusBadRequest, "reading the file: "+err.Error())
+				refuse(http.StatusBadRequest, "reading the file: %v", err).write(w)
 				return
 			}
 			continue
 		}
 		v, err := io.ReadAll(io.LimitReader(p, 64<<10))
 		if err != nil {
-			detail(w, http.StatusBadRequest, "bad multipart body: "+err.Error())
+			refuse(http.StatusBadRequest, "bad multipart body: %v", err).write(w)
 			return
 		}
 		got[p.FormName()] = string(v)
 	}
 	for _, f := range want {
 		if got[f.name] != f.value {
-			detail(w, http.StatusForbidden, fmt.Sprintf("Invalid according to Policy: field %q missing or wrong (policy fields must come before the file)", f.name))
+			refuse(http.StatusForbidden, "Invalid according to Policy: field %q missing or wrong (policy fields must come before the file)", f.name).write(w)
 			return
 		}
 	}
 	if !sawFile {
-		detail(w, http.StatusBadRequest, "Invalid according to Policy: no file part")
+		refuse(http.StatusBadRequest, "Invalid according to Policy: no file part").write(w)
 		return
 	}
 	s.mu.Lock()
@@ -467,100 +494,76 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, id string) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) predict(w http.ResponseWriter, r *http.Request) {
-	f, err := form(r)
-	if err != nil {
-		detail(w, http.StatusBadRequest, "bad form: "+err.Error())
-		return
+func (s *Server) predict(f dragoneye.PredictForm) (dragoneye.PredictStarted, *refusal) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tasks[f.PredictionTaskUUID]
+	switch {
+	case !ok:
+		return nil, refuse(http.StatusNotFound, "Prediction task not found")
+	case !t.uploaded:
+		return nil, refuse(http.StatusBadRequest, "Media has not been uploaded")
+	case t.predicted:
+		return nil, refuse(http.StatusBadRequest, "Prediction already started")
+	case strings.TrimSpace(f.ModelName) == "":
+		return nil, refuse(http.StatusBadRequest, "model_name is required")
 	}
-	id, model := f.Get("prediction_task_uuid"), f.Get("model_name")
+	t.predicted, t.model = true, f.ModelName
+	t.prediction = s.predictionFor(f.ModelName, t.fileName, t.kind)
+	t.extra = map[string]string{}
+	for k, v := range f.AdditionalProperties {
+		t.extra[k], _ = v.(string)
+	}
+	return dragoneye.PredictStarted{"prediction_task_uuid": t.id, "status": inProgress[0]}, nil
+}
+
+func (s *Server) status(id string) (dragoneye.TaskStatus, *refusal) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	t, ok := s.tasks[id]
-	switch {
-	case !ok:
-		detail(w, http.StatusNotFound, "Prediction task not found")
-		return
-	case !t.uploaded:
-		detail(w, http.StatusBadRequest, "Media has not been uploaded")
-		return
-	case t.predicted:
-		detail(w, http.StatusBadRequest, "Prediction already started")
-		return
-	case strings.TrimSpace(model) == "":
-		detail(w, http.StatusBadRequest, "model_name is required")
-		return
-	}
-	p, ok := s.models[model]
 	if !ok {
-		p = DefaultPrediction()
-	}
-	t.predicted, t.model, t.prediction = true, model, p
-	t.extra = map[string]string{}
-	for k := range f {
-		if k != "prediction_task_uuid" && k != "model_name" {
-			t.extra[k] = f.Get(k)
-		}
-	}
-	writeJSON(w, http.StatusOK, dragoneye.PredictStarted{"prediction_task_uuid": id, "status": inProgress[0]})
-}
-
-func (s *Server) lookup(w http.ResponseWriter, r *http.Request) *task {
-	id := r.URL.Query().Get("predictionTaskUuid")
-	t, ok := s.tasks[id]
-	if !ok {
-		detail(w, http.StatusNotFound, "Prediction task not found")
-		return nil
-	}
-	return t
-}
-
-func (s *Server) status(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	t := s.lookup(w, r)
-	if t == nil {
-		s.mu.Unlock()
-		return
+		return dragoneye.TaskStatus{}, refuse(http.StatusNotFound, "Prediction task not found")
 	}
 	if t.predicted {
 		t.checks++
 	}
-	body := dragoneye.TaskStatus{PredictionTaskUUID: t.id, PredictionType: dragoneye.PredictionType(t.kind), Status: t.status()}
-	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, body)
+	return dragoneye.TaskStatus{PredictionTaskUUID: t.id, PredictionType: dragoneye.PredictionType(t.kind), Status: t.status()}, nil
 }
 
-func (s *Server) results(w http.ResponseWriter, r *http.Request) {
+// results answers the same for image and video tasks, as the service does
+// (the request does not say which kind the caller expects): a video's
+// answer carries X-Frames-Per-Second and frame_timestamps.parquet.
+func (s *Server) results(w http.ResponseWriter, id, version string) {
 	s.mu.Lock()
-	t := s.lookup(w, r)
-	if t == nil {
-		s.mu.Unlock()
-		return
+	t, ok := s.tasks[id]
+	var st, kind, name string
+	var fps int
+	var p Prediction
+	if ok {
+		st, kind, fps, name, p = t.status(), t.kind, t.fps, t.fileName, t.prediction
 	}
-	st, kind, fps, name, p := t.status(), t.kind, t.fps, t.fileName, t.prediction
 	s.mu.Unlock()
-	if st != dragoneye.StatusPredicted {
-		detail(w, http.StatusBadRequest, fmt.Sprintf("Prediction task has not completed (status %s)", st))
+	switch {
+	case !ok:
+		refuse(http.StatusNotFound, "Prediction task not found").write(w)
 		return
-	}
-	if v := r.URL.Query().Get("response_version"); v != "" && v != string(dragoneye.ResponseVersionParquetObject) {
-		detail(w, http.StatusBadRequest, fmt.Sprintf("response_version %q is not served by this emulator", v))
+	case st != dragoneye.StatusPredicted:
+		refuse(http.StatusBadRequest, "Prediction task has not completed (status %s)", st).write(w)
+		return
+	case version != "" && version != string(dragoneye.ResponseVersionParquetObject):
+		refuse(http.StatusBadRequest, "response_version %q is not served by this emulator", version).write(w)
 		return
 	}
 	var body []byte
 	var err error
-	if kind == "image" {
-		body, err = EncodeImageResults(p.ImageObjects)
+	if kind == string(dragoneye.PredictionTypeImage) {
+		body, err = EncodeImageResults(p.Image())
 	} else {
-		frames := p.FrameTimestampsUs
-		if frames == nil {
-			frames = framesOf(p.VideoObjects, fps)
-		}
-		body, err = EncodeVideoResults(p.VideoObjects, frames)
+		body, err = EncodeVideoResults(p.Video(fps))
 		w.Header().Set("X-Frames-Per-Second", strconv.Itoa(fps))
 	}
 	if err != nil {
-		detail(w, http.StatusInternalServerError, "writing results: "+err.Error())
+		refuse(http.StatusInternalServerError, "writing results: %v", err).write(w)
 		return
 	}
 	if name != "" {
@@ -569,34 +572,4 @@ func (s *Server) results(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	_, _ = w.Write(body)
-}
-
-// maxRateFrames bounds the frames framesOf adds at the task's rate.
-const maxRateFrames = 100_000
-
-// framesOf is every observation's timestamp plus the frames at fps up to
-// the last one (at most maxRateFrames of those).
-func framesOf(objs []dragoneye.VideoDetectedObject, fps int) []int64 {
-	seen := map[int64]bool{}
-	var last int64
-	for _, o := range objs {
-		for _, b := range o.BboxObservations {
-			seen[b.TimestampUs] = true
-			last = max(last, b.TimestampUs)
-		}
-	}
-	if fps > 0 && len(seen) > 0 {
-		// At least 1 µs apart, and at most maxRateFrames of them: a rate
-		// over 1,000,000/s or a very long video must not loop for ever.
-		step := max(1, int64(1_000_000/fps))
-		for ts, n := int64(0), 0; ts >= 0 && ts <= last && n < maxRateFrames; ts, n = ts+step, n+1 {
-			seen[ts] = true
-		}
-	}
-	out := make([]int64, 0, len(seen))
-	for ts := range seen {
-		out = append(out, ts)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
 }

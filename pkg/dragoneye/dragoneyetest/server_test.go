@@ -210,7 +210,7 @@ func TestBeginRejects(t *testing.T) {
 }
 
 func TestEncodeImageResults(t *testing.T) {
-	objs := dragoneyetest.DefaultPrediction().ImageObjects
+	objs := dragoneyetest.DefaultPrediction().Image()
 	body, err := dragoneyetest.EncodeImageResults(objs)
 	require.NoError(t, err)
 	got, err := dragoneye.DecodeImageObjects(body)
@@ -248,7 +248,8 @@ func TestResultsForExtremeFrameRates(t *testing.T) {
 // types, repetition and definition levels), ZSTD-compressed, and whose
 // frame_timestamps.parquet has its timestamp column.
 func TestResultsArchiveMatchesPolarsLayout(t *testing.T) {
-	body, err := dragoneyetest.EncodeVideoResults(dragoneyetest.DefaultPrediction().VideoObjects, []int64{0, 1_000_000})
+	objs, _ := dragoneyetest.DefaultPrediction().Video(1)
+	body, err := dragoneyetest.EncodeVideoResults(objs, []int64{0, 1_000_000})
 	require.NoError(t, err)
 	polars, err := os.ReadFile("../testdata/polars_video.zip")
 	require.NoError(t, err)
