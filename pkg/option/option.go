@@ -103,6 +103,9 @@ type Config struct {
 	BearerToken CredentialFunc
 	// ResponseInto, when not nil, receives the final raw response of a call.
 	ResponseInto **http.Response
+	// Progress, when not nil, receives the progress of the file content a
+	// call sends or receives (see WithProgress). Other calls ignore it.
+	Progress ProgressFunc
 	// Values holds service-specific settings, set by a service's own options
 	// with SetValue and read with Value (for example DIAL's api-version).
 	// Keys should be unexported types of the service package, as with
