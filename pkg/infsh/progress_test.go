@@ -1,0 +1,54 @@
+package infsh_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/aiclients/sdk-go/pkg/infsh"
+	"github.com/aiclients/sdk-go/pkg/internal/upload/progresstest"
+)
+
+// TestUploadProgress: Files.Upload and Files.UploadFile report the PUT's
+// bytes up to the file's size (a reader of unknown size is spooled first,
+// so the total is known); empty content gives one report.
+func TestUploadProgress(t *testing.T) {
+	c, srv := newClient(t)
+	ctx := context.Background()
+	data := bytes.Repeat([]byte("abcdefgh"), 1<<17) // 1 MiB
+	path := filepath.Join(t.TempDir(), "disk.bin")
+	require.NoError(t, os.WriteFile(path, data, 0o600))
+	for _, tc := range []struct {
+		name   string
+		upload func(rec *progresstest.Recorder) (*infsh.UploadedFile, error)
+		size   int
+	}{
+		{"reader", func(rec *progresstest.Recorder) (*infsh.UploadedFile, error) {
+			return c.Files.Upload(ctx, bytes.NewReader(data), infsh.UploadOptions{Filename: "reader"}, rec.Option())
+		}, len(data)},
+		{"spooled", func(rec *progresstest.Recorder) (*infsh.UploadedFile, error) {
+			return c.Files.Upload(ctx, io.MultiReader(bytes.NewReader(data)), infsh.UploadOptions{Filename: "spooled"}, rec.Option())
+		}, len(data)},
+		{"empty", func(rec *progresstest.Recorder) (*infsh.UploadedFile, error) {
+			return c.Files.Upload(ctx, bytes.NewReader(nil), infsh.UploadOptions{Filename: "empty"}, rec.Option())
+		}, 0},
+		{"disk.bin", func(rec *progresstest.Recorder) (*infsh.UploadedFile, error) {
+			return c.Files.UploadFile(ctx, path, infsh.UploadOptions{}, rec.Option())
+		}, len(data)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := progresstest.New()
+			up, err := tc.upload(rec)
+			require.NoError(t, err)
+			got, err := srv.FileContent(up.ID)
+			require.NoError(t, err)
+			require.Len(t, got, tc.size)
+			rec.Check(t, tc.name, int64(tc.size), int64(tc.size))
+		})
+	}
+}
