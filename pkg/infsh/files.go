@@ -208,8 +208,10 @@ func contentTypeOf(name string) string {
 // File is a file value inside a run's input: it is uploaded before the run
 // and sent as its URI. Make one with FileFromPath, FileFromReader or
 // FileFromBytes, and put the pointer anywhere in the input (maps, slices,
-// struct fields). Only *File values are uploaded: a string is always sent
-// as it is. A File is uploaded once, also when several runs share it.
+// struct fields). Only *File values are uploaded: a string is never read
+// from disk, and one that names a local file is refused with a
+// *LocalPathError before the run. A File is uploaded once, also when
+// several runs share it.
 type File struct {
 	open    func() (io.Reader, func(), error)
 	options UploadOptions
