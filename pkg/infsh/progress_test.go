@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aiclients/sdk-go/pkg/infsh"
+	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 	"github.com/aiclients/sdk-go/pkg/internal/upload/progresstest"
 )
 
@@ -51,4 +52,18 @@ func TestUploadProgress(t *testing.T) {
 			rec.Check(t, tc.name, int64(tc.size), int64(tc.size))
 		})
 	}
+}
+
+// TestUploadProgressRestartsOnRetry: a PUT retried after a 503 reports its
+// second attempt from 0, and that attempt ends the reports.
+func TestUploadProgressRestartsOnRetry(t *testing.T) {
+	c, srv := newClient(t)
+	srv.InjectFault(emulator.Fault{Method: "PUT", Nth: 1, Status: 503})
+	data := bytes.Repeat([]byte("r"), 100_000)
+	rec := progresstest.New()
+	_, err := c.Files.Upload(context.Background(), bytes.NewReader(data), infsh.UploadOptions{Filename: "retry.bin"}, rec.Option())
+	require.NoError(t, err)
+	rec.Check(t, "retry.bin", int64(len(data)), int64(len(data)))
+	got := rec.Reports()
+	require.Equal(t, 2, got[len(got)-1].Attempt)
 }
