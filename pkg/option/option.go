@@ -8,6 +8,9 @@
 // applied on top of a copy of the client's Config and never change the client.
 // An invalid option value is reported as an *apierror.InputError when the
 // client is created or the call is made; options never panic.
+//
+// WithProgress, given to an upload or a DIAL download, reports the bytes
+// transferred at a bounded rate (see Progress).
 package option
 
 import (
