@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/aiclients/sdk-go/pkg/infsh"
+	"github.com/aiclients/sdk-go/pkg/infsh/infshtest"
 	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 	"github.com/aiclients/sdk-go/pkg/internal/upload/progresstest"
 )
@@ -66,4 +67,16 @@ func TestUploadProgressRestartsOnRetry(t *testing.T) {
 	rec.Check(t, "retry.bin", int64(len(data)), int64(len(data)))
 	got := rec.Reports()
 	require.Equal(t, 2, got[len(got)-1].Attempt)
+}
+
+// TestRunFilesProgress: a *File of a run's input is uploaded with the
+// run's progress option, reported under its own name.
+func TestRunFilesProgress(t *testing.T) {
+	c, _ := newClient(t)
+	rec := progresstest.New()
+	_, err := c.Tasks.Submit(context.Background(), infsh.RunParams{App: infshtest.AppEcho, Input: map[string]any{
+		"a": infsh.FileFromBytes([]byte("first"), "a.txt", ""),
+	}}, rec.Option())
+	require.NoError(t, err)
+	rec.Check(t, "a.txt", 5, 5)
 }
