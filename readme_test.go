@@ -63,7 +63,8 @@ func TestReadmeGoBlocksCompile(t *testing.T) {
 }
 
 type readmeBlock struct {
-	line      int // README line of the first line of code
+	file      string // where the block is, for errors ("" = README.md)
+	line      int    // line of the first line of code in file
 	annotated bool
 	params    string
 	body      []string
@@ -116,6 +117,7 @@ var knownImports = map[string]string{
 	"dragoneye":      "github.com/aiclients/sdk-go/pkg/dragoneye",
 	"dragoneyetest":  "github.com/aiclients/sdk-go/pkg/dragoneye/dragoneyetest",
 	"emulator":       "github.com/aiclients/sdk-go/pkg/emulator",
+	"core":           "github.com/aiclients/sdk-go/pkg/internal/core", // doc comments only
 }
 
 var (
@@ -128,14 +130,31 @@ var (
 	lineComment = regexp.MustCompile(`//.*$`)
 )
 
+// fillElisions replaces the elided code "{ … }" of a block with code that
+// compiles: a loop whose body is elided uses its variables there.
+func fillElisions(body string) string {
+	body = elidedLoop.ReplaceAllStringFunc(body, func(m string) string {
+		g := elidedLoop.FindStringSubmatch(m)
+		var use []string
+		for _, v := range g[1:3] {
+			if v != "_" {
+				use = append(use, v)
+			}
+		}
+		fill := ""
+		if len(use) > 0 {
+			fill = strings.Repeat("_, ", len(use)-1) + "_ = " + strings.Join(use, ", ")
+		}
+		return "for " + g[1] + ", " + g[2] + " := range " + g[3] + "{ " + fill + " }"
+	})
+	return elided.ReplaceAllString(body, `{ panic("elided") }`)
+}
+
 // program is the block as a main package: imports found from the package
 // names it uses, the block as the body of snippet, every variable it
 // declares at its top level used once (a README fragment need not use them).
 func (b readmeBlock) program() string {
-	body := importBlock.ReplaceAllString(strings.Join(b.body, "\n"), "")
-	// A loop whose body is elided uses its variables there.
-	body = elidedLoop.ReplaceAllString(body, `for $1, $2 := range $3{ _, _ = $1, $2 }`)
-	body = elided.ReplaceAllString(body, `{ panic("elided") }`)
+	body := fillElisions(importBlock.ReplaceAllString(strings.Join(b.body, "\n"), ""))
 	used := map[string]bool{}
 	var names []string
 	seen := map[string]bool{}
@@ -166,7 +185,11 @@ func (b readmeBlock) program() string {
 	var sb strings.Builder
 	sb.WriteString("package main\n\nimport (\n" + strings.Join(imports, "\n") + "\n)\n\n")
 	sb.WriteString("func snippet(" + b.params + ") error {\n")
-	fmt.Fprintf(&sb, "//line README.md:%d\n", b.line)
+	file := b.file
+	if file == "" {
+		file = "README.md"
+	}
+	fmt.Fprintf(&sb, "//line %s:%d\n", file, b.line)
 	sb.WriteString(body + "\n")
 	for _, n := range names {
 		sb.WriteString("\t_ = " + n + "\n")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -80,6 +81,21 @@ func tourDial(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(w, "downloaded %q\n", string(body))
+
+	// Progress of a transfer: reported at most every option.ProgressInterval
+	// and once more at its end (Done), here kept to one line.
+	big := bytes.Repeat([]byte("tour "), 1<<20) // 5 MiB
+	reports := 0
+	_, err = client.Files.Upload(ctx, "tour/big.bin", bytes.NewReader(big), nil,
+		option.WithProgress(func(p option.Progress) {
+			reports++
+			if p.Done {
+				fmt.Fprintf(w, "upload progress: %s %d of %d bytes sent, %d report(s)\n", p.Name, p.Bytes, p.Total, reports)
+			}
+		}))
+	if err != nil {
+		return err
+	}
 	if v := srv.Violations(); len(v) > 0 {
 		return fmt.Errorf("the emulator saw %d spec violation(s): %v", len(v), v[0])
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/aiclients/sdk-go/pkg/apierror"
 	"github.com/aiclients/sdk-go/pkg/internal/core"
 	"github.com/aiclients/sdk-go/pkg/internal/transport"
+	"github.com/aiclients/sdk-go/pkg/internal/upload"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
@@ -197,6 +198,8 @@ type UploadParams struct {
 // Upload returns when ctx ends even if body's Read is blocked; body may then
 // still be read once more, until that Read returns (as with net/http).
 // The returned metadata's ETag is the new content's ETag.
+// option.WithProgress reports the bytes of body sent (Total is -1 when its
+// size is unknown); a retry starts the count again.
 func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reader, p *UploadParams, opts ...option.RequestOption) (*Metadata, error) {
 	if isNil(body) {
 		return nil, &apierror.InputError{Service: ServiceName, Field: "upload body", Reason: "must not be nil"}
@@ -223,7 +226,9 @@ func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reade
 		ct = "application/octet-stream"
 	}
 	mb := newMultipartBody(ctx, body, name, ct)
-	size := mb.length() // seeks the source: before the writer starts reading it
+	content := mb.contentSize() // seeks the source: before the writer starts reading it
+	size := mb.length(content)
+	mb.meter = upload.NewMeter(f.c.core.CallConfig(ctx).Progress, name, content)
 	params := &dialapi.UploadFileParams{}
 	if p.IfMatch != "" {
 		params.IfMatch = &p.IfMatch
@@ -287,6 +292,7 @@ type multipartBody struct {
 	name   string
 	ct     string
 	bound  string
+	meter  *upload.Meter // nil: no progress reports
 
 	mu     sync.Mutex
 	pr     *io.PipeReader
@@ -304,10 +310,9 @@ func newMultipartBody(ctx context.Context, src io.Reader, name, ct string) *mult
 	return mb
 }
 
-// length returns the exact body length when the source's remaining size is
-// known (a seeker or a reader with Len), else -1 (sent chunked). A known
-// length lets servers and proxies see the size up front.
-func (mb *multipartBody) length() int64 {
+// contentSize returns the source's remaining size when it is known (a
+// seeker or a reader with Len), else -1.
+func (mb *multipartBody) contentSize() int64 {
 	var size int64 = -1
 	switch s := mb.src.(type) {
 	case interface{ Len() int }:
@@ -321,6 +326,13 @@ func (mb *multipartBody) length() int64 {
 			}
 		}
 	}
+	return size
+}
+
+// length returns the exact body length for a content of size bytes, or -1
+// (sent chunked) when size is. A known length lets servers and proxies see
+// the size up front.
+func (mb *multipartBody) length(size int64) int64 {
 	if size < 0 {
 		return -1
 	}
@@ -397,7 +409,7 @@ func (mb *multipartBody) write(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(part, onlyReader{mb.src}); err != nil {
+	if _, err := io.Copy(part, onlyReader{mb.meter.Reader(mb.src)}); err != nil {
 		return fmt.Errorf("dial: reading upload body: %w", err)
 	}
 	return mw.Close()
@@ -484,7 +496,9 @@ func (d *Download) WriteToFile(path string) error {
 }
 
 // Download starts downloading the file at url. The caller must close the
-// returned Download (Bytes and WriteToFile do).
+// returned Download (Bytes and WriteToFile do). option.WithProgress reports
+// the bytes read from it (Total is the Content-Length, -1 when the server
+// sent none), with Done once it is read to its end.
 func (f *FilesService) Download(ctx context.Context, fileURL string, p *DownloadParams, opts ...option.RequestOption) (*Download, error) {
 	if p == nil {
 		p = &DownloadParams{}
@@ -506,8 +520,9 @@ func (f *FilesService) Download(ctx context.Context, fileURL string, p *Download
 	if err != nil {
 		return nil, err
 	}
+	meter := upload.NewMeter(f.c.core.CallConfig(ctx).Progress, u.Name(), resp.ContentLength)
 	return &Download{
-		Body: resp.Body, URL: u, Name: u.Name(),
+		Body: meter.ReadCloser(resp.Body), URL: u, Name: u.Name(),
 		ETag: resp.Header.Get("ETag"), ContentType: resp.Header.Get("Content-Type"), ContentLength: resp.ContentLength,
 	}, nil
 }

@@ -71,6 +71,9 @@ func (s TaskStatus) Done() bool { return s.Succeeded() || s.Failed() }
 // *StepError (a step's call failed; it wraps the *apierror.Error),
 // *apierror.RunError (the task failed), *apierror.TimeoutError (the wait
 // gave up) and *ResultsError (undecodable results).
+//
+// option.WithProgress reports the media's upload (Total is its size; a
+// reader of unknown size is spooled to disk first, which is not reported).
 func (p *PredictionService) Image(ctx context.Context, media *Media, params PredictParams, opts ...option.RequestOption) (*ImageResult, error) {
 	task, ctx, err := p.run(ctx, "image", media, params, opts)
 	if err != nil {
@@ -286,7 +289,8 @@ func (p *PredictionService) uploadMedia(ctx context.Context, target PresignedPos
 		defer cleanup()
 		rc, size = spool, n
 	}
-	body := io.MultiReader(bytes.NewReader(prefix), rc, bytes.NewReader(suffix))
+	meter := upload.NewMeter(p.core.CallConfig(ctx).Progress, media.Name(), size)
+	body := io.MultiReader(bytes.NewReader(prefix), meter.Reader(rc), bytes.NewReader(suffix))
 
 	// The body cannot be rewound (GetBody is nil), so it is never retried.
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), io.NopCloser(body))

@@ -181,7 +181,8 @@ const (
 	EventApproval EventType = "approval"
 	// EventChat: the chat's status changed (Chat is set).
 	EventChat EventType = "chat"
-	// EventDelta: tokens of a message being written (Delta is set).
+	// EventDelta: tokens of a message being written (Delta is set):
+	// Delta.Response is the new text, Delta.Text the whole answer so far.
 	EventDelta EventType = "delta"
 )
 
@@ -189,12 +190,15 @@ const (
 type Delta struct {
 	// MessageID names the message the tokens belong to.
 	MessageID string
-	// Response is the new answer text; Reasoning the new reasoning text.
+	// Response is the answer text new in this batch: print it to show the
+	// answer as it is written. Reasoning is the new reasoning text.
 	Response  string
 	Reasoning string
 	// Seq orders the batches of one message.
 	Seq int
-	// Text is all the answer text of the message so far.
+	// Text is the whole answer text of the message so far (every Response
+	// up to this one): use it to redraw the answer, not to append, or the
+	// text repeats.
 	Text string
 }
 

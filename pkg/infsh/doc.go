@@ -22,6 +22,8 @@
 // *SessionError, which wrap the *apierror.Error.
 //
 // Task updates (Tasks.Updates) and agent replies (Agent.Send, Agent.Resume)
-// are *stream.Stream values: range over All(). Package infshtest serves the
-// same API on loopback for tests.
+// are *stream.Stream values: range over All(). In an agent reply, an
+// EventDelta's Delta.Response holds the new text and Delta.Text the whole
+// answer so far. Package infshtest serves the same API on loopback for
+// tests.
 package infsh

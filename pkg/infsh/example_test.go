@@ -251,3 +251,40 @@ func ExampleClientTool() {
 	fmt.Println(string(b))
 	// Output: {"client":{"input_schema":{"type":"object","properties":{"city":{"type":"string","description":"City name"},"unit":{"type":"string","enum":["c","f"]}},"required":["city"]}},"description":"Current weather","display_name":"weather","name":"weather","require_approval":false,"type":"client"}
 }
+
+// A local path in an app input is refused before anything is sent: upload
+// the file and pass its URI instead (or put infsh.FileFromPath in the input).
+func ExampleLocalPathError() {
+	client, stop := emulated()
+	defer stop()
+	ctx := context.Background()
+	_, err := client.Tasks.Submit(ctx, infsh.RunParams{App: infshtest.AppEcho,
+		Input: map[string]any{"images": []string{"./cat.png"}}})
+	var le *infsh.LocalPathError
+	if errors.As(err, &le) {
+		fmt.Println(le.Field, le.Path, le.Exists)
+	}
+
+	dir, err := os.MkdirTemp("", "infsh-example")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "cat.png")
+	if err := os.WriteFile(path, []byte("\x89PNG\r\n\x1a\n"), 0o600); err != nil {
+		log.Fatal(err)
+	}
+	up, err := client.Files.UploadFile(ctx, path, infsh.UploadOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	task, err := client.Tasks.Run(ctx, infsh.RunParams{App: infshtest.AppEcho,
+		Input: map[string]any{"images": []string{up.URI}}}, infsh.WaitOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(task.Status)
+	// Output:
+	// input.images[0] ./cat.png false
+	// completed
+}

@@ -52,6 +52,10 @@ type FileService struct{ c *Client }
 // goroutine until it returns, its bytes are dropped and r is not read
 // again. A reader whose Read never returns (a stalled io.Pipe) keeps that
 // goroutine until the caller unblocks it, e.g. by closing the pipe.
+//
+// option.WithProgress reports the bytes of the PUT (Total is the size; a
+// reader of unknown size is spooled to disk first, which is not reported);
+// a retried PUT starts the count again.
 func (s *FileService) Upload(ctx context.Context, r io.Reader, o UploadOptions, opts ...option.RequestOption) (*UploadedFile, error) {
 	if r == nil {
 		return nil, inputErr("file", "reader must not be nil")
@@ -155,7 +159,8 @@ func (s *FileService) put(ctx context.Context, opts []option.RequestOption, url 
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, io.NopCloser(r))
+	meter := upload.NewMeter(s.c.core.CallConfig(ctx).Progress, o.Filename, o.Size)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, url, io.NopCloser(meter.Reader(r)))
 	if err != nil {
 		return &apierror.InputError{Service: ServiceName, Field: "upload URL", Reason: err.Error()}
 	}
@@ -170,7 +175,7 @@ func (s *FileService) put(ctx context.Context, opts []option.RequestOption, url 
 				if _, err := seeker.Seek(start, io.SeekStart); err != nil {
 					return nil, err
 				}
-				return io.NopCloser(seeker), nil
+				return io.NopCloser(meter.Reader(seeker)), nil
 			}
 		}
 	}
@@ -185,6 +190,9 @@ func (s *FileService) put(ctx context.Context, opts []option.RequestOption, url 
 		return s.c.core.ScrubError(apierror.FromResponse(ServiceName, resp, parseError))
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if o.Size == 0 {
+		meter.Empty() // an empty body is not read
+	}
 	return resp.Body.Close()
 }
 
@@ -200,8 +208,10 @@ func contentTypeOf(name string) string {
 // File is a file value inside a run's input: it is uploaded before the run
 // and sent as its URI. Make one with FileFromPath, FileFromReader or
 // FileFromBytes, and put the pointer anywhere in the input (maps, slices,
-// struct fields). Only *File values are uploaded: a string is always sent
-// as it is. A File is uploaded once, also when several runs share it.
+// struct fields). Only *File values are uploaded: a string is never read
+// from disk, and one that names a local file is refused with a
+// *LocalPathError before the run. A File is uploaded once, also when
+// several runs share it.
 type File struct {
 	open    func() (io.Reader, func(), error)
 	options UploadOptions

@@ -79,7 +79,7 @@ func TestFileValuesInInput(t *testing.T) {
 		want  []byte
 	}{
 		{"bytes in a map", map[string]any{"file": infsh.FileFromBytes([]byte("raw bytes"), "a.bin", "")}, []byte("raw bytes")},
-		{"path in a struct", nested{Doc: infsh.FileFromPath(path), Note: path}, []byte("# from disk")},
+		{"path in a struct", nested{Doc: infsh.FileFromPath(path), Note: "doc.md from disk"}, []byte("# from disk")},
 		{"reader in a pointer", &nested{Doc: infsh.FileFromReader(strings.NewReader("streamed"), "s.txt", "text/plain")}, []byte("streamed")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,9 +94,11 @@ func TestFileValuesInInput(t *testing.T) {
 			require.Equal(t, sha(tc.want), out.SHA256)
 		})
 	}
-	// A plain string that names a local file is sent as it is.
+	// A plain string that names a local file is refused (TestLocalPathInInput);
+	// with the check off it is sent as it is, never read from disk.
 	srv.ResetRequests()
-	task, err := c.Tasks.Run(context.Background(), infsh.RunParams{App: infshtest.AppEcho, Input: map[string]any{"p": path, "b64": "abcdefghijklmnop"}}, infsh.WaitOptions{})
+	task, err := c.Tasks.Run(context.Background(), infsh.RunParams{App: infshtest.AppEcho, Input: map[string]any{"p": path, "b64": "abcdefghijklmnop"}}, infsh.WaitOptions{},
+		infsh.WithLocalPathCheck(false))
 	require.NoError(t, err)
 	require.JSONEq(t, `{"p":"`+path+`","b64":"abcdefghijklmnop"}`, string(task.Output))
 	for _, r := range srv.Requests() {

@@ -174,7 +174,9 @@ type RunParams struct {
 	App string
 	// Input is the app input, usually a map or a struct. *File values
 	// anywhere inside it are uploaded first and sent as their URI; strings
-	// are always sent as they are (never read from disk).
+	// are sent as they are (never read from disk), but one that names a
+	// local file is refused with a *LocalPathError before the run starts
+	// (see WithLocalPathCheck).
 	Input any
 	// Setup holds setup parameters (workers with the same setup are warm).
 	Setup any
@@ -302,6 +304,17 @@ func WithFollowPolicy(p FollowPolicy) option.RequestOption {
 	}
 }
 
+// pathCheck reports whether a call with opts checks its input for local
+// paths (see WithLocalPathCheck).
+func (c *Client) pathCheck(ctx context.Context, opts []option.RequestOption) (bool, error) {
+	cctx, err := c.core.Context(ctx, opts)
+	if err != nil {
+		return false, err
+	}
+	off, _ := c.core.CallConfig(cctx).Value(pathCheckKey{}).(bool)
+	return !off, nil
+}
+
 // policy is the follow policy of a call with opts.
 func (c *Client) policy(ctx context.Context, opts []option.RequestOption) (FollowPolicy, error) {
 	cctx, err := c.core.Context(ctx, opts)
@@ -329,12 +342,31 @@ func (s *TaskService) submit(ctx context.Context, p RunParams, opts []option.Req
 	if err := p.check(); err != nil {
 		return nil, nil, err
 	}
+	check, err := s.c.pathCheck(ctx, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if check {
+		// Before the uploads when the input encodes without them (it has no
+		// *File), so that nothing is uploaded for a run that cannot start.
+		if early, err := json.Marshal(p.request()); err == nil {
+			if err := checkLocalPaths(early, "input", "setup"); err != nil {
+				return nil, nil, err
+			}
+			check = false
+		}
+	}
 	if err := s.c.Files.uploadValues(ctx, opts, p.Input, p.Setup); err != nil {
 		return nil, nil, err
 	}
 	body, err := marshal(p.request())
 	if err != nil {
 		return nil, nil, err
+	}
+	if check {
+		if err := checkLocalPaths(body, "input", "setup"); err != nil {
+			return nil, nil, err
+		}
 	}
 	var m map[string]json.RawMessage
 	err = s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {

@@ -5,9 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/dial"
+	"github.com/aiclients/sdk-go/pkg/dial/dialtest"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
@@ -82,4 +86,39 @@ func ExampleWithResponseInto() {
 	cfg, _ := option.NewConfig(option.WithResponseInto(&resp))
 	fmt.Println(cfg.ResponseInto == &resp)
 	// Output: true
+}
+
+// WithProgress, given to one upload or download, reports its bytes: at
+// most every ProgressInterval while they move, and once more at the end.
+// Here a DIAL upload and download go to an in-process emulator.
+func ExampleWithProgress() {
+	srv, err := dialtest.Start()
+	if err != nil {
+		panic(err)
+	}
+	defer srv.Close()
+	client, err := dial.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey(dialtest.APIKey))
+	if err != nil {
+		panic(err)
+	}
+	ctx := context.Background()
+	show := option.WithProgress(func(p option.Progress) {
+		if p.Done {
+			fmt.Printf("%s: %d of %d bytes\n", p.Name, p.Bytes, p.Total)
+		}
+	})
+	data := strings.Repeat("progress ", 100_000)
+	if _, err := client.Files.Upload(ctx, "docs/report.txt", strings.NewReader(data), nil, show); err != nil {
+		panic(err)
+	}
+	d, err := client.Files.Download(ctx, "docs/report.txt", nil, show)
+	if err != nil {
+		panic(err)
+	}
+	if err := d.WriteToFile(os.DevNull); err != nil {
+		panic(err)
+	}
+	// Output:
+	// report.txt: 900000 of 900000 bytes
+	// report.txt: 900000 of 900000 bytes
 }

@@ -8,6 +8,9 @@
 // applied on top of a copy of the client's Config and never change the client.
 // An invalid option value is reported as an *apierror.InputError when the
 // client is created or the call is made; options never panic.
+//
+// WithProgress, given to an upload or a DIAL download, reports the bytes
+// transferred at a bounded rate (see Progress).
 package option
 
 import (
@@ -103,6 +106,9 @@ type Config struct {
 	BearerToken CredentialFunc
 	// ResponseInto, when not nil, receives the final raw response of a call.
 	ResponseInto **http.Response
+	// Progress, when not nil, receives the progress of the file content a
+	// call sends or receives (see WithProgress). Other calls ignore it.
+	Progress ProgressFunc
 	// Values holds service-specific settings, set by a service's own options
 	// with SetValue and read with Value (for example DIAL's api-version).
 	// Keys should be unexported types of the service package, as with

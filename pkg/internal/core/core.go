@@ -5,13 +5,14 @@
 //
 // A service package describes itself with a Service and calls New:
 //
-//	c, err := core.New(core.Service{Name: "dial", EnvAPIKey: "DIAL_API_KEY",
-//		EnvBaseURL: "DIAL_URL", Credentials: &core.Auth{...}, ParseError: parse}, opts)
+//	c, err := core.New(core.Service{Name: "dial", EnvAPIKey: "DIAL_API_KEY", EnvBaseURL: "DIAL_URL",
+//		Credentials: &core.Auth{APIKey: &core.Credential{Name: "API key", Header: "Api-Key"}},
+//		ParseError:  parse}, opts)
 //	raw, err := dialapi.NewClient(c.Config.BaseURL, dialapi.WithHTTPClient(c.Doer()))
 //
 // and in every method, the one call path:
 //
-//	out, err := core.Execute[Deployment](ctx, c, opts, func(ctx context.Context) (*http.Response, error) {
+//	out, err := core.Execute[dialapi.Deployment](ctx, c, opts, func(ctx context.Context) (*http.Response, error) {
 //		return raw.GetDeployment(ctx, id)
 //	})
 package core
