@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aiclients/sdk-go/gen/infshapi"
 	"github.com/aiclients/sdk-go/pkg/infsh"
 )
 
@@ -250,8 +249,8 @@ func (s *Server) agentByID(id string) (string, AgentTemplate, bool) {
 	return "", AgentTemplate{}, false
 }
 
-// RunAgent implements POST /agents/run.
-func (s *handlers) RunAgent(w http.ResponseWriter, r *http.Request) {
+// runAgent implements POST /agents/run.
+func (s *Server) runAgent(w http.ResponseWriter, r *http.Request) {
 	var req infsh.AgentRunRequest
 	if !s.decodeBody(w, r, &req) {
 		return
@@ -486,8 +485,9 @@ func chunks(text string) []string {
 	return out
 }
 
-// GetChat implements GET /chats/{id}.
-func (s *handlers) GetChat(w http.ResponseWriter, r *http.Request, id infshapi.ChatID) {
+// getChat implements GET /chats/{id}.
+func (s *Server) getChat(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	s.mu.Lock()
 	c := s.chats[id]
 	var dto infsh.Chat
@@ -503,13 +503,13 @@ func (s *handlers) GetChat(w http.ResponseWriter, r *http.Request, id infshapi.C
 }
 
 // chatNotFound answers the 404 of an unknown chat.
-func (s *handlers) chatNotFound(w http.ResponseWriter, r *http.Request, id string) {
+func (s *Server) chatNotFound(w http.ResponseWriter, r *http.Request, id string) {
 	s.problem(w, r, http.StatusNotFound, "CHAT_NOT_FOUND", fmt.Sprintf("chat %s not found", id))
 }
 
 // lockChat takes s.mu and returns chat id with it held; an unknown chat is
 // answered 404, s.mu released and nil returned.
-func (s *handlers) lockChat(w http.ResponseWriter, r *http.Request, id string) *chat {
+func (s *Server) lockChat(w http.ResponseWriter, r *http.Request, id string) *chat {
 	s.mu.Lock()
 	if c := s.chats[id]; c != nil {
 		return c
@@ -519,10 +519,11 @@ func (s *handlers) lockChat(w http.ResponseWriter, r *http.Request, id string) *
 	return nil
 }
 
-// StopChat implements POST /chats/{id}/stop: the current run ends as
+// stopChat implements POST /chats/{id}/stop: the current run ends as
 // cancelled, with its pending assistant message and tool calls. A chat with
 // no active run is left as it is.
-func (s *handlers) StopChat(w http.ResponseWriter, r *http.Request, id infshapi.ChatID) {
+func (s *Server) stopChat(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	c := s.lockChat(w, r, id)
 	if c == nil {
 		return
@@ -549,9 +550,10 @@ func (s *handlers) StopChat(w http.ResponseWriter, r *http.Request, id infshapi.
 	s.ok(w, r, dto)
 }
 
-// StreamChat implements GET /chats/{id}/stream: the current run's messages
+// streamChat implements GET /chats/{id}/stream: the current run's messages
 // and the chat first, then every change, until the chat has no active run.
-func (s *handlers) StreamChat(w http.ResponseWriter, r *http.Request, id infshapi.ChatID) {
+func (s *Server) streamChat(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	c := s.lockChat(w, r, id)
 	if c == nil {
 		return
@@ -579,7 +581,7 @@ func (s *handlers) StreamChat(w http.ResponseWriter, r *http.Request, id infshap
 	if !active {
 		return
 	}
-	tail(s.Server, r, lw, c.changeLog, next, func(e chatEvent) bool {
+	tail(s, r, lw, c.changeLog, next, func(e chatEvent) bool {
 		if !write(e) {
 			return false
 		}
@@ -596,9 +598,10 @@ func (s *Server) lookupTool(w http.ResponseWriter, r *http.Request, id string) *
 	return lookup(s, w, r, s.tools, id, "TOOL_INVOCATION_NOT_FOUND", "tool invocation")
 }
 
-// SubmitToolResult implements POST /tools/{id}.
-func (s *handlers) SubmitToolResult(w http.ResponseWriter, r *http.Request, id infshapi.ToolInvocationID) {
-	var req infshapi.ToolResultRequest
+// submitToolResult implements POST /tools/{id}.
+func (s *Server) submitToolResult(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	var req infsh.ToolResultRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
@@ -662,8 +665,9 @@ func (s *Server) pendingApproval(w http.ResponseWriter, r *http.Request, id stri
 	return ref
 }
 
-// ApproveTool implements POST /tools/{id}/invoke.
-func (s *handlers) ApproveTool(w http.ResponseWriter, r *http.Request, id infshapi.ToolInvocationID) {
+// approveTool implements POST /tools/{id}/invoke.
+func (s *Server) approveTool(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	ref := s.pendingApproval(w, r, id)
 	if ref == nil {
 		return
@@ -681,9 +685,10 @@ func (s *handlers) ApproveTool(w http.ResponseWriter, r *http.Request, id infsha
 	s.ok(w, r, dto)
 }
 
-// RejectTool implements POST /tools/{id}/reject.
-func (s *handlers) RejectTool(w http.ResponseWriter, r *http.Request, id infshapi.ToolInvocationID) {
-	var req infshapi.RejectToolRequest
+// rejectTool implements POST /tools/{id}/reject.
+func (s *Server) rejectTool(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	var req infsh.RejectToolRequest
 	if r.ContentLength != 0 {
 		if !s.decodeBody(w, r, &req) {
 			return

@@ -5,8 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/aiclients/sdk-go/gen/infshapi"
 )
 
 type streamDrop struct {
@@ -139,10 +137,11 @@ func tail[E any](s *Server, r *http.Request, lw *lineWriter, changes func() ([]E
 	}
 }
 
-// StreamTask implements GET /tasks/{id}/stream: the current task first, then
+// streamTask implements GET /tasks/{id}/stream: the current task first, then
 // one partial update per change, heartbeats in between, and the whole task
 // when it is terminal.
-func (s *handlers) StreamTask(w http.ResponseWriter, r *http.Request, id infshapi.TaskID) {
+func (s *Server) streamTask(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	t := s.lookupTask(w, r, id)
 	if t == nil {
 		return
@@ -176,7 +175,7 @@ func (s *handlers) StreamTask(w http.ResponseWriter, r *http.Request, id infshap
 	if cut() {
 		return
 	}
-	tail(s.Server, r, lw, t.changeLog, next, func(c change) bool {
+	tail(s, r, lw, t.changeLog, next, func(c change) bool {
 		var err error
 		if c.delta != nil {
 			err = lw.item("delta", map[string]any{"event": "delta", "data": c.delta})

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aiclients/sdk-go/gen/infshapi"
+	"github.com/aiclients/sdk-go/pkg/infsh"
 )
 
 // Task status numbers (the current numbering).
@@ -189,9 +189,9 @@ func (s *Server) setOutput(t *task, out any) {
 	s.record(t, "output")
 }
 
-// RunApp implements POST /apps/run.
-func (s *handlers) RunApp(w http.ResponseWriter, r *http.Request) {
-	var req infshapi.RunRequest
+// runApp implements POST /apps/run.
+func (s *Server) runApp(w http.ResponseWriter, r *http.Request) {
+	var req infsh.RunRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
@@ -252,7 +252,7 @@ func (s *handlers) RunApp(w http.ResponseWriter, r *http.Request) {
 	t.events = append(t.events, map[string]any{"id": s.newID(), "task_id": t.id, "status": statusReceived,
 		"created_at": t.created.Format(time.RFC3339Nano), "event_time": t.created.Format(time.RFC3339Nano)})
 	s.mu.Unlock()
-	run := &Run{TaskID: t.id, App: req.App, Function: function, Input: req.Input, Setup: req.Setup, srv: s.Server, task: t}
+	run := &Run{TaskID: t.id, App: req.App, Function: function, Input: req.Input, Setup: req.Setup, srv: s, task: t}
 	if sess != nil {
 		run.SessionID, run.Session = sess.id, sess.state
 	}
@@ -400,13 +400,15 @@ func (s *Server) lookupTask(w http.ResponseWriter, r *http.Request, id string) *
 	return lookup(s, w, r, s.tasks, id, "TASK_NOT_FOUND", "task")
 }
 
-// GetTask implements GET /tasks/{id}.
-func (s *handlers) GetTask(w http.ResponseWriter, r *http.Request, id infshapi.TaskID) {
+// getTask implements GET /tasks/{id}.
+func (s *Server) getTask(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	s.answerTask(w, r, id, (*task).snapshot)
 }
 
-// GetTaskStatus implements GET /tasks/{id}/status.
-func (s *handlers) GetTaskStatus(w http.ResponseWriter, r *http.Request, id infshapi.TaskID) {
+// getTaskStatus implements GET /tasks/{id}/status.
+func (s *Server) getTaskStatus(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	s.answerTask(w, r, id, func(t *task) map[string]any {
 		return map[string]any{"id": t.id, "status": t.status, "updated_at": t.updated.Format(time.RFC3339Nano)}
 	})
@@ -424,8 +426,9 @@ func (s *Server) answerTask(w http.ResponseWriter, r *http.Request, id string, v
 	s.ok(w, r, body)
 }
 
-// CancelTask implements POST /tasks/{id}/cancel.
-func (s *handlers) CancelTask(w http.ResponseWriter, r *http.Request, id infshapi.TaskID) {
+// cancelTask implements POST /tasks/{id}/cancel.
+func (s *Server) cancelTask(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	t := s.lookupTask(w, r, id)
 	if t == nil {
 		return

@@ -9,8 +9,13 @@
 //
 // Like the real service it answers every API call with HTTP 200 and an envelope
 // {status, msg, data} whose status says what happened (WithHTTPStatusMirroring also puts
-// error statuses in the HTTP status line). The API is served both under
-// /api/v1/open-api (APIBaseURL) and at the root.
+// error statuses in the HTTP status line). The API is served both at the root and under
+// /api/v1/open-api (where the real service has it), so point clients at srv.URL (this
+// module's client also reads VECTORVEIN_BASE_URL); srv.URL is also the site origin of
+// VApp links.
+//
+//	srv := vectorveintest.NewServer(t)
+//	client, _ := vectorvein.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey(vectorveintest.APIKey))
 package vectorveintest
 
 import (
@@ -220,8 +225,10 @@ func nonZero[T comparable](v T) *T {
 	return &v
 }
 
-// APIBaseURL is the base URL for API clients: URL + /api/v1/open-api, like the real
-// service. (The site origin, for VApp links, is URL.)
+// APIBaseURL is URL + /api/v1/open-api, where the real service serves the API.
+//
+// Deprecated: use URL; the emulator serves the API at the root as well, and URL is
+// the field every emulator of this module has.
 func (s *Server) APIBaseURL() string { return s.URL + APIBasePath }
 
 // AddWorkflow registers (or replaces) a scripted workflow on a running server.
