@@ -32,11 +32,8 @@ const (
 )
 
 func builtinAgents() map[string]AgentTemplate {
-	num := func(d string) map[string]any { return map[string]any{"type": "number", "description": d} }
-	schema, _ := json.Marshal(map[string]any{
-		"type": "object", "properties": map[string]any{"a": num("First number"), "b": num("Second number")},
-		"required": []any{"a", "b"},
-	})
+	schema := json.RawMessage(`{"type":"object","properties":{"a":{"type":"number","description":"First number"},` +
+		`"b":{"type":"number","description":"Second number"}},"required":["a","b"]}`)
 	add := infsh.AgentTool{
 		Name: "add", DisplayName: ptr("add"), Description: ptr("Add two numbers"), Type: infsh.AgentToolTypeClient,
 		Client: &infsh.ClientToolConfig{InputSchema: schema},
@@ -87,6 +84,12 @@ type ModelStep struct {
 // Model is an agent's core model.
 type Model func(turn ModelTurn) ModelStep
 
+// answer is the structured output ScriptedModel gives an agent with an
+// output schema.
+type answer struct {
+	Answer string `json:"answer"`
+}
+
 // ScriptedModel is the default Model. After a tool result it answers with
 // it; when the user's text names one of the agent's tools it calls that tool,
 // with the JSON object found in the text (if any) as arguments; otherwise it
@@ -100,7 +103,7 @@ func ScriptedModel(turn ModelTurn) ModelStep {
 	finish := func(text string) ModelStep {
 		st := ModelStep{Text: text}
 		if turn.Agent.OutputSchema != nil {
-			st.Output = map[string]any{"answer": text}
+			st.Output = answer{Answer: text}
 		}
 		return st
 	}
@@ -113,7 +116,7 @@ func ScriptedModel(turn ModelTurn) ModelStep {
 	lower := strings.ToLower(last.Text)
 	for _, t := range turn.Agent.Tools {
 		if t.Name != "" && strings.Contains(lower, strings.ToLower(t.Name)) {
-			args := map[string]any{}
+			args := jsonObject{}
 			if i, j := strings.Index(last.Text, "{"), strings.LastIndex(last.Text, "}"); i >= 0 && j > i {
 				_ = json.Unmarshal([]byte(last.Text[i:j+1]), &args)
 			}
@@ -125,7 +128,7 @@ func ScriptedModel(turn ModelTurn) ModelStep {
 
 type invocation struct {
 	id, callID, messageID, name, display, typ, status string
-	args                                              map[string]any
+	args                                              jsonObject
 	result                                            *string
 	rejected                                          bool
 	created                                           time.Time
@@ -174,12 +177,28 @@ func (m *message) dto() infsh.ChatMessage {
 	}
 }
 
-// chatEvent is one event of a chat stream: data is an infsh.ChatMessage
-// (chat_messages), an infsh.Chat (chats) or a delta's map.
+// chatEvent is one event of a chat stream: exactly one of msg
+// (chat_messages), chat (chats) and delta (delta) is set.
 type chatEvent struct {
 	event string
-	data  any
+	msg   *infsh.ChatMessage
+	chat  *infsh.Chat
+	delta *infsh.TaskDelta
 }
+
+// line is the stream line of e: one of the spec's ChatStreamLine members.
+func (e chatEvent) line() any {
+	switch {
+	case e.msg != nil:
+		return infsh.ChatMessagesEvent{Event: infsh.ChatMessagesEventEventChatMessages, Data: *e.msg}
+	case e.chat != nil:
+		return infsh.ChatsEvent{Event: infsh.ChatsEventEventChats, Data: *e.chat}
+	}
+	return deltaLine(e.delta)
+}
+
+func messageEvent(m infsh.ChatMessage) chatEvent { return chatEvent{event: "chat_messages", msg: &m} }
+func chatsEvent(c infsh.Chat) chatEvent          { return chatEvent{event: "chats", chat: &c} }
 
 type chat struct {
 	id, name, agentRef string
@@ -226,9 +245,9 @@ func (c *chat) changeLog() ([]chatEvent, <-chan struct{}) { return c.changes, c.
 func (s *Server) emit(c *chat, msgs ...*message) {
 	c.updated = s.now()
 	for _, m := range msgs {
-		c.changes = append(c.changes, chatEvent{event: "chat_messages", data: m.dto()})
+		c.changes = append(c.changes, messageEvent(m.dto()))
 	}
-	c.changes = append(c.changes, chatEvent{event: "chats", data: c.dto(false)})
+	c.changes = append(c.changes, chatsEvent(c.dto(false)))
 	close(c.notify)
 	c.notify = make(chan struct{})
 }
@@ -345,11 +364,11 @@ func (s *Server) streamRun(w http.ResponseWriter, r *http.Request, c *chat, asst
 		return
 	}
 	tail(s, r, lw, c.changeLog, next, func(e chatEvent) bool {
-		m, ok := e.data.(infsh.ChatMessage)
-		if e.event != "chat_messages" || !ok || m.ID != asst.id {
+		m := e.msg
+		if m == nil || m.ID != asst.id {
 			return true
 		}
-		if lw.item("", m) != nil {
+		if lw.item("", *m) != nil {
 			return false
 		}
 		return !m.IsTerminal()
@@ -404,7 +423,7 @@ func (s *Server) advance(c *chat, asst *message) {
 	}
 	args := step.ToolCall.Arguments
 	if args == nil {
-		args = map[string]any{}
+		args = jsonObject{}
 	}
 	inv := &invocation{id: s.newID(), callID: "call_" + s.newID()[:12], messageID: asst.id, name: def.Name,
 		typ: string(def.Type), args: args, created: s.now()}
@@ -420,7 +439,7 @@ func (s *Server) advance(c *chat, asst *message) {
 		c.runState, c.status = "input_required", "awaiting_input"
 		c.interrupts = append(c.interrupts, infsh.Interrupt{
 			ID: s.newID(), ChatID: c.id, Reason: "tool_approval", Status: "pending", ResourceID: inv.id,
-			Meta: map[string]any{"tool_invocation_id": inv.id, "tool_name": inv.name, "arguments": inv.args},
+			Meta: jsonObject{"tool_invocation_id": inv.id, "tool_name": inv.name, "arguments": inv.args},
 		})
 		s.emit(c, asst)
 	case def.Type == "client":
@@ -455,8 +474,8 @@ func (s *Server) callModel(turn ModelTurn) (step ModelStep) {
 // token deltas first; s.mu is held.
 func (s *Server) finishTurn(c *chat, asst *message, step ModelStep) {
 	for i, chunk := range chunks(step.Text) {
-		d := chatEvent{event: "delta", data: map[string]any{
-			"resource_id": asst.id, "seq": i + 1, "delta": map[string]any{"response": chunk},
+		d := chatEvent{event: "delta", delta: &infsh.TaskDelta{
+			ResourceID: asst.id, Seq: int64(i + 1), Delta: raw(llmText{Response: chunk}),
 		}}
 		asst.deltas = append(asst.deltas, d)
 		c.changes = append(c.changes, d)
@@ -562,16 +581,16 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request) {
 	for _, m := range c.messages {
 		if m.runID == c.runID {
 			first = append(first, m.deltas...)
-			first = append(first, chatEvent{event: "chat_messages", data: m.dto()})
+			first = append(first, messageEvent(m.dto()))
 		}
 	}
-	first = append(first, chatEvent{event: "chats", data: c.dto(false)})
+	first = append(first, chatsEvent(c.dto(false)))
 	next := len(c.changes)
 	active := c.active()
 	s.mu.Unlock()
 	lw := newLineWriter(w, r)
 	write := func(e chatEvent) bool {
-		return lw.item(e.event, map[string]any{"event": e.event, "data": e.data}) == nil
+		return lw.item(e.event, e.line()) == nil
 	}
 	for _, e := range first {
 		if !write(e) {
@@ -588,8 +607,10 @@ func (s *Server) streamChat(w http.ResponseWriter, r *http.Request) {
 		if e.event != "chats" {
 			return true
 		}
-		ch, _ := e.data.(infsh.Chat)
-		run := ch.ActiveRun
+		if e.chat == nil {
+			return true
+		}
+		run := e.chat.ActiveRun
 		return run != nil && (run.State == "working" || run.State == "submitted")
 	})
 }

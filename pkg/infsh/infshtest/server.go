@@ -41,6 +41,11 @@ const APIKey = "inf_test_key"
 // Deprecated: use APIKey (the name every emulator of this module uses).
 const DefaultAPIKey = APIKey
 
+// jsonObject is a free-form JSON object: what the spec leaves open (app
+// inputs and outputs, session state, tool arguments, interrupt meta). Every
+// reply the emulator builds is one of the client's generated types.
+type jsonObject = map[string]any
+
 // Format selects the JSON envelope of successful responses.
 type Format int
 

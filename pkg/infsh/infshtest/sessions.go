@@ -25,7 +25,7 @@ type session struct {
 	ended                        time.Time
 	calls                        int
 	busy                         string // id of the task running in it
-	state                        map[string]any
+	state                        jsonObject
 }
 
 // refresh marks an idle-expired session; s.mu is held.
@@ -79,7 +79,7 @@ func (s *Server) claimSession(ref, app string, timeout *int, t *task) (*session,
 		}
 		ss := &session{
 			id: "sess_" + s.newID(), app: appName(app), workerID: "worker_" + s.newID()[:8],
-			status: "active", idle: idle, created: now, state: map[string]any{}, firstTask: t.id,
+			status: "active", idle: idle, created: now, state: jsonObject{}, firstTask: t.id,
 		}
 		ss.calls, ss.lastCall, ss.busy, ss.expires = 1, now, t.id, now.Add(idle)
 		s.sessions[ss.id] = ss

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/aiclients/sdk-go/pkg/infsh"
 )
 
 type streamDrop struct {
@@ -137,6 +139,11 @@ func tail[E any](s *Server, r *http.Request, lw *lineWriter, changes func() ([]E
 	}
 }
 
+// deltaLine is the stream line that carries d.
+func deltaLine(d *infsh.TaskDelta) infsh.TaskDeltaLine {
+	return infsh.TaskDeltaLine{Event: infsh.TaskDeltaLineEventDelta, Data: *d}
+}
+
 // streamTask implements GET /tasks/{id}/stream: the current task first, then
 // one partial update per change, heartbeats in between, and the whole task
 // when it is terminal.
@@ -155,7 +162,7 @@ func (s *Server) streamTask(w http.ResponseWriter, r *http.Request) {
 	// The task's deltas so far are replayed to a late stream (as the chat
 	// stream does), before the snapshot: a stream that opens on a task that
 	// has just ended still carries them.
-	var deltas []map[string]any
+	var deltas []*infsh.TaskDelta
 	for _, c := range t.changes {
 		if c.delta != nil {
 			deltas = append(deltas, c.delta)
@@ -163,7 +170,7 @@ func (s *Server) streamTask(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Unlock()
 	for _, d := range deltas {
-		if lw.item("delta", map[string]any{"event": "delta", "data": d}) != nil {
+		if lw.item("delta", deltaLine(d)) != nil {
 			return
 		}
 	}
@@ -178,11 +185,11 @@ func (s *Server) streamTask(w http.ResponseWriter, r *http.Request) {
 	tail(s, r, lw, t.changeLog, next, func(c change) bool {
 		var err error
 		if c.delta != nil {
-			err = lw.item("delta", map[string]any{"event": "delta", "data": c.delta})
+			err = lw.item("delta", deltaLine(c.delta))
 		} else if c.full != nil {
 			err = lw.item("", c.full)
 		} else {
-			err = lw.item("", map[string]any{"event": "tasks", "data": c.data, "fields": c.fields})
+			err = lw.item("", partialUpdate{Event: "tasks", Data: c.data, Fields: c.fields})
 		}
 		if err != nil || c.full != nil {
 			return false

@@ -35,7 +35,7 @@ func (s *Server) taskFiles(t *task, role infsh.TaskFileRole) []taskFile {
 				for _, e := range x {
 					walk(e)
 				}
-			case map[string]any:
+			case jsonObject:
 				keys := make([]string, 0, len(x))
 				for k := range x {
 					keys = append(keys, k)
