@@ -176,9 +176,10 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 		cfg.keys = map[string]string{KeyID: APIKey}
 	}
 	if cfg.apps == nil {
+		info := func() map[string]any { return map[string]any{} }
 		cfg.apps = []VApp{
-			{AppID: DefaultAppID, Title: ptr("Demo VApp"), Description: ptr("Answers questions."), Info: map[string]any{}, Images: []string{}},
-			{AppID: SecondAppID, Title: ptr("Second VApp"), Description: ptr(""), Info: map[string]any{}, Images: []string{}},
+			{AppID: DefaultAppID, Title: ptr("Demo VApp"), Description: ptr("Answers questions."), Info: info(), Images: []string{}},
+			{AppID: SecondAppID, Title: ptr("Second VApp"), Description: ptr(""), Info: info(), Images: []string{}},
 		}
 	}
 	if cfg.now == nil {
@@ -260,12 +261,22 @@ func (s *Server) AccessKey(key string) (vectorvein.AccessKey, bool) {
 	return s.view(k), true
 }
 
-// reply writes an envelope.
-func (s *Server) reply(w http.ResponseWriter, status int, msg string, data any, extra map[string]any) {
-	body := map[string]any{"status": status, "msg": msg, "data": data}
-	for k, v := range extra {
-		body[k] = v
-	}
+// envelope is every API reply: the spec's success envelopes (RunWorkflowEnvelope,
+// CheckStatusEnvelope, AccessKeysEnvelope, EmptyEnvelope, ...) and ErrorEnvelope
+// share these members; data is one of the generated types or empty.
+type envelope struct {
+	Status int    `json:"status"`
+	Msg    string `json:"msg"`
+	Data   any    `json:"data"`
+	RunID  string `json:"rid,omitempty"`
+}
+
+// empty is the `{}` data of replies that carry nothing.
+type empty struct{}
+
+// reply writes an envelope; rid, when not empty, is the top-level run id.
+func (s *Server) reply(w http.ResponseWriter, status int, msg string, data any, rid string) {
+	body := envelope{Status: status, Msg: msg, Data: data, RunID: rid}
 	code := http.StatusOK
 	if s.mirror && status >= 300 {
 		code = status
@@ -276,7 +287,7 @@ func (s *Server) reply(w http.ResponseWriter, status int, msg string, data any, 
 }
 
 func (s *Server) fail(w http.ResponseWriter, status int, msg string) {
-	s.reply(w, status, msg, map[string]any{}, nil)
+	s.reply(w, status, msg, empty{}, "")
 }
 
 // violation answers a request that breaks the spec in the shapes the spec documents:
@@ -291,7 +302,7 @@ func (s *Server) violation(w http.ResponseWriter, _ *http.Request, op, msg strin
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusBadRequest)
-	_ = json.NewEncoder(w).Encode(map[string]any{"status": http.StatusBadRequest, "msg": msg, "data": map[string]any{}})
+	_ = json.NewEncoder(w).Encode(envelope{Status: http.StatusBadRequest, Msg: msg, Data: empty{}})
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -366,17 +377,17 @@ func (s *Server) runWorkflow(w http.ResponseWriter, r *http.Request) {
 		rn.checks++
 		s.mu.Unlock()
 		if wf.Fail != "" {
-			s.reply(w, 500, "FAILED", vectorvein.RunFailure{Error: wf.Fail, ErrorTask: wf.FailTask}, map[string]any{"rid": rn.id})
+			s.reply(w, 500, "FAILED", vectorvein.RunFailure{Error: wf.Fail, ErrorTask: wf.FailTask}, rn.id)
 			return
 		}
-		s.reply(w, 200, "FINISHED", outputsOf(rn), map[string]any{"rid": rn.id})
+		s.reply(w, 200, "FINISHED", outputsOf(rn), rn.id)
 		return
 	}
 	if req.WaitForCompletion {
-		s.reply(w, 202, "TIMEOUT", vectorvein.RunStarted{RunID: rn.id}, nil)
+		s.reply(w, 202, "TIMEOUT", vectorvein.RunStarted{RunID: rn.id}, "")
 		return
 	}
-	s.reply(w, 200, "", vectorvein.RunStarted{RunID: rn.id}, nil)
+	s.reply(w, 200, "", vectorvein.RunStarted{RunID: rn.id}, "")
 }
 
 func outputsOf(rn *run) []Output {
@@ -412,17 +423,17 @@ func (s *Server) checkStatus(w http.ResponseWriter, r *http.Request, vapp bool) 
 	s.mu.Unlock()
 	switch {
 	case stopped:
-		s.reply(w, 500, "FAILED", vectorvein.RunFailure{Error: "stopped by user", ErrorTask: ""}, nil)
+		s.reply(w, 500, "FAILED", vectorvein.RunFailure{Error: "stopped by user", ErrorTask: ""}, "")
 	case checks <= rn.workflow.Polls:
 		msg := "RUNNING"
 		if checks == 1 {
 			msg = "QUEUED"
 		}
-		s.reply(w, 202, msg, vectorvein.WorkflowOutputs{}, nil)
+		s.reply(w, 202, msg, vectorvein.WorkflowOutputs{}, "")
 	case rn.workflow.Fail != "":
-		s.reply(w, 500, "FAILED", vectorvein.RunFailure{Error: rn.workflow.Fail, ErrorTask: rn.workflow.FailTask}, nil)
+		s.reply(w, 500, "FAILED", vectorvein.RunFailure{Error: rn.workflow.Fail, ErrorTask: rn.workflow.FailTask}, "")
 	default:
-		s.reply(w, 200, "FINISHED", outputsOf(rn), nil)
+		s.reply(w, 200, "FINISHED", outputsOf(rn), "")
 	}
 }
 
@@ -442,7 +453,7 @@ func (s *Server) stopRun(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, 404, "Record not found")
 		return
 	}
-	s.reply(w, 200, "", map[string]any{}, nil)
+	s.reply(w, 200, "", empty{}, "")
 }
 
 // ---- the VApp page ----
@@ -651,7 +662,7 @@ func (s *Server) createKeys(w http.ResponseWriter, r *http.Request) {
 		s.keysStore[k.key] = k
 		out = append(out, s.view(k))
 	}
-	s.reply(w, 200, "", out, nil)
+	s.reply(w, 200, "", out, "")
 }
 
 func (s *Server) getKeys(w http.ResponseWriter, r *http.Request) {
@@ -663,7 +674,7 @@ func (s *Server) getKeys(w http.ResponseWriter, r *http.Request) {
 		for _, k := range s.sortedKeys("create_time", false) {
 			out = append(out, s.view(k))
 		}
-		s.reply(w, 200, "", out, nil)
+		s.reply(w, 200, "", out, "")
 		return
 	}
 	for _, name := range strings.Split(q.Get("access_keys"), ",") {
@@ -681,7 +692,7 @@ func (s *Server) getKeys(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, s.view(k))
 	}
-	s.reply(w, 200, "", out, nil)
+	s.reply(w, 200, "", out, "")
 }
 
 func (s *Server) sortedKeys(field string, asc bool) []*accessKey {
@@ -761,7 +772,7 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
 	if from := (page - 1) * size; from < len(match) {
 		pageKeys = match[from:min(from+size, len(match))]
 	}
-	s.reply(w, 200, "", vectorvein.AccessKeyPage{AccessKeys: pageKeys, Total: len(match), Page: page, PageSize: size}, nil)
+	s.reply(w, 200, "", vectorvein.AccessKeyPage{AccessKeys: pageKeys, Total: len(match), Page: page, PageSize: size}, "")
 }
 
 func contains[T comparable](list []T, v T) bool {
@@ -847,7 +858,7 @@ func (s *Server) updateKeys(w http.ResponseWriter, r *http.Request) {
 			k.description = req.Description
 		}
 	}
-	s.reply(w, 200, "", map[string]any{}, nil)
+	s.reply(w, 200, "", empty{}, "")
 }
 
 func (s *Server) deleteKeys(w http.ResponseWriter, r *http.Request) {
@@ -869,7 +880,7 @@ func (s *Server) deleteKeys(w http.ResponseWriter, r *http.Request) {
 	for _, k := range keys {
 		delete(s.keysStore, k.key)
 	}
-	s.reply(w, 200, "", map[string]any{}, nil)
+	s.reply(w, 200, "", empty{}, "")
 }
 
 func (s *Server) changeApps(w http.ResponseWriter, r *http.Request, add bool) {
@@ -909,5 +920,5 @@ func (s *Server) changeApps(w http.ResponseWriter, r *http.Request, add bool) {
 			}
 		}
 	}
-	s.reply(w, 200, "", map[string]any{}, nil)
+	s.reply(w, 200, "", empty{}, "")
 }
