@@ -14,10 +14,15 @@ import (
 type AgentTemplate struct {
 	// Config is the agent's definition (tools, prompt, ...): the same
 	// generated type the client sends as an ad-hoc agent.
-	Config infsh.AgentConfig
+	Config infsh.AgentConfig `json:"config"`
 	// ID, when set, also names the agent in POST /agents/run's agent_id.
 	// The emulator keeps one version per agent: any agent_version_id runs it.
-	ID string
+	ID string `json:"id,omitempty"`
+	// Steps, when not empty, are the decisions of the agent's core model, in
+	// order: each chat with the agent starts at the first, and every model
+	// call (a user message, a tool result, an approval or rejection) takes
+	// the next. When they run out, the server's Model decides.
+	Steps []ModelStep `json:"steps,omitempty"`
 }
 
 // Built-in template agents.
@@ -69,16 +74,22 @@ type ModelTurn struct {
 
 // ModelToolCall is a call a Model makes.
 type ModelToolCall struct {
-	Name      string
-	Arguments map[string]any
+	Name      string         `json:"name"`
+	Arguments map[string]any `json:"arguments,omitempty"`
 }
 
 // ModelStep is a Model's decision: a tool call, or the final text (and an
 // optional structured output, the finish tool's result).
 type ModelStep struct {
-	Text     string
-	ToolCall *ModelToolCall
-	Output   any
+	Text     string         `json:"text,omitempty"`
+	ToolCall *ModelToolCall `json:"tool_call,omitempty"`
+	Output   any            `json:"output,omitempty"`
+	// Approval makes ToolCall wait for the user's approval even when the
+	// tool does not require it (an interrupt, as for require_approval).
+	Approval bool `json:"approval,omitempty"`
+	// Fail ends the run as failed with this error: the assistant message
+	// gets status "failed" and a text part carrying the error.
+	Fail string `json:"fail,omitempty"`
 }
 
 // Model is an agent's core model.
@@ -146,6 +157,7 @@ func (v *invocation) dto() infsh.ToolInvocation {
 
 type message struct {
 	id, chatID, runID, role, status, text string
+	errText                               string // the error of a failed message
 	order                                 int
 	attachments                           []infsh.FileRef
 	invocations                           []*invocation
@@ -158,6 +170,9 @@ func (m *message) dto() infsh.ChatMessage {
 	var content []infsh.MessageContent
 	if m.text != "" {
 		content = append(content, infsh.MessageContent{Type: "text", Text: m.text})
+	}
+	if m.errText != "" {
+		content = append(content, infsh.MessageContent{Type: "text", Error: m.errText})
 	}
 	for _, a := range m.attachments {
 		part := infsh.MessageContent{Type: "file", File: a.URI}
@@ -203,7 +218,9 @@ func chatsEvent(c infsh.Chat) chatEvent          { return chatEvent{event: "chat
 type chat struct {
 	id, name, agentRef string
 	config             infsh.AgentConfig
-	status             string // idle, busy, awaiting_input
+	steps              []ModelStep // the agent's scripted steps
+	nextStep           int         // index of the next one
+	status             string      // idle, busy, awaiting_input
 	runID, runState    string
 	messages           []*message
 	interrupts         []infsh.Interrupt
@@ -298,7 +315,7 @@ func (s *Server) runAgent(w http.ResponseWriter, r *http.Request) {
 				s.problem(w, r, http.StatusNotFound, "AGENT_NOT_FOUND", fmt.Sprintf("agent %q not found", *req.Agent))
 				return
 			}
-			c.agentRef, c.config = *req.Agent, tpl.Config
+			c.agentRef, c.config, c.steps = *req.Agent, tpl.Config, tpl.Steps
 		case req.AgentID != nil && *req.AgentID != "":
 			ref, tpl, ok := s.agentByID(*req.AgentID)
 			if !ok {
@@ -306,7 +323,7 @@ func (s *Server) runAgent(w http.ResponseWriter, r *http.Request) {
 				s.problem(w, r, http.StatusNotFound, "AGENT_NOT_FOUND", fmt.Sprintf("agent %s not found", *req.AgentID))
 				return
 			}
-			c.agentRef, c.config = ref, tpl.Config
+			c.agentRef, c.config, c.steps = ref, tpl.Config, tpl.Steps
 		case req.AgentConfig != nil:
 			c.config = *req.AgentConfig
 		default:
@@ -400,11 +417,23 @@ func (s *Server) advance(c *chat, asst *message) {
 	}
 	s.mu.Lock()
 	turn := ModelTurn{Agent: c.config, Messages: history(c)}
+	var step ModelStep
+	scripted := c.nextStep < len(c.steps)
+	if scripted {
+		step = c.steps[c.nextStep]
+		c.nextStep++
+	}
 	s.mu.Unlock()
-	step := s.callModel(turn)
+	if !scripted {
+		step = s.callModel(turn)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if asst.status == "cancelled" { // the chat was stopped meanwhile
+		return
+	}
+	if step.Fail != "" {
+		s.failTurn(c, asst, step.Fail)
 		return
 	}
 	if step.ToolCall == nil {
@@ -434,7 +463,7 @@ func (s *Server) advance(c *chat, asst *message) {
 	asst.invocations = append(asst.invocations, inv)
 	s.tools[inv.id] = &toolRef{chat: c, msg: asst, inv: inv}
 	switch {
-	case def.RequireApproval != nil && *def.RequireApproval:
+	case step.Approval || (def.RequireApproval != nil && *def.RequireApproval):
 		inv.status = "awaiting_approval"
 		c.runState, c.status = "input_required", "awaiting_input"
 		c.interrupts = append(c.interrupts, infsh.Interrupt{
@@ -485,6 +514,13 @@ func (s *Server) finishTurn(c *chat, asst *message, step ModelStep) {
 		c.output = step.Output
 	}
 	c.runState, c.status = "completed", "idle"
+	s.emit(c, asst)
+}
+
+// failTurn ends the run as failed; s.mu is held.
+func (s *Server) failTurn(c *chat, asst *message, reason string) {
+	asst.status, asst.errText = "failed", reason
+	c.runState, c.status, c.interrupts = "failed", "idle", nil
 	s.emit(c, asst)
 }
 

@@ -12,6 +12,40 @@
 //	srv := infshtest.NewServer(t)
 //	client, _ := infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey(infshtest.APIKey))
 //
+// # Scripting
+//
+// Besides the built-ins (AppEcho, AgentTools, …), a test defines its own
+// apps and agents, in Go or over HTTP (the admin endpoints every emulator
+// serves, such as /_emulator/faults and /_emulator/requests, are in package
+// github.com/aiclients/sdk-go/pkg/emulator):
+//
+//	srv.SetApp("acme/summarize", infshtest.ScriptedApp{Logs: []string{"loading"}, Output: map[string]any{"summary": "short"}}.App())
+//	srv.SetAgent("acme/bot", infshtest.AgentTemplate{Config: cfg, Steps: []infshtest.ModelStep{
+//		{ToolCall: &infshtest.ModelToolCall{Name: "add", Arguments: map[string]any{"a": 1, "b": 2}}},
+//		{Text: "The sum is 3."},
+//	}})
+//
+//	POST /_emulator/apps    {"ref": "acme/summarize", "output": {...}, "logs": ["..."],
+//	                         "deltas": [{"response": "..."}], "fail": "error text",
+//	                         "requirements": [{"type": "secret", "key": "K", "message": "..."}],
+//	                         "delay": "250ms"}                                  -> 204
+//	POST /_emulator/agents  {"ref": "acme/bot", "id": "optional agent_id",
+//	                         "config": {AgentConfig: name, tools, ...},
+//	                         "steps": [{"tool_call": {"name": "add", "arguments": {...}}},
+//	                                   {"tool_call": {...}, "approval": true},
+//	                                   {"text": "...", "output": {...}},
+//	                                   {"fail": "model overloaded"}]}            -> 204
+//
+// An app fails with "fail", answers 412 with "requirements", otherwise
+// writes its logs and deltas and finishes with "output" (default: its
+// input). An agent's steps are its core model's decisions, one per model
+// call (each user message, tool result, approval or rejection), in order for
+// each chat; a tool call to a client tool waits for POST /tools/{id}, one
+// marked "approval" (or to a tool with require_approval) waits for
+// POST /tools/{id}/invoke or /reject, and "fail" ends the run as failed.
+// When the steps run out, the server's Model (WithModel; default
+// ScriptedModel) decides.
+//
 // Outside Go, cmd/emulator serves it; point the official SDKs (or this
 // module's client, through INFERENCE_BASE_URL) at its URL with the key
 // APIKey.

@@ -187,7 +187,9 @@ func (s *Server) runApp(w http.ResponseWriter, r *http.Request) {
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
+	s.mu.Lock()
 	app, ok := s.cfg.apps[appName(req.App)]
+	s.mu.Unlock()
 	if !ok {
 		s.problem(w, r, http.StatusNotFound, "APP_NOT_FOUND", fmt.Sprintf("app %q not found", req.App))
 		return
