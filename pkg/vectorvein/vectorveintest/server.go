@@ -9,7 +9,22 @@
 //
 // Like the real service it answers every API call with HTTP 200 and an envelope
 // {status, msg, data} whose status says what happened (WithHTTPStatusMirroring also puts
-// error statuses in the HTTP status line). The API is served both at the root and under
+// error statuses in the HTTP status line).
+//
+// # Scripting
+//
+// Workflows decide how runs behave: how many status checks answer "running" (Polls),
+// how long a run takes (After), its outputs, or a failure. Define them at the start
+// (WithWorkflows), on a running server (AddWorkflow), or over HTTP, beside the admin
+// endpoints every emulator serves (faults, requests, violations; package
+// github.com/aiclients/sdk-go/pkg/emulator):
+//
+//	POST /_emulator/workflows {"id": "wf-1", "polls": 0, "after": "1.5s",
+//	                           "outputs": [{"type": "text", "title": "out", "value": "hi"}],
+//	                           "fail": "", "fail_task": ""}            -> 204
+//
+// A run of wf-1 then answers 202 to every check until 1.5 s have passed since
+// workflow/run, and FINISHED with the outputs afterwards. The API is served both at the root and under
 // /api/v1/open-api (where the real service has it), so point clients at srv.URL (this
 // module's client also reads VECTORVEIN_BASE_URL); srv.URL is also the site origin of
 // VApp links.
@@ -60,20 +75,31 @@ const (
 // Output is one workflow output.
 type Output = vectorvein.WorkflowOutput
 
-// Workflow is a scripted workflow.
+// Workflow is a scripted workflow. A run of it is running (status checks answer 202)
+// until both its Polls checks have been answered and After has passed since it started;
+// then it finishes with Outputs, or fails with Fail.
 type Workflow struct {
 	// ID is the workflow id (wid) clients run.
-	ID string
+	ID string `json:"id"`
 	// Polls is how many status checks answer 202 (running) before the run ends; 0 ends it
 	// at the first check (and lets a wait_for_completion run answer at once).
-	Polls int
+	Polls int `json:"polls,omitempty"`
+	// After is how long a run takes, by the server's clock (WithClock), counted from
+	// workflow/run; 0 adds no wait. A wait_for_completion run that ends within
+	// MaxServerWait (and has no Polls) is answered when it ends, as the real server holds
+	// the reply. In JSON "after" is a Go duration string such as "1.5s".
+	After time.Duration `json:"-"`
 	// Outputs are the finished run's outputs. Nil: one text output per input field.
-	Outputs []Output
+	Outputs []Output `json:"outputs,omitempty"`
 	// Fail, when not empty, makes the run fail with this error (envelope 500, msg FAILED).
-	Fail string
+	Fail string `json:"fail,omitempty"`
 	// FailTask is the failing node reported with Fail.
-	FailTask string
+	FailTask string `json:"fail_task,omitempty"`
 }
+
+// MaxServerWait is how long workflow/run with wait_for_completion holds its reply for a
+// run that finishes (the real server's window is about 30 s; see the spec).
+const MaxServerWait = 30 * time.Second
 
 // VApp is an application access keys can open.
 type VApp = vectorvein.VApp
@@ -149,6 +175,13 @@ type run struct {
 	inputs   []vectorvein.InputField
 	checks   int
 	stopped  bool
+	started  time.Time
+}
+
+// running reports whether rn has not ended after checks status checks (it reads only
+// what does not change after the run starts).
+func (s *Server) running(rn *run, checks int) bool {
+	return checks <= rn.workflow.Polls || s.now().Before(rn.started.Add(rn.workflow.After))
 }
 
 // NewServer starts an emulator for a test; it is closed when the test ends, and a
@@ -206,7 +239,8 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 	for _, a := range cfg.apps {
 		s.apps[a.AppID] = a
 	}
-	emu := append([]emulator.Option{emulator.WithViolationResponse(s.violation)}, cfg.emu...)
+	emu := append([]emulator.Option{emulator.WithViolationResponse(s.violation),
+		emulator.WithAdmin(http.HandlerFunc(s.serveAdmin))}, cfg.emu...)
 	es, err := emulator.Start(t, "vectorvein", http.HandlerFunc(s.serve), emu...)
 	if err != nil {
 		return nil, err
@@ -367,11 +401,25 @@ func (s *Server) runWorkflow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.seq++
-	rn := &run{id: fmt.Sprintf("rid%029d", s.seq), workflow: wf, inputs: req.InputFields}
+	rn := &run{id: fmt.Sprintf("rid%029d", s.seq), workflow: wf, inputs: req.InputFields, started: s.now()}
 	s.runs[rn.id] = rn
 	s.mu.Unlock()
 
-	if req.WaitForCompletion && wf.Polls == 0 {
+	if req.WaitForCompletion && wf.Polls == 0 && wf.After <= MaxServerWait {
+		// The server holds the reply until the run ends (by real time: a test clock
+		// that does not move is not waited for).
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(wf.After):
+		}
+		s.mu.Lock()
+		ended := !s.running(rn, 1)
+		s.mu.Unlock()
+		if !ended {
+			s.reply(w, 202, "TIMEOUT", vectorvein.RunStarted{RunID: rn.id}, "")
+			return
+		}
 		// The server-side wait: a run that ends at once is answered with its result.
 		s.mu.Lock()
 		rn.checks++
@@ -424,7 +472,7 @@ func (s *Server) checkStatus(w http.ResponseWriter, r *http.Request, vapp bool) 
 	switch {
 	case stopped:
 		s.reply(w, 500, "FAILED", vectorvein.RunFailure{Error: "stopped by user", ErrorTask: ""}, "")
-	case checks <= rn.workflow.Polls:
+	case s.running(rn, checks):
 		msg := "RUNNING"
 		if checks == 1 {
 			msg = "QUEUED"
@@ -445,7 +493,7 @@ func (s *Server) stopRun(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	rn, ok := s.runs[req.RunID]
-	if ok && rn.checks <= rn.workflow.Polls {
+	if ok && s.running(rn, rn.checks+1) {
 		rn.stopped = true
 	}
 	s.mu.Unlock()
