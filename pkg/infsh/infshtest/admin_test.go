@@ -2,6 +2,7 @@ package infshtest_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"testing"
 
@@ -114,4 +115,22 @@ func TestAdminDefinesAgentTurns(t *testing.T) {
 	require.Equal(t, "failed", chat.ActiveRun.State)
 	require.Equal(t, "model overloaded", chat.Messages[len(chat.Messages)-1].Content[0].Error)
 	require.Empty(t, srv.Violations())
+}
+
+// A request that breaks the spec is refused as the real API refuses invalid
+// input: a 400 problem (application/problem+json, code VALIDATION) whose
+// detail names the field, which the official SDKs read as the message; not
+// the kit's generic {"error": {"type": "spec_violation"}}.
+func TestInvalidRequestIsAProblem(t *testing.T) {
+	srv := infshtest.NewServer(t)
+	resp, body := do(t, srv, "POST", "/apps/run", `{"input":{}}`)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	require.Equal(t, "application/problem+json", resp.Header.Get("Content-Type"))
+	var p infsh.Problem
+	require.NoError(t, json.Unmarshal(body, &p))
+	require.Equal(t, "VALIDATION", *p.Code)
+	require.Equal(t, "https://api.inference.sh/errors/VALIDATION", *p.Type)
+	require.Contains(t, *p.Detail, "app")
+	require.Len(t, srv.Violations(), 1, "the request violation is recorded")
+	require.Equal(t, "request", srv.Violations()[0].Direction)
 }

@@ -257,7 +257,8 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 		chats:    map[string]*chat{},
 		tools:    map[string]*toolRef{},
 	}
-	emu := append([]emulator.Option{emulator.WithAdmin(http.HandlerFunc(s.serveAdmin))}, cfg.emulatorOpts...)
+	emu := append([]emulator.Option{emulator.WithAdmin(http.HandlerFunc(s.serveAdmin)),
+		emulator.WithViolationResponse(s.violation)}, cfg.emulatorOpts...)
 	es, err := emulator.Start(t, "infsh", http.HandlerFunc(s.serve), emu...)
 	if err != nil {
 		cancel()
@@ -359,6 +360,14 @@ func (s *Server) format(r *http.Request) Format {
 		return FormatBare
 	}
 	return s.cfg.format
+}
+
+// violation answers a request that breaks the spec as the real API answers a
+// validation error: an RFC 9457 problem, HTTP 400, code VALIDATION (the
+// "400 (validation)" the SDKs' error tests attest), whose detail says what is
+// wrong. The kit records the violation either way.
+func (s *Server) violation(w http.ResponseWriter, r *http.Request, _, message string) {
+	s.problem(w, r, http.StatusBadRequest, "VALIDATION", message)
 }
 
 // envelopeV1 is the {"success", "status", "data"} envelope (FormatV1).
