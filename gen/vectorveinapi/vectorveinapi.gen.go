@@ -262,19 +262,14 @@ type AccessScope string
 
 // CheckStatusEnvelope defines model for CheckStatusEnvelope.
 type CheckStatusEnvelope struct {
-	// Data The outputs when finished; `[]` (or a progress object) while running.
-	Data *CheckStatusEnvelope_Data `json:"data,omitempty"`
+	// Data The outputs: all of them when finished (200), usually none while running (202). A list for both statuses: vectorvein-sdk 0.3.91 vectorvein/api/workflow.py `_parse_workflow_result` builds `WorkflowOutput(**item)` from each item. Go keeps it raw (x-go-type) so that a client reading a server that sends something else still gets the envelope.
+	Data *json.RawMessage `json:"data,omitempty"`
 
 	// Msg FINISHED, RUNNING or QUEUED.
 	Msg *string `json:"msg,omitempty"`
 
 	// Status 200 done, 201 created, 202 accepted / still running.
 	Status SuccessStatus `json:"status"`
-}
-
-// CheckStatusEnvelope_Data The outputs when finished; `[]` (or a progress object) while running.
-type CheckStatusEnvelope_Data struct {
-	union json.RawMessage
 }
 
 // CheckStatusRequest Names an existing run (workflow/check-status; Workflows.Status and Wait).
@@ -372,11 +367,6 @@ type RunFailure struct {
 
 	// RunID The run id, when the reply carries it here.
 	RunID string `json:"rid,omitempty"`
-}
-
-// RunProgress defines model for RunProgress.
-type RunProgress struct {
-	FinishedNodes []string `json:"finished_nodes,omitempty"`
 }
 
 // RunStarted defines model for RunStarted.
@@ -618,68 +608,6 @@ type RunWorkflowJSONRequestBody = RunWorkflowRequest
 
 // StopWorkflowRunJSONRequestBody defines body for StopWorkflowRun for application/json ContentType.
 type StopWorkflowRunJSONRequestBody = StopRunRequest
-
-// AsWorkflowOutputs returns the union data inside the CheckStatusEnvelope_Data as a WorkflowOutputs
-func (t CheckStatusEnvelope_Data) AsWorkflowOutputs() (WorkflowOutputs, error) {
-	var body WorkflowOutputs
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromWorkflowOutputs overwrites any union data inside the CheckStatusEnvelope_Data as the provided WorkflowOutputs
-func (t *CheckStatusEnvelope_Data) FromWorkflowOutputs(v WorkflowOutputs) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeWorkflowOutputs performs a merge with any union data inside the CheckStatusEnvelope_Data, using the provided WorkflowOutputs
-func (t *CheckStatusEnvelope_Data) MergeWorkflowOutputs(v WorkflowOutputs) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsRunProgress returns the union data inside the CheckStatusEnvelope_Data as a RunProgress
-func (t CheckStatusEnvelope_Data) AsRunProgress() (RunProgress, error) {
-	var body RunProgress
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromRunProgress overwrites any union data inside the CheckStatusEnvelope_Data as the provided RunProgress
-func (t *CheckStatusEnvelope_Data) FromRunProgress(v RunProgress) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeRunProgress performs a merge with any union data inside the CheckStatusEnvelope_Data, using the provided RunProgress
-func (t *CheckStatusEnvelope_Data) MergeRunProgress(v RunProgress) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t CheckStatusEnvelope_Data) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *CheckStatusEnvelope_Data) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
 
 // AsRunFailure returns the union data inside the ErrorEnvelope_Data as a RunFailure
 func (t ErrorEnvelope_Data) AsRunFailure() (RunFailure, error) {
@@ -1318,11 +1246,17 @@ type ClientInterface interface {
 	// The page a signed link opens. The server decrypts `token` with the API key named by
 	// `key_id`, checks that the token names this app, that it has not expired
 	// (`now <= unix_seconds + timeout_seconds`) and that the access key is valid for the app.
+	// Only the link comes from a source (`generate_vapp_url`); the checks and the HTML
+	// answers below (200, 400, 403) are this spec's model of the page, not confirmed by
+	// any source.
 	//
 	// Corresponds with GET /public/v-app/{app_id} (the `OpenVApp` operationId).
 	OpenVApp(ctx context.Context, appID string, params *OpenVAppParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// AddAppsToAccessKeysWithBody Give access keys access to more applications.
+	//
+	// Adds `app_ids` to each of `access_keys`; the SDK reads nothing back but the envelope
+	// status.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1331,12 +1265,19 @@ type ClientInterface interface {
 
 	// AddAppsToAccessKeys Give access keys access to more applications.
 	//
+	// Adds `app_ids` to each of `access_keys`; the SDK reads nothing back but the envelope
+	// status.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /vapp/access-key/add-apps (the `AddAppsToAccessKeys` operationId).
 	AddAppsToAccessKeys(ctx context.Context, params *AddAppsToAccessKeysParams, body AddAppsToAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateAccessKeysWithBody Create `count` access keys.
+	//
+	// The SDK always sends `access_key_type` and `count` (default 1), never `app_id` together
+	// with `app_ids`. `data` is the list of created keys. Error envelope 404: an application
+	// does not exist; 403: not allowed.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1345,12 +1286,19 @@ type ClientInterface interface {
 
 	// CreateAccessKeys Create `count` access keys.
 	//
+	// The SDK always sends `access_key_type` and `count` (default 1), never `app_id` together
+	// with `app_ids`. `data` is the list of created keys. Error envelope 404: an application
+	// does not exist; 403: not allowed.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /vapp/access-key/create (the `CreateAccessKeys` operationId).
 	CreateAccessKeys(ctx context.Context, params *CreateAccessKeysParams, body CreateAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteAccessKeysWithBody Delete access keys of an application.
+	//
+	// Deletes the keys `access_keys` of the application `app_id`; the SDK reads nothing back
+	// but the envelope status.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1359,6 +1307,9 @@ type ClientInterface interface {
 
 	// DeleteAccessKeys Delete access keys of an application.
 	//
+	// Deletes the keys `access_keys` of the application `app_id`; the SDK reads nothing back
+	// but the envelope status.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /vapp/access-key/delete (the `DeleteAccessKeys` operationId).
@@ -1366,10 +1317,19 @@ type ClientInterface interface {
 
 	// GetAccessKeys Get access keys, selected by key or all of them.
 	//
+	// A GET with query parameters (the only one): `get_type` and, for `selected`, the keys
+	// comma-joined in `access_keys`. `data` is a list of access keys, each built by the SDK
+	// with `AccessKey(**item)` (every field present, no other). Error envelope 404: a key
+	// does not exist; 403: a key has expired (the SDK raises AccessKeyError for both).
+	//
 	// Corresponds with GET /vapp/access-key/get (the `GetAccessKeys` operationId).
 	GetAccessKeys(ctx context.Context, params *GetAccessKeysParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListAccessKeysWithBody List access keys, one page at a time.
+	//
+	// The SDK sends `page`, `page_size`, `sort_field` and `sort_order` every time (defaults
+	// 1, 10, `create_time`, `descend`) and the filters when set. `data` is one page
+	// (`AccessKeyListResponse(**data)`: exactly `access_keys`, `total`, `page`, `page_size`).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1378,12 +1338,19 @@ type ClientInterface interface {
 
 	// ListAccessKeys List access keys, one page at a time.
 	//
+	// The SDK sends `page`, `page_size`, `sort_field` and `sort_order` every time (defaults
+	// 1, 10, `create_time`, `descend`) and the filters when set. `data` is one page
+	// (`AccessKeyListResponse(**data)`: exactly `access_keys`, `total`, `page`, `page_size`).
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /vapp/access-key/list (the `ListAccessKeys` operationId).
 	ListAccessKeys(ctx context.Context, params *ListAccessKeysParams, body ListAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// RemoveAppsFromAccessKeysWithBody Take applications away from access keys.
+	//
+	// Removes `app_ids` from each of `access_keys`; the SDK reads nothing back but the
+	// envelope status.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1392,6 +1359,9 @@ type ClientInterface interface {
 
 	// RemoveAppsFromAccessKeys Take applications away from access keys.
 	//
+	// Removes `app_ids` from each of `access_keys`; the SDK reads nothing back but the
+	// envelope status.
+	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /vapp/access-key/remove-apps (the `RemoveAppsFromAccessKeys` operationId).
@@ -1399,12 +1369,22 @@ type ClientInterface interface {
 
 	// UpdateAccessKeysWithBody Update one access key (`access_key`) or several (`access_keys`).
 	//
+	// Sends only the fields being changed. The SDK's README says a key's type cannot change,
+	// yet the SDK sends `access_key_type` when given: whether the server refuses or ignores
+	// it is not confirmed (the emulator refuses a different type with 400). The SDK reads
+	// nothing back but the envelope status.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /vapp/access-key/update (the `UpdateAccessKeys` operationId).
 	UpdateAccessKeysWithBody(ctx context.Context, params *UpdateAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// UpdateAccessKeys Update one access key (`access_key`) or several (`access_keys`).
+	//
+	// Sends only the fields being changed. The SDK's README says a key's type cannot change,
+	// yet the SDK sends `access_key_type` when given: whether the server refuses or ignores
+	// it is not confirmed (the emulator refuses a different type with 400). The SDK reads
+	// nothing back but the envelope status.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1414,8 +1394,11 @@ type ClientInterface interface {
 	// CheckWorkflowStatusWithBody Check the status of a run.
 	//
 	// Status 200 with the outputs list as `data`: finished. Status 202 (`msg` RUNNING or
-	// QUEUED): still running. Error envelope 500: the run failed (`msg` FAILED, `data.error`).
-	// Error envelope 404: unknown run id. A VApp key must send `wid` (the VApp id).
+	// QUEUED): still running, `data` a list of outputs too (usually empty):
+	// `vectorvein-sdk` builds `WorkflowOutput(**item)` from every item of `data` for both
+	// statuses, so any other shape would break it. Error envelope 500: the run failed
+	// (`msg` FAILED, `data.error`). Error envelope 404: unknown run id. A VApp key must send
+	// `wid` (the VApp id).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -1425,8 +1408,11 @@ type ClientInterface interface {
 	// CheckWorkflowStatus Check the status of a run.
 	//
 	// Status 200 with the outputs list as `data`: finished. Status 202 (`msg` RUNNING or
-	// QUEUED): still running. Error envelope 500: the run failed (`msg` FAILED, `data.error`).
-	// Error envelope 404: unknown run id. A VApp key must send `wid` (the VApp id).
+	// QUEUED): still running, `data` a list of outputs too (usually empty):
+	// `vectorvein-sdk` builds `WorkflowOutput(**item)` from every item of `data` for both
+	// statuses, so any other shape would break it. Error envelope 500: the run failed
+	// (`msg` FAILED, `data.error`). Error envelope 404: unknown run id. A VApp key must send
+	// `wid` (the VApp id).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1459,12 +1445,22 @@ type ClientInterface interface {
 
 	// StopWorkflowRunWithBody Stop a running workflow run.
 	//
+	// Stops the run `rid`. The SDK reads nothing but `data` back (an empty envelope here);
+	// a later check-status of a stopped run is a failed run. What the server answers for a
+	// run that has already ended is not confirmed by any source (the emulator answers
+	// success and leaves the run as it ended).
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /workflow/stop-run (the `StopWorkflowRun` operationId).
 	StopWorkflowRunWithBody(ctx context.Context, params *StopWorkflowRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// StopWorkflowRun Stop a running workflow run.
+	//
+	// Stops the run `rid`. The SDK reads nothing but `data` back (an empty envelope here);
+	// a later check-status of a stopped run is a failed run. What the server answers for a
+	// run that has already ended is not confirmed by any source (the emulator answers
+	// success and leaves the run as it ended).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -1477,6 +1473,9 @@ type ClientInterface interface {
 // The page a signed link opens. The server decrypts `token` with the API key named by
 // `key_id`, checks that the token names this app, that it has not expired
 // (`now <= unix_seconds + timeout_seconds`) and that the access key is valid for the app.
+// Only the link comes from a source (`generate_vapp_url`); the checks and the HTML
+// answers below (200, 400, 403) are this spec's model of the page, not confirmed by
+// any source.
 //
 // Corresponds with GET /public/v-app/{app_id} (the `OpenVApp` operationId).
 func (c *Client) OpenVApp(ctx context.Context, appID string, params *OpenVAppParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1492,6 +1491,9 @@ func (c *Client) OpenVApp(ctx context.Context, appID string, params *OpenVAppPar
 }
 
 // AddAppsToAccessKeysWithBody Give access keys access to more applications.
+//
+// Adds `app_ids` to each of `access_keys`; the SDK reads nothing back but the envelope
+// status.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1510,6 +1512,9 @@ func (c *Client) AddAppsToAccessKeysWithBody(ctx context.Context, params *AddApp
 
 // AddAppsToAccessKeys Give access keys access to more applications.
 //
+// Adds `app_ids` to each of `access_keys`; the SDK reads nothing back but the envelope
+// status.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /vapp/access-key/add-apps (the `AddAppsToAccessKeys` operationId).
@@ -1526,6 +1531,10 @@ func (c *Client) AddAppsToAccessKeys(ctx context.Context, params *AddAppsToAcces
 }
 
 // CreateAccessKeysWithBody Create `count` access keys.
+//
+// The SDK always sends `access_key_type` and `count` (default 1), never `app_id` together
+// with `app_ids`. `data` is the list of created keys. Error envelope 404: an application
+// does not exist; 403: not allowed.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1544,6 +1553,10 @@ func (c *Client) CreateAccessKeysWithBody(ctx context.Context, params *CreateAcc
 
 // CreateAccessKeys Create `count` access keys.
 //
+// The SDK always sends `access_key_type` and `count` (default 1), never `app_id` together
+// with `app_ids`. `data` is the list of created keys. Error envelope 404: an application
+// does not exist; 403: not allowed.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /vapp/access-key/create (the `CreateAccessKeys` operationId).
@@ -1560,6 +1573,9 @@ func (c *Client) CreateAccessKeys(ctx context.Context, params *CreateAccessKeysP
 }
 
 // DeleteAccessKeysWithBody Delete access keys of an application.
+//
+// Deletes the keys `access_keys` of the application `app_id`; the SDK reads nothing back
+// but the envelope status.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1578,6 +1594,9 @@ func (c *Client) DeleteAccessKeysWithBody(ctx context.Context, params *DeleteAcc
 
 // DeleteAccessKeys Delete access keys of an application.
 //
+// Deletes the keys `access_keys` of the application `app_id`; the SDK reads nothing back
+// but the envelope status.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /vapp/access-key/delete (the `DeleteAccessKeys` operationId).
@@ -1595,6 +1614,11 @@ func (c *Client) DeleteAccessKeys(ctx context.Context, params *DeleteAccessKeysP
 
 // GetAccessKeys Get access keys, selected by key or all of them.
 //
+// A GET with query parameters (the only one): `get_type` and, for `selected`, the keys
+// comma-joined in `access_keys`. `data` is a list of access keys, each built by the SDK
+// with `AccessKey(**item)` (every field present, no other). Error envelope 404: a key
+// does not exist; 403: a key has expired (the SDK raises AccessKeyError for both).
+//
 // Corresponds with GET /vapp/access-key/get (the `GetAccessKeys` operationId).
 func (c *Client) GetAccessKeys(ctx context.Context, params *GetAccessKeysParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetAccessKeysRequest(c.Server, params)
@@ -1609,6 +1633,10 @@ func (c *Client) GetAccessKeys(ctx context.Context, params *GetAccessKeysParams,
 }
 
 // ListAccessKeysWithBody List access keys, one page at a time.
+//
+// The SDK sends `page`, `page_size`, `sort_field` and `sort_order` every time (defaults
+// 1, 10, `create_time`, `descend`) and the filters when set. `data` is one page
+// (`AccessKeyListResponse(**data)`: exactly `access_keys`, `total`, `page`, `page_size`).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1627,6 +1655,10 @@ func (c *Client) ListAccessKeysWithBody(ctx context.Context, params *ListAccessK
 
 // ListAccessKeys List access keys, one page at a time.
 //
+// The SDK sends `page`, `page_size`, `sort_field` and `sort_order` every time (defaults
+// 1, 10, `create_time`, `descend`) and the filters when set. `data` is one page
+// (`AccessKeyListResponse(**data)`: exactly `access_keys`, `total`, `page`, `page_size`).
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /vapp/access-key/list (the `ListAccessKeys` operationId).
@@ -1643,6 +1675,9 @@ func (c *Client) ListAccessKeys(ctx context.Context, params *ListAccessKeysParam
 }
 
 // RemoveAppsFromAccessKeysWithBody Take applications away from access keys.
+//
+// Removes `app_ids` from each of `access_keys`; the SDK reads nothing back but the
+// envelope status.
 //
 // Takes any type of body and a specified content type.
 //
@@ -1661,6 +1696,9 @@ func (c *Client) RemoveAppsFromAccessKeysWithBody(ctx context.Context, params *R
 
 // RemoveAppsFromAccessKeys Take applications away from access keys.
 //
+// Removes `app_ids` from each of `access_keys`; the SDK reads nothing back but the
+// envelope status.
+//
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /vapp/access-key/remove-apps (the `RemoveAppsFromAccessKeys` operationId).
@@ -1678,6 +1716,11 @@ func (c *Client) RemoveAppsFromAccessKeys(ctx context.Context, params *RemoveApp
 
 // UpdateAccessKeysWithBody Update one access key (`access_key`) or several (`access_keys`).
 //
+// Sends only the fields being changed. The SDK's README says a key's type cannot change,
+// yet the SDK sends `access_key_type` when given: whether the server refuses or ignores
+// it is not confirmed (the emulator refuses a different type with 400). The SDK reads
+// nothing back but the envelope status.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /vapp/access-key/update (the `UpdateAccessKeys` operationId).
@@ -1694,6 +1737,11 @@ func (c *Client) UpdateAccessKeysWithBody(ctx context.Context, params *UpdateAcc
 }
 
 // UpdateAccessKeys Update one access key (`access_key`) or several (`access_keys`).
+//
+// Sends only the fields being changed. The SDK's README says a key's type cannot change,
+// yet the SDK sends `access_key_type` when given: whether the server refuses or ignores
+// it is not confirmed (the emulator refuses a different type with 400). The SDK reads
+// nothing back but the envelope status.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1713,8 +1761,11 @@ func (c *Client) UpdateAccessKeys(ctx context.Context, params *UpdateAccessKeysP
 // CheckWorkflowStatusWithBody Check the status of a run.
 //
 // Status 200 with the outputs list as `data`: finished. Status 202 (`msg` RUNNING or
-// QUEUED): still running. Error envelope 500: the run failed (`msg` FAILED, `data.error`).
-// Error envelope 404: unknown run id. A VApp key must send `wid` (the VApp id).
+// QUEUED): still running, `data` a list of outputs too (usually empty):
+// `vectorvein-sdk` builds `WorkflowOutput(**item)` from every item of `data` for both
+// statuses, so any other shape would break it. Error envelope 500: the run failed
+// (`msg` FAILED, `data.error`). Error envelope 404: unknown run id. A VApp key must send
+// `wid` (the VApp id).
 //
 // Takes any type of body and a specified content type.
 //
@@ -1734,8 +1785,11 @@ func (c *Client) CheckWorkflowStatusWithBody(ctx context.Context, params *CheckW
 // CheckWorkflowStatus Check the status of a run.
 //
 // Status 200 with the outputs list as `data`: finished. Status 202 (`msg` RUNNING or
-// QUEUED): still running. Error envelope 500: the run failed (`msg` FAILED, `data.error`).
-// Error envelope 404: unknown run id. A VApp key must send `wid` (the VApp id).
+// QUEUED): still running, `data` a list of outputs too (usually empty):
+// `vectorvein-sdk` builds `WorkflowOutput(**item)` from every item of `data` for both
+// statuses, so any other shape would break it. Error envelope 500: the run failed
+// (`msg` FAILED, `data.error`). Error envelope 404: unknown run id. A VApp key must send
+// `wid` (the VApp id).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -1798,6 +1852,11 @@ func (c *Client) RunWorkflow(ctx context.Context, params *RunWorkflowParams, bod
 
 // StopWorkflowRunWithBody Stop a running workflow run.
 //
+// Stops the run `rid`. The SDK reads nothing but `data` back (an empty envelope here);
+// a later check-status of a stopped run is a failed run. What the server answers for a
+// run that has already ended is not confirmed by any source (the emulator answers
+// success and leaves the run as it ended).
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /workflow/stop-run (the `StopWorkflowRun` operationId).
@@ -1814,6 +1873,11 @@ func (c *Client) StopWorkflowRunWithBody(ctx context.Context, params *StopWorkfl
 }
 
 // StopWorkflowRun Stop a running workflow run.
+//
+// Stops the run `rid`. The SDK reads nothing but `data` back (an empty envelope here);
+// a later check-status of a stopped run is a failed run. What the server answers for a
+// run that has already ended is not confirmed by any source (the emulator answers
+// success and leaves the run as it ended).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2533,6 +2597,9 @@ type ClientWithResponsesInterface interface {
 	// The page a signed link opens. The server decrypts `token` with the API key named by
 	// `key_id`, checks that the token names this app, that it has not expired
 	// (`now <= unix_seconds + timeout_seconds`) and that the access key is valid for the app.
+	// Only the link comes from a source (`generate_vapp_url`); the checks and the HTML
+	// answers below (200, 400, 403) are this spec's model of the page, not confirmed by
+	// any source.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2541,12 +2608,18 @@ type ClientWithResponsesInterface interface {
 
 	// AddAppsToAccessKeysWithBodyWithResponse Give access keys access to more applications.
 	//
+	// Adds `app_ids` to each of `access_keys`; the SDK reads nothing back but the envelope
+	// status.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /vapp/access-key/add-apps (the `AddAppsToAccessKeys` operationId).
 	AddAppsToAccessKeysWithBodyWithResponse(ctx context.Context, params *AddAppsToAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddAppsToAccessKeysResponse, error)
 
 	// AddAppsToAccessKeysWithResponse Give access keys access to more applications.
+	//
+	// Adds `app_ids` to each of `access_keys`; the SDK reads nothing back but the envelope
+	// status.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2555,12 +2628,20 @@ type ClientWithResponsesInterface interface {
 
 	// CreateAccessKeysWithBodyWithResponse Create `count` access keys.
 	//
+	// The SDK always sends `access_key_type` and `count` (default 1), never `app_id` together
+	// with `app_ids`. `data` is the list of created keys. Error envelope 404: an application
+	// does not exist; 403: not allowed.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /vapp/access-key/create (the `CreateAccessKeys` operationId).
 	CreateAccessKeysWithBodyWithResponse(ctx context.Context, params *CreateAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateAccessKeysResponse, error)
 
 	// CreateAccessKeysWithResponse Create `count` access keys.
+	//
+	// The SDK always sends `access_key_type` and `count` (default 1), never `app_id` together
+	// with `app_ids`. `data` is the list of created keys. Error envelope 404: an application
+	// does not exist; 403: not allowed.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2569,12 +2650,18 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteAccessKeysWithBodyWithResponse Delete access keys of an application.
 	//
+	// Deletes the keys `access_keys` of the application `app_id`; the SDK reads nothing back
+	// but the envelope status.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /vapp/access-key/delete (the `DeleteAccessKeys` operationId).
 	DeleteAccessKeysWithBodyWithResponse(ctx context.Context, params *DeleteAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DeleteAccessKeysResponse, error)
 
 	// DeleteAccessKeysWithResponse Delete access keys of an application.
+	//
+	// Deletes the keys `access_keys` of the application `app_id`; the SDK reads nothing back
+	// but the envelope status.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2583,12 +2670,21 @@ type ClientWithResponsesInterface interface {
 
 	// GetAccessKeysWithResponse Get access keys, selected by key or all of them.
 	//
+	// A GET with query parameters (the only one): `get_type` and, for `selected`, the keys
+	// comma-joined in `access_keys`. `data` is a list of access keys, each built by the SDK
+	// with `AccessKey(**item)` (every field present, no other). Error envelope 404: a key
+	// does not exist; 403: a key has expired (the SDK raises AccessKeyError for both).
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /vapp/access-key/get (the `GetAccessKeys` operationId).
 	GetAccessKeysWithResponse(ctx context.Context, params *GetAccessKeysParams, reqEditors ...RequestEditorFn) (*GetAccessKeysResponse, error)
 
 	// ListAccessKeysWithBodyWithResponse List access keys, one page at a time.
+	//
+	// The SDK sends `page`, `page_size`, `sort_field` and `sort_order` every time (defaults
+	// 1, 10, `create_time`, `descend`) and the filters when set. `data` is one page
+	// (`AccessKeyListResponse(**data)`: exactly `access_keys`, `total`, `page`, `page_size`).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2597,12 +2693,19 @@ type ClientWithResponsesInterface interface {
 
 	// ListAccessKeysWithResponse List access keys, one page at a time.
 	//
+	// The SDK sends `page`, `page_size`, `sort_field` and `sort_order` every time (defaults
+	// 1, 10, `create_time`, `descend`) and the filters when set. `data` is one page
+	// (`AccessKeyListResponse(**data)`: exactly `access_keys`, `total`, `page`, `page_size`).
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /vapp/access-key/list (the `ListAccessKeys` operationId).
 	ListAccessKeysWithResponse(ctx context.Context, params *ListAccessKeysParams, body ListAccessKeysJSONRequestBody, reqEditors ...RequestEditorFn) (*ListAccessKeysResponse, error)
 
 	// RemoveAppsFromAccessKeysWithBodyWithResponse Take applications away from access keys.
+	//
+	// Removes `app_ids` from each of `access_keys`; the SDK reads nothing back but the
+	// envelope status.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2611,6 +2714,9 @@ type ClientWithResponsesInterface interface {
 
 	// RemoveAppsFromAccessKeysWithResponse Take applications away from access keys.
 	//
+	// Removes `app_ids` from each of `access_keys`; the SDK reads nothing back but the
+	// envelope status.
+	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /vapp/access-key/remove-apps (the `RemoveAppsFromAccessKeys` operationId).
@@ -2618,12 +2724,22 @@ type ClientWithResponsesInterface interface {
 
 	// UpdateAccessKeysWithBodyWithResponse Update one access key (`access_key`) or several (`access_keys`).
 	//
+	// Sends only the fields being changed. The SDK's README says a key's type cannot change,
+	// yet the SDK sends `access_key_type` when given: whether the server refuses or ignores
+	// it is not confirmed (the emulator refuses a different type with 400). The SDK reads
+	// nothing back but the envelope status.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /vapp/access-key/update (the `UpdateAccessKeys` operationId).
 	UpdateAccessKeysWithBodyWithResponse(ctx context.Context, params *UpdateAccessKeysParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateAccessKeysResponse, error)
 
 	// UpdateAccessKeysWithResponse Update one access key (`access_key`) or several (`access_keys`).
+	//
+	// Sends only the fields being changed. The SDK's README says a key's type cannot change,
+	// yet the SDK sends `access_key_type` when given: whether the server refuses or ignores
+	// it is not confirmed (the emulator refuses a different type with 400). The SDK reads
+	// nothing back but the envelope status.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2633,8 +2749,11 @@ type ClientWithResponsesInterface interface {
 	// CheckWorkflowStatusWithBodyWithResponse Check the status of a run.
 	//
 	// Status 200 with the outputs list as `data`: finished. Status 202 (`msg` RUNNING or
-	// QUEUED): still running. Error envelope 500: the run failed (`msg` FAILED, `data.error`).
-	// Error envelope 404: unknown run id. A VApp key must send `wid` (the VApp id).
+	// QUEUED): still running, `data` a list of outputs too (usually empty):
+	// `vectorvein-sdk` builds `WorkflowOutput(**item)` from every item of `data` for both
+	// statuses, so any other shape would break it. Error envelope 500: the run failed
+	// (`msg` FAILED, `data.error`). Error envelope 404: unknown run id. A VApp key must send
+	// `wid` (the VApp id).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2644,8 +2763,11 @@ type ClientWithResponsesInterface interface {
 	// CheckWorkflowStatusWithResponse Check the status of a run.
 	//
 	// Status 200 with the outputs list as `data`: finished. Status 202 (`msg` RUNNING or
-	// QUEUED): still running. Error envelope 500: the run failed (`msg` FAILED, `data.error`).
-	// Error envelope 404: unknown run id. A VApp key must send `wid` (the VApp id).
+	// QUEUED): still running, `data` a list of outputs too (usually empty):
+	// `vectorvein-sdk` builds `WorkflowOutput(**item)` from every item of `data` for both
+	// statuses, so any other shape would break it. Error envelope 500: the run failed
+	// (`msg` FAILED, `data.error`). Error envelope 404: unknown run id. A VApp key must send
+	// `wid` (the VApp id).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -2678,12 +2800,22 @@ type ClientWithResponsesInterface interface {
 
 	// StopWorkflowRunWithBodyWithResponse Stop a running workflow run.
 	//
+	// Stops the run `rid`. The SDK reads nothing but `data` back (an empty envelope here);
+	// a later check-status of a stopped run is a failed run. What the server answers for a
+	// run that has already ended is not confirmed by any source (the emulator answers
+	// success and leaves the run as it ended).
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /workflow/stop-run (the `StopWorkflowRun` operationId).
 	StopWorkflowRunWithBodyWithResponse(ctx context.Context, params *StopWorkflowRunParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*StopWorkflowRunResponse, error)
 
 	// StopWorkflowRunWithResponse Stop a running workflow run.
+	//
+	// Stops the run `rid`. The SDK reads nothing but `data` back (an empty envelope here);
+	// a later check-status of a stopped run is a failed run. What the server answers for a
+	// run that has already ended is not confirmed by any source (the emulator answers
+	// success and leaves the run as it ended).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -3210,6 +3342,9 @@ func (r StopWorkflowRunResponse) ContentType() string {
 // The page a signed link opens. The server decrypts `token` with the API key named by
 // `key_id`, checks that the token names this app, that it has not expired
 // (`now <= unix_seconds + timeout_seconds`) and that the access key is valid for the app.
+// Only the link comes from a source (`generate_vapp_url`); the checks and the HTML
+// answers below (200, 400, 403) are this spec's model of the page, not confirmed by
+// any source.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -3224,6 +3359,9 @@ func (c *ClientWithResponses) OpenVAppWithResponse(ctx context.Context, appID st
 
 // AddAppsToAccessKeysWithBodyWithResponse Give access keys access to more applications.
 //
+// Adds `app_ids` to each of `access_keys`; the SDK reads nothing back but the envelope
+// status.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /vapp/access-key/add-apps (the `AddAppsToAccessKeys` operationId).
@@ -3236,6 +3374,9 @@ func (c *ClientWithResponses) AddAppsToAccessKeysWithBodyWithResponse(ctx contex
 }
 
 // AddAppsToAccessKeysWithResponse Give access keys access to more applications.
+//
+// Adds `app_ids` to each of `access_keys`; the SDK reads nothing back but the envelope
+// status.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3250,6 +3391,10 @@ func (c *ClientWithResponses) AddAppsToAccessKeysWithResponse(ctx context.Contex
 
 // CreateAccessKeysWithBodyWithResponse Create `count` access keys.
 //
+// The SDK always sends `access_key_type` and `count` (default 1), never `app_id` together
+// with `app_ids`. `data` is the list of created keys. Error envelope 404: an application
+// does not exist; 403: not allowed.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /vapp/access-key/create (the `CreateAccessKeys` operationId).
@@ -3262,6 +3407,10 @@ func (c *ClientWithResponses) CreateAccessKeysWithBodyWithResponse(ctx context.C
 }
 
 // CreateAccessKeysWithResponse Create `count` access keys.
+//
+// The SDK always sends `access_key_type` and `count` (default 1), never `app_id` together
+// with `app_ids`. `data` is the list of created keys. Error envelope 404: an application
+// does not exist; 403: not allowed.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3276,6 +3425,9 @@ func (c *ClientWithResponses) CreateAccessKeysWithResponse(ctx context.Context, 
 
 // DeleteAccessKeysWithBodyWithResponse Delete access keys of an application.
 //
+// Deletes the keys `access_keys` of the application `app_id`; the SDK reads nothing back
+// but the envelope status.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /vapp/access-key/delete (the `DeleteAccessKeys` operationId).
@@ -3288,6 +3440,9 @@ func (c *ClientWithResponses) DeleteAccessKeysWithBodyWithResponse(ctx context.C
 }
 
 // DeleteAccessKeysWithResponse Delete access keys of an application.
+//
+// Deletes the keys `access_keys` of the application `app_id`; the SDK reads nothing back
+// but the envelope status.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3302,6 +3457,11 @@ func (c *ClientWithResponses) DeleteAccessKeysWithResponse(ctx context.Context, 
 
 // GetAccessKeysWithResponse Get access keys, selected by key or all of them.
 //
+// A GET with query parameters (the only one): `get_type` and, for `selected`, the keys
+// comma-joined in `access_keys`. `data` is a list of access keys, each built by the SDK
+// with `AccessKey(**item)` (every field present, no other). Error envelope 404: a key
+// does not exist; 403: a key has expired (the SDK raises AccessKeyError for both).
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /vapp/access-key/get (the `GetAccessKeys` operationId).
@@ -3314,6 +3474,10 @@ func (c *ClientWithResponses) GetAccessKeysWithResponse(ctx context.Context, par
 }
 
 // ListAccessKeysWithBodyWithResponse List access keys, one page at a time.
+//
+// The SDK sends `page`, `page_size`, `sort_field` and `sort_order` every time (defaults
+// 1, 10, `create_time`, `descend`) and the filters when set. `data` is one page
+// (`AccessKeyListResponse(**data)`: exactly `access_keys`, `total`, `page`, `page_size`).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3328,6 +3492,10 @@ func (c *ClientWithResponses) ListAccessKeysWithBodyWithResponse(ctx context.Con
 
 // ListAccessKeysWithResponse List access keys, one page at a time.
 //
+// The SDK sends `page`, `page_size`, `sort_field` and `sort_order` every time (defaults
+// 1, 10, `create_time`, `descend`) and the filters when set. `data` is one page
+// (`AccessKeyListResponse(**data)`: exactly `access_keys`, `total`, `page`, `page_size`).
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /vapp/access-key/list (the `ListAccessKeys` operationId).
@@ -3340,6 +3508,9 @@ func (c *ClientWithResponses) ListAccessKeysWithResponse(ctx context.Context, pa
 }
 
 // RemoveAppsFromAccessKeysWithBodyWithResponse Take applications away from access keys.
+//
+// Removes `app_ids` from each of `access_keys`; the SDK reads nothing back but the
+// envelope status.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3354,6 +3525,9 @@ func (c *ClientWithResponses) RemoveAppsFromAccessKeysWithBodyWithResponse(ctx c
 
 // RemoveAppsFromAccessKeysWithResponse Take applications away from access keys.
 //
+// Removes `app_ids` from each of `access_keys`; the SDK reads nothing back but the
+// envelope status.
+//
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /vapp/access-key/remove-apps (the `RemoveAppsFromAccessKeys` operationId).
@@ -3367,6 +3541,11 @@ func (c *ClientWithResponses) RemoveAppsFromAccessKeysWithResponse(ctx context.C
 
 // UpdateAccessKeysWithBodyWithResponse Update one access key (`access_key`) or several (`access_keys`).
 //
+// Sends only the fields being changed. The SDK's README says a key's type cannot change,
+// yet the SDK sends `access_key_type` when given: whether the server refuses or ignores
+// it is not confirmed (the emulator refuses a different type with 400). The SDK reads
+// nothing back but the envelope status.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /vapp/access-key/update (the `UpdateAccessKeys` operationId).
@@ -3379,6 +3558,11 @@ func (c *ClientWithResponses) UpdateAccessKeysWithBodyWithResponse(ctx context.C
 }
 
 // UpdateAccessKeysWithResponse Update one access key (`access_key`) or several (`access_keys`).
+//
+// Sends only the fields being changed. The SDK's README says a key's type cannot change,
+// yet the SDK sends `access_key_type` when given: whether the server refuses or ignores
+// it is not confirmed (the emulator refuses a different type with 400). The SDK reads
+// nothing back but the envelope status.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3394,8 +3578,11 @@ func (c *ClientWithResponses) UpdateAccessKeysWithResponse(ctx context.Context, 
 // CheckWorkflowStatusWithBodyWithResponse Check the status of a run.
 //
 // Status 200 with the outputs list as `data`: finished. Status 202 (`msg` RUNNING or
-// QUEUED): still running. Error envelope 500: the run failed (`msg` FAILED, `data.error`).
-// Error envelope 404: unknown run id. A VApp key must send `wid` (the VApp id).
+// QUEUED): still running, `data` a list of outputs too (usually empty):
+// `vectorvein-sdk` builds `WorkflowOutput(**item)` from every item of `data` for both
+// statuses, so any other shape would break it. Error envelope 500: the run failed
+// (`msg` FAILED, `data.error`). Error envelope 404: unknown run id. A VApp key must send
+// `wid` (the VApp id).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3411,8 +3598,11 @@ func (c *ClientWithResponses) CheckWorkflowStatusWithBodyWithResponse(ctx contex
 // CheckWorkflowStatusWithResponse Check the status of a run.
 //
 // Status 200 with the outputs list as `data`: finished. Status 202 (`msg` RUNNING or
-// QUEUED): still running. Error envelope 500: the run failed (`msg` FAILED, `data.error`).
-// Error envelope 404: unknown run id. A VApp key must send `wid` (the VApp id).
+// QUEUED): still running, `data` a list of outputs too (usually empty):
+// `vectorvein-sdk` builds `WorkflowOutput(**item)` from every item of `data` for both
+// statuses, so any other shape would break it. Error envelope 500: the run failed
+// (`msg` FAILED, `data.error`). Error envelope 404: unknown run id. A VApp key must send
+// `wid` (the VApp id).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -3463,6 +3653,11 @@ func (c *ClientWithResponses) RunWorkflowWithResponse(ctx context.Context, param
 
 // StopWorkflowRunWithBodyWithResponse Stop a running workflow run.
 //
+// Stops the run `rid`. The SDK reads nothing but `data` back (an empty envelope here);
+// a later check-status of a stopped run is a failed run. What the server answers for a
+// run that has already ended is not confirmed by any source (the emulator answers
+// success and leaves the run as it ended).
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /workflow/stop-run (the `StopWorkflowRun` operationId).
@@ -3475,6 +3670,11 @@ func (c *ClientWithResponses) StopWorkflowRunWithBodyWithResponse(ctx context.Co
 }
 
 // StopWorkflowRunWithResponse Stop a running workflow run.
+//
+// Stops the run `rid`. The SDK reads nothing but `data` back (an empty envelope here);
+// a later check-status of a stopped run is a failed run. What the server answers for a
+// run that has already ended is not confirmed by any source (the emulator answers
+// success and leaves the run as it ended).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
