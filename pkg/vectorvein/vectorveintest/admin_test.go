@@ -95,3 +95,25 @@ func TestWorkflowPollsAndAfter(t *testing.T) {
 	require.Empty(t, srv.Violations())
 	require.Empty(t, srv2.Violations())
 }
+
+// With a VApp key the workflow id is the VApp's id, as vectorvein-sdk's live test runs
+// it; the emulator used to answer 404 (no workflow of that id). A workflow key still
+// cannot run a VApp by its id.
+func TestVAppKeyRunsTheVApp(t *testing.T) {
+	srv := vectorveintest.NewServer(t)
+	c, err := vectorvein.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey(vectorveintest.APIKey))
+	require.NoError(t, err)
+	ctx := context.Background()
+	vapp := vectorvein.WithKeyType(vectorvein.KeyTypeVApp)
+	rid, err := c.Workflows.Run(ctx, vectorvein.RunWorkflowRequest{WorkflowID: vectorveintest.DefaultAppID,
+		InputFields: []vectorvein.InputField{{NodeID: "n", FieldName: "q", Value: "hi"}}}, vapp)
+	require.NoError(t, err)
+	st, err := c.Workflows.Status(ctx, vectorvein.CheckStatusRequest{RunID: rid, WorkflowID: vectorveintest.DefaultAppID}, vapp)
+	require.NoError(t, err)
+	require.True(t, st.Done())
+	require.Equal(t, "hi", st.Outputs[0].Value)
+
+	_, err = c.Workflows.Run(ctx, vectorvein.RunWorkflowRequest{WorkflowID: vectorveintest.DefaultAppID})
+	require.ErrorContains(t, err, "Workflow not found")
+	require.Empty(t, srv.Violations())
+}

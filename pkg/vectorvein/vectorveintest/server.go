@@ -6,6 +6,9 @@
 // finishes, its outputs, or a failure), runs that can be stopped, an access-key store
 // with the service's fields, status codes, pagination and error cases, and the public
 // VApp page, which verifies a signed link's token with the API key named by key_id.
+// With a VApp key (VECTORVEIN-API-KEY-TYPE: VAPP) the workflow id of workflow/run and
+// check-status is a VApp's id, which runs like EchoWorkflowID unless a workflow of that id
+// is defined.
 //
 // Like the real service it answers every API call with HTTP 200 and an envelope
 // {status, msg, data} whose status says what happened (WithHTTPStatusMirroring also puts
@@ -357,7 +360,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	vapp := r.Header.Get(vectorvein.HeaderKeyType) == "VAPP"
 	switch op {
 	case "runWorkflow":
-		s.runWorkflow(w, r)
+		s.runWorkflow(w, r, vapp)
 	case "checkWorkflowStatus":
 		s.checkStatus(w, r, vapp)
 	case "stopWorkflowRun":
@@ -387,7 +390,11 @@ func decode(r *http.Request, v any) error {
 
 // ---- workflows ----
 
-func (s *Server) runWorkflow(w http.ResponseWriter, r *http.Request) {
+// runWorkflow starts a run. With a VApp key (vapp) the wid is the VApp's id, as
+// vectorvein-sdk's live test runs it (tests/live/test_vectorvein_api_simple.py:
+// wid=settings["vapp_id"], api_key_type="VAPP"): a known VApp without a workflow of that
+// id runs like EchoWorkflowID.
+func (s *Server) runWorkflow(w http.ResponseWriter, r *http.Request, vapp bool) {
 	var req vectorvein.RunWorkflowRequest
 	if err := decode(r, &req); err != nil {
 		s.fail(w, 400, "invalid request body")
@@ -395,6 +402,9 @@ func (s *Server) runWorkflow(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	wf, ok := s.workflows[req.WorkflowID]
+	if _, isApp := s.apps[req.WorkflowID]; !ok && vapp && isApp {
+		wf, ok = Workflow{ID: req.WorkflowID}, true
+	}
 	if !ok {
 		s.mu.Unlock()
 		s.fail(w, 404, "Workflow not found")
