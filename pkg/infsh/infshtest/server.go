@@ -196,7 +196,7 @@ type Server struct {
 
 // NewServer starts an emulator for the test; it is closed at the test's
 // cleanup, and spec violations in its responses fail the test.
-func NewServer(t emulator.TB, opts ...Option) *Server {
+func NewServer(t emukit.TB, opts ...Option) *Server {
 	t.Helper()
 	s, err := start(t, opts)
 	if err != nil {
