@@ -19,9 +19,9 @@
 // serves, such as /_emulator/faults and /_emulator/requests, are in package
 // github.com/aiclients/sdk-go/pkg/emulator):
 //
-//	srv.SetApp("acme/summarize", infshtest.ScriptedApp{Logs: []string{"loading"}, Output: map[string]any{"summary": "short"}}.App())
+//	srv.SetApp("acme/summarize", infshtest.ScriptedApp{Logs: []string{"loading"}, Output: summary}.App())
 //	srv.SetAgent("acme/bot", infshtest.AgentTemplate{Config: cfg, Steps: []infshtest.ModelStep{
-//		{ToolCall: &infshtest.ModelToolCall{Name: "add", Arguments: map[string]any{"a": 1, "b": 2}}},
+//		{ToolCall: &infshtest.ModelToolCall{Name: "add", Arguments: args}}, // args: {"a": 1, "b": 2}
 //		{Text: "The sum is 3."},
 //	}})
 //
