@@ -19,11 +19,18 @@
 // serves, such as /_emulator/faults and /_emulator/requests, are in package
 // github.com/aiclients/sdk-go/pkg/emulator):
 //
-//	srv.SetApp("acme/summarize", infshtest.ScriptedApp{Logs: []string{"loading"}, Output: summary}.App())
-//	srv.SetAgent("acme/bot", infshtest.AgentTemplate{Config: cfg, Steps: []infshtest.ModelStep{
-//		{ToolCall: &infshtest.ModelToolCall{Name: "add", Arguments: args}}, // args: {"a": 1, "b": 2}
-//		{Text: "The sum is 3."},
-//	}})
+//	srv := infshtest.NewServer(t)
+//	srv.SetApp("acme/summarize", infshtest.ScriptedApp{Logs: []string{"loading"}, Output: map[string]string{"summary": "short"}}.App())
+//	srv.SetAgent("acme/bot", infshtest.AgentTemplate{
+//		Config: infsh.AgentConfig{Name: "Bot", CoreApp: infsh.CoreApp{Ref: "infsh/scripted-llm@latest"},
+//			Tools: []infsh.AgentTool{{Name: "add", Type: infsh.AgentToolTypeClient}}},
+//		Steps: []infshtest.ModelStep{
+//			{ToolCall: &infshtest.ModelToolCall{Name: "add"}}, // Arguments: the call's JSON object
+//			{Text: "The sum is 3."},
+//		},
+//	})
+//
+// Over HTTP:
 //
 //	POST /_emulator/apps    {"ref": "acme/summarize", "output": {...}, "logs": ["..."],
 //	                         "deltas": [{"response": "..."}], "fail": "error text",
