@@ -138,6 +138,49 @@ class Emulator:
         """Forget every scripted Dragoneye prediction (the built-in models stay)."""
         _admin("DELETE", self.urls["dragoneye"] + "/_emulator/predictions")
 
+    # --- service scripting (pkg/infsh/infshtest, pkg/vectorvein/vectorveintest) ---
+
+    def infsh_define_app(self, ref: str, *, output: Any = None, logs: Optional[List[str]] = None,
+                         deltas: Optional[List[Any]] = None, fail: Optional[str] = None,
+                         requirements: Optional[List[Dict[str, Any]]] = None,
+                         delay: Optional[str] = None) -> None:
+        """Define (or replace) the inference.sh app ``ref`` (namespace/name): it writes
+        ``logs`` and streams ``deltas`` while it runs, then fails with ``fail`` or finishes
+        with ``output`` (default: its input); with ``requirements`` every run answers 412.
+        ``delay`` is a Go duration ("250ms"). POST /_emulator/apps."""
+        body: Dict[str, Any] = {"ref": ref}
+        for key, value in (("output", output), ("logs", logs), ("deltas", deltas), ("fail", fail),
+                           ("requirements", requirements), ("delay", delay)):
+            if value is not None:
+                body[key] = value
+        _admin("POST", self.urls["infsh"] + "/_emulator/apps", json.dumps(body).encode())
+
+    def infsh_define_agent(self, ref: str, config: Dict[str, Any], steps: List[Dict[str, Any]],
+                           agent_id: Optional[str] = None) -> None:
+        """Define (or replace) the inference.sh template agent ``ref`` with the AgentConfig
+        ``config``, whose core model takes ``steps`` in order, one per model call, in each
+        chat: ``{"text": ..., "output": ...}``, ``{"tool_call": {"name": ..., "arguments":
+        {...}}}`` (with ``"approval": true`` to ask for approval), ``{"fail": ...}``.
+        POST /_emulator/agents."""
+        body: Dict[str, Any] = {"ref": ref, "config": config, "steps": steps}
+        if agent_id:
+            body["id"] = agent_id
+        _admin("POST", self.urls["infsh"] + "/_emulator/agents", json.dumps(body).encode())
+
+    def vectorvein_define_workflow(self, wid: str, *, after: Optional[str] = None, polls: int = 0,
+                                   outputs: Optional[List[Dict[str, Any]]] = None,
+                                   fail: Optional[str] = None, fail_task: Optional[str] = None) -> None:
+        """Define (or replace) the VectorVein workflow ``wid``: its runs answer "running"
+        until ``polls`` status checks were answered and ``after`` (a Go duration, "1.5s")
+        has passed since workflow/run, then finish with ``outputs`` (``[{"type", "title",
+        "value"}]``; default: one text output per input) or fail with ``fail``.
+        POST /_emulator/workflows."""
+        body: Dict[str, Any] = {"id": wid, "polls": polls}
+        for key, value in (("after", after), ("outputs", outputs), ("fail", fail), ("fail_task", fail_task)):
+            if value is not None:
+                body[key] = value
+        _admin("POST", self.urls["vectorvein"] + "/_emulator/workflows", json.dumps(body).encode())
+
     # --- the process ---
 
     def stderr_tail(self, limit: int = 4000) -> str:

@@ -637,7 +637,8 @@ func TestMirroredStatuses(t *testing.T) {
 	require.Len(t, srv.Requests(), 1)
 }
 
-// Shapes the emulator does not send but the service may: a progress object while running,
+// Shapes the emulator does not send but the service may: a progress object while running
+// (not what the spec says, tolerated), partial outputs while running,
 // a finished run without a list, a top-level rid.
 func TestStatusDataShapes(t *testing.T) {
 	tests := []struct {
@@ -646,6 +647,9 @@ func TestStatusDataShapes(t *testing.T) {
 		outputs int
 	}{
 		{`{"status":202,"msg":"RUNNING","data":{"finished_nodes":["a"]}}`, false, 0},
+		// 202's data is a list of outputs, as vectorvein-sdk 0.3.91 reads it: kept.
+		{`{"status":202,"msg":"RUNNING","data":[{"type":"text","title":"t","value":"partial"}]}`, false, 1},
+		{`{"status":202,"msg":"RUNNING","data":[1]}`, false, 0},
 		{`{"status":202,"msg":"QUEUED"}`, false, 0},
 		{`{"status":201,"msg":"QUEUED","data":[]}`, false, 0},
 		{`{"status":200,"msg":"FINISHED","data":{}}`, true, 0},

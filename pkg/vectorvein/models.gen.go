@@ -236,19 +236,14 @@ type AccessScope string
 
 // CheckStatusEnvelope defines model for CheckStatusEnvelope.
 type CheckStatusEnvelope struct {
-	// Data The outputs when finished; `[]` (or a progress object) while running.
-	Data *CheckStatusEnvelope_Data `json:"data,omitempty"`
+	// Data The outputs: all of them when finished (200), usually none while running (202). A list for both statuses: vectorvein-sdk 0.3.91 vectorvein/api/workflow.py `_parse_workflow_result` builds `WorkflowOutput(**item)` from each item. Go keeps it raw (x-go-type) so that a client reading a server that sends something else still gets the envelope.
+	Data *json.RawMessage `json:"data,omitempty"`
 
 	// Msg FINISHED, RUNNING or QUEUED.
 	Msg *string `json:"msg,omitempty"`
 
 	// Status 200 done, 201 created, 202 accepted / still running.
 	Status SuccessStatus `json:"status"`
-}
-
-// CheckStatusEnvelope_Data The outputs when finished; `[]` (or a progress object) while running.
-type CheckStatusEnvelope_Data struct {
-	union json.RawMessage
 }
 
 // CheckStatusRequest Names an existing run (workflow/check-status; Workflows.Status and Wait).
@@ -348,11 +343,6 @@ type RunFailure struct {
 	RunID string `json:"rid,omitempty"`
 }
 
-// RunProgress defines model for RunProgress.
-type RunProgress struct {
-	FinishedNodes []string `json:"finished_nodes,omitempty"`
-}
-
 // RunStarted defines model for RunStarted.
 type RunStarted struct {
 	// RunID The run id.
@@ -448,68 +438,6 @@ type EmptyReply struct {
 
 // ErrorReply A failed call. `status` is 401/403 (API key), 404 (not found), 500 (run failed or server error) or another business code.
 type ErrorReply = ErrorEnvelope
-
-// AsWorkflowOutputs returns the union data inside the CheckStatusEnvelope_Data as a WorkflowOutputs
-func (t CheckStatusEnvelope_Data) AsWorkflowOutputs() (WorkflowOutputs, error) {
-	var body WorkflowOutputs
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromWorkflowOutputs overwrites any union data inside the CheckStatusEnvelope_Data as the provided WorkflowOutputs
-func (t *CheckStatusEnvelope_Data) FromWorkflowOutputs(v WorkflowOutputs) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeWorkflowOutputs performs a merge with any union data inside the CheckStatusEnvelope_Data, using the provided WorkflowOutputs
-func (t *CheckStatusEnvelope_Data) MergeWorkflowOutputs(v WorkflowOutputs) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-// AsRunProgress returns the union data inside the CheckStatusEnvelope_Data as a RunProgress
-func (t CheckStatusEnvelope_Data) AsRunProgress() (RunProgress, error) {
-	var body RunProgress
-	err := json.Unmarshal(t.union, &body)
-	return body, err
-}
-
-// FromRunProgress overwrites any union data inside the CheckStatusEnvelope_Data as the provided RunProgress
-func (t *CheckStatusEnvelope_Data) FromRunProgress(v RunProgress) error {
-	b, err := json.Marshal(v)
-	t.union = b
-	return err
-}
-
-// MergeRunProgress performs a merge with any union data inside the CheckStatusEnvelope_Data, using the provided RunProgress
-func (t *CheckStatusEnvelope_Data) MergeRunProgress(v RunProgress) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-
-	merged, err := runtime.JSONMerge(t.union, b)
-	t.union = merged
-	return err
-}
-
-func (t CheckStatusEnvelope_Data) MarshalJSON() ([]byte, error) {
-	b, err := t.union.MarshalJSON()
-	return b, err
-}
-
-func (t *CheckStatusEnvelope_Data) UnmarshalJSON(b []byte) error {
-	err := t.union.UnmarshalJSON(b)
-	return err
-}
 
 // AsRunFailure returns the union data inside the ErrorEnvelope_Data as a RunFailure
 func (t ErrorEnvelope_Data) AsRunFailure() (RunFailure, error) {

@@ -208,16 +208,22 @@ func (s *WorkflowService) Status(ctx context.Context, req CheckStatusRequest, op
 	}
 	res := &RunResult{RunID: req.RunID, Status: int(env.Status), Message: msgOf(env.Msg)}
 	if env.Data != nil {
-		res.Data, _ = env.Data.MarshalJSON()
+		res.Data = *env.Data
 	}
-	if res.Status == StatusFinished {
-		if env.Data != nil && isArray(res.Data) {
-			outs, err := env.Data.AsWorkflowOutputs()
-			if err != nil {
+	// data is a list of outputs for 200 and 202 (the spec, after vectorvein-sdk
+	// _parse_workflow_result). Tolerated: no data, or another shape while running (kept
+	// in Data only); a finished run's list must decode.
+	if isArray(res.Data) {
+		var outs []WorkflowOutput
+		if err := json.Unmarshal(res.Data, &outs); err != nil {
+			if res.Status == StatusFinished {
 				return nil, decodeErr("workflow/check-status", "unexpected outputs: "+err.Error())
 			}
+		} else {
 			res.Outputs = outs
 		}
+	}
+	if res.Status == StatusFinished {
 		return res, nil
 	}
 	// 201 and 202 both mean "not finished yet" here.
@@ -301,4 +307,15 @@ func (s *WorkflowService) Wait(ctx context.Context, req CheckStatusRequest, wait
 		return nil, &apierror.TimeoutError{Service: ServiceName, Kind: "workflow run", ID: req.RunID, Elapsed: time.Since(start), Err: ctxErr}
 	}
 	return nil, err
+}
+
+// RunProgress is a progress object an earlier version of the spec allowed as the data of
+// a running workflow/check-status.
+//
+// Deprecated: no source sends it; the data of check-status is a list of outputs for 200
+// and 202 (vectorvein-sdk 0.3.91 _parse_workflow_result), which RunResult.Outputs holds.
+// A reply that carries another shape is kept raw in RunResult.Data. The type is kept
+// only so that code written against 0.1.0 compiles; it is no longer a wire type.
+type RunProgress struct {
+	FinishedNodes []string
 }

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aiclients/sdk-go/gen/infshapi"
 	"github.com/aiclients/sdk-go/pkg/infsh"
 )
 
@@ -15,10 +14,15 @@ import (
 type AgentTemplate struct {
 	// Config is the agent's definition (tools, prompt, ...): the same
 	// generated type the client sends as an ad-hoc agent.
-	Config infsh.AgentConfig
+	Config infsh.AgentConfig `json:"config"`
 	// ID, when set, also names the agent in POST /agents/run's agent_id.
 	// The emulator keeps one version per agent: any agent_version_id runs it.
-	ID string
+	ID string `json:"id,omitempty"`
+	// Steps, when not empty, are the decisions of the agent's core model, in
+	// order: each chat with the agent starts at the first, and every model
+	// call (a user message, a tool result, an approval or rejection) takes
+	// the next. When they run out, the server's Model decides.
+	Steps []ModelStep `json:"steps,omitempty"`
 }
 
 // Built-in template agents.
@@ -33,11 +37,8 @@ const (
 )
 
 func builtinAgents() map[string]AgentTemplate {
-	num := func(d string) map[string]any { return map[string]any{"type": "number", "description": d} }
-	schema, _ := json.Marshal(map[string]any{
-		"type": "object", "properties": map[string]any{"a": num("First number"), "b": num("Second number")},
-		"required": []any{"a", "b"},
-	})
+	schema := json.RawMessage(`{"type":"object","properties":{"a":{"type":"number","description":"First number"},` +
+		`"b":{"type":"number","description":"Second number"}},"required":["a","b"]}`)
 	add := infsh.AgentTool{
 		Name: "add", DisplayName: ptr("add"), Description: ptr("Add two numbers"), Type: infsh.AgentToolTypeClient,
 		Client: &infsh.ClientToolConfig{InputSchema: schema},
@@ -73,20 +74,32 @@ type ModelTurn struct {
 
 // ModelToolCall is a call a Model makes.
 type ModelToolCall struct {
-	Name      string
-	Arguments map[string]any
+	Name      string         `json:"name"`
+	Arguments map[string]any `json:"arguments,omitempty"`
 }
 
 // ModelStep is a Model's decision: a tool call, or the final text (and an
 // optional structured output, the finish tool's result).
 type ModelStep struct {
-	Text     string
-	ToolCall *ModelToolCall
-	Output   any
+	Text     string         `json:"text,omitempty"`
+	ToolCall *ModelToolCall `json:"tool_call,omitempty"`
+	Output   any            `json:"output,omitempty"`
+	// Approval makes ToolCall wait for the user's approval even when the
+	// tool does not require it (an interrupt, as for require_approval).
+	Approval bool `json:"approval,omitempty"`
+	// Fail ends the run as failed with this error: the assistant message
+	// gets status "failed" and a text part carrying the error.
+	Fail string `json:"fail,omitempty"`
 }
 
 // Model is an agent's core model.
 type Model func(turn ModelTurn) ModelStep
+
+// answer is the structured output ScriptedModel gives an agent with an
+// output schema.
+type answer struct {
+	Answer string `json:"answer"`
+}
 
 // ScriptedModel is the default Model. After a tool result it answers with
 // it; when the user's text names one of the agent's tools it calls that tool,
@@ -101,7 +114,7 @@ func ScriptedModel(turn ModelTurn) ModelStep {
 	finish := func(text string) ModelStep {
 		st := ModelStep{Text: text}
 		if turn.Agent.OutputSchema != nil {
-			st.Output = map[string]any{"answer": text}
+			st.Output = answer{Answer: text}
 		}
 		return st
 	}
@@ -114,7 +127,7 @@ func ScriptedModel(turn ModelTurn) ModelStep {
 	lower := strings.ToLower(last.Text)
 	for _, t := range turn.Agent.Tools {
 		if t.Name != "" && strings.Contains(lower, strings.ToLower(t.Name)) {
-			args := map[string]any{}
+			args := jsonObject{}
 			if i, j := strings.Index(last.Text, "{"), strings.LastIndex(last.Text, "}"); i >= 0 && j > i {
 				_ = json.Unmarshal([]byte(last.Text[i:j+1]), &args)
 			}
@@ -126,7 +139,7 @@ func ScriptedModel(turn ModelTurn) ModelStep {
 
 type invocation struct {
 	id, callID, messageID, name, display, typ, status string
-	args                                              map[string]any
+	args                                              jsonObject
 	result                                            *string
 	rejected                                          bool
 	created                                           time.Time
@@ -144,6 +157,7 @@ func (v *invocation) dto() infsh.ToolInvocation {
 
 type message struct {
 	id, chatID, runID, role, status, text string
+	errText                               string // the error of a failed message
 	order                                 int
 	attachments                           []infsh.FileRef
 	invocations                           []*invocation
@@ -156,6 +170,9 @@ func (m *message) dto() infsh.ChatMessage {
 	var content []infsh.MessageContent
 	if m.text != "" {
 		content = append(content, infsh.MessageContent{Type: "text", Text: m.text})
+	}
+	if m.errText != "" {
+		content = append(content, infsh.MessageContent{Type: "text", Error: m.errText})
 	}
 	for _, a := range m.attachments {
 		part := infsh.MessageContent{Type: "file", File: a.URI}
@@ -175,17 +192,35 @@ func (m *message) dto() infsh.ChatMessage {
 	}
 }
 
-// chatEvent is one event of a chat stream: data is an infsh.ChatMessage
-// (chat_messages), an infsh.Chat (chats) or a delta's map.
+// chatEvent is one event of a chat stream: exactly one of msg
+// (chat_messages), chat (chats) and delta (delta) is set.
 type chatEvent struct {
 	event string
-	data  any
+	msg   *infsh.ChatMessage
+	chat  *infsh.Chat
+	delta *infsh.TaskDelta
 }
+
+// line is the stream line of e: one of the spec's ChatStreamLine members.
+func (e chatEvent) line() any {
+	switch {
+	case e.msg != nil:
+		return infsh.ChatMessagesEvent{Event: infsh.ChatMessagesEventEventChatMessages, Data: *e.msg}
+	case e.chat != nil:
+		return infsh.ChatsEvent{Event: infsh.ChatsEventEventChats, Data: *e.chat}
+	}
+	return deltaLine(e.delta)
+}
+
+func messageEvent(m infsh.ChatMessage) chatEvent { return chatEvent{event: "chat_messages", msg: &m} }
+func chatsEvent(c infsh.Chat) chatEvent          { return chatEvent{event: "chats", chat: &c} }
 
 type chat struct {
 	id, name, agentRef string
 	config             infsh.AgentConfig
-	status             string // idle, busy, awaiting_input
+	steps              []ModelStep // the agent's scripted steps
+	nextStep           int         // index of the next one
+	status             string      // idle, busy, awaiting_input
 	runID, runState    string
 	messages           []*message
 	interrupts         []infsh.Interrupt
@@ -227,9 +262,9 @@ func (c *chat) changeLog() ([]chatEvent, <-chan struct{}) { return c.changes, c.
 func (s *Server) emit(c *chat, msgs ...*message) {
 	c.updated = s.now()
 	for _, m := range msgs {
-		c.changes = append(c.changes, chatEvent{event: "chat_messages", data: m.dto()})
+		c.changes = append(c.changes, messageEvent(m.dto()))
 	}
-	c.changes = append(c.changes, chatEvent{event: "chats", data: c.dto(false)})
+	c.changes = append(c.changes, chatsEvent(c.dto(false)))
 	close(c.notify)
 	c.notify = make(chan struct{})
 }
@@ -250,8 +285,8 @@ func (s *Server) agentByID(id string) (string, AgentTemplate, bool) {
 	return "", AgentTemplate{}, false
 }
 
-// RunAgent implements POST /agents/run.
-func (s *handlers) RunAgent(w http.ResponseWriter, r *http.Request) {
+// runAgent implements POST /agents/run.
+func (s *Server) runAgent(w http.ResponseWriter, r *http.Request) {
 	var req infsh.AgentRunRequest
 	if !s.decodeBody(w, r, &req) {
 		return
@@ -280,7 +315,7 @@ func (s *handlers) RunAgent(w http.ResponseWriter, r *http.Request) {
 				s.problem(w, r, http.StatusNotFound, "AGENT_NOT_FOUND", fmt.Sprintf("agent %q not found", *req.Agent))
 				return
 			}
-			c.agentRef, c.config = *req.Agent, tpl.Config
+			c.agentRef, c.config, c.steps = *req.Agent, tpl.Config, tpl.Steps
 		case req.AgentID != nil && *req.AgentID != "":
 			ref, tpl, ok := s.agentByID(*req.AgentID)
 			if !ok {
@@ -288,7 +323,7 @@ func (s *handlers) RunAgent(w http.ResponseWriter, r *http.Request) {
 				s.problem(w, r, http.StatusNotFound, "AGENT_NOT_FOUND", fmt.Sprintf("agent %s not found", *req.AgentID))
 				return
 			}
-			c.agentRef, c.config = ref, tpl.Config
+			c.agentRef, c.config, c.steps = ref, tpl.Config, tpl.Steps
 		case req.AgentConfig != nil:
 			c.config = *req.AgentConfig
 		default:
@@ -346,11 +381,11 @@ func (s *Server) streamRun(w http.ResponseWriter, r *http.Request, c *chat, asst
 		return
 	}
 	tail(s, r, lw, c.changeLog, next, func(e chatEvent) bool {
-		m, ok := e.data.(infsh.ChatMessage)
-		if e.event != "chat_messages" || !ok || m.ID != asst.id {
+		m := e.msg
+		if m == nil || m.ID != asst.id {
 			return true
 		}
-		if lw.item("", m) != nil {
+		if lw.item("", *m) != nil {
 			return false
 		}
 		return !m.IsTerminal()
@@ -382,11 +417,23 @@ func (s *Server) advance(c *chat, asst *message) {
 	}
 	s.mu.Lock()
 	turn := ModelTurn{Agent: c.config, Messages: history(c)}
+	var step ModelStep
+	scripted := c.nextStep < len(c.steps)
+	if scripted {
+		step = c.steps[c.nextStep]
+		c.nextStep++
+	}
 	s.mu.Unlock()
-	step := s.callModel(turn)
+	if !scripted {
+		step = s.callModel(turn)
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if asst.status == "cancelled" { // the chat was stopped meanwhile
+		return
+	}
+	if step.Fail != "" {
+		s.failTurn(c, asst, step.Fail)
 		return
 	}
 	if step.ToolCall == nil {
@@ -405,7 +452,7 @@ func (s *Server) advance(c *chat, asst *message) {
 	}
 	args := step.ToolCall.Arguments
 	if args == nil {
-		args = map[string]any{}
+		args = jsonObject{}
 	}
 	inv := &invocation{id: s.newID(), callID: "call_" + s.newID()[:12], messageID: asst.id, name: def.Name,
 		typ: string(def.Type), args: args, created: s.now()}
@@ -416,12 +463,12 @@ func (s *Server) advance(c *chat, asst *message) {
 	asst.invocations = append(asst.invocations, inv)
 	s.tools[inv.id] = &toolRef{chat: c, msg: asst, inv: inv}
 	switch {
-	case def.RequireApproval != nil && *def.RequireApproval:
+	case step.Approval || (def.RequireApproval != nil && *def.RequireApproval):
 		inv.status = "awaiting_approval"
 		c.runState, c.status = "input_required", "awaiting_input"
 		c.interrupts = append(c.interrupts, infsh.Interrupt{
 			ID: s.newID(), ChatID: c.id, Reason: "tool_approval", Status: "pending", ResourceID: inv.id,
-			Meta: map[string]any{"tool_invocation_id": inv.id, "tool_name": inv.name, "arguments": inv.args},
+			Meta: jsonObject{"tool_invocation_id": inv.id, "tool_name": inv.name, "arguments": inv.args},
 		})
 		s.emit(c, asst)
 	case def.Type == "client":
@@ -456,8 +503,8 @@ func (s *Server) callModel(turn ModelTurn) (step ModelStep) {
 // token deltas first; s.mu is held.
 func (s *Server) finishTurn(c *chat, asst *message, step ModelStep) {
 	for i, chunk := range chunks(step.Text) {
-		d := chatEvent{event: "delta", data: map[string]any{
-			"resource_id": asst.id, "seq": i + 1, "delta": map[string]any{"response": chunk},
+		d := chatEvent{event: "delta", delta: &infsh.TaskDelta{
+			ResourceID: asst.id, Seq: int64(i + 1), Delta: raw(llmText{Response: chunk}),
 		}}
 		asst.deltas = append(asst.deltas, d)
 		c.changes = append(c.changes, d)
@@ -467,6 +514,13 @@ func (s *Server) finishTurn(c *chat, asst *message, step ModelStep) {
 		c.output = step.Output
 	}
 	c.runState, c.status = "completed", "idle"
+	s.emit(c, asst)
+}
+
+// failTurn ends the run as failed; s.mu is held.
+func (s *Server) failTurn(c *chat, asst *message, reason string) {
+	asst.status, asst.errText = "failed", reason
+	c.runState, c.status, c.interrupts = "failed", "idle", nil
 	s.emit(c, asst)
 }
 
@@ -486,8 +540,9 @@ func chunks(text string) []string {
 	return out
 }
 
-// GetChat implements GET /chats/{id}.
-func (s *handlers) GetChat(w http.ResponseWriter, r *http.Request, id infshapi.ChatID) {
+// getChat implements GET /chats/{id}.
+func (s *Server) getChat(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	s.mu.Lock()
 	c := s.chats[id]
 	var dto infsh.Chat
@@ -503,13 +558,13 @@ func (s *handlers) GetChat(w http.ResponseWriter, r *http.Request, id infshapi.C
 }
 
 // chatNotFound answers the 404 of an unknown chat.
-func (s *handlers) chatNotFound(w http.ResponseWriter, r *http.Request, id string) {
+func (s *Server) chatNotFound(w http.ResponseWriter, r *http.Request, id string) {
 	s.problem(w, r, http.StatusNotFound, "CHAT_NOT_FOUND", fmt.Sprintf("chat %s not found", id))
 }
 
 // lockChat takes s.mu and returns chat id with it held; an unknown chat is
 // answered 404, s.mu released and nil returned.
-func (s *handlers) lockChat(w http.ResponseWriter, r *http.Request, id string) *chat {
+func (s *Server) lockChat(w http.ResponseWriter, r *http.Request, id string) *chat {
 	s.mu.Lock()
 	if c := s.chats[id]; c != nil {
 		return c
@@ -519,10 +574,11 @@ func (s *handlers) lockChat(w http.ResponseWriter, r *http.Request, id string) *
 	return nil
 }
 
-// StopChat implements POST /chats/{id}/stop: the current run ends as
+// stopChat implements POST /chats/{id}/stop: the current run ends as
 // cancelled, with its pending assistant message and tool calls. A chat with
 // no active run is left as it is.
-func (s *handlers) StopChat(w http.ResponseWriter, r *http.Request, id infshapi.ChatID) {
+func (s *Server) stopChat(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	c := s.lockChat(w, r, id)
 	if c == nil {
 		return
@@ -549,9 +605,10 @@ func (s *handlers) StopChat(w http.ResponseWriter, r *http.Request, id infshapi.
 	s.ok(w, r, dto)
 }
 
-// StreamChat implements GET /chats/{id}/stream: the current run's messages
+// streamChat implements GET /chats/{id}/stream: the current run's messages
 // and the chat first, then every change, until the chat has no active run.
-func (s *handlers) StreamChat(w http.ResponseWriter, r *http.Request, id infshapi.ChatID) {
+func (s *Server) streamChat(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	c := s.lockChat(w, r, id)
 	if c == nil {
 		return
@@ -560,16 +617,16 @@ func (s *handlers) StreamChat(w http.ResponseWriter, r *http.Request, id infshap
 	for _, m := range c.messages {
 		if m.runID == c.runID {
 			first = append(first, m.deltas...)
-			first = append(first, chatEvent{event: "chat_messages", data: m.dto()})
+			first = append(first, messageEvent(m.dto()))
 		}
 	}
-	first = append(first, chatEvent{event: "chats", data: c.dto(false)})
+	first = append(first, chatsEvent(c.dto(false)))
 	next := len(c.changes)
 	active := c.active()
 	s.mu.Unlock()
 	lw := newLineWriter(w, r)
 	write := func(e chatEvent) bool {
-		return lw.item(e.event, map[string]any{"event": e.event, "data": e.data}) == nil
+		return lw.item(e.event, e.line()) == nil
 	}
 	for _, e := range first {
 		if !write(e) {
@@ -579,15 +636,17 @@ func (s *handlers) StreamChat(w http.ResponseWriter, r *http.Request, id infshap
 	if !active {
 		return
 	}
-	tail(s.Server, r, lw, c.changeLog, next, func(e chatEvent) bool {
+	tail(s, r, lw, c.changeLog, next, func(e chatEvent) bool {
 		if !write(e) {
 			return false
 		}
 		if e.event != "chats" {
 			return true
 		}
-		ch, _ := e.data.(infsh.Chat)
-		run := ch.ActiveRun
+		if e.chat == nil {
+			return true
+		}
+		run := e.chat.ActiveRun
 		return run != nil && (run.State == "working" || run.State == "submitted")
 	})
 }
@@ -596,9 +655,10 @@ func (s *Server) lookupTool(w http.ResponseWriter, r *http.Request, id string) *
 	return lookup(s, w, r, s.tools, id, "TOOL_INVOCATION_NOT_FOUND", "tool invocation")
 }
 
-// SubmitToolResult implements POST /tools/{id}.
-func (s *handlers) SubmitToolResult(w http.ResponseWriter, r *http.Request, id infshapi.ToolInvocationID) {
-	var req infshapi.ToolResultRequest
+// submitToolResult implements POST /tools/{id}.
+func (s *Server) submitToolResult(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	var req infsh.ToolResultRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
@@ -662,8 +722,9 @@ func (s *Server) pendingApproval(w http.ResponseWriter, r *http.Request, id stri
 	return ref
 }
 
-// ApproveTool implements POST /tools/{id}/invoke.
-func (s *handlers) ApproveTool(w http.ResponseWriter, r *http.Request, id infshapi.ToolInvocationID) {
+// approveTool implements POST /tools/{id}/invoke.
+func (s *Server) approveTool(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	ref := s.pendingApproval(w, r, id)
 	if ref == nil {
 		return
@@ -681,9 +742,10 @@ func (s *handlers) ApproveTool(w http.ResponseWriter, r *http.Request, id infsha
 	s.ok(w, r, dto)
 }
 
-// RejectTool implements POST /tools/{id}/reject.
-func (s *handlers) RejectTool(w http.ResponseWriter, r *http.Request, id infshapi.ToolInvocationID) {
-	var req infshapi.RejectToolRequest
+// rejectTool implements POST /tools/{id}/reject.
+func (s *Server) rejectTool(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	var req infsh.RejectToolRequest
 	if r.ContentLength != 0 {
 		if !s.decodeBody(w, r, &req) {
 			return

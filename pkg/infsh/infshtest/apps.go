@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -73,11 +74,41 @@ func (r *Run) ReadFile(uri string) ([]byte, error) { return r.srv.FileContent(ur
 
 // InputMap returns Input as a map (empty when it is not an object).
 func (r *Run) InputMap() map[string]any {
-	if m, ok := r.Input.(map[string]any); ok {
+	if m, ok := r.Input.(jsonObject); ok {
 		return m
 	}
-	return map[string]any{}
+	return jsonObject{}
 }
+
+// Outputs of the built-in apps.
+type (
+	textOutput struct {
+		Text string `json:"text"`
+	}
+	llmText struct {
+		Response string `json:"response"`
+	}
+	slowProgress struct {
+		Progress float64 `json:"progress"`
+		Step     int     `json:"step"`
+	}
+	slowDone struct {
+		Steps int  `json:"steps"`
+		Done  bool `json:"done"`
+	}
+	keyValue struct {
+		Key   string `json:"key"`
+		Value any    `json:"value"`
+	}
+	sessionValues struct {
+		Values jsonObject `json:"values"`
+	}
+	fileDigest struct {
+		Size   int    `json:"size"`
+		SHA256 string `json:"sha256"`
+		Text   string `json:"text,omitempty"`
+	}
+)
 
 // Built-in app refs.
 const (
@@ -104,7 +135,7 @@ func builtinApps() map[string]App {
 			for i, s := range strs {
 				tpl = strings.ReplaceAll(tpl, fmt.Sprintf("{%d}", i+1), fmt.Sprint(s))
 			}
-			return map[string]any{"text": tpl}, nil
+			return textOutput{Text: tpl}, nil
 		}},
 		AppLLMEcho: {Run: func(ctx context.Context, r *Run) (any, error) {
 			text, _ := r.InputMap()["text"].(string)
@@ -115,9 +146,9 @@ func builtinApps() map[string]App {
 					return nil, ctx.Err()
 				case <-time.After(time.Millisecond):
 				}
-				r.Delta(map[string]any{"response": c})
+				r.Delta(llmText{Response: c})
 			}
-			return map[string]any{"response": reply}, nil
+			return llmText{Response: reply}, nil
 		}},
 		AppSlow: {Run: func(ctx context.Context, r *Run) (any, error) {
 			in := r.InputMap()
@@ -130,9 +161,9 @@ func builtinApps() map[string]App {
 				case <-time.After(delay):
 				}
 				r.Log("step %d of %d", i, steps)
-				r.Progress(map[string]any{"progress": float64(i) / float64(steps), "step": i})
+				r.Progress(slowProgress{Progress: float64(i) / float64(steps), Step: i})
 			}
-			return map[string]any{"steps": steps, "done": true}, nil
+			return slowDone{Steps: steps, Done: true}, nil
 		}},
 		AppFail: {Run: func(_ context.Context, r *Run) (any, error) {
 			msg, _ := r.InputMap()["message"].(string)
@@ -159,9 +190,9 @@ func builtinApps() map[string]App {
 				return nil, err
 			}
 			sum := sha256.Sum256(data)
-			out := map[string]any{"size": len(data), "sha256": hex.EncodeToString(sum[:])}
+			out := fileDigest{Size: len(data), SHA256: hex.EncodeToString(sum[:])}
 			if utf8.Valid(data) && len(data) <= 4096 {
-				out["text"] = string(data)
+				out.Text = string(data)
 			}
 			r.Log("read %d bytes", len(data))
 			return out, nil
@@ -175,20 +206,16 @@ func builtinApps() map[string]App {
 			switch r.Function {
 			case "set_value":
 				r.Session[key] = in["value"]
-				return map[string]any{"key": key, "value": in["value"]}, nil
+				return keyValue{Key: key, Value: in["value"]}, nil
 			case "get_value":
-				return map[string]any{"key": key, "value": r.Session[key]}, nil
+				return keyValue{Key: key, Value: r.Session[key]}, nil
 			case "get_all":
-				all := map[string]any{}
-				for k, v := range r.Session {
-					all[k] = v
-				}
-				return map[string]any{"values": all}, nil
+				return sessionValues{Values: maps.Clone(r.Session)}, nil
 			case "increment", "run":
 				n, _ := r.Session[key].(float64)
 				n++
 				r.Session[key] = n
-				return map[string]any{"key": key, "value": n}, nil
+				return keyValue{Key: key, Value: n}, nil
 			}
 			return nil, fmt.Errorf("unknown function %q", r.Function)
 		}},

@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/aiclients/sdk-go/gen/infshapi"
 )
 
 // MaxUploadSize bounds what the emulator stores for one file.
@@ -37,10 +35,10 @@ func (f *file) dto(base string) infsh.UploadedFile {
 	return out
 }
 
-// CreateFiles implements POST /files: one record per requested file, each
+// createFiles implements POST /files: one record per requested file, each
 // with an upload_url on this server.
-func (s *handlers) CreateFiles(w http.ResponseWriter, r *http.Request) {
-	var req infshapi.FileCreateRequest
+func (s *Server) createFiles(w http.ResponseWriter, r *http.Request) {
+	var req infsh.FileCreateRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
@@ -75,11 +73,12 @@ func (s *handlers) CreateFiles(w http.ResponseWriter, r *http.Request) {
 	s.ok(w, r, out)
 }
 
-// UploadFileContent implements the presigned PUT. Like object storage it
+// uploadFileContent implements the presigned PUT. Like object storage it
 // refuses requests that carry credentials, chunked bodies (it needs a
 // Content-Length), a Content-Type other than the declared one, and a size
 // other than the declared one.
-func (s *handlers) UploadFileContent(w http.ResponseWriter, r *http.Request, token string) {
+func (s *Server) uploadFileContent(w http.ResponseWriter, r *http.Request) {
+	token := r.PathValue("token")
 	if r.Header.Get("Authorization") != "" {
 		s.problem(w, r, http.StatusForbidden, "AUTH_NOT_ALLOWED", "presigned upload URLs refuse an Authorization header")
 		return

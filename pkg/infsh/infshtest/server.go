@@ -10,7 +10,52 @@
 // validated against specs/infsh.yaml.
 //
 //	srv := infshtest.NewServer(t)
-//	client, _ := infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey(srv.APIKey))
+//	client, _ := infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey(infshtest.APIKey))
+//
+// # Scripting
+//
+// Besides the built-ins (AppEcho, AgentTools, …), a test defines its own
+// apps and agents, in Go or over HTTP (the admin endpoints every emulator
+// serves, such as /_emulator/faults and /_emulator/requests, are in package
+// github.com/aiclients/sdk-go/pkg/emulator):
+//
+//	srv := infshtest.NewServer(t)
+//	srv.SetApp("acme/summarize", infshtest.ScriptedApp{Logs: []string{"loading"}, Output: map[string]string{"summary": "short"}}.App())
+//	srv.SetAgent("acme/bot", infshtest.AgentTemplate{
+//		Config: infsh.AgentConfig{Name: "Bot", CoreApp: infsh.CoreApp{Ref: "infsh/scripted-llm@latest"},
+//			Tools: []infsh.AgentTool{{Name: "add", Type: infsh.AgentToolTypeClient}}},
+//		Steps: []infshtest.ModelStep{
+//			{ToolCall: &infshtest.ModelToolCall{Name: "add"}}, // Arguments: the call's JSON object
+//			{Text: "The sum is 3."},
+//		},
+//	})
+//
+// Over HTTP:
+//
+//	POST /_emulator/apps    {"ref": "acme/summarize", "output": {...}, "logs": ["..."],
+//	                         "deltas": [{"response": "..."}], "fail": "error text",
+//	                         "requirements": [{"type": "secret", "key": "K", "message": "..."}],
+//	                         "delay": "250ms"}                                  -> 204
+//	POST /_emulator/agents  {"ref": "acme/bot", "id": "optional agent_id",
+//	                         "config": {AgentConfig: name, tools, ...},
+//	                         "steps": [{"tool_call": {"name": "add", "arguments": {...}}},
+//	                                   {"tool_call": {...}, "approval": true},
+//	                                   {"text": "...", "output": {...}},
+//	                                   {"fail": "model overloaded"}]}            -> 204
+//
+// An app fails with "fail", answers 412 with "requirements", otherwise
+// writes its logs and deltas and finishes with "output" (default: its
+// input). An agent's steps are its core model's decisions, one per model
+// call (each user message, tool result, approval or rejection), in order for
+// each chat; a tool call to a client tool waits for POST /tools/{id}, one
+// marked "approval" (or to a tool with require_approval) waits for
+// POST /tools/{id}/invoke or /reject, and "fail" ends the run as failed.
+// When the steps run out, the server's Model (WithModel; default
+// ScriptedModel) decides.
+//
+// Outside Go, cmd/emulator serves it; point the official SDKs (or this
+// module's client, through INFERENCE_BASE_URL) at its URL with the key
+// APIKey.
 package infshtest
 
 import (
@@ -23,14 +68,24 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/aiclients/sdk-go/gen/infshapi"
 	emukit "github.com/aiclients/sdk-go/pkg/emulator"
+	"github.com/aiclients/sdk-go/pkg/infsh"
 	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 )
 
-// DefaultAPIKey is the API key NewServer and Start accept unless WithAPIKey
-// says otherwise.
-const DefaultAPIKey = "inf_test_key"
+// APIKey is the API key (a Bearer token) NewServer and Start accept unless
+// WithAPIKey or WithAnyAPIKey says otherwise.
+const APIKey = "inf_test_key"
+
+// DefaultAPIKey is APIKey.
+//
+// Deprecated: use APIKey (the name every emulator of this module uses).
+const DefaultAPIKey = APIKey
+
+// jsonObject is a free-form JSON object: what the spec leaves open (app
+// inputs and outputs, session state, tool arguments, interrupt meta). Every
+// reply the emulator builds is one of the client's generated types.
+type jsonObject = map[string]any
 
 // Format selects the JSON envelope of successful responses.
 type Format int
@@ -124,6 +179,9 @@ func WithEmulatorOptions(opts ...emukit.Option) Option {
 type Server struct {
 	*emulator.Server
 	// APIKey is the key the server accepts ("" with WithAnyAPIKey).
+	//
+	// Deprecated: use the package constant APIKey, or the key you passed to
+	// WithAPIKey.
 	APIKey string
 
 	cfg    config
@@ -143,15 +201,9 @@ type Server struct {
 	closeOnce sync.Once
 }
 
-// handlers implements the generated server interface, one method per
-// operation (kept off Server's own method set).
-type handlers struct{ *Server }
-
-var _ infshapi.ServerInterface = (*handlers)(nil)
-
 // NewServer starts an emulator for the test; it is closed at the test's
 // cleanup, and spec violations in its responses fail the test.
-func NewServer(t emulator.TB, opts ...Option) *Server {
+func NewServer(t emukit.TB, opts ...Option) *Server {
 	t.Helper()
 	s, err := start(t, opts)
 	if err != nil {
@@ -167,7 +219,7 @@ func Start(opts ...Option) (*Server, error) { return start(nil, opts) }
 
 func start(t emulator.TB, opts []Option) (*Server, error) {
 	cfg := config{
-		apiKey:      DefaultAPIKey,
+		apiKey:      APIKey,
 		clock:       time.Now,
 		stepDelay:   2 * time.Millisecond,
 		heartbeat:   10 * time.Second,
@@ -212,13 +264,9 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 		chats:    map[string]*chat{},
 		tools:    map[string]*toolRef{},
 	}
-	h := infshapi.HandlerWithOptions(&handlers{s}, infshapi.StdHTTPServerOptions{
-		Middlewares: []infshapi.MiddlewareFunc{s.auth},
-		ErrorHandlerFunc: func(w http.ResponseWriter, r *http.Request, err error) {
-			s.problem(w, r, http.StatusBadRequest, "VALIDATION", err.Error())
-		},
-	})
-	es, err := emulator.Start(t, "infsh", h, cfg.emulatorOpts...)
+	emu := append([]emulator.Option{emulator.WithAdmin(http.HandlerFunc(s.serveAdmin)),
+		emulator.WithViolationResponse(s.violation)}, cfg.emulatorOpts...)
+	es, err := emulator.Start(t, "infsh", http.HandlerFunc(s.serve), emu...)
 	if err != nil {
 		cancel()
 		return nil, err
@@ -264,22 +312,54 @@ func (s *Server) newID() string {
 	return string(b)
 }
 
-// auth checks the Bearer token on every route but the presigned upload.
-func (s *Server) auth(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/uploads/") {
-			next.ServeHTTP(w, r)
-			return
-		}
-		h := r.Header.Get("Authorization")
-		token, ok := strings.CutPrefix(h, "Bearer ")
+// handler answers one operation; path parameters come from r.PathValue.
+type handler func(s *Server, w http.ResponseWriter, r *http.Request)
+
+// operations maps each operationId of specs/infsh.yaml to its handler. The
+// kit has routed and validated the request before; an operation missing
+// here answers 501.
+var operations = map[string]handler{
+	"runApp":            (*Server).runApp,
+	"getTask":           (*Server).getTask,
+	"deleteTask":        (*Server).deleteTask,
+	"listTaskFiles":     (*Server).listTaskFiles,
+	"deleteTaskFiles":   (*Server).deleteTaskFiles,
+	"getTaskStatus":     (*Server).getTaskStatus,
+	"streamTask":        (*Server).streamTask,
+	"cancelTask":        (*Server).cancelTask,
+	"createFiles":       (*Server).createFiles,
+	"uploadFileContent": (*Server).uploadFileContent,
+	"listSessions":      (*Server).listSessions,
+	"getSession":        (*Server).getSession,
+	"endSession":        (*Server).endSession,
+	"keepaliveSession":  (*Server).keepaliveSession,
+	"runAgent":          (*Server).runAgent,
+	"getChat":           (*Server).getChat,
+	"streamChat":        (*Server).streamChat,
+	"stopChat":          (*Server).stopChat,
+	"submitToolResult":  (*Server).submitToolResult,
+	"approveTool":       (*Server).approveTool,
+	"rejectTool":        (*Server).rejectTool,
+}
+
+// serve dispatches on the operation the kit routed r to, after checking the
+// Bearer token on every operation but the presigned upload.
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	op := emulator.OperationID(r)
+	if op != "uploadFileContent" {
+		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 		token = strings.TrimSpace(token)
 		if !ok || token == "" || (s.cfg.apiKey != "" && token != s.cfg.apiKey) {
 			s.problem(w, r, http.StatusUnauthorized, "UNAUTHORIZED", "missing or invalid API key")
 			return
 		}
-		next.ServeHTTP(w, r)
-	})
+	}
+	h := operations[op]
+	if h == nil {
+		s.problem(w, r, http.StatusNotImplemented, "NOT_IMPLEMENTED", "the emulator does not implement "+op)
+		return
+	}
+	h(s, w, r)
 }
 
 func (s *Server) format(r *http.Request) Format {
@@ -289,35 +369,52 @@ func (s *Server) format(r *http.Request) Format {
 	return s.cfg.format
 }
 
-// ok writes data in the server's envelope.
+// violation answers a request that breaks the spec as the real API answers a
+// validation error: an RFC 9457 problem, HTTP 400, code VALIDATION (the
+// "400 (validation)" the SDKs' error tests attest), whose detail says what is
+// wrong. The kit records the violation either way.
+func (s *Server) violation(w http.ResponseWriter, r *http.Request, _, message string) {
+	s.problem(w, r, http.StatusBadRequest, "VALIDATION", message)
+}
+
+// envelopeV1 is the {"success", "status", "data"} envelope (FormatV1).
+type envelopeV1 struct {
+	Success bool `json:"success"`
+	Status  int  `json:"status"`
+	Data    any  `json:"data"`
+}
+
+// envelopeV3 is the {"data", "messages"} envelope (FormatV3).
+type envelopeV3 struct {
+	Data     any                     `json:"data"`
+	Messages []infsh.ResponseMessage `json:"messages"`
+}
+
+// ok writes data (one of the client's generated types) in the server's
+// envelope.
 func (s *Server) ok(w http.ResponseWriter, r *http.Request, data any) {
 	var body any
 	switch s.format(r) {
 	case FormatBare:
 		body = data
 	case FormatV3:
-		body = map[string]any{"data": data, "messages": []any{}}
+		body = envelopeV3{Data: data, Messages: []infsh.ResponseMessage{}}
 	default:
-		body = map[string]any{"success": true, "status": http.StatusOK, "data": data}
+		body = envelopeV1{Success: true, Status: http.StatusOK, Data: data}
 	}
 	writeJSON(w, "application/json", http.StatusOK, body)
 }
 
 // problem writes an RFC 9457 problem that also carries the legacy
 // {"success": false, "error": {...}} members, so every SDK generation reads it.
-func (s *Server) problem(w http.ResponseWriter, r *http.Request, status int, code, detail string) {
+func (s *Server) problem(w http.ResponseWriter, _ *http.Request, status int, code, detail string) {
 	typ := "about:blank"
 	if code != "" {
 		typ = "https://api.inference.sh/errors/" + code
 	}
-	writeJSON(w, "application/problem+json", status, map[string]any{
-		"type":    typ,
-		"title":   http.StatusText(status),
-		"status":  status,
-		"detail":  detail,
-		"code":    code,
-		"success": false,
-		"error":   map[string]any{"code": code, "message": detail},
+	writeJSON(w, "application/problem+json", status, infsh.Problem{
+		Type: &typ, Title: ptr(http.StatusText(status)), Status: &status, Detail: &detail, Code: &code,
+		Success: ptr(false), Error: &infsh.LegacyError{Code: &code, Message: &detail},
 	})
 }
 

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"sort"
 	"time"
-
-	"github.com/aiclients/sdk-go/gen/infshapi"
 )
 
 // Session error codes, as the real API names them.
@@ -27,7 +25,7 @@ type session struct {
 	ended                        time.Time
 	calls                        int
 	busy                         string // id of the task running in it
-	state                        map[string]any
+	state                        jsonObject
 }
 
 // refresh marks an idle-expired session; s.mu is held.
@@ -81,7 +79,7 @@ func (s *Server) claimSession(ref, app string, timeout *int, t *task) (*session,
 		}
 		ss := &session{
 			id: "sess_" + s.newID(), app: appName(app), workerID: "worker_" + s.newID()[:8],
-			status: "active", idle: idle, created: now, state: map[string]any{}, firstTask: t.id,
+			status: "active", idle: idle, created: now, state: jsonObject{}, firstTask: t.id,
 		}
 		ss.calls, ss.lastCall, ss.busy, ss.expires = 1, now, t.id, now.Add(idle)
 		s.sessions[ss.id] = ss
@@ -137,8 +135,8 @@ func (s *Server) lookupSession(w http.ResponseWriter, r *http.Request, id string
 	return &dto, ss
 }
 
-// ListSessions implements GET /sessions.
-func (s *handlers) ListSessions(w http.ResponseWriter, r *http.Request) {
+// listSessions implements GET /sessions.
+func (s *Server) listSessions(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	out := make([]infsh.Session, 0, len(s.sessions))
 	for _, ss := range s.sessions {
@@ -150,23 +148,26 @@ func (s *handlers) ListSessions(w http.ResponseWriter, r *http.Request) {
 	s.ok(w, r, out)
 }
 
-// GetSession implements GET /sessions/{id}. An expired or ended session is
+// getSession implements GET /sessions/{id}. An expired or ended session is
 // still returned, with its status.
-func (s *handlers) GetSession(w http.ResponseWriter, r *http.Request, id infshapi.SessionID) {
+func (s *Server) getSession(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	if dto, _ := s.lookupSession(w, r, id); dto != nil {
 		s.ok(w, r, dto)
 	}
 }
 
-// KeepaliveSession implements POST /sessions/{id}/keepalive.
-func (s *handlers) KeepaliveSession(w http.ResponseWriter, r *http.Request, id infshapi.SessionID) {
+// keepaliveSession implements POST /sessions/{id}/keepalive.
+func (s *Server) keepaliveSession(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	if dto, ok := s.changeActive(w, r, id, func(ss *session) { ss.expires = s.now().Add(ss.idle) }); ok {
 		s.ok(w, r, dto)
 	}
 }
 
-// EndSession implements DELETE /sessions/{id}.
-func (s *handlers) EndSession(w http.ResponseWriter, r *http.Request, id infshapi.SessionID) {
+// endSession implements DELETE /sessions/{id}.
+func (s *Server) endSession(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	if _, ok := s.changeActive(w, r, id, func(ss *session) { ss.status, ss.ended = "ended", s.now() }); ok {
 		w.WriteHeader(http.StatusNoContent)
 	}

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aiclients/sdk-go/gen/infshapi"
+	"github.com/aiclients/sdk-go/pkg/infsh"
 )
 
 type streamDrop struct {
@@ -139,10 +139,16 @@ func tail[E any](s *Server, r *http.Request, lw *lineWriter, changes func() ([]E
 	}
 }
 
-// StreamTask implements GET /tasks/{id}/stream: the current task first, then
+// deltaLine is the stream line that carries d.
+func deltaLine(d *infsh.TaskDelta) infsh.TaskDeltaLine {
+	return infsh.TaskDeltaLine{Event: infsh.TaskDeltaLineEventDelta, Data: *d}
+}
+
+// streamTask implements GET /tasks/{id}/stream: the current task first, then
 // one partial update per change, heartbeats in between, and the whole task
 // when it is terminal.
-func (s *handlers) StreamTask(w http.ResponseWriter, r *http.Request, id infshapi.TaskID) {
+func (s *Server) streamTask(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	t := s.lookupTask(w, r, id)
 	if t == nil {
 		return
@@ -156,7 +162,7 @@ func (s *handlers) StreamTask(w http.ResponseWriter, r *http.Request, id infshap
 	// The task's deltas so far are replayed to a late stream (as the chat
 	// stream does), before the snapshot: a stream that opens on a task that
 	// has just ended still carries them.
-	var deltas []map[string]any
+	var deltas []*infsh.TaskDelta
 	for _, c := range t.changes {
 		if c.delta != nil {
 			deltas = append(deltas, c.delta)
@@ -164,7 +170,7 @@ func (s *handlers) StreamTask(w http.ResponseWriter, r *http.Request, id infshap
 	}
 	s.mu.Unlock()
 	for _, d := range deltas {
-		if lw.item("delta", map[string]any{"event": "delta", "data": d}) != nil {
+		if lw.item("delta", deltaLine(d)) != nil {
 			return
 		}
 	}
@@ -176,14 +182,14 @@ func (s *handlers) StreamTask(w http.ResponseWriter, r *http.Request, id infshap
 	if cut() {
 		return
 	}
-	tail(s.Server, r, lw, t.changeLog, next, func(c change) bool {
+	tail(s, r, lw, t.changeLog, next, func(c change) bool {
 		var err error
 		if c.delta != nil {
-			err = lw.item("delta", map[string]any{"event": "delta", "data": c.delta})
+			err = lw.item("delta", deltaLine(c.delta))
 		} else if c.full != nil {
 			err = lw.item("", c.full)
 		} else {
-			err = lw.item("", map[string]any{"event": "tasks", "data": c.data, "fields": c.fields})
+			err = lw.item("", partialUpdate{Event: "tasks", Data: c.data, Fields: c.fields})
 		}
 		if err != nil || c.full != nil {
 			return false

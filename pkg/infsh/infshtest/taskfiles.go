@@ -3,8 +3,8 @@ package infshtest
 import (
 	"net/http"
 	"sort"
+	"strconv"
 
-	"github.com/aiclients/sdk-go/gen/infshapi"
 	"github.com/aiclients/sdk-go/pkg/infsh"
 )
 
@@ -35,7 +35,7 @@ func (s *Server) taskFiles(t *task, role infsh.TaskFileRole) []taskFile {
 				for _, e := range x {
 					walk(e)
 				}
-			case map[string]any:
+			case jsonObject:
 				keys := make([]string, 0, len(x))
 				for k := range x {
 					keys = append(keys, k)
@@ -53,12 +53,10 @@ func (s *Server) taskFiles(t *task, role infsh.TaskFileRole) []taskFile {
 	return out
 }
 
-// roleOf reads the role query parameter ("" when absent).
-func roleOf(r *infshapi.TaskFileRoleQuery) infsh.TaskFileRole {
-	if r == nil {
-		return ""
-	}
-	return infsh.TaskFileRole(*r)
+// roleOf reads the role query parameter ("" when absent; the kit has
+// checked it against the spec's enum).
+func roleOf(r *http.Request) infsh.TaskFileRole {
+	return infsh.TaskFileRole(r.URL.Query().Get("role"))
 }
 
 // fileByRef finds a stored file by URI or id; s.mu is held.
@@ -99,15 +97,16 @@ func (s *Server) finishedTask(w http.ResponseWriter, r *http.Request, id string)
 	return t
 }
 
-// DeleteTask implements DELETE /tasks/{id}: the task goes, and with
+// deleteTask implements DELETE /tasks/{id}: the task goes, and with
 // files=true its input and output files too.
-func (s *handlers) DeleteTask(w http.ResponseWriter, r *http.Request, id infshapi.TaskID, params infshapi.DeleteTaskParams) {
+func (s *Server) deleteTask(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	t := s.finishedTask(w, r, id)
 	if t == nil {
 		return
 	}
 	s.mu.Lock()
-	if params.Files != nil && *params.Files {
+	if files, _ := strconv.ParseBool(r.URL.Query().Get("files")); files {
 		for _, tf := range s.taskFiles(t, "") {
 			s.deleteFile(tf.f)
 		}
@@ -117,15 +116,16 @@ func (s *handlers) DeleteTask(w http.ResponseWriter, r *http.Request, id infshap
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// ListTaskFiles implements GET /tasks/{id}/files.
-func (s *handlers) ListTaskFiles(w http.ResponseWriter, r *http.Request, id infshapi.TaskID, params infshapi.ListTaskFilesParams) {
+// listTaskFiles implements GET /tasks/{id}/files.
+func (s *Server) listTaskFiles(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	t := s.lookupTask(w, r, id)
 	if t == nil {
 		return
 	}
 	s.mu.Lock()
 	out := make([]infsh.TaskFile, 0)
-	for _, tf := range s.taskFiles(t, roleOf(params.Role)) {
+	for _, tf := range s.taskFiles(t, roleOf(r)) {
 		f := tf.f
 		tfd := infsh.TaskFile{ID: f.id, CreatedAt: f.created, Role: tf.role, URI: f.uri,
 			Filename: f.filename, ContentType: f.contentType}
@@ -138,15 +138,16 @@ func (s *handlers) ListTaskFiles(w http.ResponseWriter, r *http.Request, id infs
 	s.ok(w, r, out)
 }
 
-// DeleteTaskFiles implements DELETE /tasks/{id}/files: the task stays.
-func (s *handlers) DeleteTaskFiles(w http.ResponseWriter, r *http.Request, id infshapi.TaskID, params infshapi.DeleteTaskFilesParams) {
+// deleteTaskFiles implements DELETE /tasks/{id}/files: the task stays.
+func (s *Server) deleteTaskFiles(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	t := s.finishedTask(w, r, id)
 	if t == nil {
 		return
 	}
 	s.mu.Lock()
 	out := infsh.DeletedTaskFiles{Deleted: []string{}, Skipped: []infsh.SkippedTaskFile{}}
-	for _, tf := range s.taskFiles(t, roleOf(params.Role)) {
+	for _, tf := range s.taskFiles(t, roleOf(r)) {
 		if s.files[tf.f.id] != nil {
 			s.deleteFile(tf.f)
 			out.Deleted = append(out.Deleted, tf.f.id)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aiclients/sdk-go/gen/infshapi"
+	"github.com/aiclients/sdk-go/pkg/infsh"
 )
 
 // Task status numbers (the current numbering).
@@ -28,21 +28,48 @@ const (
 	statusCancelled  = 12
 )
 
-var statusNames = map[int]string{
-	0: "unknown", 1: "received", 2: "queued", 3: "dispatched", 4: "preparing", 5: "serving",
-	6: "setting_up", 7: "running", 8: "cancelling", 9: "uploading", 10: "completed",
-	11: "failed", 12: "cancelled", 13: "rejected",
-}
-
 func terminal(status int) bool { return status >= statusCompleted }
 
 // change is one recorded update of a task: the fields it changed and a copy
 // of the task's values at that moment.
 type change struct {
 	fields []string
-	data   map[string]any // id, status and the changed fields
-	full   map[string]any // the whole task, for terminal changes
-	delta  map[string]any // the data of a delta line ({"delta", "seq"}); nothing else is set
+	data   json.RawMessage  // the task's id, status and changed fields (a Task with those members)
+	full   *infsh.Task      // the whole task, for terminal changes
+	delta  *infsh.TaskDelta // the data of a delta line; nothing else is set
+}
+
+// partialUpdate is a TaskPartialUpdate line whose data holds only the
+// members named in fields (the generated Task would add zero timestamps).
+type partialUpdate struct {
+	Event  string          `json:"event"`
+	Data   json.RawMessage `json:"data"`
+	Fields []string        `json:"fields"`
+}
+
+// raw is v as JSON (nil for nil or a value that does not encode).
+func raw(v any) json.RawMessage {
+	if v == nil {
+		return nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+// pick returns the members of task's JSON named in keys.
+func pick(task infsh.Task, keys []string) json.RawMessage {
+	var all map[string]json.RawMessage
+	_ = json.Unmarshal(raw(task), &all)
+	out := make(map[string]json.RawMessage, len(keys))
+	for _, k := range keys {
+		if v, ok := all[k]; ok {
+			out[k] = v
+		}
+	}
+	return raw(out)
 }
 
 type task struct {
@@ -51,8 +78,8 @@ type task struct {
 	status                                     int
 	output                                     any
 	errMsg                                     string
-	logs                                       []map[string]any
-	events                                     []map[string]any
+	logs                                       []infsh.TaskLog
+	events                                     []infsh.TaskEvent
 	sessionID                                  string
 	sessionTimeout                             int
 	created, updated                           time.Time
@@ -67,63 +94,33 @@ type task struct {
 // one; s.mu is held.
 func (t *task) changeLog() ([]change, <-chan struct{}) { return t.changes, t.notify }
 
-// snapshot returns the task as JSON-ready values; s.mu is held.
-func (t *task) snapshot() map[string]any {
-	m := map[string]any{
-		"id": t.id, "short_id": t.shortID, "status": t.status, "status_text": statusNames[t.status],
-		"app_id": appName(t.app), "function": t.function, "input": t.input, "output": t.output,
-		"logs": append([]map[string]any{}, t.logs...), "events": append([]map[string]any{}, t.events...),
-		"created_at": t.created.Format(time.RFC3339Nano), "updated_at": t.updated.Format(time.RFC3339Nano),
-		"visibility": "private",
+// snapshot returns the task as the API answers it; s.mu is held.
+func (t *task) snapshot() infsh.Task {
+	return infsh.Task{
+		ID: t.id, ShortID: t.shortID, Status: infsh.Status(t.status), StatusText: infsh.Status(t.status).String(),
+		AppID: appName(t.app), Function: t.function, Input: raw(t.input), Output: raw(t.output),
+		Logs: append([]infsh.TaskLog{}, t.logs...), Events: append([]infsh.TaskEvent{}, t.events...),
+		CreatedAt: t.created, UpdatedAt: t.updated, Visibility: "private", Infra: t.infra, Setup: raw(t.setup),
+		Webhook: t.webhook, Error: t.errMsg, SessionID: t.sessionID, SessionTimeout: t.sessionTimeout,
 	}
-	if t.infra != "" {
-		m["infra"] = t.infra
-	}
-	if t.setup != nil {
-		m["setup"] = t.setup
-	}
-	if t.webhook != "" {
-		m["webhook"] = t.webhook
-	}
-	if t.errMsg != "" {
-		m["error"] = t.errMsg
-	}
-	if t.sessionID != "" {
-		m["session_id"] = t.sessionID
-	}
-	if t.sessionTimeout > 0 {
-		m["session_timeout"] = t.sessionTimeout
-	}
-	return m
 }
 
-// result is the TaskResult form (what POST /apps/run answers).
-func (t *task) result() map[string]any {
-	m := map[string]any{
-		"id": t.id, "short_id": t.shortID, "status": t.status, "status_text": statusNames[t.status],
-		"input": t.input, "output": t.output,
-		"created_at": t.created.Format(time.RFC3339Nano), "updated_at": t.updated.Format(time.RFC3339Nano),
+// result is the TaskResult form (what POST /apps/run answers); s.mu is held.
+func (t *task) result() infsh.TaskResult {
+	return infsh.TaskResult{
+		ID: t.id, ShortID: t.shortID, Status: infsh.Status(t.status), StatusText: infsh.Status(t.status).String(),
+		Input: raw(t.input), Output: raw(t.output), CreatedAt: t.created, UpdatedAt: t.updated,
+		Error: t.errMsg, SessionID: t.sessionID,
 	}
-	if t.errMsg != "" {
-		m["error"] = t.errMsg
-	}
-	if t.sessionID != "" {
-		m["session_id"] = t.sessionID
-	}
-	return m
 }
 
 // record notes a change of fields; s.mu is held.
 func (s *Server) record(t *task, fields ...string) {
 	t.updated = s.now()
 	snap := t.snapshot()
-	data := map[string]any{"id": t.id, "status": t.status}
-	for _, f := range fields {
-		data[f] = snap[f]
-	}
-	c := change{fields: fields, data: data}
+	c := change{fields: fields, data: pick(snap, append([]string{"id", "status"}, fields...))}
 	if terminal(t.status) {
-		c.full = snap
+		c.full = &snap
 	}
 	t.changes = append(t.changes, c)
 	close(t.notify)
@@ -142,10 +139,7 @@ func (s *Server) setStatusLocked(t *task, status int) {
 	}
 	t.status = status
 	now := s.now()
-	t.events = append(t.events, map[string]any{
-		"id": s.newID(), "task_id": t.id, "status": status,
-		"created_at": now.Format(time.RFC3339Nano), "event_time": now.Format(time.RFC3339Nano),
-	})
+	t.events = append(t.events, infsh.TaskEvent{ID: s.newID(), TaskID: t.id, Status: infsh.Status(status), CreatedAt: now, EventTime: now})
 	fields := []string{"status", "status_text", "events"}
 	switch status {
 	case statusCompleted:
@@ -159,10 +153,8 @@ func (s *Server) setStatusLocked(t *task, status int) {
 func (s *Server) appendLog(t *task, line string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	now := s.now().Format(time.RFC3339Nano)
-	t.logs = append(t.logs, map[string]any{
-		"id": s.newID(), "task_id": t.id, "log_type": 1, "content": line, "created_at": now, "updated_at": now,
-	})
+	now := s.now()
+	t.logs = append(t.logs, infsh.TaskLog{ID: s.newID(), TaskID: t.id, LogType: infsh.LogTypeRun, Content: line, CreatedAt: now, UpdatedAt: now})
 	s.record(t, "logs")
 }
 
@@ -174,7 +166,7 @@ func (s *Server) addDelta(t *task, d any) {
 		return
 	}
 	t.deltaSeq++
-	t.changes = append(t.changes, change{delta: map[string]any{"delta": d, "seq": t.deltaSeq}})
+	t.changes = append(t.changes, change{delta: &infsh.TaskDelta{Delta: raw(d), Seq: int64(t.deltaSeq)}})
 	close(t.notify)
 	t.notify = make(chan struct{})
 }
@@ -189,19 +181,21 @@ func (s *Server) setOutput(t *task, out any) {
 	s.record(t, "output")
 }
 
-// RunApp implements POST /apps/run.
-func (s *handlers) RunApp(w http.ResponseWriter, r *http.Request) {
-	var req infshapi.RunRequest
+// runApp implements POST /apps/run.
+func (s *Server) runApp(w http.ResponseWriter, r *http.Request) {
+	var req infsh.RunRequest
 	if !s.decodeBody(w, r, &req) {
 		return
 	}
+	s.mu.Lock()
 	app, ok := s.cfg.apps[appName(req.App)]
+	s.mu.Unlock()
 	if !ok {
 		s.problem(w, r, http.StatusNotFound, "APP_NOT_FOUND", fmt.Sprintf("app %q not found", req.App))
 		return
 	}
 	if len(app.Requirements) > 0 {
-		writeJSON(w, "application/json", http.StatusPreconditionFailed, map[string]any{"errors": app.Requirements, "satisfied": false})
+		writeJSON(w, "application/json", http.StatusPreconditionFailed, infsh.RequirementsBody{Errors: app.Requirements, Satisfied: ptr(false)})
 		return
 	}
 	function := "run"
@@ -249,10 +243,9 @@ func (s *handlers) RunApp(w http.ResponseWriter, r *http.Request) {
 	t.cancel = cancel
 	s.mu.Lock()
 	s.tasks[t.id] = t
-	t.events = append(t.events, map[string]any{"id": s.newID(), "task_id": t.id, "status": statusReceived,
-		"created_at": t.created.Format(time.RFC3339Nano), "event_time": t.created.Format(time.RFC3339Nano)})
+	t.events = append(t.events, infsh.TaskEvent{ID: s.newID(), TaskID: t.id, Status: statusReceived, CreatedAt: t.created, EventTime: t.created})
 	s.mu.Unlock()
-	run := &Run{TaskID: t.id, App: req.App, Function: function, Input: req.Input, Setup: req.Setup, srv: s.Server, task: t}
+	run := &Run{TaskID: t.id, App: req.App, Function: function, Input: req.Input, Setup: req.Setup, srv: s, task: t}
 	if sess != nil {
 		run.SessionID, run.Session = sess.id, sess.state
 	}
@@ -400,20 +393,22 @@ func (s *Server) lookupTask(w http.ResponseWriter, r *http.Request, id string) *
 	return lookup(s, w, r, s.tasks, id, "TASK_NOT_FOUND", "task")
 }
 
-// GetTask implements GET /tasks/{id}.
-func (s *handlers) GetTask(w http.ResponseWriter, r *http.Request, id infshapi.TaskID) {
-	s.answerTask(w, r, id, (*task).snapshot)
+// getTask implements GET /tasks/{id}.
+func (s *Server) getTask(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	s.answerTask(w, r, id, func(t *task) any { return t.snapshot() })
 }
 
-// GetTaskStatus implements GET /tasks/{id}/status.
-func (s *handlers) GetTaskStatus(w http.ResponseWriter, r *http.Request, id infshapi.TaskID) {
-	s.answerTask(w, r, id, func(t *task) map[string]any {
-		return map[string]any{"id": t.id, "status": t.status, "updated_at": t.updated.Format(time.RFC3339Nano)}
+// getTaskStatus implements GET /tasks/{id}/status.
+func (s *Server) getTaskStatus(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	s.answerTask(w, r, id, func(t *task) any {
+		return infsh.ResourceStatus{ID: t.id, Status: infsh.Status(t.status), UpdatedAt: t.updated}
 	})
 }
 
 // answerTask answers with view of task id (taken under s.mu), or 404.
-func (s *Server) answerTask(w http.ResponseWriter, r *http.Request, id string, view func(*task) map[string]any) {
+func (s *Server) answerTask(w http.ResponseWriter, r *http.Request, id string, view func(*task) any) {
 	t := s.lookupTask(w, r, id)
 	if t == nil {
 		return
@@ -424,8 +419,9 @@ func (s *Server) answerTask(w http.ResponseWriter, r *http.Request, id string, v
 	s.ok(w, r, body)
 }
 
-// CancelTask implements POST /tasks/{id}/cancel.
-func (s *handlers) CancelTask(w http.ResponseWriter, r *http.Request, id infshapi.TaskID) {
+// cancelTask implements POST /tasks/{id}/cancel.
+func (s *Server) cancelTask(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
 	t := s.lookupTask(w, r, id)
 	if t == nil {
 		return
@@ -440,15 +436,22 @@ func (s *handlers) CancelTask(w http.ResponseWriter, r *http.Request, id infshap
 	s.ok(w, r, res)
 }
 
-// Task returns a task's current state as JSON-ready values (for tests).
+// Task returns a task's current state as the JSON of GET /tasks/{id}
+// decoded into a map (for tests).
 func (s *Server) Task(id string) (map[string]any, bool) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	t, ok := s.tasks[id]
+	var snap infsh.Task
+	if ok {
+		snap = t.snapshot()
+	}
+	s.mu.Unlock()
 	if !ok {
 		return nil, false
 	}
-	return t.snapshot(), true
+	var out jsonObject
+	_ = json.Unmarshal(raw(snap), &out)
+	return out, true
 }
 
 var errNoFile = errors.New("file not found")

@@ -22,7 +22,7 @@ func ExampleStart() {
 	}
 	defer srv.Close()
 
-	client, err := vectorvein.NewClient(option.WithAPIKey(vectorveintest.APIKey), option.WithBaseURL(srv.APIBaseURL()))
+	client, err := vectorvein.NewClient(option.WithAPIKey(vectorveintest.APIKey), option.WithBaseURL(srv.URL))
 	if err != nil {
 		panic(err)
 	}

@@ -6,11 +6,34 @@
 // finishes, its outputs, or a failure), runs that can be stopped, an access-key store
 // with the service's fields, status codes, pagination and error cases, and the public
 // VApp page, which verifies a signed link's token with the API key named by key_id.
+// With a VApp key (VECTORVEIN-API-KEY-TYPE: VAPP) the workflow id of workflow/run and
+// check-status is a VApp's id, which runs like EchoWorkflowID unless a workflow of that id
+// is defined.
 //
 // Like the real service it answers every API call with HTTP 200 and an envelope
 // {status, msg, data} whose status says what happened (WithHTTPStatusMirroring also puts
-// error statuses in the HTTP status line). The API is served both under
-// /api/v1/open-api (APIBaseURL) and at the root.
+// error statuses in the HTTP status line).
+//
+// # Scripting
+//
+// Workflows decide how runs behave: how many status checks answer "running" (Polls),
+// how long a run takes (After), its outputs, or a failure. Define them at the start
+// (WithWorkflows), on a running server (AddWorkflow), or over HTTP, beside the admin
+// endpoints every emulator serves (faults, requests, violations; package
+// github.com/aiclients/sdk-go/pkg/emulator):
+//
+//	POST /_emulator/workflows {"id": "wf-1", "polls": 0, "after": "1.5s",
+//	                           "outputs": [{"type": "text", "title": "out", "value": "hi"}],
+//	                           "fail": "", "fail_task": ""}            -> 204
+//
+// A run of wf-1 then answers 202 to every check until 1.5 s have passed since
+// workflow/run, and FINISHED with the outputs afterwards. The API is served both at the root and under
+// /api/v1/open-api (where the real service has it), so point clients at srv.URL (this
+// module's client also reads VECTORVEIN_BASE_URL); srv.URL is also the site origin of
+// VApp links.
+//
+//	srv := vectorveintest.NewServer(t)
+//	client, _ := vectorvein.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey(vectorveintest.APIKey))
 package vectorveintest
 
 import (
@@ -55,20 +78,31 @@ const (
 // Output is one workflow output.
 type Output = vectorvein.WorkflowOutput
 
-// Workflow is a scripted workflow.
+// Workflow is a scripted workflow. A run of it is running (status checks answer 202)
+// until both its Polls checks have been answered and After has passed since it started;
+// then it finishes with Outputs, or fails with Fail.
 type Workflow struct {
 	// ID is the workflow id (wid) clients run.
-	ID string
+	ID string `json:"id"`
 	// Polls is how many status checks answer 202 (running) before the run ends; 0 ends it
 	// at the first check (and lets a wait_for_completion run answer at once).
-	Polls int
+	Polls int `json:"polls,omitempty"`
+	// After is how long a run takes, by the server's clock (WithClock), counted from
+	// workflow/run; 0 adds no wait. A wait_for_completion run that ends within
+	// MaxServerWait (and has no Polls) is answered when it ends, as the real server holds
+	// the reply. In JSON "after" is a Go duration string such as "1.5s".
+	After time.Duration `json:"-"`
 	// Outputs are the finished run's outputs. Nil: one text output per input field.
-	Outputs []Output
+	Outputs []Output `json:"outputs,omitempty"`
 	// Fail, when not empty, makes the run fail with this error (envelope 500, msg FAILED).
-	Fail string
+	Fail string `json:"fail,omitempty"`
 	// FailTask is the failing node reported with Fail.
-	FailTask string
+	FailTask string `json:"fail_task,omitempty"`
 }
+
+// MaxServerWait is how long workflow/run with wait_for_completion holds its reply for a
+// run that finishes (the real server's window is about 30 s; see the spec).
+const MaxServerWait = 30 * time.Second
 
 // VApp is an application access keys can open.
 type VApp = vectorvein.VApp
@@ -144,6 +178,13 @@ type run struct {
 	inputs   []vectorvein.InputField
 	checks   int
 	stopped  bool
+	started  time.Time
+}
+
+// running reports whether rn has not ended after checks status checks (it reads only
+// what does not change after the run starts).
+func (s *Server) running(rn *run, checks int) bool {
+	return checks <= rn.workflow.Polls || s.now().Before(rn.started.Add(rn.workflow.After))
 }
 
 // NewServer starts an emulator for a test; it is closed when the test ends, and a
@@ -171,9 +212,10 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 		cfg.keys = map[string]string{KeyID: APIKey}
 	}
 	if cfg.apps == nil {
+		info := func() map[string]any { return map[string]any{} }
 		cfg.apps = []VApp{
-			{AppID: DefaultAppID, Title: ptr("Demo VApp"), Description: ptr("Answers questions."), Info: map[string]any{}, Images: []string{}},
-			{AppID: SecondAppID, Title: ptr("Second VApp"), Description: ptr(""), Info: map[string]any{}, Images: []string{}},
+			{AppID: DefaultAppID, Title: ptr("Demo VApp"), Description: ptr("Answers questions."), Info: info(), Images: []string{}},
+			{AppID: SecondAppID, Title: ptr("Second VApp"), Description: ptr(""), Info: info(), Images: []string{}},
 		}
 	}
 	if cfg.now == nil {
@@ -200,7 +242,8 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 	for _, a := range cfg.apps {
 		s.apps[a.AppID] = a
 	}
-	emu := append([]emulator.Option{emulator.WithViolationResponse(s.violation)}, cfg.emu...)
+	emu := append([]emulator.Option{emulator.WithViolationResponse(s.violation),
+		emulator.WithAdmin(http.HandlerFunc(s.serveAdmin))}, cfg.emu...)
 	es, err := emulator.Start(t, "vectorvein", http.HandlerFunc(s.serve), emu...)
 	if err != nil {
 		return nil, err
@@ -220,8 +263,10 @@ func nonZero[T comparable](v T) *T {
 	return &v
 }
 
-// APIBaseURL is the base URL for API clients: URL + /api/v1/open-api, like the real
-// service. (The site origin, for VApp links, is URL.)
+// APIBaseURL is URL + /api/v1/open-api, where the real service serves the API.
+//
+// Deprecated: use URL; the emulator serves the API at the root as well, and URL is
+// the field every emulator of this module has.
 func (s *Server) APIBaseURL() string { return s.URL + APIBasePath }
 
 // AddWorkflow registers (or replaces) a scripted workflow on a running server.
@@ -253,12 +298,22 @@ func (s *Server) AccessKey(key string) (vectorvein.AccessKey, bool) {
 	return s.view(k), true
 }
 
-// reply writes an envelope.
-func (s *Server) reply(w http.ResponseWriter, status int, msg string, data any, extra map[string]any) {
-	body := map[string]any{"status": status, "msg": msg, "data": data}
-	for k, v := range extra {
-		body[k] = v
-	}
+// envelope is every API reply: the spec's success envelopes (RunWorkflowEnvelope,
+// CheckStatusEnvelope, AccessKeysEnvelope, EmptyEnvelope, ...) and ErrorEnvelope
+// share these members; data is one of the generated types or empty.
+type envelope struct {
+	Status int    `json:"status"`
+	Msg    string `json:"msg"`
+	Data   any    `json:"data"`
+	RunID  string `json:"rid,omitempty"`
+}
+
+// empty is the `{}` data of replies that carry nothing.
+type empty struct{}
+
+// reply writes an envelope; rid, when not empty, is the top-level run id.
+func (s *Server) reply(w http.ResponseWriter, status int, msg string, data any, rid string) {
+	body := envelope{Status: status, Msg: msg, Data: data, RunID: rid}
 	code := http.StatusOK
 	if s.mirror && status >= 300 {
 		code = status
@@ -269,7 +324,7 @@ func (s *Server) reply(w http.ResponseWriter, status int, msg string, data any, 
 }
 
 func (s *Server) fail(w http.ResponseWriter, status int, msg string) {
-	s.reply(w, status, msg, map[string]any{}, nil)
+	s.reply(w, status, msg, empty{}, "")
 }
 
 // violation answers a request that breaks the spec in the shapes the spec documents:
@@ -284,7 +339,7 @@ func (s *Server) violation(w http.ResponseWriter, _ *http.Request, op, msg strin
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusBadRequest)
-	_ = json.NewEncoder(w).Encode(map[string]any{"status": http.StatusBadRequest, "msg": msg, "data": map[string]any{}})
+	_ = json.NewEncoder(w).Encode(envelope{Status: http.StatusBadRequest, Msg: msg, Data: empty{}})
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -305,7 +360,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	vapp := r.Header.Get(vectorvein.HeaderKeyType) == "VAPP"
 	switch op {
 	case "runWorkflow":
-		s.runWorkflow(w, r)
+		s.runWorkflow(w, r, vapp)
 	case "checkWorkflowStatus":
 		s.checkStatus(w, r, vapp)
 	case "stopWorkflowRun":
@@ -335,7 +390,11 @@ func decode(r *http.Request, v any) error {
 
 // ---- workflows ----
 
-func (s *Server) runWorkflow(w http.ResponseWriter, r *http.Request) {
+// runWorkflow starts a run. With a VApp key (vapp) the wid is the VApp's id, as
+// vectorvein-sdk's live test runs it (tests/live/test_vectorvein_api_simple.py:
+// wid=settings["vapp_id"], api_key_type="VAPP"): a known VApp without a workflow of that
+// id runs like EchoWorkflowID.
+func (s *Server) runWorkflow(w http.ResponseWriter, r *http.Request, vapp bool) {
 	var req vectorvein.RunWorkflowRequest
 	if err := decode(r, &req); err != nil {
 		s.fail(w, 400, "invalid request body")
@@ -343,33 +402,50 @@ func (s *Server) runWorkflow(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	wf, ok := s.workflows[req.WorkflowID]
+	if _, isApp := s.apps[req.WorkflowID]; !ok && vapp && isApp {
+		wf, ok = Workflow{ID: req.WorkflowID}, true
+	}
 	if !ok {
 		s.mu.Unlock()
 		s.fail(w, 404, "Workflow not found")
 		return
 	}
 	s.seq++
-	rn := &run{id: fmt.Sprintf("rid%029d", s.seq), workflow: wf, inputs: req.InputFields}
+	rn := &run{id: fmt.Sprintf("rid%029d", s.seq), workflow: wf, inputs: req.InputFields, started: s.now()}
 	s.runs[rn.id] = rn
 	s.mu.Unlock()
 
-	if req.WaitForCompletion && wf.Polls == 0 {
+	if req.WaitForCompletion && wf.Polls == 0 && wf.After <= MaxServerWait {
+		// The server holds the reply until the run ends (by real time: a test clock
+		// that does not move is not waited for).
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(wf.After):
+		}
+		s.mu.Lock()
+		ended := !s.running(rn, 1)
+		s.mu.Unlock()
+		if !ended {
+			s.reply(w, 202, "TIMEOUT", vectorvein.RunStarted{RunID: rn.id}, "")
+			return
+		}
 		// The server-side wait: a run that ends at once is answered with its result.
 		s.mu.Lock()
 		rn.checks++
 		s.mu.Unlock()
 		if wf.Fail != "" {
-			s.reply(w, 500, "FAILED", vectorvein.RunFailure{Error: wf.Fail, ErrorTask: wf.FailTask}, map[string]any{"rid": rn.id})
+			s.reply(w, 500, "FAILED", vectorvein.RunFailure{Error: wf.Fail, ErrorTask: wf.FailTask}, rn.id)
 			return
 		}
-		s.reply(w, 200, "FINISHED", outputsOf(rn), map[string]any{"rid": rn.id})
+		s.reply(w, 200, "FINISHED", outputsOf(rn), rn.id)
 		return
 	}
 	if req.WaitForCompletion {
-		s.reply(w, 202, "TIMEOUT", vectorvein.RunStarted{RunID: rn.id}, nil)
+		s.reply(w, 202, "TIMEOUT", vectorvein.RunStarted{RunID: rn.id}, "")
 		return
 	}
-	s.reply(w, 200, "", vectorvein.RunStarted{RunID: rn.id}, nil)
+	s.reply(w, 200, "", vectorvein.RunStarted{RunID: rn.id}, "")
 }
 
 func outputsOf(rn *run) []Output {
@@ -405,17 +481,17 @@ func (s *Server) checkStatus(w http.ResponseWriter, r *http.Request, vapp bool) 
 	s.mu.Unlock()
 	switch {
 	case stopped:
-		s.reply(w, 500, "FAILED", vectorvein.RunFailure{Error: "stopped by user", ErrorTask: ""}, nil)
-	case checks <= rn.workflow.Polls:
+		s.reply(w, 500, "FAILED", vectorvein.RunFailure{Error: "stopped by user", ErrorTask: ""}, "")
+	case s.running(rn, checks):
 		msg := "RUNNING"
 		if checks == 1 {
 			msg = "QUEUED"
 		}
-		s.reply(w, 202, msg, vectorvein.WorkflowOutputs{}, nil)
+		s.reply(w, 202, msg, vectorvein.WorkflowOutputs{}, "")
 	case rn.workflow.Fail != "":
-		s.reply(w, 500, "FAILED", vectorvein.RunFailure{Error: rn.workflow.Fail, ErrorTask: rn.workflow.FailTask}, nil)
+		s.reply(w, 500, "FAILED", vectorvein.RunFailure{Error: rn.workflow.Fail, ErrorTask: rn.workflow.FailTask}, "")
 	default:
-		s.reply(w, 200, "FINISHED", outputsOf(rn), nil)
+		s.reply(w, 200, "FINISHED", outputsOf(rn), "")
 	}
 }
 
@@ -427,7 +503,7 @@ func (s *Server) stopRun(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	rn, ok := s.runs[req.RunID]
-	if ok && rn.checks <= rn.workflow.Polls {
+	if ok && s.running(rn, rn.checks+1) {
 		rn.stopped = true
 	}
 	s.mu.Unlock()
@@ -435,7 +511,7 @@ func (s *Server) stopRun(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, 404, "Record not found")
 		return
 	}
-	s.reply(w, 200, "", map[string]any{}, nil)
+	s.reply(w, 200, "", empty{}, "")
 }
 
 // ---- the VApp page ----
@@ -644,7 +720,7 @@ func (s *Server) createKeys(w http.ResponseWriter, r *http.Request) {
 		s.keysStore[k.key] = k
 		out = append(out, s.view(k))
 	}
-	s.reply(w, 200, "", out, nil)
+	s.reply(w, 200, "", out, "")
 }
 
 func (s *Server) getKeys(w http.ResponseWriter, r *http.Request) {
@@ -656,7 +732,7 @@ func (s *Server) getKeys(w http.ResponseWriter, r *http.Request) {
 		for _, k := range s.sortedKeys("create_time", false) {
 			out = append(out, s.view(k))
 		}
-		s.reply(w, 200, "", out, nil)
+		s.reply(w, 200, "", out, "")
 		return
 	}
 	for _, name := range strings.Split(q.Get("access_keys"), ",") {
@@ -674,7 +750,7 @@ func (s *Server) getKeys(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, s.view(k))
 	}
-	s.reply(w, 200, "", out, nil)
+	s.reply(w, 200, "", out, "")
 }
 
 func (s *Server) sortedKeys(field string, asc bool) []*accessKey {
@@ -754,7 +830,7 @@ func (s *Server) listKeys(w http.ResponseWriter, r *http.Request) {
 	if from := (page - 1) * size; from < len(match) {
 		pageKeys = match[from:min(from+size, len(match))]
 	}
-	s.reply(w, 200, "", vectorvein.AccessKeyPage{AccessKeys: pageKeys, Total: len(match), Page: page, PageSize: size}, nil)
+	s.reply(w, 200, "", vectorvein.AccessKeyPage{AccessKeys: pageKeys, Total: len(match), Page: page, PageSize: size}, "")
 }
 
 func contains[T comparable](list []T, v T) bool {
@@ -840,7 +916,7 @@ func (s *Server) updateKeys(w http.ResponseWriter, r *http.Request) {
 			k.description = req.Description
 		}
 	}
-	s.reply(w, 200, "", map[string]any{}, nil)
+	s.reply(w, 200, "", empty{}, "")
 }
 
 func (s *Server) deleteKeys(w http.ResponseWriter, r *http.Request) {
@@ -862,7 +938,7 @@ func (s *Server) deleteKeys(w http.ResponseWriter, r *http.Request) {
 	for _, k := range keys {
 		delete(s.keysStore, k.key)
 	}
-	s.reply(w, 200, "", map[string]any{}, nil)
+	s.reply(w, 200, "", empty{}, "")
 }
 
 func (s *Server) changeApps(w http.ResponseWriter, r *http.Request, add bool) {
@@ -902,5 +978,5 @@ func (s *Server) changeApps(w http.ResponseWriter, r *http.Request, add bool) {
 			}
 		}
 	}
-	s.reply(w, 200, "", map[string]any{}, nil)
+	s.reply(w, 200, "", empty{}, "")
 }
