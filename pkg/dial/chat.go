@@ -251,13 +251,14 @@ func newChatStream(resp *http.Response, maxEvent int, opts ...stream.Option) *st
 		method, url = resp.Request.Method, redact.URL(resp.Request.URL)
 		secrets = redact.RequestSecrets(resp.Request)
 	}
+	var chunks chunkDecoder
 	decode := func(ev stream.Event) (ChatCompletionChunk, error) {
-		var w chunkWire
-		if err := json.Unmarshal(ev.Data, &w); err != nil {
+		chunk, ew, err := chunks.decode(ev.Data)
+		if err != nil {
 			return ChatCompletionChunk{}, fmt.Errorf("dial: decoding chat chunk: %w", err)
 		}
-		if w.Error != nil {
-			d := w.Error.details()
+		if ew != nil {
+			d := ew.details()
 			code := d.Code
 			if code == "" || isNumeric(code) && d.Type != "" {
 				code = d.Type
@@ -269,7 +270,7 @@ func newChatStream(resp *http.Response, maxEvent int, opts ...stream.Option) *st
 			}
 			return ChatCompletionChunk{}, redact.ScrubError(e, secrets)
 		}
-		return w.ChatCompletionChunk, nil
+		return chunk, nil
 	}
 	return stream.New(resp.Body, doneRequired{stream.NewSSEDecoder(resp.Body, maxEvent)}, decode, opts...)
 }
