@@ -423,16 +423,24 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 func (l *loop) send(r *http.Request) (*http.Response, error) {
 	mws := l.cfg.Middleware
 	sent := false // the HTTP client got the request (and with it the body to close)
-	var next func(i int, r *http.Request) (*http.Response, error)
-	next = func(i int, r *http.Request) (*http.Response, error) {
-		if i == len(mws) {
-			sent = true
-			redact.Collect(r.Context(), r.Header, r.URL) // what a middleware added too
-			return l.client.Do(r)
+	var resp *http.Response
+	var err error
+	if len(mws) == 0 {
+		// attempt has collected the request's secrets already.
+		sent = true
+		resp, err = l.client.Do(r)
+	} else {
+		var next func(i int, r *http.Request) (*http.Response, error)
+		next = func(i int, r *http.Request) (*http.Response, error) {
+			if i == len(mws) {
+				sent = true
+				redact.Collect(r.Context(), r.Header, r.URL) // what a middleware added too
+				return l.client.Do(r)
+			}
+			return mws[i](r, func(r *http.Request) (*http.Response, error) { return next(i+1, r) })
 		}
-		return mws[i](r, func(r *http.Request) (*http.Response, error) { return next(i+1, r) })
+		resp, err = next(0, r)
 	}
-	resp, err := next(0, r)
 	if !sent && r.Body != nil {
 		// A middleware answered (or failed) without sending: the body is
 		// still ours to close, as a RoundTripper must.
