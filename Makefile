@@ -4,7 +4,7 @@
 GO      ?= go
 GOFILES  = $(shell git ls-files -co --exclude-standard '*.go' | grep -v '^gen/' | grep -v '\.gen\.go$$')
 
-.PHONY: all generate check-generate vet fmt-check lint gotest external spec-diff spec-release test bench demo
+.PHONY: all generate check-generate vet fmt-check lint gotest external spec-diff spec-release test bench bench-build bench-peers demo
 
 all: test
 
@@ -64,11 +64,22 @@ spec-release: specs
 	mkdir -p crosslang/released && cp $(foreach s,dial infsh vectorvein dragoneye,dist/$(s).yaml) crosslang/released/
 
 ## test: everything CI checks
-test: vet fmt-check check-generate gotest external spec-diff conformance crosslang
+test: vet fmt-check check-generate gotest external bench-build spec-diff conformance crosslang
 
 ## bench: benchmarks (speed and memory targets)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## bench-build: the peer benchmarks (bench/, a module of its own with go-openai and openai-go)
+## build, and each client of a case reads the same as the others; make test runs this, not the benchmarks
+bench-build:
+	cd bench && $(GO) vet ./... && $(GO) test -count=1 -run 'TestGroupsAgree|TestBurstReuse' ./...
+
+## bench-peers: one table of ratios beside the peers from one run: medians of 6 interleaved rounds,
+## two bursts of 1,000 concurrent calls with the connections they open, and the Dragoneye decode
+## against the official Python SDK (conformance/dragoneye/bench.py); slow (minutes) and noisy
+bench-peers:
+	cd bench && $(GO) build -o ../bin/benchpeers ./cmd/benchpeers && ../bin/benchpeers -repo .. -rounds 6
 
 ## demo: the tour — emulators in-process, each service's headline flow with the real clients
 demo:

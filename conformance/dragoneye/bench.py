@@ -3,14 +3,16 @@ same results file (not part of `make test`: it takes about a minute).
 
 Writes a 2,000-object x 300-frame video result with polars (make_fixtures.py --bench),
 times split_prediction_archive + deserialize_object_forward_video_predictions +
-deserialize_video_frame_timestamps (best of --runs), then runs
-BenchmarkDecodeVideoLarge on the same file and prints both.
+deserialize_video_frame_timestamps (median of --runs), then runs
+BenchmarkDecodeVideoLarge on the same file (-count --runs) and prints both, with a last
+"RESULT key=value ..." line that bench/cmd/benchpeers (make bench-peers) reads.
 
 Usage (from the repo root): .venv/bin/python conformance/dragoneye/bench.py [--runs N]
 """
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -41,23 +43,25 @@ def main() -> None:
         path.write_bytes(make_fixtures.archive(case))
         body = path.read_bytes()
         print(f"file: {len(body) / 2**20:.1f} MiB, {a.objects} objects x {a.frames} frames")
-        best = None
+        times = []
         for _ in range(a.runs):
             t = time.perf_counter()
             members = split_prediction_archive(body)
             objs = deserialize_object_forward_video_predictions(members["predictions.parquet"])
             deserialize_video_frame_timestamps(members["frame_timestamps.parquet"])
-            d = time.perf_counter() - t
-            best = d if best is None else min(best, d)
-        print(f"official dragoneye-python 2.0.0: {best * 1000:.0f} ms ({len(objs)} objects)")
+            times.append(time.perf_counter() - t)
+        py = statistics.median(times)
+        print(f"official dragoneye-python 2.0.0: median {py * 1000:.0f} ms, best {min(times) * 1000:.0f} ms of {a.runs} ({len(objs)} objects)")
         env = dict(os.environ, DRAGONEYE_BENCH_FILE=str(path))
-        out = subprocess.run(["go", "test", "-run", "^$", "-bench", "DecodeVideoLarge", "-benchmem", "./pkg/dragoneye/"],
+        out = subprocess.run(["go", "test", "-run", "^$", "-bench", "DecodeVideoLarge", "-benchmem", "-count", str(a.runs), "./pkg/dragoneye/"],
                              cwd=REPO, env=env, check=True, capture_output=True, text=True).stdout
-        line = next(ln for ln in out.splitlines() if ln.startswith("BenchmarkDecodeVideoLarge"))
-        print("Go pkg/dragoneye:", line)
-        ns = float(line.split()[2])
-        print(f"speed-up: {best * 1e9 / ns:.0f}x")
-
+        lines = [ln for ln in out.splitlines() if ln.startswith("BenchmarkDecodeVideoLarge")]
+        for ln in lines:
+            print("Go pkg/dragoneye:", ln)
+        ns = statistics.median(float(ln.split()[2]) for ln in lines)
+        peak = statistics.median(float(ln.split()[ln.split().index("peak-heap-MB") - 1]) for ln in lines)
+        print(f"speed-up (medians): {py * 1e9 / ns:.0f}x")
+        print(f"RESULT python_ms={py * 1000:.1f} go_ms={ns / 1e6:.1f} go_peak_heap_mb={peak:.1f}")
 
 if __name__ == "__main__":
     main()

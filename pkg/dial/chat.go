@@ -71,15 +71,48 @@ var requestFields = sync.OnceValue(func() map[string]int {
 	return m
 })
 
+// requestWire is a request as encodeRequest writes it: its messages'
+// Content fields are replaced by plain values (a *string, a *[]ContentPart
+// or nil for null), so that encoding/json writes each message's text once
+// rather than calling Content.MarshalJSON and then re-scanning and
+// compacting what it returned (which took half the time of an 81 KB
+// request).
+type requestWire struct {
+	*ChatCompletionRequest
+	Messages []messageWire `json:"messages"`
+}
+
+type messageWire struct {
+	Message
+	Content any `json:"content"`
+}
+
+// wireMessages returns msgs as messageWire values pointing into msgs (the
+// empty content of tool-calling messages as null: see Content).
+func wireMessages(msgs []Message) []messageWire {
+	if msgs == nil {
+		return nil
+	}
+	out := make([]messageWire, len(msgs))
+	for i := range msgs {
+		m := &msgs[i]
+		out[i].Message = *m
+		switch c := &m.Content; {
+		case c.Parts != nil:
+			out[i].Content = &c.Parts
+		case c.Text == "" && (len(m.ToolCalls) > 0 || m.FunctionCall != nil):
+			// null
+		default:
+			out[i].Content = &c.Text
+		}
+	}
+	return out
+}
+
 // encodeRequest writes r in one pass, with extra merged into its top level
 // (and the empty content of tool-calling messages as null: see Content).
 func encodeRequest(r *ChatCompletionRequest, extra map[string]any) ([]byte, error) {
-	if msgs, changed := nullContents(r.Messages); changed {
-		cp := *r
-		cp.Messages = msgs
-		r = &cp
-	}
-	b, err := json.Marshal(r)
+	b, err := json.Marshal(requestWire{ChatCompletionRequest: r, Messages: wireMessages(r.Messages)})
 	if err != nil || len(extra) == 0 {
 		return b, err
 	}
@@ -218,13 +251,14 @@ func newChatStream(resp *http.Response, maxEvent int, opts ...stream.Option) *st
 		method, url = resp.Request.Method, redact.URL(resp.Request.URL)
 		secrets = redact.RequestSecrets(resp.Request)
 	}
+	var chunks chunkDecoder
 	decode := func(ev stream.Event) (ChatCompletionChunk, error) {
-		var w chunkWire
-		if err := json.Unmarshal(ev.Data, &w); err != nil {
+		chunk, ew, err := chunks.decode(ev.Data)
+		if err != nil {
 			return ChatCompletionChunk{}, fmt.Errorf("dial: decoding chat chunk: %w", err)
 		}
-		if w.Error != nil {
-			d := w.Error.details()
+		if ew != nil {
+			d := ew.details()
 			code := d.Code
 			if code == "" || isNumeric(code) && d.Type != "" {
 				code = d.Type
@@ -236,7 +270,7 @@ func newChatStream(resp *http.Response, maxEvent int, opts ...stream.Option) *st
 			}
 			return ChatCompletionChunk{}, redact.ScrubError(e, secrets)
 		}
-		return w.ChatCompletionChunk, nil
+		return chunk, nil
 	}
 	return stream.New(resp.Body, doneRequired{stream.NewSSEDecoder(resp.Body, maxEvent)}, decode, opts...)
 }

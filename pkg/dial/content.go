@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -21,40 +20,14 @@ import (
 type Content struct {
 	Text  string
 	Parts []ContentPart
-
-	null bool // set by the chat calls on their copy of the request only
 }
 
 // MarshalJSON writes the parts when set, else the text.
 func (c Content) MarshalJSON() ([]byte, error) {
-	switch {
-	case c.Parts != nil:
+	if c.Parts != nil {
 		return json.Marshal(c.Parts)
-	case c.Text == "" && c.null:
-		return []byte("null"), nil
 	}
 	return json.Marshal(c.Text)
-}
-
-// nullContents returns msgs with the empty content of every message that
-// carries tool calls or a function call marked to be sent as null, and
-// whether it did: msgs is copied only when a message needs it.
-func nullContents(msgs []Message) ([]Message, bool) {
-	var out []Message
-	for i := range msgs {
-		m := &msgs[i]
-		if m.Content.Text != "" || m.Content.Parts != nil || len(m.ToolCalls) == 0 && m.FunctionCall == nil {
-			continue
-		}
-		if out == nil {
-			out = slices.Clone(msgs)
-		}
-		out[i].Content.null = true
-	}
-	if out == nil {
-		return msgs, false
-	}
-	return out, true
 }
 
 // UnmarshalJSON reads a string, a list of parts or null.

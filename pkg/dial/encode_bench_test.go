@@ -2,6 +2,7 @@ package dial
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -30,5 +31,38 @@ func BenchmarkChatRequestEncode(b *testing.B) {
 		if _, err := encodeRequest(r, nil); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestEncodeRequestMatchesMarshal checks that the one-pass encoding writes
+// what json.Marshal of the request writes (every message field, text, parts),
+// except the empty content of a tool-calling message, which it sends as null.
+func TestEncodeRequestMatchesMarshal(t *testing.T) {
+	r := benchRequest()
+	r.Messages = append(r.Messages,
+		Message{Role: RoleUser, Name: "n", Content: Content{Parts: []ContentPart{{Type: PartText, Text: "a"}}}},
+		Message{Role: RoleAssistant, ToolCalls: []ToolCall{{ID: "t1", Type: "function", Function: FunctionCall{Name: "f", Arguments: "{}"}}}},
+		Message{Role: RoleTool, ToolCallID: "t1", Content: Content{Text: "ok"}, CustomContent: &CustomContent{State: json.RawMessage(`{"k":1}`)}},
+		Message{Role: RoleAssistant},
+	)
+	got, err := encodeRequest(r, map[string]any{"x": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gotV, wantV map[string]any
+	if err := json.Unmarshal(got, &gotV); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(r)
+	if err := json.Unmarshal(b, &wantV); err != nil {
+		t.Fatal(err)
+	}
+	wantV["x"] = float64(1)
+	wantV["messages"].([]any)[21].(map[string]any)["content"] = nil
+	if !reflect.DeepEqual(gotV, wantV) {
+		t.Errorf("encodeRequest wrote\n%s\njson.Marshal\n%s", got, b)
+	}
+	if n := testing.AllocsPerRun(10, func() { _, _ = encodeRequest(r, nil) }); n > 3 && !raceEnabled {
+		t.Errorf("encodeRequest: %v allocations, want ≤ 3 (the message list, the encoder's buffer, the body)", n)
 	}
 }

@@ -2,8 +2,8 @@ package dial
 
 import (
 	"net/http"
-	"time"
 
+	"github.com/aiclients/sdk-go/pkg/internal/transport"
 	"github.com/aiclients/sdk-go/pkg/option"
 )
 
@@ -17,8 +17,9 @@ type Pool struct {
 
 // NewPool returns a pool. opts apply to every client it makes (base URL,
 // retries, logger, …); option.WithHTTPClient supplies the shared HTTP client,
-// else the pool creates one (a clone of http.DefaultTransport with a 10
-// minute response-header timeout).
+// else the pool creates one like a client's default (a clone of
+// http.DefaultTransport with a 10 minute response-header timeout that keeps
+// up to 1,024 idle connections to the host: see option.Config.HTTPClient).
 func NewPool(opts ...option.RequestOption) (*Pool, error) {
 	cfg, err := option.NewConfig(opts...)
 	if err != nil {
@@ -26,10 +27,7 @@ func NewPool(opts ...option.RequestOption) (*Pool, error) {
 	}
 	p := &Pool{http: cfg.HTTPClient, opts: append([]option.RequestOption(nil), opts...)}
 	if p.http == nil {
-		tr := http.DefaultTransport.(*http.Transport).Clone()
-		tr.ResponseHeaderTimeout = 10 * time.Minute
-		tr.MaxIdleConnsPerHost = 32
-		p.http = &http.Client{Transport: tr}
+		p.http = &http.Client{Transport: transport.NewDefaultTransport()}
 	}
 	return p, nil
 }

@@ -47,7 +47,24 @@ func SensitiveQuery(name string) bool {
 }
 
 func sensitiveName(name string) bool {
-	n := strings.ToLower(strings.TrimSpace(name))
+	n := strings.TrimSpace(name)
+	var buf [64]byte
+	if len(n) <= len(buf) { // lower case without allocating (every call checks every header)
+		b := buf[:len(n)]
+		for i := 0; i < len(n); i++ {
+			c := n[i]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			b[i] = c
+		}
+		return sensitiveLower(string(b))
+	}
+	return sensitiveLower(strings.ToLower(n))
+}
+
+// sensitiveLower is sensitiveName of a trimmed, lower-case name.
+func sensitiveLower(n string) bool {
 	if n == "" {
 		return false
 	}

@@ -216,3 +216,15 @@ func FuzzScrub(f *testing.F) {
 		}
 	})
 }
+
+// TestSensitiveHeaderAllocs: every call checks every header of its request,
+// so the check must not allocate for ordinary names.
+func TestSensitiveHeaderAllocs(t *testing.T) {
+	if n := testing.AllocsPerRun(100, func() {
+		if redact.SensitiveHeader("Content-Type") || !redact.SensitiveHeader("X-Api-Key") || !redact.SensitiveHeader(" Authorization ") {
+			t.Fatal("wrong answer")
+		}
+	}); n != 0 {
+		t.Errorf("SensitiveHeader: %v allocations per run, want 0", n)
+	}
+}

@@ -214,6 +214,7 @@ func checkFooter(data []byte) error {
 func checkPages(data []byte, f *parquet.File) error {
 	chunks := 0
 	tr := &trial{budget: decodeBudget(len(data))}
+	defer tr.close()
 	for _, rg := range f.Metadata().RowGroups {
 		for _, cc := range rg.Columns {
 			chunks++

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math/bits"
-	"sync"
 
 	"github.com/andybalholm/brotli"
 	"github.com/klauspost/compress/gzip"
@@ -48,22 +47,29 @@ var errPageDecompress = errors.New("page does not decompress to its declared siz
 // wrongly.
 var errLZ4Ratio = errors.New("LZ4_RAW page compressed less than 3:1, which parquet-go v0.32 decodes unreliably")
 
-// zstdDecoder decodes at most the capacity of its destination; it serves
-// GOMAXPROCS concurrent DecodeAll calls (one decoder would serialize
-// concurrent result decodes).
-var zstdDecoder = sync.OnceValue(func() *zstd.Decoder {
-	d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecodeAllCapLimit(true),
+// newZstdDecoder makes the ZSTD decoder of one file: it decodes at most the
+// capacity of its destination. Each file has its own (closed when the file
+// is checked) rather than sharing a package-level one, because a decoder
+// keeps a reference to the last block it decoded: a shared decoder would
+// keep the last results file decoded reachable until the next decode.
+func newZstdDecoder() (*zstd.Decoder, error) {
+	return zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecodeAllCapLimit(true),
 		zstd.WithDecoderMaxMemory(maxPageBytes))
-	if err != nil {
-		panic(err) // only bad options
-	}
-	return d
-})
+}
 
-// trial decompresses the pages of one file.
+// trial decompresses the pages of one file; close releases it.
 type trial struct {
 	budget int64
 	buf    []byte
+	zstd   *zstd.Decoder
+}
+
+// close drops the buffers and the decoder, which refer to the file.
+func (t *trial) close() {
+	if t.zstd != nil {
+		t.zstd.Close()
+	}
+	*t = trial{}
 }
 
 // spend takes a page's cost from the file's budget.
@@ -98,8 +104,13 @@ func (t *trial) decompress(codec format.CompressionCodec, src []byte, size int) 
 	)
 	switch codec {
 	case format.Zstd:
+		if t.zstd == nil {
+			if t.zstd, err = newZstdDecoder(); err != nil {
+				break
+			}
+		}
 		var out []byte
-		out, err = zstdDecoder().DecodeAll(src, dst[:0])
+		out, err = t.zstd.DecodeAll(src, dst[:0])
 		n = len(out)
 	case format.Snappy:
 		if n, err = snappy.DecodedLen(src); err == nil && n == size {
