@@ -1031,26 +1031,14 @@ type Recursive = bool
 // Token defines model for Token.
 type Token = string
 
-// BadRequest The OpenAI-style error body relayed from deployments.
-type BadRequest = Error
-
-// Forbidden The OpenAI-style error body relayed from deployments.
-type Forbidden = Error
-
-// NotFound The OpenAI-style error body relayed from deployments.
-type NotFound = Error
-
-// PreconditionFailed The OpenAI-style error body relayed from deployments.
-type PreconditionFailed = Error
+// DeploymentError The OpenAI-style error body relayed from deployments.
+type DeploymentError = Error
 
 // ServerError The OpenAI-style error body relayed from deployments.
 type ServerError = Error
 
 // TooManyRequests The OpenAI-style error body relayed from deployments.
 type TooManyRequests = Error
-
-// Unauthorized The OpenAI-style error body relayed from deployments.
-type Unauthorized = Error
 
 // AsChatCompletionChunk returns the union data inside the ChatCompletionStreamEvent as a ChatCompletionChunk
 func (t ChatCompletionStreamEvent) AsChatCompletionChunk() (ChatCompletionChunk, error) {

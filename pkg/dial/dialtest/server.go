@@ -487,11 +487,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
-// writeText answers the way DIAL Core itself does: a bare string. (Core
-// often sets no Content-Type; the emulator says text/plain so the response
-// matches the spec.)
+// writeText answers the way DIAL Core itself does (ProxyContext.respond with
+// a String): a bare string, possibly empty, and no Content-Type at all. The
+// nil entry keeps net/http from sniffing one.
 func writeText(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header()["Content-Type"] = nil
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(msg))
 }
