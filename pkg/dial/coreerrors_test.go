@@ -40,7 +40,7 @@ func TestCoreErrorForms(t *testing.T) {
 		{name: "rate limit json", status: 429, contentType: "application/json",
 			body: `{"error":{"code":"429","message":"Token limit exceeded"}}`, wantCode: "429", wantMessage: "Token limit exceeded"},
 		{name: "relayed deployment json without content type", status: 400, contentType: "-",
-			body: `{"error":{"message":"bad messages","type":"invalid_request_error","code":"400"}}`,
+			body:     `{"error":{"message":"bad messages","type":"invalid_request_error","code":"400"}}`,
 			wantCode: "invalid_request_error", wantMessage: "bad messages"},
 	}
 	for _, tt := range tests {
