@@ -115,6 +115,8 @@ def test_files_round_trip(dial_url: str) -> None:
     with pytest.raises(EtagMismatchError):
         c.files.delete(url, etag_if_match=etag)
     c.files.delete(url, etag_if_match=new_etag)
+    # Deleting a missing file succeeds: DIAL Core answers 200 (DeleteFileController).
+    c.files.delete(url)
     with pytest.raises(ResourceNotFoundError):
         c.files.download(url).get_content()
     with pytest.raises(DialException):

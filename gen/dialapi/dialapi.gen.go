@@ -1605,7 +1605,11 @@ type ClientInterface interface {
 
 	// DeleteFile Delete a file
 	//
-	// Deletes a file. A missing file gives 404; a wrong `If-Match` gives 412.
+	// Deletes a file. Deleting a missing file succeeds with 200 (ai-dial-core
+	// `controller/DeleteFileController.java` ignores the `false` of
+	// `ResourceService.deleteResource`, and `If-Match` is not checked for a missing
+	// resource: `util/EtagHeader.java` `validate`). A wrong `If-Match` gives 412, a
+	// folder path 400 (`Can't delete a folder`).
 	//
 	// Corresponds with DELETE /v1/files/{bucket}/{path} (the `DeleteFile` operationId).
 	DeleteFile(ctx context.Context, bucket BucketID, path FilePath, params *DeleteFileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1898,7 +1902,11 @@ func (c *Client) TruncatePrompt(ctx context.Context, deploymentID DeploymentID, 
 
 // DeleteFile Delete a file
 //
-// Deletes a file. A missing file gives 404; a wrong `If-Match` gives 412.
+// Deletes a file. Deleting a missing file succeeds with 200 (ai-dial-core
+// `controller/DeleteFileController.java` ignores the `false` of
+// `ResourceService.deleteResource`, and `If-Match` is not checked for a missing
+// resource: `util/EtagHeader.java` `validate`). A wrong `If-Match` gives 412, a
+// folder path 400 (`Can't delete a folder`).
 //
 // Corresponds with DELETE /v1/files/{bucket}/{path} (the `DeleteFile` operationId).
 func (c *Client) DeleteFile(ctx context.Context, bucket BucketID, path FilePath, params *DeleteFileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -2928,7 +2936,11 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteFileWithResponse Delete a file
 	//
-	// Deletes a file. A missing file gives 404; a wrong `If-Match` gives 412.
+	// Deletes a file. Deleting a missing file succeeds with 200 (ai-dial-core
+	// `controller/DeleteFileController.java` ignores the `false` of
+	// `ResourceService.deleteResource`, and `If-Match` is not checked for a missing
+	// resource: `util/EtagHeader.java` `validate`). A wrong `If-Match` gives 412, a
+	// folder path 400 (`Can't delete a folder`).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -3904,7 +3916,11 @@ func (c *ClientWithResponses) TruncatePromptWithResponse(ctx context.Context, de
 
 // DeleteFileWithResponse Delete a file
 //
-// Deletes a file. A missing file gives 404; a wrong `If-Match` gives 412.
+// Deletes a file. Deleting a missing file succeeds with 200 (ai-dial-core
+// `controller/DeleteFileController.java` ignores the `false` of
+// `ResourceService.deleteResource`, and `If-Match` is not checked for a missing
+// resource: `util/EtagHeader.java` `validate`). A wrong `If-Match` gives 412, a
+// folder path 400 (`Can't delete a folder`).
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -537,7 +537,8 @@ func (f *FilesService) target(ctx context.Context, fileURL string, wantFile bool
 	return ctx, u, nil
 }
 
-// Delete deletes the file at url.
+// Delete deletes the file at url. Deleting a file that does not exist
+// succeeds: DIAL Core answers 200 (and ignores IfMatch) for a missing file.
 func (f *FilesService) Delete(ctx context.Context, fileURL string, p *DeleteParams, opts ...option.RequestOption) error {
 	if p == nil {
 		p = &DeleteParams{}

@@ -426,8 +426,10 @@ func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request, user string)
 	b := s.bucketLocked(t.bucket)
 	f := b.files[t.key()]
 	if f == nil {
+		// DIAL Core's DeleteFileController answers 200 for a missing file
+		// (If-Match is not checked for a missing resource).
 		s.mu.Unlock()
-		writeText(w, http.StatusNotFound, "")
+		w.WriteHeader(http.StatusOK)
 		return
 	}
 	if im := r.Header.Get("If-Match"); !etagMatches(im, f.etag) {
