@@ -110,6 +110,54 @@ func (e ContentPartType) Valid() bool {
 	}
 }
 
+// Defines values for EmbeddingObject.
+const (
+	EmbeddingObjectEmbedding EmbeddingObject = "embedding"
+)
+
+// Valid indicates whether the value is a known member of the EmbeddingObject enum.
+func (e EmbeddingObject) Valid() bool {
+	switch e {
+	case EmbeddingObjectEmbedding:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EncodingFormat.
+const (
+	Base64 EncodingFormat = "base64"
+	Float  EncodingFormat = "float"
+)
+
+// Valid indicates whether the value is a known member of the EncodingFormat enum.
+func (e EncodingFormat) Valid() bool {
+	switch e {
+	case Base64:
+		return true
+	case Float:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EmbeddingsResponseObject.
+const (
+	List EmbeddingsResponseObject = "list"
+)
+
+// Valid indicates whether the value is a known member of the EmbeddingsResponseObject enum.
+func (e EmbeddingsResponseObject) Valid() bool {
+	switch e {
+	case List:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Role.
 const (
 	RoleAssistant Role = "assistant"
@@ -191,6 +239,21 @@ func (e StageStatus) Valid() bool {
 	case Completed:
 		return true
 	case Failed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TextCompletionObject.
+const (
+	TextCompletionObjectTextCompletion TextCompletionObject = "text_completion"
+)
+
+// Valid indicates whether the value is a known member of the TextCompletionObject enum.
+func (e TextCompletionObject) Valid() bool {
+	switch e {
+	case TextCompletionObjectTextCompletion:
 		return true
 	default:
 		return false
@@ -657,6 +720,103 @@ type DeploymentList struct {
 	Object string `json:"object,omitempty"`
 }
 
+// Embedding One vector (openai 1.109.1 `types/embedding.py`).
+type Embedding struct {
+	// Embedding The vector: a list of numbers, or with `encoding_format: base64` a base64
+	// string of little-endian float32 values.
+	Embedding Embedding_Embedding `json:"embedding"`
+	Index     int                 `json:"index"`
+	Object    EmbeddingObject     `json:"object"`
+}
+
+// EmbeddingEmbedding0 defines model for Embedding.Embedding.0.
+type EmbeddingEmbedding0 = []float64
+
+// EmbeddingEmbedding1 defines model for Embedding.Embedding.1.
+type EmbeddingEmbedding1 = string
+
+// Embedding_Embedding The vector: a list of numbers, or with `encoding_format: base64` a base64
+// string of little-endian float32 values.
+type Embedding_Embedding struct {
+	union json.RawMessage
+}
+
+// EmbeddingObject defines model for Embedding.Object.
+type EmbeddingObject string
+
+// EmbeddingsRequest An embeddings request (openai 1.109.1 `types/embedding_create_params.py`; DIAL's
+// `custom_input` and `custom_fields` from aidial-sdk 0.46.0
+// `aidial_sdk/embeddings/request.py`). Unknown fields are relayed by DIAL Core.
+type EmbeddingsRequest struct {
+	// CustomFields DIAL hints for the adapter (aidial-sdk `EmbeddingsRequestCustomFields`).
+	CustomFields *EmbeddingsCustomFields `json:"custom_fields,omitempty"`
+
+	// CustomInput DIAL multi-modal input: each item is a text, an `Attachment` or a list of
+	// them (aidial-sdk `EmbeddingsMultiModalInput`).
+	CustomInput []json.RawMessage `json:"custom_input,omitempty"`
+
+	// Dimensions The size of the vectors, for models that can shorten them.
+	Dimensions *int `json:"dimensions,omitempty"`
+
+	// EncodingFormat `float` (the server default) or `base64` (the `openai` SDKs' default).
+	EncodingFormat EncodingFormat `json:"encoding_format,omitempty"`
+
+	// Input A text, a list of texts, a list of token ids or a list of lists of token ids.
+	Input EmbeddingsRequest_Input `json:"input"`
+
+	// Model The `openai` SDK sends the deployment name here; DIAL Core routes by the path.
+	Model string `json:"model,omitempty"`
+	User  string `json:"user,omitempty"`
+}
+
+// EmbeddingsCustomFields DIAL hints for the adapter (aidial-sdk `EmbeddingsRequestCustomFields`).
+type EmbeddingsCustomFields struct {
+	Instruction string `json:"instruction,omitempty"`
+
+	// Type For example `symmetric`, `document` or `query`, as the adapter defines.
+	Type string `json:"type,omitempty"`
+}
+
+// EncodingFormat `float` (the server default) or `base64` (the `openai` SDKs' default).
+type EncodingFormat string
+
+// EmbeddingsRequestInput0 defines model for EmbeddingsRequest.Input.0.
+type EmbeddingsRequestInput0 = string
+
+// EmbeddingsRequestInput1 defines model for EmbeddingsRequest.Input.1.
+type EmbeddingsRequestInput1 = []string
+
+// EmbeddingsRequestInput2 defines model for EmbeddingsRequest.Input.2.
+type EmbeddingsRequestInput2 = []int
+
+// EmbeddingsRequestInput3 defines model for EmbeddingsRequest.Input.3.
+type EmbeddingsRequestInput3 = [][]int
+
+// EmbeddingsRequest_Input A text, a list of texts, a list of token ids or a list of lists of token ids.
+type EmbeddingsRequest_Input struct {
+	union json.RawMessage
+}
+
+// EmbeddingsResponse The embeddings (openai 1.109.1 `types/create_embedding_response.py`; aidial-sdk
+// 0.46.0 `aidial_sdk/embeddings/response.py` allows a base64 string as `embedding`).
+type EmbeddingsResponse struct {
+	Data   []Embedding              `json:"data"`
+	Model  string                   `json:"model"`
+	Object EmbeddingsResponseObject `json:"object"`
+
+	// Usage Token counts of an embeddings call (openai 1.109.1 `types/create_embedding_response.py` `Usage`).
+	Usage EmbeddingsUsage `json:"usage"`
+}
+
+// EmbeddingsResponseObject defines model for EmbeddingsResponse.Object.
+type EmbeddingsResponseObject string
+
+// EmbeddingsUsage Token counts of an embeddings call (openai 1.109.1 `types/create_embedding_response.py` `Usage`).
+type EmbeddingsUsage struct {
+	PromptTokens int64 `json:"prompt_tokens"`
+	TotalTokens  int64 `json:"total_tokens"`
+}
+
 // Error The OpenAI-style error body relayed from deployments.
 type Error struct {
 	// Error The `error` object of an error body. Deployments sometimes send `code` as a number.
@@ -957,6 +1117,88 @@ type Statistics struct {
 	UsagePerModel     []ModelUsage `json:"usage_per_model,omitempty"`
 }
 
+// TextCompletion A legacy text completion, or one chunk of its stream (openai 1.109.1 `types/completion.py`).
+type TextCompletion struct {
+	Choices           []TextCompletionChoice `json:"choices"`
+	Created           int64                  `json:"created"`
+	ID                string                 `json:"id"`
+	Model             string                 `json:"model"`
+	Object            TextCompletionObject   `json:"object"`
+	SystemFingerprint *string                `json:"system_fingerprint,omitempty"`
+
+	// Usage Token counts.
+	//
+	// Example: {"completion_tokens":1,"prompt_tokens":11,"total_tokens":12}
+	Usage *Usage `json:"usage,omitempty"`
+}
+
+// TextCompletionObject defines model for TextCompletion.Object.
+type TextCompletionObject string
+
+// TextCompletionChoice One choice (openai 1.109.1 `types/completion_choice.py`); `finish_reason` is null in stream chunks before the last.
+type TextCompletionChoice struct {
+	// FinishReason `stop`, `length` or `content_filter`.
+	FinishReason *string          `json:"finish_reason,omitempty"`
+	Index        int              `json:"index"`
+	Logprobs     *json.RawMessage `json:"logprobs,omitempty"`
+	Text         string           `json:"text"`
+}
+
+// TextCompletionRequest A legacy text completion request (openai 1.109.1
+// `types/completion_create_params.py`); only the common fields are listed, DIAL Core
+// relays any others unchanged.
+type TextCompletionRequest struct {
+	Echo      *bool  `json:"echo,omitempty"`
+	MaxTokens *int   `json:"max_tokens,omitempty"`
+	Model     string `json:"model,omitempty"`
+	N         *int   `json:"n,omitempty"`
+
+	// Prompt A text, a list of texts, a list of token ids or a list of lists of token ids.
+	Prompt TextCompletionRequest_Prompt `json:"prompt"`
+	Seed   *int                         `json:"seed,omitempty"`
+
+	// Stop A string or a list of strings.
+	Stop        TextCompletionRequest_Stop `json:"stop,omitempty"`
+	Stream      *bool                      `json:"stream,omitempty"`
+	Suffix      *string                    `json:"suffix,omitempty"`
+	Temperature *float64                   `json:"temperature,omitempty"`
+	TopP        *float64                   `json:"top_p,omitempty"`
+	User        string                     `json:"user,omitempty"`
+}
+
+// TextCompletionRequestPrompt0 defines model for TextCompletionRequest.Prompt.0.
+type TextCompletionRequestPrompt0 = string
+
+// TextCompletionRequestPrompt1 defines model for TextCompletionRequest.Prompt.1.
+type TextCompletionRequestPrompt1 = []string
+
+// TextCompletionRequestPrompt2 defines model for TextCompletionRequest.Prompt.2.
+type TextCompletionRequestPrompt2 = []int
+
+// TextCompletionRequestPrompt3 defines model for TextCompletionRequest.Prompt.3.
+type TextCompletionRequestPrompt3 = [][]int
+
+// TextCompletionRequest_Prompt A text, a list of texts, a list of token ids or a list of lists of token ids.
+type TextCompletionRequest_Prompt struct {
+	union json.RawMessage
+}
+
+// TextCompletionRequestStop0 defines model for TextCompletionRequest.Stop.0.
+type TextCompletionRequestStop0 = string
+
+// TextCompletionRequestStop1 defines model for TextCompletionRequest.Stop.1.
+type TextCompletionRequestStop1 = []string
+
+// TextCompletionRequest_Stop A string or a list of strings.
+type TextCompletionRequest_Stop struct {
+	union json.RawMessage
+}
+
+// TextCompletionStreamEvent One `data:` event of a text completion stream: a chunk, or an `Error` after the 200.
+type TextCompletionStreamEvent struct {
+	union json.RawMessage
+}
+
 // TokenLimits Token limits of a model; absent means not reported.
 type TokenLimits struct {
 	MaxCompletionTokens int64 `json:"max_completion_tokens,omitempty"`
@@ -1056,6 +1298,9 @@ type Usage struct {
 	TotalTokens             int64                    `json:"total_tokens,omitempty"`
 }
 
+// APIVersion defines model for ApiVersion.
+type APIVersion = string
+
 // BucketID defines model for BucketId.
 type BucketID = string
 
@@ -1092,11 +1337,103 @@ type ServerError = Error
 // TooManyRequests The OpenAI-style error body relayed from deployments.
 type TooManyRequests = Error
 
+// ListApplicationsParams defines parameters for ListApplications.
+type ListApplicationsParams struct {
+	// APIVersion The Azure OpenAI API version. DIAL Core accepts it on every `/openai/…` route and
+	// passes it on to the deployment (ai-dial-core `controller/DeploymentPostController.java`
+	// relays the query string); Azure-OpenAI-backed model deployments require it on
+	// completions, DIAL applications and listings ignore it. The `openai` SDK's
+	// `AzureOpenAI` client sends it on every call, `GET /openai/models` included
+	// (openai 1.109.1 `lib/azure.py`); aidial-client 0.3.0 only when configured.
+	APIVersion *APIVersion `form:"api-version,omitempty" json:"api-version,omitempty"`
+}
+
+// GetApplicationParams defines parameters for GetApplication.
+type GetApplicationParams struct {
+	// APIVersion The Azure OpenAI API version. DIAL Core accepts it on every `/openai/…` route and
+	// passes it on to the deployment (ai-dial-core `controller/DeploymentPostController.java`
+	// relays the query string); Azure-OpenAI-backed model deployments require it on
+	// completions, DIAL applications and listings ignore it. The `openai` SDK's
+	// `AzureOpenAI` client sends it on every call, `GET /openai/models` included
+	// (openai 1.109.1 `lib/azure.py`); aidial-client 0.3.0 only when configured.
+	APIVersion *APIVersion `form:"api-version,omitempty" json:"api-version,omitempty"`
+}
+
+// ListDeploymentsParams defines parameters for ListDeployments.
+type ListDeploymentsParams struct {
+	// APIVersion The Azure OpenAI API version. DIAL Core accepts it on every `/openai/…` route and
+	// passes it on to the deployment (ai-dial-core `controller/DeploymentPostController.java`
+	// relays the query string); Azure-OpenAI-backed model deployments require it on
+	// completions, DIAL applications and listings ignore it. The `openai` SDK's
+	// `AzureOpenAI` client sends it on every call, `GET /openai/models` included
+	// (openai 1.109.1 `lib/azure.py`); aidial-client 0.3.0 only when configured.
+	APIVersion *APIVersion `form:"api-version,omitempty" json:"api-version,omitempty"`
+}
+
+// GetDeploymentParams defines parameters for GetDeployment.
+type GetDeploymentParams struct {
+	// APIVersion The Azure OpenAI API version. DIAL Core accepts it on every `/openai/…` route and
+	// passes it on to the deployment (ai-dial-core `controller/DeploymentPostController.java`
+	// relays the query string); Azure-OpenAI-backed model deployments require it on
+	// completions, DIAL applications and listings ignore it. The `openai` SDK's
+	// `AzureOpenAI` client sends it on every call, `GET /openai/models` included
+	// (openai 1.109.1 `lib/azure.py`); aidial-client 0.3.0 only when configured.
+	APIVersion *APIVersion `form:"api-version,omitempty" json:"api-version,omitempty"`
+}
+
 // CreateChatCompletionParams defines parameters for CreateChatCompletion.
 type CreateChatCompletionParams struct {
-	// APIVersion The Azure OpenAI API version. Required by Azure-OpenAI-backed model
-	// deployments, optional for DIAL applications; omit it when unknown.
-	APIVersion *string `form:"api-version,omitempty" json:"api-version,omitempty"`
+	// APIVersion The Azure OpenAI API version. DIAL Core accepts it on every `/openai/…` route and
+	// passes it on to the deployment (ai-dial-core `controller/DeploymentPostController.java`
+	// relays the query string); Azure-OpenAI-backed model deployments require it on
+	// completions, DIAL applications and listings ignore it. The `openai` SDK's
+	// `AzureOpenAI` client sends it on every call, `GET /openai/models` included
+	// (openai 1.109.1 `lib/azure.py`); aidial-client 0.3.0 only when configured.
+	APIVersion *APIVersion `form:"api-version,omitempty" json:"api-version,omitempty"`
+}
+
+// CreateCompletionParams defines parameters for CreateCompletion.
+type CreateCompletionParams struct {
+	// APIVersion The Azure OpenAI API version. DIAL Core accepts it on every `/openai/…` route and
+	// passes it on to the deployment (ai-dial-core `controller/DeploymentPostController.java`
+	// relays the query string); Azure-OpenAI-backed model deployments require it on
+	// completions, DIAL applications and listings ignore it. The `openai` SDK's
+	// `AzureOpenAI` client sends it on every call, `GET /openai/models` included
+	// (openai 1.109.1 `lib/azure.py`); aidial-client 0.3.0 only when configured.
+	APIVersion *APIVersion `form:"api-version,omitempty" json:"api-version,omitempty"`
+}
+
+// CreateEmbeddingsParams defines parameters for CreateEmbeddings.
+type CreateEmbeddingsParams struct {
+	// APIVersion The Azure OpenAI API version. DIAL Core accepts it on every `/openai/…` route and
+	// passes it on to the deployment (ai-dial-core `controller/DeploymentPostController.java`
+	// relays the query string); Azure-OpenAI-backed model deployments require it on
+	// completions, DIAL applications and listings ignore it. The `openai` SDK's
+	// `AzureOpenAI` client sends it on every call, `GET /openai/models` included
+	// (openai 1.109.1 `lib/azure.py`); aidial-client 0.3.0 only when configured.
+	APIVersion *APIVersion `form:"api-version,omitempty" json:"api-version,omitempty"`
+}
+
+// ListModelsParams defines parameters for ListModels.
+type ListModelsParams struct {
+	// APIVersion The Azure OpenAI API version. DIAL Core accepts it on every `/openai/…` route and
+	// passes it on to the deployment (ai-dial-core `controller/DeploymentPostController.java`
+	// relays the query string); Azure-OpenAI-backed model deployments require it on
+	// completions, DIAL applications and listings ignore it. The `openai` SDK's
+	// `AzureOpenAI` client sends it on every call, `GET /openai/models` included
+	// (openai 1.109.1 `lib/azure.py`); aidial-client 0.3.0 only when configured.
+	APIVersion *APIVersion `form:"api-version,omitempty" json:"api-version,omitempty"`
+}
+
+// GetModelParams defines parameters for GetModel.
+type GetModelParams struct {
+	// APIVersion The Azure OpenAI API version. DIAL Core accepts it on every `/openai/…` route and
+	// passes it on to the deployment (ai-dial-core `controller/DeploymentPostController.java`
+	// relays the query string); Azure-OpenAI-backed model deployments require it on
+	// completions, DIAL applications and listings ignore it. The `openai` SDK's
+	// `AzureOpenAI` client sends it on every call, `GET /openai/models` included
+	// (openai 1.109.1 `lib/azure.py`); aidial-client 0.3.0 only when configured.
+	APIVersion *APIVersion `form:"api-version,omitempty" json:"api-version,omitempty"`
 }
 
 // DeleteFileParams defines parameters for DeleteFile.
@@ -1155,6 +1492,12 @@ type GetFileMetadataParams struct {
 
 // CreateChatCompletionJSONRequestBody defines body for CreateChatCompletion for application/json ContentType.
 type CreateChatCompletionJSONRequestBody = ChatCompletionRequest
+
+// CreateCompletionJSONRequestBody defines body for CreateCompletion for application/json ContentType.
+type CreateCompletionJSONRequestBody = TextCompletionRequest
+
+// CreateEmbeddingsJSONRequestBody defines body for CreateEmbeddings for application/json ContentType.
+type CreateEmbeddingsJSONRequestBody = EmbeddingsRequest
 
 // TokenizeJSONRequestBody defines body for Tokenize for application/json ContentType.
 type TokenizeJSONRequestBody = TokenizeInputs
@@ -1289,6 +1632,182 @@ func (t *ChatCompletionStreamEvent) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsEmbeddingEmbedding0 returns the union data inside the Embedding_Embedding as a EmbeddingEmbedding0
+func (t Embedding_Embedding) AsEmbeddingEmbedding0() (EmbeddingEmbedding0, error) {
+	var body EmbeddingEmbedding0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEmbeddingEmbedding0 overwrites any union data inside the Embedding_Embedding as the provided EmbeddingEmbedding0
+func (t *Embedding_Embedding) FromEmbeddingEmbedding0(v EmbeddingEmbedding0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEmbeddingEmbedding0 performs a merge with any union data inside the Embedding_Embedding, using the provided EmbeddingEmbedding0
+func (t *Embedding_Embedding) MergeEmbeddingEmbedding0(v EmbeddingEmbedding0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEmbeddingEmbedding1 returns the union data inside the Embedding_Embedding as a EmbeddingEmbedding1
+func (t Embedding_Embedding) AsEmbeddingEmbedding1() (EmbeddingEmbedding1, error) {
+	var body EmbeddingEmbedding1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEmbeddingEmbedding1 overwrites any union data inside the Embedding_Embedding as the provided EmbeddingEmbedding1
+func (t *Embedding_Embedding) FromEmbeddingEmbedding1(v EmbeddingEmbedding1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEmbeddingEmbedding1 performs a merge with any union data inside the Embedding_Embedding, using the provided EmbeddingEmbedding1
+func (t *Embedding_Embedding) MergeEmbeddingEmbedding1(v EmbeddingEmbedding1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t Embedding_Embedding) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *Embedding_Embedding) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEmbeddingsRequestInput0 returns the union data inside the EmbeddingsRequest_Input as a EmbeddingsRequestInput0
+func (t EmbeddingsRequest_Input) AsEmbeddingsRequestInput0() (EmbeddingsRequestInput0, error) {
+	var body EmbeddingsRequestInput0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEmbeddingsRequestInput0 overwrites any union data inside the EmbeddingsRequest_Input as the provided EmbeddingsRequestInput0
+func (t *EmbeddingsRequest_Input) FromEmbeddingsRequestInput0(v EmbeddingsRequestInput0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEmbeddingsRequestInput0 performs a merge with any union data inside the EmbeddingsRequest_Input, using the provided EmbeddingsRequestInput0
+func (t *EmbeddingsRequest_Input) MergeEmbeddingsRequestInput0(v EmbeddingsRequestInput0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEmbeddingsRequestInput1 returns the union data inside the EmbeddingsRequest_Input as a EmbeddingsRequestInput1
+func (t EmbeddingsRequest_Input) AsEmbeddingsRequestInput1() (EmbeddingsRequestInput1, error) {
+	var body EmbeddingsRequestInput1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEmbeddingsRequestInput1 overwrites any union data inside the EmbeddingsRequest_Input as the provided EmbeddingsRequestInput1
+func (t *EmbeddingsRequest_Input) FromEmbeddingsRequestInput1(v EmbeddingsRequestInput1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEmbeddingsRequestInput1 performs a merge with any union data inside the EmbeddingsRequest_Input, using the provided EmbeddingsRequestInput1
+func (t *EmbeddingsRequest_Input) MergeEmbeddingsRequestInput1(v EmbeddingsRequestInput1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEmbeddingsRequestInput2 returns the union data inside the EmbeddingsRequest_Input as a EmbeddingsRequestInput2
+func (t EmbeddingsRequest_Input) AsEmbeddingsRequestInput2() (EmbeddingsRequestInput2, error) {
+	var body EmbeddingsRequestInput2
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEmbeddingsRequestInput2 overwrites any union data inside the EmbeddingsRequest_Input as the provided EmbeddingsRequestInput2
+func (t *EmbeddingsRequest_Input) FromEmbeddingsRequestInput2(v EmbeddingsRequestInput2) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEmbeddingsRequestInput2 performs a merge with any union data inside the EmbeddingsRequest_Input, using the provided EmbeddingsRequestInput2
+func (t *EmbeddingsRequest_Input) MergeEmbeddingsRequestInput2(v EmbeddingsRequestInput2) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEmbeddingsRequestInput3 returns the union data inside the EmbeddingsRequest_Input as a EmbeddingsRequestInput3
+func (t EmbeddingsRequest_Input) AsEmbeddingsRequestInput3() (EmbeddingsRequestInput3, error) {
+	var body EmbeddingsRequestInput3
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEmbeddingsRequestInput3 overwrites any union data inside the EmbeddingsRequest_Input as the provided EmbeddingsRequestInput3
+func (t *EmbeddingsRequest_Input) FromEmbeddingsRequestInput3(v EmbeddingsRequestInput3) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEmbeddingsRequestInput3 performs a merge with any union data inside the EmbeddingsRequest_Input, using the provided EmbeddingsRequestInput3
+func (t *EmbeddingsRequest_Input) MergeEmbeddingsRequestInput3(v EmbeddingsRequestInput3) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EmbeddingsRequest_Input) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EmbeddingsRequest_Input) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsLocalizedText0 returns the union data inside the LocalizedText as a LocalizedText0
 func (t LocalizedText) AsLocalizedText0() (LocalizedText0, error) {
 	var body LocalizedText0
@@ -1413,6 +1932,244 @@ func (t *Message_Content) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsTextCompletionRequestPrompt0 returns the union data inside the TextCompletionRequest_Prompt as a TextCompletionRequestPrompt0
+func (t TextCompletionRequest_Prompt) AsTextCompletionRequestPrompt0() (TextCompletionRequestPrompt0, error) {
+	var body TextCompletionRequestPrompt0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTextCompletionRequestPrompt0 overwrites any union data inside the TextCompletionRequest_Prompt as the provided TextCompletionRequestPrompt0
+func (t *TextCompletionRequest_Prompt) FromTextCompletionRequestPrompt0(v TextCompletionRequestPrompt0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTextCompletionRequestPrompt0 performs a merge with any union data inside the TextCompletionRequest_Prompt, using the provided TextCompletionRequestPrompt0
+func (t *TextCompletionRequest_Prompt) MergeTextCompletionRequestPrompt0(v TextCompletionRequestPrompt0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTextCompletionRequestPrompt1 returns the union data inside the TextCompletionRequest_Prompt as a TextCompletionRequestPrompt1
+func (t TextCompletionRequest_Prompt) AsTextCompletionRequestPrompt1() (TextCompletionRequestPrompt1, error) {
+	var body TextCompletionRequestPrompt1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTextCompletionRequestPrompt1 overwrites any union data inside the TextCompletionRequest_Prompt as the provided TextCompletionRequestPrompt1
+func (t *TextCompletionRequest_Prompt) FromTextCompletionRequestPrompt1(v TextCompletionRequestPrompt1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTextCompletionRequestPrompt1 performs a merge with any union data inside the TextCompletionRequest_Prompt, using the provided TextCompletionRequestPrompt1
+func (t *TextCompletionRequest_Prompt) MergeTextCompletionRequestPrompt1(v TextCompletionRequestPrompt1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTextCompletionRequestPrompt2 returns the union data inside the TextCompletionRequest_Prompt as a TextCompletionRequestPrompt2
+func (t TextCompletionRequest_Prompt) AsTextCompletionRequestPrompt2() (TextCompletionRequestPrompt2, error) {
+	var body TextCompletionRequestPrompt2
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTextCompletionRequestPrompt2 overwrites any union data inside the TextCompletionRequest_Prompt as the provided TextCompletionRequestPrompt2
+func (t *TextCompletionRequest_Prompt) FromTextCompletionRequestPrompt2(v TextCompletionRequestPrompt2) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTextCompletionRequestPrompt2 performs a merge with any union data inside the TextCompletionRequest_Prompt, using the provided TextCompletionRequestPrompt2
+func (t *TextCompletionRequest_Prompt) MergeTextCompletionRequestPrompt2(v TextCompletionRequestPrompt2) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTextCompletionRequestPrompt3 returns the union data inside the TextCompletionRequest_Prompt as a TextCompletionRequestPrompt3
+func (t TextCompletionRequest_Prompt) AsTextCompletionRequestPrompt3() (TextCompletionRequestPrompt3, error) {
+	var body TextCompletionRequestPrompt3
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTextCompletionRequestPrompt3 overwrites any union data inside the TextCompletionRequest_Prompt as the provided TextCompletionRequestPrompt3
+func (t *TextCompletionRequest_Prompt) FromTextCompletionRequestPrompt3(v TextCompletionRequestPrompt3) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTextCompletionRequestPrompt3 performs a merge with any union data inside the TextCompletionRequest_Prompt, using the provided TextCompletionRequestPrompt3
+func (t *TextCompletionRequest_Prompt) MergeTextCompletionRequestPrompt3(v TextCompletionRequestPrompt3) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t TextCompletionRequest_Prompt) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *TextCompletionRequest_Prompt) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsTextCompletionRequestStop0 returns the union data inside the TextCompletionRequest_Stop as a TextCompletionRequestStop0
+func (t TextCompletionRequest_Stop) AsTextCompletionRequestStop0() (TextCompletionRequestStop0, error) {
+	var body TextCompletionRequestStop0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTextCompletionRequestStop0 overwrites any union data inside the TextCompletionRequest_Stop as the provided TextCompletionRequestStop0
+func (t *TextCompletionRequest_Stop) FromTextCompletionRequestStop0(v TextCompletionRequestStop0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTextCompletionRequestStop0 performs a merge with any union data inside the TextCompletionRequest_Stop, using the provided TextCompletionRequestStop0
+func (t *TextCompletionRequest_Stop) MergeTextCompletionRequestStop0(v TextCompletionRequestStop0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTextCompletionRequestStop1 returns the union data inside the TextCompletionRequest_Stop as a TextCompletionRequestStop1
+func (t TextCompletionRequest_Stop) AsTextCompletionRequestStop1() (TextCompletionRequestStop1, error) {
+	var body TextCompletionRequestStop1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTextCompletionRequestStop1 overwrites any union data inside the TextCompletionRequest_Stop as the provided TextCompletionRequestStop1
+func (t *TextCompletionRequest_Stop) FromTextCompletionRequestStop1(v TextCompletionRequestStop1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTextCompletionRequestStop1 performs a merge with any union data inside the TextCompletionRequest_Stop, using the provided TextCompletionRequestStop1
+func (t *TextCompletionRequest_Stop) MergeTextCompletionRequestStop1(v TextCompletionRequestStop1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t TextCompletionRequest_Stop) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *TextCompletionRequest_Stop) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsTextCompletion returns the union data inside the TextCompletionStreamEvent as a TextCompletion
+func (t TextCompletionStreamEvent) AsTextCompletion() (TextCompletion, error) {
+	var body TextCompletion
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTextCompletion overwrites any union data inside the TextCompletionStreamEvent as the provided TextCompletion
+func (t *TextCompletionStreamEvent) FromTextCompletion(v TextCompletion) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTextCompletion performs a merge with any union data inside the TextCompletionStreamEvent, using the provided TextCompletion
+func (t *TextCompletionStreamEvent) MergeTextCompletion(v TextCompletion) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsError returns the union data inside the TextCompletionStreamEvent as a Error
+func (t TextCompletionStreamEvent) AsError() (Error, error) {
+	var body Error
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromError overwrites any union data inside the TextCompletionStreamEvent as the provided Error
+func (t *TextCompletionStreamEvent) FromError(v Error) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeError performs a merge with any union data inside the TextCompletionStreamEvent, using the provided Error
+func (t *TextCompletionStreamEvent) MergeError(v Error) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t TextCompletionStreamEvent) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *TextCompletionStreamEvent) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
 
@@ -1492,7 +2249,7 @@ type ClientInterface interface {
 	// Lists the applications the caller may access.
 	//
 	// Corresponds with GET /openai/applications (the `ListApplications` operationId).
-	ListApplications(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListApplications(ctx context.Context, params *ListApplicationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetApplication Get an application
 	//
@@ -1501,21 +2258,21 @@ type ClientInterface interface {
 	// as is, DIAL Core decodes the id either way.
 	//
 	// Corresponds with GET /openai/applications/{applicationId} (the `GetApplication` operationId).
-	GetApplication(ctx context.Context, applicationID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetApplication(ctx context.Context, applicationID string, params *GetApplicationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListDeployments List deployments
 	//
 	// Lists the models the caller may access, each as `object` `deployment`.
 	//
 	// Corresponds with GET /openai/deployments (the `ListDeployments` operationId).
-	ListDeployments(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListDeployments(ctx context.Context, params *ListDeploymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDeployment Get a deployment
 	//
 	// Returns one deployment. DIAL Core answers 404 for ids that are not models.
 	//
 	// Corresponds with GET /openai/deployments/{deploymentId} (the `GetDeployment` operationId).
-	GetDeployment(ctx context.Context, deploymentID DeploymentID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetDeployment(ctx context.Context, deploymentID DeploymentID, params *GetDeploymentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateChatCompletionWithBody Create a chat completion
 	//
@@ -1543,19 +2300,87 @@ type ClientInterface interface {
 	// Corresponds with POST /openai/deployments/{deploymentId}/chat/completions (the `CreateChatCompletion` operationId).
 	CreateChatCompletion(ctx context.Context, deploymentID DeploymentID, params *CreateChatCompletionParams, body CreateChatCompletionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CreateCompletionWithBody Create a (legacy) text completion
+	//
+	// The legacy OpenAI text completion: a `prompt` in, `choices[].text` out. DIAL Core
+	// routes it like chat completions and relays it unchanged (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+	// `controller/DeploymentPostController.java`); the shapes are the OpenAI wire
+	// format (openai 1.109.1 `types/completion_create_params.py`,
+	// `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
+	// answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
+	// with `data: [DONE]`.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /openai/deployments/{deploymentId}/completions (the `CreateCompletion` operationId).
+	CreateCompletionWithBody(ctx context.Context, deploymentID DeploymentID, params *CreateCompletionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCompletion Create a (legacy) text completion
+	//
+	// The legacy OpenAI text completion: a `prompt` in, `choices[].text` out. DIAL Core
+	// routes it like chat completions and relays it unchanged (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+	// `controller/DeploymentPostController.java`); the shapes are the OpenAI wire
+	// format (openai 1.109.1 `types/completion_create_params.py`,
+	// `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
+	// answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
+	// with `data: [DONE]`.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /openai/deployments/{deploymentId}/completions (the `CreateCompletion` operationId).
+	CreateCompletion(ctx context.Context, deploymentID DeploymentID, params *CreateCompletionParams, body CreateCompletionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateEmbeddingsWithBody Create embeddings
+	//
+	// Embeds texts (or token ids) with an embedding deployment. DIAL Core routes
+	// `POST /openai/deployments/{id}/embeddings` like chat completions and relays the
+	// body and the answer unchanged (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+	// `controller/DeploymentPostController.java`); the shapes are the OpenAI embeddings
+	// wire format the `openai` Python SDK sends and reads (openai 1.109.1
+	// `types/embedding_create_params.py`, `types/create_embedding_response.py`) and
+	// that DIAL adapters accept (aidial-sdk 0.46.0 `aidial_sdk/embeddings/request.py`,
+	// `response.py`). The `openai` SDK asks for `encoding_format: base64` unless told
+	// otherwise; each `embedding` is then a base64 string of little-endian float32.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /openai/deployments/{deploymentId}/embeddings (the `CreateEmbeddings` operationId).
+	CreateEmbeddingsWithBody(ctx context.Context, deploymentID DeploymentID, params *CreateEmbeddingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateEmbeddings Create embeddings
+	//
+	// Embeds texts (or token ids) with an embedding deployment. DIAL Core routes
+	// `POST /openai/deployments/{id}/embeddings` like chat completions and relays the
+	// body and the answer unchanged (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+	// `controller/DeploymentPostController.java`); the shapes are the OpenAI embeddings
+	// wire format the `openai` Python SDK sends and reads (openai 1.109.1
+	// `types/embedding_create_params.py`, `types/create_embedding_response.py`) and
+	// that DIAL adapters accept (aidial-sdk 0.46.0 `aidial_sdk/embeddings/request.py`,
+	// `response.py`). The `openai` SDK asks for `encoding_format: base64` unless told
+	// otherwise; each `embedding` is then a base64 string of little-endian float32.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /openai/deployments/{deploymentId}/embeddings (the `CreateEmbeddings` operationId).
+	CreateEmbeddings(ctx context.Context, deploymentID DeploymentID, params *CreateEmbeddingsParams, body CreateEmbeddingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListModels List models
 	//
 	// Lists the models the caller may access, each as `object` `model`, with model-only fields.
 	//
 	// Corresponds with GET /openai/models (the `ListModels` operationId).
-	ListModels(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListModels(ctx context.Context, params *ListModelsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetModel Get a model
 	//
 	// Returns one model with its capabilities, limits and pricing.
 	//
 	// Corresponds with GET /openai/models/{modelId} (the `GetModel` operationId).
-	GetModel(ctx context.Context, modelID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetModel(ctx context.Context, modelID string, params *GetModelParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetBucket Get the caller's bucket
 	//
@@ -1659,8 +2484,8 @@ type ClientInterface interface {
 // Lists the applications the caller may access.
 //
 // Corresponds with GET /openai/applications (the `ListApplications` operationId).
-func (c *Client) ListApplications(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListApplicationsRequest(c.Server)
+func (c *Client) ListApplications(ctx context.Context, params *ListApplicationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListApplicationsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1678,8 +2503,8 @@ func (c *Client) ListApplications(ctx context.Context, reqEditors ...RequestEdit
 // as is, DIAL Core decodes the id either way.
 //
 // Corresponds with GET /openai/applications/{applicationId} (the `GetApplication` operationId).
-func (c *Client) GetApplication(ctx context.Context, applicationID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetApplicationRequest(c.Server, applicationID)
+func (c *Client) GetApplication(ctx context.Context, applicationID string, params *GetApplicationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApplicationRequest(c.Server, applicationID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1695,8 +2520,8 @@ func (c *Client) GetApplication(ctx context.Context, applicationID string, reqEd
 // Lists the models the caller may access, each as `object` `deployment`.
 //
 // Corresponds with GET /openai/deployments (the `ListDeployments` operationId).
-func (c *Client) ListDeployments(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListDeploymentsRequest(c.Server)
+func (c *Client) ListDeployments(ctx context.Context, params *ListDeploymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDeploymentsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1712,8 +2537,8 @@ func (c *Client) ListDeployments(ctx context.Context, reqEditors ...RequestEdito
 // Returns one deployment. DIAL Core answers 404 for ids that are not models.
 //
 // Corresponds with GET /openai/deployments/{deploymentId} (the `GetDeployment` operationId).
-func (c *Client) GetDeployment(ctx context.Context, deploymentID DeploymentID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetDeploymentRequest(c.Server, deploymentID)
+func (c *Client) GetDeployment(ctx context.Context, deploymentID DeploymentID, params *GetDeploymentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDeploymentRequest(c.Server, deploymentID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1770,13 +2595,121 @@ func (c *Client) CreateChatCompletion(ctx context.Context, deploymentID Deployme
 	return c.Client.Do(req)
 }
 
+// CreateCompletionWithBody Create a (legacy) text completion
+//
+// The legacy OpenAI text completion: a `prompt` in, `choices[].text` out. DIAL Core
+// routes it like chat completions and relays it unchanged (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+// `controller/DeploymentPostController.java`); the shapes are the OpenAI wire
+// format (openai 1.109.1 `types/completion_create_params.py`,
+// `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
+// answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
+// with `data: [DONE]`.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /openai/deployments/{deploymentId}/completions (the `CreateCompletion` operationId).
+func (c *Client) CreateCompletionWithBody(ctx context.Context, deploymentID DeploymentID, params *CreateCompletionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCompletionRequestWithBody(c.Server, deploymentID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCompletion Create a (legacy) text completion
+//
+// The legacy OpenAI text completion: a `prompt` in, `choices[].text` out. DIAL Core
+// routes it like chat completions and relays it unchanged (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+// `controller/DeploymentPostController.java`); the shapes are the OpenAI wire
+// format (openai 1.109.1 `types/completion_create_params.py`,
+// `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
+// answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
+// with `data: [DONE]`.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /openai/deployments/{deploymentId}/completions (the `CreateCompletion` operationId).
+func (c *Client) CreateCompletion(ctx context.Context, deploymentID DeploymentID, params *CreateCompletionParams, body CreateCompletionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCompletionRequest(c.Server, deploymentID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateEmbeddingsWithBody Create embeddings
+//
+// Embeds texts (or token ids) with an embedding deployment. DIAL Core routes
+// `POST /openai/deployments/{id}/embeddings` like chat completions and relays the
+// body and the answer unchanged (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+// `controller/DeploymentPostController.java`); the shapes are the OpenAI embeddings
+// wire format the `openai` Python SDK sends and reads (openai 1.109.1
+// `types/embedding_create_params.py`, `types/create_embedding_response.py`) and
+// that DIAL adapters accept (aidial-sdk 0.46.0 `aidial_sdk/embeddings/request.py`,
+// `response.py`). The `openai` SDK asks for `encoding_format: base64` unless told
+// otherwise; each `embedding` is then a base64 string of little-endian float32.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /openai/deployments/{deploymentId}/embeddings (the `CreateEmbeddings` operationId).
+func (c *Client) CreateEmbeddingsWithBody(ctx context.Context, deploymentID DeploymentID, params *CreateEmbeddingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateEmbeddingsRequestWithBody(c.Server, deploymentID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateEmbeddings Create embeddings
+//
+// Embeds texts (or token ids) with an embedding deployment. DIAL Core routes
+// `POST /openai/deployments/{id}/embeddings` like chat completions and relays the
+// body and the answer unchanged (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+// `controller/DeploymentPostController.java`); the shapes are the OpenAI embeddings
+// wire format the `openai` Python SDK sends and reads (openai 1.109.1
+// `types/embedding_create_params.py`, `types/create_embedding_response.py`) and
+// that DIAL adapters accept (aidial-sdk 0.46.0 `aidial_sdk/embeddings/request.py`,
+// `response.py`). The `openai` SDK asks for `encoding_format: base64` unless told
+// otherwise; each `embedding` is then a base64 string of little-endian float32.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /openai/deployments/{deploymentId}/embeddings (the `CreateEmbeddings` operationId).
+func (c *Client) CreateEmbeddings(ctx context.Context, deploymentID DeploymentID, params *CreateEmbeddingsParams, body CreateEmbeddingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateEmbeddingsRequest(c.Server, deploymentID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListModels List models
 //
 // Lists the models the caller may access, each as `object` `model`, with model-only fields.
 //
 // Corresponds with GET /openai/models (the `ListModels` operationId).
-func (c *Client) ListModels(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListModelsRequest(c.Server)
+func (c *Client) ListModels(ctx context.Context, params *ListModelsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListModelsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1792,8 +2725,8 @@ func (c *Client) ListModels(ctx context.Context, reqEditors ...RequestEditorFn) 
 // Returns one model with its capabilities, limits and pricing.
 //
 // Corresponds with GET /openai/models/{modelId} (the `GetModel` operationId).
-func (c *Client) GetModel(ctx context.Context, modelID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetModelRequest(c.Server, modelID)
+func (c *Client) GetModel(ctx context.Context, modelID string, params *GetModelParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetModelRequest(c.Server, modelID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -2001,7 +2934,7 @@ func (c *Client) GetFileMetadata(ctx context.Context, bucket BucketID, path File
 }
 
 // NewListApplicationsRequest constructs an http.Request for the ListApplications method
-func NewListApplicationsRequest(server string) (*http.Request, error) {
+func NewListApplicationsRequest(server string, params *ListApplicationsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -2019,6 +2952,33 @@ func NewListApplicationsRequest(server string) (*http.Request, error) {
 		return nil, err
 	}
 
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.APIVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", *params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
@@ -2028,7 +2988,7 @@ func NewListApplicationsRequest(server string) (*http.Request, error) {
 }
 
 // NewGetApplicationRequest constructs an http.Request for the GetApplication method
-func NewGetApplicationRequest(server string, applicationID string) (*http.Request, error) {
+func NewGetApplicationRequest(server string, applicationID string, params *GetApplicationParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2053,6 +3013,33 @@ func NewGetApplicationRequest(server string, applicationID string) (*http.Reques
 		return nil, err
 	}
 
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.APIVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", *params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
@@ -2062,7 +3049,7 @@ func NewGetApplicationRequest(server string, applicationID string) (*http.Reques
 }
 
 // NewListDeploymentsRequest constructs an http.Request for the ListDeployments method
-func NewListDeploymentsRequest(server string) (*http.Request, error) {
+func NewListDeploymentsRequest(server string, params *ListDeploymentsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -2080,6 +3067,33 @@ func NewListDeploymentsRequest(server string) (*http.Request, error) {
 		return nil, err
 	}
 
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.APIVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", *params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
@@ -2089,7 +3103,7 @@ func NewListDeploymentsRequest(server string) (*http.Request, error) {
 }
 
 // NewGetDeploymentRequest constructs an http.Request for the GetDeployment method
-func NewGetDeploymentRequest(server string, deploymentID DeploymentID) (*http.Request, error) {
+func NewGetDeploymentRequest(server string, deploymentID DeploymentID, params *GetDeploymentParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2112,6 +3126,33 @@ func NewGetDeploymentRequest(server string, deploymentID DeploymentID) (*http.Re
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.APIVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", *params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -2196,8 +3237,156 @@ func NewCreateChatCompletionRequestWithBody(server string, deploymentID Deployme
 	return req, nil
 }
 
+// NewCreateCompletionRequest calls the generic CreateCompletion builder with application/json body
+func NewCreateCompletionRequest(server string, deploymentID DeploymentID, params *CreateCompletionParams, body CreateCompletionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCompletionRequestWithBody(server, deploymentID, params, "application/json", bodyReader)
+}
+
+// NewCreateCompletionRequestWithBody constructs an http.Request for the CreateCompletion method, with any body, and a specified content type
+func NewCreateCompletionRequestWithBody(server string, deploymentID DeploymentID, params *CreateCompletionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "deploymentId", deploymentID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/openai/deployments/%s/completions", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.APIVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", *params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateEmbeddingsRequest calls the generic CreateEmbeddings builder with application/json body
+func NewCreateEmbeddingsRequest(server string, deploymentID DeploymentID, params *CreateEmbeddingsParams, body CreateEmbeddingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateEmbeddingsRequestWithBody(server, deploymentID, params, "application/json", bodyReader)
+}
+
+// NewCreateEmbeddingsRequestWithBody constructs an http.Request for the CreateEmbeddings method, with any body, and a specified content type
+func NewCreateEmbeddingsRequestWithBody(server string, deploymentID DeploymentID, params *CreateEmbeddingsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "deploymentId", deploymentID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/openai/deployments/%s/embeddings", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.APIVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", *params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListModelsRequest constructs an http.Request for the ListModels method
-func NewListModelsRequest(server string) (*http.Request, error) {
+func NewListModelsRequest(server string, params *ListModelsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -2215,6 +3404,33 @@ func NewListModelsRequest(server string) (*http.Request, error) {
 		return nil, err
 	}
 
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.APIVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", *params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
@@ -2224,7 +3440,7 @@ func NewListModelsRequest(server string) (*http.Request, error) {
 }
 
 // NewGetModelRequest constructs an http.Request for the GetModel method
-func NewGetModelRequest(server string, modelID string) (*http.Request, error) {
+func NewGetModelRequest(server string, modelID string, params *GetModelParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2247,6 +3463,33 @@ func NewGetModelRequest(server string, modelID string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.APIVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", *params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -2811,7 +4054,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /openai/applications (the `ListApplications` operationId).
-	ListApplicationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListApplicationsResponse, error)
+	ListApplicationsWithResponse(ctx context.Context, params *ListApplicationsParams, reqEditors ...RequestEditorFn) (*ListApplicationsResponse, error)
 
 	// GetApplicationWithResponse Get an application
 	//
@@ -2822,7 +4065,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /openai/applications/{applicationId} (the `GetApplication` operationId).
-	GetApplicationWithResponse(ctx context.Context, applicationID string, reqEditors ...RequestEditorFn) (*GetApplicationResponse, error)
+	GetApplicationWithResponse(ctx context.Context, applicationID string, params *GetApplicationParams, reqEditors ...RequestEditorFn) (*GetApplicationResponse, error)
 
 	// ListDeploymentsWithResponse List deployments
 	//
@@ -2831,7 +4074,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /openai/deployments (the `ListDeployments` operationId).
-	ListDeploymentsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListDeploymentsResponse, error)
+	ListDeploymentsWithResponse(ctx context.Context, params *ListDeploymentsParams, reqEditors ...RequestEditorFn) (*ListDeploymentsResponse, error)
 
 	// GetDeploymentWithResponse Get a deployment
 	//
@@ -2840,7 +4083,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /openai/deployments/{deploymentId} (the `GetDeployment` operationId).
-	GetDeploymentWithResponse(ctx context.Context, deploymentID DeploymentID, reqEditors ...RequestEditorFn) (*GetDeploymentResponse, error)
+	GetDeploymentWithResponse(ctx context.Context, deploymentID DeploymentID, params *GetDeploymentParams, reqEditors ...RequestEditorFn) (*GetDeploymentResponse, error)
 
 	// CreateChatCompletionWithBodyWithResponse Create a chat completion
 	//
@@ -2868,6 +4111,74 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /openai/deployments/{deploymentId}/chat/completions (the `CreateChatCompletion` operationId).
 	CreateChatCompletionWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateChatCompletionParams, body CreateChatCompletionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateChatCompletionResponse, error)
 
+	// CreateCompletionWithBodyWithResponse Create a (legacy) text completion
+	//
+	// The legacy OpenAI text completion: a `prompt` in, `choices[].text` out. DIAL Core
+	// routes it like chat completions and relays it unchanged (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+	// `controller/DeploymentPostController.java`); the shapes are the OpenAI wire
+	// format (openai 1.109.1 `types/completion_create_params.py`,
+	// `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
+	// answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
+	// with `data: [DONE]`.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /openai/deployments/{deploymentId}/completions (the `CreateCompletion` operationId).
+	CreateCompletionWithBodyWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateCompletionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCompletionResponse, error)
+
+	// CreateCompletionWithResponse Create a (legacy) text completion
+	//
+	// The legacy OpenAI text completion: a `prompt` in, `choices[].text` out. DIAL Core
+	// routes it like chat completions and relays it unchanged (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+	// `controller/DeploymentPostController.java`); the shapes are the OpenAI wire
+	// format (openai 1.109.1 `types/completion_create_params.py`,
+	// `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
+	// answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
+	// with `data: [DONE]`.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /openai/deployments/{deploymentId}/completions (the `CreateCompletion` operationId).
+	CreateCompletionWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateCompletionParams, body CreateCompletionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCompletionResponse, error)
+
+	// CreateEmbeddingsWithBodyWithResponse Create embeddings
+	//
+	// Embeds texts (or token ids) with an embedding deployment. DIAL Core routes
+	// `POST /openai/deployments/{id}/embeddings` like chat completions and relays the
+	// body and the answer unchanged (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+	// `controller/DeploymentPostController.java`); the shapes are the OpenAI embeddings
+	// wire format the `openai` Python SDK sends and reads (openai 1.109.1
+	// `types/embedding_create_params.py`, `types/create_embedding_response.py`) and
+	// that DIAL adapters accept (aidial-sdk 0.46.0 `aidial_sdk/embeddings/request.py`,
+	// `response.py`). The `openai` SDK asks for `encoding_format: base64` unless told
+	// otherwise; each `embedding` is then a base64 string of little-endian float32.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /openai/deployments/{deploymentId}/embeddings (the `CreateEmbeddings` operationId).
+	CreateEmbeddingsWithBodyWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateEmbeddingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateEmbeddingsResponse, error)
+
+	// CreateEmbeddingsWithResponse Create embeddings
+	//
+	// Embeds texts (or token ids) with an embedding deployment. DIAL Core routes
+	// `POST /openai/deployments/{id}/embeddings` like chat completions and relays the
+	// body and the answer unchanged (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+	// `controller/DeploymentPostController.java`); the shapes are the OpenAI embeddings
+	// wire format the `openai` Python SDK sends and reads (openai 1.109.1
+	// `types/embedding_create_params.py`, `types/create_embedding_response.py`) and
+	// that DIAL adapters accept (aidial-sdk 0.46.0 `aidial_sdk/embeddings/request.py`,
+	// `response.py`). The `openai` SDK asks for `encoding_format: base64` unless told
+	// otherwise; each `embedding` is then a base64 string of little-endian float32.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /openai/deployments/{deploymentId}/embeddings (the `CreateEmbeddings` operationId).
+	CreateEmbeddingsWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateEmbeddingsParams, body CreateEmbeddingsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateEmbeddingsResponse, error)
+
 	// ListModelsWithResponse List models
 	//
 	// Lists the models the caller may access, each as `object` `model`, with model-only fields.
@@ -2875,7 +4186,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /openai/models (the `ListModels` operationId).
-	ListModelsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListModelsResponse, error)
+	ListModelsWithResponse(ctx context.Context, params *ListModelsParams, reqEditors ...RequestEditorFn) (*ListModelsResponse, error)
 
 	// GetModelWithResponse Get a model
 	//
@@ -2884,7 +4195,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /openai/models/{modelId} (the `GetModel` operationId).
-	GetModelWithResponse(ctx context.Context, modelID string, reqEditors ...RequestEditorFn) (*GetModelResponse, error)
+	GetModelWithResponse(ctx context.Context, modelID string, params *GetModelParams, reqEditors ...RequestEditorFn) (*GetModelResponse, error)
 
 	// GetBucketWithResponse Get the caller's bucket
 	//
@@ -3241,6 +4552,186 @@ func (r CreateChatCompletionResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r CreateChatCompletionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateCompletionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TextCompletion
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *DeploymentError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *DeploymentError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *ServerError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServerError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *ServerError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateCompletionResponse) GetJSON200() *TextCompletion {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateCompletionResponse) GetJSON400() *DeploymentError {
+	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateCompletionResponse) GetJSON404() *DeploymentError {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateCompletionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateCompletionResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateCompletionResponse) GetJSON502() *ServerError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateCompletionResponse) GetJSON503() *ServerError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateCompletionResponse) GetJSON504() *ServerError {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCompletionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCompletionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCompletionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCompletionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateEmbeddingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EmbeddingsResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *DeploymentError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *DeploymentError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *ServerError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServerError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *ServerError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateEmbeddingsResponse) GetJSON200() *EmbeddingsResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateEmbeddingsResponse) GetJSON400() *DeploymentError {
+	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateEmbeddingsResponse) GetJSON404() *DeploymentError {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateEmbeddingsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateEmbeddingsResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateEmbeddingsResponse) GetJSON502() *ServerError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateEmbeddingsResponse) GetJSON503() *ServerError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateEmbeddingsResponse) GetJSON504() *ServerError {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateEmbeddingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateEmbeddingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateEmbeddingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateEmbeddingsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -3713,8 +5204,8 @@ func (r GetFileMetadataResponse) ContentType() string {
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /openai/applications (the `ListApplications` operationId).
-func (c *ClientWithResponses) ListApplicationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListApplicationsResponse, error) {
-	rsp, err := c.ListApplications(ctx, reqEditors...)
+func (c *ClientWithResponses) ListApplicationsWithResponse(ctx context.Context, params *ListApplicationsParams, reqEditors ...RequestEditorFn) (*ListApplicationsResponse, error) {
+	rsp, err := c.ListApplications(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -3730,8 +5221,8 @@ func (c *ClientWithResponses) ListApplicationsWithResponse(ctx context.Context, 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /openai/applications/{applicationId} (the `GetApplication` operationId).
-func (c *ClientWithResponses) GetApplicationWithResponse(ctx context.Context, applicationID string, reqEditors ...RequestEditorFn) (*GetApplicationResponse, error) {
-	rsp, err := c.GetApplication(ctx, applicationID, reqEditors...)
+func (c *ClientWithResponses) GetApplicationWithResponse(ctx context.Context, applicationID string, params *GetApplicationParams, reqEditors ...RequestEditorFn) (*GetApplicationResponse, error) {
+	rsp, err := c.GetApplication(ctx, applicationID, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -3745,8 +5236,8 @@ func (c *ClientWithResponses) GetApplicationWithResponse(ctx context.Context, ap
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /openai/deployments (the `ListDeployments` operationId).
-func (c *ClientWithResponses) ListDeploymentsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListDeploymentsResponse, error) {
-	rsp, err := c.ListDeployments(ctx, reqEditors...)
+func (c *ClientWithResponses) ListDeploymentsWithResponse(ctx context.Context, params *ListDeploymentsParams, reqEditors ...RequestEditorFn) (*ListDeploymentsResponse, error) {
+	rsp, err := c.ListDeployments(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -3760,8 +5251,8 @@ func (c *ClientWithResponses) ListDeploymentsWithResponse(ctx context.Context, r
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /openai/deployments/{deploymentId} (the `GetDeployment` operationId).
-func (c *ClientWithResponses) GetDeploymentWithResponse(ctx context.Context, deploymentID DeploymentID, reqEditors ...RequestEditorFn) (*GetDeploymentResponse, error) {
-	rsp, err := c.GetDeployment(ctx, deploymentID, reqEditors...)
+func (c *ClientWithResponses) GetDeploymentWithResponse(ctx context.Context, deploymentID DeploymentID, params *GetDeploymentParams, reqEditors ...RequestEditorFn) (*GetDeploymentResponse, error) {
+	rsp, err := c.GetDeployment(ctx, deploymentID, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -3806,6 +5297,98 @@ func (c *ClientWithResponses) CreateChatCompletionWithResponse(ctx context.Conte
 	return ParseCreateChatCompletionResponse(rsp)
 }
 
+// CreateCompletionWithBodyWithResponse Create a (legacy) text completion
+//
+// The legacy OpenAI text completion: a `prompt` in, `choices[].text` out. DIAL Core
+// routes it like chat completions and relays it unchanged (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+// `controller/DeploymentPostController.java`); the shapes are the OpenAI wire
+// format (openai 1.109.1 `types/completion_create_params.py`,
+// `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
+// answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
+// with `data: [DONE]`.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /openai/deployments/{deploymentId}/completions (the `CreateCompletion` operationId).
+func (c *ClientWithResponses) CreateCompletionWithBodyWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateCompletionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCompletionResponse, error) {
+	rsp, err := c.CreateCompletionWithBody(ctx, deploymentID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCompletionResponse(rsp)
+}
+
+// CreateCompletionWithResponse Create a (legacy) text completion
+//
+// The legacy OpenAI text completion: a `prompt` in, `choices[].text` out. DIAL Core
+// routes it like chat completions and relays it unchanged (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+// `controller/DeploymentPostController.java`); the shapes are the OpenAI wire
+// format (openai 1.109.1 `types/completion_create_params.py`,
+// `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
+// answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
+// with `data: [DONE]`.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /openai/deployments/{deploymentId}/completions (the `CreateCompletion` operationId).
+func (c *ClientWithResponses) CreateCompletionWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateCompletionParams, body CreateCompletionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCompletionResponse, error) {
+	rsp, err := c.CreateCompletion(ctx, deploymentID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCompletionResponse(rsp)
+}
+
+// CreateEmbeddingsWithBodyWithResponse Create embeddings
+//
+// Embeds texts (or token ids) with an embedding deployment. DIAL Core routes
+// `POST /openai/deployments/{id}/embeddings` like chat completions and relays the
+// body and the answer unchanged (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+// `controller/DeploymentPostController.java`); the shapes are the OpenAI embeddings
+// wire format the `openai` Python SDK sends and reads (openai 1.109.1
+// `types/embedding_create_params.py`, `types/create_embedding_response.py`) and
+// that DIAL adapters accept (aidial-sdk 0.46.0 `aidial_sdk/embeddings/request.py`,
+// `response.py`). The `openai` SDK asks for `encoding_format: base64` unless told
+// otherwise; each `embedding` is then a base64 string of little-endian float32.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /openai/deployments/{deploymentId}/embeddings (the `CreateEmbeddings` operationId).
+func (c *ClientWithResponses) CreateEmbeddingsWithBodyWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateEmbeddingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateEmbeddingsResponse, error) {
+	rsp, err := c.CreateEmbeddingsWithBody(ctx, deploymentID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateEmbeddingsResponse(rsp)
+}
+
+// CreateEmbeddingsWithResponse Create embeddings
+//
+// Embeds texts (or token ids) with an embedding deployment. DIAL Core routes
+// `POST /openai/deployments/{id}/embeddings` like chat completions and relays the
+// body and the answer unchanged (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+// `controller/DeploymentPostController.java`); the shapes are the OpenAI embeddings
+// wire format the `openai` Python SDK sends and reads (openai 1.109.1
+// `types/embedding_create_params.py`, `types/create_embedding_response.py`) and
+// that DIAL adapters accept (aidial-sdk 0.46.0 `aidial_sdk/embeddings/request.py`,
+// `response.py`). The `openai` SDK asks for `encoding_format: base64` unless told
+// otherwise; each `embedding` is then a base64 string of little-endian float32.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /openai/deployments/{deploymentId}/embeddings (the `CreateEmbeddings` operationId).
+func (c *ClientWithResponses) CreateEmbeddingsWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateEmbeddingsParams, body CreateEmbeddingsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateEmbeddingsResponse, error) {
+	rsp, err := c.CreateEmbeddings(ctx, deploymentID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateEmbeddingsResponse(rsp)
+}
+
 // ListModelsWithResponse List models
 //
 // Lists the models the caller may access, each as `object` `model`, with model-only fields.
@@ -3813,8 +5396,8 @@ func (c *ClientWithResponses) CreateChatCompletionWithResponse(ctx context.Conte
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /openai/models (the `ListModels` operationId).
-func (c *ClientWithResponses) ListModelsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListModelsResponse, error) {
-	rsp, err := c.ListModels(ctx, reqEditors...)
+func (c *ClientWithResponses) ListModelsWithResponse(ctx context.Context, params *ListModelsParams, reqEditors ...RequestEditorFn) (*ListModelsResponse, error) {
+	rsp, err := c.ListModels(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -3828,8 +5411,8 @@ func (c *ClientWithResponses) ListModelsWithResponse(ctx context.Context, reqEdi
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /openai/models/{modelId} (the `GetModel` operationId).
-func (c *ClientWithResponses) GetModelWithResponse(ctx context.Context, modelID string, reqEditors ...RequestEditorFn) (*GetModelResponse, error) {
-	rsp, err := c.GetModel(ctx, modelID, reqEditors...)
+func (c *ClientWithResponses) GetModelWithResponse(ctx context.Context, modelID string, params *GetModelParams, reqEditors ...RequestEditorFn) (*GetModelResponse, error) {
+	rsp, err := c.GetModel(ctx, modelID, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4178,6 +5761,201 @@ func ParseCreateChatCompletionResponse(rsp *http.Response) (*CreateChatCompletio
 
 	case rsp.StatusCode == 200:
 	// Content-type (text/event-stream) unsupported
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 404:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 500:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 504:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateCompletionResponse parses an HTTP response from a CreateCompletionWithResponse call
+func ParseCreateCompletionResponse(rsp *http.Response) (*CreateCompletionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCompletionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TextCompletion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest DeploymentError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest DeploymentError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case rsp.StatusCode == 200:
+	// Content-type (text/event-stream) unsupported
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 404:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 500:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 504:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateEmbeddingsResponse parses an HTTP response from a CreateEmbeddingsWithResponse call
+func ParseCreateEmbeddingsResponse(rsp *http.Response) (*CreateEmbeddingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateEmbeddingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EmbeddingsResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest DeploymentError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest DeploymentError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
 
 	case rsp.StatusCode == 400:
 	// Content-type (text/plain) unsupported

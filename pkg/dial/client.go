@@ -74,6 +74,8 @@ type Client struct {
 	Applications *ApplicationsService
 	// Chat creates chat completions.
 	Chat *ChatService
+	// Embeddings creates embeddings.
+	Embeddings *EmbeddingsService
 	// Files uploads, downloads, deletes and lists files.
 	Files *FilesService
 
@@ -141,6 +143,7 @@ func newClient(optional bool, opts []option.RequestOption) (*Client, error) {
 	cl.Models = &ModelsService{c: cl}
 	cl.Applications = &ApplicationsService{c: cl}
 	cl.Chat = &ChatService{c: cl}
+	cl.Embeddings = &EmbeddingsService{c: cl}
 	cl.Files = &FilesService{c: cl}
 	cl.home.sem = make(chan struct{}, 1)
 	return cl, nil

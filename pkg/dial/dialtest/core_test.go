@@ -27,3 +27,40 @@ func TestCorePlainTextErrors(t *testing.T) {
 	require.Empty(t, h.Values("Content-Type"))
 	require.Empty(t, srv.Violations())
 }
+
+// TestAPIVersionOnEveryOpenAIRoute: the openai SDK's AzureOpenAI sends
+// api-version on every call (GET /openai/models too); DIAL Core accepts it.
+func TestAPIVersionOnEveryOpenAIRoute(t *testing.T) {
+	srv := dialtest.NewServer(t)
+	for _, p := range []string{"/openai/models", "/openai/models/gpt-4", "/openai/deployments", "/openai/deployments/gpt-4",
+		"/openai/applications", "/openai/applications/echo"} {
+		status, body, _ := do(t, "GET", srv.URL+p+"?api-version=2024-02-01", keyHeader, "")
+		require.Equal(t, 200, status, "%s: %s", p, body)
+	}
+	json := map[string]string{"api-key": dialtest.APIKey, "Content-Type": "application/json"}
+	status, body, _ := do(t, "POST", srv.URL+"/openai/deployments/gpt-4/embeddings?api-version=2024-02-01", json, `{"input":"x"}`)
+	require.Equal(t, 200, status, body)
+	status, body, _ = do(t, "POST", srv.URL+"/openai/deployments/gpt-4/completions?api-version=2024-02-01", json, `{"prompt":"x"}`)
+	require.Equal(t, 200, status, body)
+	require.Empty(t, srv.Violations())
+}
+
+// TestTextCompletions: the legacy completions route, JSON and streamed.
+func TestTextCompletions(t *testing.T) {
+	srv := dialtest.NewServer(t)
+	json := map[string]string{"api-key": dialtest.APIKey, "Content-Type": "application/json"}
+	u := srv.URL + "/openai/deployments/gpt-4/completions"
+	status, body, _ := do(t, "POST", u, json, `{"prompt":"say this","max_tokens":5}`)
+	require.Equal(t, 200, status, body)
+	require.Contains(t, body, `"object":"text_completion"`)
+	require.Contains(t, body, `"text":"say this"`)
+	status, body, h := do(t, "POST", u, json, `{"prompt":["say this"],"stream":true}`)
+	require.Equal(t, 200, status, body)
+	require.Equal(t, "text/event-stream", h.Get("Content-Type"))
+	require.Contains(t, body, `"text":" this"`)
+	require.Contains(t, body, "data: [DONE]\n\n")
+	status, body, _ = do(t, "POST", srv.URL+"/openai/deployments/nope/completions", json, `{"prompt":"x"}`)
+	require.Equal(t, 404, status)
+	require.Equal(t, "Unknown application: nope", body)
+	require.Empty(t, srv.Violations())
+}

@@ -269,6 +269,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.getApplication(w, r.PathValue("applicationId"))
 	case "createChatCompletion":
 		s.chat(w, r, user)
+	case "createEmbeddings":
+		s.embeddings(w, r)
+	case "createCompletion":
+		s.completion(w, r)
 	case "tokenize":
 		s.tokenize(w, r)
 	case "truncatePrompt":
