@@ -1438,19 +1438,28 @@ type GetModelParams struct {
 
 // DeleteFileParams defines parameters for DeleteFile.
 type DeleteFileParams struct {
-	// IfMatch Comma-separated ETags (quotes optional); `*` or empty means any. Ignored when the resource does not exist.
+	// IfMatch Comma-separated ETags, quoted or bare (DIAL Core strips the quotes:
+	// ai-dial-core `util/EtagHeader.java` `parseIfMatch`); `*` or empty means any.
+	// Ignored when the resource does not exist. Before `EtagHeader` existed, older Core
+	// resource controllers did not read `If-Match` at all.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // DownloadFileParams defines parameters for DownloadFile.
 type DownloadFileParams struct {
-	// IfMatch Comma-separated ETags (quotes optional); `*` or empty means any. Ignored when the resource does not exist.
+	// IfMatch Comma-separated ETags, quoted or bare (DIAL Core strips the quotes:
+	// ai-dial-core `util/EtagHeader.java` `parseIfMatch`); `*` or empty means any.
+	// Ignored when the resource does not exist. Before `EtagHeader` existed, older Core
+	// resource controllers did not read `If-Match` at all.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // UploadFileParams defines parameters for UploadFile.
 type UploadFileParams struct {
-	// IfMatch Comma-separated ETags (quotes optional); `*` or empty means any. Ignored when the resource does not exist.
+	// IfMatch Comma-separated ETags, quoted or bare (DIAL Core strips the quotes:
+	// ai-dial-core `util/EtagHeader.java` `parseIfMatch`); `*` or empty means any.
+	// Ignored when the resource does not exist. Before `EtagHeader` existed, older Core
+	// resource controllers did not read `If-Match` at all.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 
 	// IfNoneMatch Only `*` is supported; the write then fails with 412 if the resource exists.
@@ -2279,7 +2288,11 @@ type ClientInterface interface {
 	// Sends a conversation to a deployment (model or application). With
 	// `"stream": true` the answer is a `text/event-stream` of
 	// `data: <ChatCompletionChunk JSON>` events ending with `data: [DONE]`;
-	// an error after the 200 arrives as one `data: {"error": …}` event.
+	// an error after the 200 arrives as one `data: {"error": …}` event. The stream
+	// may also carry SSE comment lines `: heartbeat` (DIAL SDK applications send them
+	// every `DIAL_SDK_SSE_HEARTBEAT_INTERVAL` seconds while idle: aidial-sdk 0.46.0
+	// `aidial_sdk/application.py`, `utils/streaming.py` `add_heartbeat`; DIAL Core relays
+	// the stream unchanged); clients must ignore every line starting with `:`.
 	// `Content-Type: application/json` is mandatory (otherwise 415).
 	//
 	// Takes any type of body and a specified content type.
@@ -2292,7 +2305,11 @@ type ClientInterface interface {
 	// Sends a conversation to a deployment (model or application). With
 	// `"stream": true` the answer is a `text/event-stream` of
 	// `data: <ChatCompletionChunk JSON>` events ending with `data: [DONE]`;
-	// an error after the 200 arrives as one `data: {"error": …}` event.
+	// an error after the 200 arrives as one `data: {"error": …}` event. The stream
+	// may also carry SSE comment lines `: heartbeat` (DIAL SDK applications send them
+	// every `DIAL_SDK_SSE_HEARTBEAT_INTERVAL` seconds while idle: aidial-sdk 0.46.0
+	// `aidial_sdk/application.py`, `utils/streaming.py` `add_heartbeat`; DIAL Core relays
+	// the stream unchanged); clients must ignore every line starting with `:`.
 	// `Content-Type: application/json` is mandatory (otherwise 415).
 	//
 	// Takes a body of the `application/json` content type.
@@ -2309,7 +2326,8 @@ type ClientInterface interface {
 	// format (openai 1.109.1 `types/completion_create_params.py`,
 	// `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
 	// answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
-	// with `data: [DONE]`.
+	// with `data: [DONE]`, possibly with `: heartbeat` comment lines (see
+	// `createChatCompletion`).
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2325,7 +2343,8 @@ type ClientInterface interface {
 	// format (openai 1.109.1 `types/completion_create_params.py`,
 	// `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
 	// answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
-	// with `data: [DONE]`.
+	// with `data: [DONE]`, possibly with `: heartbeat` comment lines (see
+	// `createChatCompletion`).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2554,7 +2573,11 @@ func (c *Client) GetDeployment(ctx context.Context, deploymentID DeploymentID, p
 // Sends a conversation to a deployment (model or application). With
 // `"stream": true` the answer is a `text/event-stream` of
 // `data: <ChatCompletionChunk JSON>` events ending with `data: [DONE]`;
-// an error after the 200 arrives as one `data: {"error": …}` event.
+// an error after the 200 arrives as one `data: {"error": …}` event. The stream
+// may also carry SSE comment lines `: heartbeat` (DIAL SDK applications send them
+// every `DIAL_SDK_SSE_HEARTBEAT_INTERVAL` seconds while idle: aidial-sdk 0.46.0
+// `aidial_sdk/application.py`, `utils/streaming.py` `add_heartbeat`; DIAL Core relays
+// the stream unchanged); clients must ignore every line starting with `:`.
 // `Content-Type: application/json` is mandatory (otherwise 415).
 //
 // Takes any type of body and a specified content type.
@@ -2577,7 +2600,11 @@ func (c *Client) CreateChatCompletionWithBody(ctx context.Context, deploymentID 
 // Sends a conversation to a deployment (model or application). With
 // `"stream": true` the answer is a `text/event-stream` of
 // `data: <ChatCompletionChunk JSON>` events ending with `data: [DONE]`;
-// an error after the 200 arrives as one `data: {"error": …}` event.
+// an error after the 200 arrives as one `data: {"error": …}` event. The stream
+// may also carry SSE comment lines `: heartbeat` (DIAL SDK applications send them
+// every `DIAL_SDK_SSE_HEARTBEAT_INTERVAL` seconds while idle: aidial-sdk 0.46.0
+// `aidial_sdk/application.py`, `utils/streaming.py` `add_heartbeat`; DIAL Core relays
+// the stream unchanged); clients must ignore every line starting with `:`.
 // `Content-Type: application/json` is mandatory (otherwise 415).
 //
 // Takes a body of the `application/json` content type.
@@ -2604,7 +2631,8 @@ func (c *Client) CreateChatCompletion(ctx context.Context, deploymentID Deployme
 // format (openai 1.109.1 `types/completion_create_params.py`,
 // `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
 // answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
-// with `data: [DONE]`.
+// with `data: [DONE]`, possibly with `: heartbeat` comment lines (see
+// `createChatCompletion`).
 //
 // Takes any type of body and a specified content type.
 //
@@ -2630,7 +2658,8 @@ func (c *Client) CreateCompletionWithBody(ctx context.Context, deploymentID Depl
 // format (openai 1.109.1 `types/completion_create_params.py`,
 // `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
 // answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
-// with `data: [DONE]`.
+// with `data: [DONE]`, possibly with `: heartbeat` comment lines (see
+// `createChatCompletion`).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4090,7 +4119,11 @@ type ClientWithResponsesInterface interface {
 	// Sends a conversation to a deployment (model or application). With
 	// `"stream": true` the answer is a `text/event-stream` of
 	// `data: <ChatCompletionChunk JSON>` events ending with `data: [DONE]`;
-	// an error after the 200 arrives as one `data: {"error": …}` event.
+	// an error after the 200 arrives as one `data: {"error": …}` event. The stream
+	// may also carry SSE comment lines `: heartbeat` (DIAL SDK applications send them
+	// every `DIAL_SDK_SSE_HEARTBEAT_INTERVAL` seconds while idle: aidial-sdk 0.46.0
+	// `aidial_sdk/application.py`, `utils/streaming.py` `add_heartbeat`; DIAL Core relays
+	// the stream unchanged); clients must ignore every line starting with `:`.
 	// `Content-Type: application/json` is mandatory (otherwise 415).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -4103,7 +4136,11 @@ type ClientWithResponsesInterface interface {
 	// Sends a conversation to a deployment (model or application). With
 	// `"stream": true` the answer is a `text/event-stream` of
 	// `data: <ChatCompletionChunk JSON>` events ending with `data: [DONE]`;
-	// an error after the 200 arrives as one `data: {"error": …}` event.
+	// an error after the 200 arrives as one `data: {"error": …}` event. The stream
+	// may also carry SSE comment lines `: heartbeat` (DIAL SDK applications send them
+	// every `DIAL_SDK_SSE_HEARTBEAT_INTERVAL` seconds while idle: aidial-sdk 0.46.0
+	// `aidial_sdk/application.py`, `utils/streaming.py` `add_heartbeat`; DIAL Core relays
+	// the stream unchanged); clients must ignore every line starting with `:`.
 	// `Content-Type: application/json` is mandatory (otherwise 415).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -4120,7 +4157,8 @@ type ClientWithResponsesInterface interface {
 	// format (openai 1.109.1 `types/completion_create_params.py`,
 	// `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
 	// answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
-	// with `data: [DONE]`.
+	// with `data: [DONE]`, possibly with `: heartbeat` comment lines (see
+	// `createChatCompletion`).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -4136,7 +4174,8 @@ type ClientWithResponsesInterface interface {
 	// format (openai 1.109.1 `types/completion_create_params.py`,
 	// `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
 	// answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
-	// with `data: [DONE]`.
+	// with `data: [DONE]`, possibly with `: heartbeat` comment lines (see
+	// `createChatCompletion`).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5264,7 +5303,11 @@ func (c *ClientWithResponses) GetDeploymentWithResponse(ctx context.Context, dep
 // Sends a conversation to a deployment (model or application). With
 // `"stream": true` the answer is a `text/event-stream` of
 // `data: <ChatCompletionChunk JSON>` events ending with `data: [DONE]`;
-// an error after the 200 arrives as one `data: {"error": …}` event.
+// an error after the 200 arrives as one `data: {"error": …}` event. The stream
+// may also carry SSE comment lines `: heartbeat` (DIAL SDK applications send them
+// every `DIAL_SDK_SSE_HEARTBEAT_INTERVAL` seconds while idle: aidial-sdk 0.46.0
+// `aidial_sdk/application.py`, `utils/streaming.py` `add_heartbeat`; DIAL Core relays
+// the stream unchanged); clients must ignore every line starting with `:`.
 // `Content-Type: application/json` is mandatory (otherwise 415).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -5283,7 +5326,11 @@ func (c *ClientWithResponses) CreateChatCompletionWithBodyWithResponse(ctx conte
 // Sends a conversation to a deployment (model or application). With
 // `"stream": true` the answer is a `text/event-stream` of
 // `data: <ChatCompletionChunk JSON>` events ending with `data: [DONE]`;
-// an error after the 200 arrives as one `data: {"error": …}` event.
+// an error after the 200 arrives as one `data: {"error": …}` event. The stream
+// may also carry SSE comment lines `: heartbeat` (DIAL SDK applications send them
+// every `DIAL_SDK_SSE_HEARTBEAT_INTERVAL` seconds while idle: aidial-sdk 0.46.0
+// `aidial_sdk/application.py`, `utils/streaming.py` `add_heartbeat`; DIAL Core relays
+// the stream unchanged); clients must ignore every line starting with `:`.
 // `Content-Type: application/json` is mandatory (otherwise 415).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -5306,7 +5353,8 @@ func (c *ClientWithResponses) CreateChatCompletionWithResponse(ctx context.Conte
 // format (openai 1.109.1 `types/completion_create_params.py`,
 // `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
 // answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
-// with `data: [DONE]`.
+// with `data: [DONE]`, possibly with `: heartbeat` comment lines (see
+// `createChatCompletion`).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -5328,7 +5376,8 @@ func (c *ClientWithResponses) CreateCompletionWithBodyWithResponse(ctx context.C
 // format (openai 1.109.1 `types/completion_create_params.py`,
 // `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
 // answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
-// with `data: [DONE]`.
+// with `data: [DONE]`, possibly with `: heartbeat` comment lines (see
+// `createChatCompletion`).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -37,6 +37,8 @@ func TestCoreErrorForms(t *testing.T) {
 			body: "Unknown api key " + key, wantMessage: "Unknown api key"},
 		{name: "multi-line text keeps the first line", status: 500, contentType: "-",
 			body: "Failed to list files by path x\n\tat com.epam.Foo", wantMessage: "Failed to list files by path x"},
+		{name: "unreadable body", status: 422, contentType: "-",
+			body: "Failed to receive body", wantMessage: "Failed to receive body"},
 		{name: "rate limit json", status: 429, contentType: "application/json",
 			body: `{"error":{"code":"429","message":"Token limit exceeded"}}`, wantCode: "429", wantMessage: "Token limit exceeded"},
 		{name: "relayed deployment json without content type", status: 400, contentType: "-",

@@ -64,3 +64,23 @@ func TestTextCompletions(t *testing.T) {
 	require.Equal(t, "Unknown application: nope", body)
 	require.Empty(t, srv.Violations())
 }
+
+// TestHeartbeatsAndQuotedETags: the options that imitate other DIAL
+// deployments' wire forms are visible on the wire and stay within the spec.
+func TestHeartbeatsAndQuotedETags(t *testing.T) {
+	srv := dialtest.NewServer(t, dialtest.WithHeartbeats(), dialtest.WithQuotedETags())
+	json := map[string]string{"api-key": dialtest.APIKey, "Content-Type": "application/json"}
+	status, body, _ := do(t, "POST", srv.URL+"/openai/deployments/gpt-4/chat/completions", json,
+		`{"messages":[{"role":"user","content":"a b"}],"stream":true}`)
+	require.Equal(t, 200, status, body)
+	require.Contains(t, body, ": heartbeat\n\ndata: {")
+	status, body, _ = do(t, "POST", srv.URL+"/openai/deployments/gpt-4/completions", json, `{"prompt":"a b","stream":true}`)
+	require.Equal(t, 200, status, body)
+	require.Contains(t, body, ": heartbeat\n\ndata: [DONE]")
+
+	etag := srv.PutFile(dialtest.DefaultUser, "a.txt", "text/plain", []byte("x"))
+	_, _, h := do(t, "GET", srv.URL+"/v1/files/"+dialtest.BucketOf(dialtest.DefaultUser)+"/a.txt", keyHeader, "")
+	require.Equal(t, `"`+etag+`"`, h.Get("ETag"))
+	require.Empty(t, srv.Violations())
+}
+

@@ -271,6 +271,15 @@ func precondition(w http.ResponseWriter, r *http.Request, f *file) bool {
 	return true
 }
 
+// etagHeader is the ETag response header of etag: bare, as DIAL Core 0.18
+// sends it, or quoted with WithQuotedETags.
+func (s *Server) etagHeader(etag string) string {
+	if s.quotedETags {
+		return `"` + etag + `"`
+	}
+	return etag
+}
+
 func (s *Server) lookup(t target) *file {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -335,7 +344,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, user string) {
 		return
 	}
 	s.store(t.bucket, t.key(), f)
-	w.Header().Set("ETag", f.etag)
+	w.Header().Set("ETag", s.etagHeader(f.etag))
 	writeJSON(w, http.StatusOK, s.itemJSON(t, f, true))
 }
 
@@ -404,7 +413,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, user string) {
 	}
 	w.Header().Set("Content-Type", f.contentType)
 	w.Header().Set("Content-Length", strconv.FormatInt(f.size, 10))
-	w.Header().Set("ETag", f.etag)
+	w.Header().Set("ETag", s.etagHeader(f.etag))
 	w.WriteHeader(http.StatusOK)
 	if f.pattern {
 		_, _ = io.Copy(w, Pattern(f.size))

@@ -81,6 +81,8 @@ type config struct {
 	applications []Application
 	responder    Responder
 	maxStored    int64
+	heartbeats   bool
+	quotedETags  bool
 }
 
 // Option configures NewServer and Start.
@@ -143,6 +145,22 @@ func WithResponder(r Responder) Option {
 	return func(c *config) { c.responder = r }
 }
 
+// WithHeartbeats makes chat and text completion streams carry a
+// ": heartbeat" comment line before every data event, as DIAL SDK
+// applications send them when DIAL_SDK_SSE_HEARTBEAT_INTERVAL is set and
+// DIAL Core relays them (aidial-sdk application.py, utils/streaming.py).
+// Clients must ignore them.
+func WithHeartbeats() Option {
+	return func(c *config) { c.heartbeats = true }
+}
+
+// WithQuotedETags makes the emulator send ETag response headers quoted
+// ("\"<md5>\"", the RFC 9110 form) instead of DIAL Core 0.18's bare MD5 hex,
+// to test that a client accepts both forms. The JSON etag fields stay bare.
+func WithQuotedETags() Option {
+	return func(c *config) { c.quotedETags = true }
+}
+
 // WithMaxStoredSize keeps the content of uploaded files only up to n bytes;
 // larger files keep exact metadata and ETag but their content is dropped
 // (downloading one answers 500). Use it to upload huge files without holding
@@ -159,6 +177,8 @@ type Server struct {
 	keys, tokens map[string]string
 	perRequest   map[string]perRequestKey
 	maxStored    int64
+	heartbeats   bool
+	quotedETags  bool
 
 	mu           sync.Mutex
 	deployments  []Deployment
@@ -217,6 +237,8 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 		tokens:       cfg.tokens,
 		perRequest:   cfg.perRequest,
 		maxStored:    cfg.maxStored,
+		heartbeats:   cfg.heartbeats,
+		quotedETags:  cfg.quotedETags,
 		deployments:  cfg.deployments,
 		applications: cfg.applications,
 		responder:    cfg.responder,
@@ -254,7 +276,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	switch emulator.OperationID(r) {
+	op := emulator.OperationID(r)
+	if s.heartbeats && (op == "createChatCompletion" || op == "createCompletion") {
+		w = heartbeatWriter{w}
+	}
+	switch op {
 	case "listDeployments":
 		s.listDeployments(w, "deployment")
 	case "listModels":
@@ -348,6 +374,30 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, b
 		return "", false
 	}
 }
+
+// heartbeatWriter puts a ": heartbeat" comment before every SSE data event
+// written in one Write (WithHeartbeats).
+type heartbeatWriter struct{ http.ResponseWriter }
+
+func (h heartbeatWriter) Write(b []byte) (int, error) {
+	if strings.HasPrefix(string(b[:min(len(b), 5)]), "data:") &&
+		strings.HasPrefix(h.Header().Get("Content-Type"), "text/event-stream") {
+		if _, err := h.ResponseWriter.Write([]byte(": heartbeat\n\n")); err != nil {
+			return 0, err
+		}
+	}
+	return h.ResponseWriter.Write(b)
+}
+
+// Flush flushes the underlying writer.
+func (h heartbeatWriter) Flush() {
+	if f, ok := h.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap returns the underlying writer (for http.ResponseController).
+func (h heartbeatWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 func cutPrefixFold(s, prefix string) (string, bool) {
 	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
