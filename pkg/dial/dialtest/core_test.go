@@ -83,4 +83,3 @@ func TestHeartbeatsAndQuotedETags(t *testing.T) {
 	require.Equal(t, `"`+etag+`"`, h.Get("ETag"))
 	require.Empty(t, srv.Violations())
 }
-
