@@ -83,3 +83,30 @@ func TestHeartbeatsAndQuotedETags(t *testing.T) {
 	require.Equal(t, `"`+etag+`"`, h.Get("ETag"))
 	require.Empty(t, srv.Violations())
 }
+
+// TestFolderMetadataWithoutSlash: DIAL Core treats a metadata path without
+// the trailing slash as an item, so a folder answers 404; the lenient
+// option (for aidial-client 0.3.0) lists it.
+func TestFolderMetadataWithoutSlash(t *testing.T) {
+	for _, lenient := range []bool{false, true} {
+		var opts []dialtest.Option
+		if lenient {
+			opts = append(opts, dialtest.WithLenientFolderMetadata())
+		}
+		srv := dialtest.NewServer(t, opts...)
+		srv.PutFile(dialtest.DefaultUser, "dir/a.txt", "text/plain", []byte("a"))
+		u := srv.URL + "/v1/metadata/files/" + dialtest.BucketOf(dialtest.DefaultUser) + "/dir"
+		status, body, _ := do(t, "GET", u+"/", keyHeader, "")
+		require.Equal(t, 200, status, body)
+		require.Contains(t, body, `"nodeType":"FOLDER"`)
+		status, body, _ = do(t, "GET", u, keyHeader, "")
+		if lenient {
+			require.Equal(t, 200, status, body)
+			require.Contains(t, body, `"a.txt"`)
+		} else {
+			require.Equal(t, 404, status, body)
+			require.Empty(t, body)
+		}
+		require.Empty(t, srv.Violations())
+	}
+}

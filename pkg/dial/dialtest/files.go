@@ -497,9 +497,14 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request, user string) {
 			writeJSON(w, http.StatusOK, m)
 			return
 		}
-		// DIAL Core answers 404 here when the path names a folder; the
-		// emulator lists the folder instead, because aidial-client 0.3.0
-		// strips the trailing slash from folder URLs.
+		// DIAL Core treats a path without the trailing slash as an item and
+		// answers 404 for a folder (FileMetadataController). aidial-client
+		// 0.3.0 strips the slash of folder URLs, so its folder listings fail
+		// against Core too; WithLenientFolderMetadata lists instead.
+		if !s.lenientFolders {
+			writeText(w, http.StatusNotFound, "")
+			return
+		}
 		t.folder = true
 	}
 	limit := 100

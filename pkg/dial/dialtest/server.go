@@ -83,6 +83,7 @@ type config struct {
 	maxStored    int64
 	heartbeats   bool
 	quotedETags  bool
+	lenient      bool
 }
 
 // Option configures NewServer and Start.
@@ -161,6 +162,15 @@ func WithQuotedETags() Option {
 	return func(c *config) { c.quotedETags = true }
 }
 
+// WithLenientFolderMetadata makes GET /v1/metadata/files/{bucket}/{path}
+// without the trailing slash list the folder when path names one. DIAL Core
+// answers 404 there (it asks for an item); the option exists for
+// aidial-client 0.3.0, which strips the slash from folder URLs. Off by
+// default.
+func WithLenientFolderMetadata() Option {
+	return func(c *config) { c.lenient = true }
+}
+
 // WithMaxStoredSize keeps the content of uploaded files only up to n bytes;
 // larger files keep exact metadata and ETag but their content is dropped
 // (downloading one answers 500). Use it to upload huge files without holding
@@ -179,6 +189,8 @@ type Server struct {
 	maxStored    int64
 	heartbeats   bool
 	quotedETags  bool
+
+	lenientFolders bool
 
 	mu           sync.Mutex
 	deployments  []Deployment
@@ -233,17 +245,18 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 		cfg.responder = DefaultResponder
 	}
 	s := &Server{
-		keys:         cfg.keys,
-		tokens:       cfg.tokens,
-		perRequest:   cfg.perRequest,
-		maxStored:    cfg.maxStored,
-		heartbeats:   cfg.heartbeats,
-		quotedETags:  cfg.quotedETags,
-		deployments:  cfg.deployments,
-		applications: cfg.applications,
-		responder:    cfg.responder,
-		buckets:      map[string]*bucket{},
-		now:          time.Now,
+		keys:           cfg.keys,
+		tokens:         cfg.tokens,
+		perRequest:     cfg.perRequest,
+		maxStored:      cfg.maxStored,
+		heartbeats:     cfg.heartbeats,
+		quotedETags:    cfg.quotedETags,
+		lenientFolders: cfg.lenient,
+		deployments:    cfg.deployments,
+		applications:   cfg.applications,
+		responder:      cfg.responder,
+		buckets:        map[string]*bucket{},
+		now:            time.Now,
 	}
 	es, err := emulator.Start(t, "dial", http.HandlerFunc(s.serve), cfg.emu...)
 	if err != nil {
