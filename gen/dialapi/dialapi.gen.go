@@ -1469,6 +1469,36 @@ type UploadFileParams struct {
 // UploadFileParamsIfNoneMatch defines parameters for UploadFile.
 type UploadFileParamsIfNoneMatch string
 
+// GetConversationsRootMetadataParams defines parameters for GetConversationsRootMetadata.
+type GetConversationsRootMetadataParams struct {
+	// Limit Page size of a folder listing (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Token The `nextToken` of the previous page.
+	Token *Token `form:"token,omitempty" json:"token,omitempty"`
+
+	// Recursive List all files below the folder, flattening sub-folders.
+	Recursive *Recursive `form:"recursive,omitempty" json:"recursive,omitempty"`
+
+	// Permissions Add the caller's `permissions` to each node.
+	Permissions *Permissions `form:"permissions,omitempty" json:"permissions,omitempty"`
+}
+
+// GetConversationMetadataParams defines parameters for GetConversationMetadata.
+type GetConversationMetadataParams struct {
+	// Limit Page size of a folder listing (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Token The `nextToken` of the previous page.
+	Token *Token `form:"token,omitempty" json:"token,omitempty"`
+
+	// Recursive List all files below the folder, flattening sub-folders.
+	Recursive *Recursive `form:"recursive,omitempty" json:"recursive,omitempty"`
+
+	// Permissions Add the caller's `permissions` to each node.
+	Permissions *Permissions `form:"permissions,omitempty" json:"permissions,omitempty"`
+}
+
 // GetBucketRootMetadataParams defines parameters for GetBucketRootMetadata.
 type GetBucketRootMetadataParams struct {
 	// Limit Page size of a folder listing (default 100).
@@ -1486,6 +1516,36 @@ type GetBucketRootMetadataParams struct {
 
 // GetFileMetadataParams defines parameters for GetFileMetadata.
 type GetFileMetadataParams struct {
+	// Limit Page size of a folder listing (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Token The `nextToken` of the previous page.
+	Token *Token `form:"token,omitempty" json:"token,omitempty"`
+
+	// Recursive List all files below the folder, flattening sub-folders.
+	Recursive *Recursive `form:"recursive,omitempty" json:"recursive,omitempty"`
+
+	// Permissions Add the caller's `permissions` to each node.
+	Permissions *Permissions `form:"permissions,omitempty" json:"permissions,omitempty"`
+}
+
+// GetPromptsRootMetadataParams defines parameters for GetPromptsRootMetadata.
+type GetPromptsRootMetadataParams struct {
+	// Limit Page size of a folder listing (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Token The `nextToken` of the previous page.
+	Token *Token `form:"token,omitempty" json:"token,omitempty"`
+
+	// Recursive List all files below the folder, flattening sub-folders.
+	Recursive *Recursive `form:"recursive,omitempty" json:"recursive,omitempty"`
+
+	// Permissions Add the caller's `permissions` to each node.
+	Permissions *Permissions `form:"permissions,omitempty" json:"permissions,omitempty"`
+}
+
+// GetPromptMetadataParams defines parameters for GetPromptMetadata.
+type GetPromptMetadataParams struct {
 	// Limit Page size of a folder listing (default 100).
 	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
 
@@ -2479,6 +2539,30 @@ type ClientInterface interface {
 	// Corresponds with PUT /v1/files/{bucket}/{path} (the `UploadFile` operationId).
 	UploadFileWithBody(ctx context.Context, bucket BucketID, path FilePath, params *UploadFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetConversationsRootMetadata List the caller's conversations root
+	//
+	// Lists the root folder of a bucket's conversations, like `getBucketRootMetadata` for
+	// files, with `resourceType` `CONVERSATION` (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_RESOURCE_METADATA`,
+	// `controller/ResourceController.java`; read by aidial-client 0.3.0
+	// `resources/metadata.py` `Metadata.get("conversations", url)`, typed by
+	// `types/metadata.py` `ConversationMetadata`). Items carry no content fields.
+	//
+	// Corresponds with GET /v1/metadata/conversations/{bucket}/ (the `GetConversationsRootMetadata` operationId).
+	GetConversationsRootMetadata(ctx context.Context, bucket BucketID, params *GetConversationsRootMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetConversationMetadata Get conversation or folder metadata
+	//
+	// The metadata of one conversation (`nodeType` `ITEM`) or, for a path ending in `/`,
+	// of a folder with one page of `items`; `resourceType` is `CONVERSATION`. A path
+	// without the trailing slash asks for an item, so a folder then gives 404, as does
+	// a missing item (ai-dial-core `controller/ResourceController.java`; aidial-client
+	// 0.3.0 `resources/metadata.py`, `types/metadata.py` `ConversationMetadata`,
+	// `ConversationItem`).
+	//
+	// Corresponds with GET /v1/metadata/conversations/{bucket}/{path} (the `GetConversationMetadata` operationId).
+	GetConversationMetadata(ctx context.Context, bucket BucketID, path FilePath, params *GetConversationMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetBucketRootMetadata List the bucket root
 	//
 	// Lists the root folder of a bucket. The root always answers 200, with
@@ -2496,6 +2580,30 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/metadata/files/{bucket}/{path} (the `GetFileMetadata` operationId).
 	GetFileMetadata(ctx context.Context, bucket BucketID, path FilePath, params *GetFileMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPromptsRootMetadata List the caller's prompts root
+	//
+	// Lists the root folder of a bucket's prompts, like `getBucketRootMetadata` for
+	// files, with `resourceType` `PROMPT` (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_RESOURCE_METADATA`,
+	// `controller/ResourceController.java`; read by aidial-client 0.3.0
+	// `resources/metadata.py` `Metadata.get("prompts", url)`, typed by
+	// `types/metadata.py` `PromptMetadata`). Items carry no content fields.
+	//
+	// Corresponds with GET /v1/metadata/prompts/{bucket}/ (the `GetPromptsRootMetadata` operationId).
+	GetPromptsRootMetadata(ctx context.Context, bucket BucketID, params *GetPromptsRootMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPromptMetadata Get prompt or folder metadata
+	//
+	// The metadata of one prompt (`nodeType` `ITEM`) or, for a path ending in `/`,
+	// of a folder with one page of `items`; `resourceType` is `PROMPT`. A path
+	// without the trailing slash asks for an item, so a folder then gives 404, as does
+	// a missing item (ai-dial-core `controller/ResourceController.java`; aidial-client
+	// 0.3.0 `resources/metadata.py`, `types/metadata.py` `PromptMetadata`,
+	// `PromptItem`).
+	//
+	// Corresponds with GET /v1/metadata/prompts/{bucket}/{path} (the `GetPromptMetadata` operationId).
+	GetPromptMetadata(ctx context.Context, bucket BucketID, path FilePath, params *GetPromptMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListApplications List applications
@@ -2924,6 +3032,50 @@ func (c *Client) UploadFileWithBody(ctx context.Context, bucket BucketID, path F
 	return c.Client.Do(req)
 }
 
+// GetConversationsRootMetadata List the caller's conversations root
+//
+// Lists the root folder of a bucket's conversations, like `getBucketRootMetadata` for
+// files, with `resourceType` `CONVERSATION` (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_RESOURCE_METADATA`,
+// `controller/ResourceController.java`; read by aidial-client 0.3.0
+// `resources/metadata.py` `Metadata.get("conversations", url)`, typed by
+// `types/metadata.py` `ConversationMetadata`). Items carry no content fields.
+//
+// Corresponds with GET /v1/metadata/conversations/{bucket}/ (the `GetConversationsRootMetadata` operationId).
+func (c *Client) GetConversationsRootMetadata(ctx context.Context, bucket BucketID, params *GetConversationsRootMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetConversationsRootMetadataRequest(c.Server, bucket, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetConversationMetadata Get conversation or folder metadata
+//
+// The metadata of one conversation (`nodeType` `ITEM`) or, for a path ending in `/`,
+// of a folder with one page of `items`; `resourceType` is `CONVERSATION`. A path
+// without the trailing slash asks for an item, so a folder then gives 404, as does
+// a missing item (ai-dial-core `controller/ResourceController.java`; aidial-client
+// 0.3.0 `resources/metadata.py`, `types/metadata.py` `ConversationMetadata`,
+// `ConversationItem`).
+//
+// Corresponds with GET /v1/metadata/conversations/{bucket}/{path} (the `GetConversationMetadata` operationId).
+func (c *Client) GetConversationMetadata(ctx context.Context, bucket BucketID, path FilePath, params *GetConversationMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetConversationMetadataRequest(c.Server, bucket, path, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetBucketRootMetadata List the bucket root
 //
 // Lists the root folder of a bucket. The root always answers 200, with
@@ -2952,6 +3104,50 @@ func (c *Client) GetBucketRootMetadata(ctx context.Context, bucket BucketID, par
 // Corresponds with GET /v1/metadata/files/{bucket}/{path} (the `GetFileMetadata` operationId).
 func (c *Client) GetFileMetadata(ctx context.Context, bucket BucketID, path FilePath, params *GetFileMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetFileMetadataRequest(c.Server, bucket, path, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPromptsRootMetadata List the caller's prompts root
+//
+// Lists the root folder of a bucket's prompts, like `getBucketRootMetadata` for
+// files, with `resourceType` `PROMPT` (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_RESOURCE_METADATA`,
+// `controller/ResourceController.java`; read by aidial-client 0.3.0
+// `resources/metadata.py` `Metadata.get("prompts", url)`, typed by
+// `types/metadata.py` `PromptMetadata`). Items carry no content fields.
+//
+// Corresponds with GET /v1/metadata/prompts/{bucket}/ (the `GetPromptsRootMetadata` operationId).
+func (c *Client) GetPromptsRootMetadata(ctx context.Context, bucket BucketID, params *GetPromptsRootMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPromptsRootMetadataRequest(c.Server, bucket, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPromptMetadata Get prompt or folder metadata
+//
+// The metadata of one prompt (`nodeType` `ITEM`) or, for a path ending in `/`,
+// of a folder with one page of `items`; `resourceType` is `PROMPT`. A path
+// without the trailing slash asks for an item, so a folder then gives 404, as does
+// a missing item (ai-dial-core `controller/ResourceController.java`; aidial-client
+// 0.3.0 `resources/metadata.py`, `types/metadata.py` `PromptMetadata`,
+// `PromptItem`).
+//
+// Corresponds with GET /v1/metadata/prompts/{bucket}/{path} (the `GetPromptMetadata` operationId).
+func (c *Client) GetPromptMetadata(ctx context.Context, bucket BucketID, path FilePath, params *GetPromptMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPromptMetadataRequest(c.Server, bucket, path, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3831,6 +4027,207 @@ func NewUploadFileRequestWithBody(server string, bucket BucketID, path FilePath,
 	return req, nil
 }
 
+// NewGetConversationsRootMetadataRequest constructs an http.Request for the GetConversationsRootMetadata method
+func NewGetConversationsRootMetadataRequest(server string, bucket BucketID, params *GetConversationsRootMetadataParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bucket", bucket, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/metadata/conversations/%s/", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Token != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "token", *params.Token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Recursive != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "recursive", *params.Recursive, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Permissions != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "permissions", *params.Permissions, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetConversationMetadataRequest constructs an http.Request for the GetConversationMetadata method
+func NewGetConversationMetadataRequest(server string, bucket BucketID, path FilePath, params *GetConversationMetadataParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bucket", bucket, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "path", path, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/metadata/conversations/%s/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Token != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "token", *params.Token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Recursive != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "recursive", *params.Recursive, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Permissions != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "permissions", *params.Permissions, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetBucketRootMetadataRequest constructs an http.Request for the GetBucketRootMetadata method
 func NewGetBucketRootMetadataRequest(server string, bucket BucketID, params *GetBucketRootMetadataParams) (*http.Request, error) {
 	var err error
@@ -3952,6 +4349,207 @@ func NewGetFileMetadataRequest(server string, bucket BucketID, path FilePath, pa
 	}
 
 	operationPath := fmt.Sprintf("/v1/metadata/files/%s/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Token != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "token", *params.Token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Recursive != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "recursive", *params.Recursive, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Permissions != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "permissions", *params.Permissions, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPromptsRootMetadataRequest constructs an http.Request for the GetPromptsRootMetadata method
+func NewGetPromptsRootMetadataRequest(server string, bucket BucketID, params *GetPromptsRootMetadataParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bucket", bucket, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/metadata/prompts/%s/", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Token != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "token", *params.Token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Recursive != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "recursive", *params.Recursive, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Permissions != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "permissions", *params.Permissions, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPromptMetadataRequest constructs an http.Request for the GetPromptMetadata method
+func NewGetPromptMetadataRequest(server string, bucket BucketID, path FilePath, params *GetPromptMetadataParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bucket", bucket, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "path", path, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/metadata/prompts/%s/%s", pathParam0, pathParam1)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -4320,6 +4918,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /v1/files/{bucket}/{path} (the `UploadFile` operationId).
 	UploadFileWithBodyWithResponse(ctx context.Context, bucket BucketID, path FilePath, params *UploadFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileResponse, error)
 
+	// GetConversationsRootMetadataWithResponse List the caller's conversations root
+	//
+	// Lists the root folder of a bucket's conversations, like `getBucketRootMetadata` for
+	// files, with `resourceType` `CONVERSATION` (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_RESOURCE_METADATA`,
+	// `controller/ResourceController.java`; read by aidial-client 0.3.0
+	// `resources/metadata.py` `Metadata.get("conversations", url)`, typed by
+	// `types/metadata.py` `ConversationMetadata`). Items carry no content fields.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/metadata/conversations/{bucket}/ (the `GetConversationsRootMetadata` operationId).
+	GetConversationsRootMetadataWithResponse(ctx context.Context, bucket BucketID, params *GetConversationsRootMetadataParams, reqEditors ...RequestEditorFn) (*GetConversationsRootMetadataResponse, error)
+
+	// GetConversationMetadataWithResponse Get conversation or folder metadata
+	//
+	// The metadata of one conversation (`nodeType` `ITEM`) or, for a path ending in `/`,
+	// of a folder with one page of `items`; `resourceType` is `CONVERSATION`. A path
+	// without the trailing slash asks for an item, so a folder then gives 404, as does
+	// a missing item (ai-dial-core `controller/ResourceController.java`; aidial-client
+	// 0.3.0 `resources/metadata.py`, `types/metadata.py` `ConversationMetadata`,
+	// `ConversationItem`).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/metadata/conversations/{bucket}/{path} (the `GetConversationMetadata` operationId).
+	GetConversationMetadataWithResponse(ctx context.Context, bucket BucketID, path FilePath, params *GetConversationMetadataParams, reqEditors ...RequestEditorFn) (*GetConversationMetadataResponse, error)
+
 	// GetBucketRootMetadataWithResponse List the bucket root
 	//
 	// Lists the root folder of a bucket. The root always answers 200, with
@@ -4341,6 +4967,34 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/metadata/files/{bucket}/{path} (the `GetFileMetadata` operationId).
 	GetFileMetadataWithResponse(ctx context.Context, bucket BucketID, path FilePath, params *GetFileMetadataParams, reqEditors ...RequestEditorFn) (*GetFileMetadataResponse, error)
+
+	// GetPromptsRootMetadataWithResponse List the caller's prompts root
+	//
+	// Lists the root folder of a bucket's prompts, like `getBucketRootMetadata` for
+	// files, with `resourceType` `PROMPT` (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_RESOURCE_METADATA`,
+	// `controller/ResourceController.java`; read by aidial-client 0.3.0
+	// `resources/metadata.py` `Metadata.get("prompts", url)`, typed by
+	// `types/metadata.py` `PromptMetadata`). Items carry no content fields.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/metadata/prompts/{bucket}/ (the `GetPromptsRootMetadata` operationId).
+	GetPromptsRootMetadataWithResponse(ctx context.Context, bucket BucketID, params *GetPromptsRootMetadataParams, reqEditors ...RequestEditorFn) (*GetPromptsRootMetadataResponse, error)
+
+	// GetPromptMetadataWithResponse Get prompt or folder metadata
+	//
+	// The metadata of one prompt (`nodeType` `ITEM`) or, for a path ending in `/`,
+	// of a folder with one page of `items`; `resourceType` is `PROMPT`. A path
+	// without the trailing slash asks for an item, so a folder then gives 404, as does
+	// a missing item (ai-dial-core `controller/ResourceController.java`; aidial-client
+	// 0.3.0 `resources/metadata.py`, `types/metadata.py` `PromptMetadata`,
+	// `PromptItem`).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/metadata/prompts/{bucket}/{path} (the `GetPromptMetadata` operationId).
+	GetPromptMetadataWithResponse(ctx context.Context, bucket BucketID, path FilePath, params *GetPromptMetadataParams, reqEditors ...RequestEditorFn) (*GetPromptMetadataResponse, error)
 }
 
 type ListApplicationsResponse struct {
@@ -5154,6 +5808,88 @@ func (r UploadFileResponse) ContentType() string {
 	return ""
 }
 
+type GetConversationsRootMetadataResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Metadata
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetConversationsRootMetadataResponse) GetJSON200() *Metadata {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r GetConversationsRootMetadataResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetConversationsRootMetadataResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetConversationsRootMetadataResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetConversationsRootMetadataResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetConversationMetadataResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Metadata
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetConversationMetadataResponse) GetJSON200() *Metadata {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r GetConversationMetadataResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetConversationMetadataResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetConversationMetadataResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetConversationMetadataResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetBucketRootMetadataResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -5230,6 +5966,88 @@ func (r GetFileMetadataResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetFileMetadataResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPromptsRootMetadataResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Metadata
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPromptsRootMetadataResponse) GetJSON200() *Metadata {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPromptsRootMetadataResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPromptsRootMetadataResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPromptsRootMetadataResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPromptsRootMetadataResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPromptMetadataResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Metadata
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPromptMetadataResponse) GetJSON200() *Metadata {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPromptMetadataResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPromptMetadataResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPromptMetadataResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPromptMetadataResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5600,6 +6418,46 @@ func (c *ClientWithResponses) UploadFileWithBodyWithResponse(ctx context.Context
 	return ParseUploadFileResponse(rsp)
 }
 
+// GetConversationsRootMetadataWithResponse List the caller's conversations root
+//
+// Lists the root folder of a bucket's conversations, like `getBucketRootMetadata` for
+// files, with `resourceType` `CONVERSATION` (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_RESOURCE_METADATA`,
+// `controller/ResourceController.java`; read by aidial-client 0.3.0
+// `resources/metadata.py` `Metadata.get("conversations", url)`, typed by
+// `types/metadata.py` `ConversationMetadata`). Items carry no content fields.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/metadata/conversations/{bucket}/ (the `GetConversationsRootMetadata` operationId).
+func (c *ClientWithResponses) GetConversationsRootMetadataWithResponse(ctx context.Context, bucket BucketID, params *GetConversationsRootMetadataParams, reqEditors ...RequestEditorFn) (*GetConversationsRootMetadataResponse, error) {
+	rsp, err := c.GetConversationsRootMetadata(ctx, bucket, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetConversationsRootMetadataResponse(rsp)
+}
+
+// GetConversationMetadataWithResponse Get conversation or folder metadata
+//
+// The metadata of one conversation (`nodeType` `ITEM`) or, for a path ending in `/`,
+// of a folder with one page of `items`; `resourceType` is `CONVERSATION`. A path
+// without the trailing slash asks for an item, so a folder then gives 404, as does
+// a missing item (ai-dial-core `controller/ResourceController.java`; aidial-client
+// 0.3.0 `resources/metadata.py`, `types/metadata.py` `ConversationMetadata`,
+// `ConversationItem`).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/metadata/conversations/{bucket}/{path} (the `GetConversationMetadata` operationId).
+func (c *ClientWithResponses) GetConversationMetadataWithResponse(ctx context.Context, bucket BucketID, path FilePath, params *GetConversationMetadataParams, reqEditors ...RequestEditorFn) (*GetConversationMetadataResponse, error) {
+	rsp, err := c.GetConversationMetadata(ctx, bucket, path, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetConversationMetadataResponse(rsp)
+}
+
 // GetBucketRootMetadataWithResponse List the bucket root
 //
 // Lists the root folder of a bucket. The root always answers 200, with
@@ -5632,6 +6490,46 @@ func (c *ClientWithResponses) GetFileMetadataWithResponse(ctx context.Context, b
 		return nil, err
 	}
 	return ParseGetFileMetadataResponse(rsp)
+}
+
+// GetPromptsRootMetadataWithResponse List the caller's prompts root
+//
+// Lists the root folder of a bucket's prompts, like `getBucketRootMetadata` for
+// files, with `resourceType` `PROMPT` (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_RESOURCE_METADATA`,
+// `controller/ResourceController.java`; read by aidial-client 0.3.0
+// `resources/metadata.py` `Metadata.get("prompts", url)`, typed by
+// `types/metadata.py` `PromptMetadata`). Items carry no content fields.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/metadata/prompts/{bucket}/ (the `GetPromptsRootMetadata` operationId).
+func (c *ClientWithResponses) GetPromptsRootMetadataWithResponse(ctx context.Context, bucket BucketID, params *GetPromptsRootMetadataParams, reqEditors ...RequestEditorFn) (*GetPromptsRootMetadataResponse, error) {
+	rsp, err := c.GetPromptsRootMetadata(ctx, bucket, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPromptsRootMetadataResponse(rsp)
+}
+
+// GetPromptMetadataWithResponse Get prompt or folder metadata
+//
+// The metadata of one prompt (`nodeType` `ITEM`) or, for a path ending in `/`,
+// of a folder with one page of `items`; `resourceType` is `PROMPT`. A path
+// without the trailing slash asks for an item, so a folder then gives 404, as does
+// a missing item (ai-dial-core `controller/ResourceController.java`; aidial-client
+// 0.3.0 `resources/metadata.py`, `types/metadata.py` `PromptMetadata`,
+// `PromptItem`).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/metadata/prompts/{bucket}/{path} (the `GetPromptMetadata` operationId).
+func (c *ClientWithResponses) GetPromptMetadataWithResponse(ctx context.Context, bucket BucketID, path FilePath, params *GetPromptMetadataParams, reqEditors ...RequestEditorFn) (*GetPromptMetadataResponse, error) {
+	rsp, err := c.GetPromptMetadata(ctx, bucket, path, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPromptMetadataResponse(rsp)
 }
 
 // ParseListApplicationsResponse parses an HTTP response from a ListApplicationsWithResponse call
@@ -6319,6 +7217,58 @@ func ParseUploadFileResponse(rsp *http.Response) (*UploadFileResponse, error) {
 	return response, nil
 }
 
+// ParseGetConversationsRootMetadataResponse parses an HTTP response from a GetConversationsRootMetadataWithResponse call
+func ParseGetConversationsRootMetadataResponse(rsp *http.Response) (*GetConversationsRootMetadataResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetConversationsRootMetadataResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Metadata
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetConversationMetadataResponse parses an HTTP response from a GetConversationMetadataWithResponse call
+func ParseGetConversationMetadataResponse(rsp *http.Response) (*GetConversationMetadataResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetConversationMetadataResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Metadata
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetBucketRootMetadataResponse parses an HTTP response from a GetBucketRootMetadataWithResponse call
 func ParseGetBucketRootMetadataResponse(rsp *http.Response) (*GetBucketRootMetadataResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -6354,6 +7304,58 @@ func ParseGetFileMetadataResponse(rsp *http.Response) (*GetFileMetadataResponse,
 	}
 
 	response := &GetFileMetadataResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Metadata
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPromptsRootMetadataResponse parses an HTTP response from a GetPromptsRootMetadataWithResponse call
+func ParseGetPromptsRootMetadataResponse(rsp *http.Response) (*GetPromptsRootMetadataResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPromptsRootMetadataResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Metadata
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPromptMetadataResponse parses an HTTP response from a GetPromptMetadataWithResponse call
+func ParseGetPromptMetadataResponse(rsp *http.Response) (*GetPromptMetadataResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPromptMetadataResponse{
 		Body:         bodyBytes,
 		HTTPResponse: rsp,
 	}

@@ -111,6 +111,8 @@ func service(optional bool) core.Service {
 		GreedyPaths: []core.GreedyPath{
 			{Prefix: "/v1/files/", Fixed: 1, CheckFixed: checkBucket, Check: checkSegment},
 			{Prefix: "/v1/metadata/files/", Fixed: 1, CheckFixed: checkBucket, Check: checkSegment},
+			{Prefix: "/v1/metadata/conversations/", Fixed: 1, CheckFixed: checkBucket, Check: checkSegment},
+			{Prefix: "/v1/metadata/prompts/", Fixed: 1, CheckFixed: checkBucket, Check: checkSegment},
 		},
 	}
 }

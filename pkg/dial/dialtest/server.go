@@ -328,7 +328,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.download(w, r, user)
 	case "deleteFile":
 		s.deleteFile(w, r, user)
-	case "getFileMetadata", "getBucketRootMetadata":
+	case "getFileMetadata", "getBucketRootMetadata",
+		"getConversationsRootMetadata", "getConversationMetadata", "getPromptsRootMetadata", "getPromptMetadata":
 		s.metadata(w, r, user)
 	default:
 		writeText(w, http.StatusNotFound, "No route")
