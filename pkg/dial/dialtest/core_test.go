@@ -12,20 +12,31 @@ var keyHeader = map[string]string{"api-key": dialtest.APIKey}
 
 // TestCorePlainTextErrors: DIAL Core's own errors are a bare string without
 // a Content-Type (ProxyContext.respond), a missing file an empty 404; the
-// spec allows that and the emulator answers so.
+// emulator labels them text/plain, or sends them bare with
+// WithBareTextErrors, and the spec allows both.
 func TestCorePlainTextErrors(t *testing.T) {
-	srv := dialtest.NewServer(t)
-	status, body, h := do(t, "GET", srv.URL+"/openai/deployments", nil, "")
-	require.Equal(t, 401, status)
-	require.Equal(t, "At least API-KEY or Authorization header must be provided", body)
-	require.Empty(t, h.Values("Content-Type"), "DIAL Core sets no Content-Type on its own errors")
+	for _, bare := range []bool{false, true} {
+		var opts []dialtest.Option
+		want := []string{"text/plain; charset=utf-8"}
+		if bare {
+			opts, want = append(opts, dialtest.WithBareTextErrors()), nil
+		}
+		srv := dialtest.NewServer(t, opts...)
+		status, body, h := do(t, "GET", srv.URL+"/openai/deployments", nil, "")
+		require.Equal(t, 401, status)
+		require.Equal(t, "At least API-KEY or Authorization header must be provided", body)
+		require.Equal(t, want, h.Values("Content-Type"), "bare=%v", bare)
 
-	bucket := dialtest.BucketOf(dialtest.DefaultUser)
-	status, body, h = do(t, "GET", srv.URL+"/v1/files/"+bucket+"/missing.txt", keyHeader, "")
-	require.Equal(t, 404, status)
-	require.Empty(t, body)
-	require.Empty(t, h.Values("Content-Type"))
-	require.Empty(t, srv.Violations())
+		bucket := dialtest.BucketOf(dialtest.DefaultUser)
+		status, body, h = do(t, "GET", srv.URL+"/v1/files/"+bucket+"/missing.txt", keyHeader, "")
+		require.Equal(t, 404, status)
+		require.Empty(t, body)
+		require.Equal(t, want, h.Values("Content-Type"))
+		status, _, h = do(t, "GET", srv.URL+"/openai/deployments", keyHeader, "")
+		require.Equal(t, 200, status)
+		require.Equal(t, "application/json", h.Get("Content-Type"))
+		require.Empty(t, srv.Violations())
+	}
 }
 
 // TestAPIVersionOnEveryOpenAIRoute: the openai SDK's AzureOpenAI sends

@@ -84,6 +84,7 @@ type config struct {
 	heartbeats   bool
 	quotedETags  bool
 	lenient      bool
+	bareText     bool
 }
 
 // Option configures NewServer and Start.
@@ -162,6 +163,14 @@ func WithQuotedETags() Option {
 	return func(c *config) { c.quotedETags = true }
 }
 
+// WithBareTextErrors sends DIAL Core's own errors exactly as Core 0.18 does:
+// plain text with no Content-Type header at all (ProxyContext.respond). By
+// default the emulator labels them text/plain; charset=utf-8, which generic
+// HTTP tools expect. Clients should handle both.
+func WithBareTextErrors() Option {
+	return func(c *config) { c.bareText = true }
+}
+
 // WithLenientFolderMetadata makes GET /v1/metadata/files/{bucket}/{path}
 // without the trailing slash list the folder when path names one. DIAL Core
 // answers 404 there (it asks for an item); the option exists for
@@ -191,6 +200,7 @@ type Server struct {
 	quotedETags  bool
 
 	lenientFolders bool
+	bareText       bool
 
 	mu           sync.Mutex
 	deployments  []Deployment
@@ -252,6 +262,7 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 		heartbeats:     cfg.heartbeats,
 		quotedETags:    cfg.quotedETags,
 		lenientFolders: cfg.lenient,
+		bareText:       cfg.bareText,
 		deployments:    cfg.deployments,
 		applications:   cfg.applications,
 		responder:      cfg.responder,
@@ -285,6 +296,9 @@ func BucketOf(user string) string {
 
 // serve dispatches by the operation the kit routed the request to.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if s.bareText {
+		w = bareTextWriter{w}
+	}
 	user, ok := s.authenticate(w, r)
 	if !ok {
 		return
@@ -555,14 +569,40 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
-// writeText answers the way DIAL Core itself does (ProxyContext.respond with
-// a String): a bare string, possibly empty, and no Content-Type at all. The
-// nil entry keeps net/http from sniffing one.
+// textPlain is the Content-Type of the emulator's plain-text errors.
+const textPlain = "text/plain; charset=utf-8"
+
+// writeText answers the way DIAL Core itself does: a bare string, possibly
+// empty. Core sets no Content-Type at all (ProxyContext.respond with a
+// String); the emulator says text/plain unless WithBareTextErrors, because
+// generic HTTP tools (schemathesis in make spec-fuzz) flag a missing one.
+// The spec allows both forms.
 func writeText(w http.ResponseWriter, status int, msg string) {
-	w.Header()["Content-Type"] = nil
+	w.Header().Set("Content-Type", textPlain)
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(msg))
 }
+
+// bareTextWriter drops the text/plain Content-Type of error answers
+// (WithBareTextErrors); the nil entry keeps net/http from sniffing one.
+type bareTextWriter struct{ http.ResponseWriter }
+
+func (b bareTextWriter) WriteHeader(status int) {
+	if status >= 400 && b.Header().Get("Content-Type") == textPlain {
+		b.Header()["Content-Type"] = nil
+	}
+	b.ResponseWriter.WriteHeader(status)
+}
+
+// Flush flushes the underlying writer.
+func (b bareTextWriter) Flush() {
+	if f, ok := b.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap returns the underlying writer (for http.ResponseController).
+func (b bareTextWriter) Unwrap() http.ResponseWriter { return b.ResponseWriter }
 
 // writeError answers with the OpenAI-style JSON error that deployments
 // (DIAL SDK applications, adapters) produce.
