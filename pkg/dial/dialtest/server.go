@@ -32,6 +32,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aiclients/sdk-go/pkg/dial"
 	emukit "github.com/aiclients/sdk-go/pkg/emulator"
 	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 )
@@ -331,9 +332,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "truncatePrompt":
 		s.truncatePrompt(w, r)
 	case "getBucket":
-		b := map[string]any{"bucket": BucketOf(user)}
+		b := dial.Bucket{Bucket: BucketOf(user)}
 		if pr, ok := s.perRequest[r.Header.Get("Api-Key")]; ok {
-			b["appdata"] = BucketOf(pr.user) + "/appdata/" + pr.app
+			b.AppData = BucketOf(pr.user) + "/appdata/" + pr.app
 		}
 		writeJSON(w, http.StatusOK, b)
 	case "uploadFile":
@@ -489,7 +490,7 @@ func (s *Server) listDeployments(w http.ResponseWriter, object string) {
 		data = append(data, s.deploymentJSON(d, object))
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
+	writeJSON(w, http.StatusOK, listReply{Object: "list", Data: data})
 }
 
 func (s *Server) findDeployment(id string) (Deployment, bool) {
@@ -546,7 +547,7 @@ func (s *Server) listApplications(w http.ResponseWriter) {
 		data = append(data, applicationJSON(a))
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
+	writeJSON(w, http.StatusOK, listReply{Object: "list", Data: data})
 }
 
 func (s *Server) getApplication(w http.ResponseWriter, id string) {
@@ -556,6 +557,12 @@ func (s *Server) getApplication(w http.ResponseWriter, id string) {
 		return
 	}
 	writeJSON(w, http.StatusOK, applicationJSON(a))
+}
+
+// listReply is DIAL Core's list envelope (data/ListData.java).
+type listReply struct {
+	Object string `json:"object"`
+	Data   []any  `json:"data"`
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
