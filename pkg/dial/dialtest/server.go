@@ -8,8 +8,17 @@
 // word by word, usage on the last chunk, optional custom_content and
 // mid-stream failures), per-user buckets with in-memory files (MD5 ETags,
 // If-Match / If-None-Match preconditions, metadata and paginated listings),
-// and DIAL Core's error shapes: OpenAI-style JSON from deployments and plain
-// text from the core itself.
+// embeddings and legacy text completions (deterministic vectors, the prompt
+// echoed), metadata of conversations and prompts (PutConversation,
+// PutPrompt), and DIAL Core's error shapes: OpenAI-style JSON from
+// deployments and plain text from the core itself.
+//
+// It behaves like DIAL Core 0.18 by default (a missing file deletes with
+// 200, folder metadata without the trailing slash is 404). Options imitate
+// other wire forms: WithBareTextErrors (no Content-Type on Core's errors, as
+// Core sends them), WithQuotedETags, WithHeartbeats (": heartbeat" stream
+// comments), and WithLenientFolderMetadata (a leniency for aidial-client
+// 0.3.0).
 //
 // Clients that cannot set a Responder (other languages, through
 // cmd/emulator) can ask for failures in the request:
