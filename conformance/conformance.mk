@@ -7,7 +7,9 @@
 #      kept as a stamp in .venv/ (so a changed requirements file reinstalls, an unchanged one
 #      needs no network);
 #   3. builds ./cmd/emulator into bin/conformance/emulator (bin/ is git-ignored);
-#   4. runs `.venv/bin/python -m pytest conformance -q` with EMULATOR_BIN pointing at it.
+#   4. runs `.venv/bin/python -m pytest conformance -q` with EMULATOR_BIN pointing at it;
+#   5. runs the openai-go scenarios (conformance/openaigo, a module of its own so SDK users
+#      never download openai-go) against dialtest in-process.
 # While cmd/emulator has no Go files yet, step 3 is skipped and every scenario skips with
 # that reason; once it exists, a failing build fails the target.
 
@@ -18,10 +20,17 @@ CONFORMANCE_STAMP        := $(CONFORMANCE_VENV)/.conformance-requirements.txt
 CONFORMANCE_EMULATOR_BIN := bin/conformance/emulator
 CONFORMANCE_PYTEST_ARGS  ?=
 
-.PHONY: conformance conformance-venv conformance-emulator
+.PHONY: conformance conformance-venv conformance-emulator conformance-openaigo
 
-## conformance: official Python SDKs against cmd/emulator (pytest scenarios under conformance/)
-conformance: conformance-venv conformance-emulator
+## conformance: official Python SDKs against cmd/emulator (pytest scenarios under conformance/), then openai-go
+conformance: conformance-venv conformance-emulator conformance-pytest conformance-openaigo
+
+## conformance-openaigo: openai-go (pinned in conformance/openaigo/go.mod) as a DIAL client against dialtest
+conformance-openaigo:
+	cd conformance/openaigo && $(GO) vet ./... && $(GO) test -count=1 ./...
+
+.PHONY: conformance-pytest
+conformance-pytest: conformance-venv conformance-emulator
 	@if ls cmd/emulator/*.go >/dev/null 2>&1; then \
 	  bin="$(CURDIR)/$(CONFORMANCE_EMULATOR_BIN)"; \
 	else \

@@ -110,6 +110,54 @@ func (e ContentPartType) Valid() bool {
 	}
 }
 
+// Defines values for EmbeddingObject.
+const (
+	EmbeddingObjectEmbedding EmbeddingObject = "embedding"
+)
+
+// Valid indicates whether the value is a known member of the EmbeddingObject enum.
+func (e EmbeddingObject) Valid() bool {
+	switch e {
+	case EmbeddingObjectEmbedding:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EncodingFormat.
+const (
+	Base64 EncodingFormat = "base64"
+	Float  EncodingFormat = "float"
+)
+
+// Valid indicates whether the value is a known member of the EncodingFormat enum.
+func (e EncodingFormat) Valid() bool {
+	switch e {
+	case Base64:
+		return true
+	case Float:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EmbeddingsResponseObject.
+const (
+	List EmbeddingsResponseObject = "list"
+)
+
+// Valid indicates whether the value is a known member of the EmbeddingsResponseObject enum.
+func (e EmbeddingsResponseObject) Valid() bool {
+	switch e {
+	case List:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Role.
 const (
 	RoleAssistant Role = "assistant"
@@ -191,6 +239,21 @@ func (e StageStatus) Valid() bool {
 	case Completed:
 		return true
 	case Failed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TextCompletionObject.
+const (
+	TextCompletionObjectTextCompletion TextCompletionObject = "text_completion"
+)
+
+// Valid indicates whether the value is a known member of the TextCompletionObject enum.
+func (e TextCompletionObject) Valid() bool {
+	switch e {
+	case TextCompletionObjectTextCompletion:
 		return true
 	default:
 		return false
@@ -657,6 +720,103 @@ type DeploymentList struct {
 	Object string `json:"object,omitempty"`
 }
 
+// Embedding One vector (openai 1.109.1 `types/embedding.py`).
+type Embedding struct {
+	// Embedding The vector: a list of numbers, or with `encoding_format: base64` a base64
+	// string of little-endian float32 values.
+	Embedding Embedding_Embedding `json:"embedding"`
+	Index     int                 `json:"index"`
+	Object    EmbeddingObject     `json:"object"`
+}
+
+// EmbeddingEmbedding0 defines model for Embedding.Embedding.0.
+type EmbeddingEmbedding0 = []float64
+
+// EmbeddingEmbedding1 defines model for Embedding.Embedding.1.
+type EmbeddingEmbedding1 = string
+
+// Embedding_Embedding The vector: a list of numbers, or with `encoding_format: base64` a base64
+// string of little-endian float32 values.
+type Embedding_Embedding struct {
+	union json.RawMessage
+}
+
+// EmbeddingObject defines model for Embedding.Object.
+type EmbeddingObject string
+
+// EmbeddingsRequest An embeddings request (openai 1.109.1 `types/embedding_create_params.py`; DIAL's
+// `custom_input` and `custom_fields` from aidial-sdk 0.46.0
+// `aidial_sdk/embeddings/request.py`). Unknown fields are relayed by DIAL Core.
+type EmbeddingsRequest struct {
+	// CustomFields DIAL hints for the adapter (aidial-sdk `EmbeddingsRequestCustomFields`).
+	CustomFields *EmbeddingsCustomFields `json:"custom_fields,omitempty"`
+
+	// CustomInput DIAL multi-modal input: each item is a text, an `Attachment` or a list of
+	// them (aidial-sdk `EmbeddingsMultiModalInput`).
+	CustomInput []json.RawMessage `json:"custom_input,omitempty"`
+
+	// Dimensions The size of the vectors, for models that can shorten them.
+	Dimensions *int `json:"dimensions,omitempty"`
+
+	// EncodingFormat `float` (the server default) or `base64` (the `openai` SDKs' default).
+	EncodingFormat EncodingFormat `json:"encoding_format,omitempty"`
+
+	// Input A text, a list of texts, a list of token ids or a list of lists of token ids.
+	Input EmbeddingsRequest_Input `json:"input"`
+
+	// Model The `openai` SDK sends the deployment name here; DIAL Core routes by the path.
+	Model string `json:"model,omitempty"`
+	User  string `json:"user,omitempty"`
+}
+
+// EmbeddingsCustomFields DIAL hints for the adapter (aidial-sdk `EmbeddingsRequestCustomFields`).
+type EmbeddingsCustomFields struct {
+	Instruction string `json:"instruction,omitempty"`
+
+	// Type For example `symmetric`, `document` or `query`, as the adapter defines.
+	Type string `json:"type,omitempty"`
+}
+
+// EncodingFormat `float` (the server default) or `base64` (the `openai` SDKs' default).
+type EncodingFormat string
+
+// EmbeddingsRequestInput0 defines model for EmbeddingsRequest.Input.0.
+type EmbeddingsRequestInput0 = string
+
+// EmbeddingsRequestInput1 defines model for EmbeddingsRequest.Input.1.
+type EmbeddingsRequestInput1 = []string
+
+// EmbeddingsRequestInput2 defines model for EmbeddingsRequest.Input.2.
+type EmbeddingsRequestInput2 = []int
+
+// EmbeddingsRequestInput3 defines model for EmbeddingsRequest.Input.3.
+type EmbeddingsRequestInput3 = [][]int
+
+// EmbeddingsRequest_Input A text, a list of texts, a list of token ids or a list of lists of token ids.
+type EmbeddingsRequest_Input struct {
+	union json.RawMessage
+}
+
+// EmbeddingsResponse The embeddings (openai 1.109.1 `types/create_embedding_response.py`; aidial-sdk
+// 0.46.0 `aidial_sdk/embeddings/response.py` allows a base64 string as `embedding`).
+type EmbeddingsResponse struct {
+	Data   []Embedding              `json:"data"`
+	Model  string                   `json:"model"`
+	Object EmbeddingsResponseObject `json:"object"`
+
+	// Usage Token counts of an embeddings call (openai 1.109.1 `types/create_embedding_response.py` `Usage`).
+	Usage EmbeddingsUsage `json:"usage"`
+}
+
+// EmbeddingsResponseObject defines model for EmbeddingsResponse.Object.
+type EmbeddingsResponseObject string
+
+// EmbeddingsUsage Token counts of an embeddings call (openai 1.109.1 `types/create_embedding_response.py` `Usage`).
+type EmbeddingsUsage struct {
+	PromptTokens int64 `json:"prompt_tokens"`
+	TotalTokens  int64 `json:"total_tokens"`
+}
+
 // Error The OpenAI-style error body relayed from deployments.
 type Error struct {
 	// Error The `error` object of an error body. Deployments sometimes send `code` as a number.
@@ -957,6 +1117,88 @@ type Statistics struct {
 	UsagePerModel     []ModelUsage `json:"usage_per_model,omitempty"`
 }
 
+// TextCompletion A legacy text completion, or one chunk of its stream (openai 1.109.1 `types/completion.py`).
+type TextCompletion struct {
+	Choices           []TextCompletionChoice `json:"choices"`
+	Created           int64                  `json:"created"`
+	ID                string                 `json:"id"`
+	Model             string                 `json:"model"`
+	Object            TextCompletionObject   `json:"object"`
+	SystemFingerprint *string                `json:"system_fingerprint,omitempty"`
+
+	// Usage Token counts.
+	//
+	// Example: {"completion_tokens":1,"prompt_tokens":11,"total_tokens":12}
+	Usage *Usage `json:"usage,omitempty"`
+}
+
+// TextCompletionObject defines model for TextCompletion.Object.
+type TextCompletionObject string
+
+// TextCompletionChoice One choice (openai 1.109.1 `types/completion_choice.py`); `finish_reason` is null in stream chunks before the last.
+type TextCompletionChoice struct {
+	// FinishReason `stop`, `length` or `content_filter`.
+	FinishReason *string          `json:"finish_reason,omitempty"`
+	Index        int              `json:"index"`
+	Logprobs     *json.RawMessage `json:"logprobs,omitempty"`
+	Text         string           `json:"text"`
+}
+
+// TextCompletionRequest A legacy text completion request (openai 1.109.1
+// `types/completion_create_params.py`); only the common fields are listed, DIAL Core
+// relays any others unchanged.
+type TextCompletionRequest struct {
+	Echo      *bool  `json:"echo,omitempty"`
+	MaxTokens *int   `json:"max_tokens,omitempty"`
+	Model     string `json:"model,omitempty"`
+	N         *int   `json:"n,omitempty"`
+
+	// Prompt A text, a list of texts, a list of token ids or a list of lists of token ids.
+	Prompt TextCompletionRequest_Prompt `json:"prompt"`
+	Seed   *int                         `json:"seed,omitempty"`
+
+	// Stop A string or a list of strings.
+	Stop        TextCompletionRequest_Stop `json:"stop,omitempty"`
+	Stream      *bool                      `json:"stream,omitempty"`
+	Suffix      *string                    `json:"suffix,omitempty"`
+	Temperature *float64                   `json:"temperature,omitempty"`
+	TopP        *float64                   `json:"top_p,omitempty"`
+	User        string                     `json:"user,omitempty"`
+}
+
+// TextCompletionRequestPrompt0 defines model for TextCompletionRequest.Prompt.0.
+type TextCompletionRequestPrompt0 = string
+
+// TextCompletionRequestPrompt1 defines model for TextCompletionRequest.Prompt.1.
+type TextCompletionRequestPrompt1 = []string
+
+// TextCompletionRequestPrompt2 defines model for TextCompletionRequest.Prompt.2.
+type TextCompletionRequestPrompt2 = []int
+
+// TextCompletionRequestPrompt3 defines model for TextCompletionRequest.Prompt.3.
+type TextCompletionRequestPrompt3 = [][]int
+
+// TextCompletionRequest_Prompt A text, a list of texts, a list of token ids or a list of lists of token ids.
+type TextCompletionRequest_Prompt struct {
+	union json.RawMessage
+}
+
+// TextCompletionRequestStop0 defines model for TextCompletionRequest.Stop.0.
+type TextCompletionRequestStop0 = string
+
+// TextCompletionRequestStop1 defines model for TextCompletionRequest.Stop.1.
+type TextCompletionRequestStop1 = []string
+
+// TextCompletionRequest_Stop A string or a list of strings.
+type TextCompletionRequest_Stop struct {
+	union json.RawMessage
+}
+
+// TextCompletionStreamEvent One `data:` event of a text completion stream: a chunk, or an `Error` after the 200.
+type TextCompletionStreamEvent struct {
+	union json.RawMessage
+}
+
 // TokenLimits Token limits of a model; absent means not reported.
 type TokenLimits struct {
 	MaxCompletionTokens int64 `json:"max_completion_tokens,omitempty"`
@@ -1056,6 +1298,9 @@ type Usage struct {
 	TotalTokens             int64                    `json:"total_tokens,omitempty"`
 }
 
+// APIVersion defines model for ApiVersion.
+type APIVersion = string
+
 // BucketID defines model for BucketId.
 type BucketID = string
 
@@ -1083,17 +1328,8 @@ type Recursive = bool
 // Token defines model for Token.
 type Token = string
 
-// BadRequest The OpenAI-style error body relayed from deployments.
-type BadRequest = Error
-
-// Forbidden The OpenAI-style error body relayed from deployments.
-type Forbidden = Error
-
-// NotFound The OpenAI-style error body relayed from deployments.
-type NotFound = Error
-
-// PreconditionFailed The OpenAI-style error body relayed from deployments.
-type PreconditionFailed = Error
+// DeploymentError The OpenAI-style error body relayed from deployments.
+type DeploymentError = Error
 
 // ServerError The OpenAI-style error body relayed from deployments.
 type ServerError = Error
@@ -1101,31 +1337,129 @@ type ServerError = Error
 // TooManyRequests The OpenAI-style error body relayed from deployments.
 type TooManyRequests = Error
 
-// Unauthorized The OpenAI-style error body relayed from deployments.
-type Unauthorized = Error
+// ListApplicationsParams defines parameters for ListApplications.
+type ListApplicationsParams struct {
+	// APIVersion The Azure OpenAI API version. DIAL Core accepts it on every `/openai/…` route and
+	// passes it on to the deployment (ai-dial-core `controller/DeploymentPostController.java`
+	// relays the query string); Azure-OpenAI-backed model deployments require it on
+	// completions, DIAL applications and listings ignore it. The `openai` SDK's
+	// `AzureOpenAI` client sends it on every call, `GET /openai/models` included
+	// (openai 1.109.1 `lib/azure.py`); aidial-client 0.3.0 only when configured.
+	APIVersion *APIVersion `form:"api-version,omitempty" json:"api-version,omitempty"`
+}
+
+// GetApplicationParams defines parameters for GetApplication.
+type GetApplicationParams struct {
+	// APIVersion The Azure OpenAI API version. DIAL Core accepts it on every `/openai/…` route and
+	// passes it on to the deployment (ai-dial-core `controller/DeploymentPostController.java`
+	// relays the query string); Azure-OpenAI-backed model deployments require it on
+	// completions, DIAL applications and listings ignore it. The `openai` SDK's
+	// `AzureOpenAI` client sends it on every call, `GET /openai/models` included
+	// (openai 1.109.1 `lib/azure.py`); aidial-client 0.3.0 only when configured.
+	APIVersion *APIVersion `form:"api-version,omitempty" json:"api-version,omitempty"`
+}
+
+// ListDeploymentsParams defines parameters for ListDeployments.
+type ListDeploymentsParams struct {
+	// APIVersion The Azure OpenAI API version. DIAL Core accepts it on every `/openai/…` route and
+	// passes it on to the deployment (ai-dial-core `controller/DeploymentPostController.java`
+	// relays the query string); Azure-OpenAI-backed model deployments require it on
+	// completions, DIAL applications and listings ignore it. The `openai` SDK's
+	// `AzureOpenAI` client sends it on every call, `GET /openai/models` included
+	// (openai 1.109.1 `lib/azure.py`); aidial-client 0.3.0 only when configured.
+	APIVersion *APIVersion `form:"api-version,omitempty" json:"api-version,omitempty"`
+}
+
+// GetDeploymentParams defines parameters for GetDeployment.
+type GetDeploymentParams struct {
+	// APIVersion The Azure OpenAI API version. DIAL Core accepts it on every `/openai/…` route and
+	// passes it on to the deployment (ai-dial-core `controller/DeploymentPostController.java`
+	// relays the query string); Azure-OpenAI-backed model deployments require it on
+	// completions, DIAL applications and listings ignore it. The `openai` SDK's
+	// `AzureOpenAI` client sends it on every call, `GET /openai/models` included
+	// (openai 1.109.1 `lib/azure.py`); aidial-client 0.3.0 only when configured.
+	APIVersion *APIVersion `form:"api-version,omitempty" json:"api-version,omitempty"`
+}
 
 // CreateChatCompletionParams defines parameters for CreateChatCompletion.
 type CreateChatCompletionParams struct {
-	// APIVersion The Azure OpenAI API version. Required by Azure-OpenAI-backed model
-	// deployments, optional for DIAL applications; omit it when unknown.
-	APIVersion *string `form:"api-version,omitempty" json:"api-version,omitempty"`
+	// APIVersion The Azure OpenAI API version. DIAL Core accepts it on every `/openai/…` route and
+	// passes it on to the deployment (ai-dial-core `controller/DeploymentPostController.java`
+	// relays the query string); Azure-OpenAI-backed model deployments require it on
+	// completions, DIAL applications and listings ignore it. The `openai` SDK's
+	// `AzureOpenAI` client sends it on every call, `GET /openai/models` included
+	// (openai 1.109.1 `lib/azure.py`); aidial-client 0.3.0 only when configured.
+	APIVersion *APIVersion `form:"api-version,omitempty" json:"api-version,omitempty"`
+}
+
+// CreateCompletionParams defines parameters for CreateCompletion.
+type CreateCompletionParams struct {
+	// APIVersion The Azure OpenAI API version. DIAL Core accepts it on every `/openai/…` route and
+	// passes it on to the deployment (ai-dial-core `controller/DeploymentPostController.java`
+	// relays the query string); Azure-OpenAI-backed model deployments require it on
+	// completions, DIAL applications and listings ignore it. The `openai` SDK's
+	// `AzureOpenAI` client sends it on every call, `GET /openai/models` included
+	// (openai 1.109.1 `lib/azure.py`); aidial-client 0.3.0 only when configured.
+	APIVersion *APIVersion `form:"api-version,omitempty" json:"api-version,omitempty"`
+}
+
+// CreateEmbeddingsParams defines parameters for CreateEmbeddings.
+type CreateEmbeddingsParams struct {
+	// APIVersion The Azure OpenAI API version. DIAL Core accepts it on every `/openai/…` route and
+	// passes it on to the deployment (ai-dial-core `controller/DeploymentPostController.java`
+	// relays the query string); Azure-OpenAI-backed model deployments require it on
+	// completions, DIAL applications and listings ignore it. The `openai` SDK's
+	// `AzureOpenAI` client sends it on every call, `GET /openai/models` included
+	// (openai 1.109.1 `lib/azure.py`); aidial-client 0.3.0 only when configured.
+	APIVersion *APIVersion `form:"api-version,omitempty" json:"api-version,omitempty"`
+}
+
+// ListModelsParams defines parameters for ListModels.
+type ListModelsParams struct {
+	// APIVersion The Azure OpenAI API version. DIAL Core accepts it on every `/openai/…` route and
+	// passes it on to the deployment (ai-dial-core `controller/DeploymentPostController.java`
+	// relays the query string); Azure-OpenAI-backed model deployments require it on
+	// completions, DIAL applications and listings ignore it. The `openai` SDK's
+	// `AzureOpenAI` client sends it on every call, `GET /openai/models` included
+	// (openai 1.109.1 `lib/azure.py`); aidial-client 0.3.0 only when configured.
+	APIVersion *APIVersion `form:"api-version,omitempty" json:"api-version,omitempty"`
+}
+
+// GetModelParams defines parameters for GetModel.
+type GetModelParams struct {
+	// APIVersion The Azure OpenAI API version. DIAL Core accepts it on every `/openai/…` route and
+	// passes it on to the deployment (ai-dial-core `controller/DeploymentPostController.java`
+	// relays the query string); Azure-OpenAI-backed model deployments require it on
+	// completions, DIAL applications and listings ignore it. The `openai` SDK's
+	// `AzureOpenAI` client sends it on every call, `GET /openai/models` included
+	// (openai 1.109.1 `lib/azure.py`); aidial-client 0.3.0 only when configured.
+	APIVersion *APIVersion `form:"api-version,omitempty" json:"api-version,omitempty"`
 }
 
 // DeleteFileParams defines parameters for DeleteFile.
 type DeleteFileParams struct {
-	// IfMatch Comma-separated ETags (quotes optional); `*` or empty means any. Ignored when the resource does not exist.
+	// IfMatch Comma-separated ETags, quoted or bare (DIAL Core strips the quotes:
+	// ai-dial-core `util/EtagHeader.java` `parseIfMatch`); `*` or empty means any.
+	// Ignored when the resource does not exist. Before `EtagHeader` existed, older Core
+	// resource controllers did not read `If-Match` at all.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // DownloadFileParams defines parameters for DownloadFile.
 type DownloadFileParams struct {
-	// IfMatch Comma-separated ETags (quotes optional); `*` or empty means any. Ignored when the resource does not exist.
+	// IfMatch Comma-separated ETags, quoted or bare (DIAL Core strips the quotes:
+	// ai-dial-core `util/EtagHeader.java` `parseIfMatch`); `*` or empty means any.
+	// Ignored when the resource does not exist. Before `EtagHeader` existed, older Core
+	// resource controllers did not read `If-Match` at all.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // UploadFileParams defines parameters for UploadFile.
 type UploadFileParams struct {
-	// IfMatch Comma-separated ETags (quotes optional); `*` or empty means any. Ignored when the resource does not exist.
+	// IfMatch Comma-separated ETags, quoted or bare (DIAL Core strips the quotes:
+	// ai-dial-core `util/EtagHeader.java` `parseIfMatch`); `*` or empty means any.
+	// Ignored when the resource does not exist. Before `EtagHeader` existed, older Core
+	// resource controllers did not read `If-Match` at all.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 
 	// IfNoneMatch Only `*` is supported; the write then fails with 412 if the resource exists.
@@ -1134,6 +1468,36 @@ type UploadFileParams struct {
 
 // UploadFileParamsIfNoneMatch defines parameters for UploadFile.
 type UploadFileParamsIfNoneMatch string
+
+// GetConversationsRootMetadataParams defines parameters for GetConversationsRootMetadata.
+type GetConversationsRootMetadataParams struct {
+	// Limit Page size of a folder listing (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Token The `nextToken` of the previous page.
+	Token *Token `form:"token,omitempty" json:"token,omitempty"`
+
+	// Recursive List all files below the folder, flattening sub-folders.
+	Recursive *Recursive `form:"recursive,omitempty" json:"recursive,omitempty"`
+
+	// Permissions Add the caller's `permissions` to each node.
+	Permissions *Permissions `form:"permissions,omitempty" json:"permissions,omitempty"`
+}
+
+// GetConversationMetadataParams defines parameters for GetConversationMetadata.
+type GetConversationMetadataParams struct {
+	// Limit Page size of a folder listing (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Token The `nextToken` of the previous page.
+	Token *Token `form:"token,omitempty" json:"token,omitempty"`
+
+	// Recursive List all files below the folder, flattening sub-folders.
+	Recursive *Recursive `form:"recursive,omitempty" json:"recursive,omitempty"`
+
+	// Permissions Add the caller's `permissions` to each node.
+	Permissions *Permissions `form:"permissions,omitempty" json:"permissions,omitempty"`
+}
 
 // GetBucketRootMetadataParams defines parameters for GetBucketRootMetadata.
 type GetBucketRootMetadataParams struct {
@@ -1165,8 +1529,44 @@ type GetFileMetadataParams struct {
 	Permissions *Permissions `form:"permissions,omitempty" json:"permissions,omitempty"`
 }
 
+// GetPromptsRootMetadataParams defines parameters for GetPromptsRootMetadata.
+type GetPromptsRootMetadataParams struct {
+	// Limit Page size of a folder listing (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Token The `nextToken` of the previous page.
+	Token *Token `form:"token,omitempty" json:"token,omitempty"`
+
+	// Recursive List all files below the folder, flattening sub-folders.
+	Recursive *Recursive `form:"recursive,omitempty" json:"recursive,omitempty"`
+
+	// Permissions Add the caller's `permissions` to each node.
+	Permissions *Permissions `form:"permissions,omitempty" json:"permissions,omitempty"`
+}
+
+// GetPromptMetadataParams defines parameters for GetPromptMetadata.
+type GetPromptMetadataParams struct {
+	// Limit Page size of a folder listing (default 100).
+	Limit *Limit `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Token The `nextToken` of the previous page.
+	Token *Token `form:"token,omitempty" json:"token,omitempty"`
+
+	// Recursive List all files below the folder, flattening sub-folders.
+	Recursive *Recursive `form:"recursive,omitempty" json:"recursive,omitempty"`
+
+	// Permissions Add the caller's `permissions` to each node.
+	Permissions *Permissions `form:"permissions,omitempty" json:"permissions,omitempty"`
+}
+
 // CreateChatCompletionJSONRequestBody defines body for CreateChatCompletion for application/json ContentType.
 type CreateChatCompletionJSONRequestBody = ChatCompletionRequest
+
+// CreateCompletionJSONRequestBody defines body for CreateCompletion for application/json ContentType.
+type CreateCompletionJSONRequestBody = TextCompletionRequest
+
+// CreateEmbeddingsJSONRequestBody defines body for CreateEmbeddings for application/json ContentType.
+type CreateEmbeddingsJSONRequestBody = EmbeddingsRequest
 
 // TokenizeJSONRequestBody defines body for Tokenize for application/json ContentType.
 type TokenizeJSONRequestBody = TokenizeInputs
@@ -1301,6 +1701,182 @@ func (t *ChatCompletionStreamEvent) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsEmbeddingEmbedding0 returns the union data inside the Embedding_Embedding as a EmbeddingEmbedding0
+func (t Embedding_Embedding) AsEmbeddingEmbedding0() (EmbeddingEmbedding0, error) {
+	var body EmbeddingEmbedding0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEmbeddingEmbedding0 overwrites any union data inside the Embedding_Embedding as the provided EmbeddingEmbedding0
+func (t *Embedding_Embedding) FromEmbeddingEmbedding0(v EmbeddingEmbedding0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEmbeddingEmbedding0 performs a merge with any union data inside the Embedding_Embedding, using the provided EmbeddingEmbedding0
+func (t *Embedding_Embedding) MergeEmbeddingEmbedding0(v EmbeddingEmbedding0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEmbeddingEmbedding1 returns the union data inside the Embedding_Embedding as a EmbeddingEmbedding1
+func (t Embedding_Embedding) AsEmbeddingEmbedding1() (EmbeddingEmbedding1, error) {
+	var body EmbeddingEmbedding1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEmbeddingEmbedding1 overwrites any union data inside the Embedding_Embedding as the provided EmbeddingEmbedding1
+func (t *Embedding_Embedding) FromEmbeddingEmbedding1(v EmbeddingEmbedding1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEmbeddingEmbedding1 performs a merge with any union data inside the Embedding_Embedding, using the provided EmbeddingEmbedding1
+func (t *Embedding_Embedding) MergeEmbeddingEmbedding1(v EmbeddingEmbedding1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t Embedding_Embedding) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *Embedding_Embedding) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsEmbeddingsRequestInput0 returns the union data inside the EmbeddingsRequest_Input as a EmbeddingsRequestInput0
+func (t EmbeddingsRequest_Input) AsEmbeddingsRequestInput0() (EmbeddingsRequestInput0, error) {
+	var body EmbeddingsRequestInput0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEmbeddingsRequestInput0 overwrites any union data inside the EmbeddingsRequest_Input as the provided EmbeddingsRequestInput0
+func (t *EmbeddingsRequest_Input) FromEmbeddingsRequestInput0(v EmbeddingsRequestInput0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEmbeddingsRequestInput0 performs a merge with any union data inside the EmbeddingsRequest_Input, using the provided EmbeddingsRequestInput0
+func (t *EmbeddingsRequest_Input) MergeEmbeddingsRequestInput0(v EmbeddingsRequestInput0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEmbeddingsRequestInput1 returns the union data inside the EmbeddingsRequest_Input as a EmbeddingsRequestInput1
+func (t EmbeddingsRequest_Input) AsEmbeddingsRequestInput1() (EmbeddingsRequestInput1, error) {
+	var body EmbeddingsRequestInput1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEmbeddingsRequestInput1 overwrites any union data inside the EmbeddingsRequest_Input as the provided EmbeddingsRequestInput1
+func (t *EmbeddingsRequest_Input) FromEmbeddingsRequestInput1(v EmbeddingsRequestInput1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEmbeddingsRequestInput1 performs a merge with any union data inside the EmbeddingsRequest_Input, using the provided EmbeddingsRequestInput1
+func (t *EmbeddingsRequest_Input) MergeEmbeddingsRequestInput1(v EmbeddingsRequestInput1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEmbeddingsRequestInput2 returns the union data inside the EmbeddingsRequest_Input as a EmbeddingsRequestInput2
+func (t EmbeddingsRequest_Input) AsEmbeddingsRequestInput2() (EmbeddingsRequestInput2, error) {
+	var body EmbeddingsRequestInput2
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEmbeddingsRequestInput2 overwrites any union data inside the EmbeddingsRequest_Input as the provided EmbeddingsRequestInput2
+func (t *EmbeddingsRequest_Input) FromEmbeddingsRequestInput2(v EmbeddingsRequestInput2) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEmbeddingsRequestInput2 performs a merge with any union data inside the EmbeddingsRequest_Input, using the provided EmbeddingsRequestInput2
+func (t *EmbeddingsRequest_Input) MergeEmbeddingsRequestInput2(v EmbeddingsRequestInput2) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsEmbeddingsRequestInput3 returns the union data inside the EmbeddingsRequest_Input as a EmbeddingsRequestInput3
+func (t EmbeddingsRequest_Input) AsEmbeddingsRequestInput3() (EmbeddingsRequestInput3, error) {
+	var body EmbeddingsRequestInput3
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromEmbeddingsRequestInput3 overwrites any union data inside the EmbeddingsRequest_Input as the provided EmbeddingsRequestInput3
+func (t *EmbeddingsRequest_Input) FromEmbeddingsRequestInput3(v EmbeddingsRequestInput3) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeEmbeddingsRequestInput3 performs a merge with any union data inside the EmbeddingsRequest_Input, using the provided EmbeddingsRequestInput3
+func (t *EmbeddingsRequest_Input) MergeEmbeddingsRequestInput3(v EmbeddingsRequestInput3) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t EmbeddingsRequest_Input) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *EmbeddingsRequest_Input) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // AsLocalizedText0 returns the union data inside the LocalizedText as a LocalizedText0
 func (t LocalizedText) AsLocalizedText0() (LocalizedText0, error) {
 	var body LocalizedText0
@@ -1425,6 +2001,244 @@ func (t *Message_Content) UnmarshalJSON(b []byte) error {
 	return err
 }
 
+// AsTextCompletionRequestPrompt0 returns the union data inside the TextCompletionRequest_Prompt as a TextCompletionRequestPrompt0
+func (t TextCompletionRequest_Prompt) AsTextCompletionRequestPrompt0() (TextCompletionRequestPrompt0, error) {
+	var body TextCompletionRequestPrompt0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTextCompletionRequestPrompt0 overwrites any union data inside the TextCompletionRequest_Prompt as the provided TextCompletionRequestPrompt0
+func (t *TextCompletionRequest_Prompt) FromTextCompletionRequestPrompt0(v TextCompletionRequestPrompt0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTextCompletionRequestPrompt0 performs a merge with any union data inside the TextCompletionRequest_Prompt, using the provided TextCompletionRequestPrompt0
+func (t *TextCompletionRequest_Prompt) MergeTextCompletionRequestPrompt0(v TextCompletionRequestPrompt0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTextCompletionRequestPrompt1 returns the union data inside the TextCompletionRequest_Prompt as a TextCompletionRequestPrompt1
+func (t TextCompletionRequest_Prompt) AsTextCompletionRequestPrompt1() (TextCompletionRequestPrompt1, error) {
+	var body TextCompletionRequestPrompt1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTextCompletionRequestPrompt1 overwrites any union data inside the TextCompletionRequest_Prompt as the provided TextCompletionRequestPrompt1
+func (t *TextCompletionRequest_Prompt) FromTextCompletionRequestPrompt1(v TextCompletionRequestPrompt1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTextCompletionRequestPrompt1 performs a merge with any union data inside the TextCompletionRequest_Prompt, using the provided TextCompletionRequestPrompt1
+func (t *TextCompletionRequest_Prompt) MergeTextCompletionRequestPrompt1(v TextCompletionRequestPrompt1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTextCompletionRequestPrompt2 returns the union data inside the TextCompletionRequest_Prompt as a TextCompletionRequestPrompt2
+func (t TextCompletionRequest_Prompt) AsTextCompletionRequestPrompt2() (TextCompletionRequestPrompt2, error) {
+	var body TextCompletionRequestPrompt2
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTextCompletionRequestPrompt2 overwrites any union data inside the TextCompletionRequest_Prompt as the provided TextCompletionRequestPrompt2
+func (t *TextCompletionRequest_Prompt) FromTextCompletionRequestPrompt2(v TextCompletionRequestPrompt2) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTextCompletionRequestPrompt2 performs a merge with any union data inside the TextCompletionRequest_Prompt, using the provided TextCompletionRequestPrompt2
+func (t *TextCompletionRequest_Prompt) MergeTextCompletionRequestPrompt2(v TextCompletionRequestPrompt2) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTextCompletionRequestPrompt3 returns the union data inside the TextCompletionRequest_Prompt as a TextCompletionRequestPrompt3
+func (t TextCompletionRequest_Prompt) AsTextCompletionRequestPrompt3() (TextCompletionRequestPrompt3, error) {
+	var body TextCompletionRequestPrompt3
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTextCompletionRequestPrompt3 overwrites any union data inside the TextCompletionRequest_Prompt as the provided TextCompletionRequestPrompt3
+func (t *TextCompletionRequest_Prompt) FromTextCompletionRequestPrompt3(v TextCompletionRequestPrompt3) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTextCompletionRequestPrompt3 performs a merge with any union data inside the TextCompletionRequest_Prompt, using the provided TextCompletionRequestPrompt3
+func (t *TextCompletionRequest_Prompt) MergeTextCompletionRequestPrompt3(v TextCompletionRequestPrompt3) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t TextCompletionRequest_Prompt) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *TextCompletionRequest_Prompt) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsTextCompletionRequestStop0 returns the union data inside the TextCompletionRequest_Stop as a TextCompletionRequestStop0
+func (t TextCompletionRequest_Stop) AsTextCompletionRequestStop0() (TextCompletionRequestStop0, error) {
+	var body TextCompletionRequestStop0
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTextCompletionRequestStop0 overwrites any union data inside the TextCompletionRequest_Stop as the provided TextCompletionRequestStop0
+func (t *TextCompletionRequest_Stop) FromTextCompletionRequestStop0(v TextCompletionRequestStop0) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTextCompletionRequestStop0 performs a merge with any union data inside the TextCompletionRequest_Stop, using the provided TextCompletionRequestStop0
+func (t *TextCompletionRequest_Stop) MergeTextCompletionRequestStop0(v TextCompletionRequestStop0) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsTextCompletionRequestStop1 returns the union data inside the TextCompletionRequest_Stop as a TextCompletionRequestStop1
+func (t TextCompletionRequest_Stop) AsTextCompletionRequestStop1() (TextCompletionRequestStop1, error) {
+	var body TextCompletionRequestStop1
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTextCompletionRequestStop1 overwrites any union data inside the TextCompletionRequest_Stop as the provided TextCompletionRequestStop1
+func (t *TextCompletionRequest_Stop) FromTextCompletionRequestStop1(v TextCompletionRequestStop1) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTextCompletionRequestStop1 performs a merge with any union data inside the TextCompletionRequest_Stop, using the provided TextCompletionRequestStop1
+func (t *TextCompletionRequest_Stop) MergeTextCompletionRequestStop1(v TextCompletionRequestStop1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t TextCompletionRequest_Stop) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *TextCompletionRequest_Stop) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsTextCompletion returns the union data inside the TextCompletionStreamEvent as a TextCompletion
+func (t TextCompletionStreamEvent) AsTextCompletion() (TextCompletion, error) {
+	var body TextCompletion
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTextCompletion overwrites any union data inside the TextCompletionStreamEvent as the provided TextCompletion
+func (t *TextCompletionStreamEvent) FromTextCompletion(v TextCompletion) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTextCompletion performs a merge with any union data inside the TextCompletionStreamEvent, using the provided TextCompletion
+func (t *TextCompletionStreamEvent) MergeTextCompletion(v TextCompletion) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsError returns the union data inside the TextCompletionStreamEvent as a Error
+func (t TextCompletionStreamEvent) AsError() (Error, error) {
+	var body Error
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromError overwrites any union data inside the TextCompletionStreamEvent as the provided Error
+func (t *TextCompletionStreamEvent) FromError(v Error) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeError performs a merge with any union data inside the TextCompletionStreamEvent, using the provided Error
+func (t *TextCompletionStreamEvent) MergeError(v Error) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t TextCompletionStreamEvent) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *TextCompletionStreamEvent) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
 
@@ -1504,7 +2318,7 @@ type ClientInterface interface {
 	// Lists the applications the caller may access.
 	//
 	// Corresponds with GET /openai/applications (the `ListApplications` operationId).
-	ListApplications(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListApplications(ctx context.Context, params *ListApplicationsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetApplication Get an application
 	//
@@ -1513,28 +2327,32 @@ type ClientInterface interface {
 	// as is, DIAL Core decodes the id either way.
 	//
 	// Corresponds with GET /openai/applications/{applicationId} (the `GetApplication` operationId).
-	GetApplication(ctx context.Context, applicationID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetApplication(ctx context.Context, applicationID string, params *GetApplicationParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListDeployments List deployments
 	//
 	// Lists the models the caller may access, each as `object` `deployment`.
 	//
 	// Corresponds with GET /openai/deployments (the `ListDeployments` operationId).
-	ListDeployments(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListDeployments(ctx context.Context, params *ListDeploymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDeployment Get a deployment
 	//
 	// Returns one deployment. DIAL Core answers 404 for ids that are not models.
 	//
 	// Corresponds with GET /openai/deployments/{deploymentId} (the `GetDeployment` operationId).
-	GetDeployment(ctx context.Context, deploymentID DeploymentID, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetDeployment(ctx context.Context, deploymentID DeploymentID, params *GetDeploymentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateChatCompletionWithBody Create a chat completion
 	//
 	// Sends a conversation to a deployment (model or application). With
 	// `"stream": true` the answer is a `text/event-stream` of
 	// `data: <ChatCompletionChunk JSON>` events ending with `data: [DONE]`;
-	// an error after the 200 arrives as one `data: {"error": …}` event.
+	// an error after the 200 arrives as one `data: {"error": …}` event. The stream
+	// may also carry SSE comment lines `: heartbeat` (DIAL SDK applications send them
+	// every `DIAL_SDK_SSE_HEARTBEAT_INTERVAL` seconds while idle: aidial-sdk 0.46.0
+	// `aidial_sdk/application.py`, `utils/streaming.py` `add_heartbeat`; DIAL Core relays
+	// the stream unchanged); clients must ignore every line starting with `:`.
 	// `Content-Type: application/json` is mandatory (otherwise 415).
 	//
 	// Takes any type of body and a specified content type.
@@ -1547,7 +2365,11 @@ type ClientInterface interface {
 	// Sends a conversation to a deployment (model or application). With
 	// `"stream": true` the answer is a `text/event-stream` of
 	// `data: <ChatCompletionChunk JSON>` events ending with `data: [DONE]`;
-	// an error after the 200 arrives as one `data: {"error": …}` event.
+	// an error after the 200 arrives as one `data: {"error": …}` event. The stream
+	// may also carry SSE comment lines `: heartbeat` (DIAL SDK applications send them
+	// every `DIAL_SDK_SSE_HEARTBEAT_INTERVAL` seconds while idle: aidial-sdk 0.46.0
+	// `aidial_sdk/application.py`, `utils/streaming.py` `add_heartbeat`; DIAL Core relays
+	// the stream unchanged); clients must ignore every line starting with `:`.
 	// `Content-Type: application/json` is mandatory (otherwise 415).
 	//
 	// Takes a body of the `application/json` content type.
@@ -1555,19 +2377,89 @@ type ClientInterface interface {
 	// Corresponds with POST /openai/deployments/{deploymentId}/chat/completions (the `CreateChatCompletion` operationId).
 	CreateChatCompletion(ctx context.Context, deploymentID DeploymentID, params *CreateChatCompletionParams, body CreateChatCompletionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// CreateCompletionWithBody Create a (legacy) text completion
+	//
+	// The legacy OpenAI text completion: a `prompt` in, `choices[].text` out. DIAL Core
+	// routes it like chat completions and relays it unchanged (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+	// `controller/DeploymentPostController.java`); the shapes are the OpenAI wire
+	// format (openai 1.109.1 `types/completion_create_params.py`,
+	// `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
+	// answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
+	// with `data: [DONE]`, possibly with `: heartbeat` comment lines (see
+	// `createChatCompletion`).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /openai/deployments/{deploymentId}/completions (the `CreateCompletion` operationId).
+	CreateCompletionWithBody(ctx context.Context, deploymentID DeploymentID, params *CreateCompletionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateCompletion Create a (legacy) text completion
+	//
+	// The legacy OpenAI text completion: a `prompt` in, `choices[].text` out. DIAL Core
+	// routes it like chat completions and relays it unchanged (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+	// `controller/DeploymentPostController.java`); the shapes are the OpenAI wire
+	// format (openai 1.109.1 `types/completion_create_params.py`,
+	// `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
+	// answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
+	// with `data: [DONE]`, possibly with `: heartbeat` comment lines (see
+	// `createChatCompletion`).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /openai/deployments/{deploymentId}/completions (the `CreateCompletion` operationId).
+	CreateCompletion(ctx context.Context, deploymentID DeploymentID, params *CreateCompletionParams, body CreateCompletionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateEmbeddingsWithBody Create embeddings
+	//
+	// Embeds texts (or token ids) with an embedding deployment. DIAL Core routes
+	// `POST /openai/deployments/{id}/embeddings` like chat completions and relays the
+	// body and the answer unchanged (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+	// `controller/DeploymentPostController.java`); the shapes are the OpenAI embeddings
+	// wire format the `openai` Python SDK sends and reads (openai 1.109.1
+	// `types/embedding_create_params.py`, `types/create_embedding_response.py`) and
+	// that DIAL adapters accept (aidial-sdk 0.46.0 `aidial_sdk/embeddings/request.py`,
+	// `response.py`). The `openai` SDK asks for `encoding_format: base64` unless told
+	// otherwise; each `embedding` is then a base64 string of little-endian float32.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /openai/deployments/{deploymentId}/embeddings (the `CreateEmbeddings` operationId).
+	CreateEmbeddingsWithBody(ctx context.Context, deploymentID DeploymentID, params *CreateEmbeddingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateEmbeddings Create embeddings
+	//
+	// Embeds texts (or token ids) with an embedding deployment. DIAL Core routes
+	// `POST /openai/deployments/{id}/embeddings` like chat completions and relays the
+	// body and the answer unchanged (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+	// `controller/DeploymentPostController.java`); the shapes are the OpenAI embeddings
+	// wire format the `openai` Python SDK sends and reads (openai 1.109.1
+	// `types/embedding_create_params.py`, `types/create_embedding_response.py`) and
+	// that DIAL adapters accept (aidial-sdk 0.46.0 `aidial_sdk/embeddings/request.py`,
+	// `response.py`). The `openai` SDK asks for `encoding_format: base64` unless told
+	// otherwise; each `embedding` is then a base64 string of little-endian float32.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /openai/deployments/{deploymentId}/embeddings (the `CreateEmbeddings` operationId).
+	CreateEmbeddings(ctx context.Context, deploymentID DeploymentID, params *CreateEmbeddingsParams, body CreateEmbeddingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListModels List models
 	//
 	// Lists the models the caller may access, each as `object` `model`, with model-only fields.
 	//
 	// Corresponds with GET /openai/models (the `ListModels` operationId).
-	ListModels(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ListModels(ctx context.Context, params *ListModelsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetModel Get a model
 	//
 	// Returns one model with its capabilities, limits and pricing.
 	//
 	// Corresponds with GET /openai/models/{modelId} (the `GetModel` operationId).
-	GetModel(ctx context.Context, modelID string, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetModel(ctx context.Context, modelID string, params *GetModelParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetBucket Get the caller's bucket
 	//
@@ -1617,7 +2509,11 @@ type ClientInterface interface {
 
 	// DeleteFile Delete a file
 	//
-	// Deletes a file. A missing file gives 404; a wrong `If-Match` gives 412.
+	// Deletes a file. Deleting a missing file succeeds with 200 (ai-dial-core
+	// `controller/DeleteFileController.java` ignores the `false` of
+	// `ResourceService.deleteResource`, and `If-Match` is not checked for a missing
+	// resource: `util/EtagHeader.java` `validate`). A wrong `If-Match` gives 412, a
+	// folder path 400 (`Can't delete a folder`).
 	//
 	// Corresponds with DELETE /v1/files/{bucket}/{path} (the `DeleteFile` operationId).
 	DeleteFile(ctx context.Context, bucket BucketID, path FilePath, params *DeleteFileParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -1643,6 +2539,30 @@ type ClientInterface interface {
 	// Corresponds with PUT /v1/files/{bucket}/{path} (the `UploadFile` operationId).
 	UploadFileWithBody(ctx context.Context, bucket BucketID, path FilePath, params *UploadFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetConversationsRootMetadata List the caller's conversations root
+	//
+	// Lists the root folder of a bucket's conversations, like `getBucketRootMetadata` for
+	// files, with `resourceType` `CONVERSATION` (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_RESOURCE_METADATA`,
+	// `controller/ResourceController.java`; read by aidial-client 0.3.0
+	// `resources/metadata.py` `Metadata.get("conversations", url)`, typed by
+	// `types/metadata.py` `ConversationMetadata`). Items carry no content fields.
+	//
+	// Corresponds with GET /v1/metadata/conversations/{bucket}/ (the `GetConversationsRootMetadata` operationId).
+	GetConversationsRootMetadata(ctx context.Context, bucket BucketID, params *GetConversationsRootMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetConversationMetadata Get conversation or folder metadata
+	//
+	// The metadata of one conversation (`nodeType` `ITEM`) or, for a path ending in `/`,
+	// of a folder with one page of `items`; `resourceType` is `CONVERSATION`. A path
+	// without the trailing slash asks for an item, so a folder then gives 404, as does
+	// a missing item (ai-dial-core `controller/ResourceController.java`; aidial-client
+	// 0.3.0 `resources/metadata.py`, `types/metadata.py` `ConversationMetadata`,
+	// `ConversationItem`).
+	//
+	// Corresponds with GET /v1/metadata/conversations/{bucket}/{path} (the `GetConversationMetadata` operationId).
+	GetConversationMetadata(ctx context.Context, bucket BucketID, path FilePath, params *GetConversationMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetBucketRootMetadata List the bucket root
 	//
 	// Lists the root folder of a bucket. The root always answers 200, with
@@ -1660,6 +2580,30 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /v1/metadata/files/{bucket}/{path} (the `GetFileMetadata` operationId).
 	GetFileMetadata(ctx context.Context, bucket BucketID, path FilePath, params *GetFileMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPromptsRootMetadata List the caller's prompts root
+	//
+	// Lists the root folder of a bucket's prompts, like `getBucketRootMetadata` for
+	// files, with `resourceType` `PROMPT` (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_RESOURCE_METADATA`,
+	// `controller/ResourceController.java`; read by aidial-client 0.3.0
+	// `resources/metadata.py` `Metadata.get("prompts", url)`, typed by
+	// `types/metadata.py` `PromptMetadata`). Items carry no content fields.
+	//
+	// Corresponds with GET /v1/metadata/prompts/{bucket}/ (the `GetPromptsRootMetadata` operationId).
+	GetPromptsRootMetadata(ctx context.Context, bucket BucketID, params *GetPromptsRootMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPromptMetadata Get prompt or folder metadata
+	//
+	// The metadata of one prompt (`nodeType` `ITEM`) or, for a path ending in `/`,
+	// of a folder with one page of `items`; `resourceType` is `PROMPT`. A path
+	// without the trailing slash asks for an item, so a folder then gives 404, as does
+	// a missing item (ai-dial-core `controller/ResourceController.java`; aidial-client
+	// 0.3.0 `resources/metadata.py`, `types/metadata.py` `PromptMetadata`,
+	// `PromptItem`).
+	//
+	// Corresponds with GET /v1/metadata/prompts/{bucket}/{path} (the `GetPromptMetadata` operationId).
+	GetPromptMetadata(ctx context.Context, bucket BucketID, path FilePath, params *GetPromptMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
 
 // ListApplications List applications
@@ -1667,8 +2611,8 @@ type ClientInterface interface {
 // Lists the applications the caller may access.
 //
 // Corresponds with GET /openai/applications (the `ListApplications` operationId).
-func (c *Client) ListApplications(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListApplicationsRequest(c.Server)
+func (c *Client) ListApplications(ctx context.Context, params *ListApplicationsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListApplicationsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1686,8 +2630,8 @@ func (c *Client) ListApplications(ctx context.Context, reqEditors ...RequestEdit
 // as is, DIAL Core decodes the id either way.
 //
 // Corresponds with GET /openai/applications/{applicationId} (the `GetApplication` operationId).
-func (c *Client) GetApplication(ctx context.Context, applicationID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetApplicationRequest(c.Server, applicationID)
+func (c *Client) GetApplication(ctx context.Context, applicationID string, params *GetApplicationParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetApplicationRequest(c.Server, applicationID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1703,8 +2647,8 @@ func (c *Client) GetApplication(ctx context.Context, applicationID string, reqEd
 // Lists the models the caller may access, each as `object` `deployment`.
 //
 // Corresponds with GET /openai/deployments (the `ListDeployments` operationId).
-func (c *Client) ListDeployments(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListDeploymentsRequest(c.Server)
+func (c *Client) ListDeployments(ctx context.Context, params *ListDeploymentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDeploymentsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1720,8 +2664,8 @@ func (c *Client) ListDeployments(ctx context.Context, reqEditors ...RequestEdito
 // Returns one deployment. DIAL Core answers 404 for ids that are not models.
 //
 // Corresponds with GET /openai/deployments/{deploymentId} (the `GetDeployment` operationId).
-func (c *Client) GetDeployment(ctx context.Context, deploymentID DeploymentID, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetDeploymentRequest(c.Server, deploymentID)
+func (c *Client) GetDeployment(ctx context.Context, deploymentID DeploymentID, params *GetDeploymentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDeploymentRequest(c.Server, deploymentID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1737,7 +2681,11 @@ func (c *Client) GetDeployment(ctx context.Context, deploymentID DeploymentID, r
 // Sends a conversation to a deployment (model or application). With
 // `"stream": true` the answer is a `text/event-stream` of
 // `data: <ChatCompletionChunk JSON>` events ending with `data: [DONE]`;
-// an error after the 200 arrives as one `data: {"error": …}` event.
+// an error after the 200 arrives as one `data: {"error": …}` event. The stream
+// may also carry SSE comment lines `: heartbeat` (DIAL SDK applications send them
+// every `DIAL_SDK_SSE_HEARTBEAT_INTERVAL` seconds while idle: aidial-sdk 0.46.0
+// `aidial_sdk/application.py`, `utils/streaming.py` `add_heartbeat`; DIAL Core relays
+// the stream unchanged); clients must ignore every line starting with `:`.
 // `Content-Type: application/json` is mandatory (otherwise 415).
 //
 // Takes any type of body and a specified content type.
@@ -1760,7 +2708,11 @@ func (c *Client) CreateChatCompletionWithBody(ctx context.Context, deploymentID 
 // Sends a conversation to a deployment (model or application). With
 // `"stream": true` the answer is a `text/event-stream` of
 // `data: <ChatCompletionChunk JSON>` events ending with `data: [DONE]`;
-// an error after the 200 arrives as one `data: {"error": …}` event.
+// an error after the 200 arrives as one `data: {"error": …}` event. The stream
+// may also carry SSE comment lines `: heartbeat` (DIAL SDK applications send them
+// every `DIAL_SDK_SSE_HEARTBEAT_INTERVAL` seconds while idle: aidial-sdk 0.46.0
+// `aidial_sdk/application.py`, `utils/streaming.py` `add_heartbeat`; DIAL Core relays
+// the stream unchanged); clients must ignore every line starting with `:`.
 // `Content-Type: application/json` is mandatory (otherwise 415).
 //
 // Takes a body of the `application/json` content type.
@@ -1778,13 +2730,123 @@ func (c *Client) CreateChatCompletion(ctx context.Context, deploymentID Deployme
 	return c.Client.Do(req)
 }
 
+// CreateCompletionWithBody Create a (legacy) text completion
+//
+// The legacy OpenAI text completion: a `prompt` in, `choices[].text` out. DIAL Core
+// routes it like chat completions and relays it unchanged (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+// `controller/DeploymentPostController.java`); the shapes are the OpenAI wire
+// format (openai 1.109.1 `types/completion_create_params.py`,
+// `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
+// answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
+// with `data: [DONE]`, possibly with `: heartbeat` comment lines (see
+// `createChatCompletion`).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /openai/deployments/{deploymentId}/completions (the `CreateCompletion` operationId).
+func (c *Client) CreateCompletionWithBody(ctx context.Context, deploymentID DeploymentID, params *CreateCompletionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCompletionRequestWithBody(c.Server, deploymentID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateCompletion Create a (legacy) text completion
+//
+// The legacy OpenAI text completion: a `prompt` in, `choices[].text` out. DIAL Core
+// routes it like chat completions and relays it unchanged (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+// `controller/DeploymentPostController.java`); the shapes are the OpenAI wire
+// format (openai 1.109.1 `types/completion_create_params.py`,
+// `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
+// answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
+// with `data: [DONE]`, possibly with `: heartbeat` comment lines (see
+// `createChatCompletion`).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /openai/deployments/{deploymentId}/completions (the `CreateCompletion` operationId).
+func (c *Client) CreateCompletion(ctx context.Context, deploymentID DeploymentID, params *CreateCompletionParams, body CreateCompletionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateCompletionRequest(c.Server, deploymentID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateEmbeddingsWithBody Create embeddings
+//
+// Embeds texts (or token ids) with an embedding deployment. DIAL Core routes
+// `POST /openai/deployments/{id}/embeddings` like chat completions and relays the
+// body and the answer unchanged (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+// `controller/DeploymentPostController.java`); the shapes are the OpenAI embeddings
+// wire format the `openai` Python SDK sends and reads (openai 1.109.1
+// `types/embedding_create_params.py`, `types/create_embedding_response.py`) and
+// that DIAL adapters accept (aidial-sdk 0.46.0 `aidial_sdk/embeddings/request.py`,
+// `response.py`). The `openai` SDK asks for `encoding_format: base64` unless told
+// otherwise; each `embedding` is then a base64 string of little-endian float32.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /openai/deployments/{deploymentId}/embeddings (the `CreateEmbeddings` operationId).
+func (c *Client) CreateEmbeddingsWithBody(ctx context.Context, deploymentID DeploymentID, params *CreateEmbeddingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateEmbeddingsRequestWithBody(c.Server, deploymentID, params, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateEmbeddings Create embeddings
+//
+// Embeds texts (or token ids) with an embedding deployment. DIAL Core routes
+// `POST /openai/deployments/{id}/embeddings` like chat completions and relays the
+// body and the answer unchanged (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+// `controller/DeploymentPostController.java`); the shapes are the OpenAI embeddings
+// wire format the `openai` Python SDK sends and reads (openai 1.109.1
+// `types/embedding_create_params.py`, `types/create_embedding_response.py`) and
+// that DIAL adapters accept (aidial-sdk 0.46.0 `aidial_sdk/embeddings/request.py`,
+// `response.py`). The `openai` SDK asks for `encoding_format: base64` unless told
+// otherwise; each `embedding` is then a base64 string of little-endian float32.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /openai/deployments/{deploymentId}/embeddings (the `CreateEmbeddings` operationId).
+func (c *Client) CreateEmbeddings(ctx context.Context, deploymentID DeploymentID, params *CreateEmbeddingsParams, body CreateEmbeddingsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateEmbeddingsRequest(c.Server, deploymentID, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListModels List models
 //
 // Lists the models the caller may access, each as `object` `model`, with model-only fields.
 //
 // Corresponds with GET /openai/models (the `ListModels` operationId).
-func (c *Client) ListModels(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewListModelsRequest(c.Server)
+func (c *Client) ListModels(ctx context.Context, params *ListModelsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListModelsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1800,8 +2862,8 @@ func (c *Client) ListModels(ctx context.Context, reqEditors ...RequestEditorFn) 
 // Returns one model with its capabilities, limits and pricing.
 //
 // Corresponds with GET /openai/models/{modelId} (the `GetModel` operationId).
-func (c *Client) GetModel(ctx context.Context, modelID string, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetModelRequest(c.Server, modelID)
+func (c *Client) GetModel(ctx context.Context, modelID string, params *GetModelParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetModelRequest(c.Server, modelID, params)
 	if err != nil {
 		return nil, err
 	}
@@ -1910,7 +2972,11 @@ func (c *Client) TruncatePrompt(ctx context.Context, deploymentID DeploymentID, 
 
 // DeleteFile Delete a file
 //
-// Deletes a file. A missing file gives 404; a wrong `If-Match` gives 412.
+// Deletes a file. Deleting a missing file succeeds with 200 (ai-dial-core
+// `controller/DeleteFileController.java` ignores the `false` of
+// `ResourceService.deleteResource`, and `If-Match` is not checked for a missing
+// resource: `util/EtagHeader.java` `validate`). A wrong `If-Match` gives 412, a
+// folder path 400 (`Can't delete a folder`).
 //
 // Corresponds with DELETE /v1/files/{bucket}/{path} (the `DeleteFile` operationId).
 func (c *Client) DeleteFile(ctx context.Context, bucket BucketID, path FilePath, params *DeleteFileParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -1966,6 +3032,50 @@ func (c *Client) UploadFileWithBody(ctx context.Context, bucket BucketID, path F
 	return c.Client.Do(req)
 }
 
+// GetConversationsRootMetadata List the caller's conversations root
+//
+// Lists the root folder of a bucket's conversations, like `getBucketRootMetadata` for
+// files, with `resourceType` `CONVERSATION` (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_RESOURCE_METADATA`,
+// `controller/ResourceController.java`; read by aidial-client 0.3.0
+// `resources/metadata.py` `Metadata.get("conversations", url)`, typed by
+// `types/metadata.py` `ConversationMetadata`). Items carry no content fields.
+//
+// Corresponds with GET /v1/metadata/conversations/{bucket}/ (the `GetConversationsRootMetadata` operationId).
+func (c *Client) GetConversationsRootMetadata(ctx context.Context, bucket BucketID, params *GetConversationsRootMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetConversationsRootMetadataRequest(c.Server, bucket, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetConversationMetadata Get conversation or folder metadata
+//
+// The metadata of one conversation (`nodeType` `ITEM`) or, for a path ending in `/`,
+// of a folder with one page of `items`; `resourceType` is `CONVERSATION`. A path
+// without the trailing slash asks for an item, so a folder then gives 404, as does
+// a missing item (ai-dial-core `controller/ResourceController.java`; aidial-client
+// 0.3.0 `resources/metadata.py`, `types/metadata.py` `ConversationMetadata`,
+// `ConversationItem`).
+//
+// Corresponds with GET /v1/metadata/conversations/{bucket}/{path} (the `GetConversationMetadata` operationId).
+func (c *Client) GetConversationMetadata(ctx context.Context, bucket BucketID, path FilePath, params *GetConversationMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetConversationMetadataRequest(c.Server, bucket, path, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetBucketRootMetadata List the bucket root
 //
 // Lists the root folder of a bucket. The root always answers 200, with
@@ -2004,8 +3114,52 @@ func (c *Client) GetFileMetadata(ctx context.Context, bucket BucketID, path File
 	return c.Client.Do(req)
 }
 
+// GetPromptsRootMetadata List the caller's prompts root
+//
+// Lists the root folder of a bucket's prompts, like `getBucketRootMetadata` for
+// files, with `resourceType` `PROMPT` (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_RESOURCE_METADATA`,
+// `controller/ResourceController.java`; read by aidial-client 0.3.0
+// `resources/metadata.py` `Metadata.get("prompts", url)`, typed by
+// `types/metadata.py` `PromptMetadata`). Items carry no content fields.
+//
+// Corresponds with GET /v1/metadata/prompts/{bucket}/ (the `GetPromptsRootMetadata` operationId).
+func (c *Client) GetPromptsRootMetadata(ctx context.Context, bucket BucketID, params *GetPromptsRootMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPromptsRootMetadataRequest(c.Server, bucket, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPromptMetadata Get prompt or folder metadata
+//
+// The metadata of one prompt (`nodeType` `ITEM`) or, for a path ending in `/`,
+// of a folder with one page of `items`; `resourceType` is `PROMPT`. A path
+// without the trailing slash asks for an item, so a folder then gives 404, as does
+// a missing item (ai-dial-core `controller/ResourceController.java`; aidial-client
+// 0.3.0 `resources/metadata.py`, `types/metadata.py` `PromptMetadata`,
+// `PromptItem`).
+//
+// Corresponds with GET /v1/metadata/prompts/{bucket}/{path} (the `GetPromptMetadata` operationId).
+func (c *Client) GetPromptMetadata(ctx context.Context, bucket BucketID, path FilePath, params *GetPromptMetadataParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPromptMetadataRequest(c.Server, bucket, path, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // NewListApplicationsRequest constructs an http.Request for the ListApplications method
-func NewListApplicationsRequest(server string) (*http.Request, error) {
+func NewListApplicationsRequest(server string, params *ListApplicationsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -2023,6 +3177,33 @@ func NewListApplicationsRequest(server string) (*http.Request, error) {
 		return nil, err
 	}
 
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.APIVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", *params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
@@ -2032,7 +3213,7 @@ func NewListApplicationsRequest(server string) (*http.Request, error) {
 }
 
 // NewGetApplicationRequest constructs an http.Request for the GetApplication method
-func NewGetApplicationRequest(server string, applicationID string) (*http.Request, error) {
+func NewGetApplicationRequest(server string, applicationID string, params *GetApplicationParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2057,6 +3238,33 @@ func NewGetApplicationRequest(server string, applicationID string) (*http.Reques
 		return nil, err
 	}
 
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.APIVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", *params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
@@ -2066,7 +3274,7 @@ func NewGetApplicationRequest(server string, applicationID string) (*http.Reques
 }
 
 // NewListDeploymentsRequest constructs an http.Request for the ListDeployments method
-func NewListDeploymentsRequest(server string) (*http.Request, error) {
+func NewListDeploymentsRequest(server string, params *ListDeploymentsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -2084,6 +3292,33 @@ func NewListDeploymentsRequest(server string) (*http.Request, error) {
 		return nil, err
 	}
 
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.APIVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", *params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
@@ -2093,7 +3328,7 @@ func NewListDeploymentsRequest(server string) (*http.Request, error) {
 }
 
 // NewGetDeploymentRequest constructs an http.Request for the GetDeployment method
-func NewGetDeploymentRequest(server string, deploymentID DeploymentID) (*http.Request, error) {
+func NewGetDeploymentRequest(server string, deploymentID DeploymentID, params *GetDeploymentParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2116,6 +3351,33 @@ func NewGetDeploymentRequest(server string, deploymentID DeploymentID) (*http.Re
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.APIVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", *params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -2200,8 +3462,156 @@ func NewCreateChatCompletionRequestWithBody(server string, deploymentID Deployme
 	return req, nil
 }
 
+// NewCreateCompletionRequest calls the generic CreateCompletion builder with application/json body
+func NewCreateCompletionRequest(server string, deploymentID DeploymentID, params *CreateCompletionParams, body CreateCompletionJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateCompletionRequestWithBody(server, deploymentID, params, "application/json", bodyReader)
+}
+
+// NewCreateCompletionRequestWithBody constructs an http.Request for the CreateCompletion method, with any body, and a specified content type
+func NewCreateCompletionRequestWithBody(server string, deploymentID DeploymentID, params *CreateCompletionParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "deploymentId", deploymentID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/openai/deployments/%s/completions", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.APIVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", *params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewCreateEmbeddingsRequest calls the generic CreateEmbeddings builder with application/json body
+func NewCreateEmbeddingsRequest(server string, deploymentID DeploymentID, params *CreateEmbeddingsParams, body CreateEmbeddingsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateEmbeddingsRequestWithBody(server, deploymentID, params, "application/json", bodyReader)
+}
+
+// NewCreateEmbeddingsRequestWithBody constructs an http.Request for the CreateEmbeddings method, with any body, and a specified content type
+func NewCreateEmbeddingsRequestWithBody(server string, deploymentID DeploymentID, params *CreateEmbeddingsParams, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "deploymentId", deploymentID, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/openai/deployments/%s/embeddings", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.APIVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", *params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewListModelsRequest constructs an http.Request for the ListModels method
-func NewListModelsRequest(server string) (*http.Request, error) {
+func NewListModelsRequest(server string, params *ListModelsParams) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -2219,6 +3629,33 @@ func NewListModelsRequest(server string) (*http.Request, error) {
 		return nil, err
 	}
 
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.APIVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", *params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
@@ -2228,7 +3665,7 @@ func NewListModelsRequest(server string) (*http.Request, error) {
 }
 
 // NewGetModelRequest constructs an http.Request for the GetModel method
-func NewGetModelRequest(server string, modelID string) (*http.Request, error) {
+func NewGetModelRequest(server string, modelID string, params *GetModelParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -2251,6 +3688,33 @@ func NewGetModelRequest(server string, modelID string) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.APIVersion != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "api-version", *params.APIVersion, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -2563,6 +4027,207 @@ func NewUploadFileRequestWithBody(server string, bucket BucketID, path FilePath,
 	return req, nil
 }
 
+// NewGetConversationsRootMetadataRequest constructs an http.Request for the GetConversationsRootMetadata method
+func NewGetConversationsRootMetadataRequest(server string, bucket BucketID, params *GetConversationsRootMetadataParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bucket", bucket, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/metadata/conversations/%s/", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Token != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "token", *params.Token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Recursive != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "recursive", *params.Recursive, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Permissions != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "permissions", *params.Permissions, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetConversationMetadataRequest constructs an http.Request for the GetConversationMetadata method
+func NewGetConversationMetadataRequest(server string, bucket BucketID, path FilePath, params *GetConversationMetadataParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bucket", bucket, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "path", path, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/metadata/conversations/%s/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Token != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "token", *params.Token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Recursive != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "recursive", *params.Recursive, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Permissions != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "permissions", *params.Permissions, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetBucketRootMetadataRequest constructs an http.Request for the GetBucketRootMetadata method
 func NewGetBucketRootMetadataRequest(server string, bucket BucketID, params *GetBucketRootMetadataParams) (*http.Request, error) {
 	var err error
@@ -2764,6 +4429,207 @@ func NewGetFileMetadataRequest(server string, bucket BucketID, path FilePath, pa
 	return req, nil
 }
 
+// NewGetPromptsRootMetadataRequest constructs an http.Request for the GetPromptsRootMetadata method
+func NewGetPromptsRootMetadataRequest(server string, bucket BucketID, params *GetPromptsRootMetadataParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bucket", bucket, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/metadata/prompts/%s/", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Token != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "token", *params.Token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Recursive != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "recursive", *params.Recursive, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Permissions != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "permissions", *params.Permissions, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPromptMetadataRequest constructs an http.Request for the GetPromptMetadata method
+func NewGetPromptMetadataRequest(server string, bucket BucketID, path FilePath, params *GetPromptMetadataParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "bucket", bucket, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "path", path, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/v1/metadata/prompts/%s/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int32"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Token != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "token", *params.Token, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Recursive != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "recursive", *params.Recursive, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Permissions != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "permissions", *params.Permissions, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 func (c *Client) applyEditors(ctx context.Context, req *http.Request, additionalEditors []RequestEditorFn) error {
 	for _, r := range c.RequestEditors {
 		if err := r(ctx, req); err != nil {
@@ -2815,7 +4681,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /openai/applications (the `ListApplications` operationId).
-	ListApplicationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListApplicationsResponse, error)
+	ListApplicationsWithResponse(ctx context.Context, params *ListApplicationsParams, reqEditors ...RequestEditorFn) (*ListApplicationsResponse, error)
 
 	// GetApplicationWithResponse Get an application
 	//
@@ -2826,7 +4692,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /openai/applications/{applicationId} (the `GetApplication` operationId).
-	GetApplicationWithResponse(ctx context.Context, applicationID string, reqEditors ...RequestEditorFn) (*GetApplicationResponse, error)
+	GetApplicationWithResponse(ctx context.Context, applicationID string, params *GetApplicationParams, reqEditors ...RequestEditorFn) (*GetApplicationResponse, error)
 
 	// ListDeploymentsWithResponse List deployments
 	//
@@ -2835,7 +4701,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /openai/deployments (the `ListDeployments` operationId).
-	ListDeploymentsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListDeploymentsResponse, error)
+	ListDeploymentsWithResponse(ctx context.Context, params *ListDeploymentsParams, reqEditors ...RequestEditorFn) (*ListDeploymentsResponse, error)
 
 	// GetDeploymentWithResponse Get a deployment
 	//
@@ -2844,14 +4710,18 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /openai/deployments/{deploymentId} (the `GetDeployment` operationId).
-	GetDeploymentWithResponse(ctx context.Context, deploymentID DeploymentID, reqEditors ...RequestEditorFn) (*GetDeploymentResponse, error)
+	GetDeploymentWithResponse(ctx context.Context, deploymentID DeploymentID, params *GetDeploymentParams, reqEditors ...RequestEditorFn) (*GetDeploymentResponse, error)
 
 	// CreateChatCompletionWithBodyWithResponse Create a chat completion
 	//
 	// Sends a conversation to a deployment (model or application). With
 	// `"stream": true` the answer is a `text/event-stream` of
 	// `data: <ChatCompletionChunk JSON>` events ending with `data: [DONE]`;
-	// an error after the 200 arrives as one `data: {"error": …}` event.
+	// an error after the 200 arrives as one `data: {"error": …}` event. The stream
+	// may also carry SSE comment lines `: heartbeat` (DIAL SDK applications send them
+	// every `DIAL_SDK_SSE_HEARTBEAT_INTERVAL` seconds while idle: aidial-sdk 0.46.0
+	// `aidial_sdk/application.py`, `utils/streaming.py` `add_heartbeat`; DIAL Core relays
+	// the stream unchanged); clients must ignore every line starting with `:`.
 	// `Content-Type: application/json` is mandatory (otherwise 415).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -2864,13 +4734,87 @@ type ClientWithResponsesInterface interface {
 	// Sends a conversation to a deployment (model or application). With
 	// `"stream": true` the answer is a `text/event-stream` of
 	// `data: <ChatCompletionChunk JSON>` events ending with `data: [DONE]`;
-	// an error after the 200 arrives as one `data: {"error": …}` event.
+	// an error after the 200 arrives as one `data: {"error": …}` event. The stream
+	// may also carry SSE comment lines `: heartbeat` (DIAL SDK applications send them
+	// every `DIAL_SDK_SSE_HEARTBEAT_INTERVAL` seconds while idle: aidial-sdk 0.46.0
+	// `aidial_sdk/application.py`, `utils/streaming.py` `add_heartbeat`; DIAL Core relays
+	// the stream unchanged); clients must ignore every line starting with `:`.
 	// `Content-Type: application/json` is mandatory (otherwise 415).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /openai/deployments/{deploymentId}/chat/completions (the `CreateChatCompletion` operationId).
 	CreateChatCompletionWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateChatCompletionParams, body CreateChatCompletionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateChatCompletionResponse, error)
+
+	// CreateCompletionWithBodyWithResponse Create a (legacy) text completion
+	//
+	// The legacy OpenAI text completion: a `prompt` in, `choices[].text` out. DIAL Core
+	// routes it like chat completions and relays it unchanged (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+	// `controller/DeploymentPostController.java`); the shapes are the OpenAI wire
+	// format (openai 1.109.1 `types/completion_create_params.py`,
+	// `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
+	// answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
+	// with `data: [DONE]`, possibly with `: heartbeat` comment lines (see
+	// `createChatCompletion`).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /openai/deployments/{deploymentId}/completions (the `CreateCompletion` operationId).
+	CreateCompletionWithBodyWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateCompletionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCompletionResponse, error)
+
+	// CreateCompletionWithResponse Create a (legacy) text completion
+	//
+	// The legacy OpenAI text completion: a `prompt` in, `choices[].text` out. DIAL Core
+	// routes it like chat completions and relays it unchanged (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+	// `controller/DeploymentPostController.java`); the shapes are the OpenAI wire
+	// format (openai 1.109.1 `types/completion_create_params.py`,
+	// `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
+	// answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
+	// with `data: [DONE]`, possibly with `: heartbeat` comment lines (see
+	// `createChatCompletion`).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /openai/deployments/{deploymentId}/completions (the `CreateCompletion` operationId).
+	CreateCompletionWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateCompletionParams, body CreateCompletionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCompletionResponse, error)
+
+	// CreateEmbeddingsWithBodyWithResponse Create embeddings
+	//
+	// Embeds texts (or token ids) with an embedding deployment. DIAL Core routes
+	// `POST /openai/deployments/{id}/embeddings` like chat completions and relays the
+	// body and the answer unchanged (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+	// `controller/DeploymentPostController.java`); the shapes are the OpenAI embeddings
+	// wire format the `openai` Python SDK sends and reads (openai 1.109.1
+	// `types/embedding_create_params.py`, `types/create_embedding_response.py`) and
+	// that DIAL adapters accept (aidial-sdk 0.46.0 `aidial_sdk/embeddings/request.py`,
+	// `response.py`). The `openai` SDK asks for `encoding_format: base64` unless told
+	// otherwise; each `embedding` is then a base64 string of little-endian float32.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /openai/deployments/{deploymentId}/embeddings (the `CreateEmbeddings` operationId).
+	CreateEmbeddingsWithBodyWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateEmbeddingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateEmbeddingsResponse, error)
+
+	// CreateEmbeddingsWithResponse Create embeddings
+	//
+	// Embeds texts (or token ids) with an embedding deployment. DIAL Core routes
+	// `POST /openai/deployments/{id}/embeddings` like chat completions and relays the
+	// body and the answer unchanged (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+	// `controller/DeploymentPostController.java`); the shapes are the OpenAI embeddings
+	// wire format the `openai` Python SDK sends and reads (openai 1.109.1
+	// `types/embedding_create_params.py`, `types/create_embedding_response.py`) and
+	// that DIAL adapters accept (aidial-sdk 0.46.0 `aidial_sdk/embeddings/request.py`,
+	// `response.py`). The `openai` SDK asks for `encoding_format: base64` unless told
+	// otherwise; each `embedding` is then a base64 string of little-endian float32.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /openai/deployments/{deploymentId}/embeddings (the `CreateEmbeddings` operationId).
+	CreateEmbeddingsWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateEmbeddingsParams, body CreateEmbeddingsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateEmbeddingsResponse, error)
 
 	// ListModelsWithResponse List models
 	//
@@ -2879,7 +4823,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /openai/models (the `ListModels` operationId).
-	ListModelsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListModelsResponse, error)
+	ListModelsWithResponse(ctx context.Context, params *ListModelsParams, reqEditors ...RequestEditorFn) (*ListModelsResponse, error)
 
 	// GetModelWithResponse Get a model
 	//
@@ -2888,7 +4832,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /openai/models/{modelId} (the `GetModel` operationId).
-	GetModelWithResponse(ctx context.Context, modelID string, reqEditors ...RequestEditorFn) (*GetModelResponse, error)
+	GetModelWithResponse(ctx context.Context, modelID string, params *GetModelParams, reqEditors ...RequestEditorFn) (*GetModelResponse, error)
 
 	// GetBucketWithResponse Get the caller's bucket
 	//
@@ -2940,7 +4884,11 @@ type ClientWithResponsesInterface interface {
 
 	// DeleteFileWithResponse Delete a file
 	//
-	// Deletes a file. A missing file gives 404; a wrong `If-Match` gives 412.
+	// Deletes a file. Deleting a missing file succeeds with 200 (ai-dial-core
+	// `controller/DeleteFileController.java` ignores the `false` of
+	// `ResourceService.deleteResource`, and `If-Match` is not checked for a missing
+	// resource: `util/EtagHeader.java` `validate`). A wrong `If-Match` gives 412, a
+	// folder path 400 (`Can't delete a folder`).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -2970,6 +4918,34 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /v1/files/{bucket}/{path} (the `UploadFile` operationId).
 	UploadFileWithBodyWithResponse(ctx context.Context, bucket BucketID, path FilePath, params *UploadFileParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UploadFileResponse, error)
 
+	// GetConversationsRootMetadataWithResponse List the caller's conversations root
+	//
+	// Lists the root folder of a bucket's conversations, like `getBucketRootMetadata` for
+	// files, with `resourceType` `CONVERSATION` (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_RESOURCE_METADATA`,
+	// `controller/ResourceController.java`; read by aidial-client 0.3.0
+	// `resources/metadata.py` `Metadata.get("conversations", url)`, typed by
+	// `types/metadata.py` `ConversationMetadata`). Items carry no content fields.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/metadata/conversations/{bucket}/ (the `GetConversationsRootMetadata` operationId).
+	GetConversationsRootMetadataWithResponse(ctx context.Context, bucket BucketID, params *GetConversationsRootMetadataParams, reqEditors ...RequestEditorFn) (*GetConversationsRootMetadataResponse, error)
+
+	// GetConversationMetadataWithResponse Get conversation or folder metadata
+	//
+	// The metadata of one conversation (`nodeType` `ITEM`) or, for a path ending in `/`,
+	// of a folder with one page of `items`; `resourceType` is `CONVERSATION`. A path
+	// without the trailing slash asks for an item, so a folder then gives 404, as does
+	// a missing item (ai-dial-core `controller/ResourceController.java`; aidial-client
+	// 0.3.0 `resources/metadata.py`, `types/metadata.py` `ConversationMetadata`,
+	// `ConversationItem`).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/metadata/conversations/{bucket}/{path} (the `GetConversationMetadata` operationId).
+	GetConversationMetadataWithResponse(ctx context.Context, bucket BucketID, path FilePath, params *GetConversationMetadataParams, reqEditors ...RequestEditorFn) (*GetConversationMetadataResponse, error)
+
 	// GetBucketRootMetadataWithResponse List the bucket root
 	//
 	// Lists the root folder of a bucket. The root always answers 200, with
@@ -2991,6 +4967,34 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /v1/metadata/files/{bucket}/{path} (the `GetFileMetadata` operationId).
 	GetFileMetadataWithResponse(ctx context.Context, bucket BucketID, path FilePath, params *GetFileMetadataParams, reqEditors ...RequestEditorFn) (*GetFileMetadataResponse, error)
+
+	// GetPromptsRootMetadataWithResponse List the caller's prompts root
+	//
+	// Lists the root folder of a bucket's prompts, like `getBucketRootMetadata` for
+	// files, with `resourceType` `PROMPT` (ai-dial-core
+	// `controller/ControllerSelector.java` `PATTERN_RESOURCE_METADATA`,
+	// `controller/ResourceController.java`; read by aidial-client 0.3.0
+	// `resources/metadata.py` `Metadata.get("prompts", url)`, typed by
+	// `types/metadata.py` `PromptMetadata`). Items carry no content fields.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/metadata/prompts/{bucket}/ (the `GetPromptsRootMetadata` operationId).
+	GetPromptsRootMetadataWithResponse(ctx context.Context, bucket BucketID, params *GetPromptsRootMetadataParams, reqEditors ...RequestEditorFn) (*GetPromptsRootMetadataResponse, error)
+
+	// GetPromptMetadataWithResponse Get prompt or folder metadata
+	//
+	// The metadata of one prompt (`nodeType` `ITEM`) or, for a path ending in `/`,
+	// of a folder with one page of `items`; `resourceType` is `PROMPT`. A path
+	// without the trailing slash asks for an item, so a folder then gives 404, as does
+	// a missing item (ai-dial-core `controller/ResourceController.java`; aidial-client
+	// 0.3.0 `resources/metadata.py`, `types/metadata.py` `PromptMetadata`,
+	// `PromptItem`).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /v1/metadata/prompts/{bucket}/{path} (the `GetPromptMetadata` operationId).
+	GetPromptMetadataWithResponse(ctx context.Context, bucket BucketID, path FilePath, params *GetPromptMetadataParams, reqEditors ...RequestEditorFn) (*GetPromptMetadataResponse, error)
 }
 
 type ListApplicationsResponse struct {
@@ -2998,32 +5002,11 @@ type ListApplicationsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ApplicationList
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListApplicationsResponse) GetJSON200() *ApplicationList {
 	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ListApplicationsResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r ListApplicationsResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListApplicationsResponse) GetJSON403() *Forbidden {
-	return r.JSON403
 }
 
 // GetBody returns the raw response body bytes
@@ -3060,39 +5043,11 @@ type GetApplicationResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Application
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetApplicationResponse) GetJSON200() *Application {
 	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetApplicationResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetApplicationResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetApplicationResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetApplicationResponse) GetJSON404() *NotFound {
-	return r.JSON404
 }
 
 // GetBody returns the raw response body bytes
@@ -3129,32 +5084,11 @@ type ListDeploymentsResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *DeploymentList
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListDeploymentsResponse) GetJSON200() *DeploymentList {
 	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ListDeploymentsResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r ListDeploymentsResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListDeploymentsResponse) GetJSON403() *Forbidden {
-	return r.JSON403
 }
 
 // GetBody returns the raw response body bytes
@@ -3191,39 +5125,11 @@ type GetDeploymentResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Deployment
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetDeploymentResponse) GetJSON200() *Deployment {
 	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetDeploymentResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetDeploymentResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetDeploymentResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetDeploymentResponse) GetJSON404() *NotFound {
-	return r.JSON404
 }
 
 // GetBody returns the raw response body bytes
@@ -3261,13 +5167,9 @@ type CreateChatCompletionResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ChatCompletion
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON400 *DeploymentError
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *DeploymentError
 	// JSON429 the response for an HTTP 429 `application/json` response
 	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -3286,22 +5188,12 @@ func (r CreateChatCompletionResponse) GetJSON200() *ChatCompletion {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateChatCompletionResponse) GetJSON400() *BadRequest {
+func (r CreateChatCompletionResponse) GetJSON400() *DeploymentError {
 	return r.JSON400
 }
 
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r CreateChatCompletionResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r CreateChatCompletionResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r CreateChatCompletionResponse) GetJSON404() *NotFound {
+func (r CreateChatCompletionResponse) GetJSON404() *DeploymentError {
 	return r.JSON404
 }
 
@@ -3359,37 +5251,196 @@ func (r CreateChatCompletionResponse) ContentType() string {
 	return ""
 }
 
+type CreateCompletionResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *TextCompletion
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *DeploymentError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *DeploymentError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *ServerError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServerError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *ServerError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateCompletionResponse) GetJSON200() *TextCompletion {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateCompletionResponse) GetJSON400() *DeploymentError {
+	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateCompletionResponse) GetJSON404() *DeploymentError {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateCompletionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateCompletionResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateCompletionResponse) GetJSON502() *ServerError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateCompletionResponse) GetJSON503() *ServerError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateCompletionResponse) GetJSON504() *ServerError {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateCompletionResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateCompletionResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateCompletionResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateCompletionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateEmbeddingsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EmbeddingsResponse
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *DeploymentError
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *DeploymentError
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
+	// JSON502 the response for an HTTP 502 `application/json` response
+	JSON502 *ServerError
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *ServerError
+	// JSON504 the response for an HTTP 504 `application/json` response
+	JSON504 *ServerError
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateEmbeddingsResponse) GetJSON200() *EmbeddingsResponse {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateEmbeddingsResponse) GetJSON400() *DeploymentError {
+	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateEmbeddingsResponse) GetJSON404() *DeploymentError {
+	return r.JSON404
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r CreateEmbeddingsResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateEmbeddingsResponse) GetJSON500() *ServerError {
+	return r.JSON500
+}
+
+// GetJSON502 returns the response for an HTTP 502 `application/json` response
+func (r CreateEmbeddingsResponse) GetJSON502() *ServerError {
+	return r.JSON502
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateEmbeddingsResponse) GetJSON503() *ServerError {
+	return r.JSON503
+}
+
+// GetJSON504 returns the response for an HTTP 504 `application/json` response
+func (r CreateEmbeddingsResponse) GetJSON504() *ServerError {
+	return r.JSON504
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateEmbeddingsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateEmbeddingsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateEmbeddingsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateEmbeddingsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListModelsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ModelList
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r ListModelsResponse) GetJSON200() *ModelList {
 	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r ListModelsResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r ListModelsResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ListModelsResponse) GetJSON403() *Forbidden {
-	return r.JSON403
 }
 
 // GetBody returns the raw response body bytes
@@ -3426,39 +5477,11 @@ type GetModelResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Model
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetModelResponse) GetJSON200() *Model {
 	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetModelResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetModelResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetModelResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetModelResponse) GetJSON404() *NotFound {
-	return r.JSON404
 }
 
 // GetBody returns the raw response body bytes
@@ -3495,25 +5518,11 @@ type GetBucketResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Bucket
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetBucketResponse) GetJSON200() *Bucket {
 	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetBucketResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetBucketResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
 }
 
 // GetBody returns the raw response body bytes
@@ -3551,13 +5560,11 @@ type TokenizeResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *TokenizeOutputs
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON400 *DeploymentError
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *DeploymentError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3566,23 +5573,18 @@ func (r TokenizeResponse) GetJSON200() *TokenizeOutputs {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r TokenizeResponse) GetJSON400() *BadRequest {
+func (r TokenizeResponse) GetJSON400() *DeploymentError {
 	return r.JSON400
 }
 
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r TokenizeResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r TokenizeResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r TokenizeResponse) GetJSON404() *NotFound {
+func (r TokenizeResponse) GetJSON404() *DeploymentError {
 	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r TokenizeResponse) GetJSON500() *ServerError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3620,13 +5622,11 @@ type TruncatePromptResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *TruncatePromptOutputs
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON400 *DeploymentError
 	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
+	JSON404 *DeploymentError
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *ServerError
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -3635,23 +5635,18 @@ func (r TruncatePromptResponse) GetJSON200() *TruncatePromptOutputs {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r TruncatePromptResponse) GetJSON400() *BadRequest {
+func (r TruncatePromptResponse) GetJSON400() *DeploymentError {
 	return r.JSON400
 }
 
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r TruncatePromptResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r TruncatePromptResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r TruncatePromptResponse) GetJSON404() *NotFound {
+func (r TruncatePromptResponse) GetJSON404() *DeploymentError {
 	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r TruncatePromptResponse) GetJSON500() *ServerError {
+	return r.JSON500
 }
 
 // GetBody returns the raw response body bytes
@@ -3686,41 +5681,6 @@ func (r TruncatePromptResponse) ContentType() string {
 type DeleteFileResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
-	// JSON412 the response for an HTTP 412 `application/json` response
-	JSON412 *PreconditionFailed
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DeleteFileResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r DeleteFileResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r DeleteFileResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r DeleteFileResponse) GetJSON404() *NotFound {
-	return r.JSON404
-}
-
-// GetJSON412 returns the response for an HTTP 412 `application/json` response
-func (r DeleteFileResponse) GetJSON412() *PreconditionFailed {
-	return r.JSON412
 }
 
 // GetBody returns the raw response body bytes
@@ -3760,45 +5720,10 @@ type DownloadFileResponse200Headers struct {
 type DownloadFileResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
-	// JSON412 the response for an HTTP 412 `application/json` response
-	JSON412 *PreconditionFailed
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *ServerError
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *DownloadFileResponse200Headers
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r DownloadFileResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r DownloadFileResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r DownloadFileResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r DownloadFileResponse) GetJSON404() *NotFound {
-	return r.JSON404
-}
-
-// GetJSON412 returns the response for an HTTP 412 `application/json` response
-func (r DownloadFileResponse) GetJSON412() *PreconditionFailed {
-	return r.JSON412
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -3845,14 +5770,6 @@ type UploadFileResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Metadata
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
-	// JSON412 the response for an HTTP 412 `application/json` response
-	JSON412 *PreconditionFailed
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *UploadFileResponse200Headers
 }
@@ -3860,26 +5777,6 @@ type UploadFileResponse struct {
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r UploadFileResponse) GetJSON200() *Metadata {
 	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r UploadFileResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r UploadFileResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r UploadFileResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
-// GetJSON412 returns the response for an HTTP 412 `application/json` response
-func (r UploadFileResponse) GetJSON412() *PreconditionFailed {
-	return r.JSON412
 }
 
 // GetBody returns the raw response body bytes
@@ -3911,37 +5808,98 @@ func (r UploadFileResponse) ContentType() string {
 	return ""
 }
 
+type GetConversationsRootMetadataResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Metadata
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetConversationsRootMetadataResponse) GetJSON200() *Metadata {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r GetConversationsRootMetadataResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetConversationsRootMetadataResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetConversationsRootMetadataResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetConversationsRootMetadataResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetConversationMetadataResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Metadata
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetConversationMetadataResponse) GetJSON200() *Metadata {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r GetConversationMetadataResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetConversationMetadataResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetConversationMetadataResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetConversationMetadataResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetBucketRootMetadataResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Metadata
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetBucketRootMetadataResponse) GetJSON200() *Metadata {
 	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetBucketRootMetadataResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetBucketRootMetadataResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetBucketRootMetadataResponse) GetJSON403() *Forbidden {
-	return r.JSON403
 }
 
 // GetBody returns the raw response body bytes
@@ -3978,39 +5936,11 @@ type GetFileMetadataResponse struct {
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *Metadata
-	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *BadRequest
-	// JSON401 the response for an HTTP 401 `application/json` response
-	JSON401 *Unauthorized
-	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
-	// JSON404 the response for an HTTP 404 `application/json` response
-	JSON404 *NotFound
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
 func (r GetFileMetadataResponse) GetJSON200() *Metadata {
 	return r.JSON200
-}
-
-// GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r GetFileMetadataResponse) GetJSON400() *BadRequest {
-	return r.JSON400
-}
-
-// GetJSON401 returns the response for an HTTP 401 `application/json` response
-func (r GetFileMetadataResponse) GetJSON401() *Unauthorized {
-	return r.JSON401
-}
-
-// GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r GetFileMetadataResponse) GetJSON403() *Forbidden {
-	return r.JSON403
-}
-
-// GetJSON404 returns the response for an HTTP 404 `application/json` response
-func (r GetFileMetadataResponse) GetJSON404() *NotFound {
-	return r.JSON404
 }
 
 // GetBody returns the raw response body bytes
@@ -4042,6 +5972,88 @@ func (r GetFileMetadataResponse) ContentType() string {
 	return ""
 }
 
+type GetPromptsRootMetadataResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Metadata
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPromptsRootMetadataResponse) GetJSON200() *Metadata {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPromptsRootMetadataResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPromptsRootMetadataResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPromptsRootMetadataResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPromptsRootMetadataResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPromptMetadataResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Metadata
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetPromptMetadataResponse) GetJSON200() *Metadata {
+	return r.JSON200
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPromptMetadataResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPromptMetadataResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPromptMetadataResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPromptMetadataResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // ListApplicationsWithResponse List applications
 //
 // Lists the applications the caller may access.
@@ -4049,8 +6061,8 @@ func (r GetFileMetadataResponse) ContentType() string {
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /openai/applications (the `ListApplications` operationId).
-func (c *ClientWithResponses) ListApplicationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListApplicationsResponse, error) {
-	rsp, err := c.ListApplications(ctx, reqEditors...)
+func (c *ClientWithResponses) ListApplicationsWithResponse(ctx context.Context, params *ListApplicationsParams, reqEditors ...RequestEditorFn) (*ListApplicationsResponse, error) {
+	rsp, err := c.ListApplications(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4066,8 +6078,8 @@ func (c *ClientWithResponses) ListApplicationsWithResponse(ctx context.Context, 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /openai/applications/{applicationId} (the `GetApplication` operationId).
-func (c *ClientWithResponses) GetApplicationWithResponse(ctx context.Context, applicationID string, reqEditors ...RequestEditorFn) (*GetApplicationResponse, error) {
-	rsp, err := c.GetApplication(ctx, applicationID, reqEditors...)
+func (c *ClientWithResponses) GetApplicationWithResponse(ctx context.Context, applicationID string, params *GetApplicationParams, reqEditors ...RequestEditorFn) (*GetApplicationResponse, error) {
+	rsp, err := c.GetApplication(ctx, applicationID, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4081,8 +6093,8 @@ func (c *ClientWithResponses) GetApplicationWithResponse(ctx context.Context, ap
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /openai/deployments (the `ListDeployments` operationId).
-func (c *ClientWithResponses) ListDeploymentsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListDeploymentsResponse, error) {
-	rsp, err := c.ListDeployments(ctx, reqEditors...)
+func (c *ClientWithResponses) ListDeploymentsWithResponse(ctx context.Context, params *ListDeploymentsParams, reqEditors ...RequestEditorFn) (*ListDeploymentsResponse, error) {
+	rsp, err := c.ListDeployments(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4096,8 +6108,8 @@ func (c *ClientWithResponses) ListDeploymentsWithResponse(ctx context.Context, r
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /openai/deployments/{deploymentId} (the `GetDeployment` operationId).
-func (c *ClientWithResponses) GetDeploymentWithResponse(ctx context.Context, deploymentID DeploymentID, reqEditors ...RequestEditorFn) (*GetDeploymentResponse, error) {
-	rsp, err := c.GetDeployment(ctx, deploymentID, reqEditors...)
+func (c *ClientWithResponses) GetDeploymentWithResponse(ctx context.Context, deploymentID DeploymentID, params *GetDeploymentParams, reqEditors ...RequestEditorFn) (*GetDeploymentResponse, error) {
+	rsp, err := c.GetDeployment(ctx, deploymentID, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4109,7 +6121,11 @@ func (c *ClientWithResponses) GetDeploymentWithResponse(ctx context.Context, dep
 // Sends a conversation to a deployment (model or application). With
 // `"stream": true` the answer is a `text/event-stream` of
 // `data: <ChatCompletionChunk JSON>` events ending with `data: [DONE]`;
-// an error after the 200 arrives as one `data: {"error": …}` event.
+// an error after the 200 arrives as one `data: {"error": …}` event. The stream
+// may also carry SSE comment lines `: heartbeat` (DIAL SDK applications send them
+// every `DIAL_SDK_SSE_HEARTBEAT_INTERVAL` seconds while idle: aidial-sdk 0.46.0
+// `aidial_sdk/application.py`, `utils/streaming.py` `add_heartbeat`; DIAL Core relays
+// the stream unchanged); clients must ignore every line starting with `:`.
 // `Content-Type: application/json` is mandatory (otherwise 415).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -4128,7 +6144,11 @@ func (c *ClientWithResponses) CreateChatCompletionWithBodyWithResponse(ctx conte
 // Sends a conversation to a deployment (model or application). With
 // `"stream": true` the answer is a `text/event-stream` of
 // `data: <ChatCompletionChunk JSON>` events ending with `data: [DONE]`;
-// an error after the 200 arrives as one `data: {"error": …}` event.
+// an error after the 200 arrives as one `data: {"error": …}` event. The stream
+// may also carry SSE comment lines `: heartbeat` (DIAL SDK applications send them
+// every `DIAL_SDK_SSE_HEARTBEAT_INTERVAL` seconds while idle: aidial-sdk 0.46.0
+// `aidial_sdk/application.py`, `utils/streaming.py` `add_heartbeat`; DIAL Core relays
+// the stream unchanged); clients must ignore every line starting with `:`.
 // `Content-Type: application/json` is mandatory (otherwise 415).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
@@ -4142,6 +6162,100 @@ func (c *ClientWithResponses) CreateChatCompletionWithResponse(ctx context.Conte
 	return ParseCreateChatCompletionResponse(rsp)
 }
 
+// CreateCompletionWithBodyWithResponse Create a (legacy) text completion
+//
+// The legacy OpenAI text completion: a `prompt` in, `choices[].text` out. DIAL Core
+// routes it like chat completions and relays it unchanged (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+// `controller/DeploymentPostController.java`); the shapes are the OpenAI wire
+// format (openai 1.109.1 `types/completion_create_params.py`,
+// `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
+// answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
+// with `data: [DONE]`, possibly with `: heartbeat` comment lines (see
+// `createChatCompletion`).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /openai/deployments/{deploymentId}/completions (the `CreateCompletion` operationId).
+func (c *ClientWithResponses) CreateCompletionWithBodyWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateCompletionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateCompletionResponse, error) {
+	rsp, err := c.CreateCompletionWithBody(ctx, deploymentID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCompletionResponse(rsp)
+}
+
+// CreateCompletionWithResponse Create a (legacy) text completion
+//
+// The legacy OpenAI text completion: a `prompt` in, `choices[].text` out. DIAL Core
+// routes it like chat completions and relays it unchanged (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+// `controller/DeploymentPostController.java`); the shapes are the OpenAI wire
+// format (openai 1.109.1 `types/completion_create_params.py`,
+// `types/completion.py`, `types/completion_choice.py`). With `"stream": true` the
+// answer is a `text/event-stream` of `data: <TextCompletion JSON>` events ending
+// with `data: [DONE]`, possibly with `: heartbeat` comment lines (see
+// `createChatCompletion`).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /openai/deployments/{deploymentId}/completions (the `CreateCompletion` operationId).
+func (c *ClientWithResponses) CreateCompletionWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateCompletionParams, body CreateCompletionJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateCompletionResponse, error) {
+	rsp, err := c.CreateCompletion(ctx, deploymentID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateCompletionResponse(rsp)
+}
+
+// CreateEmbeddingsWithBodyWithResponse Create embeddings
+//
+// Embeds texts (or token ids) with an embedding deployment. DIAL Core routes
+// `POST /openai/deployments/{id}/embeddings` like chat completions and relays the
+// body and the answer unchanged (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+// `controller/DeploymentPostController.java`); the shapes are the OpenAI embeddings
+// wire format the `openai` Python SDK sends and reads (openai 1.109.1
+// `types/embedding_create_params.py`, `types/create_embedding_response.py`) and
+// that DIAL adapters accept (aidial-sdk 0.46.0 `aidial_sdk/embeddings/request.py`,
+// `response.py`). The `openai` SDK asks for `encoding_format: base64` unless told
+// otherwise; each `embedding` is then a base64 string of little-endian float32.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /openai/deployments/{deploymentId}/embeddings (the `CreateEmbeddings` operationId).
+func (c *ClientWithResponses) CreateEmbeddingsWithBodyWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateEmbeddingsParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateEmbeddingsResponse, error) {
+	rsp, err := c.CreateEmbeddingsWithBody(ctx, deploymentID, params, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateEmbeddingsResponse(rsp)
+}
+
+// CreateEmbeddingsWithResponse Create embeddings
+//
+// Embeds texts (or token ids) with an embedding deployment. DIAL Core routes
+// `POST /openai/deployments/{id}/embeddings` like chat completions and relays the
+// body and the answer unchanged (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_POST_DEPLOYMENT`,
+// `controller/DeploymentPostController.java`); the shapes are the OpenAI embeddings
+// wire format the `openai` Python SDK sends and reads (openai 1.109.1
+// `types/embedding_create_params.py`, `types/create_embedding_response.py`) and
+// that DIAL adapters accept (aidial-sdk 0.46.0 `aidial_sdk/embeddings/request.py`,
+// `response.py`). The `openai` SDK asks for `encoding_format: base64` unless told
+// otherwise; each `embedding` is then a base64 string of little-endian float32.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /openai/deployments/{deploymentId}/embeddings (the `CreateEmbeddings` operationId).
+func (c *ClientWithResponses) CreateEmbeddingsWithResponse(ctx context.Context, deploymentID DeploymentID, params *CreateEmbeddingsParams, body CreateEmbeddingsJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateEmbeddingsResponse, error) {
+	rsp, err := c.CreateEmbeddings(ctx, deploymentID, params, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateEmbeddingsResponse(rsp)
+}
+
 // ListModelsWithResponse List models
 //
 // Lists the models the caller may access, each as `object` `model`, with model-only fields.
@@ -4149,8 +6263,8 @@ func (c *ClientWithResponses) CreateChatCompletionWithResponse(ctx context.Conte
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /openai/models (the `ListModels` operationId).
-func (c *ClientWithResponses) ListModelsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListModelsResponse, error) {
-	rsp, err := c.ListModels(ctx, reqEditors...)
+func (c *ClientWithResponses) ListModelsWithResponse(ctx context.Context, params *ListModelsParams, reqEditors ...RequestEditorFn) (*ListModelsResponse, error) {
+	rsp, err := c.ListModels(ctx, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4164,8 +6278,8 @@ func (c *ClientWithResponses) ListModelsWithResponse(ctx context.Context, reqEdi
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /openai/models/{modelId} (the `GetModel` operationId).
-func (c *ClientWithResponses) GetModelWithResponse(ctx context.Context, modelID string, reqEditors ...RequestEditorFn) (*GetModelResponse, error) {
-	rsp, err := c.GetModel(ctx, modelID, reqEditors...)
+func (c *ClientWithResponses) GetModelWithResponse(ctx context.Context, modelID string, params *GetModelParams, reqEditors ...RequestEditorFn) (*GetModelResponse, error) {
+	rsp, err := c.GetModel(ctx, modelID, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -4252,7 +6366,11 @@ func (c *ClientWithResponses) TruncatePromptWithResponse(ctx context.Context, de
 
 // DeleteFileWithResponse Delete a file
 //
-// Deletes a file. A missing file gives 404; a wrong `If-Match` gives 412.
+// Deletes a file. Deleting a missing file succeeds with 200 (ai-dial-core
+// `controller/DeleteFileController.java` ignores the `false` of
+// `ResourceService.deleteResource`, and `If-Match` is not checked for a missing
+// resource: `util/EtagHeader.java` `validate`). A wrong `If-Match` gives 412, a
+// folder path 400 (`Can't delete a folder`).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -4300,6 +6418,46 @@ func (c *ClientWithResponses) UploadFileWithBodyWithResponse(ctx context.Context
 	return ParseUploadFileResponse(rsp)
 }
 
+// GetConversationsRootMetadataWithResponse List the caller's conversations root
+//
+// Lists the root folder of a bucket's conversations, like `getBucketRootMetadata` for
+// files, with `resourceType` `CONVERSATION` (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_RESOURCE_METADATA`,
+// `controller/ResourceController.java`; read by aidial-client 0.3.0
+// `resources/metadata.py` `Metadata.get("conversations", url)`, typed by
+// `types/metadata.py` `ConversationMetadata`). Items carry no content fields.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/metadata/conversations/{bucket}/ (the `GetConversationsRootMetadata` operationId).
+func (c *ClientWithResponses) GetConversationsRootMetadataWithResponse(ctx context.Context, bucket BucketID, params *GetConversationsRootMetadataParams, reqEditors ...RequestEditorFn) (*GetConversationsRootMetadataResponse, error) {
+	rsp, err := c.GetConversationsRootMetadata(ctx, bucket, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetConversationsRootMetadataResponse(rsp)
+}
+
+// GetConversationMetadataWithResponse Get conversation or folder metadata
+//
+// The metadata of one conversation (`nodeType` `ITEM`) or, for a path ending in `/`,
+// of a folder with one page of `items`; `resourceType` is `CONVERSATION`. A path
+// without the trailing slash asks for an item, so a folder then gives 404, as does
+// a missing item (ai-dial-core `controller/ResourceController.java`; aidial-client
+// 0.3.0 `resources/metadata.py`, `types/metadata.py` `ConversationMetadata`,
+// `ConversationItem`).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/metadata/conversations/{bucket}/{path} (the `GetConversationMetadata` operationId).
+func (c *ClientWithResponses) GetConversationMetadataWithResponse(ctx context.Context, bucket BucketID, path FilePath, params *GetConversationMetadataParams, reqEditors ...RequestEditorFn) (*GetConversationMetadataResponse, error) {
+	rsp, err := c.GetConversationMetadata(ctx, bucket, path, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetConversationMetadataResponse(rsp)
+}
+
 // GetBucketRootMetadataWithResponse List the bucket root
 //
 // Lists the root folder of a bucket. The root always answers 200, with
@@ -4334,6 +6492,46 @@ func (c *ClientWithResponses) GetFileMetadataWithResponse(ctx context.Context, b
 	return ParseGetFileMetadataResponse(rsp)
 }
 
+// GetPromptsRootMetadataWithResponse List the caller's prompts root
+//
+// Lists the root folder of a bucket's prompts, like `getBucketRootMetadata` for
+// files, with `resourceType` `PROMPT` (ai-dial-core
+// `controller/ControllerSelector.java` `PATTERN_RESOURCE_METADATA`,
+// `controller/ResourceController.java`; read by aidial-client 0.3.0
+// `resources/metadata.py` `Metadata.get("prompts", url)`, typed by
+// `types/metadata.py` `PromptMetadata`). Items carry no content fields.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/metadata/prompts/{bucket}/ (the `GetPromptsRootMetadata` operationId).
+func (c *ClientWithResponses) GetPromptsRootMetadataWithResponse(ctx context.Context, bucket BucketID, params *GetPromptsRootMetadataParams, reqEditors ...RequestEditorFn) (*GetPromptsRootMetadataResponse, error) {
+	rsp, err := c.GetPromptsRootMetadata(ctx, bucket, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPromptsRootMetadataResponse(rsp)
+}
+
+// GetPromptMetadataWithResponse Get prompt or folder metadata
+//
+// The metadata of one prompt (`nodeType` `ITEM`) or, for a path ending in `/`,
+// of a folder with one page of `items`; `resourceType` is `PROMPT`. A path
+// without the trailing slash asks for an item, so a folder then gives 404, as does
+// a missing item (ai-dial-core `controller/ResourceController.java`; aidial-client
+// 0.3.0 `resources/metadata.py`, `types/metadata.py` `PromptMetadata`,
+// `PromptItem`).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /v1/metadata/prompts/{bucket}/{path} (the `GetPromptMetadata` operationId).
+func (c *ClientWithResponses) GetPromptMetadataWithResponse(ctx context.Context, bucket BucketID, path FilePath, params *GetPromptMetadataParams, reqEditors ...RequestEditorFn) (*GetPromptMetadataResponse, error) {
+	rsp, err := c.GetPromptMetadata(ctx, bucket, path, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPromptMetadataResponse(rsp)
+}
+
 // ParseListApplicationsResponse parses an HTTP response from a ListApplicationsWithResponse call
 func ParseListApplicationsResponse(rsp *http.Response) (*ListApplicationsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -4354,36 +6552,6 @@ func ParseListApplicationsResponse(rsp *http.Response) (*ListApplicationsRespons
 			return nil, err
 		}
 		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case rsp.StatusCode == 400:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 401:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 403:
-		// Content-type (text/plain) unsupported
 
 	}
 
@@ -4411,46 +6579,6 @@ func ParseGetApplicationResponse(rsp *http.Response) (*GetApplicationResponse, e
 		}
 		response.JSON200 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	case rsp.StatusCode == 400:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 401:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 403:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 404:
-		// Content-type (text/plain) unsupported
-
 	}
 
 	return response, nil
@@ -4477,36 +6605,6 @@ func ParseListDeploymentsResponse(rsp *http.Response) (*ListDeploymentsResponse,
 		}
 		response.JSON200 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case rsp.StatusCode == 400:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 401:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 403:
-		// Content-type (text/plain) unsupported
-
 	}
 
 	return response, nil
@@ -4532,46 +6630,6 @@ func ParseGetDeploymentResponse(rsp *http.Response) (*GetDeploymentResponse, err
 			return nil, err
 		}
 		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	case rsp.StatusCode == 400:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 401:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 403:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 404:
-		// Content-type (text/plain) unsupported
 
 	}
 
@@ -4600,28 +6658,14 @@ func ParseCreateChatCompletionResponse(rsp *http.Response) (*CreateChatCompletio
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest DeploymentError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON400 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest DeploymentError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -4668,10 +6712,199 @@ func ParseCreateChatCompletionResponse(rsp *http.Response) (*CreateChatCompletio
 	case rsp.StatusCode == 400:
 	// Content-type (text/plain) unsupported
 
-	case rsp.StatusCode == 401:
+	case rsp.StatusCode == 404:
 	// Content-type (text/plain) unsupported
 
-	case rsp.StatusCode == 403:
+	case rsp.StatusCode == 429:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 500:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 504:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateCompletionResponse parses an HTTP response from a CreateCompletionWithResponse call
+func ParseCreateCompletionResponse(rsp *http.Response) (*CreateCompletionResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateCompletionResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest TextCompletion
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest DeploymentError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest DeploymentError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case rsp.StatusCode == 200:
+	// Content-type (text/event-stream) unsupported
+
+	case rsp.StatusCode == 400:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 404:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 429:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 500:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 502:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 503:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 504:
+		// Content-type (text/plain) unsupported
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateEmbeddingsResponse parses an HTTP response from a CreateEmbeddingsWithResponse call
+func ParseCreateEmbeddingsResponse(rsp *http.Response) (*CreateEmbeddingsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateEmbeddingsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EmbeddingsResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest DeploymentError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest DeploymentError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 502:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON502 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 504:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON504 = &dest
+
+	case rsp.StatusCode == 400:
 	// Content-type (text/plain) unsupported
 
 	case rsp.StatusCode == 404:
@@ -4718,36 +6951,6 @@ func ParseListModelsResponse(rsp *http.Response) (*ListModelsResponse, error) {
 		}
 		response.JSON200 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case rsp.StatusCode == 400:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 401:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 403:
-		// Content-type (text/plain) unsupported
-
 	}
 
 	return response, nil
@@ -4774,46 +6977,6 @@ func ParseGetModelResponse(rsp *http.Response) (*GetModelResponse, error) {
 		}
 		response.JSON200 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	case rsp.StatusCode == 400:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 401:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 403:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 404:
-		// Content-type (text/plain) unsupported
-
 	}
 
 	return response, nil
@@ -4839,26 +7002,6 @@ func ParseGetBucketResponse(rsp *http.Response) (*GetBucketResponse, error) {
 			return nil, err
 		}
 		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case rsp.StatusCode == 400:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 401:
-		// Content-type (text/plain) unsupported
 
 	}
 
@@ -4887,43 +7030,33 @@ func ParseTokenizeResponse(rsp *http.Response) (*TokenizeResponse, error) {
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest DeploymentError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON400 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest DeploymentError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
 	case rsp.StatusCode == 400:
 	// Content-type (text/plain) unsupported
 
-	case rsp.StatusCode == 401:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 403:
-	// Content-type (text/plain) unsupported
-
 	case rsp.StatusCode == 404:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 500:
 		// Content-type (text/plain) unsupported
 
 	}
@@ -4953,43 +7086,33 @@ func ParseTruncatePromptResponse(rsp *http.Response) (*TruncatePromptResponse, e
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+		var dest DeploymentError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON400 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
+		var dest DeploymentError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest ServerError
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
 	case rsp.StatusCode == 400:
 	// Content-type (text/plain) unsupported
 
-	case rsp.StatusCode == 401:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 403:
-	// Content-type (text/plain) unsupported
-
 	case rsp.StatusCode == 404:
+	// Content-type (text/plain) unsupported
+
+	case rsp.StatusCode == 500:
 		// Content-type (text/plain) unsupported
 
 	}
@@ -5010,62 +7133,6 @@ func ParseDeleteFileResponse(rsp *http.Response) (*DeleteFileResponse, error) {
 		HTTPResponse: rsp,
 	}
 
-	switch {
-	case rsp.StatusCode == 200:
-		break // No content-type
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
-		var dest PreconditionFailed
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON412 = &dest
-
-	case rsp.StatusCode == 400:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 401:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 403:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 404:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 412:
-		// Content-type (text/plain) unsupported
-
-	}
-
 	return response, nil
 }
 
@@ -5083,62 +7150,12 @@ func ParseDownloadFileResponse(rsp *http.Response) (*DownloadFileResponse, error
 	}
 
 	switch {
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
-		var dest PreconditionFailed
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON412 = &dest
-
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest ServerError
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
 		response.JSON500 = &dest
-
-	case rsp.StatusCode == 400:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 401:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 403:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 404:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 412:
-	// Content-type (text/plain) unsupported
 
 	case rsp.StatusCode == 500:
 		// Content-type (text/plain) unsupported
@@ -5182,46 +7199,6 @@ func ParseUploadFileResponse(rsp *http.Response) (*UploadFileResponse, error) {
 		}
 		response.JSON200 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
-		var dest PreconditionFailed
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON412 = &dest
-
-	case rsp.StatusCode == 400:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 401:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 403:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 412:
-		// Content-type (text/plain) unsupported
-
 	}
 
 	switch {
@@ -5235,6 +7212,58 @@ func ParseUploadFileResponse(rsp *http.Response) (*UploadFileResponse, error) {
 			headers.ETag = &value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseGetConversationsRootMetadataResponse parses an HTTP response from a GetConversationsRootMetadataWithResponse call
+func ParseGetConversationsRootMetadataResponse(rsp *http.Response) (*GetConversationsRootMetadataResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetConversationsRootMetadataResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Metadata
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetConversationMetadataResponse parses an HTTP response from a GetConversationMetadataWithResponse call
+func ParseGetConversationMetadataResponse(rsp *http.Response) (*GetConversationMetadataResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetConversationMetadataResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Metadata
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
 	}
 
 	return response, nil
@@ -5260,36 +7289,6 @@ func ParseGetBucketRootMetadataResponse(rsp *http.Response) (*GetBucketRootMetad
 			return nil, err
 		}
 		response.JSON200 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON400 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case rsp.StatusCode == 400:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 401:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 403:
-		// Content-type (text/plain) unsupported
 
 	}
 
@@ -5317,45 +7316,57 @@ func ParseGetFileMetadataResponse(rsp *http.Response) (*GetFileMetadataResponse,
 		}
 		response.JSON200 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest BadRequest
+	}
+
+	return response, nil
+}
+
+// ParseGetPromptsRootMetadataResponse parses an HTTP response from a GetPromptsRootMetadataWithResponse call
+func ParseGetPromptsRootMetadataResponse(rsp *http.Response) (*GetPromptsRootMetadataResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPromptsRootMetadataResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Metadata
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON400 = &dest
+		response.JSON200 = &dest
 
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
-		var dest Unauthorized
+	}
+
+	return response, nil
+}
+
+// ParseGetPromptMetadataResponse parses an HTTP response from a GetPromptMetadataWithResponse call
+func ParseGetPromptMetadataResponse(rsp *http.Response) (*GetPromptMetadataResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPromptMetadataResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Metadata
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
-		response.JSON401 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON403 = &dest
-
-	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
-		var dest NotFound
-		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
-			return nil, err
-		}
-		response.JSON404 = &dest
-
-	case rsp.StatusCode == 400:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 401:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 403:
-	// Content-type (text/plain) unsupported
-
-	case rsp.StatusCode == 404:
-		// Content-type (text/plain) unsupported
+		response.JSON200 = &dest
 
 	}
 

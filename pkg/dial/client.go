@@ -15,8 +15,14 @@ const ServiceName = "dial"
 
 // Environment variables read by NewClient when the matching option is absent.
 const (
-	EnvBaseURL = "DIAL_URL"
-	EnvAPIKey  = "DIAL_API_KEY"
+	// EnvBaseURL names the base URL variable, the same *_BASE_URL form as
+	// the other services' clients.
+	EnvBaseURL = "DIAL_BASE_URL"
+	// EnvBaseURLAlias is read when EnvBaseURL is unset: the name DIAL users
+	// already set (and this client read before DIAL_BASE_URL).
+	EnvBaseURLAlias = "DIAL_URL"
+	// EnvAPIKey names the API key variable.
+	EnvAPIKey = "DIAL_API_KEY"
 )
 
 // Keys of the DIAL settings kept in option.Config.Values.
@@ -74,6 +80,8 @@ type Client struct {
 	Applications *ApplicationsService
 	// Chat creates chat completions.
 	Chat *ChatService
+	// Embeddings creates embeddings.
+	Embeddings *EmbeddingsService
 	// Files uploads, downloads, deletes and lists files.
 	Files *FilesService
 
@@ -88,6 +96,8 @@ func service(optional bool) core.Service {
 		Spec:       "dial.yaml", // x-retry: which operations create work
 		EnvAPIKey:  EnvAPIKey,
 		EnvBaseURL: EnvBaseURL,
+		// DIAL_URL stays a documented alias.
+		EnvBaseURLAliases: []string{EnvBaseURLAlias},
 		Credentials: &core.Auth{
 			APIKey: &core.Credential{Name: "API key", Header: "Api-Key"},
 			Bearer: &core.Credential{Name: "bearer token", Header: "Authorization", Scheme: "Bearer "},
@@ -101,6 +111,8 @@ func service(optional bool) core.Service {
 		GreedyPaths: []core.GreedyPath{
 			{Prefix: "/v1/files/", Fixed: 1, CheckFixed: checkBucket, Check: checkSegment},
 			{Prefix: "/v1/metadata/files/", Fixed: 1, CheckFixed: checkBucket, Check: checkSegment},
+			{Prefix: "/v1/metadata/conversations/", Fixed: 1, CheckFixed: checkBucket, Check: checkSegment},
+			{Prefix: "/v1/metadata/prompts/", Fixed: 1, CheckFixed: checkBucket, Check: checkSegment},
 		},
 	}
 }
@@ -113,7 +125,7 @@ func checkBucket(b string) string {
 }
 
 // NewClient returns a client. The base URL comes from option.WithBaseURL,
-// else DIAL_URL. Credentials: option.WithAPIKey / WithAPIKeyFunc (sent as the
+// else DIAL_BASE_URL, else DIAL_URL. Credentials: option.WithAPIKey / WithAPIKeyFunc (sent as the
 // api-key header) or option.WithBearerToken / WithBearerTokenFunc (sent as
 // Authorization: Bearer), else DIAL_API_KEY. Credential functions are called
 // on every attempt, so tokens can refresh. Without any credential NewClient
@@ -141,6 +153,7 @@ func newClient(optional bool, opts []option.RequestOption) (*Client, error) {
 	cl.Models = &ModelsService{c: cl}
 	cl.Applications = &ApplicationsService{c: cl}
 	cl.Chat = &ChatService{c: cl}
+	cl.Embeddings = &EmbeddingsService{c: cl}
 	cl.Files = &FilesService{c: cl}
 	cl.home.sem = make(chan struct{}, 1)
 	return cl, nil

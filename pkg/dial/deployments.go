@@ -100,7 +100,7 @@ type DeploymentsService struct{ c *Client }
 // List returns the deployments (models) the caller may use.
 func (s *DeploymentsService) List(ctx context.Context, opts ...option.RequestOption) ([]Deployment, error) {
 	out, err := core.Execute[DeploymentList](ctx, s.c.core, opts, func(ctx context.Context) (*http.Response, error) {
-		return s.c.raw.ListDeployments(ctx, acceptJSON)
+		return s.c.raw.ListDeployments(ctx, nil, acceptJSON)
 	})
 	if err != nil {
 		return nil, err
@@ -114,7 +114,7 @@ func (s *DeploymentsService) Get(ctx context.Context, id string, opts ...option.
 		return nil, err
 	}
 	return core.Execute[Deployment](ctx, s.c.core, opts, func(ctx context.Context) (*http.Response, error) {
-		return s.c.raw.GetDeployment(ctx, id, acceptJSON)
+		return s.c.raw.GetDeployment(ctx, id, nil, acceptJSON)
 	})
 }
 
@@ -124,7 +124,7 @@ type ModelsService struct{ c *Client }
 // List returns the models the caller may use.
 func (s *ModelsService) List(ctx context.Context, opts ...option.RequestOption) ([]Model, error) {
 	out, err := core.Execute[ModelList](ctx, s.c.core, opts, func(ctx context.Context) (*http.Response, error) {
-		return s.c.raw.ListModels(ctx, acceptJSON)
+		return s.c.raw.ListModels(ctx, nil, acceptJSON)
 	})
 	if err != nil {
 		return nil, err
@@ -138,7 +138,7 @@ func (s *ModelsService) Get(ctx context.Context, id string, opts ...option.Reque
 		return nil, err
 	}
 	return core.Execute[Model](ctx, s.c.core, opts, func(ctx context.Context) (*http.Response, error) {
-		return s.c.raw.GetModel(ctx, id, acceptJSON)
+		return s.c.raw.GetModel(ctx, id, nil, acceptJSON)
 	})
 }
 
@@ -148,7 +148,7 @@ type ApplicationsService struct{ c *Client }
 // List returns the applications the caller may use.
 func (s *ApplicationsService) List(ctx context.Context, opts ...option.RequestOption) ([]Application, error) {
 	out, err := core.Execute[ApplicationList](ctx, s.c.core, opts, func(ctx context.Context) (*http.Response, error) {
-		return s.c.raw.ListApplications(ctx, acceptJSON)
+		return s.c.raw.ListApplications(ctx, nil, acceptJSON)
 	})
 	if err != nil {
 		return nil, err
@@ -163,6 +163,6 @@ func (s *ApplicationsService) Get(ctx context.Context, id string, opts ...option
 		return nil, err
 	}
 	return core.Execute[Application](ctx, s.c.core, opts, func(ctx context.Context) (*http.Response, error) {
-		return s.c.raw.GetApplication(ctx, id, acceptJSON)
+		return s.c.raw.GetApplication(ctx, id, nil, acceptJSON)
 	})
 }

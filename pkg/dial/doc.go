@@ -2,7 +2,7 @@
 // applications, chat completions (whole or streamed, with DIAL's
 // custom_content extensions), and the file storage of the caller's bucket.
 //
-//	client, err := dial.NewClient() // DIAL_URL and DIAL_API_KEY from the environment
+//	client, err := dial.NewClient() // DIAL_BASE_URL (or DIAL_URL) and DIAL_API_KEY from the environment
 //	reply, err := client.Chat.Create(ctx, "gpt-4o", &dial.ChatCompletionRequest{
 //		Messages: []dial.Message{dial.UserMessage("2+3=")},
 //	})

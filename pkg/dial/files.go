@@ -252,7 +252,7 @@ func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reade
 			})
 		mb.stop()
 		if resp != nil {
-			etag = resp.Header.Get("ETag")
+			etag = bareETag(resp.Header.Get("ETag"))
 			if resp.Request != nil {
 				attempt, _ = strconv.Atoi(resp.Request.Header.Get(transport.RetryCountHeader))
 			}
@@ -268,7 +268,21 @@ func (f *FilesService) Upload(ctx context.Context, fileURL string, body io.Reade
 	if m.ETag == "" {
 		m.ETag = etag
 	}
+	m.ETag = bareETag(m.ETag)
 	return m, nil
+}
+
+// bareETag returns an ETag without the RFC 9110 decoration some DIAL Core
+// versions and proxies add (a W/ prefix, surrounding quotes): DIAL Core 0.18
+// sends the bare MD5 hex and accepts If-Match quoted or not
+// (util/EtagHeader.java strips the quotes), so the bare form works with all.
+func bareETag(s string) string {
+	s = strings.TrimSpace(s)
+	s = strings.TrimPrefix(s, "W/")
+	if len(s) >= 2 && s[0] == '"' && s[len(s)-1] == '"' {
+		s = s[1 : len(s)-1]
+	}
+	return s
 }
 
 // isNil reports whether r is nil or a nil pointer (a typed nil such as a
@@ -454,7 +468,7 @@ type Download struct {
 	Body          io.ReadCloser
 	URL           FileURL
 	Name          string // the decoded file name
-	ETag          string
+	ETag          string // bare MD5 hex: quotes of a quoted header are removed
 	ContentType   string
 	ContentLength int64 // -1 when unknown
 }
@@ -523,7 +537,7 @@ func (f *FilesService) Download(ctx context.Context, fileURL string, p *Download
 	meter := upload.NewMeter(f.c.core.CallConfig(ctx).Progress, u.Name(), resp.ContentLength)
 	return &Download{
 		Body: meter.ReadCloser(resp.Body), URL: u, Name: u.Name(),
-		ETag: resp.Header.Get("ETag"), ContentType: resp.Header.Get("Content-Type"), ContentLength: resp.ContentLength,
+		ETag: bareETag(resp.Header.Get("ETag")), ContentType: resp.Header.Get("Content-Type"), ContentLength: resp.ContentLength,
 	}, nil
 }
 
@@ -552,7 +566,8 @@ func (f *FilesService) target(ctx context.Context, fileURL string, wantFile bool
 	return ctx, u, nil
 }
 
-// Delete deletes the file at url.
+// Delete deletes the file at url. Deleting a file that does not exist
+// succeeds: DIAL Core answers 200 (and ignores IfMatch) for a missing file.
 func (f *FilesService) Delete(ctx context.Context, fileURL string, p *DeleteParams, opts ...option.RequestOption) error {
 	if p == nil {
 		p = &DeleteParams{}

@@ -102,6 +102,54 @@ func (e ContentPartType) Valid() bool {
 	}
 }
 
+// Defines values for EmbeddingObject.
+const (
+	EmbeddingObjectEmbedding EmbeddingObject = "embedding"
+)
+
+// Valid indicates whether the value is a known member of the EmbeddingObject enum.
+func (e EmbeddingObject) Valid() bool {
+	switch e {
+	case EmbeddingObjectEmbedding:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EncodingFormat.
+const (
+	EncodingBase64 EncodingFormat = "base64"
+	EncodingFloat  EncodingFormat = "float"
+)
+
+// Valid indicates whether the value is a known member of the EncodingFormat enum.
+func (e EncodingFormat) Valid() bool {
+	switch e {
+	case EncodingBase64:
+		return true
+	case EncodingFloat:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for EmbeddingsResponseObject.
+const (
+	List EmbeddingsResponseObject = "list"
+)
+
+// Valid indicates whether the value is a known member of the EmbeddingsResponseObject enum.
+func (e EmbeddingsResponseObject) Valid() bool {
+	switch e {
+	case List:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Role.
 const (
 	RoleAssistant Role = "assistant"
@@ -183,6 +231,21 @@ func (e StageStatus) Valid() bool {
 	case StageCompleted:
 		return true
 	case StageFailed:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for TextCompletionObject.
+const (
+	TextCompletionObjectTextCompletion TextCompletionObject = "text_completion"
+)
+
+// Valid indicates whether the value is a known member of the TextCompletionObject enum.
+func (e TextCompletionObject) Valid() bool {
+	switch e {
+	case TextCompletionObjectTextCompletion:
 		return true
 	default:
 		return false
@@ -623,6 +686,74 @@ type DeploymentList struct {
 	Object string `json:"object,omitempty"`
 }
 
+// Embedding One vector (openai 1.109.1 `types/embedding.py`).
+type Embedding struct {
+	// Embedding The vector: a list of numbers, or with `encoding_format: base64` a base64
+	// string of little-endian float32 values.
+	Embedding Vector          `json:"embedding"`
+	Index     int             `json:"index"`
+	Object    EmbeddingObject `json:"object"`
+}
+
+// EmbeddingObject defines model for Embedding.Object.
+type EmbeddingObject string
+
+// EmbeddingsRequest An embeddings request (openai 1.109.1 `types/embedding_create_params.py`; DIAL's
+// `custom_input` and `custom_fields` from aidial-sdk 0.46.0
+// `aidial_sdk/embeddings/request.py`). Unknown fields are relayed by DIAL Core.
+type EmbeddingsRequest struct {
+	// CustomFields DIAL hints for the adapter (aidial-sdk `EmbeddingsRequestCustomFields`).
+	CustomFields *EmbeddingsCustomFields `json:"custom_fields,omitempty"`
+
+	// CustomInput DIAL multi-modal input: each item is a text, an `Attachment` or a list of
+	// them (aidial-sdk `EmbeddingsMultiModalInput`).
+	CustomInput []json.RawMessage `json:"custom_input,omitempty"`
+
+	// Dimensions The size of the vectors, for models that can shorten them.
+	Dimensions *int `json:"dimensions,omitempty"`
+
+	// EncodingFormat `float` (the server default) or `base64` (the `openai` SDKs' default).
+	EncodingFormat EncodingFormat `json:"encoding_format,omitempty"`
+
+	// Input A text, a list of texts, a list of token ids or a list of lists of token ids.
+	Input EmbeddingInput `json:"input"`
+
+	// Model The `openai` SDK sends the deployment name here; DIAL Core routes by the path.
+	Model string `json:"model,omitempty"`
+	User  string `json:"user,omitempty"`
+}
+
+// EmbeddingsCustomFields DIAL hints for the adapter (aidial-sdk `EmbeddingsRequestCustomFields`).
+type EmbeddingsCustomFields struct {
+	Instruction string `json:"instruction,omitempty"`
+
+	// Type For example `symmetric`, `document` or `query`, as the adapter defines.
+	Type string `json:"type,omitempty"`
+}
+
+// EncodingFormat `float` (the server default) or `base64` (the `openai` SDKs' default).
+type EncodingFormat string
+
+// EmbeddingsResponse The embeddings (openai 1.109.1 `types/create_embedding_response.py`; aidial-sdk
+// 0.46.0 `aidial_sdk/embeddings/response.py` allows a base64 string as `embedding`).
+type EmbeddingsResponse struct {
+	Data   []Embedding              `json:"data"`
+	Model  string                   `json:"model"`
+	Object EmbeddingsResponseObject `json:"object"`
+
+	// Usage Token counts of an embeddings call (openai 1.109.1 `types/create_embedding_response.py` `Usage`).
+	Usage EmbeddingsUsage `json:"usage"`
+}
+
+// EmbeddingsResponseObject defines model for EmbeddingsResponse.Object.
+type EmbeddingsResponseObject string
+
+// EmbeddingsUsage Token counts of an embeddings call (openai 1.109.1 `types/create_embedding_response.py` `Usage`).
+type EmbeddingsUsage struct {
+	PromptTokens int64 `json:"prompt_tokens"`
+	TotalTokens  int64 `json:"total_tokens"`
+}
+
 // Error The OpenAI-style error body relayed from deployments.
 type Error struct {
 	// Error The `error` object of an error body. Deployments sometimes send `code` as a number.
@@ -904,6 +1035,60 @@ type Statistics struct {
 	UsagePerModel     []ModelUsage `json:"usage_per_model,omitempty"`
 }
 
+// TextCompletion A legacy text completion, or one chunk of its stream (openai 1.109.1 `types/completion.py`).
+type TextCompletion struct {
+	Choices           []TextCompletionChoice `json:"choices"`
+	Created           int64                  `json:"created"`
+	ID                string                 `json:"id"`
+	Model             string                 `json:"model"`
+	Object            TextCompletionObject   `json:"object"`
+	SystemFingerprint *string                `json:"system_fingerprint,omitempty"`
+
+	// Usage Token counts.
+	//
+	// Example: {"completion_tokens":1,"prompt_tokens":11,"total_tokens":12}
+	Usage *Usage `json:"usage,omitempty"`
+}
+
+// TextCompletionObject defines model for TextCompletion.Object.
+type TextCompletionObject string
+
+// TextCompletionChoice One choice (openai 1.109.1 `types/completion_choice.py`); `finish_reason` is null in stream chunks before the last.
+type TextCompletionChoice struct {
+	// FinishReason `stop`, `length` or `content_filter`.
+	FinishReason *string          `json:"finish_reason,omitempty"`
+	Index        int              `json:"index"`
+	Logprobs     *json.RawMessage `json:"logprobs,omitempty"`
+	Text         string           `json:"text"`
+}
+
+// TextCompletionRequest A legacy text completion request (openai 1.109.1
+// `types/completion_create_params.py`); only the common fields are listed, DIAL Core
+// relays any others unchanged.
+type TextCompletionRequest struct {
+	Echo      *bool  `json:"echo,omitempty"`
+	MaxTokens *int   `json:"max_tokens,omitempty"`
+	Model     string `json:"model,omitempty"`
+	N         *int   `json:"n,omitempty"`
+
+	// Prompt A text, a list of texts, a list of token ids or a list of lists of token ids.
+	Prompt EmbeddingInput `json:"prompt"`
+	Seed   *int           `json:"seed,omitempty"`
+
+	// Stop A string or a list of strings.
+	Stop        Stop     `json:"stop,omitempty"`
+	Stream      *bool    `json:"stream,omitempty"`
+	Suffix      *string  `json:"suffix,omitempty"`
+	Temperature *float64 `json:"temperature,omitempty"`
+	TopP        *float64 `json:"top_p,omitempty"`
+	User        string   `json:"user,omitempty"`
+}
+
+// TextCompletionStreamEvent One `data:` event of a text completion stream: a chunk, or an `Error` after the 200.
+type TextCompletionStreamEvent struct {
+	union json.RawMessage
+}
+
 // TokenLimits Token limits of a model; absent means not reported.
 type TokenLimits struct {
 	MaxCompletionTokens int64 `json:"max_completion_tokens,omitempty"`
@@ -1003,6 +1188,9 @@ type Usage struct {
 	TotalTokens             int64                    `json:"total_tokens,omitempty"`
 }
 
+// APIVersion defines model for ApiVersion.
+type APIVersion = string
+
 // BucketID defines model for BucketId.
 type BucketID = string
 
@@ -1030,26 +1218,14 @@ type Recursive = bool
 // Token defines model for Token.
 type Token = string
 
-// BadRequest The OpenAI-style error body relayed from deployments.
-type BadRequest = Error
-
-// Forbidden The OpenAI-style error body relayed from deployments.
-type Forbidden = Error
-
-// NotFound The OpenAI-style error body relayed from deployments.
-type NotFound = Error
-
-// PreconditionFailed The OpenAI-style error body relayed from deployments.
-type PreconditionFailed = Error
+// DeploymentError The OpenAI-style error body relayed from deployments.
+type DeploymentError = Error
 
 // ServerError The OpenAI-style error body relayed from deployments.
 type ServerError = Error
 
 // TooManyRequests The OpenAI-style error body relayed from deployments.
 type TooManyRequests = Error
-
-// Unauthorized The OpenAI-style error body relayed from deployments.
-type Unauthorized = Error
 
 // AsChatCompletionChunk returns the union data inside the ChatCompletionStreamEvent as a ChatCompletionChunk
 func (t ChatCompletionStreamEvent) AsChatCompletionChunk() (ChatCompletionChunk, error) {
@@ -1109,6 +1285,68 @@ func (t ChatCompletionStreamEvent) MarshalJSON() ([]byte, error) {
 }
 
 func (t *ChatCompletionStreamEvent) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
+
+// AsTextCompletion returns the union data inside the TextCompletionStreamEvent as a TextCompletion
+func (t TextCompletionStreamEvent) AsTextCompletion() (TextCompletion, error) {
+	var body TextCompletion
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromTextCompletion overwrites any union data inside the TextCompletionStreamEvent as the provided TextCompletion
+func (t *TextCompletionStreamEvent) FromTextCompletion(v TextCompletion) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeTextCompletion performs a merge with any union data inside the TextCompletionStreamEvent, using the provided TextCompletion
+func (t *TextCompletionStreamEvent) MergeTextCompletion(v TextCompletion) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsError returns the union data inside the TextCompletionStreamEvent as a Error
+func (t TextCompletionStreamEvent) AsError() (Error, error) {
+	var body Error
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromError overwrites any union data inside the TextCompletionStreamEvent as the provided Error
+func (t *TextCompletionStreamEvent) FromError(v Error) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeError performs a merge with any union data inside the TextCompletionStreamEvent, using the provided Error
+func (t *TextCompletionStreamEvent) MergeError(v Error) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t TextCompletionStreamEvent) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *TextCompletionStreamEvent) UnmarshalJSON(b []byte) error {
 	err := t.union.UnmarshalJSON(b)
 	return err
 }

@@ -34,7 +34,7 @@ func TestSpecLint(t *testing.T) {
 			require.True(t, has4xx, "%s %s: no 4xx response", m, p)
 		}
 	}
-	require.Equal(t, 15, ops)
+	require.Equal(t, 21, ops)
 	fp := doc.Components.Parameters["FilePath"].Value
 	require.Equal(t, true, fp.Extensions["x-greedy-path"])
 }

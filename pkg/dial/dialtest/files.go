@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/aiclients/sdk-go/pkg/dial"
 	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 )
 
@@ -107,6 +108,26 @@ func (s *Server) PutFile(user, path, contentType string, data []byte) string {
 	return f.etag
 }
 
+// PutConversation stores body (the conversation's JSON) at path (decoded,
+// "/"-separated) among user's conversations, for the metadata endpoints
+// /v1/metadata/conversations/…, and returns its ETag.
+func (s *Server) PutConversation(user, path string, body []byte) string {
+	return s.putResource("conversations", user, path, body)
+}
+
+// PutPrompt stores body (the prompt's JSON) at path among user's prompts,
+// for /v1/metadata/prompts/…, and returns its ETag.
+func (s *Server) PutPrompt(user, path string, body []byte) string {
+	return s.putResource("prompts", user, path, body)
+}
+
+func (s *Server) putResource(kind, user, path string, body []byte) string {
+	sum := md5.Sum(body)
+	f := &file{data: append([]byte(nil), body...), size: int64(len(body)), contentType: "application/json", etag: hex.EncodeToString(sum[:])}
+	s.store(target{kind: kind, bucket: BucketOf(user)}.store(), path, f)
+	return f.etag
+}
+
 // PutPatternFile stores a file of size bytes whose content is Pattern(size)
 // without holding it in memory, and returns its ETag.
 func (s *Server) PutPatternFile(user, path, contentType string, size int64) string {
@@ -149,13 +170,36 @@ type target struct {
 	bucket string
 	segs   []string // decoded segments after the bucket
 	folder bool     // the path ends with "/" (or is the bucket root)
+	kind   string   // "files" (""), "conversations" or "prompts"
+}
+
+// resourceKinds maps the storage kinds below /v1/metadata/ to DIAL Core's
+// resourceType (ai-dial-core ControllerSelector PATTERN_FILES_METADATA,
+// PATTERN_RESOURCE_METADATA; aidial-client 0.3.0 types/metadata.py).
+var resourceKinds = map[string]string{"files": "FILE", "conversations": "CONVERSATION", "prompts": "PROMPT"}
+
+func (t target) kindName() string {
+	if t.kind == "" {
+		return "files"
+	}
+	return t.kind
+}
+
+// store is the key of the target's storage: files live under the bucket id,
+// conversations and prompts under "<kind>:<bucket id>".
+func (t target) store() string {
+	if t.kind == "" || t.kind == "files" {
+		return t.bucket
+	}
+	return t.kind + ":" + t.bucket
 }
 
 func (t target) key() string { return strings.Join(t.segs, "/") }
 
 func (t target) url() string {
 	var b strings.Builder
-	b.WriteString("files/")
+	b.WriteString(t.kindName())
+	b.WriteByte('/')
 	b.WriteString(t.bucket)
 	b.WriteByte('/')
 	for i, s := range t.segs {
@@ -194,13 +238,18 @@ func parseTarget(r *http.Request) (target, string) {
 	p := r.URL.EscapedPath()
 	var rest string
 	var ok bool
+	kind := ""
 	if rest, ok = strings.CutPrefix(p, "/v1/files/"); !ok {
-		if rest, ok = strings.CutPrefix(p, "/v1/metadata/files/"); !ok {
+		if rest, ok = strings.CutPrefix(p, "/v1/metadata/"); !ok {
+			return target{}, "Invalid path provided " + p
+		}
+		kind, rest, _ = strings.Cut(rest, "/")
+		if resourceKinds[kind] == "" {
 			return target{}, "Invalid path provided " + p
 		}
 	}
 	b, raw, _ := strings.Cut(rest, "/")
-	t := target{bucket: b, folder: raw == "" || strings.HasSuffix(raw, "/")}
+	t := target{bucket: b, folder: raw == "" || strings.HasSuffix(raw, "/"), kind: kind}
 	raw = strings.TrimSuffix(raw, "/")
 	if raw == "" {
 		return t, ""
@@ -271,10 +320,19 @@ func precondition(w http.ResponseWriter, r *http.Request, f *file) bool {
 	return true
 }
 
+// etagHeader is the ETag response header of etag: bare, as DIAL Core 0.18
+// sends it, or quoted with WithQuotedETags.
+func (s *Server) etagHeader(etag string) string {
+	if s.quotedETags {
+		return `"` + etag + `"`
+	}
+	return etag
+}
+
 func (s *Server) lookup(t target) *file {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.bucketLocked(t.bucket).files[t.key()]
+	return s.bucketLocked(t.store()).files[t.key()]
 }
 
 func (s *Server) upload(w http.ResponseWriter, r *http.Request, user string) {
@@ -335,7 +393,7 @@ func (s *Server) upload(w http.ResponseWriter, r *http.Request, user string) {
 		return
 	}
 	s.store(t.bucket, t.key(), f)
-	w.Header().Set("ETag", f.etag)
+	w.Header().Set("ETag", s.etagHeader(f.etag))
 	writeJSON(w, http.StatusOK, s.itemJSON(t, f, true))
 }
 
@@ -404,7 +462,7 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request, user string) {
 	}
 	w.Header().Set("Content-Type", f.contentType)
 	w.Header().Set("Content-Length", strconv.FormatInt(f.size, 10))
-	w.Header().Set("ETag", f.etag)
+	w.Header().Set("ETag", s.etagHeader(f.etag))
 	w.WriteHeader(http.StatusOK)
 	if f.pattern {
 		_, _ = io.Copy(w, Pattern(f.size))
@@ -426,8 +484,10 @@ func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request, user string)
 	b := s.bucketLocked(t.bucket)
 	f := b.files[t.key()]
 	if f == nil {
+		// DIAL Core's DeleteFileController answers 200 for a missing file
+		// (If-Match is not checked for a missing resource).
 		s.mu.Unlock()
-		writeText(w, http.StatusNotFound, "")
+		w.WriteHeader(http.StatusOK)
 		return
 	}
 	if im := r.Header.Get("If-Match"); !etagMatches(im, f.etag) {
@@ -440,9 +500,9 @@ func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request, user string)
 	w.WriteHeader(http.StatusOK)
 }
 
-func nameAndParent(segs []string) (name, parent any) {
+func nameAndParent(segs []string) (name, parent string) {
 	if len(segs) == 0 {
-		return nil, nil
+		return "", ""
 	}
 	name = segs[len(segs)-1]
 	if len(segs) > 1 {
@@ -451,23 +511,46 @@ func nameAndParent(segs []string) (name, parent any) {
 	return name, parent
 }
 
-func (s *Server) itemJSON(t target, f *file, withEtag bool) map[string]any {
+func (s *Server) itemJSON(t target, f *file, withEtag bool) dial.Metadata {
 	name, parent := nameAndParent(t.segs)
-	m := map[string]any{
-		"name": name, "parentPath": parent, "bucket": t.bucket, "url": t.url(),
-		"nodeType": "ITEM", "resourceType": "FILE", "createdAt": f.createdAt, "updatedAt": f.updatedAt,
-		"contentLength": f.size, "contentType": f.contentType,
+	m := dial.Metadata{
+		Name: name, ParentPath: parent, Bucket: t.bucket, URL: t.url(),
+		NodeType: dial.NodeItem, ResourceType: resourceKinds[t.kindName()], CreatedAt: f.createdAt, UpdatedAt: f.updatedAt,
+	}
+	if t.kindName() == "files" { // conversations and prompts carry no content fields
+		m.ContentLength, m.ContentType = f.size, f.contentType
 	}
 	if withEtag {
-		m["etag"] = f.etag
+		m.ETag = f.etag
 	}
 	return m
 }
 
-func folderJSON(t target) map[string]any {
+func folderJSON(t target) dial.Metadata {
 	name, parent := nameAndParent(t.segs)
-	return map[string]any{"name": name, "parentPath": parent, "bucket": t.bucket, "url": t.url(),
-		"nodeType": "FOLDER", "resourceType": "FILE"}
+	return dial.Metadata{Name: name, ParentPath: parent, Bucket: t.bucket, URL: t.url(),
+		NodeType: dial.NodeFolder, ResourceType: resourceKinds[t.kindName()]}
+}
+
+// folderReply is a folder's metadata with its items always present (DIAL
+// Core sends "items": [] for an empty bucket root) and name and parentPath
+// null for the bucket root, as Core sends them.
+type folderReply struct {
+	dial.Metadata
+	Name       *string         `json:"name"`
+	ParentPath *string         `json:"parentPath"`
+	Items      []dial.Metadata `json:"items"`
+}
+
+func newFolderReply(t target) folderReply {
+	m := folderReply{Metadata: folderJSON(t), Items: []dial.Metadata{}}
+	if len(t.segs) > 0 {
+		m.Name = &m.Metadata.Name
+	}
+	if len(t.segs) > 1 {
+		m.ParentPath = &m.Metadata.ParentPath
+	}
+	return m
 }
 
 func (s *Server) metadata(w http.ResponseWriter, r *http.Request, user string) {
@@ -481,14 +564,19 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request, user string) {
 		if f := s.lookup(t); f != nil {
 			m := s.itemJSON(t, f, true)
 			if perms {
-				m["permissions"] = []string{"READ", "WRITE"}
+				m.Permissions = []string{"READ", "WRITE"}
 			}
 			writeJSON(w, http.StatusOK, m)
 			return
 		}
-		// DIAL Core answers 404 here when the path names a folder; the
-		// emulator lists the folder instead, because aidial-client 0.3.0
-		// strips the trailing slash from folder URLs.
+		// DIAL Core treats a path without the trailing slash as an item and
+		// answers 404 for a folder (FileMetadataController). aidial-client
+		// 0.3.0 strips the slash of folder URLs, so its folder listings fail
+		// against Core too; WithLenientFolderMetadata lists instead.
+		if !s.lenientFolders {
+			writeText(w, http.StatusNotFound, "")
+			return
+		}
 		t.folder = true
 	}
 	limit := 100
@@ -515,28 +603,26 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request, user string) {
 		writeText(w, http.StatusNotFound, "")
 		return
 	}
-	m := folderJSON(t)
+	m := newFolderReply(t)
 	if perms {
-		m["permissions"] = []string{"READ", "WRITE"}
+		m.Permissions = []string{"READ", "WRITE"}
 	}
-	items := []any{}
 	end := min(offset+limit, len(entries))
 	for i := offset; i < end; i++ {
 		e := entries[i]
-		var im map[string]any
+		var im dial.Metadata
 		if e.f != nil {
 			im = s.itemJSON(e.t, e.f, false)
 		} else {
 			im = folderJSON(e.t)
 		}
 		if perms {
-			im["permissions"] = []string{"READ", "WRITE"}
+			im.Permissions = []string{"READ", "WRITE"}
 		}
-		items = append(items, im)
+		m.Items = append(m.Items, im)
 	}
-	m["items"] = items
 	if end < len(entries) {
-		m["nextToken"] = base64.RawURLEncoding.EncodeToString([]byte("offset:" + strconv.Itoa(end)))
+		m.NextToken = base64.RawURLEncoding.EncodeToString([]byte("offset:" + strconv.Itoa(end)))
 	}
 	writeJSON(w, http.StatusOK, m)
 }
@@ -557,18 +643,18 @@ func (s *Server) children(t target, recursive bool) []entry {
 	defer s.mu.Unlock()
 	seen := map[string]bool{}
 	var out []entry
-	for key, f := range s.bucketLocked(t.bucket).files {
+	for key, f := range s.bucketLocked(t.store()).files {
 		rest, ok := strings.CutPrefix(key, prefix)
 		if !ok {
 			continue
 		}
 		if recursive {
-			out = append(out, entry{t: target{bucket: t.bucket, segs: strings.Split(key, "/")}, f: f})
+			out = append(out, entry{t: target{bucket: t.bucket, segs: strings.Split(key, "/"), kind: t.kind}, f: f})
 			continue
 		}
 		first, _, nested := strings.Cut(rest, "/")
 		if !nested {
-			out = append(out, entry{t: target{bucket: t.bucket, segs: strings.Split(key, "/")}, f: f})
+			out = append(out, entry{t: target{bucket: t.bucket, segs: strings.Split(key, "/"), kind: t.kind}, f: f})
 			continue
 		}
 		if seen[first] {
@@ -576,7 +662,7 @@ func (s *Server) children(t target, recursive bool) []entry {
 		}
 		seen[first] = true
 		segs := append(append([]string(nil), t.segs...), first)
-		out = append(out, entry{t: target{bucket: t.bucket, segs: segs, folder: true}})
+		out = append(out, entry{t: target{bucket: t.bucket, segs: segs, folder: true, kind: t.kind}})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].t.key() < out[j].t.key() })
 	return out

@@ -8,8 +8,17 @@
 // word by word, usage on the last chunk, optional custom_content and
 // mid-stream failures), per-user buckets with in-memory files (MD5 ETags,
 // If-Match / If-None-Match preconditions, metadata and paginated listings),
-// and DIAL Core's error shapes: OpenAI-style JSON from deployments and plain
-// text from the core itself.
+// embeddings and legacy text completions (deterministic vectors, the prompt
+// echoed), metadata of conversations and prompts (PutConversation,
+// PutPrompt), and DIAL Core's error shapes: OpenAI-style JSON from
+// deployments and plain text from the core itself.
+//
+// It behaves like DIAL Core 0.18 by default (a missing file deletes with
+// 200, folder metadata without the trailing slash is 404). Options imitate
+// other wire forms: WithBareTextErrors (no Content-Type on Core's errors, as
+// Core sends them), WithQuotedETags, WithHeartbeats (": heartbeat" stream
+// comments), and WithLenientFolderMetadata (a leniency for aidial-client
+// 0.3.0).
 //
 // Clients that cannot set a Responder (other languages, through
 // cmd/emulator) can ask for failures in the request:
@@ -54,6 +63,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aiclients/sdk-go/pkg/dial"
 	emukit "github.com/aiclients/sdk-go/pkg/emulator"
 	"github.com/aiclients/sdk-go/pkg/internal/emulator"
 )
@@ -103,6 +113,10 @@ type config struct {
 	applications []Application
 	responder    Responder
 	maxStored    int64
+	heartbeats   bool
+	quotedETags  bool
+	lenient      bool
+	bareText     bool
 }
 
 // Option configures NewServer and Start.
@@ -165,6 +179,39 @@ func WithResponder(r Responder) Option {
 	return func(c *config) { c.responder = r }
 }
 
+// WithHeartbeats makes chat and text completion streams carry a
+// ": heartbeat" comment line before every data event, as DIAL SDK
+// applications send them when DIAL_SDK_SSE_HEARTBEAT_INTERVAL is set and
+// DIAL Core relays them (aidial-sdk application.py, utils/streaming.py).
+// Clients must ignore them.
+func WithHeartbeats() Option {
+	return func(c *config) { c.heartbeats = true }
+}
+
+// WithQuotedETags makes the emulator send ETag response headers quoted
+// ("\"<md5>\"", the RFC 9110 form) instead of DIAL Core 0.18's bare MD5 hex,
+// to test that a client accepts both forms. The JSON etag fields stay bare.
+func WithQuotedETags() Option {
+	return func(c *config) { c.quotedETags = true }
+}
+
+// WithBareTextErrors sends DIAL Core's own errors exactly as Core 0.18 does:
+// plain text with no Content-Type header at all (ProxyContext.respond). By
+// default the emulator labels them text/plain; charset=utf-8, which generic
+// HTTP tools expect. Clients should handle both.
+func WithBareTextErrors() Option {
+	return func(c *config) { c.bareText = true }
+}
+
+// WithLenientFolderMetadata makes GET /v1/metadata/files/{bucket}/{path}
+// without the trailing slash list the folder when path names one. DIAL Core
+// answers 404 there (it asks for an item); the option exists for
+// aidial-client 0.3.0, which strips the slash from folder URLs. Off by
+// default.
+func WithLenientFolderMetadata() Option {
+	return func(c *config) { c.lenient = true }
+}
+
 // WithMaxStoredSize keeps the content of uploaded files only up to n bytes;
 // larger files keep exact metadata and ETag but their content is dropped
 // (downloading one answers 500). Use it to upload huge files without holding
@@ -181,6 +228,11 @@ type Server struct {
 	keys, tokens map[string]string
 	perRequest   map[string]perRequestKey
 	maxStored    int64
+	heartbeats   bool
+	quotedETags  bool
+
+	lenientFolders bool
+	bareText       bool
 
 	mu           sync.Mutex
 	deployments  []Deployment
@@ -236,15 +288,19 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 		cfg.responder = DefaultResponder
 	}
 	s := &Server{
-		keys:         cfg.keys,
-		tokens:       cfg.tokens,
-		perRequest:   cfg.perRequest,
-		maxStored:    cfg.maxStored,
-		deployments:  cfg.deployments,
-		applications: cfg.applications,
-		responder:    cfg.responder,
-		buckets:      map[string]*bucket{},
-		now:          time.Now,
+		keys:           cfg.keys,
+		tokens:         cfg.tokens,
+		perRequest:     cfg.perRequest,
+		maxStored:      cfg.maxStored,
+		heartbeats:     cfg.heartbeats,
+		quotedETags:    cfg.quotedETags,
+		lenientFolders: cfg.lenient,
+		bareText:       cfg.bareText,
+		deployments:    cfg.deployments,
+		applications:   cfg.applications,
+		responder:      cfg.responder,
+		buckets:        map[string]*bucket{},
+		now:            time.Now,
 	}
 	es, err := emulator.Start(t, "dial", http.HandlerFunc(s.serve), append(cfg.emu, emulator.WithAdmin(http.HandlerFunc(s.serveAdmin)))...)
 	if err != nil {
@@ -273,11 +329,18 @@ func BucketOf(user string) string {
 
 // serve dispatches by the operation the kit routed the request to.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	if s.bareText {
+		w = bareTextWriter{w}
+	}
 	user, ok := s.authenticate(w, r)
 	if !ok {
 		return
 	}
-	switch emulator.OperationID(r) {
+	op := emulator.OperationID(r)
+	if s.heartbeats && (op == "createChatCompletion" || op == "createCompletion") {
+		w = heartbeatWriter{w}
+	}
+	switch op {
 	case "listDeployments":
 		s.listDeployments(w, "deployment")
 	case "listModels":
@@ -292,14 +355,18 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.getApplication(w, r.PathValue("applicationId"))
 	case "createChatCompletion":
 		s.chat(w, r, user)
+	case "createEmbeddings":
+		s.embeddings(w, r)
+	case "createCompletion":
+		s.completion(w, r)
 	case "tokenize":
 		s.tokenize(w, r)
 	case "truncatePrompt":
 		s.truncatePrompt(w, r)
 	case "getBucket":
-		b := map[string]any{"bucket": BucketOf(user)}
+		b := dial.Bucket{Bucket: BucketOf(user)}
 		if pr, ok := s.perRequest[r.Header.Get("Api-Key")]; ok {
-			b["appdata"] = BucketOf(pr.user) + "/appdata/" + pr.app
+			b.AppData = BucketOf(pr.user) + "/appdata/" + pr.app
 		}
 		writeJSON(w, http.StatusOK, b)
 	case "uploadFile":
@@ -308,7 +375,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.download(w, r, user)
 	case "deleteFile":
 		s.deleteFile(w, r, user)
-	case "getFileMetadata", "getBucketRootMetadata":
+	case "getFileMetadata", "getBucketRootMetadata",
+		"getConversationsRootMetadata", "getConversationMetadata", "getPromptsRootMetadata", "getPromptMetadata":
 		s.metadata(w, r, user)
 	default:
 		writeText(w, http.StatusNotFound, "No route")
@@ -367,6 +435,30 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (string, b
 		return "", false
 	}
 }
+
+// heartbeatWriter puts a ": heartbeat" comment before every SSE data event
+// written in one Write (WithHeartbeats).
+type heartbeatWriter struct{ http.ResponseWriter }
+
+func (h heartbeatWriter) Write(b []byte) (int, error) {
+	if strings.HasPrefix(string(b[:min(len(b), 5)]), "data:") &&
+		strings.HasPrefix(h.Header().Get("Content-Type"), "text/event-stream") {
+		if _, err := h.ResponseWriter.Write([]byte(": heartbeat\n\n")); err != nil {
+			return 0, err
+		}
+	}
+	return h.ResponseWriter.Write(b)
+}
+
+// Flush flushes the underlying writer.
+func (h heartbeatWriter) Flush() {
+	if f, ok := h.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap returns the underlying writer (for http.ResponseController).
+func (h heartbeatWriter) Unwrap() http.ResponseWriter { return h.ResponseWriter }
 
 func cutPrefixFold(s, prefix string) (string, bool) {
 	if len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix) {
@@ -430,7 +522,7 @@ func (s *Server) listDeployments(w http.ResponseWriter, object string) {
 		data = append(data, s.deploymentJSON(d, object))
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
+	writeJSON(w, http.StatusOK, listReply{Object: "list", Data: data})
 }
 
 func (s *Server) findDeployment(id string) (Deployment, bool) {
@@ -487,7 +579,7 @@ func (s *Server) listApplications(w http.ResponseWriter) {
 		data = append(data, applicationJSON(a))
 	}
 	s.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": data})
+	writeJSON(w, http.StatusOK, listReply{Object: "list", Data: data})
 }
 
 func (s *Server) getApplication(w http.ResponseWriter, id string) {
@@ -497,6 +589,12 @@ func (s *Server) getApplication(w http.ResponseWriter, id string) {
 		return
 	}
 	writeJSON(w, http.StatusOK, applicationJSON(a))
+}
+
+// listReply is DIAL Core's list envelope (data/ListData.java).
+type listReply struct {
+	Object string `json:"object"`
+	Data   []any  `json:"data"`
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -510,14 +608,40 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
-// writeText answers the way DIAL Core itself does: a bare string. (Core
-// often sets no Content-Type; the emulator says text/plain so the response
-// matches the spec.)
+// textPlain is the Content-Type of the emulator's plain-text errors.
+const textPlain = "text/plain; charset=utf-8"
+
+// writeText answers the way DIAL Core itself does: a bare string, possibly
+// empty. Core sets no Content-Type at all (ProxyContext.respond with a
+// String); the emulator says text/plain unless WithBareTextErrors, because
+// generic HTTP tools (schemathesis in make spec-fuzz) flag a missing one.
+// The spec allows both forms.
 func writeText(w http.ResponseWriter, status int, msg string) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Content-Type", textPlain)
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(msg))
 }
+
+// bareTextWriter drops the text/plain Content-Type of error answers
+// (WithBareTextErrors); the nil entry keeps net/http from sniffing one.
+type bareTextWriter struct{ http.ResponseWriter }
+
+func (b bareTextWriter) WriteHeader(status int) {
+	if status >= 400 && b.Header().Get("Content-Type") == textPlain {
+		b.Header()["Content-Type"] = nil
+	}
+	b.ResponseWriter.WriteHeader(status)
+}
+
+// Flush flushes the underlying writer.
+func (b bareTextWriter) Flush() {
+	if f, ok := b.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap returns the underlying writer (for http.ResponseController).
+func (b bareTextWriter) Unwrap() http.ResponseWriter { return b.ResponseWriter }
 
 // writeError answers with the OpenAI-style JSON error that deployments
 // (DIAL SDK applications, adapters) produce.

@@ -49,6 +49,9 @@ type Service struct {
 	// EnvBaseURL names the environment variable holding the base URL, read
 	// only when option.WithBaseURL is not given.
 	EnvBaseURL string
+	// EnvBaseURLAliases name further variables read, in order, when
+	// EnvBaseURL is unset or empty (older names users already set).
+	EnvBaseURLAliases []string
 	// DefaultBaseURL is used when neither the option nor the environment
 	// variable gives a base URL. "" means a base URL is required.
 	DefaultBaseURL string
@@ -157,10 +160,13 @@ func UserAgent(service string) string {
 }
 
 func applyEnvBaseURL(svc Service, cfg *option.Config) error {
-	if svc.EnvBaseURL != "" {
-		if v := strings.TrimSpace(os.Getenv(svc.EnvBaseURL)); v != "" {
+	for _, name := range append([]string{svc.EnvBaseURL}, svc.EnvBaseURLAliases...) {
+		if name == "" {
+			continue
+		}
+		if v := strings.TrimSpace(os.Getenv(name)); v != "" {
 			if err := cfg.Apply(option.WithBaseURL(v)); err != nil {
-				return &apierror.InputError{Service: svc.Name, Field: "base URL from " + svc.EnvBaseURL, Reason: reasonOf(err)}
+				return &apierror.InputError{Service: svc.Name, Field: "base URL from " + name, Reason: reasonOf(err)}
 			}
 			return nil
 		}
