@@ -5,7 +5,7 @@
 //
 // A service package describes itself with a Service and calls New:
 //
-//	c, err := core.New(core.Service{Name: "dial", EnvAPIKey: "DIAL_API_KEY", EnvBaseURL: "DIAL_URL",
+//	c, err := core.New(core.Service{Name: "dial", EnvAPIKey: "DIAL_API_KEY", EnvBaseURL: "DIAL_BASE_URL",
 //		Credentials: &core.Auth{APIKey: &core.Credential{Name: "API key", Header: "Api-Key"}},
 //		ParseError:  parse}, opts)
 //	raw, err := dialapi.NewClient(c.Config.BaseURL, dialapi.WithHTTPClient(c.Doer()))
@@ -13,7 +13,7 @@
 // and in every method, the one call path:
 //
 //	out, err := core.Execute[dialapi.Deployment](ctx, c, opts, func(ctx context.Context) (*http.Response, error) {
-//		return raw.GetDeployment(ctx, id)
+//		return raw.GetDeployment(ctx, id, nil)
 //	})
 package core
 
