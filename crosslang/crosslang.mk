@@ -7,10 +7,12 @@
 #                     and .spectral.yaml, each with its reason
 #   make spec-fuzz    schemathesis with dist/<svc>.yaml against each emulator of cmd/emulator
 #   make spec-ts      openapi-typescript types per spec into crosslang/gen/ts/, then
-#                     `tsc --noEmit` on the typed usage files crosslang/ts/*.ts
+#                     `tsc --noEmit` on the typed usage files crosslang/ts/*.ts, and the programs
+#                     that run with node (crosslang/ts/tsconfig.run.json) into crosslang/gen/ts-run/
 #   make spec-python  openapi-python-client per spec into crosslang/gen/python/ (after the overlay
 #                     crosslang/python/<svc>.overlay.yaml where one exists, each with its reason),
-#                     then pytest crosslang/python (real calls to cmd/emulator)
+#                     then pytest crosslang/python (real calls to cmd/emulator, including the
+#                     TypeScript programs of spec-ts run with node: test_nested_paths.py)
 #   make crosslang    all of the above (`make -k crosslang` to see every failure at once)
 #
 # Tools install themselves, pinned:
@@ -118,10 +120,13 @@ spec-ts: specs
 	    || { cat $(CROSSLANG_GEN)/ts/$$svc.log; echo "spec-ts: openapi-typescript failed for $$svc"; exit 1; }; \
 	  echo "spec-ts: $(CROSSLANG_GEN)/ts/$$svc.ts"; \
 	done; \
-	$(CROSSLANG_BIN)/tsc -p crosslang/ts/tsconfig.json --noEmit && echo "spec-ts: tsc --noEmit clean"
+	$(CROSSLANG_BIN)/tsc -p crosslang/ts/tsconfig.json --noEmit && echo "spec-ts: tsc --noEmit clean" || exit 1; \
+	rm -rf $(CROSSLANG_GEN)/ts-run && $(CROSSLANG_BIN)/tsc -p crosslang/ts/tsconfig.run.json || exit 1; \
+	echo '{"type": "module"}' > $(CROSSLANG_GEN)/ts-run/package.json; \
+	echo "spec-ts: $(CROSSLANG_GEN)/ts-run (node programs)"
 
 ## spec-python: a Python client per spec (openapi-python-client) and pytest with real calls
-spec-python: specs crosslang-venv crosslang-emulator
+spec-python: specs spec-ts crosslang-venv crosslang-emulator
 	@rm -rf $(CROSSLANG_GEN)/python && mkdir -p $(CROSSLANG_GEN)/python; \
 	failed=""; \
 	for svc in $(CROSSLANG_SERVICES); do \
@@ -140,6 +145,7 @@ spec-python: specs crosslang-venv crosslang-emulator
 	  echo "spec-python: $(CROSSLANG_GEN)/python/$${svc}_client"; \
 	done; \
 	EMULATOR_BIN="$(CURDIR)/$(CROSSLANG_EMULATOR_BIN)" CROSSLANG_GEN_PYTHON="$(CURDIR)/$(CROSSLANG_GEN)/python" \
+	  CROSSLANG_TS_RUN="$(CURDIR)/$(CROSSLANG_GEN)/ts-run" \
 	  $(CROSSLANG_VENV)/bin/python -m pytest -c crosslang/python/pytest.ini crosslang/python -q $(CROSSLANG_PYTEST_ARGS); \
 	rc=$$?; \
 	if [ -n "$$failed" ]; then echo "spec-python: FAILED: no client generated for:$$failed"; exit 1; fi; \

@@ -1,16 +1,20 @@
 // Command emulator serves the service emulators as a process, for SDKs in
 // other languages and the conformance tests:
 //
-//	emulator -service dial|infsh|vectorvein|dragoneye|all[,...] [-addr 127.0.0.1:0] [-violations-fatal]
+//	emulator [-service dial|infsh|vectorvein|dragoneye|all[,...]] [-addr 127.0.0.1:0] [-seed N] [-violations-fatal]
 //
-// Each service gets its own listener. As soon as one listens, a line
-// "<service> <url>" is printed to stdout; when all listen, a line "ready".
-// The process runs until SIGINT or SIGTERM. With a fixed port in -addr and
-// several services, they listen on consecutive ports in the order given.
+// `emulator -help` prints the services, their credentials, the admin
+// endpoints under /_emulator/ and the output format (helpText).
 //
-// Every emulator validates requests and responses against its spec and
-// serves the admin endpoints /_emulator/health and /_emulator/violations.
-// At shutdown the violations each emulator recorded are printed to stderr;
+// Each service gets its own listener. Once every listener is bound, a line
+// "<service> <url>" per service is printed to stdout, then a line "ready";
+// if one cannot start, nothing is printed on stdout and the process exits
+// with status 1. The process runs until SIGINT or SIGTERM. With a fixed
+// port in -addr and several services, they listen on consecutive ports in
+// the order given. -seed makes the ids the emulators generate reproducible.
+//
+// Every emulator validates requests and responses against its spec. At
+// shutdown the violations each emulator recorded are printed to stderr;
 // with -violations-fatal the process then exits with status 3 if there was
 // any.
 package main
@@ -27,18 +31,20 @@ import (
 	"os"
 	"os/signal"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	emukit "github.com/aiclients/sdk-go/pkg/emulator"
 	"github.com/aiclients/sdk-go/specs"
 )
 
 // Exit statuses.
 const (
-	exitOK         = 0
-	exitError      = 1 // a service failed to start
+	exitOK         = 0 // also for -help
+	exitError      = 1 // a service failed to start (nothing was served)
 	exitUsage      = 2 // bad flags or an unknown / unavailable service
 	exitViolations = 3 // -violations-fatal and a violation was recorded
 )
@@ -54,10 +60,25 @@ func main() {
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, reg map[string]Factory) int {
 	fs := flag.NewFlagSet("emulator", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {} // -help prints helpText to stdout; a bad flag gets a one-line hint
 	service := fs.String("service", "all", "services to serve: "+strings.Join(specs.Services, ", ")+", or all (comma-separated)")
 	addr := fs.String("addr", "127.0.0.1:0", "listen address; with a fixed port, services use consecutive ports")
 	fatal := fs.Bool("violations-fatal", false, "exit with status 3 at shutdown if any spec violation was recorded")
+	var seed *int64
+	fs.Func("seed", "`N` seeds the ids the emulators generate: the same requests in the same order get the same ids in every run (the emulators' delays are fixed; timestamps follow the clock)", func(v string) error {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return errors.New("want an integer")
+		}
+		seed = &n
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printHelp(stdout, fs, reg)
+			return exitOK
+		}
+		fmt.Fprintln(stderr, "emulator: run `emulator -help` for the flags, services and output")
 		return exitUsage
 	}
 	if fs.NArg() > 0 {
@@ -81,14 +102,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, reg map[s
 			e.Close()
 		}
 	}()
+	// All or nothing: every listener is bound before the first line.
 	for i, name := range names {
-		e, err := reg[name](addrs[i])
+		opts := []emukit.Option{emukit.WithAddr(addrs[i])}
+		if seed != nil {
+			opts = append(opts, emukit.WithSeed(*seed))
+		}
+		e, err := reg[name](opts...)
 		if err != nil {
-			fmt.Fprintf(stderr, "emulator: starting %s: %v\n", name, err)
+			fmt.Fprintf(stderr, "emulator: starting %s on %s: %v (no service is served)\n", name, addrs[i], err)
 			return exitError
 		}
 		running = append(running, e)
-		fmt.Fprintf(stdout, "%s %s\n", name, e.BaseURL())
+	}
+	for i, e := range running {
+		fmt.Fprintf(stdout, "%s %s\n", names[i], e.BaseURL())
 	}
 	fmt.Fprintln(stdout, "ready")
 
@@ -217,4 +245,77 @@ func listenAddrs(addr string, n int) ([]string, error) {
 		out[i] = net.JoinHostPort(host, strconv.Itoa(p))
 	}
 	return out, nil
+}
+
+// kitAdmin lists the admin endpoints every emulator serves (the kit's,
+// pkg/internal/emulator/admin.go); TestHelpAdminEndpointsAnswer checks them.
+var kitAdmin = []string{
+	"GET    /_emulator/health      {\"status\":\"ok\",\"service\":\"<name>\"}",
+	"GET    /_emulator/violations  the spec violations seen so far: JSON list of {direction, operation, method, path, status, field, message}",
+	"DELETE /_emulator/violations  forget them",
+	"GET    /_emulator/requests    the requests received: JSON list of {method, path, query, header, body (base64), operation, template, path_params, time};",
+	"                              credentials redacted unless ?raw=1",
+	"DELETE /_emulator/requests    forget them",
+	"POST   /_emulator/faults      inject a fault into matching responses, JSON: {method, path (exact or a spec template), nth, times,",
+	"                              status, retry_after, body, header, delay, disconnect, drop, drop_after, trickle, trickle_size};",
+	"                              durations as \"250ms\" or nanoseconds (go doc github.com/aiclients/sdk-go/pkg/emulator Fault)",
+	"DELETE /_emulator/faults      remove every fault",
+}
+
+// printHelp writes `emulator -help`.
+func printHelp(w io.Writer, fs *flag.FlagSet, reg map[string]Factory) {
+	fmt.Fprint(w, `emulator serves the SDK's service emulators on loopback, for tests in any language.
+Each emulator answers like the real service and validates every request and response
+against the service's OpenAPI spec.
+
+Usage:
+  emulator [-service NAMES] [-addr HOST:PORT] [-seed N] [-violations-fatal]
+
+Flags:
+`)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
+
+	fmt.Fprint(w, `
+Output (stdout):
+  one line "<service> <url>" per service, in the order of -service, then a line "ready".
+  The lines come once every listener is bound; if a service cannot start (say, its port
+  is taken), nothing is printed on stdout, the reason goes to stderr and the exit status
+  is 1. The process runs until SIGINT or SIGTERM, then prints the spec violations each
+  emulator recorded to stderr.
+
+Exit status:
+  0 stopped by a signal, or -help; 1 a service could not start; 2 bad flags or an unknown
+  service; 3 -violations-fatal and a spec violation was recorded.
+
+Admin endpoints of every service (below its <url>; never validated against the spec):
+`)
+	for _, l := range kitAdmin {
+		fmt.Fprintln(w, "  "+l)
+	}
+
+	fmt.Fprintln(w, "\nServices:")
+	names := allServices(reg)
+	sort.SliceStable(names, func(i, j int) bool { return reg[names[i]] != nil && reg[names[j]] == nil })
+	for _, name := range names {
+		if reg[name] == nil {
+			fmt.Fprintf(w, "  %s (not available yet)\n", name)
+			continue
+		}
+		d := docs[name]
+		fmt.Fprintf(w, "  %s\n", name)
+		if d.API != "" {
+			fmt.Fprintf(w, "    API at:       <url>%s\n", d.API)
+		}
+		for i, c := range d.Credentials {
+			fmt.Fprintf(w, "    %-14s%s\n", map[bool]string{true: "credentials:", false: ""}[i == 0], c)
+		}
+		if len(d.Env) > 0 {
+			fmt.Fprintf(w, "    Go client:    %s\n", strings.Join(d.Env, " "))
+		}
+		for _, a := range d.Admin {
+			fmt.Fprintf(w, "    admin:        %s\n", a)
+		}
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	emukit "github.com/aiclients/sdk-go/pkg/emulator"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
 )
@@ -39,8 +41,8 @@ func (f *fakeService) Close() {
 }
 
 func fakeFactory(violations string, started *[]*fakeService, mu *sync.Mutex) Factory {
-	return func(addr string) (Emulator, error) {
-		ln, err := net.Listen("tcp", addr)
+	return func(opts ...emukit.Option) (Emulator, error) {
+		ln, err := net.Listen("tcp", emukit.Apply(opts...).Addr)
 		if err != nil {
 			return nil, err
 		}
@@ -236,15 +238,208 @@ func TestStartFailure(t *testing.T) {
 	var mu sync.Mutex
 	reg := map[string]Factory{
 		"dial":  fakeFactory(`[]`, &started, &mu),
-		"infsh": func(string) (Emulator, error) { return nil, errors.New("spec broken") },
+		"infsh": func(...emukit.Option) (Emulator, error) { return nil, errors.New("spec broken") },
 	}
 	lines, _, code, stderr := launch(t, []string{"-service", "dial,infsh"}, reg)
-	require.True(t, strings.HasPrefix(next(t, lines), "dial "))
 	require.Equal(t, exitError, exitCode(t, code))
-	require.Contains(t, stderr.String(), "starting infsh: spec broken")
+	requireNoLines(t, lines)
+	require.Contains(t, stderr.String(), "starting infsh on 127.0.0.1:0: spec broken (no service is served)")
 	mu.Lock()
 	defer mu.Unlock()
 	<-started[0].closed // the started service was closed
+}
+
+// requireNoLines checks that the command printed nothing on stdout.
+func requireNoLines(t *testing.T, lines <-chan string) {
+	t.Helper()
+	var got []string
+	for l := range lines {
+		got = append(got, l)
+	}
+	require.Empty(t, got, "stdout")
+}
+
+// TestSecondPortTaken: with the second service's port in use, nothing is
+// printed (not even the first service's line) and the exit status is 1.
+func TestSecondPortTaken(t *testing.T) {
+	var started []*fakeService
+	var mu sync.Mutex
+	reg := map[string]Factory{
+		"dial":  fakeFactory(`[]`, &started, &mu),
+		"infsh": fakeFactory(`[]`, &started, &mu),
+	}
+	// Hold port P+1 so that P is (very likely) free for the first service.
+	var taken net.Listener
+	var port int
+	for range 20 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		port = ln.Addr().(*net.TCPAddr).Port - 1
+		if probe, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+			probe.Close()
+			taken = ln
+			break
+		}
+		ln.Close()
+	}
+	require.NotNil(t, taken, "no free port pair found")
+	defer taken.Close()
+
+	lines, _, code, stderr := launch(t, []string{"-service", "dial,infsh", "-addr", fmt.Sprintf("127.0.0.1:%d", port)}, reg)
+	require.Equal(t, exitError, exitCode(t, code))
+	requireNoLines(t, lines)
+	require.Contains(t, stderr.String(), fmt.Sprintf("starting infsh on 127.0.0.1:%d:", port+1))
+	require.Contains(t, stderr.String(), "address already in use")
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, started, 1)
+	<-started[0].closed
+}
+
+func TestHelp(t *testing.T) {
+	for _, arg := range []string{"-help", "-h"} {
+		lines, _, code, stderr := launch(t, []string{arg}, registry)
+		var out strings.Builder
+		for l := range lines {
+			out.WriteString(l + "\n")
+		}
+		require.Equal(t, exitOK, exitCode(t, code))
+		help := out.String()
+		require.Empty(t, stderr.String())
+		for _, want := range []string{
+			"-service", "-addr", "-seed N", "-violations-fatal", // flags
+			`"<service> <url>"`, `"ready"`, "nothing is printed on stdout", // output format
+			"/_emulator/violations", "/_emulator/requests", "/_emulator/faults", // kit admin
+			"api-key: dialtest-key", "Authorization: Bearer inf_test_key", // credentials
+			"VECTORVEIN-API-KEY: vvtest-api-key-0123456789abcdef0", "X-API-Key: dragoneyetest-api-key",
+			"DIAL_URL=<url>", "VECTORVEIN_BASE_URL=<url>/api/v1/open-api",
+		} {
+			require.Contains(t, help, want, arg)
+		}
+		for name := range registry {
+			require.Contains(t, help, "\n  "+name+"\n", "a section per service")
+			require.NotEmpty(t, docs[name].Credentials, name)
+		}
+	}
+}
+
+// TestHelpAdminEndpointsAnswer checks that every kit endpoint -help lists is
+// served by a real emulator.
+func TestHelpAdminEndpointsAnswer(t *testing.T) {
+	e, err := registry["dial"](emukit.WithAddr("127.0.0.1:0"))
+	require.NoError(t, err)
+	defer e.Close()
+	c := &http.Client{Transport: &http.Transport{}}
+	defer c.CloseIdleConnections()
+	n := 0
+	for _, l := range kitAdmin {
+		f := strings.Fields(l)
+		if len(f) < 2 || !strings.HasPrefix(f[1], "/_emulator/") {
+			continue
+		}
+		n++
+		var body io.Reader
+		if f[0] == http.MethodPost {
+			body = strings.NewReader(`{"path":"/nowhere","status":503}`)
+		}
+		req, err := http.NewRequest(f[0], e.BaseURL()+f[1], body)
+		require.NoError(t, err)
+		resp, err := c.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Less(t, resp.StatusCode, 300, "%s %s", f[0], f[1])
+	}
+	require.Equal(t, 7, n)
+}
+
+// TestSeed: -seed reaches every factory, and with the real emulators the
+// same seed gives the same generated ids (another seed, other ids).
+func TestSeed(t *testing.T) {
+	var seen []*int64
+	var mu sync.Mutex
+	reg := map[string]Factory{"dial": func(opts ...emukit.Option) (Emulator, error) {
+		mu.Lock()
+		seen = append(seen, emukit.Apply(opts...).Seed)
+		mu.Unlock()
+		var started []*fakeService
+		return fakeFactory(`[]`, &started, &mu)(opts...)
+	}}
+	for _, args := range [][]string{{"-seed", "42"}, nil} {
+		lines, stop, code, _ := launch(t, append([]string{"-service", "dial"}, args...), reg)
+		next(t, lines)
+		require.Equal(t, "ready", next(t, lines))
+		stop()
+		require.Equal(t, exitOK, exitCode(t, code))
+	}
+	require.Len(t, seen, 2)
+	require.NotNil(t, seen[0])
+	require.Equal(t, int64(42), *seen[0])
+	require.Nil(t, seen[1])
+
+	_, _, code, stderr := launch(t, []string{"-seed", "x"}, reg)
+	require.Equal(t, exitUsage, exitCode(t, code))
+	require.Contains(t, stderr.String(), "want an integer")
+
+	ids := func(seed string) []string {
+		lines, stop, code, stderr := launch(t, []string{"-service", "dragoneye,infsh", "-seed", seed}, registry)
+		urls := map[string]string{}
+		for range 2 {
+			name, url, _ := strings.Cut(next(t, lines), " ")
+			urls[name] = url
+		}
+		require.Equal(t, "ready", next(t, lines))
+		out := []string{dragoneyeTask(t, urls["dragoneye"]), dragoneyeTask(t, urls["dragoneye"]), infshFile(t, urls["infsh"])}
+		stop()
+		require.Equal(t, exitOK, exitCode(t, code), stderr.String())
+		return out
+	}
+	first := ids("7")
+	require.NotEqual(t, first[0], first[1], "ids stay unique")
+	require.Equal(t, first, ids("7"))
+	other := ids("8")
+	require.NotEqual(t, first[0], other[0])
+	require.NotEqual(t, first[2], other[2])
+}
+
+// post posts body to url with the headers (name, value, ...) and returns
+// the decoded JSON reply.
+func post(t *testing.T, url, contentType, body string, header ...string) map[string]any {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", contentType)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	c := &http.Client{Transport: &http.Transport{}}
+	defer c.CloseIdleConnections()
+	resp, err := c.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(raw))
+	var out map[string]any
+	require.NoError(t, json.Unmarshal(raw, &out), string(raw))
+	return out
+}
+
+func dragoneyeTask(t *testing.T, base string) string {
+	out := post(t, base+"/prediction-task/begin", "application/x-www-form-urlencoded",
+		"mimetype=image%2Fjpeg&file_name=a.jpg", "X-API-Key", "dragoneyetest-api-key")
+	id, _ := out["prediction_task_uuid"].(string)
+	require.NotEmpty(t, id, "%v", out)
+	return id
+}
+
+func infshFile(t *testing.T, base string) string {
+	out := post(t, base+"/files", "application/json", `{"files":[{"uri":"","filename":"a.txt","content_type":"text/plain"}]}`,
+		"Authorization", "Bearer inf_test_key")
+	data, _ := out["data"].([]any)
+	require.Len(t, data, 1, "%v", out)
+	id, _ := data[0].(map[string]any)["id"].(string)
+	require.NotEmpty(t, id, "%v", out)
+	return id
 }
 
 func TestListenAddrs(t *testing.T) {

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"github.com/aiclients/sdk-go/pkg/dial"
 	"github.com/aiclients/sdk-go/pkg/dial/dialtest"
+	"github.com/aiclients/sdk-go/pkg/dragoneye"
 	"github.com/aiclients/sdk-go/pkg/dragoneye/dragoneyetest"
 	emukit "github.com/aiclients/sdk-go/pkg/emulator"
+	"github.com/aiclients/sdk-go/pkg/infsh"
 	"github.com/aiclients/sdk-go/pkg/infsh/infshtest"
+	"github.com/aiclients/sdk-go/pkg/vectorvein"
 	"github.com/aiclients/sdk-go/pkg/vectorvein/vectorveintest"
 )
 
@@ -18,28 +22,61 @@ type Emulator interface {
 	Close()
 }
 
-// Factory starts one service emulator listening on addr (e.g.
-// "127.0.0.1:0").
-type Factory func(addr string) (Emulator, error)
+// Factory starts one service emulator with the kit's options (always the
+// listen address, emukit.WithAddr; the seed, emukit.WithSeed, with -seed).
+type Factory func(opts ...emukit.Option) (Emulator, error)
 
-// registry maps a service name to its emulator. Each service adds ONE line
-// when its pkg/<svc>/<svc>test package exists, for example:
-//
-//	"dial": func(addr string) (Emulator, error) { return dialtest.Start(dialtest.WithEmulatorOptions(emukit.WithAddr(addr))) },
-//
-// (with whatever option the service's Start offers to set the listen
-// address). Names not listed here are reported as "not available yet".
+// registry maps a service name to its emulator. Names not listed here are
+// reported as "not available yet".
 var registry = map[string]Factory{
-	"dial": func(addr string) (Emulator, error) {
-		return dialtest.Start(dialtest.WithEmulatorOptions(emukit.WithAddr(addr)))
+	"dial": func(opts ...emukit.Option) (Emulator, error) {
+		return dialtest.Start(dialtest.WithEmulatorOptions(opts...))
 	},
-	"infsh": func(addr string) (Emulator, error) {
-		return infshtest.Start(infshtest.WithEmulatorOptions(emukit.WithAddr(addr)))
+	"infsh": func(opts ...emukit.Option) (Emulator, error) {
+		return infshtest.Start(infshtest.WithEmulatorOptions(opts...))
 	},
-	"vectorvein": func(addr string) (Emulator, error) {
-		return vectorveintest.Start(vectorveintest.WithEmulatorOptions(emukit.WithAddr(addr)))
+	"vectorvein": func(opts ...emukit.Option) (Emulator, error) {
+		return vectorveintest.Start(vectorveintest.WithEmulatorOptions(opts...))
 	},
-	"dragoneye": func(addr string) (Emulator, error) {
-		return dragoneyetest.Start(dragoneyetest.WithEmulatorOptions(emukit.WithAddr(addr)))
+	"dragoneye": func(opts ...emukit.Option) (Emulator, error) {
+		return dragoneyetest.Start(dragoneyetest.WithEmulatorOptions(opts...))
+	},
+}
+
+// serviceDoc is what `emulator -help` says about one service.
+type serviceDoc struct {
+	// API is where the API lives below the printed URL ("" = at the URL).
+	API string
+	// Credentials are the headers the emulator accepts, ready to send.
+	Credentials []string
+	// Env is what the Go client of this SDK reads (NAME=value).
+	Env []string
+	// Admin lists the service's own endpoints under /_emulator/ (scripting
+	// replies, outcomes, ...), one "METHOD /_emulator/... what it does" each;
+	// the kit's endpoints, which every service has, are listed once.
+	Admin []string
+}
+
+// docs holds the -help section of each service.
+var docs = map[string]serviceDoc{
+	"dial": {
+		Credentials: []string{
+			"api-key: " + dialtest.APIKey,
+			"Authorization: Bearer " + dialtest.BearerToken + " (both are the user \"" + dialtest.DefaultUser + "\")",
+		},
+		Env: []string{dial.EnvBaseURL + "=<url>", dial.EnvAPIKey + "=" + dialtest.APIKey},
+	},
+	"infsh": {
+		Credentials: []string{"Authorization: Bearer " + infshtest.DefaultAPIKey},
+		Env:         []string{infsh.EnvBaseURL + "=<url>", infsh.EnvAPIKey + "=" + infshtest.DefaultAPIKey},
+	},
+	"vectorvein": {
+		API:         vectorveintest.APIBasePath,
+		Credentials: []string{vectorvein.HeaderAPIKey + ": " + vectorveintest.APIKey},
+		Env:         []string{vectorvein.EnvBaseURL + "=<url>" + vectorveintest.APIBasePath, vectorvein.EnvAPIKey + "=" + vectorveintest.APIKey},
+	},
+	"dragoneye": {
+		Credentials: []string{dragoneye.HeaderAPIKey + ": " + dragoneyetest.APIKey},
+		Env:         []string{dragoneye.EnvBaseURL + "=<url>", dragoneye.EnvAPIKey + "=" + dragoneyetest.APIKey},
 	},
 }

@@ -325,8 +325,11 @@ type ErrorEnvelope struct {
 	Status int    `json:"status"`
 }
 
-// ErrorEnvelopeData1 Any other JSON value.
+// ErrorEnvelopeData1 Any other JSON value but null.
 type ErrorEnvelopeData1 = interface{}
+
+// ErrorEnvelopeData2 Null (OpenAPI 3.0 has no null type).
+type ErrorEnvelopeData2 = map[string]interface{}
 
 // ErrorEnvelope_Data Usually `{}`; for a failed run a `RunFailure`; any JSON value is tolerated.
 type ErrorEnvelope_Data struct {
@@ -651,6 +654,32 @@ func (t *ErrorEnvelope_Data) FromErrorEnvelopeData1(v ErrorEnvelopeData1) error 
 
 // MergeErrorEnvelopeData1 performs a merge with any union data inside the ErrorEnvelope_Data, using the provided ErrorEnvelopeData1
 func (t *ErrorEnvelope_Data) MergeErrorEnvelopeData1(v ErrorEnvelopeData1) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsErrorEnvelopeData2 returns the union data inside the ErrorEnvelope_Data as a ErrorEnvelopeData2
+func (t ErrorEnvelope_Data) AsErrorEnvelopeData2() (ErrorEnvelopeData2, error) {
+	var body ErrorEnvelopeData2
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromErrorEnvelopeData2 overwrites any union data inside the ErrorEnvelope_Data as the provided ErrorEnvelopeData2
+func (t *ErrorEnvelope_Data) FromErrorEnvelopeData2(v ErrorEnvelopeData2) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeErrorEnvelopeData2 performs a merge with any union data inside the ErrorEnvelope_Data, using the provided ErrorEnvelopeData2
+func (t *ErrorEnvelope_Data) MergeErrorEnvelopeData2(v ErrorEnvelopeData2) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err

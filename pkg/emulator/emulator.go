@@ -201,6 +201,10 @@ type Config struct {
 	// recorded (from the serving goroutine: it must be quick and safe for
 	// concurrent use).
 	ViolationHook func(Violation)
+	// Seed, if set, seeds the source the emulator makes its ids from, so
+	// that a test sending the same requests in the same order sees the same
+	// ids in every run (nil: a random seed).
+	Seed *int64
 }
 
 // Option sets a field of Config.
@@ -226,6 +230,11 @@ func WithMaxRecorded(n int) Option { return func(c *Config) { c.MaxRecorded = n 
 
 // WithViolationHook calls f for every spec violation as it is recorded.
 func WithViolationHook(f func(Violation)) Option { return func(c *Config) { c.ViolationHook = f } }
+
+// WithSeed makes the ids an emulator generates reproducible: with the same
+// seed and the same requests in the same order, every run sees the same ids.
+// cmd/emulator -seed sets it.
+func WithSeed(seed int64) Option { return func(c *Config) { c.Seed = &seed } }
 
 // Apply returns the Config that opts set, in order.
 func Apply(opts ...Option) Config {

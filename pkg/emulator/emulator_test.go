@@ -26,8 +26,11 @@ func TestOptions(t *testing.T) {
 	var seen []emulator.Violation
 	c := emulator.Apply(emulator.WithAddr("127.0.0.1:0"), emulator.WithValidateResponses(false),
 		emulator.WithValidateRequests(false), emulator.WithMaxRecorded(5),
-		emulator.WithViolationHook(func(v emulator.Violation) { seen = append(seen, v) }), nil)
+		emulator.WithViolationHook(func(v emulator.Violation) { seen = append(seen, v) }), emulator.WithSeed(-3), nil)
 	require.Equal(t, "127.0.0.1:0", c.Addr)
+	require.NotNil(t, c.Seed)
+	require.Equal(t, int64(-3), *c.Seed)
+	require.Nil(t, emulator.Apply().Seed, "no seed unless asked")
 	require.NotNil(t, c.ValidateResponses)
 	require.False(t, *c.ValidateResponses)
 	require.True(t, c.SkipRequestValidation)

@@ -348,9 +348,11 @@ func predictForm(r *http.Request) (dragoneye.PredictForm, *refusal) {
 		AdditionalProperties: extras(f, "model_name", "prediction_task_uuid")}, nil
 }
 
-func newID() string {
+// newID returns a version 4 UUID made from the kit's Random (reproducible
+// with emulator.WithSeed).
+func (s *Server) newID() string {
 	b := make([]byte, 16)
-	_, _ = rand.Read(b)
+	emulator.RandomOf(s.Server).Read(b)
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b)
@@ -381,7 +383,7 @@ func (s *Server) begin(f dragoneye.BeginPredictionTaskForm) (dragoneye.Predictio
 			fps = int(*f.FramesPerSecond)
 		}
 	}
-	t := &task{id: newID(), kind: string(kind), mimeType: mt, fps: fps}
+	t := &task{id: s.newID(), kind: string(kind), mimeType: mt, fps: fps}
 	if f.FileName != nil {
 		t.fileName = *f.FileName
 	}

@@ -295,12 +295,14 @@ func (s *Server) goRun(f func()) {
 
 func (s *Server) now() time.Time { return s.cfg.clock().UTC() }
 
-// newID returns a 26-character id in the style of the real ones.
+// newID returns a 26-character id in the style of the real ones: 13
+// characters from the kit's Random (reproducible with emulator.WithSeed),
+// then a sequence number (unique).
 func (s *Server) newID() string {
 	const alphabet = "0123456789abcdefghjkmnpqrstvwxyz"
 	n := s.seq.Add(1)
 	b := []byte("00000000000000000000000000")
-	stamp := uint64(time.Now().UnixNano())
+	stamp := emulator.RandomOf(s.Server).Uint64()
 	for i := 0; i < 13; i++ {
 		b[i] = alphabet[stamp%32]
 		stamp /= 32

@@ -101,6 +101,7 @@ type config struct {
 	onViolation       func(Violation)
 	violationResponse ViolationResponseFunc
 	admin             http.Handler
+	seed              *int64
 }
 
 // WithAddr sets the listen address (default "127.0.0.1:0").
@@ -128,6 +129,10 @@ func WithSpec(doc []byte) Option {
 // DefaultMaxRecorded; oldest dropped first). n <= 0 keeps the default.
 func WithMaxRecorded(n int) Option { return func(c *config) { c.maxRecorded = n } }
 
+// WithSeed seeds the server's Random (see RandomOf), which the service
+// emulators make their ids from, so that they are the same in every run.
+func WithSeed(seed int64) Option { return func(c *config) { c.seed = &seed } }
+
 // Public applies the public kit's options (package pkg/emulator), which
 // users pass to a service emulator's WithEmulatorOptions.
 func Public(opts ...pub.Option) Option {
@@ -147,6 +152,9 @@ func Public(opts ...pub.Option) Option {
 		}
 		if p.ViolationHook != nil {
 			c.onViolation = p.ViolationHook
+		}
+		if p.Seed != nil {
+			c.seed = p.Seed
 		}
 	}
 }
@@ -209,6 +217,7 @@ type Server struct {
 	validateRes bool
 	ln          net.Listener
 	srv         *http.Server
+	random      *Random
 
 	closeOnce sync.Once
 	mu        sync.Mutex
@@ -257,6 +266,7 @@ func Start(t TB, service string, h http.Handler, opts ...Option) (*Server, error
 		cfg:         cfg,
 		validateRes: cfg.validateResponses == nil || *cfg.validateResponses,
 		ln:          ln,
+		random:      NewRandom(cfg.seed),
 	}
 	s.srv = &http.Server{
 		Handler:           s,
