@@ -314,8 +314,8 @@ Admin endpoints of every service (below its <url>; never validated against the s
 		if len(d.Env) > 0 {
 			fmt.Fprintf(w, "    Go client:    %s\n", strings.Join(d.Env, " "))
 		}
-		for _, a := range d.Admin {
-			fmt.Fprintf(w, "    admin:        %s\n", a)
+		for i, a := range d.Admin {
+			fmt.Fprintf(w, "    %-14s%s\n", map[bool]string{true: "admin:", false: ""}[i == 0], a)
 		}
 	}
 }

@@ -312,7 +312,8 @@ func TestHelp(t *testing.T) {
 			"/_emulator/violations", "/_emulator/requests", "/_emulator/faults", // kit admin
 			"api-key: dialtest-key", "Authorization: Bearer inf_test_key", // credentials
 			"VECTORVEIN-API-KEY: vvtest-api-key-0123456789abcdef0", "X-API-Key: dragoneyetest-api-key",
-			"DIAL_URL=<url>", "VECTORVEIN_BASE_URL=<url>/api/v1/open-api",
+			"DIAL_BASE_URL=<url>", "VECTORVEIN_BASE_URL=<url>/api/v1/open-api",
+			"/_emulator/replies", "/_emulator/apps", "/_emulator/agents", "/_emulator/workflows", "/_emulator/predictions", // service admin
 		} {
 			require.Contains(t, help, want, arg)
 		}

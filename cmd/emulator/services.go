@@ -65,18 +65,39 @@ var docs = map[string]serviceDoc{
 			"Authorization: Bearer " + dialtest.BearerToken + " (both are the user \"" + dialtest.DefaultUser + "\")",
 		},
 		Env: []string{dial.EnvBaseURL + "=<url>", dial.EnvAPIKey + "=" + dialtest.APIKey},
+		Admin: []string{
+			"POST   " + dialtest.AdminRepliesPath + `  queue the next chat replies of a deployment, JSON: {"deployment": "gpt-4", "replies": [{content, attachments,`,
+			"                            stages, state, tool_calls, finish_reason, usage, fail_after, fail_message, error}]} (go doc dialtest Reply)",
+			"GET    " + dialtest.AdminRepliesPath + "  replies left per deployment",
+			"DELETE " + dialtest.AdminRepliesPath + "  drop them",
+		},
 	},
 	"infsh": {
-		Credentials: []string{"Authorization: Bearer " + infshtest.DefaultAPIKey},
-		Env:         []string{infsh.EnvBaseURL + "=<url>", infsh.EnvAPIKey + "=" + infshtest.DefaultAPIKey},
+		Credentials: []string{"Authorization: Bearer " + infshtest.APIKey},
+		Env:         []string{infsh.EnvBaseURL + "=<url>", infsh.EnvAPIKey + "=" + infshtest.APIKey},
+		Admin: []string{
+			`POST   /_emulator/apps     define an app, JSON: {"ref", "output", "logs", "deltas", "fail", "requirements", "delay"}`,
+			`POST   /_emulator/agents   define an agent's turns, JSON: {"ref", "config", "steps": [text | tool_call | approval | fail]}`,
+			"                            (go doc infshtest)",
+		},
 	},
 	"vectorvein": {
 		API:         vectorveintest.APIBasePath,
 		Credentials: []string{vectorvein.HeaderAPIKey + ": " + vectorveintest.APIKey},
 		Env:         []string{vectorvein.EnvBaseURL + "=<url>" + vectorveintest.APIBasePath, vectorvein.EnvAPIKey + "=" + vectorveintest.APIKey},
+		Admin: []string{
+			`POST   /_emulator/workflows  define a workflow's outcome, JSON: {"id", "after": "1.5s", "polls", "outputs", "fail", "fail_task"}`,
+			"                              (finishes after the time and/or the number of checks; go doc vectorveintest Workflow)",
+		},
 	},
 	"dragoneye": {
 		Credentials: []string{dragoneye.HeaderAPIKey + ": " + dragoneyetest.APIKey},
 		Env:         []string{dragoneye.EnvBaseURL + "=<url>", dragoneye.EnvAPIKey + "=" + dragoneyetest.APIKey},
+		Admin: []string{
+			"POST   " + dragoneyetest.AdminPredictionsPath + `  script predictions, JSON: {"model"?, "file_name"?, "kind"?, "prediction": {polls, fail,`,
+			"                                frames, objects: [{object_id, first_frame, boxes (null = gap frame), categories}]}}; frame i at i/fps s",
+			"GET    " + dragoneyetest.AdminPredictionsPath + "  the scripts",
+			"DELETE " + dragoneyetest.AdminPredictionsPath + "  forget them",
+		},
 	},
 }
