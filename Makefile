@@ -4,7 +4,7 @@
 GO      ?= go
 GOFILES  = $(shell git ls-files -co --exclude-standard '*.go' | grep -v '^gen/' | grep -v '\.gen\.go$$')
 
-.PHONY: all generate check-generate vet fmt-check lint gotest external spec-diff spec-release test bench demo
+.PHONY: all generate check-generate vet fmt-check lint gotest external spec-diff spec-release test bench demo fuzz
 
 all: test
 
@@ -69,6 +69,24 @@ test: vet fmt-check check-generate gotest external spec-diff conformance crossla
 ## bench: benchmarks (speed and memory targets)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: each fuzz target for FUZZTIME (default 30s), one after another. Minimizing a new
+## interesting input is capped at FUZZMINIMIZE runs: with go test's default (60s per input)
+## the decoders of large inputs (the Parquet and ZIP targets) spent nearly all their time
+## minimizing and reported a few executions per second. FUZZFLAGS e.g. -parallel=1.
+FUZZTIME     ?= 30s
+FUZZMINIMIZE ?= 100x
+FUZZFLAGS    ?=
+FUZZTARGETS   = pkg/stream:FuzzSSEDecoder pkg/stream:FuzzNDJSONDecoder \
+	pkg/dial:FuzzParseFileURL pkg/dial:FuzzParseError pkg/dial:FuzzAccumulator pkg/dial:FuzzChatStream \
+	pkg/vectorvein:FuzzDecryptVAppToken pkg/vectorvein:FuzzUnwrapEnvelope pkg/infsh:FuzzDecoders \
+	pkg/dragoneye:FuzzDecodeResults pkg/dragoneye/internal/wire:FuzzReadParquet \
+	pkg/apierror:FuzzParseJSON pkg/internal/redact:FuzzScrub
+fuzz:
+	@set -e; for t in $(FUZZTARGETS); do \
+	  echo "fuzz: $${t#*:} ($${t%%:*}) for $(FUZZTIME)"; \
+	  $(GO) test ./$${t%%:*} -run='^$$' -fuzz="^$${t#*:}$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) $(FUZZFLAGS); \
+	done
 
 ## demo: the tour — emulators in-process, each service's headline flow with the real clients
 demo:
