@@ -4,7 +4,7 @@
 GO      ?= go
 GOFILES  = $(shell git ls-files -co --exclude-standard '*.go' | grep -v '^gen/' | grep -v '\.gen\.go$$')
 
-.PHONY: all generate check-generate vet fmt-check lint gotest external spec-diff spec-release test bench bench-build bench-peers demo
+.PHONY: all generate check-generate vet fmt-check lint gotest external spec-diff spec-release test bench bench-build bench-peers demo fuzz
 
 all: test
 
@@ -80,6 +80,21 @@ bench-build:
 ## against the official Python SDK (conformance/dragoneye/bench.py); slow (minutes) and noisy
 bench-peers:
 	cd bench && $(GO) build -o ../bin/benchpeers ./cmd/benchpeers && ../bin/benchpeers -repo .. -rounds 6
+
+## fuzz: each fuzz target for FUZZTIME (default 30s), one after another. Minimizing a new
+## interesting input is capped at FUZZMINIMIZE runs: with go test's default (60s per input)
+## the decoders of large inputs (the Parquet and ZIP targets) spent nearly all their time
+## minimizing and reported a few executions per second. FUZZFLAGS e.g. -parallel=1.
+FUZZTIME     ?= 30s
+FUZZMINIMIZE ?= 100x
+FUZZFLAGS    ?=
+# every `func FuzzX` in a test file under pkg/, as <package dir>:<name>
+FUZZTARGETS  ?= $(shell grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' pkg | sed 's|/[^/]*_test.go:func |:|' | sort -u)
+fuzz:
+	@set -e; for t in $(FUZZTARGETS); do \
+	  echo "fuzz: $${t#*:} ($${t%%:*}) for $(FUZZTIME)"; \
+	  $(GO) test ./$${t%%:*} -run='^$$' -fuzz="^$${t#*:}$$" -fuzztime=$(FUZZTIME) -fuzzminimizetime=$(FUZZMINIMIZE) $(FUZZFLAGS); \
+	done
 
 ## demo: the tour — emulators in-process, each service's headline flow with the real clients
 demo:

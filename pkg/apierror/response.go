@@ -23,7 +23,14 @@ type ResponseError struct {
 	Missing []string
 	// Reason says what is wrong, e.g. "empty body".
 	Reason string
+	// Err is the underlying error, if any: the JSON decoder's, or the
+	// *Error a service built from the reply (VectorVein, for a reply that
+	// is not its envelope).
+	Err error
 }
+
+// Unwrap returns Err.
+func (e *ResponseError) Unwrap() error { return e.Err }
 
 // Error renders e.g. "dial: GET /v1/deployments/x: unusable 200 response:
 // required field(s) missing or null: id".

@@ -33,3 +33,22 @@ func TestTaskGetRejectsEmptyBodies(t *testing.T) {
 		require.Nil(t, task)
 	}
 }
+
+// TestTaskStatusRejectsEmptyBodies: the same for Tasks.Status, whose body
+// the spec requires to carry the task's id and status.
+func TestTaskStatusRejectsEmptyBodies(t *testing.T) {
+	for _, body := range []string{``, `null`, `{}`, `{"success":true,"data":null}`, `{"success":true,"data":{}}`, `{"success":true,"data":{"id":"t-1"}}`} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, body)
+		}))
+		c, err := infsh.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey("k"), option.WithMaxRetries(0))
+		require.NoError(t, err)
+		st, err := c.Tasks.Status(context.Background(), "t-1")
+		srv.Close()
+		var re *apierror.ResponseError
+		require.ErrorAs(t, err, &re, "body %q", body)
+		require.Equal(t, infsh.ServiceName, re.Service)
+		require.Equal(t, infsh.StatusUnknown, st)
+	}
+}

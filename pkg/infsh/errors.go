@@ -172,7 +172,7 @@ func unwrapResponse(resp *http.Response, body []byte) ([]byte, error) {
 	}
 	top := members(body)
 	if top == nil {
-		return nil, fmt.Errorf("%s: decoding the response: not a JSON object", ServiceName)
+		return nil, &apierror.ResponseError{Service: ServiceName, Request: requestOf(resp), StatusCode: statusOf(resp), Reason: "decoding the body: not a JSON object"}
 	}
 	if raw, ok := top["success"]; ok {
 		var success bool
@@ -292,4 +292,20 @@ func sessionError(id string, err error) error {
 
 func inputErr(field, format string, args ...any) error {
 	return &apierror.InputError{Service: ServiceName, Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+// requestOf names resp's request, e.g. "GET /tasks/t-1".
+func requestOf(resp *http.Response) string {
+	if resp == nil || resp.Request == nil || resp.Request.URL == nil {
+		return ""
+	}
+	return resp.Request.Method + " " + resp.Request.URL.Path
+}
+
+// statusOf is resp's status, 0 for none.
+func statusOf(resp *http.Response) int {
+	if resp == nil {
+		return 0
+	}
+	return resp.StatusCode
 }

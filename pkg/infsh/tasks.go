@@ -529,11 +529,16 @@ func (s *TaskService) Status(ctx context.Context, id string, opts ...option.Requ
 	err := s.c.core.Call(ctx, opts, func(ctx context.Context) (*http.Response, error) {
 		return s.c.raw.GetTaskStatus(ctx, id)
 	}, &m)
-	var st Status
-	if raw, ok := m["status"]; ok {
-		_ = st.UnmarshalJSON(raw)
+	if err != nil {
+		return StatusUnknown, err
 	}
-	return st, err
+	// An empty, null or {} body is not a status: the spec requires it.
+	if err := s.c.core.CheckMembers("GET /tasks/"+id+"/status", m, &ResourceStatus{}); err != nil {
+		return StatusUnknown, err
+	}
+	var st Status
+	_ = st.UnmarshalJSON(m["status"])
+	return st, nil
 }
 
 // Cancel asks for a task to be cancelled; it passes through cancelling to

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 
@@ -154,11 +153,11 @@ func notEnvelope(resp *http.Response, body []byte, reason string) error {
 	cp.Body = io.NopCloser(bytes.NewReader(body))
 	apiErr := apierror.FromResponse(ServiceName, &cp, nil)
 	apiErr.Message = reason
-	name := "the"
+	name := ""
 	if resp.Request != nil && resp.Request.URL != nil {
 		name = resp.Request.Method + " " + resp.Request.URL.Path
 	}
-	return fmt.Errorf("%s: decoding %s response: %w", ServiceName, name, apiErr)
+	return &apierror.ResponseError{Service: ServiceName, Request: name, StatusCode: resp.StatusCode, Reason: reason, Err: apiErr}
 }
 
 // mapError is the core's MapError hook. A non-2xx reply carrying an error envelope keeps

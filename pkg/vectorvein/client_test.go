@@ -418,7 +418,9 @@ func TestRequestErrors(t *testing.T) {
 // operation and wraps the *apierror.Error holding the HTTP status and body.
 func notEnvelope(t *testing.T, err error) {
 	t.Helper()
-	require.ErrorContains(t, err, "decoding GET /vapp/access-key/get response")
+	var re *apierror.ResponseError
+	require.ErrorAs(t, err, &re, "a 200 that is no envelope is a typed error")
+	require.Equal(t, "GET /vapp/access-key/get", re.Request)
 	var ae *apierror.Error
 	require.ErrorAs(t, err, &ae)
 	require.Equal(t, 200, ae.StatusCode)

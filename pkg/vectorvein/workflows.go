@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -137,7 +136,7 @@ func msgOf(p *string) string {
 
 // decodeErr is a success envelope whose data is not what the operation documents.
 func decodeErr(op, reason string) error {
-	return fmt.Errorf("%s: decoding %s response: %s", ServiceName, op, reason)
+	return &apierror.ResponseError{Service: ServiceName, Request: op, Reason: reason}
 }
 
 // runFailed turns the error envelope 500 of workflow/run and workflow/check-status (a run

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -209,9 +208,20 @@ func (c *Client) decodeBytes(resp *http.Response, data []byte, out any) error {
 		return nil
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("%s: decoding %s response: %w", c.Service.Name, requestName(resp), err)
+		return c.decodeError(resp, err)
 	}
 	return nil
+}
+
+// decodeError is the error of a 2xx body that is not the JSON the operation
+// promises (malformed, HTML, the wrong shape): an *apierror.ResponseError
+// wrapping the decoder's error, whose text names no value of the body.
+func (c *Client) decodeError(resp *http.Response, err error) error {
+	e := &apierror.ResponseError{Service: c.Service.Name, Request: requestName(resp), Reason: "decoding the body: " + err.Error(), Err: err}
+	if resp != nil {
+		e.StatusCode = resp.StatusCode
+	}
+	return e
 }
 
 func (c *Client) mapError(err error) error {

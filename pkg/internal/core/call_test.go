@@ -121,7 +121,9 @@ func TestMapErrorSeesEveryFailure(t *testing.T) {
 	srv.status, srv.body = 200, `{"id": 1`
 	var v map[string]any
 	err = c.Call(context.Background(), nil, get(c, "/runs/x"), &v)
-	require.ErrorContains(t, err, "svc: decoding GET /runs/x response")
+	var re *apierror.ResponseError
+	require.ErrorAs(t, err, &re)
+	require.ErrorContains(t, err, "svc: GET /runs/x: unusable 200 response: decoding the body:")
 }
 
 func TestSendLeavesTheBodyOpen(t *testing.T) {

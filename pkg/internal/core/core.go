@@ -331,7 +331,7 @@ func (c *Client) DecodeJSON(resp *http.Response, err error, v any) error {
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
-		return fmt.Errorf("%s: decoding %s response: %w", c.Service.Name, requestName(resp), err)
+		return c.decodeError(resp, err)
 	}
 	return nil
 }

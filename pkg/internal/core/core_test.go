@@ -228,7 +228,10 @@ func TestDo(t *testing.T) {
 		{name: "invalid JSON response", answers: []http.HandlerFunc{status(200, nil, `{"answer":`)},
 			method: "GET", path: "/v1/x", wantHits: 1, wantPath: "/base/v1/x",
 			wantErr: func(t *testing.T, err error) {
-				require.ErrorContains(t, err, "dial: decoding GET /base/v1/x response")
+				var re *apierror.ResponseError
+				require.ErrorAs(t, err, &re, "a 200 that is not JSON is a typed error")
+				require.Equal(t, "GET /base/v1/x", re.Request)
+				require.ErrorContains(t, err, "dial: GET /base/v1/x: unusable 200 response: decoding the body:")
 			}},
 		{name: "empty method", method: " ", path: "/x",
 			wantErr: func(t *testing.T, err error) {
