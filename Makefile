@@ -88,7 +88,7 @@ bench-peers:
 FUZZTIME     ?= 30s
 FUZZMINIMIZE ?= 100x
 FUZZFLAGS    ?=
-# every `func FuzzX` in a test file under pkg/, as <package dir>:<name>
+# every `func FuzzX` in a test file under pkg/, as <package dir>:<name> (found, not listed, so a new target is fuzzed too)
 FUZZTARGETS  ?= $(shell grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' pkg | sed 's|/[^/]*_test.go:func |:|' | sort -u)
 fuzz:
 	@set -e; for t in $(FUZZTARGETS); do \
