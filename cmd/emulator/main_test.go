@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -430,7 +431,11 @@ func dragoneyeTask(t *testing.T, base string) string {
 		"mimetype=image%2Fjpeg&file_name=a.jpg", "X-API-Key", "dragoneyetest-api-key")
 	id, _ := out["prediction_task_uuid"].(string)
 	require.NotEmpty(t, id, "%v", out)
-	return id
+	// The task id and the upload policy's signature (the upload URL holds
+	// the port, which differs from run to run).
+	sig := regexp.MustCompile(`x-amz-signature:[0-9a-f]+`).FindString(fmt.Sprint(out))
+	require.NotEmpty(t, sig, "%v", out)
+	return id + " " + sig
 }
 
 func infshFile(t *testing.T, base string) string {

@@ -3,7 +3,6 @@ package dragoneyetest
 import (
 	"bytes"
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -73,8 +72,9 @@ func WithAPIKey(key string) Option { return func(c *config) { c.apiKey = key } }
 type Server struct {
 	*emulator.Server
 
-	apiKey string
-	secret []byte // signs the upload policies
+	apiKey     string
+	secret     []byte // signs the upload policies (policyKey)
+	secretOnce sync.Once
 
 	mu      sync.Mutex
 	scripts []Script // oldest first; the newest match wins
@@ -140,7 +140,6 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 		}
 	}
 	s := &Server{apiKey: cfg.apiKey, secret: make([]byte, 32), scripts: builtinScripts(), tasks: map[string]*task{}}
-	_, _ = rand.Read(s.secret)
 	for _, sc := range cfg.scripts {
 		if err := sc.Validate(); err != nil {
 			return nil, fmt.Errorf("script: %w", err)
@@ -155,6 +154,14 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 	}
 	s.Server = es
 	return s, nil
+}
+
+// policyKey is the key that signs upload policies. It comes from the kit's
+// source on first use, so that with emulator.WithSeed the signatures are as
+// reproducible as the task ids.
+func (s *Server) policyKey() []byte {
+	s.secretOnce.Do(func() { emulator.RandomOf(s.Server).Read(s.secret) })
+	return s.secret
 }
 
 // Task returns what the emulator knows about a task.
@@ -390,7 +397,7 @@ func (s *Server) begin(f dragoneye.BeginPredictionTaskForm) (dragoneye.Predictio
 	blob := "uploads/" + t.id + "/media"
 	policy := base64.StdEncoding.EncodeToString([]byte(fmt.Sprintf(
 		`{"conditions":[{"bucket":"dragoneyetest"},{"key":%q},["content-length-range",0,1073741824]]}`, blob)))
-	mac := hmac.New(sha256.New, s.secret)
+	mac := hmac.New(sha256.New, s.policyKey())
 	mac.Write([]byte(policy))
 	t.fields = []field{{"key", blob}, {"policy", policy}, {"x-amz-signature", hex.EncodeToString(mac.Sum(nil))}}
 	s.mu.Lock()
