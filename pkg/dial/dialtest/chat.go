@@ -187,10 +187,12 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, user string) {
 		return
 	}
 	raw, err := io.ReadAll(r.Body)
-	var body map[string]any
-	if err == nil {
-		err = json.Unmarshal(raw, &body)
+	if err != nil { // Core: DeploymentPostController, "Failed to receive body"
+		writeText(w, http.StatusUnprocessableEntity, "Failed to receive body")
+		return
 	}
+	var body map[string]any
+	err = json.Unmarshal(raw, &body)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", "", "Your request contained invalid JSON: "+err.Error())
 		return

@@ -302,7 +302,8 @@ func start(t emulator.TB, opts []Option) (*Server, error) {
 		buckets:        map[string]*bucket{},
 		now:            time.Now,
 	}
-	es, err := emulator.Start(t, "dial", http.HandlerFunc(s.serve), append(cfg.emu, emulator.WithAdmin(http.HandlerFunc(s.serveAdmin)))...)
+	// Core answers an unreadable deployment body itself (422, readDeploymentBody).
+	es, err := emulator.Start(t, "dial", http.HandlerFunc(s.serve), append(cfg.emu, emulator.WithAdmin(http.HandlerFunc(s.serveAdmin)), emulator.WithBodyErrors())...)
 	if err != nil {
 		return nil, err
 	}

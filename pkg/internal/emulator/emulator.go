@@ -102,6 +102,7 @@ type config struct {
 	violationResponse ViolationResponseFunc
 	admin             http.Handler
 	seed              *int64
+	bodyErrors        bool
 }
 
 // WithAddr sets the listen address (default "127.0.0.1:0").
@@ -180,6 +181,14 @@ type ViolationResponseFunc func(w http.ResponseWriter, r *http.Request, operatio
 func WithViolationResponse(f ViolationResponseFunc) Option {
 	return func(c *config) { c.violationResponse = f }
 }
+
+// WithBodyErrors passes a request whose body cannot be read (a broken chunked
+// encoding, a connection cut mid-body) to the service handler, whose reads of
+// r.Body fail with the same error, instead of the kit's HTTP 400; for services
+// that answer it themselves (DIAL Core: 422 "Failed to receive body"). Such a
+// request is recorded but not validated (there is no body to validate); the
+// handler's answer is validated as usual.
+func WithBodyErrors() Option { return func(c *config) { c.bodyErrors = true } }
 
 // WithAdmin serves the service's own admin endpoints: a request under
 // /_emulator/ that is none of the kit's endpoints goes to h (with the full
@@ -437,11 +446,14 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	m := s.spec.find(r.Method, r.URL.EscapedPath())
 	body, err := s.prepareBody(r, m)
 	rec := s.record(r, m)
-	if err != nil {
+	bodyErr := err != nil
+	if bodyErr && !(s.cfg.bodyErrors && m.op != nil) {
 		writeJSONError(w, http.StatusBadRequest, "invalid_request", "emulator: reading request body: "+err.Error())
 		return
 	}
 	switch {
+	case bodyErr:
+		r.Body = failingBody{err}
 	case body.streamed && body.prefix == nil:
 		r.Body = &recordingBody{ReadCloser: r.Body, s: s, rec: rec}
 	case body.streamed:
@@ -470,7 +482,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	h := s.handler
-	if s.cfg.validateRequests {
+	if s.cfg.validateRequests && !bodyErr {
 		if issues := s.validateRequest(r, m, body); len(issues) > 0 {
 			v := newViolation("request", m, r, 0, issues)
 			s.addViolation(v)
@@ -576,6 +588,13 @@ func (s *Server) prepareBody(r *http.Request, m routeMatch) (bodyInfo, error) {
 	r.Body = &multiReadCloser{Reader: replay, Closer: orig}
 	return bodyInfo{prefix: prefix, streamed: true}, nil
 }
+
+// failingBody is the body of a request whose body could not be read
+// (WithBodyErrors): every read fails with that error.
+type failingBody struct{ err error }
+
+func (b failingBody) Read([]byte) (int, error) { return 0, b.err }
+func (b failingBody) Close() error             { return nil }
 
 type multiReadCloser struct {
 	io.Reader
