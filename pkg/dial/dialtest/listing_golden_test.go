@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -111,7 +112,7 @@ func compareFields(t *testing.T, path string, want, got any) {
 			return
 		}
 		for i := range w {
-			compareFields(t, path+"["+string(rune('0'+i%10))+"]", w[i], g[i])
+			compareFields(t, path+"["+strconv.Itoa(i)+"]", w[i], g[i])
 		}
 	default:
 		if want != got {
