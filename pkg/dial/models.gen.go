@@ -350,9 +350,9 @@ type Application struct {
 
 	// Defaults Default request fields; free-form JSON.
 	Defaults            json.RawMessage `json:"defaults,omitempty"`
-	Description         LocalizedText   `json:"description,omitempty"`
-	DescriptionKeywords []string        `json:"description_keywords,omitempty"`
-	DisplayName         LocalizedText   `json:"display_name,omitempty"`
+	Description         LocalizedText   `json:"description,omitempty,omitzero"`
+	DescriptionKeywords []string        `json:"description_keywords,omitzero"`
+	DisplayName         LocalizedText   `json:"display_name,omitempty,omitzero"`
 	DisplayVersion      string          `json:"display_version,omitempty"`
 	EditorURL           string          `json:"editor_url,omitempty"`
 
@@ -363,7 +363,7 @@ type Application struct {
 	Function             json.RawMessage `json:"function,omitempty"`
 	IconURL              string          `json:"icon_url,omitempty"`
 	ID                   string          `json:"id"`
-	InputAttachmentTypes []string        `json:"input_attachment_types,omitempty"`
+	InputAttachmentTypes []string        `json:"input_attachment_types,omitzero"`
 	Invalid              *bool           `json:"invalid,omitempty"`
 	MaxInputAttachments  *int            `json:"max_input_attachments,omitempty"`
 	MaxRetryAttempts     *int            `json:"max_retry_attempts,omitempty"`
@@ -423,11 +423,11 @@ type CacheBreakpoint struct {
 
 // Capabilities What a model can do.
 type Capabilities struct {
-	ChatCompletion bool     `json:"chat_completion,omitempty"`
-	Completion     bool     `json:"completion,omitempty"`
-	Embeddings     bool     `json:"embeddings,omitempty"`
-	FineTune       bool     `json:"fine_tune,omitempty"`
-	Inference      bool     `json:"inference,omitempty"`
+	ChatCompletion bool     `json:"chat_completion"`
+	Completion     bool     `json:"completion"`
+	Embeddings     bool     `json:"embeddings"`
+	FineTune       bool     `json:"fine_tune"`
+	Inference      bool     `json:"inference"`
 	ScaleTypes     []string `json:"scale_types,omitempty"`
 }
 
@@ -649,9 +649,9 @@ type Deployment struct {
 
 	// Defaults Default request fields; free-form JSON.
 	Defaults            json.RawMessage `json:"defaults,omitempty"`
-	Description         LocalizedText   `json:"description,omitempty"`
-	DescriptionKeywords []string        `json:"description_keywords,omitempty"`
-	DisplayName         LocalizedText   `json:"display_name,omitempty"`
+	Description         LocalizedText   `json:"description,omitempty,omitzero"`
+	DescriptionKeywords []string        `json:"description_keywords,omitzero"`
+	DisplayName         LocalizedText   `json:"display_name,omitempty,omitzero"`
 	DisplayVersion      string          `json:"display_version,omitempty"`
 
 	// Features What the deployment supports. Newer DIAL Core versions add keys; ignore unknown ones.
@@ -660,7 +660,7 @@ type Deployment struct {
 	Features             *Features `json:"features,omitempty"`
 	IconURL              string    `json:"icon_url,omitempty"`
 	ID                   string    `json:"id"`
-	InputAttachmentTypes []string  `json:"input_attachment_types,omitempty"`
+	InputAttachmentTypes []string  `json:"input_attachment_types,omitzero"`
 	MaxInputAttachments  *int      `json:"max_input_attachments,omitempty"`
 	MaxRetryAttempts     *int      `json:"max_retry_attempts,omitempty"`
 	Model                string    `json:"model,omitempty"`
@@ -778,25 +778,25 @@ type ErrorDetails struct {
 //
 // Example: {"accessible_by_per_request_key":true,"allow_resume":true,"configuration":false,"folder_attachments":false,"rate":true,"seed":true,"system_prompt":true,"tokenize":true,"tools":true,"truncate_prompt":true,"url_attachments":true}
 type Features struct {
-	AccessibleByPerRequestKey     bool     `json:"accessible_by_per_request_key,omitempty"`
-	AllowResume                   bool     `json:"allow_resume,omitempty"`
+	AccessibleByPerRequestKey     bool     `json:"accessible_by_per_request_key"`
+	AllowResume                   bool     `json:"allow_resume"`
 	AssistantAttachmentsInRequest bool     `json:"assistant_attachments_in_request,omitempty"`
 	AutoCaching                   bool     `json:"auto_caching,omitempty"`
 	Cache                         bool     `json:"cache,omitempty"`
-	Configuration                 bool     `json:"configuration,omitempty"`
-	ContentParts                  bool     `json:"content_parts,omitempty"`
-	FolderAttachments             bool     `json:"folder_attachments,omitempty"`
+	Configuration                 bool     `json:"configuration"`
+	ContentParts                  bool     `json:"content_parts"`
+	FolderAttachments             bool     `json:"folder_attachments"`
 	MCP                           bool     `json:"mcp,omitempty"`
-	ParallelToolCalls             bool     `json:"parallel_tool_calls,omitempty"`
-	Rate                          bool     `json:"rate,omitempty"`
+	ParallelToolCalls             bool     `json:"parallel_tool_calls"`
+	Rate                          bool     `json:"rate"`
 	ReasoningEfforts              []string `json:"reasoning_efforts,omitempty"`
-	Seed                          bool     `json:"seed,omitempty"`
-	SystemPrompt                  bool     `json:"system_prompt,omitempty"`
-	Temperature                   bool     `json:"temperature,omitempty"`
-	Tokenize                      bool     `json:"tokenize,omitempty"`
-	Tools                         bool     `json:"tools,omitempty"`
-	TruncatePrompt                bool     `json:"truncate_prompt,omitempty"`
-	URLAttachments                bool     `json:"url_attachments,omitempty"`
+	Seed                          bool     `json:"seed"`
+	SystemPrompt                  bool     `json:"system_prompt"`
+	Temperature                   bool     `json:"temperature"`
+	Tokenize                      bool     `json:"tokenize"`
+	Tools                         bool     `json:"tools"`
+	TruncatePrompt                bool     `json:"truncate_prompt"`
+	URLAttachments                bool     `json:"url_attachments"`
 }
 
 // FileUpload The multipart body; DIAL Core stores the file part whatever its field name (the Python client uses `file`).
@@ -862,9 +862,9 @@ type Model struct {
 
 	// Defaults Default request fields; free-form JSON.
 	Defaults            json.RawMessage `json:"defaults,omitempty"`
-	Description         LocalizedText   `json:"description,omitempty"`
-	DescriptionKeywords []string        `json:"description_keywords,omitempty"`
-	DisplayName         LocalizedText   `json:"display_name,omitempty"`
+	Description         LocalizedText   `json:"description,omitempty,omitzero"`
+	DescriptionKeywords []string        `json:"description_keywords,omitzero"`
+	DisplayName         LocalizedText   `json:"display_name,omitempty,omitzero"`
 	DisplayVersion      string          `json:"display_version,omitempty"`
 
 	// Features What the deployment supports. Newer DIAL Core versions add keys; ignore unknown ones.
@@ -873,7 +873,7 @@ type Model struct {
 	Features             *Features `json:"features,omitempty"`
 	IconURL              string    `json:"icon_url,omitempty"`
 	ID                   string    `json:"id"`
-	InputAttachmentTypes []string  `json:"input_attachment_types,omitempty"`
+	InputAttachmentTypes []string  `json:"input_attachment_types,omitzero"`
 	LifecycleStatus      string    `json:"lifecycle_status,omitempty"`
 
 	// Limits Token limits of a model; absent means not reported.

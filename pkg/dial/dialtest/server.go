@@ -88,6 +88,7 @@ type Deployment struct {
 	Description string
 	// Features lists the feature flags that are true (e.g. "tokenize");
 	// the rest are reported false, except DIAL Core's true-by-default ones.
+	// Names that are not DIAL Core feature flags are ignored.
 	Features []string
 	// InputAttachmentTypes lists the accepted MIME patterns.
 	InputAttachmentTypes []string
@@ -468,52 +469,54 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 	return s, false
 }
 
-func featureMap(on []string) map[string]any {
-	f := map[string]any{
-		"rate": false, "tokenize": false, "truncate_prompt": false, "configuration": false,
-		"system_prompt": true, "tools": false, "seed": false, "url_attachments": false,
-		"folder_attachments": false, "allow_resume": true, "accessible_by_per_request_key": true,
-		"content_parts": false, "temperature": true, "parallel_tool_calls": true,
+// features reports the flags in on as true, the rest as DIAL Core's
+// defaults (true for system_prompt, allow_resume,
+// accessible_by_per_request_key, temperature and parallel_tool_calls).
+func features(on []string) *dial.Features {
+	f := &dial.Features{SystemPrompt: true, AllowResume: true, AccessibleByPerRequestKey: true,
+		Temperature: true, ParallelToolCalls: true}
+	flags := map[string]*bool{
+		"rate": &f.Rate, "tokenize": &f.Tokenize, "truncate_prompt": &f.TruncatePrompt,
+		"configuration": &f.Configuration, "system_prompt": &f.SystemPrompt, "tools": &f.Tools,
+		"seed": &f.Seed, "url_attachments": &f.URLAttachments, "folder_attachments": &f.FolderAttachments,
+		"allow_resume": &f.AllowResume, "accessible_by_per_request_key": &f.AccessibleByPerRequestKey,
+		"content_parts": &f.ContentParts, "temperature": &f.Temperature, "parallel_tool_calls": &f.ParallelToolCalls,
+		"cache": &f.Cache, "auto_caching": &f.AutoCaching, "mcp": &f.MCP,
+		"assistant_attachments_in_request": &f.AssistantAttachmentsInRequest,
 	}
 	for _, k := range on {
-		f[k] = true
+		if b, ok := flags[k]; ok {
+			*b = true
+		}
 	}
 	return f
 }
 
-func (s *Server) deploymentJSON(d Deployment, object string) map[string]any {
-	m := map[string]any{
-		"id": d.ID, "model": d.ID, "object": object, "owner": "organization-owner", "status": "succeeded",
-		"created_at": createdAt, "updated_at": createdAt, "features": featureMap(d.Features),
-		"defaults": map[string]any{},
-	}
-	if d.DisplayName != "" {
-		m["display_name"] = d.DisplayName
-	}
-	if d.Description != "" {
-		m["description"] = d.Description
-	}
-	if d.InputAttachmentTypes != nil {
-		m["input_attachment_types"] = d.InputAttachmentTypes
+// emptyDefaults is the "defaults" every listing entry carries.
+var emptyDefaults = json.RawMessage(`{}`)
+
+// deploymentJSON answers for d as a deployment or, if object is "model",
+// as a model (with capabilities, limits and pricing).
+func (s *Server) deploymentJSON(d Deployment, object string) any {
+	dep := dial.Deployment{
+		ID: d.ID, Model: d.ID, Object: object, Owner: "organization-owner", Status: "succeeded",
+		CreatedAt: createdAt, UpdatedAt: createdAt, Features: features(d.Features), Defaults: emptyDefaults,
+		DisplayName: dial.LocalizedText{Text: d.DisplayName}, Description: dial.LocalizedText{Text: d.Description},
+		InputAttachmentTypes: d.InputAttachmentTypes,
 	}
 	if object == "deployment" {
-		m["scale_settings"] = map[string]any{"scale_type": "standard"}
-		return m
+		dep.ScaleSettings = &dial.ScaleSettings{ScaleType: "standard"}
+		return dep
 	}
-	m["lifecycle_status"] = "generally-available"
-	m["tokenizer_model"] = d.ID
-	m["capabilities"] = map[string]any{"scale_types": []string{"standard"}, "completion": false, "chat_completion": true,
-		"embeddings": false, "fine_tune": false, "inference": false}
-	limits := map[string]any{}
-	if d.MaxPromptTokens > 0 {
-		limits["max_prompt_tokens"] = d.MaxPromptTokens
+	return dial.Model{
+		ID: dep.ID, Model: dep.Model, Object: dep.Object, Owner: dep.Owner, Status: dep.Status,
+		CreatedAt: dep.CreatedAt, UpdatedAt: dep.UpdatedAt, Features: dep.Features, Defaults: dep.Defaults,
+		DisplayName: dep.DisplayName, Description: dep.Description, InputAttachmentTypes: dep.InputAttachmentTypes,
+		LifecycleStatus: "generally-available", TokenizerModel: d.ID,
+		Capabilities: &dial.Capabilities{ScaleTypes: []string{"standard"}, ChatCompletion: true},
+		Limits:       &dial.TokenLimits{MaxPromptTokens: d.MaxPromptTokens, MaxCompletionTokens: d.MaxCompletionTokens},
+		Pricing:      &dial.Pricing{Unit: "token", Prompt: "0.00003", Completion: "0.00006"},
 	}
-	if d.MaxCompletionTokens > 0 {
-		limits["max_completion_tokens"] = d.MaxCompletionTokens
-	}
-	m["limits"] = limits
-	m["pricing"] = map[string]any{"unit": "token", "prompt": "0.00003", "completion": "0.00006"}
-	return m
 }
 
 func (s *Server) listDeployments(w http.ResponseWriter, object string) {
@@ -557,20 +560,24 @@ func (s *Server) getDeployment(w http.ResponseWriter, id, object string) {
 	writeJSON(w, http.StatusOK, s.deploymentJSON(d, object))
 }
 
-func applicationJSON(a Application) map[string]any {
-	m := map[string]any{
-		"id": a.ID, "application": a.ID, "object": "application", "owner": "organization-owner", "status": "succeeded",
-		"created_at": createdAt, "updated_at": createdAt, "features": featureMap(a.Features),
-		"defaults": map[string]any{}, "display_version": "0.0.0", "description_keywords": []string{},
-		"max_input_attachments": 0, "description": a.Description,
+// applicationReply is a listed application; its description is written
+// even when empty (the generated field omits a zero one).
+type applicationReply struct {
+	dial.Application
+	Description dial.LocalizedText `json:"description"`
+}
+
+func applicationJSON(a Application) applicationReply {
+	zero := 0
+	return applicationReply{
+		Application: dial.Application{
+			ID: a.ID, Application: a.ID, Object: "application", Owner: "organization-owner", Status: "succeeded",
+			CreatedAt: createdAt, UpdatedAt: createdAt, Features: features(a.Features), Defaults: emptyDefaults,
+			DisplayVersion: "0.0.0", DescriptionKeywords: []string{}, MaxInputAttachments: &zero,
+			DisplayName: dial.LocalizedText{Text: a.DisplayName}, InputAttachmentTypes: a.InputAttachmentTypes,
+		},
+		Description: dial.LocalizedText{Text: a.Description},
 	}
-	if a.DisplayName != "" {
-		m["display_name"] = a.DisplayName
-	}
-	if a.InputAttachmentTypes != nil {
-		m["input_attachment_types"] = a.InputAttachmentTypes
-	}
-	return m
 }
 
 func (s *Server) listApplications(w http.ResponseWriter) {
@@ -647,13 +654,8 @@ func (b bareTextWriter) Unwrap() http.ResponseWriter { return b.ResponseWriter }
 // writeError answers with the OpenAI-style JSON error that deployments
 // (DIAL SDK applications, adapters) produce.
 func writeError(w http.ResponseWriter, status int, typ, code, msg string) {
-	e := map[string]any{"message": msg}
-	if typ != "" {
-		e["type"] = typ
-	}
 	if code == "" {
 		code = fmt.Sprint(status)
 	}
-	e["code"] = code
-	writeJSON(w, status, map[string]any{"error": e})
+	writeJSON(w, status, dial.Error{Error: dial.ErrorDetails{Message: msg, Type: typ, Code: code}})
 }
