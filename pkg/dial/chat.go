@@ -198,7 +198,7 @@ func (s *ChatService) Create(ctx context.Context, deployment string, req *ChatCo
 		return nil, err
 	}
 	return core.Execute[ChatCompletion](ctx, s.c.core, nil, func(ctx context.Context) (*http.Response, error) {
-		return s.c.raw.CreateChatCompletionWithBody(ctx, deployment, params, "application/json", bytes.NewReader(body), acceptJSON)
+		return s.c.sendChat(ctx, deployment, params, body, acceptJSON)
 	})
 }
 
@@ -216,7 +216,7 @@ func (s *ChatService) Stream(ctx context.Context, deployment string, req *ChatCo
 		return nil, err
 	}
 	resp, err := s.c.core.Send(ctx, nil, func(ctx context.Context) (*http.Response, error) {
-		return s.c.raw.CreateChatCompletionWithBody(ctx, deployment, params, "application/json", bytes.NewReader(body), acceptEventStream)
+		return s.c.sendChat(ctx, deployment, params, body, acceptEventStream)
 	})
 	if err != nil {
 		return nil, err

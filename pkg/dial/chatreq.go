@@ -1,0 +1,72 @@
+package dial
+
+import (
+	"bytes"
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/aiclients/sdk-go/gen/dialapi"
+)
+
+// chatBase is the base URL of the chat requests, parsed once: the generated
+// dialapi.NewCreateChatCompletionRequestWithBody parses the server URL,
+// resolves the operation path against it, re-parses the query and then the
+// whole URL again on every call (about 19 allocations of a create call).
+type chatBase struct {
+	server  string   // raw.Server when parsed; another value falls back
+	url     *url.URL // server parsed
+	escaped string   // url.EscapedPath()
+}
+
+func newChatBase(server string) *chatBase {
+	u, err := url.Parse(server)
+	if err != nil || u.Opaque != "" || !strings.HasSuffix(u.Path, "/") || strings.HasSuffix(u.Host, ":") {
+		return nil // the generated builder decides (and reports) these
+	}
+	for _, seg := range strings.Split(u.Path, "/") {
+		if seg == "." || seg == ".." {
+			return nil // resolving removes dot segments: the generated builder
+		}
+	}
+	return &chatBase{server: server, url: u, escaped: u.EscapedPath()}
+}
+
+// sendChat sends one chat request: the request the generated
+// CreateChatCompletionWithBody builds (same URL, query and headers), built
+// from the parsed base URL. Should the raw client's Server have been changed
+// since NewClient, the generated builder is used.
+func (c *Client) sendChat(ctx context.Context, deployment string, params *dialapi.CreateChatCompletionParams, body []byte, accept dialapi.RequestEditorFn) (*http.Response, error) {
+	b := c.chat
+	if b == nil || b.server != c.raw.Server {
+		return c.raw.CreateChatCompletionWithBody(ctx, deployment, params, "application/json", bytes.NewReader(body), accept)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "", bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	// The resolution of "./openai/deployments/{id}/chat/completions"
+	// against a base whose path ends with "/" (checkID rejects "." and ".."
+	// segments; url.PathEscape escapes "/"): the base's path with the
+	// operation path appended, the base's query and fragment dropped.
+	u := req.URL
+	*u = *b.url
+	u.RawQuery, u.Fragment, u.RawFragment, u.ForceQuery = "", "", "", false
+	const op, tail = "openai/deployments/", "/chat/completions"
+	u.Path = u.Path + op + deployment + tail
+	if esc := url.PathEscape(deployment); esc != deployment || b.escaped != b.url.Path {
+		u.RawPath = b.escaped + op + esc + tail
+	} else {
+		u.RawPath = ""
+	}
+	if params != nil && params.APIVersion != nil {
+		u.RawQuery = "api-version=" + url.QueryEscape(*params.APIVersion)
+	}
+	req.Host = u.Host
+	req.Header.Set("Content-Type", "application/json")
+	if err := accept(ctx, req); err != nil {
+		return nil, err
+	}
+	return c.raw.Client.Do(req)
+}
