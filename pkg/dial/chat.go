@@ -198,7 +198,7 @@ func (s *ChatService) Create(ctx context.Context, deployment string, req *ChatCo
 		return nil, err
 	}
 	return core.Execute[ChatCompletion](ctx, s.c.core, nil, func(ctx context.Context) (*http.Response, error) {
-		return s.c.sendChat(ctx, deployment, params, body, acceptJSON)
+		return s.c.sendChat(ctx, deployment, params, body, "application/json")
 	})
 }
 
@@ -216,7 +216,7 @@ func (s *ChatService) Stream(ctx context.Context, deployment string, req *ChatCo
 		return nil, err
 	}
 	resp, err := s.c.core.Send(ctx, nil, func(ctx context.Context) (*http.Response, error) {
-		return s.c.sendChat(ctx, deployment, params, body, acceptEventStream)
+		return s.c.sendChat(ctx, deployment, params, body, "text/event-stream")
 	})
 	if err != nil {
 		return nil, err
@@ -351,10 +351,5 @@ func (s *ChatService) TruncatePrompt(ctx context.Context, deployment string, req
 
 func acceptJSON(_ context.Context, req *http.Request) error {
 	req.Header.Set("Accept", "application/json")
-	return nil
-}
-
-func acceptEventStream(_ context.Context, req *http.Request) error {
-	req.Header.Set("Accept", "text/event-stream")
 	return nil
 }

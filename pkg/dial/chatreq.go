@@ -37,10 +37,13 @@ func newChatBase(server string) *chatBase {
 // CreateChatCompletionWithBody builds (same URL, query and headers), built
 // from the parsed base URL. Should the raw client's Server have been changed
 // since NewClient, the generated builder is used.
-func (c *Client) sendChat(ctx context.Context, deployment string, params *dialapi.CreateChatCompletionParams, body []byte, accept dialapi.RequestEditorFn) (*http.Response, error) {
+func (c *Client) sendChat(ctx context.Context, deployment string, params *dialapi.CreateChatCompletionParams, body []byte, accept string) (*http.Response, error) {
 	b := c.chat
 	if b == nil || b.server != c.raw.Server {
-		return c.raw.CreateChatCompletionWithBody(ctx, deployment, params, "application/json", bytes.NewReader(body), accept)
+		return c.raw.CreateChatCompletionWithBody(ctx, deployment, params, "application/json", bytes.NewReader(body), func(_ context.Context, req *http.Request) error {
+			req.Header.Set("Accept", accept)
+			return nil
+		})
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "", bytes.NewReader(body))
 	if err != nil {
@@ -64,9 +67,10 @@ func (c *Client) sendChat(ctx context.Context, deployment string, params *dialap
 		u.RawQuery = "api-version=" + url.QueryEscape(*params.APIVersion)
 	}
 	req.Host = u.Host
-	req.Header.Set("Content-Type", "application/json")
-	if err := accept(ctx, req); err != nil {
-		return nil, err
-	}
+	// The two headers share one backing array (capacity-limited, so an
+	// append to one cannot write into the other).
+	vs := []string{"application/json", accept}
+	req.Header["Content-Type"] = vs[0:1:1]
+	req.Header["Accept"] = vs[1:2:2]
 	return c.raw.Client.Do(req)
 }

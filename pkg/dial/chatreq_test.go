@@ -44,7 +44,7 @@ func TestSendChatMatchesGenerated(t *testing.T) {
 					t.Fatal(err)
 				}
 				want := d.req
-				if _, err := c.sendChat(context.Background(), id, params, body, acceptJSON); !errors.Is(err, errRecorded) {
+				if _, err := c.sendChat(context.Background(), id, params, body, "application/json"); !errors.Is(err, errRecorded) {
 					t.Fatal(err)
 				}
 				got := d.req
@@ -71,7 +71,7 @@ func TestSendChatMatchesGenerated(t *testing.T) {
 	raw, _ := dialapi.NewClient("http://h/", dialapi.WithHTTPClient(d))
 	c := &Client{raw: raw, chat: newChatBase(raw.Server)}
 	raw.Server = "http://other/"
-	_, _ = c.sendChat(context.Background(), "m", nil, nil, acceptJSON)
+	_, _ = c.sendChat(context.Background(), "m", nil, nil, "application/json")
 	if d.req == nil || d.req.URL.Host != "other" {
 		t.Errorf("changed Server ignored: %v", d.req)
 	}

@@ -698,7 +698,7 @@ func (l *loop) ownOrigin(u *url.URL) bool {
 	if l.cfg.BaseURL == "" {
 		return true
 	}
-	base, err := url.Parse(l.cfg.BaseURL)
+	base, err := ParseBase(l.cfg.BaseURL)
 	if err != nil {
 		return false
 	}
