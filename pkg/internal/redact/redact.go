@@ -498,6 +498,20 @@ func Collect(ctx context.Context, h http.Header, u *url.URL) {
 	}
 }
 
+// Range calls f with each secret collected so far, in the order they were
+// collected, without copying them (f must not use the Collector). A nil
+// Collector has none.
+func (c *Collector) Range(f func(string)) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.secrets {
+		f(s)
+	}
+}
+
 // Secrets returns the secrets collected so far, longest first. A nil
 // Collector has none.
 func (c *Collector) Secrets() []string {
