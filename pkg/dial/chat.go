@@ -185,7 +185,8 @@ func (s *ChatService) prepare(ctx context.Context, deployment string, req *ChatC
 	}
 	params := &dialapi.CreateChatCompletionParams{}
 	if v := apiVersion(cfg); v != "" {
-		params.APIVersion = &v
+		params.APIVersion = new(string)
+		*params.APIVersion = v
 	}
 	return ctx, body, params, nil
 }
