@@ -353,8 +353,8 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 	}
 	// The names of the headers the credential step sets, filled in below:
 	// in the context from the start, so r needs no second copy for it.
-	creds := &credHeaders{}
-	r := l.req.Clone(context.WithValue(l.traceConnection(actx), credKey{}, creds))
+	creds := &credHeaders{Context: l.traceConnection(actx)}
+	r := l.req.Clone(creds)
 	r.Body = body
 	if r.Header == nil { // a hand-built request; http.NewRequest always sets one
 		r.Header = http.Header{}
@@ -363,8 +363,12 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 		u := *l.url
 		r.URL, r.Host = &u, ""
 	}
+	// The user agent and the retry count share one backing array
+	// (capacity-limited slices: an append to one cannot reach the other).
+	vals := make([]string, 0, 2)
 	if l.cfg.UserAgent != "" {
-		r.Header.Set("User-Agent", l.cfg.UserAgent)
+		vals = append(vals, l.cfg.UserAgent)
+		r.Header["User-Agent"] = vals[0:1:1]
 	}
 	// Extra headers come last so they replace what the SDK sets, the user
 	// agent included (a per-call WithHeader("User-Agent", ...) must beat the
@@ -372,7 +376,8 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 	for k, vs := range l.cfg.Header {
 		r.Header[k] = append([]string(nil), vs...)
 	}
-	r.Header.Set(RetryCountHeader, strconv.Itoa(n))
+	vals = append(vals, strconv.Itoa(n))
+	r.Header[retryCountKey] = vals[len(vals)-1 : len(vals) : len(vals)]
 	if l.t.auth != nil && l.ownOrigin(r.URL) {
 		var before headerSnapshot
 		before.take(r.Header)
@@ -713,8 +718,24 @@ func (l *loop) ownOrigin(u *url.URL) bool {
 // attempt (a *credHeaders) in the attempt's request context.
 type credKey struct{}
 
-// credHeaders are the names of the headers the credential step set.
-type credHeaders struct{ names []string }
+// credHeaders are the names of the headers the credential step set; it is
+// the attempt's context too (one allocation for both), answering credKey
+// with itself.
+type credHeaders struct {
+	context.Context
+	names []string
+}
+
+// Value returns c for credKey, else its parent's value.
+func (c *credHeaders) Value(key any) any {
+	if key == (credKey{}) {
+		return c
+	}
+	return c.Context.Value(key)
+}
+
+// retryCountKey is RetryCountHeader as a canonical header key.
+var retryCountKey = http.CanonicalHeaderKey(RetryCountHeader)
 
 // headerSnapshot holds a header's values as they were, without allocating
 // for up to 16 names and 32 values (more: a clone of the header).
