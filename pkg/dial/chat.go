@@ -183,9 +183,9 @@ func (s *ChatService) prepare(ctx context.Context, deployment string, req *ChatC
 	if err != nil {
 		return nil, nil, nil, &apierror.InputError{Service: ServiceName, Field: "chat request", Reason: err.Error()}
 	}
-	params := &dialapi.CreateChatCompletionParams{}
+	var params *dialapi.CreateChatCompletionParams // nil: no query (an allocation less)
 	if v := apiVersion(cfg); v != "" {
-		params.APIVersion = new(string)
+		params = &dialapi.CreateChatCompletionParams{APIVersion: new(string)}
 		*params.APIVersion = v
 	}
 	return ctx, body, params, nil
