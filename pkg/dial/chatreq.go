@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 
 	"github.com/aiclients/sdk-go/gen/dialapi"
 )
@@ -18,6 +19,25 @@ type chatBase struct {
 	server  string   // raw.Server when parsed; another value falls back
 	url     *url.URL // server parsed
 	escaped string   // url.EscapedPath()
+	last    atomic.Pointer[chatPath]
+}
+
+// chatPath is the path of one deployment's chat requests.
+type chatPath struct{ deployment, path, rawPath string }
+
+// path returns the path and raw path of deployment's chat requests,
+// reusing the last one built when the deployment is the same.
+func (b *chatBase) path(deployment string) (string, string) {
+	if p := b.last.Load(); p != nil && p.deployment == deployment {
+		return p.path, p.rawPath
+	}
+	const op, tail = "openai/deployments/", "/chat/completions"
+	p := &chatPath{deployment: deployment, path: b.url.Path + op + deployment + tail}
+	if esc := url.PathEscape(deployment); esc != deployment || b.escaped != b.url.Path {
+		p.rawPath = b.escaped + op + esc + tail
+	}
+	b.last.Store(p)
+	return p.path, p.rawPath
 }
 
 func newChatBase(server string) *chatBase {
@@ -56,13 +76,7 @@ func (c *Client) sendChat(ctx context.Context, deployment string, params *dialap
 	u := req.URL
 	*u = *b.url
 	u.RawQuery, u.Fragment, u.RawFragment, u.ForceQuery = "", "", "", false
-	const op, tail = "openai/deployments/", "/chat/completions"
-	u.Path = u.Path + op + deployment + tail
-	if esc := url.PathEscape(deployment); esc != deployment || b.escaped != b.url.Path {
-		u.RawPath = b.escaped + op + esc + tail
-	} else {
-		u.RawPath = ""
-	}
+	u.Path, u.RawPath = b.path(deployment)
 	if params != nil && params.APIVersion != nil {
 		u.RawQuery = "api-version=" + url.QueryEscape(*params.APIVersion)
 	}
