@@ -183,9 +183,10 @@ func (s *ChatService) prepare(ctx context.Context, deployment string, req *ChatC
 	if err != nil {
 		return nil, nil, nil, &apierror.InputError{Service: ServiceName, Field: "chat request", Reason: err.Error()}
 	}
-	params := &dialapi.CreateChatCompletionParams{}
+	var params *dialapi.CreateChatCompletionParams // nil: no query (an allocation less)
 	if v := apiVersion(cfg); v != "" {
-		params.APIVersion = &v
+		params = &dialapi.CreateChatCompletionParams{APIVersion: new(string)}
+		*params.APIVersion = v
 	}
 	return ctx, body, params, nil
 }
@@ -198,7 +199,7 @@ func (s *ChatService) Create(ctx context.Context, deployment string, req *ChatCo
 		return nil, err
 	}
 	return core.Execute[ChatCompletion](ctx, s.c.core, nil, func(ctx context.Context) (*http.Response, error) {
-		return s.c.raw.CreateChatCompletionWithBody(ctx, deployment, params, "application/json", bytes.NewReader(body), acceptJSON)
+		return s.c.sendChat(ctx, deployment, params, body, "application/json")
 	})
 }
 
@@ -216,7 +217,7 @@ func (s *ChatService) Stream(ctx context.Context, deployment string, req *ChatCo
 		return nil, err
 	}
 	resp, err := s.c.core.Send(ctx, nil, func(ctx context.Context) (*http.Response, error) {
-		return s.c.raw.CreateChatCompletionWithBody(ctx, deployment, params, "application/json", bytes.NewReader(body), acceptEventStream)
+		return s.c.sendChat(ctx, deployment, params, body, "text/event-stream")
 	})
 	if err != nil {
 		return nil, err
@@ -351,10 +352,5 @@ func (s *ChatService) TruncatePrompt(ctx context.Context, deployment string, req
 
 func acceptJSON(_ context.Context, req *http.Request) error {
 	req.Header.Set("Accept", "application/json")
-	return nil
-}
-
-func acceptEventStream(_ context.Context, req *http.Request) error {
-	req.Header.Set("Accept", "text/event-stream")
 	return nil
 }

@@ -71,6 +71,7 @@ func WithPerRequestKey() option.RequestOption {
 type Client struct {
 	core *core.Client
 	raw  *dialapi.Client
+	chat *chatBase // the parsed base URL of chat requests (nil: not parsed)
 
 	// Deployments lists and gets model deployments.
 	Deployments *DeploymentsService
@@ -148,7 +149,7 @@ func newClient(optional bool, opts []option.RequestOption) (*Client, error) {
 	if err != nil {
 		return nil, &apierror.InputError{Service: ServiceName, Field: "base URL", Reason: err.Error()}
 	}
-	cl := &Client{core: c, raw: raw}
+	cl := &Client{core: c, raw: raw, chat: newChatBase(raw.Server)}
 	cl.Deployments = &DeploymentsService{c: cl}
 	cl.Models = &ModelsService{c: cl}
 	cl.Applications = &ApplicationsService{c: cl}

@@ -86,7 +86,7 @@ func checkID(field, id string) error {
 	if strings.ContainsAny(id, "?#\x00\r\n") {
 		return &apierror.InputError{Service: ServiceName, Field: field, Reason: "must not contain ?, #, NUL or line breaks"}
 	}
-	for _, seg := range strings.Split(id, "/") {
+	for seg := range strings.SplitSeq(id, "/") {
 		if seg == "." || seg == ".." {
 			return &apierror.InputError{Service: ServiceName, Field: field, Reason: `must not contain "." or ".." segments`}
 		}

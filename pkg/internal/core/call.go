@@ -64,7 +64,7 @@ func (c *Client) send(ctx context.Context, opts []option.RequestOption, send Sen
 	}
 	ctx, col := redact.WithCollector(ctx)
 	resp, err := c.Check(send(ctx))
-	c.remember(col.Secrets())
+	c.remember(col)
 	if err != nil {
 		return nil, col, c.fail(col, resp, err)
 	}
@@ -119,6 +119,9 @@ func (c *Client) callRetrying(ctx context.Context, opts []option.RequestOption, 
 	attempts := 0
 	for retry := 0; ; retry++ {
 		resp, err := c.call(ctx, send, out)
+		if err == nil {
+			return resp, nil // (before te and cut, which escape)
+		}
 		var te *apierror.TransportError
 		var cut *bodyCutError
 		if !errors.As(err, &te) || !errors.As(err, &cut) {
@@ -237,18 +240,17 @@ const maxRemembered = 16
 
 // remember keeps the credentials a call sent (the most recent
 // maxRemembered), for ScrubError.
-func (c *Client) remember(secrets []string) {
-	if len(secrets) == 0 {
-		return
-	}
+func (c *Client) remember(col *redact.Collector) {
 	c.secretsMu.Lock()
 	defer c.secretsMu.Unlock()
-	for _, s := range secrets {
+	// Straight from the collector (in the order collected): a sorted copy
+	// per call cost three allocations.
+	col.Range(func(s string) {
 		if i := slices.Index(c.recent, s); i >= 0 {
 			c.recent = slices.Delete(c.recent, i, i+1)
 		}
 		c.recent = append(c.recent, s)
-	}
+	})
 	if n := len(c.recent) - maxRemembered; n > 0 {
 		c.recent = slices.Delete(c.recent, 0, n)
 	}

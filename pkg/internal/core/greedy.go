@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/internal/transport"
 )
 
 // GreedyPath is a family of operations whose path ends in a parameter that
@@ -67,7 +68,7 @@ func (c *Client) rewriteGreedy(req *http.Request, base string) error {
 		return nil
 	}
 	basePath := ""
-	if u, err := url.Parse(base); err == nil {
+	if u, err := transport.ParseBase(base); err == nil {
 		basePath = strings.TrimSuffix(u.EscapedPath(), "/")
 	}
 	rest, ok := strings.CutPrefix(req.URL.EscapedPath(), basePath)

@@ -3,7 +3,6 @@ package core
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 
@@ -198,7 +197,11 @@ func (c *Client) retryPolicy(req *http.Request) transport.RetryPolicy {
 	if !ok {
 		return transport.RetrySafe
 	}
-	segs := strings.Split(strings.TrimPrefix(rel, "/"), "/")
+	var buf [16]string // segments on the stack for the usual short path
+	segs := buf[:0]
+	for s := range strings.SplitSeq(strings.TrimPrefix(rel, "/"), "/") {
+		segs = append(segs, s)
+	}
 	for i := range c.retries {
 		r := &c.retries[i]
 		if r.method != req.Method || !r.match(segs) {
@@ -226,7 +229,7 @@ func (c *Client) relativePath(req *http.Request) (string, bool) {
 		bases = append([]string{cfg.BaseURL}, bases...)
 	}
 	for _, b := range bases {
-		u, err := url.Parse(b)
+		u, err := transport.ParseBase(b)
 		if err != nil || !strings.EqualFold(u.Host, req.URL.Host) {
 			continue
 		}

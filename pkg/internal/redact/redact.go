@@ -157,10 +157,22 @@ const minSecretLen = 6
 // echoes them can be scrubbed with Scrub.
 func Secrets(h http.Header) []string {
 	var out []string
-	add := func(s string) {
-		s = strings.TrimSpace(s)
-		if len(s) >= minSecretLen && !slices.Contains(out, s) {
+	eachHeaderSecret(h, func(s string) {
+		if !slices.Contains(out, s) {
 			out = append(out, s)
+		}
+	})
+	// Longest first, so that a value containing another is replaced whole.
+	slices.SortFunc(out, longestFirst)
+	return out
+}
+
+// eachHeaderSecret calls add with each secret in the sensitive headers of h
+// (trimmed, long enough; maybe more than once).
+func eachHeaderSecret(h http.Header, add func(string)) {
+	addLong := func(s string) {
+		if s = strings.TrimSpace(s); len(s) >= minSecretLen {
+			add(s)
 		}
 	}
 	for k, vs := range h {
@@ -168,15 +180,12 @@ func Secrets(h http.Header) []string {
 			continue
 		}
 		for _, v := range vs {
-			add(v)
+			addLong(v)
 			if _, rest, ok := strings.Cut(v, " "); ok {
-				add(rest) // "Bearer <token>", "Basic <creds>", "Token <t>"
+				addLong(rest) // "Bearer <token>", "Basic <creds>", "Token <t>"
 			}
 		}
 	}
-	// Longest first, so that a value containing another is replaced whole.
-	slices.SortFunc(out, longestFirst)
-	return out
 }
 
 func longestFirst(a, b string) int { return len(b) - len(a) }
@@ -474,13 +483,32 @@ func Collect(ctx context.Context, h http.Header, u *url.URL) {
 	if c == nil {
 		return
 	}
-	found := append(Secrets(h), QuerySecrets(u)...)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for _, s := range found {
+	add := func(s string) {
 		if !slices.Contains(c.secrets, s) {
 			c.secrets = append(c.secrets, s)
 		}
+	}
+	// Straight into the collector: an attempt whose secrets are known
+	// already allocates nothing.
+	eachHeaderSecret(h, add)
+	for _, s := range QuerySecrets(u) {
+		add(s)
+	}
+}
+
+// Range calls f with each secret collected so far, in the order they were
+// collected, without copying them (f must not use the Collector). A nil
+// Collector has none.
+func (c *Collector) Range(f func(string)) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.secrets {
+		f(s)
 	}
 }
 
@@ -504,6 +532,9 @@ func QuerySecrets(u *url.URL) []string {
 	var out []string
 	if p, ok := u.User.Password(); ok && len(p) >= minSecretLen {
 		out = append(out, p)
+	}
+	if u.RawQuery == "" {
+		return out // (u.Query() would allocate an empty map)
 	}
 	for k, vs := range u.Query() {
 		if !SensitiveQuery(k) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -227,4 +228,23 @@ func TestSensitiveHeaderAllocs(t *testing.T) {
 	}); n != 0 {
 		t.Errorf("SensitiveHeader: %v allocations per run, want 0", n)
 	}
+}
+
+// TestCollectorRange: Range yields what Collect gathered from the headers
+// and the query, each once, and nothing for a nil Collector.
+func TestCollectorRange(t *testing.T) {
+	ctx, col := redact.WithCollector(context.Background())
+	u, _ := url.Parse("http://h/?api_key=query-secret-1234")
+	redact.Collect(ctx, http.Header{"Authorization": {"Bearer token-secret-5678"}, "Accept": {"application/json"}}, u)
+	redact.Collect(ctx, http.Header{"Authorization": {"Bearer token-secret-5678"}}, nil)
+	var got []string
+	col.Range(func(s string) { got = append(got, s) })
+	slices.Sort(got)
+	want := slices.Clone(col.Secrets())
+	slices.Sort(want)
+	if !slices.Equal(got, want) || !slices.Contains(got, "token-secret-5678") || !slices.Contains(got, "query-secret-1234") {
+		t.Errorf("Range gave %q, Secrets %q", got, want)
+	}
+	var none *redact.Collector
+	none.Range(func(s string) { t.Errorf("nil collector gave %q", s) })
 }

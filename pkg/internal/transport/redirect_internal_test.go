@@ -35,7 +35,7 @@ func TestSameOrigin(t *testing.T) {
 // header: the ones the credential step set (whatever their names) and any
 // whose name looks like a credential.
 func TestCheckRedirectDowngradeDropsCredentials(t *testing.T) {
-	first, err := http.NewRequestWithContext(context.WithValue(context.Background(), credKey{}, []string{"X-Odd-Name"}),
+	first, err := http.NewRequestWithContext(&credHeaders{Context: context.Background(), names: []string{"X-Odd-Name"}},
 		http.MethodGet, "https://api.example:8443/v1/x", nil)
 	require.NoError(t, err)
 	next, err := http.NewRequest(http.MethodGet, "http://api.example:8443/v1/y", nil)

@@ -351,7 +351,10 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 	if l.cfg.RequestTimeout > 0 {
 		actx, cancel = context.WithTimeout(ctx, l.cfg.RequestTimeout)
 	}
-	r := l.req.Clone(l.traceConnection(actx))
+	// The names of the headers the credential step sets, filled in below:
+	// in the context from the start, so r needs no second copy for it.
+	creds := &credHeaders{Context: l.traceConnection(actx)}
+	r := l.req.Clone(creds)
 	r.Body = body
 	if r.Header == nil { // a hand-built request; http.NewRequest always sets one
 		r.Header = http.Header{}
@@ -360,8 +363,12 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 		u := *l.url
 		r.URL, r.Host = &u, ""
 	}
+	// The user agent and the retry count share one backing array
+	// (capacity-limited slices: an append to one cannot reach the other).
+	vals := make([]string, 0, 2)
 	if l.cfg.UserAgent != "" {
-		r.Header.Set("User-Agent", l.cfg.UserAgent)
+		vals = append(vals, l.cfg.UserAgent)
+		r.Header["User-Agent"] = vals[0:1:1]
 	}
 	// Extra headers come last so they replace what the SDK sets, the user
 	// agent included (a per-call WithHeader("User-Agent", ...) must beat the
@@ -369,10 +376,11 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 	for k, vs := range l.cfg.Header {
 		r.Header[k] = append([]string(nil), vs...)
 	}
-	r.Header.Set(RetryCountHeader, strconv.Itoa(n))
-	var before http.Header
+	vals = append(vals, strconv.Itoa(n))
+	r.Header[retryCountKey] = vals[len(vals)-1 : len(vals) : len(vals)]
 	if l.t.auth != nil && l.ownOrigin(r.URL) {
-		before = r.Header.Clone()
+		var before headerSnapshot
+		before.take(r.Header)
 		if err := l.t.auth(r, l.cfg); err != nil {
 			cancel()
 			if body != nil && n > 0 {
@@ -380,11 +388,12 @@ func (l *loop) attempt(ctx context.Context, n int, body io.ReadCloser) (*http.Re
 			}
 			return nil, cancel, &notSentError{credentialError(l.t.service, err)}
 		}
+		// The redirect policy (checkRedirect) must know which headers
+		// carry the credentials of this attempt.
+		creds.names = before.changed(r.Header)
 	}
 
-	// The redirect policy (checkRedirect) must know which headers carry the
-	// credentials of this attempt; the call's collector, what to scrub.
-	r = r.WithContext(context.WithValue(r.Context(), credKey{}, changedHeaders(before, r.Header)))
+	// The call's collector must know what to scrub.
 	redact.Collect(actx, r.Header, r.URL)
 
 	// A caller's body that may block in Read must not hold the attempt past
@@ -698,7 +707,7 @@ func (l *loop) ownOrigin(u *url.URL) bool {
 	if l.cfg.BaseURL == "" {
 		return true
 	}
-	base, err := url.Parse(l.cfg.BaseURL)
+	base, err := ParseBase(l.cfg.BaseURL)
 	if err != nil {
 		return false
 	}
@@ -706,18 +715,76 @@ func (l *loop) ownOrigin(u *url.URL) bool {
 }
 
 // credKey keys the names of the headers the credential step set on an
-// attempt (a []string) in the attempt's request context.
+// attempt (a *credHeaders) in the attempt's request context.
 type credKey struct{}
 
-// changedHeaders lists the headers that after has and before had not, or
-// had with other values (before nil: none).
-func changedHeaders(before, after http.Header) []string {
-	if before == nil {
-		return nil
+// credHeaders are the names of the headers the credential step set; it is
+// the attempt's context too (one allocation for both), answering credKey
+// with itself.
+type credHeaders struct {
+	context.Context
+	names []string
+}
+
+// Value returns c for credKey, else its parent's value.
+func (c *credHeaders) Value(key any) any {
+	if key == (credKey{}) {
+		return c
 	}
+	return c.Context.Value(key)
+}
+
+// retryCountKey is RetryCountHeader as a canonical header key.
+var retryCountKey = http.CanonicalHeaderKey(RetryCountHeader)
+
+// headerSnapshot holds a header's values as they were, without allocating
+// for up to 16 names and 32 values (more: a clone of the header).
+type headerSnapshot struct {
+	n     int
+	names [16]string
+	ends  [16]int // names[i]'s values are vals[ends[i-1]:ends[i]]
+	vals  [32]string
+	clone http.Header
+}
+
+// take records h.
+func (s *headerSnapshot) take(h http.Header) {
+	nv := 0
+	for k, vs := range h {
+		if s.n == len(s.names) || nv+len(vs) > len(s.vals) {
+			s.clone = h.Clone()
+			return
+		}
+		s.names[s.n] = k
+		nv += copy(s.vals[nv:], vs)
+		s.ends[s.n] = nv
+		s.n++
+	}
+}
+
+// get returns the values name had.
+func (s *headerSnapshot) get(name string) []string {
+	if s.clone != nil {
+		return s.clone[name]
+	}
+	for i := range s.n {
+		if s.names[i] == name {
+			start := 0
+			if i > 0 {
+				start = s.ends[i-1]
+			}
+			return s.vals[start:s.ends[i]]
+		}
+	}
+	return nil
+}
+
+// changed lists the headers that after has and the snapshot had not, or
+// had with other values.
+func (s *headerSnapshot) changed(after http.Header) []string {
 	var out []string
 	for k, vs := range after {
-		if !slices.Equal(before[k], vs) {
+		if !slices.Equal(s.get(k), vs) {
 			out = append(out, k)
 		}
 	}
@@ -758,7 +825,11 @@ func (t *Transport) guardedClient(cfg *option.Config) *http.Client {
 func checkRedirect(next func(*http.Request, []*http.Request) error) func(*http.Request, []*http.Request) error {
 	return func(req *http.Request, via []*http.Request) error {
 		if len(via) > 0 && !sameOrigin(via[0].URL, req.URL) {
-			names, _ := via[0].Context().Value(credKey{}).([]string)
+			creds, _ := via[0].Context().Value(credKey{}).(*credHeaders)
+			var names []string
+			if creds != nil {
+				names = creds.names
+			}
 			for _, k := range names {
 				req.Header.Del(k)
 			}
