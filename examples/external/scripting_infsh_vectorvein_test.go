@@ -65,17 +65,19 @@ func TestScriptInferenceAgentTurn(t *testing.T) {
 }
 
 // TestScriptVectorVeinRunTime scripts a VectorVein workflow whose runs take a chosen
-// time, through the public Go API, and reads the run with the client.
+// time, through the public Go API, reads the run with the client through an
+// injected 503 (a status check is retried), and reads the recorded requests.
 func TestScriptVectorVeinRunTime(t *testing.T) {
 	ctx := context.Background()
 	srv := vectorveintest.NewServer(t)
-	srv.AddWorkflow(vectorveintest.Workflow{ID: "timed", After: 50 * time.Millisecond,
+	srv.AddWorkflow(vectorveintest.Workflow{ID: "timed", After: 1500 * time.Millisecond, // longer than the retry backoff after the 503
 		Outputs: []vectorveintest.Output{{Type: "text", Title: "answer", Value: "ready"}}})
 	client, err := vectorvein.NewClient(option.WithAPIKey(vectorveintest.APIKey), option.WithBaseURL(srv.URL))
 	require.NoError(t, err)
 
 	rid, err := client.Workflows.Run(ctx, vectorvein.RunWorkflowRequest{WorkflowID: "timed"})
 	require.NoError(t, err)
+	srv.InjectFault(emukit.Fault{Method: "POST", Path: "/workflow/check-status", Nth: 1, Status: 503})
 	st, err := client.Workflows.Status(ctx, vectorvein.CheckStatusRequest{RunID: rid})
 	require.NoError(t, err)
 	require.False(t, st.Done(), "running before its time")
@@ -83,5 +85,12 @@ func TestScriptVectorVeinRunTime(t *testing.T) {
 		vectorvein.WaitOptions{Interval: 10 * time.Millisecond, Timeout: 10 * time.Second})
 	require.NoError(t, err)
 	require.Equal(t, "ready", res.Outputs[0].Value)
+	checks := 0
+	for _, r := range srv.Requests() {
+		if r.Operation == "checkWorkflowStatus" {
+			checks++
+		}
+	}
+	require.GreaterOrEqual(t, checks, 3, "the 503, its retry and the wait's checks")
 	require.Empty(t, srv.Violations())
 }
