@@ -571,6 +571,30 @@ type ChatResponse struct {
 	Success *bool `json:"success,omitempty"`
 }
 
+// ChatStatusInfo What `GET /chats/{id}/status` answers: only the chat's status. The JS SDK
+// types it `{status: string}` and names the values busy, idle, awaiting_input
+// and completed (`ChatStatus*` in `dist/types.js`); `Chat.status` also knows
+// waiting. Clients must accept other strings.
+type ChatStatusInfo struct {
+	Status string `json:"status"`
+}
+
+// ChatStatusResponse defines model for ChatStatusResponse.
+type ChatStatusResponse struct {
+	// Data What `GET /chats/{id}/status` answers: only the chat's status. The JS SDK
+	// types it `{status: string}` and names the values busy, idle, awaiting_input
+	// and completed (`ChatStatus*` in `dist/types.js`); `Chat.status` also knows
+	// waiting. Clients must accept other strings.
+	Data     ChatStatusInfo    `json:"data"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
+}
+
 // ChatStreamLine One line of a chat stream.
 type ChatStreamLine struct {
 	union json.RawMessage
@@ -2143,6 +2167,19 @@ type ClientInterface interface {
 	// Corresponds with GET /chats/{id} (the `GetChat` operationId).
 	GetChat(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetChatStatus Get a chat's status (cheap, for polling)
+	//
+	// Only the chat's status, for clients that poll instead of streaming: the JS
+	// SDK's `pollUntilIdle` (and its React agent hook's poll mode) reads it at each
+	// interval and fetches the whole chat only when the status changed. Source:
+	// @inferencesh/sdk 0.6.54 `dist/api/chats.js` (`getStatus`, typed
+	// `Response<{status: string}>` in `dist/api/chats.d.ts`), `dist/api/agents.js`
+	// (`pollUntilIdle`) and `dist/agent/actions.js`; the Python SDK (inferencesh
+	// 0.36.0) has no such call. No source shows other members of `data`.
+	//
+	// Corresponds with GET /chats/{id}/status (the `GetChatStatus` operationId).
+	GetChatStatus(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// StopChat Stop a chat's current generation
 	//
 	// Stops the agent's current run in the chat. The SDKs send no body. Source:
@@ -2463,6 +2500,29 @@ func (c *Client) RunApp(ctx context.Context, body RunAppJSONRequestBody, reqEdit
 // Corresponds with GET /chats/{id} (the `GetChat` operationId).
 func (c *Client) GetChat(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetChatRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetChatStatus Get a chat's status (cheap, for polling)
+//
+// Only the chat's status, for clients that poll instead of streaming: the JS
+// SDK's `pollUntilIdle` (and its React agent hook's poll mode) reads it at each
+// interval and fetches the whole chat only when the status changed. Source:
+// @inferencesh/sdk 0.6.54 `dist/api/chats.js` (`getStatus`, typed
+// `Response<{status: string}>` in `dist/api/chats.d.ts`), `dist/api/agents.js`
+// (`pollUntilIdle`) and `dist/agent/actions.js`; the Python SDK (inferencesh
+// 0.36.0) has no such call. No source shows other members of `data`.
+//
+// Corresponds with GET /chats/{id}/status (the `GetChatStatus` operationId).
+func (c *Client) GetChatStatus(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetChatStatusRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -3009,6 +3069,40 @@ func NewGetChatRequest(server string, id ChatID) (*http.Request, error) {
 	}
 
 	operationPath := fmt.Sprintf("/chats/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetChatStatusRequest constructs an http.Request for the GetChatStatus method
+func NewGetChatStatusRequest(server string, id ChatID) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/chats/%s/status", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -3865,6 +3959,21 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /chats/{id} (the `GetChat` operationId).
 	GetChatWithResponse(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*GetChatResponse, error)
 
+	// GetChatStatusWithResponse Get a chat's status (cheap, for polling)
+	//
+	// Only the chat's status, for clients that poll instead of streaming: the JS
+	// SDK's `pollUntilIdle` (and its React agent hook's poll mode) reads it at each
+	// interval and fetches the whole chat only when the status changed. Source:
+	// @inferencesh/sdk 0.6.54 `dist/api/chats.js` (`getStatus`, typed
+	// `Response<{status: string}>` in `dist/api/chats.d.ts`), `dist/api/agents.js`
+	// (`pollUntilIdle`) and `dist/agent/actions.js`; the Python SDK (inferencesh
+	// 0.36.0) has no such call. No source shows other members of `data`.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /chats/{id}/status (the `GetChatStatus` operationId).
+	GetChatStatusWithResponse(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*GetChatStatusResponse, error)
+
 	// StopChatWithResponse Stop a chat's current generation
 	//
 	// Stops the agent's current run in the chat. The SDKs send no body. Source:
@@ -4424,6 +4533,75 @@ func (r GetChatResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetChatResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetChatStatusResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ChatStatusResponse
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *ProblemApplicationJSON
+	// ApplicationProblemJSON404 the response for an HTTP 404 `application/problem+json` response
+	ApplicationProblemJSON404 *ProblemApplicationProblemPlusJSON
+	// JSONDefault the response for an HTTP default `application/json` response
+	JSONDefault *ProblemApplicationJSON
+	// ApplicationProblemJSONDefault the response for an HTTP default `application/problem+json` response
+	ApplicationProblemJSONDefault *ProblemApplicationProblemPlusJSON
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetChatStatusResponse) GetJSON200() *ChatStatusResponse {
+	return r.JSON200
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetChatStatusResponse) GetJSON404() *ProblemApplicationJSON {
+	return r.JSON404
+}
+
+// GetApplicationProblemJSON404 returns the response for an HTTP 404 `application/problem+json` response
+func (r GetChatStatusResponse) GetApplicationProblemJSON404() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSON404
+}
+
+// GetJSONDefault returns the response for an HTTP default `application/json` response
+func (r GetChatStatusResponse) GetJSONDefault() *ProblemApplicationJSON {
+	return r.JSONDefault
+}
+
+// GetApplicationProblemJSONDefault returns the response for an HTTP default `application/problem+json` response
+func (r GetChatStatusResponse) GetApplicationProblemJSONDefault() *ProblemApplicationProblemPlusJSON {
+	return r.ApplicationProblemJSONDefault
+}
+
+// GetBody returns the raw response body bytes
+func (r GetChatStatusResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetChatStatusResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetChatStatusResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetChatStatusResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -5946,6 +6124,27 @@ func (c *ClientWithResponses) GetChatWithResponse(ctx context.Context, id ChatID
 	return ParseGetChatResponse(rsp)
 }
 
+// GetChatStatusWithResponse Get a chat's status (cheap, for polling)
+//
+// Only the chat's status, for clients that poll instead of streaming: the JS
+// SDK's `pollUntilIdle` (and its React agent hook's poll mode) reads it at each
+// interval and fetches the whole chat only when the status changed. Source:
+// @inferencesh/sdk 0.6.54 `dist/api/chats.js` (`getStatus`, typed
+// `Response<{status: string}>` in `dist/api/chats.d.ts`), `dist/api/agents.js`
+// (`pollUntilIdle`) and `dist/agent/actions.js`; the Python SDK (inferencesh
+// 0.36.0) has no such call. No source shows other members of `data`.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /chats/{id}/status (the `GetChatStatus` operationId).
+func (c *ClientWithResponses) GetChatStatusWithResponse(ctx context.Context, id ChatID, reqEditors ...RequestEditorFn) (*GetChatStatusResponse, error) {
+	rsp, err := c.GetChatStatus(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetChatStatusResponse(rsp)
+}
+
 // StopChatWithResponse Stop a chat's current generation
 //
 // Stops the agent's current run in the chat. The SDKs send no body. Source:
@@ -6562,6 +6761,60 @@ func ParseGetChatResponse(rsp *http.Response) (*GetChatResponse, error) {
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest ChatResponse
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && rsp.StatusCode == 404:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSON404 = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/json" && true:
+		var dest ProblemApplicationJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSONDefault = &dest
+
+	case rsp.Header.Get("Content-Type") == "application/problem+json" && true:
+		var dest ProblemApplicationProblemPlusJSON
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.ApplicationProblemJSONDefault = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetChatStatusResponse parses an HTTP response from a GetChatStatusWithResponse call
+func ParseGetChatStatusResponse(rsp *http.Response) (*GetChatStatusResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetChatStatusResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ChatStatusResponse
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/aiclients/sdk-go/pkg/apierror"
+	"github.com/aiclients/sdk-go/pkg/internal/core"
 	"github.com/aiclients/sdk-go/pkg/internal/transport"
 	"github.com/aiclients/sdk-go/pkg/option"
 	"github.com/aiclients/sdk-go/pkg/stream"
@@ -777,6 +778,38 @@ func (s *AgentService) GetChat(ctx context.Context, id string, opts ...option.Re
 		return nil, err
 	}
 	return &c, nil
+}
+
+// ChatStatus reads only chat id's status (GET /chats/{id}/status): cheap,
+// for polling; read the whole chat with GetChat when it changed. The values
+// the SDKs name are "busy", "idle", "awaiting_input" and "completed"; others
+// are passed through as the server sent them.
+func (s *AgentService) ChatStatus(ctx context.Context, id string, opts ...option.RequestOption) (string, error) {
+	if id == "" {
+		return "", inputErr("chat id", "must not be empty")
+	}
+	// An empty, null or {} body is a typed error, not "": the spec requires status.
+	st, err := core.Execute[ChatStatusInfo](ctx, s.c.core, opts, func(ctx context.Context) (*http.Response, error) {
+		return s.c.raw.GetChatStatus(ctx, id)
+	})
+	if err != nil {
+		return "", err
+	}
+	return st.Status, nil
+}
+
+// Status reads the conversation's status ("busy", "idle", …; see
+// AgentService.ChatStatus); before the first message there is no chat and it
+// returns "" and no error.
+func (a *Agent) Status(ctx context.Context, opts ...option.RequestOption) (string, error) {
+	if err := a.usable(); err != nil {
+		return "", err
+	}
+	id := a.ChatID()
+	if id == "" {
+		return "", nil
+	}
+	return a.c.Agents.ChatStatus(ctx, id, opts...)
 }
 
 // StopChat stops the current run of chat id (POST /chats/{id}/stop): its

@@ -564,6 +564,30 @@ type ChatResponse struct {
 	Success *bool `json:"success,omitempty"`
 }
 
+// ChatStatusInfo What `GET /chats/{id}/status` answers: only the chat's status. The JS SDK
+// types it `{status: string}` and names the values busy, idle, awaiting_input
+// and completed (`ChatStatus*` in `dist/types.js`); `Chat.status` also knows
+// waiting. Clients must accept other strings.
+type ChatStatusInfo struct {
+	Status string `json:"status"`
+}
+
+// ChatStatusResponse defines model for ChatStatusResponse.
+type ChatStatusResponse struct {
+	// Data What `GET /chats/{id}/status` answers: only the chat's status. The JS SDK
+	// types it `{status: string}` and names the values busy, idle, awaiting_input
+	// and completed (`ChatStatus*` in `dist/types.js`); `Chat.status` also knows
+	// waiting. Clients must accept other strings.
+	Data     ChatStatusInfo    `json:"data"`
+	Messages []ResponseMessage `json:"messages,omitempty"`
+
+	// Status Legacy (v1) copy of the HTTP status.
+	Status *int `json:"status,omitempty"`
+
+	// Success Legacy (v1) flag; true on success.
+	Success *bool `json:"success,omitempty"`
+}
+
 // ChatStreamLine One line of a chat stream.
 type ChatStreamLine struct {
 	union json.RawMessage

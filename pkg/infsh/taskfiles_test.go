@@ -170,3 +170,36 @@ func TestAgentByID(t *testing.T) {
 	require.True(t, errors.As(err, &ae))
 	require.Equal(t, 404, ae.StatusCode)
 }
+
+// @inferencesh/sdk 0.6.54 chats.getStatus / pollUntilIdle: GET
+// /chats/{id}/status answers the chat's status only.
+func TestChatStatus(t *testing.T) {
+	c, srv := newClient(t)
+	ctx := context.Background()
+	a := c.Agents.Template(infshtest.AgentAssistant)
+	st, err := a.Status(ctx)
+	require.NoError(t, err)
+	require.Empty(t, st, "no chat before the first message")
+
+	_, err = a.Reply(ctx, "hi", nil)
+	require.NoError(t, err)
+	st, err = a.Status(ctx)
+	require.NoError(t, err)
+	chat, err := c.Agents.GetChat(ctx, a.ChatID())
+	require.NoError(t, err)
+	require.Equal(t, chat.Status, st)
+	require.Equal(t, "idle", st)
+	var sawStatus bool
+	for _, r := range srv.Requests() {
+		sawStatus = sawStatus || (r.Operation == "getChatStatus" && r.Path == "/chats/"+a.ChatID()+"/status")
+	}
+	require.True(t, sawStatus, "the status is read from GET /chats/{id}/status")
+
+	var ae *apierror.Error
+	_, err = c.Agents.ChatStatus(ctx, "nope")
+	require.True(t, errors.As(err, &ae))
+	require.Equal(t, 404, ae.StatusCode)
+	_, err = c.Agents.ChatStatus(ctx, "")
+	var ie *apierror.InputError
+	require.ErrorAs(t, err, &ie)
+}

@@ -557,6 +557,17 @@ func (s *Server) getChat(w http.ResponseWriter, r *http.Request) {
 	s.ok(w, r, dto)
 }
 
+// getChatStatus implements GET /chats/{id}/status: the chat's status only.
+func (s *Server) getChatStatus(w http.ResponseWriter, r *http.Request) {
+	c := s.lockChat(w, r, r.PathValue("id"))
+	if c == nil {
+		return
+	}
+	st := infsh.ChatStatusInfo{Status: c.status}
+	s.mu.Unlock()
+	s.ok(w, r, st)
+}
+
 // chatNotFound answers the 404 of an unknown chat.
 func (s *Server) chatNotFound(w http.ResponseWriter, r *http.Request, id string) {
 	s.problem(w, r, http.StatusNotFound, "CHAT_NOT_FOUND", fmt.Sprintf("chat %s not found", id))

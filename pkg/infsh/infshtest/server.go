@@ -339,6 +339,7 @@ var operations = map[string]handler{
 	"getChat":           (*Server).getChat,
 	"streamChat":        (*Server).streamChat,
 	"stopChat":          (*Server).stopChat,
+	"getChatStatus":     (*Server).getChatStatus,
 	"submitToolResult":  (*Server).submitToolResult,
 	"approveTool":       (*Server).approveTool,
 	"rejectTool":        (*Server).rejectTool,
