@@ -6,7 +6,9 @@
 #   2. installs conformance/requirements.txt into it whenever that file differs from the copy
 #      kept as a stamp in .venv/ (so a changed requirements file reinstalls, an unchanged one
 #      needs no network);
-#   3. builds ./cmd/emulator into bin/conformance/emulator (bin/ is git-ignored);
+#   3. installs the pinned npm packages (crosslang/crosslang.mk's crosslang-npm: npm ci from
+#      package-lock.json into node_modules/), for the inference.sh JS SDK scenarios
+#      (conformance/test_infsh_js.py); then builds ./cmd/emulator into bin/conformance/emulator (bin/ is git-ignored);
 #   4. runs `.venv/bin/python -m pytest conformance -q` with EMULATOR_BIN pointing at it;
 #   5. runs the openai-go scenarios (conformance/openaigo, a module of its own so SDK users
 #      never download openai-go) against dialtest in-process.
@@ -22,7 +24,8 @@ CONFORMANCE_PYTEST_ARGS  ?=
 
 .PHONY: conformance conformance-venv conformance-emulator conformance-openaigo
 
-## conformance: official Python SDKs against cmd/emulator (pytest scenarios under conformance/), then openai-go
+## conformance: official Python SDKs (and the inference.sh JS SDK, run with node from the
+## npm-installed node_modules/) against cmd/emulator (pytest scenarios under conformance/), then openai-go
 conformance: conformance-venv conformance-emulator conformance-pytest conformance-openaigo
 
 ## conformance-openaigo: openai-go (pinned in conformance/openaigo/go.mod) as a DIAL client against dialtest
@@ -30,7 +33,7 @@ conformance-openaigo:
 	cd conformance/openaigo && $(GO) vet ./... && $(GO) test -count=1 ./...
 
 .PHONY: conformance-pytest
-conformance-pytest: conformance-venv conformance-emulator
+conformance-pytest: conformance-venv conformance-emulator crosslang-npm
 	@if ls cmd/emulator/*.go >/dev/null 2>&1; then \
 	  bin="$(CURDIR)/$(CONFORMANCE_EMULATOR_BIN)"; \
 	else \
