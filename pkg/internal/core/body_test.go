@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"runtime"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -54,6 +55,9 @@ func TestDecodeJSONRawBytesBounded(t *testing.T) {
 		{"exactly the limit", 1 << 10, 1 << 10, -1, 1 << 10, false, 1 << 10},
 		{"exactly the limit, Content-Length", 1 << 10, 1 << 10, 1 << 10, 1 << 10, false, 1 << 10},
 		{"small", 0, 5, 5, 5, false, 5},
+		{"unknown length, past the first buffer", 0, 3000, -1, 3000, false, 3000},
+		{"Content-Length larger than what came", 0, 5, 1 << 20, 5, false, 5},
+		{"Content-Length over the first buffer", 0, 3<<20 + 7, 3<<20 + 7, 3<<20 + 7, false, 3<<20 + 7},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -83,6 +87,23 @@ func TestDecodeJSONRawBytesBounded(t *testing.T) {
 		})
 	}
 	require.EqualValues(t, 64<<20, core.DefaultMaxBody)
+}
+
+// A body that announces 60 MiB (under the limit) and sends 5 bytes costs
+// about what it sent: the announced length is trusted for at most 1 MiB of
+// buffer before the bytes arrive.
+func TestDecodeJSONRawBytesDeclaredLengthNotTrusted(t *testing.T) {
+	c := &core.Client{Service: testService()}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for range 10 {
+		resp := &http.Response{StatusCode: 200, Header: http.Header{}, Body: &countingReader{n: 5}, ContentLength: 60 << 20}
+		var got []byte
+		require.NoError(t, c.DecodeJSON(resp, nil, &got))
+		require.Equal(t, "xxxxx", string(got))
+	}
+	runtime.ReadMemStats(&after)
+	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(11<<20), "10 bodies of 5 bytes, each announcing 60 MiB")
 }
 
 // A 2xx response without a Body (hand-built, or from a middleware that

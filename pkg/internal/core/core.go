@@ -209,7 +209,8 @@ type callMark struct {
 
 // Context returns a context carrying the configuration of one call: the
 // client's Config (or, if ctx already came from this client's Context, that
-// call's Config) with opts applied on top. Without opts no copy is made.
+// call's Config) with opts applied on top. Without opts no copy is made, and
+// a ctx that carries no configuration is returned as it is.
 // An invalid option gives an *apierror.InputError.
 func (c *Client) Context(ctx context.Context, opts []option.RequestOption) (context.Context, error) {
 	if ctx == nil {
@@ -221,6 +222,14 @@ func (c *Client) Context(ctx context.Context, opts []option.RequestOption) (cont
 			return ctx, nil
 		}
 		base = m.cfg
+	} else if len(opts) == 0 {
+		// The common call: no options and no configuration in ctx. CallConfig
+		// and the transport fall back to c.Config, so ctx can go as it is
+		// (three allocations less). A ctx carrying another client's
+		// configuration must get this client's on top.
+		if _, foreign := option.FromContext(ctx); !foreign {
+			return ctx, nil
+		}
 	}
 	cfg := base
 	if len(opts) > 0 {
@@ -309,16 +318,15 @@ func (c *Client) DecodeJSON(resp *http.Response, err error, v any) error {
 		if limit <= 0 {
 			limit = DefaultMaxBody
 		}
-		tooLarge := &apierror.BodyTooLargeError{Service: c.Service.Name, Limit: limit}
 		if resp.ContentLength > limit {
-			return tooLarge
+			return &apierror.BodyTooLargeError{Service: c.Service.Name, Limit: limit}
 		}
-		b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+		b, err := readLimited(resp.Body, resp.ContentLength, limit)
 		if err != nil {
 			return c.readError(resp, err)
 		}
 		if int64(len(b)) > limit {
-			return tooLarge
+			return &apierror.BodyTooLargeError{Service: c.Service.Name, Limit: limit}
 		}
 		*dst = b
 		return nil
@@ -334,6 +342,42 @@ func (c *Client) DecodeJSON(resp *http.Response, err error, v any) error {
 		return c.decodeError(resp, err)
 	}
 	return nil
+}
+
+// maxPrealloc bounds the buffer readLimited allocates before any byte came.
+const maxPrealloc = 1 << 20
+
+// readLimited reads r to its end but stops after limit+1 bytes (the caller
+// tells a body over the limit by its length). size is the body's declared
+// length, -1 when unknown: with it the buffer is allocated once at the right
+// size, where io.ReadAll would grow it from 512 bytes. The declared length is
+// trusted for at most maxPrealloc bytes, so that a server announcing a huge
+// body and sending a few bytes costs no more than what it sent.
+func readLimited(r io.Reader, size, limit int64) ([]byte, error) {
+	capacity := int64(512)
+	if size >= 0 {
+		capacity = min(size+1, maxPrealloc) // +1: the read that sees the end needs room
+	}
+	capacity = min(capacity, limit+1)
+	b := make([]byte, 0, capacity)
+	for {
+		end := int64(cap(b))
+		if end > limit+1 {
+			end = limit + 1
+		}
+		n, err := r.Read(b[len(b):end])
+		b = b[:len(b)+n]
+		switch {
+		case err == io.EOF:
+			return b, nil
+		case err != nil:
+			return b, err
+		case int64(len(b)) > limit:
+			return b, nil
+		case len(b) == cap(b):
+			b = append(b, 0)[:len(b)] // let append pick the next size
+		}
+	}
 }
 
 // readTracker remembers the first error other than io.EOF its reader

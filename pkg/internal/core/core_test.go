@@ -322,6 +322,9 @@ func TestContextPerCallOptionsOverrideClient(t *testing.T) {
 	octx, err := other.Context(ctx, nil)
 	require.NoError(t, err)
 	require.Equal(t, 2, other.CallConfig(octx).MaxRetries)
+	ocfg, ok := option.FromContext(octx) // what the transport reads
+	require.True(t, ok)
+	require.Same(t, other.Config, ocfg, "the transport must see the other client's config, not the call's")
 
 	require.NoError(t, c.Do(ctx, "GET", "/a", nil, nil))
 	require.NoError(t, c.Do(context.Background(), "GET", "/b", nil, nil))
@@ -338,6 +341,7 @@ func TestContextPerCallOptionsOverrideClient(t *testing.T) {
 	plain, err := c.Context(context.Background(), nil)
 	require.NoError(t, err)
 	require.Same(t, c.Config, c.CallConfig(plain))
+	require.Equal(t, context.Background(), plain, "nothing to carry: the context is returned as it is")
 	//nolint:staticcheck // a nil context is an input error, not a panic
 	_, err = c.Context(nil, nil)
 	require.Error(t, err)
