@@ -435,7 +435,22 @@ type Attachment struct {
 	// Type Example: image/png
 	Type string `json:"type,omitempty"`
 
-	// URL A DIAL URL relative to the API root (`files/<bucket>/…`) or an absolute URL.
+	// URL A DIAL URL relative to the API root (`files/<bucket>/<path>`, a folder ending
+	// in `/`), an absolute URL (any `scheme://…`, passed through unchecked) or a
+	// `data:` URL. With `type` `application/vnd.dial.metadata+json` it is
+	// `metadata/<DIAL URL>`. In a chat request DIAL Core resolves every relative URL
+	// and answers an empty `400` when it cannot: fewer than two segments (`b.png`),
+	// a leading `/`, `<type>/<bucket>` without the trailing `/`, a resource type other
+	// than `files`, `conversations`, `prompts`, `invitations`, `publications`,
+	// `applications` (`foo/<bucket>/x`), a bucket it did not issue, a segment that is
+	// not a valid URI or carries `?` or `#` (an unescaped space, a bad `%` escape),
+	// an empty path element (`a//b`), a name holding a control character, `/`, `{` or
+	// `}` once `%`-decoded, a stored path over 900 bytes, or a metadata URL without
+	// `metadata/`. A resource the caller may not read is `403 Access denied to the
+	// file <url>`. Source: ai-dial-core 0.18
+	// `server/src/main/java/com/epam/aidial/core/server/resource/ResourceDescriptorFactory.java`
+	// (`fromUrl`, `fromEncoded`), `util/UrlUtil.java` (`decodePath`, `isAbsoluteUrl`),
+	// `function/CollectRequestAttachmentsFn.java`. Clients send it unchanged.
 	URL string `json:"url,omitempty"`
 }
 
@@ -635,7 +650,9 @@ type ImageDetail string
 // ImageURL defines model for ContentPart.image_url.
 type ImageURL struct {
 	Detail ImageDetail `json:"detail,omitempty"`
-	URL    string      `json:"url"`
+
+	// URL An absolute or `data:` URL, or a DIAL URL that DIAL Core resolves and checks as an attachment's `url` (empty `400` when it cannot parse it, `403` when the caller may not read it).
+	URL string `json:"url"`
 }
 
 // InputAudio defines model for ContentPart.input_audio.
@@ -1367,6 +1384,9 @@ type Recursive = bool
 
 // Token defines model for Token.
 type Token = string
+
+// ChatBadRequest The OpenAI-style error body relayed from deployments.
+type ChatBadRequest = Error
 
 // DeploymentError The OpenAI-style error body relayed from deployments.
 type DeploymentError = Error
@@ -5207,7 +5227,7 @@ type CreateChatCompletionResponse struct {
 	// JSON200 the response for an HTTP 200 `application/json` response
 	JSON200 *ChatCompletion
 	// JSON400 the response for an HTTP 400 `application/json` response
-	JSON400 *DeploymentError
+	JSON400 *ChatBadRequest
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *DeploymentError
 	// JSON429 the response for an HTTP 429 `application/json` response
@@ -5228,7 +5248,7 @@ func (r CreateChatCompletionResponse) GetJSON200() *ChatCompletion {
 }
 
 // GetJSON400 returns the response for an HTTP 400 `application/json` response
-func (r CreateChatCompletionResponse) GetJSON400() *DeploymentError {
+func (r CreateChatCompletionResponse) GetJSON400() *ChatBadRequest {
 	return r.JSON400
 }
 
@@ -6698,7 +6718,7 @@ func ParseCreateChatCompletionResponse(rsp *http.Response) (*CreateChatCompletio
 		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
-		var dest DeploymentError
+		var dest ChatBadRequest
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

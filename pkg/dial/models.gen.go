@@ -412,7 +412,22 @@ type Attachment struct {
 	// Type Example: image/png
 	Type string `json:"type,omitempty"`
 
-	// URL A DIAL URL relative to the API root (`files/<bucket>/…`) or an absolute URL.
+	// URL A DIAL URL relative to the API root (`files/<bucket>/<path>`, a folder ending
+	// in `/`), an absolute URL (any `scheme://…`, passed through unchecked) or a
+	// `data:` URL. With `type` `application/vnd.dial.metadata+json` it is
+	// `metadata/<DIAL URL>`. In a chat request DIAL Core resolves every relative URL
+	// and answers an empty `400` when it cannot: fewer than two segments (`b.png`),
+	// a leading `/`, `<type>/<bucket>` without the trailing `/`, a resource type other
+	// than `files`, `conversations`, `prompts`, `invitations`, `publications`,
+	// `applications` (`foo/<bucket>/x`), a bucket it did not issue, a segment that is
+	// not a valid URI or carries `?` or `#` (an unescaped space, a bad `%` escape),
+	// an empty path element (`a//b`), a name holding a control character, `/`, `{` or
+	// `}` once `%`-decoded, a stored path over 900 bytes, or a metadata URL without
+	// `metadata/`. A resource the caller may not read is `403 Access denied to the
+	// file <url>`. Source: ai-dial-core 0.18
+	// `server/src/main/java/com/epam/aidial/core/server/resource/ResourceDescriptorFactory.java`
+	// (`fromUrl`, `fromEncoded`), `util/UrlUtil.java` (`decodePath`, `isAbsoluteUrl`),
+	// `function/CollectRequestAttachmentsFn.java`. Clients send it unchanged.
 	URL string `json:"url,omitempty"`
 }
 
@@ -601,7 +616,9 @@ type ImageDetail string
 // ImageURL defines model for ContentPart.image_url.
 type ImageURL struct {
 	Detail ImageDetail `json:"detail,omitempty"`
-	URL    string      `json:"url"`
+
+	// URL An absolute or `data:` URL, or a DIAL URL that DIAL Core resolves and checks as an attachment's `url` (empty `400` when it cannot parse it, `403` when the caller may not read it).
+	URL string `json:"url"`
 }
 
 // InputAudio defines model for ContentPart.input_audio.
@@ -1257,6 +1274,9 @@ type Recursive = bool
 
 // Token defines model for Token.
 type Token = string
+
+// ChatBadRequest The OpenAI-style error body relayed from deployments.
+type ChatBadRequest = Error
 
 // DeploymentError The OpenAI-style error body relayed from deployments.
 type DeploymentError = Error
