@@ -168,3 +168,18 @@ def test_attachment_in_other_bucket_is_refused(dial_url: str) -> None:
         )
     assert err.value.status_code == 403
     assert "Access denied to the file " + url in str(err.value)
+
+
+@pytest.mark.parametrize("url", ["b.png", "/files/bucket/b.png", "foo/bucket/b.png", "files/bucket"])
+def test_attachment_url_core_cannot_parse_is_empty_400(dial_url: str, url: str) -> None:
+    """DIAL Core answers an empty 400 for an attachment URL it cannot resolve
+    (ai-dial-core ResourceDescriptorFactory.fromUrl via CollectRequestAttachmentsFn);
+    aidial-client raises it as a DialException with that status."""
+    with pytest.raises(DialException) as err:
+        client(dial_url).chat.completions.create(
+            deployment_name="gpt-4",
+            messages=[{"role": "user", "content": "look",
+                       "custom_content": {"attachments": [{"type": "image/png", "url": url}]}}],
+            stream=False,
+        )
+    assert err.value.status_code == 400

@@ -77,11 +77,14 @@ func TestChatAPIVersion(t *testing.T) {
 
 func TestChatRequestFields(t *testing.T) {
 	srv, c := newClient(t, nil)
+	// A file in the caller's bucket: DIAL Core answers an empty 400 for a
+	// bare name such as "b.png" (ResourceDescriptorFactory).
+	file := "files/" + dialtest.BucketOf(dialtest.DefaultUser) + "/b.png"
 	req := &dial.ChatCompletionRequest{
 		Messages: []dial.Message{
 			{Role: dial.RoleDeveloper, Content: dial.Content{Text: "Be brief"}, CustomFields: &dial.CacheFields{CacheBreakpoint: &dial.CacheBreakpoint{ExpireAt: "1h"}}},
 			{Role: dial.RoleUser, Content: dial.Content{Parts: []dial.ContentPart{dial.TextPart("What is on the picture?"), dial.ImagePart("http://a.com/b.png", "low")}},
-				CustomContent: &dial.CustomContent{Attachments: []dial.Attachment{{Type: "image/png", URL: "b.png"}}}},
+				CustomContent: &dial.CustomContent{Attachments: []dial.Attachment{{Type: "image/png", URL: file}}}},
 		},
 		Tools: []dial.Tool{
 			{Type: "function", Function: &dial.FunctionDefinition{Name: "f", Parameters: json.RawMessage(`{}`), Strict: dial.Ptr(true)},
@@ -103,11 +106,11 @@ func TestChatRequestFields(t *testing.T) {
 	var got map[string]any
 	require.NoError(t, json.Unmarshal(srv.Requests()[0].Body, &got))
 	want := map[string]any{}
-	require.NoError(t, json.Unmarshal([]byte(`{
+	require.NoError(t, json.Unmarshal([]byte(strings.ReplaceAll(`{
 	 "messages": [{"role": "developer", "content": "Be brief", "custom_fields": {"cache_breakpoint": {"expire_at": "1h"}}},
 	   {"role": "user", "content": [{"type": "text", "text": "What is on the picture?"},
 	     {"type": "image_url", "image_url": {"url": "http://a.com/b.png", "detail": "low"}}],
-	    "custom_content": {"attachments": [{"type": "image/png", "url": "b.png"}]}}],
+	    "custom_content": {"attachments": [{"type": "image/png", "url": "FILE"}]}}],
 	 "model": "gpt-4o", "stream": false, "temperature": 0.5, "custom_flag": "x",
 	 "tools": [{"type": "function", "function": {"name": "f", "parameters": {}, "strict": true},
 	            "custom_fields": {"cache_breakpoint": {"expire_at": "1h"}}},
@@ -116,7 +119,7 @@ func TestChatRequestFields(t *testing.T) {
 	 "max_prompt_tokens": 200, "reasoning_effort": "minimal",
 	 "response_format": {"type": "json_schema", "json_schema": {"name": "res", "schema": {"type": "object"}}},
 	 "stream_options": {"include_usage": true},
-	 "custom_fields": {"configuration": {"a": 1}, "cache_breakpoint": {"expire_at": "5m"}}}`), &want))
+	 "custom_fields": {"configuration": {"a": 1}, "cache_breakpoint": {"expire_at": "5m"}}}`, "FILE", file)), &want))
 	require.Equal(t, want, got)
 }
 

@@ -356,7 +356,15 @@ type Application struct {
 	DisplayVersion      string          `json:"display_version,omitempty"`
 	EditorURL           string          `json:"editor_url,omitempty"`
 
-	// Features What the deployment supports. Newer DIAL Core versions add keys; ignore unknown ones.
+	// Features What the deployment supports. DIAL Core writes every flag it knows, `false` included:
+	// each is a primitive `boolean` of `FeaturesData` (ai-dial-core
+	// `server/src/main/java/com/epam/aidial/core/server/data/FeaturesData.java`), and `@JsonInclude(NON_NULL)` never drops a
+	// primitive. So a flag is absent only when the Core version predates it: Core 0.18
+	// (tag `0.18.0`, commit `8c78cb9`) writes `rate` … `accessible_by_per_request_key`
+	// and none of `content_parts`, `temperature`, `cache`, `auto_caching`,
+	// `parallel_tool_calls`, `assistant_attachments_in_request`, `mcp`, which newer
+	// versions always write (each flag says since when). Clients must accept a listing
+	// without them, and ignore keys they do not know: newer versions add more.
 	//
 	// Example: {"accessible_by_per_request_key":true,"allow_resume":true,"configuration":false,"folder_attachments":false,"rate":true,"seed":true,"system_prompt":true,"tokenize":true,"tools":true,"truncate_prompt":true,"url_attachments":true}
 	Features             *Features       `json:"features,omitempty"`
@@ -404,7 +412,22 @@ type Attachment struct {
 	// Type Example: image/png
 	Type string `json:"type,omitempty"`
 
-	// URL A DIAL URL relative to the API root (`files/<bucket>/…`) or an absolute URL.
+	// URL A DIAL URL relative to the API root (`files/<bucket>/<path>`, a folder ending
+	// in `/`), an absolute URL (any `scheme://…`, passed through unchecked) or a
+	// `data:` URL. With `type` `application/vnd.dial.metadata+json` it is
+	// `metadata/<DIAL URL>`. In a chat request DIAL Core resolves every relative URL
+	// and answers an empty `400` when it cannot: fewer than two segments (`b.png`),
+	// a leading `/`, `<type>/<bucket>` without the trailing `/`, a resource type other
+	// than `files`, `conversations`, `prompts`, `invitations`, `publications`,
+	// `applications` (`foo/<bucket>/x`), a bucket it did not issue, a segment that is
+	// not a valid URI or carries `?` or `#` (an unescaped space, a bad `%` escape),
+	// an empty path element (`a//b`), a name holding a control character, `/`, `{` or
+	// `}` once `%`-decoded, a stored path over 900 bytes, or a metadata URL without
+	// `metadata/`. A resource the caller may not read is `403 Access denied to the
+	// file <url>`. Source: ai-dial-core 0.18
+	// `server/src/main/java/com/epam/aidial/core/server/resource/ResourceDescriptorFactory.java`
+	// (`fromUrl`, `fromEncoded`), `util/UrlUtil.java` (`decodePath`, `isAbsoluteUrl`),
+	// `function/CollectRequestAttachmentsFn.java`. Clients send it unchanged.
 	URL string `json:"url,omitempty"`
 }
 
@@ -593,7 +616,9 @@ type ImageDetail string
 // ImageURL defines model for ContentPart.image_url.
 type ImageURL struct {
 	Detail ImageDetail `json:"detail,omitempty"`
-	URL    string      `json:"url"`
+
+	// URL An absolute or `data:` URL, or a DIAL URL that DIAL Core resolves and checks as an attachment's `url` (empty `400` when it cannot parse it, `403` when the caller may not read it).
+	URL string `json:"url"`
 }
 
 // InputAudio defines model for ContentPart.input_audio.
@@ -654,7 +679,15 @@ type Deployment struct {
 	DisplayName         LocalizedText   `json:"display_name,omitempty,omitzero"`
 	DisplayVersion      string          `json:"display_version,omitempty"`
 
-	// Features What the deployment supports. Newer DIAL Core versions add keys; ignore unknown ones.
+	// Features What the deployment supports. DIAL Core writes every flag it knows, `false` included:
+	// each is a primitive `boolean` of `FeaturesData` (ai-dial-core
+	// `server/src/main/java/com/epam/aidial/core/server/data/FeaturesData.java`), and `@JsonInclude(NON_NULL)` never drops a
+	// primitive. So a flag is absent only when the Core version predates it: Core 0.18
+	// (tag `0.18.0`, commit `8c78cb9`) writes `rate` … `accessible_by_per_request_key`
+	// and none of `content_parts`, `temperature`, `cache`, `auto_caching`,
+	// `parallel_tool_calls`, `assistant_attachments_in_request`, `mcp`, which newer
+	// versions always write (each flag says since when). Clients must accept a listing
+	// without them, and ignore keys they do not know: newer versions add more.
 	//
 	// Example: {"accessible_by_per_request_key":true,"allow_resume":true,"configuration":false,"folder_attachments":false,"rate":true,"seed":true,"system_prompt":true,"tokenize":true,"tools":true,"truncate_prompt":true,"url_attachments":true}
 	Features             *Features `json:"features,omitempty"`
@@ -774,29 +807,45 @@ type ErrorDetails struct {
 	Type string `json:"type,omitempty"`
 }
 
-// Features What the deployment supports. Newer DIAL Core versions add keys; ignore unknown ones.
+// Features What the deployment supports. DIAL Core writes every flag it knows, `false` included:
+// each is a primitive `boolean` of `FeaturesData` (ai-dial-core
+// `server/src/main/java/com/epam/aidial/core/server/data/FeaturesData.java`), and `@JsonInclude(NON_NULL)` never drops a
+// primitive. So a flag is absent only when the Core version predates it: Core 0.18
+// (tag `0.18.0`, commit `8c78cb9`) writes `rate` … `accessible_by_per_request_key`
+// and none of `content_parts`, `temperature`, `cache`, `auto_caching`,
+// `parallel_tool_calls`, `assistant_attachments_in_request`, `mcp`, which newer
+// versions always write (each flag says since when). Clients must accept a listing
+// without them, and ignore keys they do not know: newer versions add more.
 //
 // Example: {"accessible_by_per_request_key":true,"allow_resume":true,"configuration":false,"folder_attachments":false,"rate":true,"seed":true,"system_prompt":true,"tokenize":true,"tools":true,"truncate_prompt":true,"url_attachments":true}
 type Features struct {
-	AccessibleByPerRequestKey     bool     `json:"accessible_by_per_request_key"`
-	AllowResume                   bool     `json:"allow_resume"`
-	AssistantAttachmentsInRequest bool     `json:"assistant_attachments_in_request,omitempty"`
-	AutoCaching                   bool     `json:"auto_caching,omitempty"`
-	Cache                         bool     `json:"cache,omitempty"`
-	Configuration                 bool     `json:"configuration"`
-	ContentParts                  bool     `json:"content_parts"`
-	FolderAttachments             bool     `json:"folder_attachments"`
-	MCP                           bool     `json:"mcp,omitempty"`
-	ParallelToolCalls             bool     `json:"parallel_tool_calls"`
-	Rate                          bool     `json:"rate"`
-	ReasoningEfforts              []string `json:"reasoning_efforts,omitempty"`
-	Seed                          bool     `json:"seed"`
-	SystemPrompt                  bool     `json:"system_prompt"`
-	Temperature                   bool     `json:"temperature"`
-	Tokenize                      bool     `json:"tokenize"`
-	Tools                         bool     `json:"tools"`
-	TruncatePrompt                bool     `json:"truncate_prompt"`
-	URLAttachments                bool     `json:"url_attachments"`
+	AccessibleByPerRequestKey bool `json:"accessible_by_per_request_key"`
+	AllowResume               bool `json:"allow_resume"`
+
+	// AssistantAttachmentsInRequest Always written by Core versions that know it (`FeaturesData.assistantAttachmentsInRequest`, default false; from `features.assistantAttachmentsInRequestSupported`). Added by ai-dial-core PR #1075 (merged 2025-09-22); absent from Core 0.18.
+	AssistantAttachmentsInRequest bool `json:"assistant_attachments_in_request"`
+
+	// AutoCaching Always written by Core versions that know it (`FeaturesData.autoCaching`, default false; from `features.autoCachingSupported`). Added with `cache` (ai-dial-core PR #743, merged 2025-03-19, released in 0.26 or 0.27); absent from Core 0.18.
+	AutoCaching bool `json:"auto_caching"`
+
+	// Cache Always written by Core versions that know it (`FeaturesData.cache`, default false; from the model's `features.cacheSupported`). Added by ai-dial-core PR #743 (merged 2025-03-19, released in 0.26 or 0.27); absent from Core 0.18.
+	Cache             bool `json:"cache"`
+	Configuration     bool `json:"configuration"`
+	ContentParts      bool `json:"content_parts"`
+	FolderAttachments bool `json:"folder_attachments"`
+
+	// MCP Always written by Core versions that know it (`FeaturesData.mcp`, default false; true for applications that expose MCP). Added by ai-dial-core PR #1484 (merged 2026-04-22, Core 0.43.0); absent from Core 0.18.
+	MCP               bool     `json:"mcp"`
+	ParallelToolCalls bool     `json:"parallel_tool_calls"`
+	Rate              bool     `json:"rate"`
+	ReasoningEfforts  []string `json:"reasoning_efforts,omitempty"`
+	Seed              bool     `json:"seed"`
+	SystemPrompt      bool     `json:"system_prompt"`
+	Temperature       bool     `json:"temperature"`
+	Tokenize          bool     `json:"tokenize"`
+	Tools             bool     `json:"tools"`
+	TruncatePrompt    bool     `json:"truncate_prompt"`
+	URLAttachments    bool     `json:"url_attachments"`
 }
 
 // FileUpload The multipart body; DIAL Core stores the file part whatever its field name (the Python client uses `file`).
@@ -867,7 +916,15 @@ type Model struct {
 	DisplayName         LocalizedText   `json:"display_name,omitempty,omitzero"`
 	DisplayVersion      string          `json:"display_version,omitempty"`
 
-	// Features What the deployment supports. Newer DIAL Core versions add keys; ignore unknown ones.
+	// Features What the deployment supports. DIAL Core writes every flag it knows, `false` included:
+	// each is a primitive `boolean` of `FeaturesData` (ai-dial-core
+	// `server/src/main/java/com/epam/aidial/core/server/data/FeaturesData.java`), and `@JsonInclude(NON_NULL)` never drops a
+	// primitive. So a flag is absent only when the Core version predates it: Core 0.18
+	// (tag `0.18.0`, commit `8c78cb9`) writes `rate` … `accessible_by_per_request_key`
+	// and none of `content_parts`, `temperature`, `cache`, `auto_caching`,
+	// `parallel_tool_calls`, `assistant_attachments_in_request`, `mcp`, which newer
+	// versions always write (each flag says since when). Clients must accept a listing
+	// without them, and ignore keys they do not know: newer versions add more.
 	//
 	// Example: {"accessible_by_per_request_key":true,"allow_resume":true,"configuration":false,"folder_attachments":false,"rate":true,"seed":true,"system_prompt":true,"tokenize":true,"tools":true,"truncate_prompt":true,"url_attachments":true}
 	Features             *Features `json:"features,omitempty"`
@@ -1217,6 +1274,9 @@ type Recursive = bool
 
 // Token defines model for Token.
 type Token = string
+
+// ChatBadRequest The OpenAI-style error body relayed from deployments.
+type ChatBadRequest = Error
 
 // DeploymentError The OpenAI-style error body relayed from deployments.
 type DeploymentError = Error

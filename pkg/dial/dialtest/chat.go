@@ -207,9 +207,10 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request, user string) {
 	}
 	_ = json.Unmarshal(raw, &creq)
 	// DIAL Core checks the attached files before the deployment sees the
-	// request (CollectRequestAttachmentsFn).
-	if denied := s.deniedAttachment(user, creq.Messages); denied != "" {
-		writeText(w, http.StatusForbidden, "Access denied to the file "+denied)
+	// request (CollectRequestAttachmentsFn): an empty 400 for a URL it
+	// cannot parse, 403 for one the caller may not read.
+	if status, body := s.attachmentRefusal(user, creq.Messages); status != 0 {
+		writeText(w, status, body)
 		return
 	}
 	if len(creq.Messages) == 0 {
