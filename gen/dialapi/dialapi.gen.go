@@ -387,7 +387,13 @@ type Application struct {
 	// and none of `content_parts`, `temperature`, `cache`, `auto_caching`,
 	// `parallel_tool_calls`, `assistant_attachments_in_request`, `mcp`, which newer
 	// versions always write (each flag says since when). Clients must accept a listing
-	// without them, and ignore keys they do not know: newer versions add more.
+	// without them (absent means "this Core does not report it", not false: `temperature`,
+	// `parallel_tool_calls`, `max_tokens_supported` and `custom_temperature_supported`
+	// default to true where they exist, so a client should read a missing newer flag as
+	// unknown), and ignore keys they do not know: newer versions add more.
+	// The newest FeaturesData read (a 2026 copy of the same file) also writes
+	// `chat_completion`, `responses_api`, `max_tokens_supported`,
+	// `max_completion_tokens_supported` and `custom_temperature_supported`.
 	//
 	// Example: {"accessible_by_per_request_key":true,"allow_resume":true,"configuration":false,"folder_attachments":false,"rate":true,"seed":true,"system_prompt":true,"tokenize":true,"tools":true,"truncate_prompt":true,"url_attachments":true}
 	Features             *Features       `json:"features,omitempty"`
@@ -721,7 +727,13 @@ type Deployment struct {
 	// and none of `content_parts`, `temperature`, `cache`, `auto_caching`,
 	// `parallel_tool_calls`, `assistant_attachments_in_request`, `mcp`, which newer
 	// versions always write (each flag says since when). Clients must accept a listing
-	// without them, and ignore keys they do not know: newer versions add more.
+	// without them (absent means "this Core does not report it", not false: `temperature`,
+	// `parallel_tool_calls`, `max_tokens_supported` and `custom_temperature_supported`
+	// default to true where they exist, so a client should read a missing newer flag as
+	// unknown), and ignore keys they do not know: newer versions add more.
+	// The newest FeaturesData read (a 2026 copy of the same file) also writes
+	// `chat_completion`, `responses_api`, `max_tokens_supported`,
+	// `max_completion_tokens_supported` and `custom_temperature_supported`.
 	//
 	// Example: {"accessible_by_per_request_key":true,"allow_resume":true,"configuration":false,"folder_attachments":false,"rate":true,"seed":true,"system_prompt":true,"tokenize":true,"tools":true,"truncate_prompt":true,"url_attachments":true}
 	Features             *Features `json:"features,omitempty"`
@@ -878,7 +890,13 @@ type ErrorDetails struct {
 // and none of `content_parts`, `temperature`, `cache`, `auto_caching`,
 // `parallel_tool_calls`, `assistant_attachments_in_request`, `mcp`, which newer
 // versions always write (each flag says since when). Clients must accept a listing
-// without them, and ignore keys they do not know: newer versions add more.
+// without them (absent means "this Core does not report it", not false: `temperature`,
+// `parallel_tool_calls`, `max_tokens_supported` and `custom_temperature_supported`
+// default to true where they exist, so a client should read a missing newer flag as
+// unknown), and ignore keys they do not know: newer versions add more.
+// The newest FeaturesData read (a 2026 copy of the same file) also writes
+// `chat_completion`, `responses_api`, `max_tokens_supported`,
+// `max_completion_tokens_supported` and `custom_temperature_supported`.
 //
 // Example: {"accessible_by_per_request_key":true,"allow_resume":true,"configuration":false,"folder_attachments":false,"rate":true,"seed":true,"system_prompt":true,"tokenize":true,"tools":true,"truncate_prompt":true,"url_attachments":true}
 type Features struct {
@@ -886,29 +904,50 @@ type Features struct {
 	AllowResume               bool `json:"allow_resume,omitempty"`
 
 	// AssistantAttachmentsInRequest Always written by Core versions that know it (`FeaturesData.assistantAttachmentsInRequest`, default false; from `features.assistantAttachmentsInRequestSupported`). Added by ai-dial-core PR #1075 (merged 2025-09-22); absent from Core 0.18.
-	AssistantAttachmentsInRequest bool `json:"assistant_attachments_in_request,omitempty"`
+	AssistantAttachmentsInRequest *bool `json:"assistant_attachments_in_request,omitempty"`
 
 	// AutoCaching Always written by Core versions that know it (`FeaturesData.autoCaching`, default false; from `features.autoCachingSupported`). Added with `cache` (ai-dial-core PR #743, merged 2025-03-19, released in 0.26 or 0.27); absent from Core 0.18.
-	AutoCaching bool `json:"auto_caching,omitempty"`
+	AutoCaching *bool `json:"auto_caching,omitempty"`
 
 	// Cache Always written by Core versions that know it (`FeaturesData.cache`, default false; from the model's `features.cacheSupported`). Added by ai-dial-core PR #743 (merged 2025-03-19, released in 0.26 or 0.27); absent from Core 0.18.
-	Cache             bool `json:"cache,omitempty"`
-	Configuration     bool `json:"configuration,omitempty"`
-	ContentParts      bool `json:"content_parts,omitempty"`
-	FolderAttachments bool `json:"folder_attachments,omitempty"`
+	Cache *bool `json:"cache,omitempty"`
+
+	// ChatCompletion Whether the deployment serves chat completions (`FeaturesData.chatCompletion`, set from the deployment's declared interfaces or legacy endpoint). Written by the newest Core whose source was read (FeaturesData.java, 2026 copy); absent from Core 0.18; the first release is not confirmed.
+	ChatCompletion *bool `json:"chat_completion,omitempty"`
+	Configuration  bool  `json:"configuration,omitempty"`
+
+	// ContentParts Always written by Core versions that know it (`FeaturesData.contentParts`, default false; from `features.contentPartsSupported`); absent from Core 0.18. Which release added it is not confirmed.
+	ContentParts *bool `json:"content_parts,omitempty"`
+
+	// CustomTemperatureSupported Whether the upstream accepts a temperature other than its default (`FeaturesData.customTemperatureSupported`, default **true**). Written by the newest Core whose source was read (FeaturesData.java, 2026 copy); absent from Core 0.18; the first release is not confirmed.
+	CustomTemperatureSupported *bool `json:"custom_temperature_supported,omitempty"`
+	FolderAttachments          bool  `json:"folder_attachments,omitempty"`
+
+	// MaxCompletionTokensSupported Whether the upstream accepts `max_completion_tokens` (`FeaturesData.maxCompletionTokensSupported`, default false). Written by the newest Core whose source was read (FeaturesData.java, 2026 copy); absent from Core 0.18; the first release is not confirmed.
+	MaxCompletionTokensSupported *bool `json:"max_completion_tokens_supported,omitempty"`
+
+	// MaxTokensSupported Whether the upstream accepts `max_tokens` (`FeaturesData.maxTokensSupported`, default **true**). Written by the newest Core whose source was read (FeaturesData.java, 2026 copy); absent from Core 0.18; the first release is not confirmed.
+	MaxTokensSupported *bool `json:"max_tokens_supported,omitempty"`
 
 	// MCP Always written by Core versions that know it (`FeaturesData.mcp`, default false; true for applications that expose MCP). Added by ai-dial-core PR #1484 (merged 2026-04-22, Core 0.43.0); absent from Core 0.18.
-	MCP               bool     `json:"mcp,omitempty"`
-	ParallelToolCalls bool     `json:"parallel_tool_calls,omitempty"`
+	MCP *bool `json:"mcp,omitempty"`
+
+	// ParallelToolCalls Always written by Core versions that know it (`FeaturesData.parallelToolCalls`, default **true**; from `features.parallelToolCallsSupported`); absent from Core 0.18. Which release added it is not confirmed. Absent does not mean unsupported.
+	ParallelToolCalls *bool    `json:"parallel_tool_calls,omitempty"`
 	Rate              bool     `json:"rate,omitempty"`
 	ReasoningEfforts  []string `json:"reasoning_efforts,omitempty"`
-	Seed              bool     `json:"seed,omitempty"`
-	SystemPrompt      bool     `json:"system_prompt,omitempty"`
-	Temperature       bool     `json:"temperature,omitempty"`
-	Tokenize          bool     `json:"tokenize,omitempty"`
-	Tools             bool     `json:"tools,omitempty"`
-	TruncatePrompt    bool     `json:"truncate_prompt,omitempty"`
-	URLAttachments    bool     `json:"url_attachments,omitempty"`
+
+	// ResponsesAPI Whether the deployment serves the OpenAI Responses API (`FeaturesData.responsesApi`). Written by the newest Core whose source was read (FeaturesData.java, 2026 copy); absent from Core 0.18; the first release is not confirmed.
+	ResponsesAPI *bool `json:"responses_api,omitempty"`
+	Seed         bool  `json:"seed,omitempty"`
+	SystemPrompt bool  `json:"system_prompt,omitempty"`
+
+	// Temperature Always written by Core versions that know it (`FeaturesData.temperature`, default **true**; from `features.temperatureSupported`); absent from Core 0.18. Which release added it is not confirmed. Absent does not mean unsupported.
+	Temperature    *bool `json:"temperature,omitempty"`
+	Tokenize       bool  `json:"tokenize,omitempty"`
+	Tools          bool  `json:"tools,omitempty"`
+	TruncatePrompt bool  `json:"truncate_prompt,omitempty"`
+	URLAttachments bool  `json:"url_attachments,omitempty"`
 }
 
 // FileUpload The multipart body; DIAL Core stores the file part whatever its field name (the Python client uses `file`).
@@ -1006,7 +1045,13 @@ type Model struct {
 	// and none of `content_parts`, `temperature`, `cache`, `auto_caching`,
 	// `parallel_tool_calls`, `assistant_attachments_in_request`, `mcp`, which newer
 	// versions always write (each flag says since when). Clients must accept a listing
-	// without them, and ignore keys they do not know: newer versions add more.
+	// without them (absent means "this Core does not report it", not false: `temperature`,
+	// `parallel_tool_calls`, `max_tokens_supported` and `custom_temperature_supported`
+	// default to true where they exist, so a client should read a missing newer flag as
+	// unknown), and ignore keys they do not know: newer versions add more.
+	// The newest FeaturesData read (a 2026 copy of the same file) also writes
+	// `chat_completion`, `responses_api`, `max_tokens_supported`,
+	// `max_completion_tokens_supported` and `custom_temperature_supported`.
 	//
 	// Example: {"accessible_by_per_request_key":true,"allow_resume":true,"configuration":false,"folder_attachments":false,"rate":true,"seed":true,"system_prompt":true,"tokenize":true,"tools":true,"truncate_prompt":true,"url_attachments":true}
 	Features             *Features `json:"features,omitempty"`

@@ -364,7 +364,13 @@ type Application struct {
 	// and none of `content_parts`, `temperature`, `cache`, `auto_caching`,
 	// `parallel_tool_calls`, `assistant_attachments_in_request`, `mcp`, which newer
 	// versions always write (each flag says since when). Clients must accept a listing
-	// without them, and ignore keys they do not know: newer versions add more.
+	// without them (absent means "this Core does not report it", not false: `temperature`,
+	// `parallel_tool_calls`, `max_tokens_supported` and `custom_temperature_supported`
+	// default to true where they exist, so a client should read a missing newer flag as
+	// unknown), and ignore keys they do not know: newer versions add more.
+	// The newest FeaturesData read (a 2026 copy of the same file) also writes
+	// `chat_completion`, `responses_api`, `max_tokens_supported`,
+	// `max_completion_tokens_supported` and `custom_temperature_supported`.
 	//
 	// Example: {"accessible_by_per_request_key":true,"allow_resume":true,"configuration":false,"folder_attachments":false,"rate":true,"seed":true,"system_prompt":true,"tokenize":true,"tools":true,"truncate_prompt":true,"url_attachments":true}
 	Features             *Features       `json:"features,omitempty"`
@@ -687,7 +693,13 @@ type Deployment struct {
 	// and none of `content_parts`, `temperature`, `cache`, `auto_caching`,
 	// `parallel_tool_calls`, `assistant_attachments_in_request`, `mcp`, which newer
 	// versions always write (each flag says since when). Clients must accept a listing
-	// without them, and ignore keys they do not know: newer versions add more.
+	// without them (absent means "this Core does not report it", not false: `temperature`,
+	// `parallel_tool_calls`, `max_tokens_supported` and `custom_temperature_supported`
+	// default to true where they exist, so a client should read a missing newer flag as
+	// unknown), and ignore keys they do not know: newer versions add more.
+	// The newest FeaturesData read (a 2026 copy of the same file) also writes
+	// `chat_completion`, `responses_api`, `max_tokens_supported`,
+	// `max_completion_tokens_supported` and `custom_temperature_supported`.
 	//
 	// Example: {"accessible_by_per_request_key":true,"allow_resume":true,"configuration":false,"folder_attachments":false,"rate":true,"seed":true,"system_prompt":true,"tokenize":true,"tools":true,"truncate_prompt":true,"url_attachments":true}
 	Features             *Features `json:"features,omitempty"`
@@ -815,7 +827,13 @@ type ErrorDetails struct {
 // and none of `content_parts`, `temperature`, `cache`, `auto_caching`,
 // `parallel_tool_calls`, `assistant_attachments_in_request`, `mcp`, which newer
 // versions always write (each flag says since when). Clients must accept a listing
-// without them, and ignore keys they do not know: newer versions add more.
+// without them (absent means "this Core does not report it", not false: `temperature`,
+// `parallel_tool_calls`, `max_tokens_supported` and `custom_temperature_supported`
+// default to true where they exist, so a client should read a missing newer flag as
+// unknown), and ignore keys they do not know: newer versions add more.
+// The newest FeaturesData read (a 2026 copy of the same file) also writes
+// `chat_completion`, `responses_api`, `max_tokens_supported`,
+// `max_completion_tokens_supported` and `custom_temperature_supported`.
 //
 // Example: {"accessible_by_per_request_key":true,"allow_resume":true,"configuration":false,"folder_attachments":false,"rate":true,"seed":true,"system_prompt":true,"tokenize":true,"tools":true,"truncate_prompt":true,"url_attachments":true}
 type Features struct {
@@ -823,29 +841,50 @@ type Features struct {
 	AllowResume               bool `json:"allow_resume"`
 
 	// AssistantAttachmentsInRequest Always written by Core versions that know it (`FeaturesData.assistantAttachmentsInRequest`, default false; from `features.assistantAttachmentsInRequestSupported`). Added by ai-dial-core PR #1075 (merged 2025-09-22); absent from Core 0.18.
-	AssistantAttachmentsInRequest bool `json:"assistant_attachments_in_request"`
+	AssistantAttachmentsInRequest *bool `json:"assistant_attachments_in_request,omitempty"`
 
 	// AutoCaching Always written by Core versions that know it (`FeaturesData.autoCaching`, default false; from `features.autoCachingSupported`). Added with `cache` (ai-dial-core PR #743, merged 2025-03-19, released in 0.26 or 0.27); absent from Core 0.18.
-	AutoCaching bool `json:"auto_caching"`
+	AutoCaching *bool `json:"auto_caching,omitempty"`
 
 	// Cache Always written by Core versions that know it (`FeaturesData.cache`, default false; from the model's `features.cacheSupported`). Added by ai-dial-core PR #743 (merged 2025-03-19, released in 0.26 or 0.27); absent from Core 0.18.
-	Cache             bool `json:"cache"`
-	Configuration     bool `json:"configuration"`
-	ContentParts      bool `json:"content_parts"`
-	FolderAttachments bool `json:"folder_attachments"`
+	Cache *bool `json:"cache,omitempty"`
+
+	// ChatCompletion Whether the deployment serves chat completions (`FeaturesData.chatCompletion`, set from the deployment's declared interfaces or legacy endpoint). Written by the newest Core whose source was read (FeaturesData.java, 2026 copy); absent from Core 0.18; the first release is not confirmed.
+	ChatCompletion *bool `json:"chat_completion,omitempty"`
+	Configuration  bool  `json:"configuration"`
+
+	// ContentParts Always written by Core versions that know it (`FeaturesData.contentParts`, default false; from `features.contentPartsSupported`); absent from Core 0.18. Which release added it is not confirmed.
+	ContentParts *bool `json:"content_parts,omitempty"`
+
+	// CustomTemperatureSupported Whether the upstream accepts a temperature other than its default (`FeaturesData.customTemperatureSupported`, default **true**). Written by the newest Core whose source was read (FeaturesData.java, 2026 copy); absent from Core 0.18; the first release is not confirmed.
+	CustomTemperatureSupported *bool `json:"custom_temperature_supported,omitempty"`
+	FolderAttachments          bool  `json:"folder_attachments"`
+
+	// MaxCompletionTokensSupported Whether the upstream accepts `max_completion_tokens` (`FeaturesData.maxCompletionTokensSupported`, default false). Written by the newest Core whose source was read (FeaturesData.java, 2026 copy); absent from Core 0.18; the first release is not confirmed.
+	MaxCompletionTokensSupported *bool `json:"max_completion_tokens_supported,omitempty"`
+
+	// MaxTokensSupported Whether the upstream accepts `max_tokens` (`FeaturesData.maxTokensSupported`, default **true**). Written by the newest Core whose source was read (FeaturesData.java, 2026 copy); absent from Core 0.18; the first release is not confirmed.
+	MaxTokensSupported *bool `json:"max_tokens_supported,omitempty"`
 
 	// MCP Always written by Core versions that know it (`FeaturesData.mcp`, default false; true for applications that expose MCP). Added by ai-dial-core PR #1484 (merged 2026-04-22, Core 0.43.0); absent from Core 0.18.
-	MCP               bool     `json:"mcp"`
-	ParallelToolCalls bool     `json:"parallel_tool_calls"`
+	MCP *bool `json:"mcp,omitempty"`
+
+	// ParallelToolCalls Always written by Core versions that know it (`FeaturesData.parallelToolCalls`, default **true**; from `features.parallelToolCallsSupported`); absent from Core 0.18. Which release added it is not confirmed. Absent does not mean unsupported.
+	ParallelToolCalls *bool    `json:"parallel_tool_calls,omitempty"`
 	Rate              bool     `json:"rate"`
 	ReasoningEfforts  []string `json:"reasoning_efforts,omitempty"`
-	Seed              bool     `json:"seed"`
-	SystemPrompt      bool     `json:"system_prompt"`
-	Temperature       bool     `json:"temperature"`
-	Tokenize          bool     `json:"tokenize"`
-	Tools             bool     `json:"tools"`
-	TruncatePrompt    bool     `json:"truncate_prompt"`
-	URLAttachments    bool     `json:"url_attachments"`
+
+	// ResponsesAPI Whether the deployment serves the OpenAI Responses API (`FeaturesData.responsesApi`). Written by the newest Core whose source was read (FeaturesData.java, 2026 copy); absent from Core 0.18; the first release is not confirmed.
+	ResponsesAPI *bool `json:"responses_api,omitempty"`
+	Seed         bool  `json:"seed"`
+	SystemPrompt bool  `json:"system_prompt"`
+
+	// Temperature Always written by Core versions that know it (`FeaturesData.temperature`, default **true**; from `features.temperatureSupported`); absent from Core 0.18. Which release added it is not confirmed. Absent does not mean unsupported.
+	Temperature    *bool `json:"temperature,omitempty"`
+	Tokenize       bool  `json:"tokenize"`
+	Tools          bool  `json:"tools"`
+	TruncatePrompt bool  `json:"truncate_prompt"`
+	URLAttachments bool  `json:"url_attachments"`
 }
 
 // FileUpload The multipart body; DIAL Core stores the file part whatever its field name (the Python client uses `file`).
@@ -924,7 +963,13 @@ type Model struct {
 	// and none of `content_parts`, `temperature`, `cache`, `auto_caching`,
 	// `parallel_tool_calls`, `assistant_attachments_in_request`, `mcp`, which newer
 	// versions always write (each flag says since when). Clients must accept a listing
-	// without them, and ignore keys they do not know: newer versions add more.
+	// without them (absent means "this Core does not report it", not false: `temperature`,
+	// `parallel_tool_calls`, `max_tokens_supported` and `custom_temperature_supported`
+	// default to true where they exist, so a client should read a missing newer flag as
+	// unknown), and ignore keys they do not know: newer versions add more.
+	// The newest FeaturesData read (a 2026 copy of the same file) also writes
+	// `chat_completion`, `responses_api`, `max_tokens_supported`,
+	// `max_completion_tokens_supported` and `custom_temperature_supported`.
 	//
 	// Example: {"accessible_by_per_request_key":true,"allow_resume":true,"configuration":false,"folder_attachments":false,"rate":true,"seed":true,"system_prompt":true,"tokenize":true,"tools":true,"truncate_prompt":true,"url_attachments":true}
 	Features             *Features `json:"features,omitempty"`

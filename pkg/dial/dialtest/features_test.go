@@ -66,7 +66,8 @@ func TestFeaturesAlwaysWritten(t *testing.T) {
 
 // TestFeaturesFromOlderCore: a listing from Core 0.18, whose FeaturesData
 // knows none of the newer flags, matches the spec (no flag is required) and
-// decodes; the missing flags read false.
+// decodes; the missing flags read nil (unknown), not false: where newer Core
+// writes temperature or parallel_tool_calls, they default to true.
 func TestFeaturesFromOlderCore(t *testing.T) {
 	// The features object of a model as Core 0.18 writes it (FeaturesData at
 	// tag 0.18.0: eleven flags).
@@ -93,8 +94,48 @@ func TestFeaturesFromOlderCore(t *testing.T) {
 	require.NotNil(t, f)
 	require.True(t, f.Tokenize)
 	require.True(t, f.Tools)
-	require.False(t, f.Cache)
-	require.False(t, f.AutoCaching)
-	require.False(t, f.MCP)
-	require.False(t, f.AssistantAttachmentsInRequest)
+	for name, p := range map[string]*bool{
+		"content_parts": f.ContentParts, "temperature": f.Temperature, "cache": f.Cache,
+		"auto_caching": f.AutoCaching, "parallel_tool_calls": f.ParallelToolCalls,
+		"assistant_attachments_in_request": f.AssistantAttachmentsInRequest, "mcp": f.MCP,
+		"chat_completion": f.ChatCompletion, "responses_api": f.ResponsesAPI,
+		"max_tokens_supported":            f.MaxTokensSupported,
+		"max_completion_tokens_supported": f.MaxCompletionTokensSupported,
+		"custom_temperature_supported":    f.CustomTemperatureSupported,
+	} {
+		require.Nil(t, p, "features.%s is not in a Core 0.18 listing: unknown, not false", name)
+	}
+}
+
+// TestFeaturesNewerDefaults: the emulator writes the newer flags with the
+// defaults of the newest FeaturesData read (temperature, parallel_tool_calls,
+// max_tokens_supported, custom_temperature_supported and chat_completion
+// true; the rest false unless the deployment turns them on), and a flag a
+// deployment names is true.
+func TestFeaturesNewerDefaults(t *testing.T) {
+	srv := dialtest.NewServer(t, dialtest.WithDeployments(
+		dialtest.Deployment{ID: "m"}, dialtest.Deployment{ID: "c", Features: []string{"cache", "tools"}}))
+	c, err := dial.NewClient(option.WithBaseURL(srv.URL), option.WithAPIKey(dialtest.APIKey))
+	require.NoError(t, err)
+	m, err := c.Deployments.Get(context.Background(), "m")
+	require.NoError(t, err)
+	f := m.Features
+	require.NotNil(t, f)
+	for name, want := range map[string]struct {
+		got  *bool
+		want bool
+	}{
+		"temperature": {f.Temperature, true}, "parallel_tool_calls": {f.ParallelToolCalls, true},
+		"max_tokens_supported": {f.MaxTokensSupported, true}, "custom_temperature_supported": {f.CustomTemperatureSupported, true},
+		"chat_completion": {f.ChatCompletion, true}, "cache": {f.Cache, false}, "mcp": {f.MCP, false},
+		"responses_api": {f.ResponsesAPI, false}, "max_completion_tokens_supported": {f.MaxCompletionTokensSupported, false},
+	} {
+		require.NotNil(t, want.got, name)
+		require.Equal(t, want.want, *want.got, name)
+	}
+	on, err := c.Deployments.Get(context.Background(), "c")
+	require.NoError(t, err)
+	require.True(t, *on.Features.Cache)
+	require.True(t, on.Features.Tools)
+	require.Empty(t, srv.Violations())
 }

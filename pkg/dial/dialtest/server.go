@@ -470,24 +470,46 @@ func cutPrefixFold(s, prefix string) (string, bool) {
 }
 
 // features reports the flags in on as true, the rest as DIAL Core's
-// defaults (true for system_prompt, allow_resume,
-// accessible_by_per_request_key, temperature and parallel_tool_calls).
+// defaults (FeaturesData.java, newest copy read: true for system_prompt,
+// allow_resume, accessible_by_per_request_key, temperature,
+// parallel_tool_calls, max_tokens_supported and custom_temperature_supported;
+// chat_completion true, as every emulated deployment serves chat). Every flag
+// is written, as that Core writes every flag it knows.
 func features(on []string) *dial.Features {
-	f := &dial.Features{SystemPrompt: true, AllowResume: true, AccessibleByPerRequestKey: true,
-		Temperature: true, ParallelToolCalls: true}
+	f := &dial.Features{SystemPrompt: true, AllowResume: true, AccessibleByPerRequestKey: true}
+	newer := map[string]bool{
+		"content_parts": false, "temperature": true, "cache": false, "auto_caching": false,
+		"parallel_tool_calls": true, "assistant_attachments_in_request": false, "mcp": false,
+		"chat_completion": true, "responses_api": false, "max_tokens_supported": true,
+		"max_completion_tokens_supported": false, "custom_temperature_supported": true,
+	}
+	for _, k := range on {
+		if _, ok := newer[k]; ok {
+			newer[k] = true
+		}
+	}
 	flags := map[string]*bool{
 		"rate": &f.Rate, "tokenize": &f.Tokenize, "truncate_prompt": &f.TruncatePrompt,
 		"configuration": &f.Configuration, "system_prompt": &f.SystemPrompt, "tools": &f.Tools,
 		"seed": &f.Seed, "url_attachments": &f.URLAttachments, "folder_attachments": &f.FolderAttachments,
 		"allow_resume": &f.AllowResume, "accessible_by_per_request_key": &f.AccessibleByPerRequestKey,
-		"content_parts": &f.ContentParts, "temperature": &f.Temperature, "parallel_tool_calls": &f.ParallelToolCalls,
-		"cache": &f.Cache, "auto_caching": &f.AutoCaching, "mcp": &f.MCP,
-		"assistant_attachments_in_request": &f.AssistantAttachmentsInRequest,
 	}
 	for _, k := range on {
 		if b, ok := flags[k]; ok {
 			*b = true
 		}
+	}
+	pointers := map[string]**bool{
+		"content_parts": &f.ContentParts, "temperature": &f.Temperature, "cache": &f.Cache,
+		"auto_caching": &f.AutoCaching, "parallel_tool_calls": &f.ParallelToolCalls,
+		"assistant_attachments_in_request": &f.AssistantAttachmentsInRequest, "mcp": &f.MCP,
+		"chat_completion": &f.ChatCompletion, "responses_api": &f.ResponsesAPI,
+		"max_tokens_supported":            &f.MaxTokensSupported,
+		"max_completion_tokens_supported": &f.MaxCompletionTokensSupported,
+		"custom_temperature_supported":    &f.CustomTemperatureSupported,
+	}
+	for k, p := range pointers {
+		*p = dial.Ptr(newer[k])
 	}
 	return f
 }
