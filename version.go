@@ -6,4 +6,4 @@ package sdk
 // version>"), and the spec bundles published for other languages carry it
 // (crosslang/release.json, checked by a test). CHANGELOG.md says what each
 // version changed.
-const Version = "0.2.0"
+const Version = "0.3.0"
