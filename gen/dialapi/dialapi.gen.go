@@ -391,6 +391,9 @@ type Application struct {
 	// `parallel_tool_calls`, `max_tokens_supported` and `custom_temperature_supported`
 	// default to true where they exist, so a client should read a missing newer flag as
 	// unknown), and ignore keys they do not know: newer versions add more.
+	// An intermediate version of the same file (commit 1f19354) wrote
+	// `content_parts_supported`, `temperature_supported` and `addons_supported` instead
+	// of `content_parts` and `temperature` (deprecated below: only such a Core sends them).
 	// The newest FeaturesData read (a 2026 copy of the same file) also writes
 	// `chat_completion`, `responses_api`, `max_tokens_supported`,
 	// `max_completion_tokens_supported` and `custom_temperature_supported`.
@@ -731,6 +734,9 @@ type Deployment struct {
 	// `parallel_tool_calls`, `max_tokens_supported` and `custom_temperature_supported`
 	// default to true where they exist, so a client should read a missing newer flag as
 	// unknown), and ignore keys they do not know: newer versions add more.
+	// An intermediate version of the same file (commit 1f19354) wrote
+	// `content_parts_supported`, `temperature_supported` and `addons_supported` instead
+	// of `content_parts` and `temperature` (deprecated below: only such a Core sends them).
 	// The newest FeaturesData read (a 2026 copy of the same file) also writes
 	// `chat_completion`, `responses_api`, `max_tokens_supported`,
 	// `max_completion_tokens_supported` and `custom_temperature_supported`.
@@ -894,6 +900,9 @@ type ErrorDetails struct {
 // `parallel_tool_calls`, `max_tokens_supported` and `custom_temperature_supported`
 // default to true where they exist, so a client should read a missing newer flag as
 // unknown), and ignore keys they do not know: newer versions add more.
+// An intermediate version of the same file (commit 1f19354) wrote
+// `content_parts_supported`, `temperature_supported` and `addons_supported` instead
+// of `content_parts` and `temperature` (deprecated below: only such a Core sends them).
 // The newest FeaturesData read (a 2026 copy of the same file) also writes
 // `chat_completion`, `responses_api`, `max_tokens_supported`,
 // `max_completion_tokens_supported` and `custom_temperature_supported`.
@@ -901,7 +910,11 @@ type ErrorDetails struct {
 // Example: {"accessible_by_per_request_key":true,"allow_resume":true,"configuration":false,"folder_attachments":false,"rate":true,"seed":true,"system_prompt":true,"tokenize":true,"tools":true,"truncate_prompt":true,"url_attachments":true}
 type Features struct {
 	AccessibleByPerRequestKey bool `json:"accessible_by_per_request_key,omitempty"`
-	AllowResume               bool `json:"allow_resume,omitempty"`
+
+	// AddonsSupported Written by an intermediate Core (ai-dial-core server/src/main/java/com/epam/aidial/core/server/data/FeaturesData.java at commit 1f19354 (after the 2024-10 module split; which release shipped it is not confirmed)), default **true**; the 2026 FeaturesData no longer has it.
+	// Deprecated: only an intermediate DIAL Core sends it; later Cores dropped it
+	AddonsSupported *bool `json:"addons_supported,omitempty"`
+	AllowResume     bool  `json:"allow_resume,omitempty"`
 
 	// AssistantAttachmentsInRequest Always written by Core versions that know it (`FeaturesData.assistantAttachmentsInRequest`, default false; from `features.assistantAttachmentsInRequestSupported`). Added by ai-dial-core PR #1075 (merged 2025-09-22); absent from Core 0.18.
 	AssistantAttachmentsInRequest *bool `json:"assistant_attachments_in_request,omitempty"`
@@ -918,6 +931,10 @@ type Features struct {
 
 	// ContentParts Always written by Core versions that know it (`FeaturesData.contentParts`, default false; from `features.contentPartsSupported`); absent from Core 0.18. Which release added it is not confirmed.
 	ContentParts *bool `json:"content_parts,omitempty"`
+
+	// ContentPartsSupported Written under this name by an intermediate Core (ai-dial-core server/src/main/java/com/epam/aidial/core/server/data/FeaturesData.java at commit 1f19354 (after the 2024-10 module split; which release shipped it is not confirmed)), default false; later Cores write `content_parts` instead.
+	// Deprecated: only an intermediate DIAL Core sends it; later Cores send content_parts
+	ContentPartsSupported *bool `json:"content_parts_supported,omitempty"`
 
 	// CustomTemperatureSupported Whether the upstream accepts a temperature other than its default (`FeaturesData.customTemperatureSupported`, default **true**). Written by the newest Core whose source was read (FeaturesData.java, 2026 copy); absent from Core 0.18; the first release is not confirmed.
 	CustomTemperatureSupported *bool `json:"custom_temperature_supported,omitempty"`
@@ -943,11 +960,15 @@ type Features struct {
 	SystemPrompt bool  `json:"system_prompt,omitempty"`
 
 	// Temperature Always written by Core versions that know it (`FeaturesData.temperature`, default **true**; from `features.temperatureSupported`); absent from Core 0.18. Which release added it is not confirmed. Absent does not mean unsupported.
-	Temperature    *bool `json:"temperature,omitempty"`
-	Tokenize       bool  `json:"tokenize,omitempty"`
-	Tools          bool  `json:"tools,omitempty"`
-	TruncatePrompt bool  `json:"truncate_prompt,omitempty"`
-	URLAttachments bool  `json:"url_attachments,omitempty"`
+	Temperature *bool `json:"temperature,omitempty"`
+
+	// TemperatureSupported Written under this name by an intermediate Core (ai-dial-core server/src/main/java/com/epam/aidial/core/server/data/FeaturesData.java at commit 1f19354 (after the 2024-10 module split; which release shipped it is not confirmed)), default **true**; later Cores write `temperature` instead.
+	// Deprecated: only an intermediate DIAL Core sends it; later Cores send temperature
+	TemperatureSupported *bool `json:"temperature_supported,omitempty"`
+	Tokenize             bool  `json:"tokenize,omitempty"`
+	Tools                bool  `json:"tools,omitempty"`
+	TruncatePrompt       bool  `json:"truncate_prompt,omitempty"`
+	URLAttachments       bool  `json:"url_attachments,omitempty"`
 }
 
 // FileUpload The multipart body; DIAL Core stores the file part whatever its field name (the Python client uses `file`).
@@ -1049,6 +1070,9 @@ type Model struct {
 	// `parallel_tool_calls`, `max_tokens_supported` and `custom_temperature_supported`
 	// default to true where they exist, so a client should read a missing newer flag as
 	// unknown), and ignore keys they do not know: newer versions add more.
+	// An intermediate version of the same file (commit 1f19354) wrote
+	// `content_parts_supported`, `temperature_supported` and `addons_supported` instead
+	// of `content_parts` and `temperature` (deprecated below: only such a Core sends them).
 	// The newest FeaturesData read (a 2026 copy of the same file) also writes
 	// `chat_completion`, `responses_api`, `max_tokens_supported`,
 	// `max_completion_tokens_supported` and `custom_temperature_supported`.

@@ -368,6 +368,9 @@ type Application struct {
 	// `parallel_tool_calls`, `max_tokens_supported` and `custom_temperature_supported`
 	// default to true where they exist, so a client should read a missing newer flag as
 	// unknown), and ignore keys they do not know: newer versions add more.
+	// An intermediate version of the same file (commit 1f19354) wrote
+	// `content_parts_supported`, `temperature_supported` and `addons_supported` instead
+	// of `content_parts` and `temperature` (deprecated below: only such a Core sends them).
 	// The newest FeaturesData read (a 2026 copy of the same file) also writes
 	// `chat_completion`, `responses_api`, `max_tokens_supported`,
 	// `max_completion_tokens_supported` and `custom_temperature_supported`.
@@ -697,6 +700,9 @@ type Deployment struct {
 	// `parallel_tool_calls`, `max_tokens_supported` and `custom_temperature_supported`
 	// default to true where they exist, so a client should read a missing newer flag as
 	// unknown), and ignore keys they do not know: newer versions add more.
+	// An intermediate version of the same file (commit 1f19354) wrote
+	// `content_parts_supported`, `temperature_supported` and `addons_supported` instead
+	// of `content_parts` and `temperature` (deprecated below: only such a Core sends them).
 	// The newest FeaturesData read (a 2026 copy of the same file) also writes
 	// `chat_completion`, `responses_api`, `max_tokens_supported`,
 	// `max_completion_tokens_supported` and `custom_temperature_supported`.
@@ -831,6 +837,9 @@ type ErrorDetails struct {
 // `parallel_tool_calls`, `max_tokens_supported` and `custom_temperature_supported`
 // default to true where they exist, so a client should read a missing newer flag as
 // unknown), and ignore keys they do not know: newer versions add more.
+// An intermediate version of the same file (commit 1f19354) wrote
+// `content_parts_supported`, `temperature_supported` and `addons_supported` instead
+// of `content_parts` and `temperature` (deprecated below: only such a Core sends them).
 // The newest FeaturesData read (a 2026 copy of the same file) also writes
 // `chat_completion`, `responses_api`, `max_tokens_supported`,
 // `max_completion_tokens_supported` and `custom_temperature_supported`.
@@ -838,7 +847,11 @@ type ErrorDetails struct {
 // Example: {"accessible_by_per_request_key":true,"allow_resume":true,"configuration":false,"folder_attachments":false,"rate":true,"seed":true,"system_prompt":true,"tokenize":true,"tools":true,"truncate_prompt":true,"url_attachments":true}
 type Features struct {
 	AccessibleByPerRequestKey bool `json:"accessible_by_per_request_key"`
-	AllowResume               bool `json:"allow_resume"`
+
+	// AddonsSupported Written by an intermediate Core (ai-dial-core server/src/main/java/com/epam/aidial/core/server/data/FeaturesData.java at commit 1f19354 (after the 2024-10 module split; which release shipped it is not confirmed)), default **true**; the 2026 FeaturesData no longer has it.
+	// Deprecated: only an intermediate DIAL Core sends it; later Cores dropped it
+	AddonsSupported *bool `json:"addons_supported,omitempty"`
+	AllowResume     bool  `json:"allow_resume"`
 
 	// AssistantAttachmentsInRequest Always written by Core versions that know it (`FeaturesData.assistantAttachmentsInRequest`, default false; from `features.assistantAttachmentsInRequestSupported`). Added by ai-dial-core PR #1075 (merged 2025-09-22); absent from Core 0.18.
 	AssistantAttachmentsInRequest *bool `json:"assistant_attachments_in_request,omitempty"`
@@ -855,6 +868,10 @@ type Features struct {
 
 	// ContentParts Always written by Core versions that know it (`FeaturesData.contentParts`, default false; from `features.contentPartsSupported`); absent from Core 0.18. Which release added it is not confirmed.
 	ContentParts *bool `json:"content_parts,omitempty"`
+
+	// ContentPartsSupported Written under this name by an intermediate Core (ai-dial-core server/src/main/java/com/epam/aidial/core/server/data/FeaturesData.java at commit 1f19354 (after the 2024-10 module split; which release shipped it is not confirmed)), default false; later Cores write `content_parts` instead.
+	// Deprecated: only an intermediate DIAL Core sends it; later Cores send content_parts
+	ContentPartsSupported *bool `json:"content_parts_supported,omitempty"`
 
 	// CustomTemperatureSupported Whether the upstream accepts a temperature other than its default (`FeaturesData.customTemperatureSupported`, default **true**). Written by the newest Core whose source was read (FeaturesData.java, 2026 copy); absent from Core 0.18; the first release is not confirmed.
 	CustomTemperatureSupported *bool `json:"custom_temperature_supported,omitempty"`
@@ -880,11 +897,15 @@ type Features struct {
 	SystemPrompt bool  `json:"system_prompt"`
 
 	// Temperature Always written by Core versions that know it (`FeaturesData.temperature`, default **true**; from `features.temperatureSupported`); absent from Core 0.18. Which release added it is not confirmed. Absent does not mean unsupported.
-	Temperature    *bool `json:"temperature,omitempty"`
-	Tokenize       bool  `json:"tokenize"`
-	Tools          bool  `json:"tools"`
-	TruncatePrompt bool  `json:"truncate_prompt"`
-	URLAttachments bool  `json:"url_attachments"`
+	Temperature *bool `json:"temperature,omitempty"`
+
+	// TemperatureSupported Written under this name by an intermediate Core (ai-dial-core server/src/main/java/com/epam/aidial/core/server/data/FeaturesData.java at commit 1f19354 (after the 2024-10 module split; which release shipped it is not confirmed)), default **true**; later Cores write `temperature` instead.
+	// Deprecated: only an intermediate DIAL Core sends it; later Cores send temperature
+	TemperatureSupported *bool `json:"temperature_supported,omitempty"`
+	Tokenize             bool  `json:"tokenize"`
+	Tools                bool  `json:"tools"`
+	TruncatePrompt       bool  `json:"truncate_prompt"`
+	URLAttachments       bool  `json:"url_attachments"`
 }
 
 // FileUpload The multipart body; DIAL Core stores the file part whatever its field name (the Python client uses `file`).
@@ -967,6 +988,9 @@ type Model struct {
 	// `parallel_tool_calls`, `max_tokens_supported` and `custom_temperature_supported`
 	// default to true where they exist, so a client should read a missing newer flag as
 	// unknown), and ignore keys they do not know: newer versions add more.
+	// An intermediate version of the same file (commit 1f19354) wrote
+	// `content_parts_supported`, `temperature_supported` and `addons_supported` instead
+	// of `content_parts` and `temperature` (deprecated below: only such a Core sends them).
 	// The newest FeaturesData read (a 2026 copy of the same file) also writes
 	// `chat_completion`, `responses_api`, `max_tokens_supported`,
 	// `max_completion_tokens_supported` and `custom_temperature_supported`.

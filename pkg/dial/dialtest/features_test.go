@@ -25,13 +25,14 @@ func loadDialSpec(t *testing.T) *openapi3.T {
 	return doc
 }
 
-// featureFlags returns the boolean properties of the spec's Features schema.
+// featureFlags returns the boolean properties of the spec's Features schema,
+// but for the deprecated ones (names only an intermediate Core wrote).
 func featureFlags(t *testing.T) []string {
 	t.Helper()
 	doc := loadDialSpec(t)
 	var flags []string
 	for name, p := range doc.Components.Schemas["Features"].Value.Properties {
-		if p.Value.Type.Is("boolean") {
+		if p.Value.Type.Is("boolean") && !p.Value.Deprecated {
 			flags = append(flags, name)
 		}
 	}
@@ -105,6 +106,31 @@ func TestFeaturesFromOlderCore(t *testing.T) {
 	} {
 		require.Nil(t, p, "features.%s is not in a Core 0.18 listing: unknown, not false", name)
 	}
+}
+
+// TestFeaturesFromIntermediateCore: a Core between 0.18 and the 2026 code
+// (FeaturesData at commit 1f19354) wrote content_parts_supported,
+// temperature_supported and addons_supported; such a listing matches the
+// spec and its flags are readable, while the later names stay nil.
+func TestFeaturesFromIntermediateCore(t *testing.T) {
+	const listing = `{"data": [{"id": "m", "model": "m", "object": "model",
+	  "features": {"rate": false, "tokenize": false, "truncate_prompt": false, "configuration": false,
+	    "system_prompt": true, "tools": true, "seed": false, "url_attachments": false,
+	    "folder_attachments": false, "allow_resume": true, "accessible_by_per_request_key": true,
+	    "content_parts_supported": true, "temperature_supported": false, "addons_supported": true}}],
+	  "object": "list"}`
+	var v any
+	require.NoError(t, json.Unmarshal([]byte(listing), &v))
+	require.NoError(t, loadDialSpec(t).Components.Schemas["ModelList"].Value.VisitJSON(v))
+	var l dial.ModelList
+	require.NoError(t, json.Unmarshal([]byte(listing), &l))
+	f := l.Data[0].Features
+	require.NotNil(t, f)
+	require.Equal(t, dial.Ptr(true), f.ContentPartsSupported)
+	require.Equal(t, dial.Ptr(false), f.TemperatureSupported)
+	require.Equal(t, dial.Ptr(true), f.AddonsSupported)
+	require.Nil(t, f.Temperature)
+	require.Nil(t, f.ContentParts)
 }
 
 // TestFeaturesNewerDefaults: the emulator writes the newer flags with the

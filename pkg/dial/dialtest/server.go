@@ -14,7 +14,9 @@
 // deployments and plain text from the core itself.
 //
 // It behaves like DIAL Core 0.18 by default (a missing file deletes with
-// 200, folder metadata without the trailing slash is 404). Options imitate
+// 200, folder metadata without the trailing slash is 404), except that its
+// listings' feature flags follow the newest Core read (every flag written,
+// with that Core's defaults). Options imitate
 // other wire forms: WithBareTextErrors (no Content-Type on Core's errors, as
 // Core sends them), WithQuotedETags, WithHeartbeats (": heartbeat" stream
 // comments), and WithLenientFolderMetadata (a leniency for aidial-client
