@@ -12,7 +12,7 @@
 #   4. runs `.venv/bin/python -m pytest conformance -q` with EMULATOR_BIN pointing at it;
 #   5. runs the openai-go scenarios (conformance/openaigo, a module of its own so SDK users
 #      never download openai-go) against dialtest in-process.
-# While cmd/emulator has no Go files yet, step 3 is skipped and every scenario skips with
+# While cmd/emulator has no Go files yet, the emulator build is skipped and every scenario skips with
 # that reason; once it exists, a failing build fails the target.
 
 GO                       ?= go

@@ -782,8 +782,9 @@ func (s *AgentService) GetChat(ctx context.Context, id string, opts ...option.Re
 
 // ChatStatus reads only chat id's status (GET /chats/{id}/status): cheap,
 // for polling; read the whole chat with GetChat when it changed. The values
-// the SDKs name are "busy", "idle", "awaiting_input" and "completed"; others
-// are passed through as the server sent them.
+// the SDKs name are "busy", "idle", "awaiting_input", "waiting" (paused on
+// the agent's own wait call) and "completed"; others are passed through as
+// the server sent them.
 func (s *AgentService) ChatStatus(ctx context.Context, id string, opts ...option.RequestOption) (string, error) {
 	if id == "" {
 		return "", inputErr("chat id", "must not be empty")

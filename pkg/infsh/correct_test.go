@@ -56,9 +56,10 @@ func TestTaskStatusRejectsEmptyBodies(t *testing.T) {
 		})
 }
 
-// TestChatStatusRejectsEmptyBodies: the same for Agents.ChatStatus, whose
-// body the spec requires to carry the status (a string).
-func TestChatStatusRejectsEmptyBodies(t *testing.T) {
+// TestChatStatusRejectsBadBodies: the same for Agents.ChatStatus, whose
+// body the spec requires to carry the status, a string (a number is a
+// decoding error, also a ResponseError).
+func TestChatStatusRejectsBadBodies(t *testing.T) {
 	rejectsBodies(t, []string{``, `null`, `{}`, `{"data":null}`, `{"data":{}}`, `{"success":true,"data":{"status":null}}`, `{"data":{"status":7}}`},
 		func(c *infsh.Client) (bool, error) {
 			st, err := c.Agents.ChatStatus(context.Background(), "c-1")

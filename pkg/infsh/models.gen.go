@@ -566,8 +566,9 @@ type ChatResponse struct {
 
 // ChatStatusInfo What `GET /chats/{id}/status` answers: only the chat's status. The JS SDK
 // types it `{status: string}` and names the values busy, idle, awaiting_input
-// and completed (`ChatStatus*` in `dist/types.js`); `Chat.status` also knows
-// waiting. Clients must accept other strings.
+// and completed (`ChatStatus*` in `dist/types.js`); the Python SDK's
+// `ChatStatus` enum adds waiting (the run is paused on the agent's own wait
+// call). Clients must accept other strings.
 type ChatStatusInfo struct {
 	Status string `json:"status"`
 }
@@ -576,8 +577,9 @@ type ChatStatusInfo struct {
 type ChatStatusResponse struct {
 	// Data What `GET /chats/{id}/status` answers: only the chat's status. The JS SDK
 	// types it `{status: string}` and names the values busy, idle, awaiting_input
-	// and completed (`ChatStatus*` in `dist/types.js`); `Chat.status` also knows
-	// waiting. Clients must accept other strings.
+	// and completed (`ChatStatus*` in `dist/types.js`); the Python SDK's
+	// `ChatStatus` enum adds waiting (the run is paused on the agent's own wait
+	// call). Clients must accept other strings.
 	Data     ChatStatusInfo    `json:"data"`
 	Messages []ResponseMessage `json:"messages,omitempty"`
 

@@ -3,6 +3,7 @@ package core_test
 import (
 	"errors"
 	"io"
+	"math"
 	"net/http"
 	"runtime"
 	"testing"
@@ -58,6 +59,8 @@ func TestDecodeJSONRawBytesBounded(t *testing.T) {
 		{"unknown length, past the first buffer", 0, 3000, -1, 3000, false, 3000},
 		{"Content-Length larger than what came", 0, 5, 1 << 20, 5, false, 5},
 		{"Content-Length over the first buffer", 0, 3<<20 + 7, 3<<20 + 7, 3<<20 + 7, false, 3<<20 + 7},
+		{"no limit (MaxInt64), unknown length", math.MaxInt64, 5, -1, 5, false, 5},
+		{"no limit (MaxInt64), Content-Length", math.MaxInt64, 5, 5, 5, false, 5},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -89,9 +92,9 @@ func TestDecodeJSONRawBytesBounded(t *testing.T) {
 	require.EqualValues(t, 64<<20, core.DefaultMaxBody)
 }
 
-// A body that announces 60 MiB (under the limit) and sends 5 bytes costs
-// about what it sent: the announced length is trusted for at most 1 MiB of
-// buffer before the bytes arrive.
+// A body that announces 60 MiB (under the limit) and sends 5 bytes costs at
+// most 1 MiB of buffer, not 60: the announced length is trusted for at most
+// 1 MiB before the bytes arrive.
 func TestDecodeJSONRawBytesDeclaredLengthNotTrusted(t *testing.T) {
 	c := &core.Client{Service: testService()}
 	var before, after runtime.MemStats

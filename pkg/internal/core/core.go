@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -354,6 +355,7 @@ const maxPrealloc = 1 << 20
 // trusted for at most maxPrealloc bytes, so that a server announcing a huge
 // body and sending a few bytes costs no more than what it sent.
 func readLimited(r io.Reader, size, limit int64) ([]byte, error) {
+	limit = min(limit, math.MaxInt64-1) // limit+1 below must not overflow
 	capacity := int64(512)
 	if size >= 0 {
 		capacity = min(size+1, maxPrealloc) // +1: the read that sees the end needs room
