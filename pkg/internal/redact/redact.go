@@ -197,23 +197,87 @@ func longestFirst(a, b string) int { return len(b) - len(a) }
 // A secret is also found when a server echoed it encoded: any of its bytes
 // may appear JSON-escaped ("\/", "\u002f", "\u002F", "\"", "\\") or
 // percent-encoded ("%2F", "%2f", "+" for a space), in any mix.
+//
+// The result does not spell a secret as it is. Placeholder and the text next
+// to it could (a secret "D00000" in "D0000000000" leaves "REDACTED00000");
+// then s is scrubbed again with a placeholder that no secret overlaps (see
+// placeholderFor), such as "[REDACTED]". Only secrets that between them hold
+// every byte value leave no such placeholder.
 func Scrub(s string, secrets []string) string {
 	if !slices.IsSortedFunc(secrets, longestFirst) {
 		secrets = slices.SortedFunc(slices.Values(secrets), longestFirst)
 	}
+	out := scrubWith(s, secrets, Placeholder)
+	if out == s || !spellsSecret(out, secrets) {
+		return out
+	}
+	return scrubWith(s, secrets, placeholderFor(secrets))
+}
+
+// scrubWith is Scrub with placeholder p and secrets sorted longest first.
+func scrubWith(s string, secrets []string, p string) string {
 	for _, sec := range secrets {
 		if sec != "" && strings.Contains(s, sec) {
-			s = strings.ReplaceAll(s, sec, Placeholder)
+			s = strings.ReplaceAll(s, sec, p)
 		}
 	}
 	if !strings.ContainsAny(s, "\\%+") {
 		return s
 	}
-	return scrubEncoded(s, secrets)
+	return scrubEncoded(s, secrets, p)
 }
 
-// scrubEncoded replaces the encoded occurrences of secrets (see Scrub).
-func scrubEncoded(s string, secrets []string) string {
+// spellsSecret reports whether s holds one of secrets as it is.
+func spellsSecret(s string, secrets []string) bool {
+	return slices.ContainsFunc(secrets, func(sec string) bool { return sec != "" && strings.Contains(s, sec) })
+}
+
+// placeholderFor returns a placeholder that no secret overlaps (see
+// overlaps): between the pieces of text that a scrub leaves, such a
+// placeholder cannot complete a secret. "[REDACTED]", "<REDACTED>" or
+// "{REDACTED}" when one fits, else a run of a byte that no secret holds.
+func placeholderFor(secrets []string) string {
+	for _, p := range []string{"[REDACTED]", "<REDACTED>", "{REDACTED}"} {
+		if !slices.ContainsFunc(secrets, func(sec string) bool { return overlaps(p, sec) }) {
+			return p
+		}
+	}
+	unused := func(c byte) bool {
+		return !slices.ContainsFunc(secrets, func(sec string) bool { return strings.IndexByte(sec, c) >= 0 })
+	}
+	for c := byte('!'); c <= '~'; c++ { // printable first
+		if unused(c) {
+			return strings.Repeat(string(c), len(Placeholder))
+		}
+	}
+	for c := 1; c < 256; c++ {
+		if unused(byte(c)) {
+			return strings.Repeat(string([]byte{byte(c)}), len(Placeholder))
+		}
+	}
+	return Placeholder // the secrets hold every byte value: nothing fits better
+}
+
+// overlaps reports whether placeholder p and secret sec share text in a way
+// that lets p, next to other text, spell sec: one contains the other, or sec
+// begins with the end of p, or ends with the start of p.
+func overlaps(p, sec string) bool {
+	if sec == "" {
+		return false
+	}
+	if strings.Contains(sec, p) || strings.Contains(p, sec) {
+		return true
+	}
+	for k := 1; k < len(p) && k < len(sec); k++ {
+		if strings.HasSuffix(p, sec[:k]) || strings.HasPrefix(p, sec[len(sec)-k:]) {
+			return true
+		}
+	}
+	return false
+}
+
+// scrubEncoded replaces the encoded occurrences of secrets (see Scrub) by p.
+func scrubEncoded(s string, secrets []string, p string) string {
 	// Only a secret's first byte, or the start of an encoding, can begin a match.
 	var starts [256]bool
 	starts['\\'], starts['%'], starts['+'] = true, true, true
@@ -245,7 +309,7 @@ func scrubEncoded(s string, secrets []string) string {
 			b.Grow(len(s))
 		}
 		b.WriteString(s[last:i])
-		b.WriteString(Placeholder)
+		b.WriteString(p)
 		i += n
 		last = i
 	}
