@@ -112,6 +112,17 @@ func wireMessages(msgs []Message) []messageWire {
 // encodeRequest writes r in one pass, with extra merged into its top level
 // (and the empty content of tool-calling messages as null: see Content).
 func encodeRequest(r *ChatCompletionRequest, extra map[string]any) ([]byte, error) {
+	if len(extra) == 0 {
+		if b, ok := appendSimpleRequest(nil, r); ok {
+			return b, nil
+		}
+	}
+	return encodeRequestReflect(r, extra)
+}
+
+// encodeRequestReflect is encodeRequest through encoding/json, for every
+// request (appendSimpleRequest takes the simple ones).
+func encodeRequestReflect(r *ChatCompletionRequest, extra map[string]any) ([]byte, error) {
 	b, err := json.Marshal(requestWire{ChatCompletionRequest: r, Messages: wireMessages(r.Messages)})
 	if err != nil || len(extra) == 0 {
 		return b, err
