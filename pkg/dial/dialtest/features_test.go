@@ -12,15 +12,13 @@ import (
 
 	"github.com/aiclients/sdk-go/pkg/dial"
 	"github.com/aiclients/sdk-go/pkg/dial/dialtest"
+	"github.com/aiclients/sdk-go/pkg/internal/wirecheck"
 	"github.com/aiclients/sdk-go/pkg/option"
-	"github.com/aiclients/sdk-go/specs"
 )
 
 func loadDialSpec(t *testing.T) *openapi3.T {
 	t.Helper()
-	data, err := specs.FS.ReadFile("dial.yaml")
-	require.NoError(t, err)
-	doc, err := openapi3.NewLoader().LoadFromData(data)
+	doc, _, err := wirecheck.LoadSpec("dial.yaml")
 	require.NoError(t, err)
 	return doc
 }
