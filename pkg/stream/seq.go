@@ -62,15 +62,18 @@ func (p *puller[T]) pull() (v T, err error, ok bool) {
 // Read is never called: the puller stands in the Stream's body only to be closed.
 func (p *puller[T]) Read([]byte) (int, error) { return 0, io.EOF }
 
-// Close cancels and, unless a pull is running, stops the sequence.
+// Close cancels and, unless a pull is running, stops the sequence. It marks
+// the puller closed before cancelling: a pull that the cancellation wakes
+// must see it closed, or it would hand the sequence's context error to the
+// caller who closed the stream.
 func (p *puller[T]) Close() error {
-	if p.cancel != nil {
-		p.cancel()
-	}
 	p.mu.Lock()
 	p.closed = true
 	busy := p.busy
 	p.mu.Unlock()
+	if p.cancel != nil {
+		p.cancel()
+	}
 	if !busy {
 		p.halt()
 	}
